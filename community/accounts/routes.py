@@ -1,0 +1,234 @@
+"""Account pages: register, sign in and out, settings, sessions, password reset, e-mail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.accounts import services
+from community.accounts.models import User
+from community.i18n import gettext as _
+from community.web import (
+    client_address,
+    current_user,
+    form_data,
+    render,
+    require_user,
+    runtime_of,
+    see_other,
+    session_cookie_header,
+)
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths; anything else goes home."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@get("/register", name="register")
+async def register_page(request: AnyRequest) -> Response[str]:
+    return render(request, "accounts/register.html", {"form": {}, "errors": {}})
+
+
+@post("/register")
+async def register_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
+    form = await form_data(request)
+    runtime = runtime_of(request)
+    try:
+        user = await services.register(
+            db_session, username=form.get("username", ""), email=form.get("email", ""),
+            password=form.get("password", ""), client_address=client_address(request),
+        )
+    except services.FormErrors as exc:
+        form.pop("password", None)
+        return render(request, "accounts/register.html", {"form": form, "errors": exc.errors},
+                      status_code=400)
+    except services.EmailAlreadyRegistered as exc:
+        await services.warn_existing_owner(runtime, str(exc))
+        return see_other("/register/done")
+    await services.send_verification(db_session, runtime, user)
+    return see_other("/register/done")
+
+
+@get("/register/done")
+async def register_done(request: AnyRequest) -> Response[str]:
+    return render(request, "accounts/register_done.html")
+
+
+@get("/login", name="login")
+async def login_page(request: AnyRequest) -> Response[str]:
+    next_path = safe_next(request.query_params.get("next"))
+    return render(request, "accounts/login.html", {"form": {"next": next_path}, "error": ""})
+
+
+@post("/login")
+async def login_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
+    form = await form_data(request)
+    runtime = runtime_of(request)
+    outcome = await services.sign_in(
+        db_session, runtime, identifier=form.get("identifier", ""),
+        password=form.get("password", ""), client_address=client_address(request),
+    )
+    if outcome.user is None:
+        error = (
+            _("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.")
+            % {"minutes": runtime.settings.login_lockout_minutes}
+            if outcome.locked
+            else _("That username or e-mail and password do not match.")
+        )
+        form.pop("password", None)
+        # The failure must be counted and audited although the answer is an error.
+        await db_session.commit()
+        return render(request, "accounts/login.html", {"form": form, "error": error},
+                      status_code=429 if outcome.locked else 400)
+    previous = request.scope.get("auth")
+    if previous is not None:
+        await runtime.sessions.revoke(previous.token_hash, db=db_session)
+    token = await start_session(request, outcome.user, db_session)
+    response = see_other(safe_next(form.get("next")))
+    response.headers["set-cookie"] = session_cookie_header(
+        token, secure=runtime.settings.secure_cookies
+    )
+    return response
+
+
+async def start_session(request: AnyRequest, user: User, db: AsyncSession) -> str:
+    runtime = runtime_of(request)
+    return await runtime.sessions.create(
+        user.id, user.privilege_version,
+        lifetime=timedelta(hours=runtime.settings.session_absolute_hours),
+        client_address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        db=db,
+    )
+
+
+@post("/logout")
+async def logout(request: AnyRequest, db_session: AsyncSession) -> Any:
+    from community import audit
+
+    runtime = runtime_of(request)
+    record = request.scope.get("auth")
+    user = current_user(request)
+    if record is not None:
+        await runtime.sessions.revoke(record.token_hash, db=db_session)
+    if user is not None:
+        await audit.record(db_session, "account.sign_out", actor_id=user.id, target_type="user",
+                           target_id=user.id)
+    response = see_other("/")
+    response.headers["set-cookie"] = session_cookie_header(
+        "", secure=runtime.settings.secure_cookies
+    )
+    return response
+
+
+async def _account_context(request: AnyRequest) -> dict[str, Any]:
+    user = current_user(request)
+    assert user is not None
+    record = request.scope.get("auth")
+    sessions = await runtime_of(request).sessions.list_for_user(user.id)
+    return {
+        "user": user,
+        "sessions": sessions,
+        "this_session": record.token_hash if record else "",
+        "errors": {},
+        "message": request.query_params.get("done", ""),
+    }
+
+
+@get("/account", guards=[require_user], name="account")
+async def account_page(request: AnyRequest) -> Response[str]:
+    return render(request, "accounts/account.html", await _account_context(request))
+
+
+@post("/account/password", guards=[require_user])
+async def change_password(request: AnyRequest, db_session: AsyncSession) -> Any:
+    form = await form_data(request)
+    user = await db_session.get_one(User, current_user(request).id)  # type: ignore[union-attr]
+    record = request.scope["auth"]
+    try:
+        await services.change_password(
+            db_session, runtime_of(request), user, current=form.get("current_password", ""),
+            new=form.get("new_password", ""), keep_session=record.token_hash,
+        )
+    except services.FormErrors as exc:
+        context = await _account_context(request)
+        context["errors"] = exc.errors
+        return render(request, "accounts/account.html", context, status_code=400)
+    return see_other("/account?done=password")
+
+
+@post("/account/sessions/revoke", guards=[require_user])
+async def revoke_session(request: AnyRequest, db_session: AsyncSession) -> Any:
+    form = await form_data(request)
+    user = current_user(request)
+    assert user is not None
+    runtime = runtime_of(request)
+    target = form.get("session", "")
+    owned = {s.token_hash for s in await runtime.sessions.list_for_user(user.id)}
+    if target not in owned:
+        raise NotFoundException(detail=_("That session does not exist."))
+    await runtime.sessions.revoke(target, db=db_session)
+    return see_other("/account?done=session")
+
+
+@post("/account/verify-email", guards=[require_user])
+async def resend_verification(request: AnyRequest, db_session: AsyncSession) -> Any:
+    user = current_user(request)
+    assert user is not None
+    await services.send_verification(db_session, runtime_of(request), user)
+    return see_other("/account?done=verification")
+
+
+@get("/verify-email/{token:str}")
+async def verify_email(request: AnyRequest, db_session: AsyncSession, token: str) -> Response[str]:
+    user = await services.verify_email(db_session, token)
+    return render(request, "accounts/verified.html", {"ok": user is not None},
+                  status_code=200 if user else 400)
+
+
+@get("/password-reset", name="password_reset")
+async def reset_request_page(request: AnyRequest) -> Response[str]:
+    return render(request, "accounts/reset_request.html", {"sent": False, "form": {}})
+
+
+@post("/password-reset")
+async def reset_request_submit(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    form = await form_data(request)
+    await services.request_password_reset(db_session, runtime_of(request), form.get("email", ""))
+    return render(request, "accounts/reset_request.html", {"sent": True, "form": form})
+
+
+@get("/password-reset/{token:str}")
+async def reset_page(request: AnyRequest, db_session: AsyncSession, token: str) -> Response[str]:
+    valid = await services.valid_email_token(db_session, token, "reset") is not None
+    return render(request, "accounts/reset.html", {"token": token, "valid": valid, "errors": {}},
+                  status_code=200 if valid else 400)
+
+
+@post("/password-reset/{token:str}")
+async def reset_submit(request: AnyRequest, db_session: AsyncSession, token: str) -> Any:
+    form = await form_data(request)
+    try:
+        await services.reset_password(db_session, runtime_of(request), token,
+                                      form.get("new_password", ""))
+    except services.FormErrors as exc:
+        valid = "token" not in exc.errors
+        return render(request, "accounts/reset.html",
+                      {"token": token, "valid": valid, "errors": exc.errors}, status_code=400)
+    return see_other("/login?next=/account")
+
+
+route_handlers = [
+    register_page, register_submit, register_done, login_page, login_submit, logout,
+    account_page, change_password, revoke_session, resend_verification, verify_email,
+    reset_request_page, reset_request_submit, reset_page, reset_submit,
+]

@@ -1,0 +1,270 @@
+"""Account actions: register, sign in, passwords, e-mail links and roles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community import audit
+from community.accounts.models import EmailToken, Role, User, UserRole
+from community.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    policy_problems,
+    verify_password,
+)
+from community.db import utcnow
+from community.i18n import gettext as _
+from community.runtime import Runtime
+from community.tokens import new_token, token_hash
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "moderator", "kindred", "support", "staff", "system", "root",
+     "former-member", "clinician", "doctor", "nurse", "help", "security"}
+)
+
+
+class FormErrors(Exception):
+    """Field name -> messages; the form is shown again with what was typed."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class EmailAlreadyRegistered(Exception):
+    """Registration with an address that has an account; handled without telling the visitor."""
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    user: User | None
+    locked: bool = False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def register(
+    db: AsyncSession, *, username: str, email: str, password: str, client_address: str = ""
+) -> User:
+    """Create a patient account; raises FormErrors naming every problem at once."""
+    username, email = username.strip(), normalise_email(email)
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = [_("Choose a username.")]
+    elif not USERNAME_RE.match(username):
+        errors["username"] = [
+            _("Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a "
+              "letter or digit.")
+        ]
+    elif username.lower() in RESERVED_USERNAMES:
+        errors["username"] = [_("This username is reserved; choose another.")]
+    elif await db.scalar(select(User.id).where(User.username_key == username.lower())):
+        errors["username"] = [_("This username is taken; choose another.")]
+    if not email:
+        errors["email"] = [_("Enter your e-mail address.")]
+    elif not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = [_("Enter a valid e-mail address, like name@example.org.")]
+    if not password:
+        errors["password"] = [_("Choose a password.")]
+    else:
+        problems = policy_problems(password, username=username, email=email)
+        if problems:
+            errors["password"] = problems
+    if errors:
+        raise FormErrors(errors)
+    password_hash = await hash_password(password)
+    if await db.scalar(select(User.id).where(User.email == email)):
+        # Saying so would reveal who is registered; the owner gets an e-mail instead.
+        raise EmailAlreadyRegistered(email)
+    user = User(
+        username=username, username_key=username.lower(), email=email, password_hash=password_hash
+    )
+    user.roles.append(UserRole(role=Role.PATIENT))
+    db.add(user)
+    await db.flush()
+    await audit.record(db, "account.register", actor_id=user.id, target_type="user",
+                       target_id=user.id, detail={"address": client_address})
+    return user
+
+
+async def find_for_sign_in(db: AsyncSession, identifier: str) -> User | None:
+    identifier = identifier.strip().lower()
+    column = User.email if "@" in identifier else User.username_key
+    return await db.scalar(
+        select(User).where(column == identifier, User.deleted_at.is_(None))
+    )
+
+
+def _lock_keys(identifier: str, client_address: str) -> tuple[str, str]:
+    return f"signin:account:{identifier.strip().lower()}", f"signin:address:{client_address}"
+
+
+async def sign_in(
+    db: AsyncSession, runtime: Runtime, *, identifier: str, password: str, client_address: str
+) -> SignInOutcome:
+    """Check credentials under per-account and per-address limits shared by every process."""
+    settings = runtime.settings
+    account_key, address_key = _lock_keys(identifier, client_address)
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    if (
+        await runtime.counters.peek(account_key) >= settings.login_max_failures_per_account
+        or await runtime.counters.peek(address_key) >= settings.login_max_failures_per_address
+    ):
+        await audit.record(db, "account.sign_in_locked", actor_id=None, target_type="identifier",
+                           target_id=identifier.strip().lower()[:64],
+                           detail={"address": client_address})
+        return SignInOutcome(None, locked=True)
+    user = await find_for_sign_in(db, identifier)
+    valid = await verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        await runtime.counters.hit(account_key, window, db=db)
+        await runtime.counters.hit(address_key, window, db=db)
+        await audit.record(db, "account.sign_in_failed", actor_id=None, target_type="user" if user else "identifier",
+                           target_id=user.id if user else identifier.strip().lower()[:64],
+                           detail={"address": client_address})
+        return SignInOutcome(None)
+    await runtime.counters.reset(account_key, db=db)
+    if needs_rehash(user.password_hash):
+        user.password_hash = await hash_password(password)
+    await audit.record(db, "account.sign_in", actor_id=user.id, target_type="user",
+                       target_id=user.id, detail={"address": client_address})
+    return SignInOutcome(user)
+
+
+async def change_password(
+    db: AsyncSession, runtime: Runtime, user: User, *, current: str, new: str, keep_session: str
+) -> None:
+    """Re-authenticate, apply the policy, then end every other session."""
+    if not await verify_password(user.password_hash, current):
+        raise FormErrors({"current_password": [_("Your current password is not correct.")]})
+    problems = policy_problems(new, username=user.username, email=user.email)
+    if problems:
+        raise FormErrors({"new_password": problems})
+    user.password_hash = await hash_password(new)
+    await audit.record(db, "account.password_changed", actor_id=user.id, target_type="user",
+                       target_id=user.id)
+    await runtime.sessions.revoke_all(user.id, keep=keep_session, db=db)
+
+
+async def issue_email_token(
+    db: AsyncSession, runtime: Runtime, user: User, purpose: str, lifetime: timedelta
+) -> str:
+    token = new_token()
+    db.add(EmailToken(token_hash=token_hash(token), user_id=user.id, purpose=purpose,
+                      email=user.email, expires_at=utcnow() + lifetime))
+    await db.flush()
+    return token
+
+
+async def request_password_reset(db: AsyncSession, runtime: Runtime, email: str) -> None:
+    """Mail a single-use link when the address has an account; say nothing either way."""
+    user = await db.scalar(
+        select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None))
+    )
+    if user is None:
+        return
+    minutes = runtime.settings.password_reset_minutes
+    token = await issue_email_token(db, runtime, user, "reset", timedelta(minutes=minutes))
+    link = f"{runtime.settings.base_url}/password-reset/{token}"
+    await runtime.mailer.send(
+        user.email,
+        _("Reset your Kindred password"),
+        _("Someone asked to reset the password of your Kindred account %(username)s.\n\n"
+          "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
+          "If it was not you, ignore this message; your password stays as it is.")
+        % {"username": user.username, "minutes": minutes, "link": link},
+    )
+    await audit.record(db, "account.password_reset_requested", actor_id=None, target_type="user",
+                       target_id=user.id)
+
+
+async def valid_email_token(db: AsyncSession, token: str, purpose: str) -> EmailToken | None:
+    row = await db.scalar(select(EmailToken).where(EmailToken.token_hash == token_hash(token)))
+    if row is None or row.purpose != purpose or row.used_at is not None:
+        return None
+    if row.expires_at <= utcnow():
+        return None
+    return row
+
+
+async def reset_password(db: AsyncSession, runtime: Runtime, token: str, new: str) -> User:
+    row = await valid_email_token(db, token, "reset")
+    if row is None:
+        raise FormErrors({"token": [_("This link has expired or was already used. Ask for a new one.")]})
+    user = await db.get_one(User, row.user_id)
+    problems = policy_problems(new, username=user.username, email=user.email)
+    if problems:
+        raise FormErrors({"new_password": problems})
+    row.used_at = utcnow()
+    user.password_hash = await hash_password(new)
+    await audit.record(db, "account.password_reset", actor_id=user.id, target_type="user",
+                       target_id=user.id)
+    await runtime.sessions.revoke_all(user.id, db=db)
+    return user
+
+
+async def send_verification(db: AsyncSession, runtime: Runtime, user: User) -> None:
+    token = await issue_email_token(db, runtime, user, "verify", timedelta(days=2))
+    link = f"{runtime.settings.base_url}/verify-email/{token}"
+    await runtime.mailer.send(
+        user.email,
+        _("Confirm your e-mail address for Kindred"),
+        _("Welcome to Kindred, %(username)s.\n\nConfirm this address by opening:\n%(link)s\n")
+        % {"username": user.username, "link": link},
+    )
+
+
+async def verify_email(db: AsyncSession, token: str) -> User | None:
+    row = await valid_email_token(db, token, "verify")
+    if row is None:
+        return None
+    user = await db.get_one(User, row.user_id)
+    if user.email != row.email:
+        return None
+    row.used_at = utcnow()
+    user.email_verified_at = utcnow()
+    await audit.record(db, "account.email_verified", actor_id=user.id, target_type="user",
+                       target_id=user.id)
+    return user
+
+
+async def set_role(
+    db: AsyncSession, *, actor: User | None, user: User, role: Role, granted: bool
+) -> None:
+    """Grant or revoke a role; the person's sessions rotate on their next request."""
+    has = role in user.role_names
+    if has == granted:
+        return
+    if granted:
+        user.roles.append(UserRole(role=role, granted_by_id=actor.id if actor else None))
+    else:
+        user.roles = [r for r in user.roles if r.role != role]
+    user.privilege_version += 1
+    await audit.record(
+        db, "role.granted" if granted else "role.revoked", actor_id=actor.id if actor else None,
+        target_type="user", target_id=user.id, detail={"role": role.value},
+    )
+
+
+async def warn_existing_owner(runtime: Runtime, email: str) -> None:
+    await runtime.mailer.send(
+        email,
+        _("Someone tried to register with your address"),
+        _("Someone tried to create a Kindred account with this e-mail address, which already "
+          "has one. If it was you, sign in or reset your password at %(link)s.\n"
+          "If it was not you, you need do nothing.")
+        % {"link": f"{runtime.settings.base_url}/password-reset"},
+    )
+
+
+async def count_users(db: AsyncSession) -> int:
+    return int(await db.scalar(select(func.count()).select_from(User)) or 0)

@@ -1,0 +1,227 @@
+"""Server-side sessions: in the database by default, in Redis when one is configured.
+
+The cookie holds 256 random bits; stores keep only its SHA-256, so a copy of the
+store cannot be replayed as cookies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from redis.asyncio import Redis
+from sqlalchemy import Executable, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from community.accounts.models import UserSession
+from community.db import intent, utcnow
+from community.tokens import new_token, token_hash
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass
+class SessionRecord:
+    token_hash: str
+    user_id: int
+    privilege_version: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client_address: str = ""
+    user_agent: str = ""
+
+    def is_live(self, now: datetime, idle: timedelta) -> bool:
+        return now < self.expires_at and now - self.last_seen_at < idle
+
+
+class SessionStore(Protocol):
+    """Writes take the request's `db` session when there is one: on SQLite a second
+    connection would wait for the write lock that the request itself holds."""
+
+    async def create(
+        self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
+        user_agent: str, db: AsyncSession | None = None,
+    ) -> str: ...
+    async def get(self, token: str) -> SessionRecord | None: ...
+    async def touch(self, record: SessionRecord) -> None: ...
+    async def revoke(self, token_hash: str, *, db: AsyncSession | None = None) -> None: ...
+    async def revoke_all(
+        self, user_id: int, *, keep: str | None = None, db: AsyncSession | None = None
+    ) -> None: ...
+    async def list_for_user(self, user_id: int) -> list[SessionRecord]: ...
+
+
+def _new_record(
+    user_id: int, privilege_version: int, lifetime: timedelta, client_address: str, user_agent: str
+) -> tuple[str, SessionRecord]:
+    token, now = new_token(), utcnow()
+    record = SessionRecord(
+        token_hash=token_hash(token), user_id=user_id, privilege_version=privilege_version,
+        created_at=now, last_seen_at=now, expires_at=now + lifetime,
+        client_address=client_address[:64], user_agent=user_agent[:255],
+    )
+    return token, record
+
+
+class DatabaseSessionStore:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def _write(self, statement: Executable, db: AsyncSession | None = None) -> None:
+        if db is not None:
+            await db.execute(statement)
+            return
+        with intent(write=True):
+            async with self._sessionmaker() as own, own.begin():
+                await own.execute(statement)
+
+    async def create(
+        self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
+        user_agent: str, db: AsyncSession | None = None,
+    ) -> str:
+        token, record = _new_record(user_id, privilege_version, lifetime, client_address, user_agent)
+        await self._write(insert(UserSession).values(**asdict(record)), db)
+        return token
+
+    async def get(self, token: str) -> SessionRecord | None:
+        with intent(write=False):
+            return await self._get(token)
+
+    async def _get(self, token: str) -> SessionRecord | None:
+        async with self._sessionmaker() as db:
+            row = await db.get(UserSession, token_hash(token))
+            if row is None or row.revoked_at is not None:
+                return None
+            return _from_row(row)
+
+    async def touch(self, record: SessionRecord) -> None:
+        now = utcnow()
+        if now - record.last_seen_at < TOUCH_EVERY:
+            return
+        record.last_seen_at = now
+        await self._write(
+            update(UserSession)
+            .where(UserSession.token_hash == record.token_hash)
+            .values(last_seen_at=now)
+        )
+
+    async def revoke(self, token_hash: str, *, db: AsyncSession | None = None) -> None:
+        await self._write(
+            update(UserSession)
+            .where(UserSession.token_hash == token_hash, UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow()),
+            db,
+        )
+
+    async def revoke_all(
+        self, user_id: int, *, keep: str | None = None, db: AsyncSession | None = None
+    ) -> None:
+        statement = update(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+        )
+        if keep:
+            statement = statement.where(UserSession.token_hash != keep)
+        await self._write(statement.values(revoked_at=utcnow()), db)
+
+    async def list_for_user(self, user_id: int) -> list[SessionRecord]:
+        with intent(write=False):
+            return await self._list_for_user(user_id)
+
+    async def _list_for_user(self, user_id: int) -> list[SessionRecord]:
+        now = utcnow()
+        async with self._sessionmaker() as db:
+            rows = await db.scalars(
+                select(UserSession)
+                .where(
+                    UserSession.user_id == user_id,
+                    UserSession.revoked_at.is_(None),
+                    UserSession.expires_at > now,
+                )
+                .order_by(UserSession.last_seen_at.desc())
+            )
+            return [_from_row(row) for row in rows]
+
+
+def _from_row(row: UserSession) -> SessionRecord:
+    return SessionRecord(
+        token_hash=row.token_hash, user_id=row.user_id, privilege_version=row.privilege_version,
+        created_at=row.created_at, last_seen_at=row.last_seen_at, expires_at=row.expires_at,
+        client_address=row.client_address, user_agent=row.user_agent,
+    )
+
+
+class RedisSessionStore:
+    """Sessions as Redis strings that expire by themselves, indexed per user."""
+
+    def __init__(self, redis: Redis, prefix: str = "kindred") -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def _key(self, hashed: str) -> str:
+        return f"{self._prefix}:session:{hashed}"
+
+    def _index(self, user_id: int) -> str:
+        return f"{self._prefix}:user-sessions:{user_id}"
+
+    async def _save(self, record: SessionRecord) -> None:
+        ttl = max(1, int((record.expires_at - utcnow()).total_seconds()))
+        payload = json.dumps(asdict(record), default=lambda v: v.isoformat())
+        await self._redis.set(self._key(record.token_hash), payload, ex=ttl)
+
+    async def create(
+        self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
+        user_agent: str, db: AsyncSession | None = None,
+    ) -> str:
+        token, record = _new_record(user_id, privilege_version, lifetime, client_address, user_agent)
+        await self._save(record)
+        await self._redis.sadd(self._index(user_id), record.token_hash)  # type: ignore[misc]
+        return token
+
+    async def _load(self, hashed: str) -> SessionRecord | None:
+        raw = await self._redis.get(self._key(hashed))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        for name in ("created_at", "last_seen_at", "expires_at"):
+            data[name] = datetime.fromisoformat(data[name])
+        return SessionRecord(**data)
+
+    async def get(self, token: str) -> SessionRecord | None:
+        return await self._load(token_hash(token))
+
+    async def touch(self, record: SessionRecord) -> None:
+        now = utcnow()
+        if now - record.last_seen_at < TOUCH_EVERY:
+            return
+        record.last_seen_at = now
+        await self._save(record)
+
+    async def revoke(self, token_hash: str, *, db: AsyncSession | None = None) -> None:
+        record = await self._load(token_hash)
+        await self._redis.delete(self._key(token_hash))
+        if record is not None:
+            await self._redis.srem(self._index(record.user_id), token_hash)  # type: ignore[misc]
+
+    async def revoke_all(
+        self, user_id: int, *, keep: str | None = None, db: AsyncSession | None = None
+    ) -> None:
+        members = await self._redis.smembers(self._index(user_id))  # type: ignore[misc]
+        for member in members:
+            hashed = member.decode() if isinstance(member, bytes) else member
+            if hashed != keep:
+                await self.revoke(hashed)
+
+    async def list_for_user(self, user_id: int) -> list[SessionRecord]:
+        members = await self._redis.smembers(self._index(user_id))  # type: ignore[misc]
+        records: list[SessionRecord] = []
+        for member in members:
+            hashed = member.decode() if isinstance(member, bytes) else member
+            record = await self._load(hashed)
+            if record is None:
+                await self._redis.srem(self._index(user_id), hashed)  # type: ignore[misc]
+            else:
+                records.append(record)
+        return sorted(records, key=lambda r: r.last_seen_at, reverse=True)

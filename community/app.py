@@ -1,0 +1,107 @@
+"""The composition root: the one place that wires every domain into a Litestar app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.static_files import create_static_files_router
+from sqlalchemy import MetaData
+
+from community.accounts import admin as accounts_admin
+from community.accounts import routes as accounts_routes
+from community.db import Base
+from community import pages
+from community.runtime import Runtime
+from community.screening import Screener
+from community.settings import Settings
+from community.web import (
+    STATIC_DIR,
+    SessionMiddleware,
+    build_environment,
+    error_page,
+    security_headers,
+)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def load_all_models() -> MetaData:
+    """Import every domain's models so the metadata is complete (app, migrations, checks)."""
+    import community.models  # noqa: F401
+
+    return Base.metadata
+
+
+def demo_loaders() -> list[Any]:
+    """Each domain's demo loader, in dependency order: (session, people, staff, seed) -> summary."""
+    return []
+
+
+def default_screener() -> Screener:
+    from community.screening import PassThroughScreener
+
+    return PassThroughScreener()
+
+
+def route_handlers() -> Sequence[Any]:
+    return [
+        *pages.route_handlers,
+        *accounts_routes.route_handlers,
+        *accounts_admin.route_handlers,
+    ]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    screener_factory: Callable[[], Screener] = default_screener,
+) -> Litestar:
+    settings = settings or Settings.from_env()
+    load_all_models()
+    runtime = Runtime.build(settings, screener=screener_factory())
+    alchemy = SQLAlchemyAsyncConfig(
+        engine_instance=runtime.engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # Commit on 2xx and 3xx alike: POST-redirect-GET must keep its write.
+        before_send_handler="autocommit_include_redirects",
+        create_all=False,
+        set_default_exception_handler=False,
+    )
+
+    async def close_runtime() -> None:
+        await runtime.close()
+
+    return Litestar(
+        route_handlers=[
+            *route_handlers(),
+            create_static_files_router(path="/static", directories=[STATIC_DIR],
+                                       include_in_schema=False),
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        middleware=[DefineMiddleware(SessionMiddleware)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            cookie_httponly=False,
+            header_name="x-csrftoken",
+            exclude=["/api/v1/"],
+        ),
+        before_send=[security_headers],
+        exception_handlers={HTTPException: error_page, Exception: error_page},
+        state=State({"runtime": runtime, "jinja": build_environment()}),
+        on_shutdown=[close_runtime],
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=False,
+    )

@@ -1,0 +1,195 @@
+"""The `kindred` command: the one entry point for serving and operating Kindred."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import Any
+
+import click
+
+from community.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _prepare_var(settings: Settings) -> None:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group()
+def main() -> None:
+    """Kindred: a patient peer community with patient-reported outcomes."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the site with granian."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    settings = _settings()
+    _prepare_var(settings)
+    Granian(
+        target="community.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        log_access=False,
+    ).serve()
+
+
+@main.group()
+def db() -> None:
+    """Schema migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations."""
+    from community import migrate
+
+    settings = _settings()
+    _prepare_var(settings)
+    migrate.upgrade(settings.database_url, revision)
+    click.echo("database is up to date")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+def db_downgrade(revision: str) -> None:
+    """Revert migrations (down to the empty schema by default)."""
+    from community import migrate
+
+    migrate.downgrade(_settings().database_url, revision)
+    click.echo(f"database downgraded to {revision}")
+
+
+@db.command("check")
+@click.option("--database-url", default=None, help="Check this database instead of a scratch one.")
+def db_check(database_url: str | None) -> None:
+    """Fail when the models and the migrations disagree."""
+    from community import migrate
+
+    differences = migrate.check(database_url)
+    if differences:
+        for difference in differences:
+            click.echo(f"  {difference}", err=True)
+        raise click.ClickException("the models differ from the migrations: add a migration")
+    click.echo("models and migrations agree")
+
+
+@main.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--email", prompt=True)
+@click.option("--password", default=None, help="Read from the terminal when omitted.")
+def create_admin(username: str, email: str, password: str | None) -> None:
+    """Create an administrator account."""
+    from community.accounts.models import Role
+    from community.accounts.services import FormErrors, register, set_role
+    from community.app import load_all_models
+    from community.runtime import Runtime
+
+    if password is None:
+        password = getpass.getpass("Password: ")
+    settings = _settings()
+    load_all_models()
+
+    async def _run() -> None:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessionmaker() as session, session.begin():
+                user = await register(session, username=username, email=email, password=password)
+                await set_role(session, actor=None, user=user, role=Role.ADMIN, granted=True)
+        finally:
+            await runtime.close()
+
+    try:
+        asyncio.run(_run())
+    except FormErrors as exc:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                click.echo(f"{field}: {message}", err=True)
+        raise click.ClickException("the administrator was not created") from exc
+    click.echo(f"administrator {username} created")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 when any entry was changed, removed or reordered."""
+    from community import audit as audit_log
+    from community.app import load_all_models
+    from community.db import make_engine
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    settings = _settings()
+    load_all_models()
+
+    async def _run() -> Any:
+        engine = make_engine(settings.database_url, pool=False)
+        try:
+            async with async_sessionmaker(engine)() as session:
+                return await audit_log.verify(session)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(_run())
+    if not result.ok:
+        click.echo(f"audit log BROKEN after {result.checked} good entries: {result.problem}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"audit log intact: {result.checked} entries")
+
+
+@main.command()
+@click.option("--patients", default=200, show_default=True, type=int)
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Only when the database has no people yet.")
+def demo(patients: int, seed: int, if_empty: bool) -> None:
+    """Load deterministic synthetic demo data."""
+    from community.app import demo_loaders, load_all_models
+    from community.demo import DEMO_PASSWORD, create_people, is_empty
+    from community.runtime import Runtime
+
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("demo data is never loaded in production")
+    load_all_models()
+
+    async def _run() -> str:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessionmaker() as session, session.begin():
+                if if_empty and not await is_empty(session):
+                    return "database already has people; demo data not loaded"
+                people, staff = await create_people(session, patients=patients, seed=seed)
+                lines = [f"{len(people)} patients and {len(staff)} staff accounts"]
+                for loader in demo_loaders():
+                    lines.append(await loader(session, people=people, staff=staff, seed=seed))
+            lines.append(f"sign in as admin, moderator, dr_demo, researcher_demo or any patient "
+                         f"with the password {DEMO_PASSWORD!r}")
+            return "\n".join(lines)
+        finally:
+            await runtime.close()
+
+    click.echo(asyncio.run(_run()))

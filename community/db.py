@@ -1,0 +1,96 @@
+"""Engine, declarative base and naming convention shared by every domain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import BigInteger, Integer, MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+write_intent: ContextVar[bool] = ContextVar("kindred_write_intent", default=False)
+
+@contextmanager
+def intent(*, write: bool) -> Iterator[None]:
+    """Declare whether the transactions opened inside will write (SQLite locks up front)."""
+    token = write_intent.set(write)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY, so BIGINT falls back to it there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTimeUTC(timezone=True)}  # noqa: RUF012
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+
+
+class CreatedMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
+    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    kwargs: dict[str, Any] = {}
+    if not pool:
+        kwargs["poolclass"] = NullPool
+    elif not url.startswith("sqlite"):
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        sqlite_begin_listeners(engine)
+    return engine
+
+
+def sqlite_begin_listeners(engine: AsyncEngine) -> None:
+    """Let SQLAlchemy issue BEGIN itself so writers can take the lock up front.
+
+    In WAL mode a deferred transaction that read first and writes later fails with
+    SQLITE_BUSY when another connection committed meanwhile; busy_timeout cannot help.
+    Requests that intend to write (unsafe methods, jobs) begin IMMEDIATE instead.
+    """
+
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+    event.listen(engine.sync_engine, "connect", _connect)
+    event.listen(engine.sync_engine, "begin", _begin)

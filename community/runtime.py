@@ -1,0 +1,58 @@
+"""The long-lived parts every request may use, built once per process by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from community.accounts.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore
+from community.db import make_engine
+from community.mail import Mailer
+from community.screening import PassThroughScreener, Screener
+from community.settings import Settings
+from community.throttle import Counters, DatabaseCounters, RedisCounters
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    sessions: SessionStore
+    counters: Counters
+    mailer: Mailer
+    screener: Screener
+    redis: Redis | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, screener: Screener | None = None) -> Runtime:
+        engine = make_engine(settings.database_url)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        sessions: SessionStore
+        counters: Counters
+        if redis is not None:
+            prefix = settings.redis_prefix
+            sessions = RedisSessionStore(redis, prefix)
+            counters = RedisCounters(redis, prefix)
+        else:
+            sessions, counters = DatabaseSessionStore(sessionmaker), DatabaseCounters(sessionmaker)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            sessions=sessions,
+            counters=counters,
+            mailer=Mailer(settings),
+            screener=screener or PassThroughScreener(),
+            redis=redis,
+        )
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()

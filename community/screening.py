@@ -1,0 +1,90 @@
+"""The core's view of content screening.
+
+The core never imports `moderation`: it asks a `Screener` whether a piece of text
+may be published, and `community.app` plugs the real implementation in. The
+default `PassThroughScreener` publishes everything and exists for tests and for
+deployments that run without the moderation domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class ScreenAction(StrEnum):
+    PUBLISH = "publish"
+    HOLD = "hold"
+    MOVE_OFF_PLATFORM = "move_off_platform"
+    CRISIS_SUPPORT = "crisis_support"
+
+
+class ScreenLabel(StrEnum):
+    URGENT = "urgent"
+    ADVICE_REQUEST = "advice_request"
+    IDENTIFYING = "identifying"
+    CLINICIAN_ADVICE = "clinician_advice"
+    PROMOTION = "promotion"
+
+
+class Venue(StrEnum):
+    DISCUSSION = "discussion"
+    ASK_A_CLINICIAN = "ask_a_clinician"
+    EDUCATION = "education"
+    MESSAGE = "message"
+    PROFILE = "profile"
+    EVALUATION = "evaluation"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A character range [start, end) of the screened text and what was found there."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorContext:
+    """What the pipeline may know about the author beyond their role."""
+
+    published_posts: int = 0
+    locale: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    labels: tuple[ScreenLabel, ...] = ()
+    action: ScreenAction = ScreenAction.PUBLISH
+    spans: tuple[Span, ...] = field(default=())
+
+    @property
+    def is_visible_to_others(self) -> bool:
+        return self.action in (ScreenAction.PUBLISH, ScreenAction.CRISIS_SUPPORT)
+
+
+class Screener(Protocol):
+    def screen(
+        self,
+        text: str,
+        *,
+        author_role: str,
+        venue: str,
+        author_context: AuthorContext | None = None,
+    ) -> Verdict: ...
+
+
+class PassThroughScreener:
+    """Publishes everything; the default until moderation is plugged in."""
+
+    def screen(
+        self,
+        text: str,
+        *,
+        author_role: str,
+        venue: str,
+        author_context: AuthorContext | None = None,
+    ) -> Verdict:
+        return Verdict()

@@ -1,0 +1,310 @@
+"""Request plumbing shared by every domain: rendering, the session middleware, headers, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import MediaType
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.middleware import AbstractMiddleware
+from litestar.response import Redirect
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
+
+from community.accounts.models import Role, User
+from community.db import intent, utcnow, write_intent
+from community.i18n import gettext, ngettext, translations
+from community.runtime import Runtime
+
+SESSION_COOKIE = "kindred_session"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+HTMX_FILE = "htmx-2.0.11.min.js"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(htmx_file=HTMX_FILE, Role=Role)
+    return env
+
+
+def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
+    return connection.app.state.runtime  # type: ignore[no-any-return]
+
+
+def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+    return connection.scope.get("user")  # type: ignore[return-value]
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true" and not request.headers.get(
+        "hx-history-restore-request"
+    )
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    client = connection.client
+    return client.host if client else "unknown"
+
+
+def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    token = ScopeState.from_scope(connection.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response[str]:
+    """Render a full page, or only `block` of the same template for htmx requests."""
+    env: Environment = request.app.state.jinja
+    token = csrf_token(request)
+    full_context = {
+        "request": request,
+        "current_user": current_user(request),
+        "csrf_token": token,
+        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">') % token,
+        "settings": runtime_of(request).settings,
+        "now": utcnow(),
+        **(context or {}),
+    }
+    compiled = env.get_template(template)
+    if block and is_htmx(request):
+        block_render = compiled.blocks[block]
+        body = "".join(block_render(compiled.new_context(full_context)))
+    else:
+        body = compiled.render(full_context)
+    return Response(
+        body, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {})
+    )
+
+
+def see_other(path: str) -> Redirect:
+    """Redirect after a successful POST (303, so the browser follows with GET)."""
+    return Redirect(path=path, status_code=303)
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The submitted form as plain strings (last value wins), without the CSRF field."""
+    form = await request.form()
+    data = {key: str(value) for key, value in form.items() if key != "_csrf_token"}
+    return data
+
+
+async def form_lists(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    form = await request.form()
+    return {key: [str(v) for v in form.getall(key)] for key in form if key != "_csrf_token"}
+
+
+# ---- guards -------------------------------------------------------------------------------
+
+
+def require_user(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
+    if current_user(connection) is None:
+        raise NotAuthorizedException(detail=gettext("Sign in to continue."))
+
+
+def require_role(*roles: Role) -> Any:
+    """A guard admitting signed-in people holding any of `roles`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Any) -> None:
+        require_user(connection, handler)
+        user = current_user(connection)
+        if user is None or not user.has_role(*roles):
+            raise PermissionDeniedException(detail=gettext("You do not have access to this page."))
+
+    return guard
+
+
+# ---- middleware ---------------------------------------------------------------------------
+
+
+class SessionMiddleware(AbstractMiddleware):
+    """Resolve the session cookie to a user, rotate it after privilege changes, and mark
+    requests that intend to write so SQLite takes its write lock up front."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["user"] = None
+        scope["auth"] = None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        runtime: Runtime = scope["app"].state.runtime
+        intent = write_intent.set(scope.get("method", "GET") in UNSAFE_METHODS)
+        set_cookie: str | None = None
+        try:
+            token = _cookie(scope, SESSION_COOKIE)
+            if token:
+                set_cookie = await self._resolve(scope, runtime, token)
+            secure = runtime.settings.secure_cookies
+            await self.app(scope, receive, _with_cookie(send, set_cookie, secure=secure))
+        finally:
+            write_intent.reset(intent)
+
+    async def _resolve(self, scope: Scope, runtime: Runtime, token: str) -> str | None:
+        settings = runtime.settings
+        record = await runtime.sessions.get(token)
+        now = utcnow()
+        idle = _minutes(settings.session_idle_minutes)
+        if record is None or not record.is_live(now, idle):
+            return ""
+        with intent(write=False):
+            async with runtime.sessionmaker() as db:
+                user = await db.get(User, record.user_id)
+        if user is None or not user.is_active or user.deleted_at is not None:
+            await runtime.sessions.revoke(record.token_hash)
+            return ""
+        new_cookie: str | None = None
+        if record.privilege_version != user.privilege_version:
+            await runtime.sessions.revoke(record.token_hash)
+            new_cookie = await runtime.sessions.create(
+                user.id, user.privilege_version,
+                lifetime=record.expires_at - now,
+                client_address=record.client_address, user_agent=record.user_agent,
+            )
+            record = await runtime.sessions.get(new_cookie) or record
+        else:
+            await runtime.sessions.touch(record)
+        scope["user"] = user
+        scope["auth"] = record
+        return new_cookie
+
+
+def _minutes(value: int) -> timedelta:
+    return timedelta(minutes=value)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is just no cookie
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def session_cookie_header(token: str, *, secure: bool, max_age: int | None = None) -> str:
+    """Set-Cookie for the session; an empty token clears it."""
+    parts = [f"{SESSION_COOKIE}={token}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    if secure:
+        parts.append("Secure")
+    if not token:
+        parts.append("Max-Age=0")
+    elif max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    return "; ".join(parts)
+
+
+def _with_cookie(send: Send, token: str | None, *, secure: bool) -> Send:
+    if token is None:
+        return send
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            if not any(
+                v.startswith(f"{SESSION_COOKIE}=") for v in headers.getall("set-cookie", [])
+            ):
+                headers.add("set-cookie", session_cookie_header(token, secure=secure))
+        await send(message)
+
+    return wrapped
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """before_send hook: the same protective headers on every response."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+    headers["x-content-type-options"] = "nosniff"
+    headers["referrer-policy"] = "same-origin"
+    headers["x-frame-options"] = "DENY"
+    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    headers["cross-origin-opener-policy"] = "same-origin"
+    if scope.get("user") is not None or not scope.get("path", "").startswith("/static/"):
+        if scope.get("user") is not None:
+            headers["cache-control"] = "no-store"
+        elif "cache-control" not in headers:
+            headers["cache-control"] = "no-cache"
+    headers["vary"] = "Cookie, HX-Request"
+
+
+# ---- errors -------------------------------------------------------------------------------
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if isinstance(exc, NotAuthorizedException) and request.method == "GET":
+        return see_other(f"/login?next={request.url.path}")
+    if request.url.path.startswith("/api/"):
+        detail = exc.detail if isinstance(exc, HTTPException) else "Internal server error"
+        return Response({"status_code": status, "detail": detail}, status_code=status)
+    titles = {
+        400: gettext("This request could not be understood"),
+        401: gettext("Please sign in"),
+        403: gettext("You do not have access to this page"),
+        404: gettext("Page not found"),
+        405: gettext("This action is not allowed here"),
+        409: gettext("Someone else changed this first"),
+        413: gettext("What you sent is too large"),
+        429: gettext("Too many requests"),
+        500: gettext("Something went wrong on our side"),
+    }
+    detail = exc.detail if isinstance(exc, HTTPException) and status < 500 else ""
+    if status == 500:
+        request.logger.exception("unhandled error", exc_info=exc)
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": titles.get(status, gettext("Error")), "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
+
+
+__all__ = ["ngettext"]

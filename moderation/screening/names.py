@@ -1,0 +1,209 @@
+"""Finding names of real persons, English and Russian, without flagging eponyms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from community.screening import Span
+
+from .lexicon import (
+    CLINICIAN_EN,
+    CLINICIAN_RU,
+    COMMON_WORDS,
+    DRUG_RE,
+    EPONYMS,
+    FIRST_NAMES,
+    NOT_NAMES_AFTER_TITLE,
+    ORG_WORDS,
+    PUBLIC_FIGURES,
+    PUBLIC_SURNAMES_RU,
+    RELATIVE_EN,
+    RU_FIRST_NAMES,
+    SURNAMES,
+)
+from .text import Post
+
+KIND = "person_name"
+
+_CAP = r"[A-Z][a-zA-Z'\-]+"
+_WORD = r"[A-Za-z][a-zA-Z'\-]+"
+_CAP_RU = r"[А-ЯЁ][а-яё\-]+"
+
+# Titles are matched on the original text: case tells "Ms Smith" from "MS fatigue".
+_TITLE_EN = re.compile(
+    r"\b(?:[Dd]r|DR|[Dd]octor|[Pp]rof|[Pp]rofessor|[Nn]urse|[Mm]rs|[Mm]r|Ms|Miss|Dra)\.?\s+"
+    rf"(?P<name>(?:[A-Z]\.\s?)?{_WORD}(?:\s+(?:[A-Z]\.\s?)?{_CAP}){{0,2}})"
+)
+_ROLE_FULL_NAME_EN = re.compile(
+    rf"\b(?:{CLINICIAN_EN}|{RELATIVE_EN}|neighbou?r|boss|friend|colleague|coworker|landlord"
+    r"|teacher|manager)(?:'s)?(?:\s*,\s*|\s+(?:is|was|named|called|-)\s+|\s+)"
+    rf"(?P<name>{_WORD}\s+{_WORD})",
+    re.IGNORECASE,
+)
+_SELF_INTRO_EN = re.compile(
+    r"\b(?:my\s+(?:real\s+|full\s+)?name\s+is|i'?m\s+called|call\s+me|i\s+am|i'?m|this\s+is"
+    r"|on\s+(?:fb|facebook|insta|instagram|ig|linkedin)\s+as)\s+"
+    rf"(?P<name>{_WORD}(?:\s+{_WORD}){{1,2}})",
+    re.IGNORECASE,
+)
+_CAP_PAIR_EN = re.compile(rf"\b(?P<first>[A-Z][a-z]+)\s+(?:(?:[A-Z]\.|[A-Z][a-z]+)\s+)?(?P<last>{_CAP})")
+_EPONYM_AFTER = re.compile(
+    r"^(?:'s|s'|')?\s*(?:disease|syndrome|palsy|lymphoma|sign|test|cyst|phenomenon|thyroiditis"
+    r"|ulcer|esophagus|oesophagus|node|chorea|contracture|disorder|anomaly|maneuver|manoeuvre)\b",
+    re.IGNORECASE,
+)
+
+_TITLE_RU = re.compile(
+    rf"(?<![а-яё])(?:{CLINICIAN_RU})\.?\s+(?P<name>{_CAP_RU}(?:\s+{_CAP_RU}){{0,2}}|[а-яё]{{4,}})",
+    re.IGNORECASE,
+)
+_PATRONYMIC = re.compile(
+    r"^(?:[а-яё]+(?:ович|евич)(?:а|у|ем|е)?|[а-яё]+(?:овн|евн)(?:а|ы|е|у|ой)"
+    r"|[А-ЯЁ][а-яё]+(?:ичн|иничн)(?:а|ы|е|у|ой))$"
+)
+_SURNAME_RU = re.compile(
+    r"^[а-яё]{2,}(?:ов|ев|ин|ын|ский|цкий|ской|цкой|ова|ева|ина|ына|ская|цкая|енко|чук|щук|юк"
+    r"|ук|ян|дзе|швили|ко)(?:а|у|ым|ом|ой|ого|ому|ую|ей|их|ы|е)?$"
+)
+_NOT_SURNAMES_RU = frozenset(
+    """
+    снова основа слова готова здорова такова голова корова нова сова дрова мужчина женщина
+    причина половина картина машина глубина середина вершина долина малина калина
+    сказала сказал назначила назначил говорит говорила ничего только сегодня потом тоже
+    также какой какая каждый каждая очень сильно немного много около около всего своего
+    своей моего моей нашего нашей такой такого стационаре приеме регистратуре
+    """.split()
+)
+_SELF_INTRO_RU = re.compile(rf"(?:меня\s+зовут|мо[её]\s+имя|я\s*-)\s+(?P<name>{_CAP_RU}\s+{_CAP_RU})", re.IGNORECASE)
+_CAP_PAIR_RU = re.compile(rf"(?<![а-яёА-ЯЁ])(?P<a>{_CAP_RU})\s+(?P<b>{_CAP_RU})(?:\s+(?P<c>{_CAP_RU}))?")
+_INSTITUTION_BEFORE_RU = re.compile(
+    r"(?:болезн|синдром|тиреоидит|от[её]к|лимфом|паралич|проб|палочк|аппликатор|воротник|имени|им\."
+    r"|больниц|институт|центр|нмиц|клиник|улиц|ул\.|проспект|пр\.|переул)[а-яё]*\s*$"
+)
+
+
+def _is_english_name_token(token: str, *, after_title: bool) -> bool:
+    low = token.lower().removesuffix("'s").rstrip("'")
+    bare = low.replace("'", "")
+    if not bare.replace("-", "").isalpha() or len(bare) < 2:
+        return False
+    if low in EPONYMS or low in NOT_NAMES_AFTER_TITLE or low in ORG_WORDS:
+        return False
+    known = bare in SURNAMES or bare in FIRST_NAMES
+    if token[0].isupper():
+        return known or low not in COMMON_WORDS
+    return after_title and (bare in SURNAMES or (low not in COMMON_WORDS and len(low) >= 4))
+
+
+def _is_eponym_use(text: str, end: int) -> bool:
+    return _EPONYM_AFTER.match(text[end : end + 20]) is not None
+
+
+def _public(name: str) -> bool:
+    parts = [p.strip(".").lower() for p in name.split()]
+    full = " ".join(p for p in parts if len(p) > 1)
+    return full in PUBLIC_FIGURES or (len(parts) >= 2 and f"{parts[0]} {parts[-1]}" in PUBLIC_FIGURES)
+
+
+def _english(post: Post) -> Iterator[Span]:
+    text = post.original
+    for match in _TITLE_EN.finditer(text):
+        tokens = [(m.start() + match.start("name"), m.group()) for m in re.finditer(r"\S+", match.group("name"))]
+        first = 1 if len(tokens) > 1 and re.fullmatch(r"[A-Z]\.", tokens[0][1]) else 0
+        if not _is_english_name_token(tokens[first][1], after_title=True):
+            continue
+        end = tokens[first][0] + len(tokens[first][1])
+        if any(token.lower().removesuffix("'s") in EPONYMS for _, token in tokens):
+            continue
+        for position, token in tokens[first + 1 :]:
+            if not _is_english_name_token(token, after_title=False):
+                break
+            end = position + len(token)
+        if text[end - 2 : end] == "'s":
+            end -= 2
+        if not _is_eponym_use(text, end) and not _public(text[match.start("name") : end]):
+            yield Span(match.start(), end, KIND)
+    for pattern in (_ROLE_FULL_NAME_EN, _SELF_INTRO_EN):
+        for match in pattern.finditer(text):
+            name = match.group("name")
+            if _plausible_full_name(name, strict=pattern is _SELF_INTRO_EN):
+                yield Span(match.start("name"), match.end("name"), KIND)
+    for match in _CAP_PAIR_EN.finditer(text):
+        first, last = match.group("first"), match.group("last")
+        if (
+            first.lower() in FIRST_NAMES
+            and (last.lower().removesuffix("'s") in SURNAMES or last.lower() not in COMMON_WORDS)
+            and _is_english_name_token(last, after_title=False)
+            and not _is_eponym_use(text, match.end())
+            and not _public(match.group(0))
+        ):
+            yield Span(match.start(), match.end(), KIND)
+
+
+def _plausible_full_name(name: str, *, strict: bool) -> bool:
+    tokens = name.split()
+    first, last = tokens[0], tokens[-1]
+    if _public(name):
+        return False
+    if first[0].isupper() and last[0].isupper():
+        return _is_english_name_token(first, after_title=False) and _is_english_name_token(last, after_title=False)
+    if strict:
+        return False
+    return first.lower() in FIRST_NAMES and last.lower() in SURNAMES and last.lower() not in NOT_NAMES_AFTER_TITLE
+
+
+def _ru_first_name(token: str) -> bool:
+    low = token.lower()
+    candidates = (low, low[:-1] + "а", low[:-1] + "я", low[:-1] + "й", low[:-1], low[:-2] + "а", low[:-2] + "я", low[:-2], low[:-2] + "й")
+    return any(c in RU_FIRST_NAMES for c in candidates)
+
+
+def _ru_surname(token: str) -> bool:
+    low = token.lower()
+    return (
+        _SURNAME_RU.match(low) is not None
+        and low not in _NOT_SURNAMES_RU
+        and not low.startswith(tuple(EPONYMS))
+        and DRUG_RE.match(low) is None
+    )
+
+
+def _ru_not_person(token: str) -> bool:
+    low = token.lower()
+    return low.startswith(tuple(e for e in EPONYMS if len(e) > 3)) or low.startswith(PUBLIC_SURNAMES_RU)
+
+
+def _russian(post: Post) -> Iterator[Span]:
+    text = post.original
+    for match in _TITLE_RU.finditer(text):
+        name = match.group("name")
+        tokens = name.split()
+        if _ru_not_person(tokens[0]):
+            continue
+        if name[0].islower():
+            if _ru_surname(name):
+                yield Span(match.start(), match.end(), KIND)
+            continue
+        yield Span(match.start(), match.end(), KIND)
+    for match in _SELF_INTRO_RU.finditer(text):
+        yield Span(match.start("name"), match.end("name"), KIND)
+    for match in _CAP_PAIR_RU.finditer(text):
+        words = [w for w in match.group("a", "b", "c") if w]
+        if _INSTITUTION_BEFORE_RU.search(text[max(0, match.start() - 25) : match.start()].lower()):
+            continue
+        if any(_ru_not_person(w) for w in words):
+            continue
+        has_first = any(_ru_first_name(w) for w in words)
+        has_patronymic = any(_PATRONYMIC.match(w.lower()) or _PATRONYMIC.match(w) for w in words[1:])
+        has_surname = any(_ru_surname(w) for w in words)
+        if has_first and (has_patronymic or has_surname):
+            yield Span(match.start(), match.end(), KIND)
+
+
+def find_person_names(post: Post) -> list[Span]:
+    """Spans of personal names (with their title) in the post."""
+    spans = list(_english(post))
+    if post.has_cyrillic:
+        spans.extend(_russian(post))
+    return spans

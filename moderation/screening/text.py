@@ -1,0 +1,94 @@
+"""Text preparation shared by the detectors: folding, sentences, context markers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+# Same-length replacements only, so a match in the folded text is a span of the original.
+_FOLD = str.maketrans(
+    {
+        "ё": "е",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "ʼ": "'",
+        "“": '"',
+        "”": '"',
+        "«": '"',
+        "»": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": " ",
+        "\u200c": " ",
+        "\u200d": " ",
+        "\t": " ",
+        "–": "-",
+        "—": "-",
+    }
+)
+
+_SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s+|$)|\s+-\s+|\)\s+")
+_CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
+_DIGIT = re.compile(r"\d")
+
+
+def fold(text: str) -> str:
+    """Lowercase and unify quotes, dashes and spaces without changing the length."""
+    lowered = "".join(ch if len(low := ch.lower()) != 1 else low for ch in text)
+    return lowered.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One piece of text to screen, with the facts every detector needs."""
+
+    text: str
+    author_role: str = "patient"
+    venue: str = "discussion"
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def original(self) -> str:
+        """The text with quotes and spaces unified but case kept (names need case)."""
+        return self.text.translate(_FOLD)
+
+    @cached_property
+    def has_cyrillic(self) -> bool:
+        return _CYRILLIC.search(self.text) is not None
+
+    @cached_property
+    def has_digits(self) -> bool:
+        return _DIGIT.search(self.text) is not None
+
+    @cached_property
+    def sentences(self) -> tuple[tuple[int, int], ...]:
+        """Sentence boundaries as (start, end) offsets."""
+        bounds: list[tuple[int, int]] = []
+        start = 0
+        for match in _SENTENCE_END.finditer(self.folded):
+            if match.start() > start:
+                bounds.append((start, match.start()))
+            start = match.end()
+        if start < len(self.folded):
+            bounds.append((start, len(self.folded)))
+        return tuple(bounds) or ((0, 0),)
+
+    def sentence_at(self, offset: int) -> str:
+        """The folded sentence that contains offset."""
+        for start, end in self.sentences:
+            if start <= offset < end:
+                return self.folded[start:end]
+        return self.folded
+
+    def sentence_bounds(self, offset: int) -> tuple[int, int]:
+        for start, end in self.sentences:
+            if start <= offset < end:
+                return start, end
+        return 0, len(self.folded)

@@ -1,0 +1,116 @@
+"""Primary and complementary cell suppression over a table and all of its margins.
+
+The table is an "extended" array: each axis holds its categories followed by their total,
+so one array carries the interior cells and every margin, tied by the equations
+"categories sum to their total" along every axis.
+
+Protection rule: a primary cell is protected when an attacker who knows every published
+value, every equation and that counts are non-negative cannot narrow it to an interval
+narrower than `protection` (default: the threshold).
+
+Algorithm (the hypercube method of tau-argus' GHMITER, made exact for margins): for each
+primary cell, in a fixed order, choose one hypercube of 2^d cells around it and suppress
+its corners. Along each axis the cell pairs with another category (signs +, -) or with the
+total (signs +, +); the product of these sign vectors is a direction that keeps every
+equation true, so moving the suppressed corners along it by any integer t in
+[-min(+corners), min(-corners)] is an integer, non-negative table that agrees with all
+published values. That is an explicit certificate of the interval, so no linear program
+is needed to trust the result (tests and `attack.unprotected_cells` check it with one).
+The width, min(+ corners) + min(- corners), is the same for every corner, so one hypercube
+protects every primary cell among its corners.
+Among hypercubes with no zero corner whose certified width reaches the protection, the one
+adding the least suppressed count wins, then the fewest new cells, then the first in
+index order, which makes the pattern deterministic. Pairing with the total on every axis
+always qualifies (width unbounded), so the search never fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from outcomes.research.cube import Counts
+
+PUBLISHED, PRIMARY, COMPLEMENTARY = 0, 1, 2
+
+Status = npt.NDArray[np.int8]
+Cell = tuple[int, ...]
+
+_UNBOUNDED = np.int64(2**62)
+
+
+def primary_cells(extended: Counts, threshold: int) -> npt.NDArray[np.bool_]:
+    """Cells from 1 to threshold - 1, the ones that could single out a few patients."""
+    # Zeros are published, as CMS's rule allows: an empty cell describes nobody. They also
+    # stay fixed in every attack, which is why hypercubes with a zero corner are refused.
+    return (extended >= 1) & (extended < threshold)
+
+
+def suppress(extended: Counts, threshold: int, protection: int) -> Status:
+    """Status of every cell of an extended table: published, primary or complementary."""
+    primary = primary_cells(extended, threshold)
+    suppressed = primary.copy()
+    protected = np.zeros_like(primary)
+    for cell in _protection_order(extended, primary):
+        if protected[cell]:
+            continue
+        # A hypercube's width is the same for all its corners, so it protects each of them.
+        for corner in [cell, *_best_hypercube(extended, suppressed, cell, protection)]:
+            suppressed[corner] = protected[corner] = True
+    status = np.full(extended.shape, PUBLISHED, dtype=np.int8)
+    status[suppressed] = COMPLEMENTARY
+    status[primary] = PRIMARY
+    return status
+
+
+def _protection_order(extended: Counts, primary: npt.NDArray[np.bool_]) -> list[Cell]:
+    """Margins before interior cells, then smallest first, then index order."""
+
+    # Margin hypercubes reach into the interior and often protect interior cells for free.
+    def order(cell: Cell) -> tuple[int, int, Cell]:
+        totals = sum(i == size - 1 for i, size in zip(cell, extended.shape, strict=True))
+        return -totals, int(extended[cell]), cell
+
+    return sorted((tuple(int(i) for i in cell) for cell in np.argwhere(primary)), key=order)
+
+
+def _best_hypercube(
+    extended: Counts, suppressed: npt.NDArray[np.bool_], cell: Cell, protection: int
+) -> list[Cell]:
+    """The corners of the cheapest hypercube around a cell whose certified width suffices."""
+    ndim = extended.ndim
+    value = extended[cell]
+    # Row m of `moved` says on which axes corner m takes the partner instead of the cell.
+    moved = (np.arange(1, 2**ndim)[:, None] >> np.arange(ndim)) & 1 == 1
+    partners, index = [], []
+    sign = np.ones((len(moved),) + (1,) * ndim, dtype=np.int64)
+    for axis, (size, own) in enumerate(zip(extended.shape, cell, strict=True)):
+        total = size - 1
+        others = np.arange(total) if own == total else np.delete(np.arange(size), own)
+        signs = np.where((others == total) | (own == total), 1, -1)
+        # The corner that differs from the cell on this axis alone already bounds the width:
+        # a zero there is fatal, and a - corner below protection - value can never suffice.
+        swapped = extended[tuple(others if a == axis else i for a, i in enumerate(cell))]
+        useful = (swapped > 0) & ((signs > 0) | (swapped >= protection - value))
+        partners.append(others[useful])
+        shape = [1] * (ndim + 1)
+        shape[axis + 1] = len(partners[-1])
+        take = moved[:, axis].reshape((-1,) + (1,) * ndim)
+        index.append(np.where(take, partners[-1].reshape(shape), own))
+        sign = sign * np.where(take, signs[useful].reshape(shape), 1)
+
+    corners = extended[tuple(index)]
+    fresh = ~suppressed[tuple(index)]
+    sign = np.broadcast_to(sign, corners.shape)
+    plus_min = np.where(sign > 0, corners, _UNBOUNDED).min(axis=0)
+    minus_min = np.where(sign < 0, corners, _UNBOUNDED).min(axis=0)
+    # The cell can fall until a + corner (itself included) hits 0 and rise until a - corner does.
+    width = np.minimum(plus_min, value) + minus_min
+    cost = (corners * fresh).sum(axis=0).ravel()
+    new_cells = fresh.sum(axis=0).ravel()
+    candidates = np.flatnonzero(~(corners == 0).any(axis=0) & (width >= protection))
+    best = candidates[np.lexsort((candidates, new_cells[candidates], cost[candidates]))[0]]
+    chosen = [int(p[i]) for p, i in zip(partners, np.unravel_index(best, width.shape), strict=True)]
+    return [
+        tuple(chosen[a] if moved[m, a] else cell[a] for a in range(ndim)) for m in range(len(moved))
+    ]

@@ -1,0 +1,102 @@
+"""A test visitor that speaks HTTP like a browser: cookies, CSRF tokens, forms."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from community.runtime import Runtime
+
+STRONG_PASSWORD = "correct horse battery staple 42"
+T = TypeVar("T")
+
+
+class Visitor:
+    """One browser. Several visitors may share a test client (and so its event loop); each
+    keeps its own cookie jar, swapped in for its requests."""
+
+    def __init__(self, client: TestClient[Litestar], jar: httpx.Cookies | None = None) -> None:
+        self.client = client
+        self.jar = jar if jar is not None else client.cookies
+
+    def _use_jar(self) -> None:
+        self.client.cookies = self.jar
+        self.jar = self.client.cookies
+
+    @property
+    def app(self) -> Litestar:
+        return self.client.app
+
+    def csrf(self) -> str:
+        self._use_jar()
+        token = self.client.cookies.get("csrftoken")
+        if not token:
+            self.client.get("/")
+            token = self.client.cookies.get("csrftoken")
+        assert token, "the site did not set a CSRF cookie"
+        return token
+
+    def get(self, url: str, *, htmx: bool = False, **kwargs: Any) -> httpx.Response:
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        self._use_jar()
+        return self.client.get(url, headers=headers, follow_redirects=False, **kwargs)
+
+    def post(
+        self, url: str, data: dict[str, Any] | None = None, *, htmx: bool = False,
+        csrf: bool = True, **kwargs: Any,
+    ) -> httpx.Response:
+        payload = dict(data or {})
+        headers = kwargs.pop("headers", {})
+        if csrf:
+            token = self.csrf()
+            if htmx:
+                headers["X-CSRFToken"] = token
+            else:
+                payload["_csrf_token"] = token
+        if htmx:
+            headers["HX-Request"] = "true"
+        self._use_jar()
+        return self.client.post(url, data=payload, headers=headers, follow_redirects=False,
+                                **kwargs)
+
+    def register(self, username: str, email: str | None = None,
+                 password: str = STRONG_PASSWORD) -> httpx.Response:
+        return self.post("/register", {"username": username,
+                                       "email": email or f"{username}@example.org",
+                                       "password": password})
+
+    def login(self, identifier: str, password: str = STRONG_PASSWORD) -> httpx.Response:
+        return self.post("/login", {"identifier": identifier, "password": password})
+
+    def signup_and_login(self, username: str) -> None:
+        assert self.register(username).status_code == 303
+        response = self.login(username)
+        assert response.status_code == 303, response.text
+
+    def run(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
+        """Run a coroutine against the app's runtime inside the app's event loop."""
+        runtime: Runtime = self.app.state.runtime
+        portal = self.client.blocking_portal
+        assert portal is not None
+        return portal.call(work, runtime)
+
+
+def outbox_messages(var_dir: Path) -> list[Any]:
+    folder = var_dir / "outbox"
+    if not folder.exists():
+        return []
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    return [message_from_bytes(p.read_bytes()) for p in files]
+
+
+def run_sync(coroutine: Awaitable[T]) -> T:
+    return asyncio.get_event_loop().run_until_complete(coroutine)  # type: ignore[arg-type]
