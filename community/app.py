@@ -39,6 +39,8 @@ MAX_BODY_BYTES = 1024 * 1024
 def load_all_models() -> MetaData:
     """Import every domain's models so the metadata is complete (app, migrations, checks)."""
     import community.models  # noqa: F401
+    import moderation.models  # noqa: F401
+    import outcomes.models  # noqa: F401
 
     return Base.metadata
 
@@ -55,10 +57,21 @@ def default_screener() -> Screener:
 
 
 def route_handlers() -> Sequence[Any]:
+    from community.communities import routes as communities_routes
+    from community.profiles import routes as profiles_routes
+    from moderation import routes as moderation_routes
+    from outcomes import routes as outcomes_routes
+    from outcomes.research import routes as research_routes
+
     return [
         *pages.route_handlers,
         *accounts_routes.route_handlers,
         *accounts_admin.route_handlers,
+        *communities_routes.route_handlers,
+        *profiles_routes.route_handlers,
+        *outcomes_routes.route_handlers,
+        *research_routes.route_handlers,
+        *moderation_routes.route_handlers,
     ]
 
 

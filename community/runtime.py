@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from community.accounts.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore
 from community.db import make_engine
 from community.mail import Mailer
-from community.screening import PassThroughScreener, Screener
+from community.screening import NoReviewSink, PassThroughScreener, ReviewSink, Screener
 from community.settings import Settings
 from community.throttle import Counters, DatabaseCounters, RedisCounters
 
@@ -25,6 +25,7 @@ class Runtime:
     counters: Counters
     mailer: Mailer
     screener: Screener
+    review_sink: ReviewSink = field(default_factory=NoReviewSink)
     redis: Redis | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
 

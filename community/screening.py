@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ScreenAction(StrEnum):
@@ -88,3 +88,28 @@ class PassThroughScreener:
         author_context: AuthorContext | None = None,
     ) -> Verdict:
         return Verdict()
+
+
+@dataclass(frozen=True, slots=True)
+class HeldContent:
+    """What the core tells moderation about content that was not published as is."""
+
+    target_type: str
+    target_id: int
+    author_id: int
+    verdict: Verdict
+    excerpt: str
+    community_id: int | None = None
+
+
+class ReviewSink(Protocol):
+    """Where the core sends content for human review; moderation implements it."""
+
+    async def open_review(self, db: Any, content: HeldContent) -> None: ...
+
+
+class NoReviewSink:
+    """Keeps nothing; the default until moderation is plugged in."""
+
+    async def open_review(self, db: Any, content: HeldContent) -> None:
+        return None

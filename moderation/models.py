@@ -1,0 +1,1 @@
+"""Every model of this domain, imported so the metadata knows them."""
