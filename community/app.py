@@ -58,6 +58,8 @@ def default_screener() -> Screener:
 
 def route_handlers() -> Sequence[Any]:
     from community.communities import routes as communities_routes
+    from community.messages import routes as messages_routes
+    from community.notifications import routes as notifications_routes
     from community.profiles import routes as profiles_routes
     from moderation import routes as moderation_routes
     from outcomes import routes as outcomes_routes
@@ -69,6 +71,8 @@ def route_handlers() -> Sequence[Any]:
         *accounts_admin.route_handlers,
         *communities_routes.route_handlers,
         *profiles_routes.route_handlers,
+        *messages_routes.route_handlers,
+        *notifications_routes.route_handlers,
         *outcomes_routes.route_handlers,
         *research_routes.route_handlers,
         *moderation_routes.route_handlers,

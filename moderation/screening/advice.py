@@ -17,79 +17,153 @@ def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
 
 _SHOULD = r"(?:should|shud|shld|sould|shoud|shall)"
 _WHO = rf"(?:i|we|my\s+{RELATIVE_EN}|our\s+{RELATIVE_EN}|he|she|they)"
-_ADV = r"(?:just\s+|still\s+|safely\s+|also\s+|even\s+|really\s+|actually\s+|maybe\s+|then\s+|now\s+)?"
+_ADV = (
+    r"(?:just\s+|still\s+|safely\s+|also\s+|even\s+|really\s+|actually\s+|maybe\s+|then\s+|now\s+)?"
+)
 # Asking how to talk to one's own clinician, or what to expect or bring, is not asking for treatment.
-_PEOPLE = rf"(?:(?:my|the|our|his|her|a)\s+)?(?:{CLINICIAN_EN}|boss|work|employer|family|friends|partner|husband|wife|kids|school|manager|teacher|insurance|insurer)\b"
-_NOT_TREATMENT = rf"(?:keep\s+a\s+(?:diary|journal|log|record)|ask\s+{_PEOPLE}|ask\s+(?:about|if|whether|for\s+a\s+referral)|tell\s+{_PEOPLE}|mention|bring(?!\s+(?:it|this|them)\s+down)|expect|wear|pack|post|share|join|say|read|watch|explain|have\s+(?:been|gone|known|done|asked|said|seen|\w+ed)\b|be\s+(?:allowed\s+to\s+)?(?:posting|asking|sharing))"
+_PEOPLE = (
+    rf"(?:(?:my|the|our|his|her|a)\s+)?(?:{CLINICIAN_EN}|boss|work|employer|family|friends|partner"
+    rf"|husband|wife|kids|school|manager|teacher|insurance|insurer)\b"
+)
+_NOT_TREATMENT = (
+    rf"(?:keep\s+a\s+(?:diary|journal|log|record)|ask\s+{_PEOPLE}|ask\s+(?:about|if|whether"
+    rf"|for\s+a\s+referral)|tell\s+{_PEOPLE}|mention|bring(?!\s+(?:it|this|them)\s+down)|expect"
+    rf"|wear|pack|post|share|join|say|read|watch|explain|have\s+(?:been|gone|known|done|asked|said"
+    rf"|seen|\w+ed)\b|be\s+(?:allowed\s+to\s+)?(?:posting|asking|sharing))"
+)
 _TREAT = (
-    rf"(?:take|taking|stop|stopping|quit|drink|eat|have|give|use|mix|combine|double|skip|go\s+off|come\s+off|go\s+up|go\s+down"
-    rf"|increase|up|lower|reduce|cut|switch|start|continue|keep\s+taking|get\s+(?:the\s+|a\s+|my\s+)?(?:shot|vaccine|vaccinated|jab|booster|tested|surgery|pregnant|\w+\s+(?:shot|vaccine|jab))|try|halve|split|crush|inject|swap|restart|wean"
-    rf"|taper|change|fly|travel|breastfeed|drive|exercise|work\s+out|go\s+back\s+on|do|worry)\b"
+    r"(?:take|taking|stop|stopping|quit|drink|eat|have|give|use|mix|combine|double|skip|go\s+off"
+    r"|come\s+off|go\s+up|go\s+down"
+    r"|increase|up|lower|reduce|cut|switch|start|continue|keep\s+taking|get\s+(?:the\s+|a\s+"
+    r"|my\s+)?(?:shot|vaccine|vaccinated|jab|booster|tested|surgery|pregnant|\w+\s+(?:shot|vaccine"
+    r"|jab))|try|halve|split|crush|inject|swap|restart|wean"
+    r"|taper|change|fly|travel|breastfeed|drive|exercise|work\s+out|go\s+back\s+on|do|worry)\b"
 )
 
 ADVICE_EN = _compile(
     [
         rf"\b{_SHOULD}\s+{_WHO}\s+{_ADV}(?!{_NOT_TREATMENT})\w+",
         rf"\b(?:if|whether)\s+(?:i|we)\s+{_SHOULD}\s+{_ADV}(?!{_NOT_TREATMENT})\w+",
-        rf"\b(?:do\s+you\s+think|think)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+(?:should|need|needs|have\s+to|has\s+to|can|could)\b",
-        rf"(?<!where\s)(?<!how\s)\b(?:can|could|may)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+{_ADV}{_TREAT}",
-        rf"\bis\s+it\s+(?:ok|okay|safe|fine|alright|bad|dangerous|wise|smart|a\s+good\s+idea)\s+(?:for\s+(?:me|my\s+{RELATIVE_EN}|him|her|us)|if\s+(?:i|my|we)|to\s+\w+\s+(?:my|his|her|our)\b)",
-        rf"\b(?:do|does)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+(?:really\s+)?(?:need|have)\s+(?:to\s+)?(?!(?:to\s+)?(?:bring|fast|pay|register|sign|a\s+referral|an\s+appointment))\w+",
+        rf"\b(?:do\s+you\s+think|think)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+(?:should|need"
+        rf"|needs|have\s+to|has\s+to|can|could)\b",
+        rf"(?<!where\s)(?<!how\s)\b(?:can|could|may)\s+(?:i|we|my\s+{RELATIVE_EN}|he"
+        rf"|she)\s+{_ADV}{_TREAT}",
+        rf"\b(?:is|would)\s+it\s+(?:be\s+)?(?:ok|okay|safe|fine|alright|bad|dangerous|wise|smart"
+        rf"|a\s+good\s+idea)\s+(?:for\s+(?:me|my\s+{RELATIVE_EN}|him|her|us)|if\s+(?:i|my|we)"
+        rf"|to\s+\w+\s+(?:my|his|her|our)\b)",
+        rf"\b(?:do|does)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+(?:really\s+)?(?:need"
+        rf"|have)\s+(?:to\s+)?(?!(?:to\s+)?(?:bring|fast|pay|register|sign|a\s+referral"
+        rf"|an\s+appointment))\w+",
         rf"\b(?:if|whether)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+can\s+{_ADV}{_TREAT}",
-        rf"\bdo\s+(?:i|we)\s+(?:take|give|go|call|stop|keep|continue|start|wait|double|skip)\b",
-        rf"\bwhat\s+(?:to|can\s+i|should\s+i|do\s+i)\s+(?:give|take)\b",
+        r"\bdo\s+(?:i|we)\s+(?:take|give|go|call|stop|keep|continue|start|wait|double|skip)\b",
+        r"\bwhat\s+(?:to|can\s+i|should\s+i|do\s+i)\s+(?:give|take)\b",
         rf"\btoo\s+(?:much|high|low|many|strong)\s+for\s+(?:me|my\s+{RELATIVE_EN}|him|her)\b",
-        rf"\b(?:how\s+(?:much|many|often|long)|what\s+(?:dose|dosage|strength|amount))\b(?:\s+(?!you\b)\w+){{0,4}}\s+(?:should|can|could|do|may)\s+(?:i|we|he|she|my\s+{RELATIVE_EN})\s+{_ADV}(?:take|give|use|have|drink|wait|stay|keep)",
-        rf"\bwhat\s+(?:would|do)\s+you\s+(?:do|recommend|suggest)\s+(?:in\s+my|if\s+you\s+were|for\s+(?:me|my|him|her))|\bin\s+my\s+(?:shoes|situation|position)\s*\?",
-        rf"\bwould\s+you\s+(?:recommend|suggest|advise)\s+(?:i|me|that\s+i|my|we)\b",
-        rf"\b(?:tell|advise|help)\s+me\s+(?:if|whether|what|how\s+much|which|to)\s+(?:i\s+|to\s+)?",
-        rf"\b(?:thinking|considering|planning|want(?:ing)?)\s+(?:of|about|to)\s+(?:quit|stop|go(?:ing)?\s+off|com(?:e|ing)\s+off|taper|skip|doubl|increas|reduc|lower|switch|cut|ditch|drop)\w*\b.*(?:\?|thoughts|good\s+idea|bad\s+idea|advice|opinions?|should)",
-        rf"\b(?:is|are)\s+(?:my|his|her)\s+(?:dose|dosage|levels?|numbers?|results?|\w+\s+levels?)\s+(?:too\s+(?:high|low)|ok|okay|safe|dangerous|bad)\b",
-        rf"\bwhich\s+(?:one|med|medication|drug|treatment|option|is|would\s+be)\b[^.?]{{0,40}}\b(?:better|best|safer)\s+for\s+(?:me|my|him|her)\b|\b(?:better|best)\s+for\s+me\s*[,?]",
-        rf"\b(?:idk|i\s+don'?t\s+know|dont\s+know|not\s+sure|unsure|can'?t\s+decide|wondering)\s+(?:whether|if)\s+(?:to|i\s+should|i\s+need\s+to)\s+(?!{_NOT_TREATMENT})\w+",
-        rf"\b(?:should|do)\s+(?:i|we)\s+(?:be\s+)?(?:worried|concerned|scared|panic)",
-        rf"\bneed\s+advice\s*[:,-]|\b(?:any|need)\s+advice\s+(?:on|about)\s+(?:whether|if|my|what\s+to\s+do)",
-        rf"\bwhat\s+(?:should|do|can|shall|would)\s+(?:i|we)\s+(?:do|take|give|use|try)\b",
-        rf"\bwhat\s+to\s+do\s+(?:about|with|for)\s+(?:my|his|her|our)\b",
+        rf"\b(?:how\s+(?:much|many|often|long)|what\s+(?:dose|dosage|strength"
+        rf"|amount))\b(?:\s+(?!you\b)\w+){{0,4}}\s+(?:should|can|could|do|may)\s+(?:i|we|he|she"
+        rf"|my\s+{RELATIVE_EN})\s+{_ADV}(?:take|give|use|have|drink|wait|stay|keep)",
+        r"\bwhat\s+(?:would|do)\s+you\s+(?:do|recommend|suggest)\s+(?:in\s+my|if\s+you\s+were"
+        r"|for\s+(?:me|my|him|her))|\bin\s+my\s+(?:shoes|situation|position)\s*\?",
+        r"\b(?:would|do|could|can)\s+you\s+(?:recommend|suggest|advise)\s+(?:i|me|that\s+i|my"
+        r"|we)\b",
+        r"\bhow\s+(?:do|should|can)\s+(?:i|we)\s+(?:safely\s+)?(?:taper|wean|come\s+off|get\s+off"
+        r"|go\s+off|stop\s+taking|quit\s+taking|switch)\b",
+        r"\b(?:tell|advise|help)\s+me\s+(?:if|whether|what|how\s+much|which|to)\s+(?:i\s+|to\s+)?",
+        r"\b(?:thinking|considering|planning|want(?:ing)?)\s+(?:of|about|to)\s+(?:quit|stop"
+        r"|go(?:ing)?\s+off|com(?:e|ing)\s+off|taper|skip|doubl|increas|reduc|lower|switch|cut"
+        r"|ditch|drop)\w*\b.*(?:\?|thoughts|good\s+idea|bad\s+idea|advice|opinions?|should)",
+        r"\b(?:is|are)\s+(?:my|his|her)\s+(?:dose|dosage|levels?|numbers?|results?"
+        r"|\w+\s+levels?)\s+(?:too\s+(?:high|low)|ok|okay|safe|dangerous|bad)\b",
+        r"\bwhich\s+(?:one|med|medication|drug|treatment|option|is"
+        r"|would\s+be)\b[^.?]{0,40}\b(?:better|best|safer)\s+for\s+(?:me|my|him|her)\b|\b(?:better"
+        r"|best)\s+for\s+me\s*[,?]",
+        rf"\b(?:idk|i\s+don'?t\s+know|dont\s+know|not\s+sure|unsure|can'?t\s+decide"
+        rf"|wondering)\s+(?:whether|if)\s+(?:to|i\s+should"
+        rf"|i\s+need\s+to)\s+(?!{_NOT_TREATMENT})\w+",
+        r"\b(?:should|do)\s+(?:i|we)\s+(?:be\s+)?(?:worried|concerned|scared|panic)",
+        r"\bneed\s+advice\s*[:,-]|\b(?:any|need)\s+advice\s+(?:on|about)\s+(?:whether|if|my"
+        r"|what\s+to\s+do)",
+        r"\bwhat\s+(?:should|do|can|shall|would)\s+(?:i|we)\s+(?:do|take|give|use|try)\b",
+        r"\bwhat\s+to\s+do\s+(?:about|with|for)\s+(?:my|his|her|our)\b",
     ]
 )
 
 _TREAT_RU = (
-    r"(?:пить|выпить|принимать|принять|колоть|уколоть|бросить|бросать|отменить|отменять|прекратить|продолжать|продолжить"
-    r"|увеличить|увеличивать|уменьшить|снизить|снижать|поднять|повысить|удвоить|начать|начинать|переходить|перейти|менять"
-    r"|поменять|заменить|допить|дать|давать|делать|сделать|удалять|удалить|соглашаться|идти|пойти|ехать|вызывать|ставить"
-    r"|лечить|лечиться|сбить|сбивать|мазать|капать|сдавать|ложиться|рожать|кормить|прививаться|класть|пропустить)"
+    r"(?:пить|выпить|принимать|принять|колоть|уколоть|бросить|бросать|отменить|отменять|прекратить"
+    r"|продолжать|продолжить"
+    r"|увеличить|увеличивать|уменьшить|снизить|снижать|поднять|повысить|удвоить|начать|начинать"
+    r"|переходить|перейти|менять"
+    r"|поменять|заменить|допить|дать|давать|делать|сделать|удалять|удалить|соглашаться|идти|пойти"
+    r"|ехать|вызывать|ставить"
+    r"|лечить|лечиться|сбить|сбивать|мазать|капать|сдавать|ложиться|рожать|кормить|прививаться"
+    r"|класть|пропустить)"
 )
 _WHO_RU = rf"(?:мне|нам|ему|ей|им|{RELATIVE_RU})"
 
 ADVICE_RU = _compile(
     [
-        rf"(?:стоит|надо|нужно|можно|следует|имеет\s+смысл|есть\s+смысл|нормально|опасно|безопасно)\s+ли\s+(?:{_WHO_RU}|{_TREAT_RU}|\w+\s+{_TREAT_RU})",
+        rf"(?:стоит|надо|нужно|можно|следует|имеет\s+смысл|есть\s+смысл|нормально|опасно"
+        rf"|безопасно)\s+ли\s+(?:{_WHO_RU}|{_TREAT_RU}|\w+\s+{_TREAT_RU})",
         rf"(?:нуж[енна]+|нужны)\s+ли\s+(?:{_WHO_RU}|{DRUG})",
-        rf"(?<![а-я])можно\s+(?:ли\s+)?(?:{_WHO_RU}\s+)?(?:сразу\s+|уже\s+|просто\s+|тогда\s+)?(?:\d|{_TREAT_RU}|{DRUG})[^.!]*\?",
+        rf"(?<![а-я])можно\s+(?:ли\s+)?(?:{_WHO_RU}\s+)?(?:сразу\s+|уже\s+|просто\s+"
+        rf"|тогда\s+)?(?:\d|{_TREAT_RU}|{DRUG})[^.!]*\?",
         rf"(?<![а-я]){_TREAT_RU}\s+(?:его|ее|её|их)\s*\?",
         rf"{_TREAT_RU}\s+ли\b",
         rf"(?<![а-я])(?:может|мож|наверное)\s*,?\s+{_WHO_RU}\s+(?:\w+\s+)?{_TREAT_RU}",
-        rf"(?<![а-я]){_WHO_RU}\s+(?:можно|нужно|надо|стоит|следует|лучше|нельзя|бы)\s+[^.!?]{{0,60}}\?",
+        rf"(?<![а-я]){_WHO_RU}\s+(?:можно|нужно|надо|стоит|следует|лучше|нельзя"
+        rf"|бы)\s+[^.!?]{{0,60}}\?",
         rf"(?<![а-я])мне\s+(?:сейчас\s+|теперь\s+|уже\s+)?{_TREAT_RU}\b[^.!?]{{0,60}}\?",
-        rf"(?<![а-я])(?:что|шо|чо|че|што)\s+(?:же\s+)?(?:мне\s+|нам\s+|теперь\s+|сейчас\s+)?(?:делать|предпринять)|как\s+(?:мне|нам)\s+(?:быть|\w+ть)",
-        rf"(?<![а-я])что\s+(?:ему|ей|мне|нам|ребенку)?\s*(?:дать|давать|пить|принять|выпить|принимать)(?![а-я])",
+        r"(?<![а-я])(?:что|шо|чо|че|што)\s+(?:же\s+)?(?:мне\s+|нам\s+|теперь\s+"
+        r"|сейчас\s+)?(?:делать|предпринять)|как\s+(?:мне|нам)\s+(?:быть|\w+ть)",
+        r"(?<![а-я])что\s+(?:посоветуете|порекомендуете|скажете)|(?<![а-я])(?:мне|нам|ему"
+        r"|ей)\s+(?:уже\s+)?пора\s+(?:на\s|начинать|переходить|\w+ть)",
+        r"(?<![а-я])что\s+(?:ему|ей|мне|нам|ребенку)?\s*(?:дать|давать|пить|принять|выпить"
+        r"|принимать)(?![а-я])",
         rf"(?<![а-я])или\s+(?:мне\s+|все\s+же\s+|всё\s+же\s+)?{_TREAT_RU}\s*\?",
-        rf"(?<![а-я])чем\s+(?:лечить|лечиться|сбить|сбивать|снизить|помочь|мазать|полоскать|обработать|заменить|колоть|капать)",
-        rf"(?<![а-я])подскаж\w+\s*,?\s*(?:пожалуйста\s*,?\s*|пжл\w*\s*,?\s*|плиз\s*,?\s*)?(?:что\s+(?:пить|принять|принимать|выпить|делать|дать)|чем|сколько|какой|какую|какое|какие|можно|нужно|надо|стоит|мне|{_WHO_RU}|как\s+(?:лечить|принимать|пить|снизить|быть))",
-        rf"(?<![а-я])посоветуйте\s+(?:\w+\s+)?(?:лекарств|препарат|таблетк|антибиотик|мазь|капли|средство|что\s+(?:пить|принять|принимать|выпить|дать)|дозу|{DRUG})",
-        rf"(?<![а-я])(?:сколько|какую\s+дозу|какую\s+дозировку|какой\s+препарат|какое\s+лекарство|какие\s+таблетки|какое|какой|какую)\s+(?:[а-я]+\s+){{0,2}}(?:{_WHO_RU}\s+)?(?:можно\s+|нужно\s+|лучше\s+)?(?:пить|принимать|давать|дать|колоть)",
-        rf"{_TREAT_RU}\s+(?:[а-я0-9.,]+\s+){{0,4}}или\s+(?:[а-я]+\s+){{0,3}}?(?:{_TREAT_RU}|нет|не\s+\w+|подождать|ждать|понаблюдать)[^.!]*\?",
-        rf"(?:само|сама|сам)\s+пройдет|(?:идти|обращаться|ехать)\s+(?:ли\s+)?(?:мне\s+)?(?:к\s+врачу|в\s+больницу|в\s+травмпункт)[^.!]*\?",
-        rf"(?<![а-я])(?:соглашаться|ложиться|оперироваться)\s+(?:или\s+нет|ли)",
+        r"(?<![а-я])чем\s+(?:лечить|лечиться|сбить|сбивать|снизить|помочь|мазать|полоскать"
+        r"|обработать|заменить|колоть|капать)",
+        rf"(?<![а-я])подскаж\w+\s*,?\s*(?:пожалуйста\s*,?\s*|пжл\w*\s*,?\s*"
+        rf"|плиз\s*,?\s*)?(?:что\s+(?:пить|принять|принимать|выпить|делать|дать)|чем|сколько|какой"
+        rf"|какую|какое|какие|можно|нужно|надо|стоит|мне|{_WHO_RU}|как\s+(?:лечить|принимать|пить"
+        rf"|снизить|быть))",
+        rf"(?<![а-я])посоветуйте\s+(?:\w+\s+)?(?:лекарств|препарат|таблетк|антибиотик|мазь|капли"
+        rf"|средство|что\s+(?:пить|принять|принимать|выпить|дать)|дозу|{DRUG})",
+        rf"(?<![а-я])(?:сколько|какую\s+дозу|какую\s+дозировку|какой\s+препарат|какое\s+лекарство"
+        rf"|какие\s+таблетки|какое|какой|какую)\s+(?:[а-я]+\s+){{0,2}}(?:{_WHO_RU}\s+)?(?:можно\s+"
+        rf"|нужно\s+|лучше\s+)?(?:пить|принимать|давать|дать|колоть)",
+        rf"{_TREAT_RU}\s+(?:[а-я0-9.,]+\s+){{0,4}}или\s+(?:[а-я]+\s+){{0,3}}?(?:{_TREAT_RU}|нет"
+        rf"|не\s+\w+|подождать|ждать|понаблюдать)[^.!]*\?",
+        r"(?:само|сама|сам)\s+пройдет|(?:идти|обращаться"
+        r"|ехать)\s+(?:ли\s+)?(?:мне\s+)?(?:к\s+врачу|в\s+больницу|в\s+травмпункт)[^.!]*\?",
+        r"(?<![а-я])(?:соглашаться|ложиться|оперироваться)\s+(?:или\s+нет|ли)",
     ]
 )
-_ASKED_ALREADY = re.compile(r"\b(?:asked|wondered)\b[^.!?]{0,40}$|(?<![а-я])(?:спросил[аи]?|уточнил[аи]?)(?![а-я])[^.!?]{0,40}$")
-_HEALTH_CONTEXT = re.compile(
-    rf"{DRUG}|{DOSE}|\d|\b(?:pain|fever|rash|symptom|flare|blood|pressure|sugar|doctor|dr|er|hospital|surgery|dose|test|lump|swollen|bleed|cough|infection|sick)"
-    rf"|(?:боль|болит|температур|давлени|сахар|сып|анализ|врач|доз|кашель|симптом|отек|кров|операци|ттг|гемоглобин|беремен|тошнит|рвот|понос|живот)"
+_ASKED_ALREADY = re.compile(
+    r"\b(?:asked|wondered)\b[^.!?]{0,40}$|(?<![а-я])(?:спросил[аи]?"
+    r"|уточнил[аи]?)(?![а-я])[^.!?]{0,40}$"
 )
-_VAGUE = ("what should", "what do", "what can", "what shall", "what would", "what to", "do i", "do we", "что", "шо", "чо", "че", "што", "как мне", "как нам")
+_HEALTH_CONTEXT = re.compile(
+    rf"{DRUG}|{DOSE}|\d|\b(?:pain|fever|rash|symptom|flare|blood|pressure|sugar|doctor|dr|er"
+    rf"|hospital|surgery|dose|test|lump|swollen|bleed|cough|infection|sick)"
+    rf"|(?:боль|болит|температур|давлени|сахар|сып|анализ|врач|доз|кашель|симптом|отек|кров"
+    rf"|операци|ттг|гемоглобин|беремен|тошнит|рвот|понос|живот)"
+)
+_VAGUE = (
+    "what should",
+    "what do",
+    "what can",
+    "what shall",
+    "what would",
+    "what to",
+    "do i",
+    "do we",
+    "что",
+    "шо",
+    "чо",
+    "че",
+    "што",
+    "как мне",
+    "как нам",
+)
 
 
 def _asks(post: Post, match: re.Match[str]) -> bool:
@@ -108,4 +182,9 @@ def detect_advice_request(post: Post) -> tuple[Span, ...]:
         return ()
     patterns = ADVICE_EN + ADVICE_RU if post.has_cyrillic else ADVICE_EN
     found = [m for p in patterns for m in p.finditer(post.folded) if _asks(post, m)]
-    return tuple(sorted({Span(m.start(), m.end(), "advice_request") for m in found}, key=lambda s: (s.start, s.end)))
+    return tuple(
+        sorted(
+            {Span(m.start(), m.end(), "advice_request") for m in found},
+            key=lambda s: (s.start, s.end),
+        )
+    )

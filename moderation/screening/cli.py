@@ -68,7 +68,10 @@ def run_screen(lines: Iterable[str], out: TextIO, *, evaluate: bool) -> int:
             message = f"line {number}: {exc}"
             errors.append(message)
             if not evaluate:
-                out.write(json.dumps({"id": _salvage_id(line), "error": message}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps({"id": _salvage_id(line), "error": message}, ensure_ascii=False)
+                    + "\n"
+                )
             continue
         verdict = screen(item["text"], author_role=item["author_role"], venue=item["venue"])
         if evaluate:
@@ -89,14 +92,20 @@ def _salvage_id(line: str) -> Any:
         item = json.loads(line)
     except json.JSONDecodeError:
         return None
-    return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str | int) else None
+    return (
+        item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str | int) else None
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: `python -m moderation.screening.cli [--input FILE] [--evaluate]`."""
     parser = argparse.ArgumentParser(description="Screen JSON lines of user text.")
     parser.add_argument("--input", help="JSON lines file (default: standard input)")
-    parser.add_argument("--evaluate", action="store_true", help="input carries labels; print precision/recall per label")
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="input carries labels; print precision/recall per label",
+    )
     args = parser.parse_args(argv)
     if args.input:
         with open(args.input, encoding="utf-8") as handle:

@@ -16,58 +16,91 @@ def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
 
 
 _VERB_EN = (
-    r"(?:increase|decrease|reduce|lower|raise|double|halve|cut|stop|start|take|skip|switch|change|go\s+up|go\s+down"
-    r"|come\s+off|go\s+off|taper|add|drop|hold|keep|continue|restart|use|try|get|give|move|bump|up|wean|avoid|quit"
+    r"(?:increase|decrease|reduce|lower|raise|double|halve|cut|stop|start|take|skip|switch|change"
+    r"|go\s+up|go\s+down"
+    r"|come\s+off|go\s+off|taper|add|drop|hold|keep|continue|restart|use|try|get|give|move|bump|up"
+    r"|wean|avoid|quit"
     r"|discontinue|resume|apply|inject|split)\b"
 )
 _VERB_RU = (
-    r"(?:увеличьте|увеличь|уменьшите|снизьте|снижайте|отмените|отменяйте|принимайте|примите|пейте|выпейте|колите"
-    r"|уколите|начните|начинайте|добавьте|прекратите|переходите|перейдите|замените|дайте|давайте|бросайте|бросьте"
-    r"|перенесите|продолжайте|возьмите|полощите|сдайте|пересдайте|удвойте|уберите|оставьте|поменяйте|мажьте|капайте)"
+    r"(?:увеличьте|увеличь|уменьшите|снизьте|снижайте|отмените|отменяйте|принимайте|примите|пейте"
+    r"|выпейте|колите"
+    r"|уколите|начните|начинайте|добавьте|прекратите|переходите|перейдите|замените|дайте|давайте"
+    r"|бросайте|бросьте"
+    r"|перенесите|продолжайте|возьмите|полощите|сдайте|пересдайте|удвойте|уберите|оставьте"
+    r"|поменяйте|мажьте|капайте)"
 )
 
 # Directives that name the reader ("you should", "your son needs", "I'd switch you").
 ADDRESSED_EN = _compile(
     [
-        rf"\byou\s+(?:\w+ly\s+|just\s+|really\s+|still\s+)?(?:should|need\s+to|must|have\s+to|can|could|'ll\s+need\s+to|will\s+need\s+to|ought\s+to|might\s+want\s+to|may\s+want\s+to)\s+(?:safely\s+|definitely\s+|just\s+|probably\s+|also\s+|now\s+)?{_VERB_EN}",
+        rf"\byou\s+(?:\w+ly\s+|just\s+|really\s+|still\s+)?(?:should|need\s+to|must|have\s+to|can"
+        rf"|could|'ll\s+need\s+to|will\s+need\s+to|ought\s+to|might\s+want\s+to"
+        rf"|may\s+want\s+to)\s+(?:safely\s+|definitely\s+|just\s+|probably\s+|also\s+"
+        rf"|now\s+)?{_VERB_EN}",
         rf"\byour\s+{RELATIVE_EN}\s+(?:should|needs\s+to|need\s+to|can|must|has\s+to)\s+\w+",
-        r"\b(?:i'?d|i\s+would)\s+(?:not\s+)?(?:start|switch|put|have|recommend|suggest|hold|stop|take|increase|keep|go|add|cut|reduce|lower|move|bump|come\s+off)\b",
+        rf"\byou\s+(?:probably\s+|definitely\s+|just\s+)?need\s+(?:an?\s+|the\s+|some\s+|more\s+"
+        rf"|less\s+)?(?:higher\s+|lower\s+|bigger\s+|smaller\s+|different\s+|new\s+)?(?:dose"
+        rf"|{DRUG})",
+        rf"\bmy\s+advice\s+(?:would\s+be|is)\s+to\s+{_VERB_EN}",
+        r"\b(?:i'?d|i\s+would)\s+(?:not\s+)?(?:start|switch|put|have|recommend|suggest|hold|stop"
+        r"|take|increase|keep|go|add|cut|reduce|lower|move|bump|come\s+off)\b",
     ]
 )
 ADDRESSED_RU = _compile(
     [
-        r"(?<![а-я])(?:вашему|вашей|вашим)\s+[а-я]+\s+(?:нужно|надо|стоит|следует|необходимо|можно|нельзя|лучше)(?![а-я])",
-        r"(?<![а-я])(?:вам|тебе)\s+(?:нужно|надо|стоит|следует|необходимо|можно|нельзя|лучше|не\s+нужно|не\s+надо|не\s+стоит|нужен|нужна|нужны|не\s+нужен|не\s+нужны)(?![а-я])",
-        r"(?:не\s+)?нужн[ыао]?\s+вам|вам\s+не\s+нужн|(?<![а-я])[а-я]+\s+(?:вам\s+)?не\s+нуж(?:ен|на|ны)(?![а-я])",
+        r"(?<![а-я])(?:вашему|вашей|вашим)\s+[а-я]+\s+(?:нужно|надо|стоит|следует|необходимо|можно"
+        r"|нельзя|лучше)(?![а-я])",
+        r"(?<![а-я])(?:вам|тебе)\s+(?:нужно|надо|стоит|следует|необходимо|можно|нельзя|лучше"
+        r"|не\s+нужно|не\s+надо|не\s+стоит|нужен|нужна|нужны|не\s+нужен|не\s+нужны)(?![а-я])",
+        r"(?:не\s+)?нужн[ыао]?\s+вам|вам\s+не\s+нужн|(?<![а-я])[а-я]+\s+(?:вам\s+)?не\s+нуж(?:ен"
+        r"|на|ны)(?![а-я])",
         r"(?<![а-я])я\s+бы\s+(?:на\s+вашем\s+месте\s+)?[а-я]+л[аи]?(?![а-я])",
+        r"(?<![а-я])(?:рекомендую|советую|назначаю|предлагаю)\s+вам(?![а-я])"
+        r"|(?<![а-я])вам\s+показан[оа]?(?![а-я])",
     ]
 )
 # Bare imperatives: a leaflet says "take it with food", a prescription adds a dose or a person.
 IMPERATIVE_EN = _compile(
     [
-        rf"(?:^|^\s*@\w+\s+|[.!?;:\n]\s*|,\s*|\band\s+|\bthen\s+|\bso\s+|\bplease\s+|\bok\s+so\s+|\bgo\s+ahead\s+and\s+)(?:don'?t\s+|do\s+not\s+)?{_VERB_EN}",
+        rf"(?:^|^\s*@\w+\s+|[.!?;:\n]\s*|,\s*|\bthen\s+|\bplease\s+|\bok\s+so\s+"
+        rf"|\bgo\s+ahead\s+and\s+)(?:don'?t\s+|do\s+not\s+)?{_VERB_EN}",
     ]
 )
 IMPERATIVE_RU = _compile([rf"(?<![а-я])(?:не\s+)?{_VERB_RU}(?![а-я])"])
 # "You don't need the colonoscopy" judges this reader's case by itself.
-NO_NEED_EN = re.compile(r"\byou\s+(?:don'?t|do\s+not|dont)\s+(?:really\s+)?need\s+(?:the|any|a|an|that|this|those|these)\s+\w+")
+NO_NEED_EN = re.compile(
+    r"\byou\s+(?:don'?t|do\s+not|dont)\s+(?:really\s+)?need\s+(?:the|any|a|an|that|this|those"
+    r"|these)\s+\w+"
+)
 
 _SPECIFIC = re.compile(
-    rf"^\s*@\w+|\b(?:in\s+your\s+(?:case|situation)|for\s+you\b|at\s+your\s+age|for\s+your\s+(?:level|weight|age|situation|case)"
-    rf"|from\s+what\s+you\s+(?:describe|wrote|said|mention)|based\s+on\s+(?:what\s+you|your)|given\s+your|since\s+your"
-    rf"|with\s+your\s+(?:numbers|labs|results|levels?|\w+\s+(?:at|of)\s+\d)|with\s+an?\s+\w+\s+of\s+\d"
-    rf"|your\s+(?:symptoms|labs|numbers|results|kidneys?|liver|cough|rash|pain|bp|blood\s+pressure|sugars?|tsh|a1c|ldl|ferritin|iron|\w+\s+(?:of|is|at|levels?)\s+\d)|you\s+mentioned|if\s+i\s+were\s+you"
+    rf"^\s*@\w+|\b(?:in\s+your\s+(?:case|situation)|for\s+you\b|at\s+your\s+age"
+    rf"|for\s+your\s+(?:level|weight|age|situation|case)"
+    rf"|from\s+what\s+you\s+(?:describe|wrote|said|mention)|based\s+on\s+(?:what\s+you|your)"
+    rf"|given\s+your|since\s+your"
+    rf"|with\s+your\s+(?:numbers|labs|results|levels?|\w+\s+(?:at|of)\s+\d)"
+    rf"|your\s+(?:symptoms|labs|numbers|results|kidneys?|liver|cough|rash|pain|bp|blood\s+pressure"
+    rf"|sugars?|tsh|a1c|ldl|ferritin|iron|\w+\s+(?:of|is|at|levels?)\s+\d)|you\s+mentioned"
+    rf"|if\s+i\s+were\s+you"
     rf"|i'?d\s+\w+\s+you|i\s+would\s+\w+\s+you|your\s+{RELATIVE_EN}\b|your\s+(?:last|next)\s+\w+"
-    rf"|(?<!if\s)(?<!when\s)you(?:'re|\s+are)\s+(?:on|taking|already)|(?:move|switch)\s+(?:it|them|the\s+\w+)\s+to\s+(?:the\s+)?(?:morning|evening|night|bedtime|dinner|lunch|breakfast))"
+    rf"|(?<!if\s)(?<!when\s)you(?:'re|\s+are)\s+(?:on|taking|already)|(?:move|switch)\s+(?:it|them"
+    rf"|the\s+\w+)\s+to\s+(?:the\s+)?(?:morning|evening|night|bedtime|dinner|lunch|breakfast))"
     r"|в\s+вашем\s+случае|при\s+ваш\w+|по\s+вашим|судя\s+по\s+ваш\w+|ваш\w*\s+доз\w+"
-    r"|ваш\w*\s+(?:сын\w*|доч\w+|ребенк\w*|мам\w+|муж\w*|жен\w+|пап\w+)|вашему\s+\w+|вашей\s+\w+|я\s+бы|на\s+вашем\s+месте"
-    rf"|(?<!если\s)у\s+вас\s+(?:уже|сейчас|есть)|перенесите\s+на\s+(?:утро|вечер|ночь|обед)|(?<![а-я]){RELATIVE_RU}(?![а-я])"
+    r"|ваш\w*\s+(?:сын\w*|доч\w+|ребенк\w*|мам\w+|муж\w*|жен\w+|пап\w+)|вашему\s+\w+|вашей\s+\w+"
+    r"|я\s+бы|на\s+вашем\s+месте"
+    rf"|(?<!если\s)у\s+вас\s+(?:уже|сейчас|есть)|перенесите\s+на\s+(?:утро|вечер|ночь|обед)"
+    rf"|(?<![а-я]){RELATIVE_RU}(?![а-я])"
 )
 _GENERAL = re.compile(
-    r"\bif\s+you\b|\bin\s+general\b|\bgenerally\b|\busually\b|\bmost\s+(?:people|patients)\b|\bpeople\s+(?:with|who|taking|on)\b"
-    r"|\b(?:talk|speak)\s+(?:to|with)\s+your\b|\bask\s+your\s+(?:own\s+)?(?:doctor|gp|clinician|prescriber|pharmacist|care)"
-    r"|\byour\s+own\b|\bwithout\s+(?:talking|speaking|checking|asking)\b|\b(?:the\s+)?(?:leaflet|label|package\s+insert|pack)\b|\bunless\s+your\b|\balways\b|\bnever\b|\bprescriber\b"
-    r"|если\s+(?:вы|у\s+вас|вас|ребенок|у\s+ребенка|только)|в\s+целом|обычно|как\s+правило|обсудите|обратитесь|лечащ\w+\s+врач|самостоятельно"
+    r"\bif\s+you\b|\bin\s+general\b|\bgenerally\b|\busually\b|\bmost\s+(?:people|patients)\b"
+    r"|\bpeople\s+(?:with|who|taking|on)\b"
+    r"|\b(?:talk|speak)\s+(?:to|with)\s+your\b|\bask\s+your\s+(?:own\s+)?(?:doctor|gp|clinician"
+    r"|prescriber|pharmacist|care)"
+    r"|\byour\s+own\b|\bwithout\s+(?:talking|speaking|checking|asking)\b|\b(?:the\s+)?(?:leaflet"
+    r"|label|package\s+insert|pack)\b|\bunless\s+your\b|\balways\b|\bnever\b|\bprescriber\b"
+    r"|если\s+(?:вы|у\s+вас|вас|ребенок|у\s+ребенка|только)|в\s+целом|обычно|как\s+правило"
+    r"|обсудите|обратитесь|лечащ\w+\s+врач|самостоятельно"
 )
 _NUMBER_OR_DRUG = re.compile(rf"{DOSE}|{DRUG}|\d")
 _DOSE = re.compile(DOSE)
@@ -77,7 +110,9 @@ def _individual(post: Post, match: re.Match[str], *, imperative: bool) -> bool:
     """Whether a directive is about this reader's case rather than general guidance."""
     if _GENERAL.search(post.sentence_at(match.start())):
         return False
-    if any(not _GENERAL.search(post.sentence_at(m.start())) for m in _SPECIFIC.finditer(post.folded)):
+    if any(
+        not _GENERAL.search(post.sentence_at(m.start())) for m in _SPECIFIC.finditer(post.folded)
+    ):
         return True
     if post.venue == "education":
         return False
@@ -93,7 +128,18 @@ def detect_clinician_advice(post: Post) -> tuple[Span, ...]:
     if post.has_cyrillic:
         addressed, imperative = addressed + ADDRESSED_RU, imperative + IMPERATIVE_RU
     text = post.folded
-    found = [m for p in addressed for m in p.finditer(text) if _individual(post, m, imperative=False)]
-    found += [m for p in imperative for m in p.finditer(text) if _individual(post, m, imperative=True)]
-    found += [m for m in NO_NEED_EN.finditer(text) if not _GENERAL.search(post.sentence_at(m.start()))]
-    return tuple(sorted({Span(m.start(), m.end(), "clinician_directive") for m in found}, key=lambda s: (s.start, s.end)))
+    found = [
+        m for p in addressed for m in p.finditer(text) if _individual(post, m, imperative=False)
+    ]
+    found += [
+        m for p in imperative for m in p.finditer(text) if _individual(post, m, imperative=True)
+    ]
+    found += [
+        m for m in NO_NEED_EN.finditer(text) if not _GENERAL.search(post.sentence_at(m.start()))
+    ]
+    return tuple(
+        sorted(
+            {Span(m.start(), m.end(), "clinician_directive") for m in found},
+            key=lambda s: (s.start, s.end),
+        )
+    )

@@ -55,9 +55,12 @@ def score(pairs: Iterable[tuple[Iterable[str], Iterable[str]]]) -> dict[str, Lab
 
 def format_table(scores: dict[str, LabelScore]) -> str:
     """A plain aligned table, one row per label."""
-    header = f"{'label':<18}{'precision':>10}{'recall':>8}{'fpr':>7}{'tp':>6}{'fp':>6}{'fn':>6}{'tn':>6}"
+    header = (
+        f"{'label':<18}{'precision':>10}{'recall':>8}{'fpr':>7}{'tp':>6}{'fp':>6}{'fn':>6}{'tn':>6}"
+    )
     rows = [
-        f"{s.label:<18}{s.precision:>10.3f}{s.recall:>8.3f}{s.false_positive_rate:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}{s.tn:>6}"
+        f"{s.label:<18}{s.precision:>10.3f}{s.recall:>8.3f}{s.false_positive_rate:>7.3f}{s.tp:>6"
+        f"}{s.fp:>6}{s.fn:>6}{s.tn:>6}"
         for s in scores.values()
     ]
     return "\n".join([header, *rows])

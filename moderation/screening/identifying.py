@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Literal
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
@@ -18,22 +19,32 @@ PHONE_REGIONS = ("US", "GB", "RU", "DE", "FR", "UA", "BY", "IE", "AU")
 _ORGANISATION_LINES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.UAN}
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
-_ROLE_MAILBOX = re.compile(r"^(?:info|help|support|contact|admin|enquiries|office|hello|team|noreply|no-reply)@")
-_FREE_MAIL = re.compile(r"@(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|me|aol|proton|protonmail|mail|yandex|ya|rambler|bk|inbox|list|gmx|web)\.")
+_ROLE_MAILBOX = re.compile(
+    r"^(?:info|help|support|contact|admin|enquiries|office|hello|team|noreply|no-reply)@"
+)
+_FREE_MAIL = re.compile(
+    r"@(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|me|aol|proton|protonmail|mail|yandex"
+    r"|ya|rambler|bk|inbox|list|gmx|web)\."
+)
 
 _PHONE_CANDIDATE = re.compile(r"(?<![\w/.,])\+?\s?\(?\d[\d\s().\-]{5,22}\d(?![\w/])")
 _DECIMAL_TOKEN = re.compile(r"^\d+[.,]\d{1,2}$")
 _PHONE_CUE = re.compile(
-    r"(?:call|text|phone|ph|tel|cell|mobile|whats\s?app|ring|reach\s+me|my\s+number|sms|signal|viber"
+    r"(?:call|text|phone|ph|tel|cell|mobile|whats\s?app|ring|reach\s+me|my\s+number|sms|signal"
+    r"|viber"
     r"|звон|телефон|тел|мой\s+номер|ватсап|вотсап|вайбер|смс)\w*\W{0,6}(?:\w+\W{1,3}){0,3}$",
     re.IGNORECASE,
 )
-_TOLL_FREE_PREFIX = re.compile(r"^(?:\+?1)?8(?:00|88|77|66|55|44|33)\d{7}$|^(?:\+?7|8)800\d{7}$|^0(?:800|808)\d{6,7}$")
+_TOLL_FREE_PREFIX = re.compile(
+    r"^(?:\+?1)?8(?:00|88|77|66|55|44|33)\d{7}$|^(?:\+?7|8)800\d{7}$|^0(?:800|808)\d{6,7}$"
+)
 
 _HANDLE = re.compile(
     r"(?:insta(?:gram)?|ig|tik\s?tok|twitter|telegram|tg|snap(?:chat)?|discord|threads|fb|facebook"
-    r"|телег\w*|телеграм\w*|тг|инст\w*|тикток\w*|вк|вконтакте)\W{1,12}(?:\w+\W{1,3}){0,2}?(?P<handle>@[\w.]{3,30})"
-    r"|(?P<url>\b(?:t\.me|instagram\.com|vk\.com|tiktok\.com/@|facebook\.com|fb\.com|x\.com|twitter\.com)/[\w.@]{3,})",
+    r"|телег\w*|телеграм\w*|тг|инст\w*|тикток\w*|вк"
+    r"|вконтакте)\W{1,12}(?:\w+\W{1,3}){0,2}?(?P<handle>@[\w.]{3,30})"
+    r"|(?P<url>\b(?:t\.me|instagram\.com|vk\.com|tiktok\.com/@|facebook\.com|fb\.com|x\.com"
+    r"|twitter\.com)/[\w.@]{3,})",
     re.IGNORECASE,
 )
 
@@ -54,9 +65,12 @@ _DOB = re.compile(
     re.IGNORECASE,
 )
 
-_ID = r"(?P<id>[a-zа-я]{0,4}[\s#№:-]{0,3}\d[\d\s/-]{2,22}\d[a-z]?(?:\s*(?:номер|no\.?|№)\s*\d{4,})?)"
+_ID = (
+    r"(?P<id>[a-zа-я]{0,4}[\s#№:-]{0,3}\d[\d\s/-]{2,22}\d[a-z]?(?:\s*(?:номер|no\.?|№)\s*\d{4,})?)"
+)
 _RECORD = re.compile(
-    r"\b(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|record\s+(?:number|no|#)|patient\s+(?:id|number|no)"
+    r"\b(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|record\s+(?:number|no|#)|patient\s+(?:id"
+    r"|number|no)"
     r"|hospital\s+(?:number|no|id)|nhs\s+(?:number|no)|chi\s+number|health\s+card(?:\s+number)?"
     r"|(?:insurance|member|policy|subscriber|medicare|medicaid)\s+(?:id|number|no)|member\s+id|ssn"
     r"|social\s+security(?:\s+(?:number|no))?|passport(?:\s+(?:number|no))?"
@@ -77,30 +91,106 @@ _STREET_EN = re.compile(
 )
 _STREET_ALWAYS = frozenset({"street", "road", "avenue", "boulevard", "blvd"})
 _NOT_STREET_WORDS = frozenset(
-    """
-    the a an my your his her our their this that to of in on at for from by with down up along
-    across off and or but mg mcg ml g kg lb lbs min mins minute minutes hour hours hr hrs mile
-    miles km day days week weeks month months year years times x pills tablets units puffs per
-    long short hard easy whole more less than
-    """.split()
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "this",
+        "that",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "down",
+        "up",
+        "along",
+        "across",
+        "off",
+        "and",
+        "or",
+        "but",
+        "mg",
+        "mcg",
+        "ml",
+        "g",
+        "kg",
+        "lb",
+        "lbs",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "mile",
+        "miles",
+        "km",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "times",
+        "x",
+        "pills",
+        "tablets",
+        "units",
+        "puffs",
+        "per",
+        "long",
+        "short",
+        "hard",
+        "easy",
+        "whole",
+        "more",
+        "less",
+        "than",
+    ]
 )
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d(?!MG|ML|IU|UG|KG)[A-Z]{2}\b")
 _US_ZIP = re.compile(
     r",\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV"
     r"|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)\s+\d{5}(?:-\d{4})?\b"
 )
-_APARTMENT_EN = re.compile(r"\b(?:apt|apartment|suite|flat|unit)\.?\s*#?\s*\d+[a-z]?\b", re.IGNORECASE)
+_APARTMENT_EN = re.compile(
+    r"\b(?:apt|apartment|suite|flat|unit)\.?\s*#?\s*\d+[a-z]?\b", re.IGNORECASE
+)
 _STREET_RU = re.compile(
     r"(?<![а-яё])(?:ул(?:ица|ице|ицу)?\.?|пр(?:оспект[еа]?|-т|\.)|просп\.?|пер(?:еул(?:ок|ке))?\.?"
-    r"|бул(?:ьвар[еа]?)?\.?|б-р|шоссе|наб(?:ережн(?:ая|ой))?\.?|пл(?:ощад[ьи])?\.|мкр\.?|микрорайон[е]?|проезд)"
+    r"|бул(?:ьвар[еа]?)?\.?|б-р|шоссе|наб(?:ережн(?:ая|ой))?\.?|пл(?:ощад[ьи])?\.|мкр\.?"
+    r"|микрорайон[е]?|проезд)"
     r"(?![а-яё])"
-    r"\s*[а-яё0-9][\w.\- ]{1,30}?,?\s*(?:д(?:ом)?\.?\s*)?\d+[а-я]?(?:\s*,?\s*(?:к(?:орп(?:ус)?)?\.?|стр\.?)\s*\d+)?"
+    r"\s*[а-яё0-9][\w.\- ]{1,30}?,?\s*(?:д(?:ом)?\.?\s*)?\d+[а-я]?(?:\s*,?\s*(?:к(?:орп(?:ус)?)?\."
+    r"?|стр\.?)\s*\d+)?"
     r"(?:\s*,?\s*кв(?:артира)?\.?\s*\d+)?"
-    r"|[А-ЯЁ][а-яё]+(?:ом|ий|ая|ой)\s+(?:проспект[еа]?|бульвар[еа]?|переулк[еа]|шоссе)\s+\d+[а-я]?(?:\s*,?\s*кв\.?\s*\d+)?",
+    r"|[А-ЯЁ][а-яё]+(?:ом|ий|ая|ой)\s+(?:проспект[еа]?|бульвар[еа]?|переулк[еа]"
+    r"|шоссе)\s+\d+[а-я]?(?:\s*,?\s*кв\.?\s*\d+)?",
     re.IGNORECASE,
 )
-_APARTMENT_RU = re.compile(r"(?<![а-яё])(?:д\.?\s*\d+[а-я]?\s*,?\s*)?кв(?:артира)?\.?\s*(?!м\b)\d+\b")
-_ADDRESS_CUE = re.compile(r"\b(?:i\s+live\s+at|my\s+address\s+is|address\s*:|живу\s+(?:по\s+адресу|на)|адрес\s*(?:для\s+\w+\s*)?:)", re.IGNORECASE)
+_APARTMENT_RU = re.compile(
+    r"(?<![а-яё])(?:д\.?\s*\d+[а-я]?\s*,?\s*)?кв(?:артира)?\.?\s*(?!м\b)\d+\b"
+)
+_ADDRESS_CUE = re.compile(
+    r"\b(?:i\s+live\s+at|my\s+address\s+is|address\s*:|живу\s+(?:по\s+адресу|на)"
+    r"|адрес\s*(?:для\s+\w+\s*)?:)",
+    re.IGNORECASE,
+)
 
 
 def _emails(post: Post) -> Iterator[Span]:
@@ -124,21 +214,25 @@ def _phones(post: Post) -> Iterator[Span]:
         if raw.strip().isdigit() and not (cued or starts_international):
             continue
         found = _valid_phone(raw, candidate.start())
+        if isinstance(found, Span):
+            yield found
         if found is not None:
-            if found is not False:
-                yield found
             continue
-        if len(digits) >= 10 and (starts_international or cued) and not _TOLL_FREE_PREFIX.match(digits):
+        if (
+            len(digits) >= 10
+            and (starts_international or cued)
+            and not _TOLL_FREE_PREFIX.match(digits)
+        ):
             offset = len(raw) - len(raw.lstrip())
             yield Span(candidate.start() + offset, candidate.end(), "phone")
 
 
-def _valid_phone(raw: str, offset: int) -> Span | bool | None:
-    """A span for a valid personal number, False for an organisation's line, None if not a number."""
+def _valid_phone(raw: str, offset: int) -> Span | Literal["organisation"] | None:
+    """A span for a valid personal number, "organisation" for a helpline's, None if not a number."""
     for region in PHONE_REGIONS:
         for match in PhoneNumberMatcher(raw, region, leniency=Leniency.VALID):
             if phonenumbers.number_type(match.number) in _ORGANISATION_LINES:
-                return False
+                return "organisation"
             return Span(offset + match.start, offset + match.end, "phone")
     return None
 

@@ -47,7 +47,9 @@ _SELF_INTRO_EN = re.compile(
     rf"(?P<name>{_WORD}(?:\s+{_WORD}){{1,2}})",
     re.IGNORECASE,
 )
-_CAP_PAIR_EN = re.compile(rf"\b(?P<first>[A-Z][a-z]+)\s+(?:(?:[A-Z]\.|[A-Z][a-z]+)\s+)?(?P<last>{_CAP})")
+_CAP_PAIR_EN = re.compile(
+    rf"\b(?P<first>[A-Z][a-z]+)\s+(?:(?:[A-Z]\.|[A-Z][a-z]+)\s+)?(?P<last>{_CAP})"
+)
 _EPONYM_AFTER = re.compile(
     r"^(?:'s|s'|')?\s*(?:disease|syndrome|palsy|lymphoma|sign|test|cyst|phenomenon|thyroiditis"
     r"|ulcer|esophagus|oesophagus|node|chorea|contracture|disorder|anomaly|maneuver|manoeuvre)\b",
@@ -67,16 +69,75 @@ _SURNAME_RU = re.compile(
     r"|ук|ян|дзе|швили|ко)(?:а|у|ым|ом|ой|ого|ому|ую|ей|их|ы|е)?$"
 )
 _NOT_SURNAMES_RU = frozenset(
-    """
-    снова основа слова готова здорова такова голова корова нова сова дрова мужчина женщина
-    причина половина картина машина глубина середина вершина долина малина калина
-    сказала сказал назначила назначил говорит говорила ничего только сегодня потом тоже
-    также какой какая каждый каждая очень сильно немного много около около всего своего
-    своей моего моей нашего нашей такой такого стационаре приеме регистратуре
-    """.split()
+    [
+        "снова",
+        "основа",
+        "слова",
+        "готова",
+        "здорова",
+        "такова",
+        "голова",
+        "корова",
+        "нова",
+        "сова",
+        "дрова",
+        "мужчина",
+        "женщина",
+        "причина",
+        "половина",
+        "картина",
+        "машина",
+        "глубина",
+        "середина",
+        "вершина",
+        "долина",
+        "малина",
+        "калина",
+        "сказала",
+        "сказал",
+        "назначила",
+        "назначил",
+        "говорит",
+        "говорила",
+        "ничего",
+        "только",
+        "сегодня",
+        "потом",
+        "тоже",
+        "также",
+        "какой",
+        "какая",
+        "каждый",
+        "каждая",
+        "очень",
+        "сильно",
+        "немного",
+        "много",
+        "около",
+        "около",
+        "всего",
+        "своего",
+        "своей",
+        "моего",
+        "моей",
+        "нашего",
+        "нашей",
+        "такой",
+        "такого",
+        "стационаре",
+        "приеме",
+        "регистратуре",
+    ]
 )
-_SELF_INTRO_RU = re.compile(rf"(?:меня\s+зовут|мо[её]\s+имя|я\s*-)\s+(?P<name>{_CAP_RU}\s+{_CAP_RU})", re.IGNORECASE)
-_CAP_PAIR_RU = re.compile(rf"(?<![а-яёА-ЯЁ])(?P<a>{_CAP_RU})\s+(?P<b>{_CAP_RU})(?:\s+(?P<c>{_CAP_RU}))?")
+_SELF_INTRO_RU = re.compile(
+    rf"(?:меня\s+зовут|мо[её]\s+имя|я\s*-)\s+(?P<name>{_CAP_RU}\s+{_CAP_RU})", re.IGNORECASE
+)
+_INITIALS_RU = re.compile(
+    rf"(?<![А-ЯЁа-яё])(?:{_CAP_RU}\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.|[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?{_CAP_RU})"
+)
+_CAP_PAIR_RU = re.compile(
+    rf"(?<![а-яёА-ЯЁ])(?P<a>{_CAP_RU})\s+(?P<b>{_CAP_RU})(?:\s+(?P<c>{_CAP_RU}))?"
+)
 _INSTITUTION_BEFORE_RU = re.compile(
     r"(?:болезн|синдром|тиреоидит|от[её]к|лимфом|паралич|проб|палочк|аппликатор|воротник|имени|им\."
     r"|больниц|институт|центр|нмиц|клиник|улиц|ул\.|проспект|пр\.|переул)[а-яё]*\s*$"
@@ -103,20 +164,25 @@ def _is_eponym_use(text: str, end: int) -> bool:
 def _public(name: str) -> bool:
     parts = [p.strip(".").lower() for p in name.split()]
     full = " ".join(p for p in parts if len(p) > 1)
-    return full in PUBLIC_FIGURES or (len(parts) >= 2 and f"{parts[0]} {parts[-1]}" in PUBLIC_FIGURES)
+    return full in PUBLIC_FIGURES or (
+        len(parts) >= 2 and f"{parts[0]} {parts[-1]}" in PUBLIC_FIGURES
+    )
 
 
 def _english(post: Post) -> Iterator[Span]:
     text = post.original
     for match in _TITLE_EN.finditer(text):
-        tokens = [(m.start() + match.start("name"), m.group()) for m in re.finditer(r"\S+", match.group("name"))]
-        first = 1 if len(tokens) > 1 and re.fullmatch(r"[A-Z]\.", tokens[0][1]) else 0
-        if not _is_english_name_token(tokens[first][1], after_title=True):
+        tokens = [
+            (m.start() + match.start("name"), m.group())
+            for m in re.finditer(r"\S+", match.group("name"))
+        ]
+        lead = 1 if len(tokens) > 1 and re.fullmatch(r"[A-Z]\.", tokens[0][1]) else 0
+        if not _is_english_name_token(tokens[lead][1], after_title=True):
             continue
-        end = tokens[first][0] + len(tokens[first][1])
+        end = tokens[lead][0] + len(tokens[lead][1])
         if any(token.lower().removesuffix("'s") in EPONYMS for _, token in tokens):
             continue
-        for position, token in tokens[first + 1 :]:
+        for position, token in tokens[lead + 1 :]:
             if not _is_english_name_token(token, after_title=False):
                 break
             end = position + len(token)
@@ -147,15 +213,31 @@ def _plausible_full_name(name: str, *, strict: bool) -> bool:
     if _public(name):
         return False
     if first[0].isupper() and last[0].isupper():
-        return _is_english_name_token(first, after_title=False) and _is_english_name_token(last, after_title=False)
+        return _is_english_name_token(first, after_title=False) and _is_english_name_token(
+            last, after_title=False
+        )
     if strict:
         return False
-    return first.lower() in FIRST_NAMES and last.lower() in SURNAMES and last.lower() not in NOT_NAMES_AFTER_TITLE
+    return (
+        first.lower() in FIRST_NAMES
+        and last.lower() in SURNAMES
+        and last.lower() not in NOT_NAMES_AFTER_TITLE
+    )
 
 
 def _ru_first_name(token: str) -> bool:
     low = token.lower()
-    candidates = (low, low[:-1] + "а", low[:-1] + "я", low[:-1] + "й", low[:-1], low[:-2] + "а", low[:-2] + "я", low[:-2], low[:-2] + "й")
+    candidates = (
+        low,
+        low[:-1] + "а",
+        low[:-1] + "я",
+        low[:-1] + "й",
+        low[:-1],
+        low[:-2] + "а",
+        low[:-2] + "я",
+        low[:-2],
+        low[:-2] + "й",
+    )
     return any(c in RU_FIRST_NAMES for c in candidates)
 
 
@@ -171,7 +253,9 @@ def _ru_surname(token: str) -> bool:
 
 def _ru_not_person(token: str) -> bool:
     low = token.lower()
-    return low.startswith(tuple(e for e in EPONYMS if len(e) > 3)) or low.startswith(PUBLIC_SURNAMES_RU)
+    return low.startswith(tuple(e for e in EPONYMS if len(e) > 3)) or low.startswith(
+        PUBLIC_SURNAMES_RU
+    )
 
 
 def _russian(post: Post) -> Iterator[Span]:
@@ -186,6 +270,9 @@ def _russian(post: Post) -> Iterator[Span]:
                 yield Span(match.start(), match.end(), KIND)
             continue
         yield Span(match.start(), match.end(), KIND)
+    for match in _INITIALS_RU.finditer(text):
+        if not _ru_not_person(match.group(0).split()[0]):
+            yield Span(match.start(), match.end(), KIND)
     for match in _SELF_INTRO_RU.finditer(text):
         yield Span(match.start("name"), match.end("name"), KIND)
     for match in _CAP_PAIR_RU.finditer(text):
@@ -195,7 +282,9 @@ def _russian(post: Post) -> Iterator[Span]:
         if any(_ru_not_person(w) for w in words):
             continue
         has_first = any(_ru_first_name(w) for w in words)
-        has_patronymic = any(_PATRONYMIC.match(w.lower()) or _PATRONYMIC.match(w) for w in words[1:])
+        has_patronymic = any(
+            _PATRONYMIC.match(w.lower()) or _PATRONYMIC.match(w) for w in words[1:]
+        )
         has_surname = any(_ru_surname(w) for w in words)
         if has_first and (has_patronymic or has_surname):
             yield Span(match.start(), match.end(), KIND)

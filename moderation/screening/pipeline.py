@@ -7,7 +7,9 @@ from community.screening import AuthorContext, ScreenAction, ScreenLabel, Span, 
 from .detectors import DETECTORS
 from .text import Post
 
-HOLD_LABELS = frozenset({ScreenLabel.IDENTIFYING, ScreenLabel.CLINICIAN_ADVICE, ScreenLabel.PROMOTION})
+HOLD_LABELS = frozenset(
+    {ScreenLabel.IDENTIFYING, ScreenLabel.CLINICIAN_ADVICE, ScreenLabel.PROMOTION}
+)
 
 
 def decide_action(labels: tuple[ScreenLabel, ...] | frozenset[ScreenLabel]) -> ScreenAction:

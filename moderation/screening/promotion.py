@@ -14,44 +14,85 @@ def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-_PRICE = r"(?:[$£€₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:\$|usd|dollars|£|€|eur|руб\w*|р\.?(?![а-я])|₽|тыс(?:яч)?\.?(?:\s+руб\w*)?))"
+_PRICE = (
+    r"(?:[$£€₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:\$|usd|dollars|£|€|eur|руб\w*|р\.?(?![а-я])"
+    r"|₽|тыс(?:яч)?\.?(?:\s+руб\w*)?))"
+)
 _CONTACT_ME = r"(?:dm|pm|message|inbox|text|whatsapp|contact|email|e-mail|call|msg)\s+(?:me|us)"
 
 # Each of these alone is a commercial offer.
 STRONG = _compile(
     [
-        r"\b(?:promo|discount|coupon|voucher|referral|affiliate|invite)\s*(?:code|link)s?\b|\buse\s+(?:my\s+|the\s+)?code\b|\bat\s+checkout\b",
-        r"\baffiliate\b|\buse\s+my\s+(?:referral|link)\b|\bsign\s+up\s+(?:under|with|through)\s+(?:me|my\s+link)",
-        r"\b(?:buy|get)\s+(?:one|\d)\s+get\s+(?:one|\d)\b|\bearly\s+bird\b|\bwith\s+(?:the\s+)?code\s+[a-z0-9]{3,}\b",
-        r"\bwho\s+wants\s+(?:to|a|an|some)\b[^.?!]*[.?!]?\s*\b(?:dm|pm|message|inbox)\s+me\b|(?<![а-я])кто\s+хочет\s+(?:так\s+же|также|тоже)[^.]*пишите",
+        r"\b(?:promo|discount|coupon|voucher|referral|affiliate|invite)\s*(?:code|link)s?\b"
+        r"|\buse\s+(?:my\s+|the\s+)?code\b|\bat\s+checkout\b",
+        r"\baffiliate\b|\buse\s+my\s+(?:referral|link)\b|\bsign\s+up\s+(?:under|with"
+        r"|through)\s+(?:me|my\s+link)",
+        r"\b(?:buy|get)\s+(?:one|\d)\s+get\s+(?:one|\d)\b|\bearly\s+bird\b"
+        r"|\bwith\s+(?:the\s+)?code\s+[a-z0-9]{3,}\b",
+        r"\bwho\s+wants\s+(?:to|a|an|some)\b[^.?!]*[.?!]?\s*\b(?:dm|pm|message|inbox)\s+me\b"
+        r"|(?<![а-я])кто\s+хочет\s+(?:так\s+же|также|тоже)[^.]*пишите",
         r"\bon\s+(?:our|my)\s+(?:website|site|store|shop)\b|на\s+(?:нашем|моем|моём)\s+сайте",
-        r"\bfor\s+sale\b|\bi(?:'?m|\s+am)?\s+selling\b|\bi\s+sell\b|\bselling\s+(?:my\s+)?(?:leftover|unopened|spare|\d+|a\s+few|some)\b|\bwe\s+(?:sell|ship)\b",
+        r"\bfor\s+sale\b|\bi(?:'?m|\s+am)?\s+selling\b|\bi\s+sell\b"
+        r"|\bselling\s+(?:my\s+)?(?:leftover|unopened|spare|\d+|a\s+few|some)\b|\bwe\s+(?:sell"
+        r"|ship)\b",
         r"\bships?\s+(?:worldwide|anywhere|internationally|to\s+all)\b|\bwholesale\b|\bobo\b",
-        rf"\blink\s+in\s+(?:my\s+)?(?:bio|profile)\b|\b{_CONTACT_ME}\s+(?:for|to\s+(?:order|book|buy|get)|if\s+you\s+want\s+(?:to\s+(?:buy|order)|one|some|the\s+link))\b",
-        rf"\b(?:dm|pm|whatsapp|inbox)\s+(?:for|me\s+for)\s+(?:info|details|prices?|the\s+link|orders?)\b|\b(?:dm|pm)\s+me\b.*\b(?:team|business|income|earn|order|price)",
-        r"\b(?:buy|order|shop|book)\s+(?:now|here|online|today|at\s+(?:www|http|our|my))\b|\bclick\s+(?:here|the\s+link)\b",
-        r"\b(?:call|text|order)\s+(?:[\d\s()+-]{7,}\s*)?(?:now|today)\b|\b(?:whatsapp|call|text|dm|pm|message|email)\b[^.]{0,30}\bto\s+(?:order|buy|book)\b",
-        r"\b(?:make|earn|making|earning)\s+(?:money|\$\d|£\d|extra\s+income|an?\s+income)|\bfrom\s+home\b.*\b(?:earn|money|income|selling)\b|\bask\s+me\s+how\b|\bpassive\s+income\b|\bbe\s+your\s+own\s+boss\b|\bbusiness\s+opportunity\b|\blooking\s+for\s+team\s+members\b",
-        r"\b(?:plexus|doterra|young\s+living|herbalife|arbonne|isagenix|monat|amway|it\s+works|juice\s+plus|forever\s+living)\b.*\b(?:ambassador|advocate|distributor|rep|order|message|discount|sign|join|team|under\s+me)",
-        r"\b(?:ambassador|distributor|wellness\s+advocate|independent\s+(?:rep|consultant))\b.*\b(?:message|order|dm|pm|join|discount)",
-        r"\b(?:no|without\s+(?:a\s+)?)\s*prescription\s+(?:needed|required)?\b.*\b(?:order|buy|ship|cheap|price)|\bcheap\s+(?:meds|pills|tramadol|oxy\w*|xanax|ozempic)\b",
-        r"\b(?:join|sign\s+up\s+for|enrol+\s+in|register\s+for|book)\s+(?:my|our)\s+(?:\w+\s+){0,4}?(?:program(?:me)?|course|coaching|masterclass|challenge|sessions?|consultations?|protocol|membership)\b",
-        r"\bmy\s+(?:paid|online|\d+[\s-]week|coaching)\s+(?:\w+\s+){0,2}?(?:program(?:me)?|course|group|coaching)|\bcoaching\s+program(?:me)?\b|\bpaid\s+(?:\w+\s+)?(?:program(?:me)?|group|course)\b",
-        r"\bprivate\s+consultations?\b|\bfirst\s+(?:visit|session|consultation|appointment|month)\s+(?:is\s+)?(?:free|half\s+price|\d+\s?%)|\bfree\s+(?:discovery|strategy)\s+call\b",
-        r"\bamzn\.to/|\bamazon\.com/[^\s]*(?:tag|ref)=|[?&](?:ref|aff|affid|tag)=|\betsy\.com/shop|\b(?:my|our)\s+(?:etsy\s+)?(?:shop|store|online\s+shop)\b",
-        rf"(?:\bonly|\bjust)\s+{_PRICE}|{_PRICE}\s*(?:each|a\s+bottle|per\s+bottle|/\s?(?:hr|hour|session)|per\s+(?:session|hour))\b",
-        r"\b(?:limited\s+(?:offer|time|spots|seats)|spots\s+(?:are\s+)?limited|seats\s+(?:are\s+)?limited|today\s+only|this\s+week\s+only|while\s+stocks\s+last)\b",
+        rf"\blink\s+in\s+(?:my\s+)?(?:bio|profile)\b|\b{_CONTACT_ME}\s+(?:for|to\s+(?:order|book"
+        rf"|buy|get)|if\s+you\s+want\s+(?:to\s+(?:buy|order)|one|some|the\s+link))\b",
+        r"\b(?:dm|pm|whatsapp|inbox)\s+(?:for|me\s+for)\s+(?:info|details|prices?|the\s+link"
+        r"|orders?)\b|\b(?:dm|pm)\s+me\b.*\b(?:team|business|income|earn|order|price)",
+        r"\b(?:buy|order|shop|book)\s+(?:now|here|online|today|at\s+(?:www|http|our|my))\b"
+        r"|\bclick\s+(?:here|the\s+link)\b",
+        r"\b(?:call|text|order)\s+(?:[\d\s()+-]{7,}\s*)?(?:now|today)\b|\border\s+(?:yours|one"
+        r"|some)\b|\b(?:whatsapp|call|text|dm|pm|message|email)\b[^.]{0,30}\bto\s+(?:order|buy"
+        r"|book)\b",
+        r"\b(?:make|earn|making|earning)\s+(?:money|\$\d|£\d|extra\s+income|an?\s+income)"
+        r"|\bfrom\s+home\b.*\b(?:earn|money|income|selling)\b|\bask\s+me\s+how\b"
+        r"|\bpassive\s+income\b|\bbe\s+your\s+own\s+boss\b|\bbusiness\s+opportunity\b"
+        r"|\blooking\s+for\s+team\s+members\b",
+        r"\b(?:plexus|doterra|young\s+living|herbalife|arbonne|isagenix|monat|amway|it\s+works"
+        r"|juice\s+plus|forever\s+living)\b.*\b(?:ambassador|advocate|distributor|rep|order"
+        r"|message|discount|sign|join|team|under\s+me)",
+        r"\b(?:ambassador|distributor|wellness\s+advocate|independent\s+(?:rep"
+        r"|consultant))\b.*\b(?:message|order|dm|pm|join|discount)",
+        r"\b(?:no|without\s+(?:a\s+)?)\s*prescription\s+(?:needed|required)?\b.*\b(?:order|buy"
+        r"|ship|cheap|price)|\bcheap\s+(?:meds|pills|tramadol|oxy\w*|xanax|ozempic)\b",
+        r"\b(?:join|sign\s+up\s+for|enrol+\s+in|register\s+for|book)\s+(?:my"
+        r"|our)\s+(?:\w+\s+){0,4}?(?:program(?:me)?|course|coaching|masterclass|challenge"
+        r"|sessions?|consultations?|protocol|membership)\b",
+        r"\bmy\s+(?:paid|online|\d+[\s-]week|coaching)\s+(?:\w+\s+){0,2}?(?:program(?:me)?|course"
+        r"|group|coaching)|\bcoaching\s+program(?:me)?\b|\bpaid\s+(?:\w+\s+)?(?:program(?:me)?"
+        r"|group|course)\b",
+        r"\bprivate\s+consultations?\b|\bfirst\s+(?:visit|session|consultation|appointment"
+        r"|month)\s+(?:is\s+)?(?:free|half\s+price|\d+\s?%)|\bfree\s+(?:discovery"
+        r"|strategy)\s+call\b",
+        r"\bamzn\.to/|\bamazon\.com/[^\s]*(?:tag|ref)=|[?&](?:ref|aff|affid|tag)=|\betsy\.com/shop"
+        r"|\b(?:my|our)\s+(?:etsy\s+)?(?:shop|store|online\s+shop)\b",
+        rf"(?:\bonly|\bjust)\s+{_PRICE}|{_PRICE}\s*(?:each|a\s+bottle|per\s+bottle|/\s?(?:hr|hour"
+        rf"|session)|per\s+(?:session|hour))\b",
+        r"\b(?:limited\s+(?:offer|time|spots|seats)|(?:spots|seats|stocks?|places)\s+(?:are\s+"
+        r"|is\s+)?limited|today\s+only|this\s+week\s+only|while\s+stocks\s+last)\b",
         r"\bwho\s+wants\s+a\s+free\s+sample\b|\bfree\s+samples?\b.*\b(?:dm|pm|message)",
-        r"(?<![а-я])промо-?код|реферальн\w+\s+ссылк|(?:ссылк\w+|ссылочк\w+)\s+в\s+(?:профиле|шапке|био|описании)",
-        r"(?<![а-я])(?:продаю|продам|продается|продаётся|распродажа|оптом|по\s+себестоимости)(?![а-я])",
-        r"подробност\w*\s+в\s+(?:лс|личк\w+|директ\w*|личн\w+\s+сообщени\w+)|в\s+(?:лс|личке|директе)\s+подробност",
+        r"(?<![а-я])промо-?код|реферальн\w+\s+ссылк|(?:ссылк\w+|ссылочк\w+)\s+в\s+(?:профиле|шапке"
+        r"|био|описании)",
+        r"(?<![а-я])(?:продаю|продам|продается|продаётся|распродажа|оптом"
+        r"|по\s+себестоимости)(?![а-я])",
+        r"подробност\w*\s+в\s+(?:лс|личк\w+|директ\w*|личн\w+\s+сообщени\w+)|в\s+(?:лс|личке"
+        r"|директе)\s+подробност",
         r"(?:писать|пишите)\s+в\s+(?:телеграм\w*|вотсап|ватсап|whatsapp|вайбер)",
-        r"(?<![а-я])(?:платн\w+\s+(?:консультаци|прием|курс|марафон|вебинар)|стоимость\s+(?:участия|консультации|курса|приема)|первый\s+прием\s+(?:бесплатно|со\s+скидкой))",
-        r"(?<![а-я])(?:мой|мою|моем|моём)\s+(?:курс|марафон|интенсив|вебинар|центр|клуб|магазин)\w*|(?<![а-я])наш\w*\s+(?:магазин|курс|марафон|интенсив)\w*",
-        r"(?:зарабатывать|заработок|доход\s+от|партнер\w*\s+(?:компании|в\s+бизнес)|ищу\s+партнер\w*)",
-        r"(?:скидк\w+|скидочк\w+)\s+(?:\d+\s?%|по\s+(?:моей\s+)?ссылке|только\s+сегодня|постоянным|для\s+(?:участников|группы))|\d+\s?%\s+скидк|со\s+скидкой\s+\d|могу\s+оформить\s+со\s+скидкой",
-        rf"(?:без\s+рецепта)[^.]*(?:пишите|закаж|достав|цена|{_PRICE})|(?:кому\s+нужен|кому\s+нужна|кому\s+нужны)[^.]*(?:пишите|в\s+лс|в\s+телеграм)",
-        r"(?:по\s+(?:моей\s+)?ссылке|переходите\s+по\s+ссылке)[^.]*(?:скидк|закаж|куп|получите)|(?:всего\s+за|цена|стоимость)\s+\d",
+        r"(?<![а-я])(?:платн\w+\s+(?:консультаци|прием|курс|марафон|вебинар)"
+        r"|стоимость\s+(?:участия|консультации|курса|приема)|первый\s+прием\s+(?:бесплатно"
+        r"|со\s+скидкой))",
+        r"(?<![а-я])(?:мой|мою|моем|моём)\s+(?:курс|марафон|интенсив|вебинар|центр|клуб"
+        r"|магазин)\w*|(?<![а-я])наш\w*\s+(?:магазин|курс|марафон|интенсив)\w*",
+        r"(?:зарабатывать|заработок|доход\s+от|партнер\w*\s+(?:компании|в\s+бизнес)"
+        r"|ищу\s+партнер\w*)",
+        r"(?:скидк\w+|скидочк\w+)\s+(?:\d+\s?%|по\s+(?:моей\s+)?ссылке|только\s+сегодня|постоянным"
+        r"|для\s+(?:участников|группы))|\d+\s?%\s+скидк|со\s+скидкой\s+\d"
+        r"|могу\s+оформить\s+со\s+скидкой",
+        rf"(?:без\s+рецепта)[^.]*(?:пишите|закаж|достав|цена|{_PRICE})|(?:кому\s+нужен"
+        rf"|кому\s+нужна|кому\s+нужны)[^.]*(?:пишите|в\s+лс|в\s+телеграм)",
+        r"(?:по\s+(?:моей\s+)?ссылке|переходите\s+по\s+ссылке)[^.]*(?:скидк|закаж|куп|получите)"
+        r"|(?:всего\s+за|цена|стоимость)\s+\d",
     ]
 )
 # Each of these is ordinary in a patient's post; two together make an offer.
@@ -59,17 +100,24 @@ WEAK = _compile(
     [
         _PRICE,
         r"\b\d{1,2}\s?%\s*off\b|\bhalf\s+price\b|\bper\s+(?:month|bottle|box)\b|/\s?(?:month|mo)\b",
-        r"(?<![а-я])(?:закажите|заказывайте|закажи|купите|покупайте|приобретайте|записывайтесь)(?![а-я])",
-        r"\b(?:free\s+(?:shipping|delivery|trial|consultation|webinar))\b|доставк\w*|бесплатн\w+\s+(?:доставк|консультац|первый)",
+        r"(?<![а-я])(?:закажите|заказывайте|закажи|купите|покупайте|приобретайте"
+        r"|записывайтесь)(?![а-я])",
+        r"\b(?:free\s+(?:shipping|delivery|trial|consultation|webinar))\b|доставк\w*"
+        r"|бесплатн\w+\s+(?:доставк|консультац|первый)",
         r"\b(?:discount|deal|offer|sale|coupon)\b|скидк\w*",
-        r"\b(?:dm|pm|inbox|message)\s+me\b|пишите(?![а-я])|в\s+(?:лс|личку|директ)|\blink\s+(?:in|below)\b|\bin\s+(?:the\s+)?comments\b",
+        r"\b(?:dm|pm|inbox|message)\s+me\b|пишите(?![а-я])|в\s+(?:лс|личку|директ)|\blink\s+(?:in"
+        r"|below)\b|\bin\s+(?:the\s+)?comments\b",
         r"\bhttps?://|\bwww\.|\b\w+\.(?:com|net|shop|store|biz)\b|ссылк\w+",
         r"\b(?:supplements?|gummies|oils?|tea|capsules|cbd|detox)\b|(?:бад\w*|чай|масл\w+)",
-        r"\bnewsletter\b|\bsubscribe\b|\bmy\s+(?:website|book|ebook|podcast|channel)\b|недорого|цен[аы]",
+        r"\bnewsletter\b|\bsubscribe\b|\bmy\s+(?:website|book|ebook|podcast|channel)\b|недорого"
+        r"|цен[аы]",
     ]
 )
 # Sharing how one saved on one's own medicine is not selling.
-_SAVING_TIP = re.compile(r"\b(?:insurance|copay|co-pay|goodrx|medicare|medicaid|nhs|pharmacy|costco|manufacturer)\b|льгот|пенсионер|аптек")
+_SAVING_TIP = re.compile(
+    r"\b(?:insurance|copay|co-pay|goodrx|medicare|medicaid|nhs|pharmacy|costco|manufacturer)\b"
+    r"|льгот|пенсионер|аптек"
+)
 
 
 def detect_promotion(post: Post) -> tuple[Span, ...]:

@@ -1,0 +1,1 @@
+"""education __init__."""

@@ -1,0 +1,1 @@
+"""treatments __init__."""
