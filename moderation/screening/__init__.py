@@ -1,4 +1,4 @@
-"""Content screening: detectors for crisis, advice requests, identifying data, clinician advice, promotion."""
+"""Content screening: one pipeline over five detectors, one verdict per text."""
 
 from .pipeline import PipelineScreener, decide_action, screen
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from community.screening import Span
 
+from .gate import gated
 from .lexicon import CLINICIAN_EN, DOSE, DRUG, RELATIVE_EN, RELATIVE_RU
 from .text import Post
-
-
-def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
-
 
 _SHOULD = r"(?:should|shud|shld|sould|shoud|shall)"
 _WHO = rf"(?:i|we|my\s+{RELATIVE_EN}|our\s+{RELATIVE_EN}|he|she|they)"
 _ADV = (
     r"(?:just\s+|still\s+|safely\s+|also\s+|even\s+|really\s+|actually\s+|maybe\s+|then\s+|now\s+)?"
 )
-# Asking how to talk to one's own clinician, or what to expect or bring, is not asking for treatment.
+# Asking how to talk to one's own clinician, or what to expect or bring, is not about treatment.
 _PEOPLE = (
     rf"(?:(?:my|the|our|his|her|a)\s+)?(?:{CLINICIAN_EN}|boss|work|employer|family|friends|partner"
     rf"|husband|wife|kids|school|manager|teacher|insurance|insurer)\b"
@@ -40,7 +35,7 @@ _TREAT = (
     r"|taper|change|fly|travel|breastfeed|drive|exercise|work\s+out|go\s+back\s+on|do|worry)\b"
 )
 
-ADVICE_EN = _compile(
+ADVICE_EN = gated(
     [
         rf"\b{_SHOULD}\s+{_WHO}\s+{_ADV}(?!{_NOT_TREATMENT})\w+",
         rf"\b(?:if|whether)\s+(?:i|we)\s+{_SHOULD}\s+{_ADV}(?!{_NOT_TREATMENT})\w+",
@@ -99,7 +94,7 @@ _TREAT_RU = (
 )
 _WHO_RU = rf"(?:мне|нам|ему|ей|им|{RELATIVE_RU})"
 
-ADVICE_RU = _compile(
+ADVICE_RU = gated(
     [
         rf"(?:стоит|надо|нужно|можно|следует|имеет\s+смысл|есть\s+смысл|нормально|опасно"
         rf"|безопасно)\s+ли\s+(?:{_WHO_RU}|{_TREAT_RU}|\w+\s+{_TREAT_RU})",

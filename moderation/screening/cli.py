@@ -56,7 +56,7 @@ def _verdict_json(item_id: Any, verdict: Verdict) -> str:
 
 
 def run_screen(lines: Iterable[str], out: TextIO, *, evaluate: bool) -> int:
-    """Screen JSON lines; write verdicts in input order, or the evaluation table. Returns the exit code."""
+    """Screen JSON lines: verdicts in input order, or with evaluate the quality table; exit code."""
     pairs: list[tuple[list[str], list[str]]] = []
     errors: list[str] = []
     for number, line in enumerate(lines, start=1):
@@ -98,7 +98,7 @@ def _salvage_id(line: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: `python -m moderation.screening.cli [--input FILE] [--evaluate]`."""
+    """Entry point: `python -m moderation.screening.cli [--input FILE] [--evaluate]`."""
     parser = argparse.ArgumentParser(description="Screen JSON lines of user text.")
     parser.add_argument("--input", help="JSON lines file (default: standard input)")
     parser.add_argument(

@@ -1,19 +1,14 @@
-"""The clinician-advice detector: a clinician directs one person's treatment instead of educating."""
+"""The clinician-advice detector: a clinician directing one person's treatment, not educating."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from community.screening import Span
 
+from .gate import gated
 from .lexicon import DOSE, DRUG, RELATIVE_EN, RELATIVE_RU
 from .text import Post
-
-
-def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
-
 
 _VERB_EN = (
     r"(?:increase|decrease|reduce|lower|raise|double|halve|cut|stop|start|take|skip|switch|change"
@@ -32,7 +27,7 @@ _VERB_RU = (
 )
 
 # Directives that name the reader ("you should", "your son needs", "I'd switch you").
-ADDRESSED_EN = _compile(
+ADDRESSED_EN = gated(
     [
         rf"\byou\s+(?:\w+ly\s+|just\s+|really\s+|still\s+)?(?:should|need\s+to|must|have\s+to|can"
         rf"|could|'ll\s+need\s+to|will\s+need\s+to|ought\s+to|might\s+want\s+to"
@@ -47,7 +42,7 @@ ADDRESSED_EN = _compile(
         r"|take|increase|keep|go|add|cut|reduce|lower|move|bump|come\s+off)\b",
     ]
 )
-ADDRESSED_RU = _compile(
+ADDRESSED_RU = gated(
     [
         r"(?<![а-я])(?:вашему|вашей|вашим)\s+[а-я]+\s+(?:нужно|надо|стоит|следует|необходимо|можно"
         r"|нельзя|лучше)(?![а-я])",
@@ -61,13 +56,13 @@ ADDRESSED_RU = _compile(
     ]
 )
 # Bare imperatives: a leaflet says "take it with food", a prescription adds a dose or a person.
-IMPERATIVE_EN = _compile(
+IMPERATIVE_EN = gated(
     [
         rf"(?:^|^\s*@\w+\s+|[.!?;:\n]\s*|,\s*|\bthen\s+|\bplease\s+|\bok\s+so\s+"
         rf"|\bgo\s+ahead\s+and\s+)(?:don'?t\s+|do\s+not\s+)?{_VERB_EN}",
     ]
 )
-IMPERATIVE_RU = _compile([rf"(?<![а-я])(?:не\s+)?{_VERB_RU}(?![а-я])"])
+IMPERATIVE_RU = gated([rf"(?<![а-я])(?:не\s+)?{_VERB_RU}(?![а-я])"])
 # "You don't need the colonoscopy" judges this reader's case by itself.
 NO_NEED_EN = re.compile(
     r"\byou\s+(?:don'?t|do\s+not|dont)\s+(?:really\s+)?need\s+(?:the|any|a|an|that|this|those"

@@ -59,8 +59,7 @@ def format_table(scores: dict[str, LabelScore]) -> str:
         f"{'label':<18}{'precision':>10}{'recall':>8}{'fpr':>7}{'tp':>6}{'fp':>6}{'fn':>6}{'tn':>6}"
     )
     rows = [
-        f"{s.label:<18}{s.precision:>10.3f}{s.recall:>8.3f}{s.false_positive_rate:>7.3f}{s.tp:>6"
-        f"}{s.fp:>6}{s.fn:>6}{s.tn:>6}"
+        f"{s.label:<18}{s.precision:>10.3f}{s.recall:>8.3f}{s.false_positive_rate:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}{s.tn:>6}"
         for s in scores.values()
     ]
     return "\n".join([header, *rows])

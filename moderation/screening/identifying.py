@@ -1,4 +1,4 @@
-"""The identifying-information detector: contacts, dates of birth, record numbers, addresses, names."""
+"""The identifying detector: contacts, dates of birth, record numbers, addresses, names."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ PHONE_REGIONS = ("US", "GB", "RU", "DE", "FR", "UA", "BY", "IE", "AU")
 # Toll-free and shared-cost lines belong to organisations (helplines, pharmacies), not people.
 _ORGANISATION_LINES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.UAN}
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
 _ROLE_MAILBOX = re.compile(
     r"^(?:info|help|support|contact|admin|enquiries|office|hello|team|noreply|no-reply)@"
 )
@@ -33,7 +33,6 @@ _PHONE_CUE = re.compile(
     r"(?:call|text|phone|ph|tel|cell|mobile|whats\s?app|ring|reach\s+me|my\s+number|sms|signal"
     r"|viber"
     r"|звон|телефон|тел|мой\s+номер|ватсап|вотсап|вайбер|смс)\w*\W{0,6}(?:\w+\W{1,3}){0,3}$",
-    re.IGNORECASE,
 )
 _TOLL_FREE_PREFIX = re.compile(
     r"^(?:\+?1)?8(?:00|88|77|66|55|44|33)\d{7}$|^(?:\+?7|8)800\d{7}$|^0(?:800|808)\d{6,7}$"
@@ -45,7 +44,6 @@ _HANDLE = re.compile(
     r"|вконтакте)\W{1,12}(?:\w+\W{1,3}){0,2}?(?P<handle>@[\w.]{3,30})"
     r"|(?P<url>\b(?:t\.me|instagram\.com|vk\.com|tiktok\.com/@|facebook\.com|fb\.com|x\.com"
     r"|twitter\.com)/[\w.@]{3,})",
-    re.IGNORECASE,
 )
 
 _MONTH_EN = (
@@ -62,7 +60,6 @@ _DATE = (
 _DOB = re.compile(
     r"\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b-?day|родил(?:ся|ась|ись)"
     r"|дата\s+рождения|д\.\s?р\.?|др|день\s+рождения)\b[^.\n\d]{0,20}?(?P<date>" + _DATE + r")",
-    re.IGNORECASE,
 )
 
 _ID = (
@@ -77,7 +74,6 @@ _RECORD = re.compile(
     r"|driver'?s?\s+licen[cs]e(?:\s+(?:number|no))?|снилс\w*|полис\w*(?:\s+омс)?|паспорт\w*"
     r"|серия|инн|медкарт\w*|номер\s+(?:мед)?карт\w*|амбулаторн\w+\s+карт\w*|истори\w+\s+болезни"
     r"|свидетельств\w+\s+о\s+рождении)\b[^\n\d]{0,16}?" + _ID,
-    re.IGNORECASE,
 )
 _SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 _SNILS = re.compile(r"\b\d{3}-\d{3}-\d{3}[\s-]\d{2}\b")
@@ -87,7 +83,6 @@ _STREET_EN = re.compile(
     r"\b\d{1,5}[a-z]?,?\s+(?:[nsew]\.?\s+)?(?P<body>(?:[a-z0-9][\w'-]*\s+){0,3}?)"
     r"(?P<kind>street|road|avenue|boulevard|blvd|st|rd|ave|ln|dr|lane|drive|close|court|ct|place"
     r"|terrace|crescent|way|highway|hwy|parkway|pkwy|square|gardens)\b\.?",
-    re.IGNORECASE,
 )
 _STREET_ALWAYS = frozenset({"street", "road", "avenue", "boulevard", "blvd"})
 _NOT_STREET_WORDS = frozenset(
@@ -168,9 +163,7 @@ _US_ZIP = re.compile(
     r",\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV"
     r"|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)\s+\d{5}(?:-\d{4})?\b"
 )
-_APARTMENT_EN = re.compile(
-    r"\b(?:apt|apartment|suite|flat|unit)\.?\s*#?\s*\d+[a-z]?\b", re.IGNORECASE
-)
+_APARTMENT_EN = re.compile(r"\b(?:apt|apartment|suite|flat|unit)\.?\s*#?\s*\d+[a-z]?\b")
 _STREET_RU = re.compile(
     r"(?<![а-яё])(?:ул(?:ица|ице|ицу)?\.?|пр(?:оспект[еа]?|-т|\.)|просп\.?|пер(?:еул(?:ок|ке))?\.?"
     r"|бул(?:ьвар[еа]?)?\.?|б-р|шоссе|наб(?:ережн(?:ая|ой))?\.?|пл(?:ощад[ьи])?\.|мкр\.?"
@@ -179,9 +172,8 @@ _STREET_RU = re.compile(
     r"\s*[а-яё0-9][\w.\- ]{1,30}?,?\s*(?:д(?:ом)?\.?\s*)?\d+[а-я]?(?:\s*,?\s*(?:к(?:орп(?:ус)?)?\."
     r"?|стр\.?)\s*\d+)?"
     r"(?:\s*,?\s*кв(?:артира)?\.?\s*\d+)?"
-    r"|[А-ЯЁ][а-яё]+(?:ом|ий|ая|ой)\s+(?:проспект[еа]?|бульвар[еа]?|переулк[еа]"
+    r"|[а-яё]{2,}(?:ом|ий|ая|ой)\s+(?:проспект[еа]?|бульвар[еа]?|переулк[еа]"
     r"|шоссе)\s+\d+[а-я]?(?:\s*,?\s*кв\.?\s*\d+)?",
-    re.IGNORECASE,
 )
 _APARTMENT_RU = re.compile(
     r"(?<![а-яё])(?:д\.?\s*\d+[а-я]?\s*,?\s*)?кв(?:артира)?\.?\s*(?!м\b)\d+\b"
@@ -189,7 +181,6 @@ _APARTMENT_RU = re.compile(
 _ADDRESS_CUE = re.compile(
     r"\b(?:i\s+live\s+at|my\s+address\s+is|address\s*:|живу\s+(?:по\s+адресу|на)"
     r"|адрес\s*(?:для\s+\w+\s*)?:)",
-    re.IGNORECASE,
 )
 
 
@@ -266,22 +257,22 @@ def _record_numbers(post: Post) -> Iterator[Span]:
 
 def _snils_valid(value: str) -> bool:
     digits = [int(d) for d in re.sub(r"\D", "", value)]
-    total = sum(d * w for d, w in zip(digits[:9], range(9, 0, -1)))
+    total = sum(d * w for d, w in zip(digits[:9], range(9, 0, -1), strict=True))
     check = total % 101 % 100 if total > 101 else (0 if total in (100, 101) else total)
     return check == digits[9] * 10 + digits[10]
 
 
 def _nhs_valid(value: str) -> bool:
     digits = [int(d) for d in re.sub(r"\D", "", value)]
-    check = 11 - sum(d * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
+    check = 11 - sum(d * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
     return (0 if check == 11 else check) == digits[9]
 
 
 def _addresses(post: Post) -> Iterator[Span]:
     folded = post.folded
-    for match in _STREET_EN.finditer(post.original):
-        body = match.group("body").lower().split()
-        kind = match.group("kind")
+    for match in _STREET_EN.finditer(folded):
+        body = match.group("body").split()
+        kind = post.original[match.start("kind") : match.end("kind")]
         if any(word in _NOT_STREET_WORDS for word in body) or not body:
             continue
         if kind.lower() not in _STREET_ALWAYS and not (kind[0].isupper() or body[-1][0].isdigit()):
@@ -290,12 +281,12 @@ def _addresses(post: Post) -> Iterator[Span]:
     for pattern in (_UK_POSTCODE, _US_ZIP):
         for match in pattern.finditer(post.original):
             yield Span(match.start(), match.end(), "address")
-    if _STREET_EN.search(post.original) or _ADDRESS_CUE.search(folded):
+    if _STREET_EN.search(folded) or _ADDRESS_CUE.search(folded):
         for match in _APARTMENT_EN.finditer(folded):
             yield Span(match.start(), match.end(), "address")
     if post.has_cyrillic:
         for pattern in (_STREET_RU, _APARTMENT_RU):
-            for match in pattern.finditer(post.original if pattern is _STREET_RU else folded):
+            for match in pattern.finditer(folded):
                 yield Span(match.start(), match.end(), "address")
 
 

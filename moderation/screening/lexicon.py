@@ -37,7 +37,8 @@ adderall ritalin methylphenidate vyvanse concerta isotretinoin accutane estradio
 progesterone testosterone letrozole tamoxifen anastrozole viagra sildenafil cialis
 ivermectin cbd biologic biologics biosimilar steroid steroids ppi nsaid nsaids ssri
 antidepressant antidepressants benzo benzos opioids inhaler meds medication medications
-pills pill tablets tablet capsules dose doses dosage oxy oxys percocet vicodin semaglutide tirzepatide empagliflozin
+pills pill tablets tablet capsules dose doses dosage oxy oxys percocet vicodin semaglutide
+tirzepatide empagliflozin
 dapagliflozin sitagliptin gliclazide glipizide vitamin b12 folic mirena plan-b chemo
 """
 _DRUG_STEMS_RU = r"""
@@ -118,339 +119,56 @@ CLINICIAN_RU = (
 )
 
 # Names that live on as diseases, signs and institutions: not persons to protect.
-EPONYMS = frozenset(
-    [
-        "hashimoto",
-        "addison",
-        "crohn",
-        "parkinson",
-        "hodgkin",
-        "sjogren",
-        "sjögren",
-        "graves",
-        "cushing",
-        "alzheimer",
-        "tourette",
-        "asperger",
-        "bell",
-        "huntington",
-        "raynaud",
-        "meniere",
-        "ménière",
-        "wilson",
-        "lyme",
-        "down",
-        "guillain",
-        "barre",
-        "barré",
-        "barrett",
-        "kawasaki",
-        "marfan",
-        "ehlers",
-        "danlos",
-        "behcet",
-        "behçet",
-        "paget",
-        "still",
-        "reiter",
-        "kaposi",
-        "burkitt",
-        "wegener",
-        "tay",
-        "sachs",
-        "epstein",
-        "barr",
-        "dupuytren",
-        "peyronie",
-        "osgood",
-        "schlatter",
-        "perthes",
-        "munchausen",
-        "charcot",
-        "gehrig",
-        "hirschsprung",
-        "stevens",
-        "johnson",
-        "creutzfeldt",
-        "jakob",
-        "whipple",
-        "willebrand",
-        "gilbert",
-        "kallmann",
-        "turner",
-        "klinefelter",
-        "rett",
-        "prader",
-        "willi",
-        "angelman",
-        "tietze",
-        "baker",
-        "bright",
-        "fabry",
-        "gaucher",
-        "pompe",
-        "duchenne",
-        "becker",
-        "leber",
-        "scheuermann",
-        "bechterew",
-        "takayasu",
-        "horton",
-        "sheehan",
-        "conn",
-        "hurler",
-        "quincke",
-        "mantoux",
-        "koch",
-        "heberden",
-        "bouchard",
-        "babinski",
-        "romberg",
-        "apgar",
-        "heimlich",
-        "valsalva",
-        "epley",
-        "google",
-        "house",
-        "oz",
-        "phil",
-        "seuss",
-        "pepper",
-        "martens",
-        "scholl",
-        "strange",
-        "who",
-        "watson",
-        "jekyll",
-        "quinn",
-        "ruth",
-        "mary's",
-        "mary",
-        "thomas'",
-        "guy's",
-        "barts",
-        "хашимото",
-        "аддисон",
-        "крон",
-        "паркинсон",
-        "ходжкин",
-        "шегрен",
-        "грейвс",
-        "кушинг",
-        "иценко",
-        "альцгеймер",
-        "туретт",
-        "аспергер",
-        "белл",
-        "хантингтон",
-        "рейно",
-        "меньер",
-        "вильсон",
-        "лайм",
-        "даун",
-        "гийен",
-        "барре",
-        "бехтерев",
-        "базедов",
-        "боткин",
-        "квинке",
-        "жильбер",
-        "манту",
-        "шанц",
-        "кох",
-        "бехчет",
-        "педжет",
-        "марфан",
-        "элерс",
-        "данло",
-        "такаясу",
-        "хортон",
-        "вегенер",
-        "рейтер",
-        "верльгоф",
-        "виллебранд",
-        "дюшенн",
-        "гоше",
-        "фабри",
-        "пирке",
-        "бубновск",
-        "кузнецов",
-        "хаус",
-        "склифосовск",
-        "пирогов",
-        "бурденко",
-        "сеченов",
-        "филатов",
-        "бакулев",
-        "алмазов",
-        "мечников",
-        "морозов",
-        "гаазе",
-        "ленин",
-        "гагарин",
-        "пушкин",
-    ]
-)
+_EPONYM_WORDS = """
+hashimoto addison crohn parkinson hodgkin sjogren sjögren graves cushing alzheimer tourette
+asperger bell huntington raynaud meniere ménière wilson lyme down guillain barre barré barrett
+kawasaki marfan ehlers danlos behcet behçet paget still reiter kaposi burkitt wegener tay sachs
+epstein barr dupuytren peyronie osgood schlatter perthes munchausen charcot gehrig hirschsprung
+stevens johnson creutzfeldt jakob whipple willebrand gilbert kallmann turner klinefelter rett
+prader willi angelman tietze baker bright fabry gaucher pompe duchenne becker leber scheuermann
+bechterew takayasu horton sheehan conn hurler quincke mantoux koch heberden bouchard babinski
+romberg apgar heimlich valsalva epley google house oz phil seuss pepper martens scholl strange
+who watson jekyll quinn ruth mary's mary thomas' guy's barts хашимото аддисон крон паркинсон
+ходжкин шегрен грейвс кушинг иценко альцгеймер туретт аспергер белл хантингтон рейно меньер
+вильсон лайм даун гийен барре бехтерев базедов боткин квинке жильбер манту шанц кох бехчет
+педжет марфан элерс данло такаясу хортон вегенер рейтер верльгоф виллебранд дюшенн гоше фабри
+пирке бубновск кузнецов хаус склифосовск пирогов бурденко сеченов филатов бакулев алмазов
+мечников морозов гаазе ленин гагарин пушкин
+"""
+EPONYMS = frozenset(_EPONYM_WORDS.split())
 
 # Public figures patients mention for their conditions; naming them exposes no one.
+_PUBLIC_FIGURE_NAMES = """
+selena gomez|michael fox|michael j fox|lady gaga|celine dion|venus williams|serena williams
+|halsey|stephen hawking|muhammad ali|robin williams|christina applegate|bruce willis|toni braxton
+|nick jonas|halle berry|tom hanks|sonia sotomayor|kim kardashian|justin bieber|hailey bieber
+|jennifer aniston|mary poppins|sherlock holmes|gregory house|john watson|mark hyman|harry potter
+|john hopkins|johns hopkins|mayo clinic
+|комаровский|мясников|малышева|елена малышева|евгений комаровский|александр мясников
+"""
 PUBLIC_FIGURES = frozenset(
-    """
-    selena gomez|michael fox|lady gaga|celine dion|venus williams|serena williams|halsey
-    |stephen hawking|muhammad ali|robin williams|christina applegate|bruce willis|toni braxton
-    |nick jonas|halle berry|tom hanks|sonia sotomayor|kim kardashian|justin bieber|hailey bieber
-    |jennifer aniston|mary poppins|sherlock holmes|gregory house|john watson|mark hyman
-    |john hopkins|johns hopkins|harry potter|michael j fox|mayo clinic
-    |комаровский|мясников|малышева|елена малышева|евгений комаровский|александр мясников
-    """.replace("\n", "").split("|")
+    name.strip() for name in _PUBLIC_FIGURE_NAMES.replace("\n", "").split("|")
 )
-PUBLIC_FIGURES = frozenset(name.strip() for name in PUBLIC_FIGURES)
 PUBLIC_SURNAMES_RU = ("комаровск", "мясников", "малышев", "хаус", "айболит")
 
 # Words that follow "doctor"/"dr" but are not names, even if the census lists them.
-NOT_NAMES_AFTER_TITLE = frozenset(
-    [
-        "said",
-        "says",
-        "told",
-        "tells",
-        "will",
-        "would",
-        "may",
-        "might",
-        "can",
-        "could",
-        "should",
-        "did",
-        "does",
-        "do",
-        "has",
-        "had",
-        "have",
-        "is",
-        "was",
-        "and",
-        "or",
-        "but",
-        "who",
-        "which",
-        "that",
-        "the",
-        "a",
-        "an",
-        "my",
-        "your",
-        "his",
-        "her",
-        "our",
-        "their",
-        "at",
-        "in",
-        "on",
-        "to",
-        "for",
-        "of",
-        "with",
-        "from",
-        "appointment",
-        "appointments",
-        "appt",
-        "appts",
-        "apt",
-        "visit",
-        "visits",
-        "office",
-        "offices",
-        "note",
-        "notes",
-        "letter",
-        "referral",
-        "report",
-        "bill",
-        "check",
-        "checkup",
-        "check-up",
-        "surgery",
-        "clinic",
-        "practice",
-        "phone",
-        "call",
-        "calls",
-        "portal",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "again",
-        "also",
-        "just",
-        "never",
-        "always",
-        "then",
-        "when",
-        "if",
-        "so",
-        "says-so",
-        "asap",
-        "prescribed",
-        "recommended",
-        "suggested",
-        "ordered",
-        "ran",
-        "put",
-        "gave",
-        "changed",
-        "upped",
-        "lowered",
-        "increased",
-        "reduced",
-        "switched",
-        "stopped",
-        "started",
-        "wants",
-        "wanted",
-        "thinks",
-        "thought",
-        "agreed",
-        "refused",
-    ]
-)
+_NOT_NAME_WORDS = """
+said says told tells will would may might can could should did does do has had have is was and
+or but who which that the a an my your his her our their at in on to for of with from
+appointment appointments appt appts apt visit visits office offices note notes letter referral
+report bill check checkup check-up surgery clinic practice phone call calls portal today
+yesterday tomorrow again also just never always then when if so says-so asap prescribed
+recommended suggested ordered ran put gave changed upped lowered increased reduced switched
+stopped started wants wanted thinks thought agreed refused
+"""
+NOT_NAMES_AFTER_TITLE = frozenset(_NOT_NAME_WORDS.split())
 
-ORG_WORDS = frozenset(
-    [
-        "hospital",
-        "clinic",
-        "foundation",
-        "society",
-        "center",
-        "centre",
-        "care",
-        "health",
-        "university",
-        "institute",
-        "trust",
-        "disease",
-        "syndrome",
-        "palsy",
-        "lymphoma",
-        "day",
-        "street",
-        "road",
-        "avenue",
-        "lane",
-        "pharmacy",
-        "surgery",
-        "medical",
-        "group",
-        "association",
-        "network",
-        "unit",
-        "ward",
-        "school",
-        "college",
-        "college's",
-        "fund",
-        "charity",
-    ]
-)
+_ORG_WORDS = """
+hospital clinic foundation society center centre care health university institute trust disease
+syndrome palsy lymphoma day street road avenue lane pharmacy surgery medical group association
+network unit ward school college college's fund charity
+"""
+ORG_WORDS = frozenset(_ORG_WORDS.split())
 
 # zxcvbn keeps each word in one list only, so census names are absent from these two.
 COMMON_WORDS = frozenset(FREQUENCY_LISTS["english_wikipedia"]) | frozenset(
@@ -459,122 +177,15 @@ COMMON_WORDS = frozenset(FREQUENCY_LISTS["english_wikipedia"]) | frozenset(
 FIRST_NAMES = frozenset(FREQUENCY_LISTS["female_names"]) | frozenset(FREQUENCY_LISTS["male_names"])
 SURNAMES = frozenset(FREQUENCY_LISTS["surnames"])
 
-RU_FIRST_NAMES = frozenset(
-    [
-        "александр",
-        "алексей",
-        "анатолий",
-        "андрей",
-        "антон",
-        "аркадий",
-        "арсений",
-        "артем",
-        "артур",
-        "богдан",
-        "борис",
-        "вадим",
-        "валентин",
-        "валерий",
-        "василий",
-        "виктор",
-        "виталий",
-        "владимир",
-        "владислав",
-        "вячеслав",
-        "геннадий",
-        "георгий",
-        "глеб",
-        "григорий",
-        "давид",
-        "даниил",
-        "денис",
-        "дмитрий",
-        "евгений",
-        "егор",
-        "иван",
-        "игорь",
-        "илья",
-        "кирилл",
-        "константин",
-        "лев",
-        "леонид",
-        "максим",
-        "марк",
-        "матвей",
-        "михаил",
-        "никита",
-        "николай",
-        "олег",
-        "павел",
-        "петр",
-        "роман",
-        "руслан",
-        "семен",
-        "сергей",
-        "станислав",
-        "степан",
-        "тимофей",
-        "тимур",
-        "федор",
-        "филипп",
-        "эдуард",
-        "юрий",
-        "ярослав",
-        "александра",
-        "алена",
-        "алина",
-        "алиса",
-        "алла",
-        "анастасия",
-        "ангелина",
-        "анна",
-        "антонина",
-        "валентина",
-        "валерия",
-        "вера",
-        "вероника",
-        "виктория",
-        "галина",
-        "дарья",
-        "диана",
-        "ева",
-        "евгения",
-        "екатерина",
-        "елена",
-        "елизавета",
-        "жанна",
-        "зинаида",
-        "зоя",
-        "инна",
-        "ирина",
-        "карина",
-        "кира",
-        "кристина",
-        "ксения",
-        "лариса",
-        "лидия",
-        "любовь",
-        "людмила",
-        "маргарита",
-        "марина",
-        "мария",
-        "милана",
-        "надежда",
-        "наталья",
-        "наталия",
-        "нина",
-        "оксана",
-        "олеся",
-        "ольга",
-        "полина",
-        "раиса",
-        "светлана",
-        "софия",
-        "софья",
-        "тамара",
-        "татьяна",
-        "ульяна",
-        "юлия",
-        "яна",
-    ]
-)
+_RU_FIRST_NAME_WORDS = """
+александр алексей анатолий андрей антон аркадий арсений артем артур богдан борис вадим валентин
+валерий василий виктор виталий владимир владислав вячеслав геннадий георгий глеб григорий давид
+даниил денис дмитрий евгений егор иван игорь илья кирилл константин лев леонид максим марк
+матвей михаил никита николай олег павел петр роман руслан семен сергей станислав степан тимофей
+тимур федор филипп эдуард юрий ярослав александра алена алина алиса алла анастасия ангелина анна
+антонина валентина валерия вера вероника виктория галина дарья диана ева евгения екатерина елена
+елизавета жанна зинаида зоя инна ирина карина кира кристина ксения лариса лидия любовь людмила
+маргарита марина мария милана надежда наталья наталия нина оксана олеся ольга полина раиса
+светлана софия софья тамара татьяна ульяна юлия яна
+"""
+RU_FIRST_NAMES = frozenset(_RU_FIRST_NAME_WORDS.split())

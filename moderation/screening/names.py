@@ -35,31 +35,28 @@ _TITLE_EN = re.compile(
     r"\b(?:[Dd]r|DR|[Dd]octor|[Pp]rof|[Pp]rofessor|[Nn]urse|[Mm]rs|[Mm]r|Ms|Miss|Dra)\.?\s+"
     rf"(?P<name>(?:[A-Z]\.\s?)?{_WORD}(?:\s+(?:[A-Z]\.\s?)?{_CAP}){{0,2}})"
 )
+# Lowercase patterns run on the folded text (same offsets); case is then read from the original.
+_LOW_WORD = r"[a-z][a-z'\-]+"
 _ROLE_FULL_NAME_EN = re.compile(
     rf"\b(?:{CLINICIAN_EN}|{RELATIVE_EN}|neighbou?r|boss|friend|colleague|coworker|landlord"
     r"|teacher|manager)(?:'s)?(?:\s*,\s*|\s+(?:is|was|named|called|-)\s+|\s+)"
-    rf"(?P<name>{_WORD}\s+{_WORD})",
-    re.IGNORECASE,
+    rf"(?P<name>{_LOW_WORD}\s+{_LOW_WORD})"
 )
 _SELF_INTRO_EN = re.compile(
     r"\b(?:my\s+(?:real\s+|full\s+)?name\s+is|i'?m\s+called|call\s+me|i\s+am|i'?m|this\s+is"
     r"|on\s+(?:fb|facebook|insta|instagram|ig|linkedin)\s+as)\s+"
-    rf"(?P<name>{_WORD}(?:\s+{_WORD}){{1,2}})",
-    re.IGNORECASE,
+    rf"(?P<name>{_LOW_WORD}(?:\s+{_LOW_WORD}){{1,2}})"
 )
 _CAP_PAIR_EN = re.compile(
     rf"\b(?P<first>[A-Z][a-z]+)\s+(?:(?:[A-Z]\.|[A-Z][a-z]+)\s+)?(?P<last>{_CAP})"
 )
 _EPONYM_AFTER = re.compile(
     r"^(?:'s|s'|')?\s*(?:disease|syndrome|palsy|lymphoma|sign|test|cyst|phenomenon|thyroiditis"
-    r"|ulcer|esophagus|oesophagus|node|chorea|contracture|disorder|anomaly|maneuver|manoeuvre)\b",
-    re.IGNORECASE,
+    r"|ulcer|esophagus|oesophagus|node|chorea|contracture|disorder|anomaly|maneuver|manoeuvre)\b"
 )
 
-_TITLE_RU = re.compile(
-    rf"(?<![а-яё])(?:{CLINICIAN_RU})\.?\s+(?P<name>{_CAP_RU}(?:\s+{_CAP_RU}){{0,2}}|[а-яё]{{4,}})",
-    re.IGNORECASE,
-)
+_TITLE_RU = re.compile(rf"(?<![а-яё])(?:{CLINICIAN_RU})\.?\s+(?P<name>[а-яё][а-яё\-]+)")
+_CAP_RU_RUN = re.compile(rf"{_CAP_RU}(?:\s+{_CAP_RU}){{0,2}}")
 _PATRONYMIC = re.compile(
     r"^(?:[а-яё]+(?:ович|евич)(?:а|у|ем|е)?|[а-яё]+(?:овн|евн)(?:а|ы|е|у|ой)"
     r"|[А-ЯЁ][а-яё]+(?:ичн|иничн)(?:а|ы|е|у|ой))$"
@@ -130,7 +127,7 @@ _NOT_SURNAMES_RU = frozenset(
     ]
 )
 _SELF_INTRO_RU = re.compile(
-    rf"(?:меня\s+зовут|мо[её]\s+имя|я\s*-)\s+(?P<name>{_CAP_RU}\s+{_CAP_RU})", re.IGNORECASE
+    r"(?:меня\s+зовут|мое\s+имя|я\s*-)\s+(?P<name>[а-я][а-я\-]+\s+[а-я][а-я\-]+)"
 )
 _INITIALS_RU = re.compile(
     rf"(?<![А-ЯЁа-яё])(?:{_CAP_RU}\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.|[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?{_CAP_RU})"
@@ -158,7 +155,7 @@ def _is_english_name_token(token: str, *, after_title: bool) -> bool:
 
 
 def _is_eponym_use(text: str, end: int) -> bool:
-    return _EPONYM_AFTER.match(text[end : end + 20]) is not None
+    return _EPONYM_AFTER.match(text[end : end + 20].lower()) is not None
 
 
 def _public(name: str) -> bool:
@@ -191,8 +188,8 @@ def _english(post: Post) -> Iterator[Span]:
         if not _is_eponym_use(text, end) and not _public(text[match.start("name") : end]):
             yield Span(match.start(), end, KIND)
     for pattern in (_ROLE_FULL_NAME_EN, _SELF_INTRO_EN):
-        for match in pattern.finditer(text):
-            name = match.group("name")
+        for match in pattern.finditer(post.folded):
+            name = text[match.start("name") : match.end("name")]
             if _plausible_full_name(name, strict=pattern is _SELF_INTRO_EN):
                 yield Span(match.start("name"), match.end("name"), KIND)
     for match in _CAP_PAIR_EN.finditer(text):
@@ -260,21 +257,21 @@ def _ru_not_person(token: str) -> bool:
 
 def _russian(post: Post) -> Iterator[Span]:
     text = post.original
-    for match in _TITLE_RU.finditer(text):
-        name = match.group("name")
-        tokens = name.split()
-        if _ru_not_person(tokens[0]):
+    for match in _TITLE_RU.finditer(post.folded):
+        word = text[match.start("name") : match.end("name")]
+        if _ru_not_person(word):
             continue
-        if name[0].islower():
-            if _ru_surname(name):
-                yield Span(match.start(), match.end(), KIND)
-            continue
-        yield Span(match.start(), match.end(), KIND)
+        capitalised = _CAP_RU_RUN.match(text, match.start("name"))
+        if capitalised:
+            yield Span(match.start(), capitalised.end(), KIND)
+        elif _ru_surname(word):
+            yield Span(match.start(), match.end(), KIND)
     for match in _INITIALS_RU.finditer(text):
         if not _ru_not_person(match.group(0).split()[0]):
             yield Span(match.start(), match.end(), KIND)
-    for match in _SELF_INTRO_RU.finditer(text):
-        yield Span(match.start("name"), match.end("name"), KIND)
+    for match in _SELF_INTRO_RU.finditer(post.folded):
+        if _CAP_RU_RUN.fullmatch(text, match.start("name"), match.end("name")):
+            yield Span(match.start("name"), match.end("name"), KIND)
     for match in _CAP_PAIR_RU.finditer(text):
         words = [w for w in match.group("a", "b", "c") if w]
         if _INSTITUTION_BEFORE_RU.search(text[max(0, match.start() - 25) : match.start()].lower()):

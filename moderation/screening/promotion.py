@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from community.screening import Span
 
+from .gate import gated
 from .text import Post
-
-
-def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
-
 
 _PRICE = (
     r"(?:[$£€₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:\$|usd|dollars|£|€|eur|руб\w*|р\.?(?![а-я])"
@@ -21,7 +16,7 @@ _PRICE = (
 _CONTACT_ME = r"(?:dm|pm|message|inbox|text|whatsapp|contact|email|e-mail|call|msg)\s+(?:me|us)"
 
 # Each of these alone is a commercial offer.
-STRONG = _compile(
+STRONG = gated(
     [
         r"\b(?:promo|discount|coupon|voucher|referral|affiliate|invite)\s*(?:code|link)s?\b"
         r"|\buse\s+(?:my\s+|the\s+)?code\b|\bat\s+checkout\b",
@@ -96,7 +91,7 @@ STRONG = _compile(
     ]
 )
 # Each of these is ordinary in a patient's post; two together make an offer.
-WEAK = _compile(
+WEAK = gated(
     [
         _PRICE,
         r"\b\d{1,2}\s?%\s*off\b|\bhalf\s+price\b|\bper\s+(?:month|bottle|box)\b|/\s?(?:month|mo)\b",

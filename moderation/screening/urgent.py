@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from community.screening import Span
 
+from .gate import GatedPattern, gated
 from .lexicon import DRUG, RELATIVE_EN
 from .text import Post
-
-
-def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
-
 
 _ME = r"(?:my\s?self|him\s?self|her\s?self|them\s?selves)"
 _POSS = r"(?:my|his|her|their)"
@@ -41,7 +36,7 @@ _HYPERBOLE = (
     r"|cringe))"
 )
 
-SELF_HARM_EN = _compile(
+SELF_HARM_EN = gated(
     [
         rf"\b(?:want|wanna|wanting|wish|ready|decided|deserve"
         rf"|plan(?:ning)?)\s+(?:\w+\s+){{0,2}}?(?:to\s+)?(?:die|be\s+dead)\b{_HYPERBOLE}",
@@ -96,8 +91,8 @@ SELF_HARM_EN = _compile(
         r"\bsleep\s+forever\b|\brather\s+be\s+dead\b|\bsuicide\s+(?:note|letter|plan)\b",
     ]
 )
-# Alone, each of these is how people talk on a bad day; a farewell or a method with another one is a crisis.
-FINALITY_EN = _compile(
+# Alone, each is how people talk on a bad day; a farewell or a method plus another cue is a crisis.
+FINALITY_EN = gated(
     [
         r"\bgoodbye\s+(?:everyone|all|guys|forever|world|friends)\b|\bbye\s+(?:everyone"
         r"|all)\s+forever\b",
@@ -112,7 +107,7 @@ FINALITY_EN = _compile(
         r"\b(?:i'?m\s+)?ready\s+to\s+go\b",
     ]
 )
-DISTRESS_EN = _compile(
+DISTRESS_EN = gated(
     [
         r"\b(?:i'?m|im)\s+done\b(?!\s+with)",
         r"\b(?:can'?t|cant|cannot)\s+(?:do\s+this|go\s+on|take\s+(?:it|this"
@@ -124,7 +119,7 @@ DISTRESS_EN = _compile(
         r"|\bwith\s+(?:alcohol|vodka|wine)\b",
     ]
 )
-EMERGENCY_EN = _compile(
+EMERGENCY_EN = gated(
     [
         r"\b(?:can'?t|cant|cannot|can\s+not|unable\s+to)\s+(?:breathe|breath)\b(?!\s+through)",
         r"\b(?:not|isn'?t|isnt|stopped|barely|hardly)\s+breathing\b|\bbreathing\s+(?:weird|funny"
@@ -161,7 +156,7 @@ EMERGENCY_EN = _compile(
         r"|cleaner)",
     ]
 )
-WEAK_EMERGENCY_EN = _compile(
+WEAK_EMERGENCY_EN = gated(
     [
         r"\bchest\s+(?:pain|pressure|tightness|is\s+(?:so\s+)?tight|so\s+tight|hurts"
         r"|feels\s+(?:tight|heavy))",
@@ -192,7 +187,7 @@ WEAK_EMERGENCY_EN = _compile(
     ]
 )
 
-SELF_HARM_RU = _compile(
+SELF_HARM_RU = gated(
     [
         r"(?<![а-я])(?:хочу|хочется|хотелось\s+бы|хотела?\s+бы|собираюсь|решил[аи]?|готов[аы]?"
         r"|планирую|думаю|мечтаю)\s+(?:[а-я]+\s+){0,2}?(?:умереть(?!\s+от\s+(?:смеха|стыда|скуки))"
@@ -220,7 +215,7 @@ SELF_HARM_RU = _compile(
         r"выпью\s+(?:все|всю)\s+(?:таблетки|пачку|лекарства)",
     ]
 )
-FINALITY_RU = _compile(
+FINALITY_RU = gated(
     [
         r"(?<![а-я])прощайте|(?<![а-я])прощай(?![а-я])|всем\s+пока|больше\s+не\s+напишу",
         r"всем\s+спасибо\s+за\s+вс[её]",
@@ -228,7 +223,7 @@ FINALITY_RU = _compile(
         r"|выпью)\s+все\s+таблетки",
     ]
 )
-DISTRESS_RU = _compile(
+DISTRESS_RU = gated(
     [
         r"(?:устал[аи]?|надоело)\s+(?:бороться|от\s+всего)|сил\s+(?:больше\s+)?нет"
         r"|не\s+могу\s+больше",
@@ -237,7 +232,7 @@ DISTRESS_RU = _compile(
         r"(?<![а-я])что\s+делать|помогите",
     ]
 )
-EMERGENCY_RU = _compile(
+EMERGENCY_RU = gated(
     [
         r"не\s+могу\s+дышать(?!\s+носом)|задыха(?:юсь|ется|емся)|не\s+дышит|дышать\s+(?:тяжело"
         r"|не\s+могу|нечем)",
@@ -256,7 +251,7 @@ EMERGENCY_RU = _compile(
         r"|лекарства|батарейку|средство\s+для)",
     ]
 )
-WEAK_EMERGENCY_RU = _compile(
+WEAK_EMERGENCY_RU = gated(
     [
         r"(?:боль|давит|жжет|жжение|давление)\s+в\s+груди|грудь\s+(?:болит|давит|сдавливает)",
         r"отда[её]т\s+в\s+(?:левую\s+)?(?:руку|челюсть|лопатку)|немеет\s+(?:рука|нога|лицо)"
@@ -317,7 +312,7 @@ def _active(post: Post, match: re.Match[str], *, emergency: bool) -> bool:
 
 
 def _hits(
-    post: Post, patterns: tuple[re.Pattern[str], ...], *, emergency: bool
+    post: Post, patterns: tuple[GatedPattern, ...], *, emergency: bool
 ) -> list[re.Match[str]]:
     return [
         m

@@ -1,0 +1,131 @@
+"""Screening benchmark: throughput, per-text latency and holdout quality, written to a report.
+
+Run from the repository root: `python bench/screening_bench.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Running as a script puts bench/ first on the path, not the repository root.
+sys.path.insert(0, str(ROOT))
+
+from moderation.screening import screen  # noqa: E402
+from moderation.screening.evaluation import format_table, score  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "screening"
+REPORT = ROOT / "bench" / "results" / "screening-latest.md"
+MIN_TEXTS = 5000
+
+
+def load(name: str) -> list[dict[str, object]]:
+    """Items of one corpus split."""
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def measure_latency(items: list[dict[str, object]]) -> tuple[int, float, list[float]]:
+    """Screen the corpus repeatedly until MIN_TEXTS texts; return count, seconds, latencies."""
+    for item in items[:100]:
+        screen(str(item["text"]), author_role=str(item["author_role"]), venue=str(item["venue"]))
+    latencies: list[float] = []
+    started = time.perf_counter()
+    while len(latencies) < MIN_TEXTS:
+        for item in items:
+            begin = time.perf_counter()
+            screen(
+                str(item["text"]), author_role=str(item["author_role"]), venue=str(item["venue"])
+            )
+            latencies.append(time.perf_counter() - begin)
+    return len(latencies), time.perf_counter() - started, latencies
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def evaluate(items: list[dict[str, object]]) -> str:
+    """The per-label table for a list of labelled items."""
+    pairs = []
+    for item in items:
+        verdict = screen(
+            str(item["text"]), author_role=str(item["author_role"]), venue=str(item["venue"])
+        )
+        pairs.append((list(item["labels"]), [label.value for label in verdict.labels]))  # type: ignore[call-overload]
+    return format_table(score(pairs))
+
+
+def long_text_latency(items: list[dict[str, object]], size: int = 5000) -> float:
+    """Milliseconds to screen one article-sized text made of corpus sentences."""
+    text = ""
+    for item in items:
+        if len(text) >= size:
+            break
+        text += str(item["text"]) + "\n"
+    begin = time.perf_counter()
+    screen(text[:size], author_role="clinician", venue="education")
+    return (time.perf_counter() - begin) * 1000
+
+
+def main() -> int:
+    tune, holdout = load("tune.jsonl"), load("holdout.jsonl")
+    corpus = tune + holdout
+    count, seconds, latencies = measure_latency(corpus)
+    mean_chars = statistics.mean(len(str(item["text"])) for item in corpus)
+    holdout_table = evaluate(holdout)
+    by_language = {
+        lang: evaluate([item for item in holdout if item.get("lang") == lang])
+        for lang in ("en", "ru")
+    }
+    report = f"""# Screening benchmark
+
+- date: {dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+- machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}
+- corpus: {len(tune)} tune + {len(holdout)} holdout items, mean {mean_chars:.0f} characters per text
+
+## Speed (one process, one thread)
+
+| measure | value |
+|---|---|
+| texts screened | {count} |
+| texts per second | {count / seconds:,.0f} |
+| p50 latency per text | {percentile(latencies, 0.50) * 1000:.3f} ms |
+| p99 latency per text | {percentile(latencies, 0.99) * 1000:.3f} ms |
+| max latency per text | {max(latencies) * 1000:.3f} ms |
+| one 5,000-character article | {long_text_latency(corpus):.1f} ms |
+
+## Holdout quality ({len(holdout)} items)
+
+```
+{holdout_table}
+```
+
+### English only
+
+```
+{by_language["en"]}
+```
+
+### Russian only
+
+```
+{by_language["ru"]}
+```
+"""
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

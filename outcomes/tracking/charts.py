@@ -1,0 +1,221 @@
+"""Chart geometry for "my charts": pure functions from dated values to SVG coordinates.
+
+Templates draw what these return as inline SVG (no script, no style attributes: the CSP
+forbids both), and show the same values in a table for screen readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WIDTH = 640
+LINE_HEIGHT = 180
+MARGIN_LEFT = 120
+MARGIN_RIGHT = 12
+MARGIN_TOP = 10
+MARGIN_BOTTOM = 26
+ROW_HEIGHT = 22
+ROW_GAP = 6
+SERIES_CLASSES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    x: float
+    y: float
+    day: date
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    name: str
+    css_class: str
+    points: tuple[Point, ...]
+    path: str
+    """An SVG path ``d`` joining the points in date order; empty for a single point."""
+
+
+@dataclass(frozen=True, slots=True)
+class BandArea:
+    """A horizontal stripe for a score band (e.g. "moderate depression")."""
+
+    label: str
+    css_class: str
+    y: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class LineChart:
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    series: tuple[Series, ...]
+    bands: tuple[BandArea, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    label: str
+    start: date
+    end: date | None
+    """None while still ongoing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    css_class: str
+    x: float
+    y: float
+    width: float
+    height: float
+    label_y: float
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    plot_bottom: float
+    x_ticks: tuple[Tick, ...]
+    bars: tuple[Bar, ...]
+
+
+def time_scale(start: date, end: date, left: float, right: float) -> Callable[[date], float]:
+    """Map days in [start, end] linearly onto [left, right]."""
+    span = max((end - start).days, 1)
+
+    def x(day: date) -> float:
+        return round(left + (day - start).days / span * (right - left), 1)
+
+    return x
+
+
+def value_scale(low: float, high: float, bottom: float, top: float) -> Callable[[float], float]:
+    """Map values in [low, high] onto [bottom, top] (SVG y grows downwards)."""
+    span = (high - low) or 1
+
+    def y(value: float) -> float:
+        return round(bottom - (value - low) / span * (bottom - top), 1)
+
+    return y
+
+
+def date_ticks(start: date, end: date, most: int = 6) -> list[date]:
+    """At most ``most`` tick dates: month starts over long ranges, evenly spaced days otherwise."""
+    if end <= start:
+        return [start]
+    days = (end - start).days
+    if days > 62:
+        months = []
+        cursor = date(start.year, start.month, 1)
+        while cursor <= end:
+            if cursor >= start:
+                months.append(cursor)
+            cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        step = -(-len(months) // most)
+        return months[::step]
+    step_days = max(1, -(-days // (most - 1)))
+    return [start + timedelta(days=offset) for offset in range(0, days + 1, step_days)]
+
+
+def line_chart(
+    series: Sequence[tuple[str, Sequence[tuple[date, float]]]],
+    *,
+    start: date,
+    end: date,
+    low: float,
+    high: float,
+    y_labels: Mapping[float, str] | None = None,
+    bands: Sequence[tuple[str, float, float]] = (),
+    height: int = LINE_HEIGHT,
+) -> LineChart:
+    """A line per named series of (day, value), over [start, end] and values [low, high].
+
+    ``y_labels`` names the y ticks (e.g. 0 → "None" … 3 → "Severe"); without it the
+    ticks are the bounds. ``bands`` are (label, low, high) stripes drawn behind the lines.
+    Points outside the date range are left out.
+    """
+    left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
+    top, bottom = MARGIN_TOP, height - MARGIN_BOTTOM
+    x = time_scale(start, end, left, right)
+    y = value_scale(low, high, bottom, top)
+    drawn = []
+    for index, (name, values) in enumerate(series):
+        points = tuple(
+            Point(x(day), y(value), day, value)
+            for day, value in sorted(values)
+            if start <= day <= end
+        )
+        path = (
+            "M" + " L".join(f"{p.x} {p.y}" for p in points) if len(points) > 1 else ""
+        )
+        drawn.append(Series(name, f"series-{index % SERIES_CLASSES}", points, path))
+    labels = y_labels or {low: _number(low), high: _number(high)}
+    y_ticks = tuple(Tick(y(value), label) for value, label in sorted(labels.items()))
+    band_areas = tuple(
+        BandArea(label, f"band-{index % 2}", y(band_high), round(y(band_low) - y(band_high), 1))
+        for index, (label, band_low, band_high) in enumerate(bands)
+    )
+    return LineChart(
+        WIDTH, height, left, right, top, bottom, _x_ticks(start, end, x), y_ticks,
+        tuple(drawn), band_areas,
+    )
+
+
+def timeline(rows: Sequence[TimelineRow], *, start: date, end: date) -> Timeline:
+    """A horizontal bar per row, clipped to [start, end]; ongoing rows run to ``end``.
+
+    Rows entirely outside the range are left out.
+    """
+    left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
+    x = time_scale(start, end, left, right)
+    bars = []
+    for row in rows:
+        row_end = row.end or end
+        if row_end < start or row.start > end:
+            continue
+        top = MARGIN_TOP + len(bars) * (ROW_HEIGHT + ROW_GAP)
+        x0, x1 = x(max(row.start, start)), x(min(row_end, end))
+        bars.append(
+            Bar(
+                row.label, f"series-{len(bars) % SERIES_CLASSES}", x0, top,
+                max(round(x1 - x0, 1), 2.0), ROW_HEIGHT, top + ROW_HEIGHT * 0.7,
+                row.start, row.end,
+            )
+        )
+    bottom = MARGIN_TOP + max(len(bars), 1) * (ROW_HEIGHT + ROW_GAP)
+    return Timeline(
+        WIDTH, bottom + MARGIN_BOTTOM, left, right, bottom, _x_ticks(start, end, x), tuple(bars)
+    )
+
+
+def _x_ticks(start: date, end: date, x: Callable[[date], float]) -> tuple[Tick, ...]:
+    long_range = (end - start).days > 62
+    return tuple(
+        Tick(x(day), day.strftime("%b %Y") if long_range else day.strftime("%d %b"))
+        for day in date_ticks(start, end)
+    )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
