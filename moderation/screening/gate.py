@@ -50,19 +50,22 @@ class GatedPattern:
     """A compiled regex that is only run when the text contains one of its required literals."""
 
     __slots__ = ("factors", "pattern", "regex")
+    factors: tuple[str, ...] | None
 
     def __init__(self, pattern: str) -> None:
         self.regex = re.compile(pattern)
         self.pattern = pattern
-        self.factors = _required(sre_parse.parse(pattern))
+        required = _required(sre_parse.parse(pattern))
+        # Longest first: a long literal is the rarest, so the usual miss is found early.
+        self.factors = tuple(sorted(required, key=len, reverse=True)) if required else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self.factors is not None and not any(f in text for f in self.factors):
+        if self.factors is not None and not any(map(text.__contains__, self.factors)):
             return iter(())
         return self.regex.finditer(text)
 
     def search(self, text: str) -> re.Match[str] | None:
-        if self.factors is not None and not any(f in text for f in self.factors):
+        if self.factors is not None and not any(map(text.__contains__, self.factors)):
             return None
         return self.regex.search(text)
 

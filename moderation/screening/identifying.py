@@ -11,6 +11,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 
 from community.screening import Span
 
+from .gate import GatedPattern
 from .names import find_person_names
 from .text import Post
 
@@ -18,7 +19,7 @@ PHONE_REGIONS = ("US", "GB", "RU", "DE", "FR", "UA", "BY", "IE", "AU")
 # Toll-free and shared-cost lines belong to organisations (helplines, pharmacies), not people.
 _ORGANISATION_LINES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.UAN}
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
+_EMAIL = GatedPattern(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
 _ROLE_MAILBOX = re.compile(
     r"^(?:info|help|support|contact|admin|enquiries|office|hello|team|noreply|no-reply)@"
 )
@@ -38,7 +39,7 @@ _TOLL_FREE_PREFIX = re.compile(
     r"^(?:\+?1)?8(?:00|88|77|66|55|44|33)\d{7}$|^(?:\+?7|8)800\d{7}$|^0(?:800|808)\d{6,7}$"
 )
 
-_HANDLE = re.compile(
+_HANDLE = GatedPattern(
     r"(?:insta(?:gram)?|ig|tik\s?tok|twitter|telegram|tg|snap(?:chat)?|discord|threads|fb|facebook"
     r"|телег\w*|телеграм\w*|тг|инст\w*|тикток\w*|вк"
     r"|вконтакте)\W{1,12}(?:\w+\W{1,3}){0,2}?(?P<handle>@[\w.]{3,30})"
@@ -57,7 +58,7 @@ _DATE = (
     rf"|{_MONTH_EN}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s*(?:(?:19|20)\d{{2}})?"
     rf"|\d{{1,2}}\s+{_MONTH_RU}(?:\s+(?:19|20)\d{{2}}(?:\s*(?:г\.?|года))?)?)"
 )
-_DOB = re.compile(
+_DOB = GatedPattern(
     r"\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b-?day|родил(?:ся|ась|ись)"
     r"|дата\s+рождения|д\.\s?р\.?|др|день\s+рождения)\b[^.\n\d]{0,20}?(?P<date>" + _DATE + r")",
 )
@@ -65,7 +66,7 @@ _DOB = re.compile(
 _ID = (
     r"(?P<id>[a-zа-я]{0,4}[\s#№:-]{0,3}\d[\d\s/-]{2,22}\d[a-z]?(?:\s*(?:номер|no\.?|№)\s*\d{4,})?)"
 )
-_RECORD = re.compile(
+_RECORD = GatedPattern(
     r"\b(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|record\s+(?:number|no|#)|patient\s+(?:id"
     r"|number|no)"
     r"|hospital\s+(?:number|no|id)|nhs\s+(?:number|no)|chi\s+number|health\s+card(?:\s+number)?"
@@ -79,7 +80,7 @@ _SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 _SNILS = re.compile(r"\b\d{3}-\d{3}-\d{3}[\s-]\d{2}\b")
 _NHS = re.compile(r"\b\d{3}\s\d{3}\s\d{4}\b")
 
-_STREET_EN = re.compile(
+_STREET_EN = GatedPattern(
     r"\b\d{1,5}[a-z]?,?\s+(?:[nsew]\.?\s+)?(?P<body>(?:[a-z0-9][\w'-]*\s+){0,3}?)"
     r"(?P<kind>street|road|avenue|boulevard|blvd|st|rd|ave|ln|dr|lane|drive|close|court|ct|place"
     r"|terrace|crescent|way|highway|hwy|parkway|pkwy|square|gardens)\b\.?",
@@ -163,8 +164,8 @@ _US_ZIP = re.compile(
     r",\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV"
     r"|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)\s+\d{5}(?:-\d{4})?\b"
 )
-_APARTMENT_EN = re.compile(r"\b(?:apt|apartment|suite|flat|unit)\.?\s*#?\s*\d+[a-z]?\b")
-_STREET_RU = re.compile(
+_APARTMENT_EN = GatedPattern(r"\b(?:apt|apartment|suite|flat|unit)\.?\s*#?\s*\d+[a-z]?\b")
+_STREET_RU = GatedPattern(
     r"(?<![а-яё])(?:ул(?:ица|ице|ицу)?\.?|пр(?:оспект[еа]?|-т|\.)|просп\.?|пер(?:еул(?:ок|ке))?\.?"
     r"|бул(?:ьвар[еа]?)?\.?|б-р|шоссе|наб(?:ережн(?:ая|ой))?\.?|пл(?:ощад[ьи])?\.|мкр\.?"
     r"|микрорайон[е]?|проезд)"
@@ -175,10 +176,10 @@ _STREET_RU = re.compile(
     r"|[а-яё]{2,}(?:ом|ий|ая|ой)\s+(?:проспект[еа]?|бульвар[еа]?|переулк[еа]"
     r"|шоссе)\s+\d+[а-я]?(?:\s*,?\s*кв\.?\s*\d+)?",
 )
-_APARTMENT_RU = re.compile(
+_APARTMENT_RU = GatedPattern(
     r"(?<![а-яё])(?:д\.?\s*\d+[а-я]?\s*,?\s*)?кв(?:артира)?\.?\s*(?!м\b)\d+\b"
 )
-_ADDRESS_CUE = re.compile(
+_ADDRESS_CUE = GatedPattern(
     r"\b(?:i\s+live\s+at|my\s+address\s+is|address\s*:|живу\s+(?:по\s+адресу|на)"
     r"|адрес\s*(?:для\s+\w+\s*)?:)",
 )
@@ -245,6 +246,8 @@ def _record_numbers(post: Post) -> Iterator[Span]:
         if sum(ch.isdigit() for ch in identifier) >= 5:
             start = match.start("id") + len(identifier) - len(identifier.lstrip(" #№:-"))
             yield Span(start, match.end("id"), "record_number")
+    if not post.has_digits:
+        return
     for match in _SSN.finditer(post.folded):
         yield Span(match.start(), match.end(), "record_number")
     for match in _SNILS.finditer(post.folded):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from community.screening import Span
 
+from .gate import GatedPattern
 from .lexicon import (
     CLINICIAN_EN,
     CLINICIAN_RU,
@@ -31,7 +32,7 @@ _WORD = r"[A-Za-z][a-zA-Z'\-]+"
 _CAP_RU = r"[А-ЯЁ][а-яё\-]+"
 
 # Titles are matched on the original text: case tells "Ms Smith" from "MS fatigue".
-_TITLE_EN = re.compile(
+_TITLE_EN = GatedPattern(
     r"\b(?:[Dd]r|DR|[Dd]octor|[Pp]rof|[Pp]rofessor|[Nn]urse|[Mm]rs|[Mm]r|Ms|Miss|Dra)\.?\s+"
     rf"(?P<name>(?:[A-Z]\.\s?)?{_WORD}(?:\s+(?:[A-Z]\.\s?)?{_CAP}){{0,2}})"
 )
@@ -42,7 +43,7 @@ _ROLE_FULL_NAME_EN = re.compile(
     r"|teacher|manager)(?:'s)?(?:\s*,\s*|\s+(?:is|was|named|called|-)\s+|\s+)"
     rf"(?P<name>{_LOW_WORD}\s+{_LOW_WORD})"
 )
-_SELF_INTRO_EN = re.compile(
+_SELF_INTRO_EN = GatedPattern(
     r"\b(?:my\s+(?:real\s+|full\s+)?name\s+is|i'?m\s+called|call\s+me|i\s+am|i'?m|this\s+is"
     r"|on\s+(?:fb|facebook|insta|instagram|ig|linkedin)\s+as)\s+"
     rf"(?P<name>{_LOW_WORD}(?:\s+{_LOW_WORD}){{1,2}})"
@@ -55,7 +56,7 @@ _EPONYM_AFTER = re.compile(
     r"|ulcer|esophagus|oesophagus|node|chorea|contracture|disorder|anomaly|maneuver|manoeuvre)\b"
 )
 
-_TITLE_RU = re.compile(rf"(?<![а-яё])(?:{CLINICIAN_RU})\.?\s+(?P<name>[а-яё][а-яё\-]+)")
+_TITLE_RU = GatedPattern(rf"(?<![а-яё])(?:{CLINICIAN_RU})\.?\s+(?P<name>[а-яё][а-яё\-]+)")
 _CAP_RU_RUN = re.compile(rf"{_CAP_RU}(?:\s+{_CAP_RU}){{0,2}}")
 _PATRONYMIC = re.compile(
     r"^(?:[а-яё]+(?:ович|евич)(?:а|у|ем|е)?|[а-яё]+(?:овн|евн)(?:а|ы|е|у|ой)"
@@ -126,7 +127,7 @@ _NOT_SURNAMES_RU = frozenset(
         "регистратуре",
     ]
 )
-_SELF_INTRO_RU = re.compile(
+_SELF_INTRO_RU = GatedPattern(
     r"(?:меня\s+зовут|мое\s+имя|я\s*-)\s+(?P<name>[а-я][а-я\-]+\s+[а-я][а-я\-]+)"
 )
 _INITIALS_RU = re.compile(

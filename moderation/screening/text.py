@@ -38,7 +38,10 @@ _DIGIT = re.compile(r"\d")
 
 def fold(text: str) -> str:
     """Lowercase and unify quotes, dashes and spaces without changing the length."""
-    lowered = "".join(ch if len(low := ch.lower()) != 1 else low for ch in text)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A few letters (e.g. "İ") lower to two characters; keep those as they are.
+        lowered = "".join(ch if len(low := ch.lower()) != 1 else low for ch in text)
     return lowered.translate(_FOLD)
 
 

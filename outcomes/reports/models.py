@@ -1,1 +1,61 @@
-"""Models of outcomes/reports."""
+"""Summary tables behind the treatment and condition reports.
+
+They are maintained in the same transaction as every course and evaluation write
+(`outcomes.reports.summaries`), so a report reads a handful of rows however many
+evaluations exist. The unit counted is a patient's experience of a treatment: all of one
+person's courses of one treatment, judged by that person's latest evaluation of it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from community.db import Base, BigId
+
+
+class TreatmentSummary(Base):
+    __tablename__ = "report_treatment_summary"
+
+    treatment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_treatment.id", ondelete="CASCADE"), primary_key=True
+    )
+    current_patients: Mapped[int] = mapped_column(default=0)
+    former_patients: Mapped[int] = mapped_column(default=0)
+    evaluations: Mapped[int] = mapped_column(default=0)
+
+
+class TreatmentAnswerCount(Base):
+    """Patients per answer: `question` is e.g. `adherence`, `effectiveness:condition:3`,
+    `side_effect`, `purpose`, `stop_reason`, `dose`, `duration`."""
+
+    __tablename__ = "report_treatment_answer"
+
+    treatment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_treatment.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(48), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class ConditionTreatmentCount(Base):
+    """Patients taking a treatment for a condition, and how their latest evaluation rated it."""
+
+    __tablename__ = "report_condition_treatment"
+    __table_args__ = (Index("ix_report_condition_treatment_condition", "condition_id",
+                            "patients"),)
+
+    condition_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_condition.id", ondelete="CASCADE"), primary_key=True
+    )
+    treatment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_treatment.id", ondelete="CASCADE"), primary_key=True
+    )
+    patients: Mapped[int] = mapped_column(default=0)
+    evaluations: Mapped[int] = mapped_column(default=0)
+    effect_major: Mapped[int] = mapped_column(default=0)
+    effect_moderate: Mapped[int] = mapped_column(default=0)
+    effect_slight: Mapped[int] = mapped_column(default=0)
+    effect_none: Mapped[int] = mapped_column(default=0)
+    effect_cant_tell: Mapped[int] = mapped_column(default=0)
