@@ -51,9 +51,9 @@ def demo_loaders() -> list[Any]:
 
 
 def default_screener() -> Screener:
-    from community.screening import PassThroughScreener
+    from moderation.screening import PipelineScreener
 
-    return PassThroughScreener()
+    return PipelineScreener()
 
 
 def route_handlers() -> Sequence[Any]:

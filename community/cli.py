@@ -162,6 +162,20 @@ def audit_verify() -> None:
 
 
 @main.command()
+@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read JSON lines from this file instead of standard input.")
+@click.option("--evaluate", is_flag=True,
+              help="Lines carry expected labels; print precision, recall and false positives.")
+def screen(input_file: Any, evaluate: bool) -> None:
+    """Screen JSON lines of text: one verdict per line, in order."""
+    from moderation.screening.cli import run_screen
+
+    source = input_file or click.get_text_stream("stdin", encoding="utf-8")
+    sys.exit(run_screen(source, click.get_text_stream("stdout", encoding="utf-8"),
+                        evaluate=evaluate))
+
+
+@main.command()
 @click.option("--patients", default=200, show_default=True, type=int)
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Only when the database has no people yet.")

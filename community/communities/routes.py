@@ -1,5 +1,341 @@
-"""Routes of this domain; app.py composes them."""
+"""Community pages: list, community, threads, posts, reactions, search. Thin: parse,
+authorise through `access`, call a service, render (the htmx fragment when asked)."""
+
+from __future__ import annotations
 
 from typing import Any
 
-route_handlers: list[Any] = []
+from litestar import Request, Response, get, post
+from litestar.exceptions import (
+    ClientException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.accounts.models import Role, User
+from community.communities import access, services
+from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
+from community.communities.search import search_posts
+from community.i18n import gettext as _
+from community.scraping import record_view
+from community.web import (
+    current_user,
+    form_data,
+    is_htmx,
+    render,
+    require_role,
+    require_user,
+    runtime_of,
+    see_other,
+)
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def _int_param(request: AnyRequest, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+
+
+async def _community_or_404(db: AsyncSession, slug: str, viewer: User | None) -> Community:
+    community = await services.get_community(db, slug)
+    # Archived communities stay readable (nothing is lost); they only stop taking posts.
+    if community is None:
+        raise NotFoundException(detail=_("No such community."))
+    return community
+
+
+# ---- communities --------------------------------------------------------------------------
+
+
+@get("/communities", name="communities")
+async def communities_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    viewer = current_user(request)
+    communities = await services.list_communities(
+        db_session, include_archived=viewer is not None and viewer.has_role(Role.ADMIN))
+    mine = await services.member_community_ids(db_session, viewer)
+    return render(request, "communities/list.html",
+                  {"communities": communities, "mine": mine, "noindex": False})
+
+
+@get("/communities/new", guards=[require_role(Role.ADMIN)])
+async def new_community_page(request: AnyRequest) -> Response[str]:
+    return render(request, "communities/edit.html", {"community": None, "form": {}, "errors": {}})
+
+
+@post("/communities", guards=[require_role(Role.ADMIN)])
+async def create_community(request: AnyRequest, db_session: AsyncSession) -> Any:
+    form = await form_data(request)
+    try:
+        community = await services.create_community(db_session, current_user(request), form)  # type: ignore[arg-type]
+    except services.FormErrors as exc:
+        return render(request, "communities/edit.html",
+                      {"community": None, "form": form, "errors": exc.errors}, status_code=400)
+    return see_other(f"/communities/{community.slug}")
+
+
+@get("/communities/{slug:str}", name="community")
+async def community_page(request: AnyRequest, db_session: AsyncSession, slug: str) -> Response[str]:
+    viewer = current_user(request)
+    community = await _community_or_404(db_session, slug, viewer)
+    threads, next_cursor = await services.thread_page(
+        db_session, viewer, community, after=request.query_params.get("after"))
+    membership = await services.membership_of(db_session, viewer, community.id)
+    readable = {t.id for t in threads if access.can_read_thread(viewer, t, membership)}
+    return render(request, "communities/community.html", {
+        "community": community, "threads": threads, "next_cursor": next_cursor,
+        "membership": membership, "readable": readable, "noindex": False,
+        "can_post": access.can_post_in(viewer, membership,
+                                       archived=community.archived_at is not None),
+    }, block="threads")
+
+
+@get("/communities/{slug:str}/edit", guards=[require_role(Role.ADMIN)])
+async def edit_community_page(request: AnyRequest, db_session: AsyncSession, slug: str) -> Response[str]:
+    community = await _community_or_404(db_session, slug, current_user(request))
+    form = {"name": community.name, "icd10": community.icd10,
+            "condition_slug": community.condition_slug, "description": community.description}
+    return render(request, "communities/edit.html",
+                  {"community": community, "form": form, "errors": {}})
+
+
+@post("/communities/{slug:str}/edit", guards=[require_role(Role.ADMIN)])
+async def edit_community(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    community = await _community_or_404(db_session, slug, current_user(request))
+    form = await form_data(request)
+    try:
+        await services.update_community(db_session, current_user(request), community, form)  # type: ignore[arg-type]
+    except services.FormErrors as exc:
+        return render(request, "communities/edit.html",
+                      {"community": community, "form": form, "errors": exc.errors},
+                      status_code=400)
+    return see_other(f"/communities/{community.slug}")
+
+
+@post("/communities/{slug:str}/archive", guards=[require_role(Role.ADMIN)])
+async def archive_community(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    community = await _community_or_404(db_session, slug, current_user(request))
+    form = await form_data(request)
+    await services.set_archived(db_session, current_user(request), community,  # type: ignore[arg-type]
+                                archived=form.get("archived", "1") == "1")
+    return see_other(f"/communities/{community.slug}")
+
+
+@post("/communities/{slug:str}/join", guards=[require_user])
+async def join(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    community = await _community_or_404(db_session, slug, current_user(request))
+    try:
+        await services.join_community(db_session, current_user(request), community)  # type: ignore[arg-type]
+    except services.NotAllowed as exc:
+        raise ClientException(detail=str(exc), status_code=409) from exc
+    return see_other(f"/communities/{community.slug}")
+
+
+@post("/communities/{slug:str}/leave", guards=[require_user])
+async def leave(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    community = await _community_or_404(db_session, slug, current_user(request))
+    await services.leave_community(db_session, current_user(request), community)  # type: ignore[arg-type]
+    return see_other(f"/communities/{community.slug}")
+
+
+# ---- threads ------------------------------------------------------------------------------
+
+
+def _thread_form_context(community: Community, form: dict[str, str],
+                         errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {"community": community, "form": form, "errors": errors,
+            "kinds": list(ThreadKind), "audiences": list(Audience)}
+
+
+@get("/communities/{slug:str}/threads/new", guards=[require_user])
+async def new_thread_page(request: AnyRequest, db_session: AsyncSession, slug: str) -> Response[str]:
+    viewer = current_user(request)
+    community = await _community_or_404(db_session, slug, viewer)
+    membership = await services.membership_of(db_session, viewer, community.id)
+    if not access.can_post_in(viewer, membership, archived=community.archived_at is not None):
+        raise PermissionDeniedException(detail=_("Join this community to start a thread."))
+    return render(request, "communities/new_thread.html", _thread_form_context(community, {}, {}))
+
+
+@post("/communities/{slug:str}/threads", guards=[require_user])
+async def create_thread(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    viewer = current_user(request)
+    assert viewer is not None
+    community = await _community_or_404(db_session, slug, viewer)
+    form = await form_data(request)
+    try:
+        thread, _post = await services.start_thread(
+            db_session, runtime_of(request), viewer, community, form)
+    except services.FormErrors as exc:
+        return render(request, "communities/new_thread.html",
+                      _thread_form_context(community, form, exc.errors), status_code=400)
+    except services.NotAllowed as exc:
+        raise PermissionDeniedException(detail=str(exc)) from exc
+    return see_other(f"/threads/{thread.id}")
+
+
+async def _thread_context(
+    request: AnyRequest, db: AsyncSession, thread_id: int, *, after: int | None
+) -> dict[str, Any]:
+    viewer = current_user(request)
+    thread = await services.get_thread(db, thread_id)
+    if thread is None or not access.can_see_thread_exists(viewer, thread):
+        raise NotFoundException(detail=_("No such thread."))
+    membership = await services.membership_of(db, viewer, thread.community_id)
+    context: dict[str, Any] = {
+        "thread": thread, "community": thread.community, "membership": membership,
+        "posts": [], "next_cursor": None, "reacted": set(), "created": None,
+        "form": {}, "errors": {},
+        "readable": access.can_read_thread(viewer, thread, membership),
+        "can_reply": access.can_read_thread(viewer, thread, membership)
+        and access.can_post_in(viewer, membership, archived=thread.community.archived_at is not None)
+        and thread.status == PostStatus.PUBLISHED,
+        "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
+    }
+    if context["readable"]:
+        posts, next_cursor = await services.post_page(db, viewer, thread, after=after)
+        context.update(posts=posts, next_cursor=next_cursor,
+                       reacted=await services.my_reactions(db, viewer, [p.id for p in posts]))
+    return context
+
+
+@get("/threads/{thread_id:int}", name="thread")
+async def thread_page(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Response[str]:
+    await record_view(request, db_session, "thread")
+    context = await _thread_context(request, db_session, thread_id,
+                                    after=_int_param(request, "after"))
+    context["after"] = _int_param(request, "after")
+    return render(request, "communities/thread.html", context, block="posts")
+
+
+@post("/threads/{thread_id:int}/replies", guards=[require_user])
+async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Any:
+    viewer = current_user(request)
+    assert viewer is not None
+    thread = await services.get_thread(db_session, thread_id)
+    if thread is None or not access.can_see_thread_exists(viewer, thread):
+        raise NotFoundException(detail=_("No such thread."))
+    form = await form_data(request)
+    try:
+        created = await services.reply(db_session, runtime_of(request), viewer, thread, form)
+    except services.NotAllowed as exc:
+        raise PermissionDeniedException(detail=str(exc)) from exc
+    except services.FormErrors as exc:
+        context = await _thread_context(request, db_session, thread_id, after=None)
+        context.update(form=form, errors=exc.errors, after=None)
+        if is_htmx(request):
+            # htmx does not swap 4xx answers: the form with its messages replaces itself.
+            return render(request, "communities/thread.html", context, block="reply_form_oob")
+        return render(request, "communities/thread.html", context, status_code=400)
+    if is_htmx(request):
+        created.author = viewer
+        return render(request, "communities/thread.html", {
+            "thread": thread, "community": thread.community, "created": created,
+            "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
+        }, block="reply_fragment")
+    return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
+
+
+# ---- posts --------------------------------------------------------------------------------
+
+
+async def _own_post_or_404(db: AsyncSession, viewer: User, post_id: int) -> Post:
+    post = await services.get_post(db, post_id)
+    # Someone else's post answers like a missing one: ids reveal nothing.
+    if post is None or post.author_id != viewer.id:
+        raise NotFoundException(detail=_("No such post."))
+    return post
+
+
+@get("/posts/{post_id:int}/edit", guards=[require_user])
+async def edit_post_page(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Response[str]:
+    post = await _own_post_or_404(db_session, current_user(request), post_id)  # type: ignore[arg-type]
+    if not access.can_edit_post(current_user(request), post):
+        raise PermissionDeniedException(detail=_("This post can no longer be edited."))
+    return render(request, "communities/edit_post.html",
+                  {"post": post, "form": {"body": post.body}, "errors": {}})
+
+
+@post("/posts/{post_id:int}/edit", guards=[require_user])
+async def edit_post(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Any:
+    viewer = current_user(request)
+    assert viewer is not None
+    post = await _own_post_or_404(db_session, viewer, post_id)
+    form = await form_data(request)
+    try:
+        await services.edit_post(db_session, runtime_of(request), viewer, post, form)
+    except services.NotAllowed as exc:
+        raise PermissionDeniedException(detail=str(exc)) from exc
+    except services.FormErrors as exc:
+        return render(request, "communities/edit_post.html",
+                      {"post": post, "form": form, "errors": exc.errors}, status_code=400)
+    return see_other(f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}")
+
+
+@post("/posts/{post_id:int}/delete", guards=[require_user])
+async def delete_post(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Any:
+    viewer = current_user(request)
+    assert viewer is not None
+    post = await _own_post_or_404(db_session, viewer, post_id)
+    await services.delete_own_post(db_session, viewer, post)
+    return see_other(f"/threads/{post.thread_id}")
+
+
+@get("/posts/{post_id:int}/history", guards=[require_user])
+async def post_history(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Response[str]:
+    viewer = current_user(request)
+    post = await services.get_post(db_session, post_id)
+    if post is None or not access.can_view_history(viewer, post):
+        raise NotFoundException(detail=_("No such post."))
+    versions = await services.post_versions(db_session, post)
+    return render(request, "communities/history.html", {"post": post, "versions": versions})
+
+
+@post("/posts/{post_id:int}/react", guards=[require_user])
+async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Any:
+    viewer = current_user(request)
+    assert viewer is not None
+    post = await services.get_post(db_session, post_id)
+    membership = await services.membership_of(db_session, viewer, post.thread.community_id) if post else None
+    if post is None or not access.can_read_thread(viewer, post.thread, membership) \
+            or not access.can_see_post(viewer, post):
+        raise NotFoundException(detail=_("No such post."))
+    form = await form_data(request)
+    try:
+        await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
+    except services.FormErrors as exc:
+        raise ClientException(detail=exc.errors["kind"][0]) from exc
+    except services.NotAllowed as exc:
+        raise PermissionDeniedException(detail=str(exc)) from exc
+    if is_htmx(request):
+        reacted = await services.my_reactions(db_session, viewer, [post.id])
+        return render(request, "communities/thread.html",
+                      {"post": post, "reacted": reacted, "thread": post.thread,
+                       "community": post.thread.community}, block="reactions_fragment")
+    return see_other(f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}")
+
+
+# ---- search -------------------------------------------------------------------------------
+
+
+@get("/search", name="search")
+async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    viewer = current_user(request)
+    query = request.query_params.get("q", "")[:200]
+    community_slug = request.query_params.get("community", "")
+    community = await services.get_community(db_session, community_slug) if community_slug else None
+    hits, next_cursor = await search_posts(
+        db_session, viewer, query, community_id=community.id if community else None,
+        after=request.query_params.get("after"))
+    return render(request, "communities/search.html", {
+        "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
+    }, block="results")
+
+
+route_handlers: list[Any] = [
+    communities_page, new_community_page, create_community, community_page,
+    edit_community_page, edit_community, archive_community, join, leave,
+    new_thread_page, create_thread, thread_page, reply,
+    edit_post_page, edit_post, delete_post, post_history, react, search_page,
+]

@@ -1,1 +1,33 @@
-"""notifications __init__."""
+"""In-site notifications; `install_template_globals` puts the unread count in every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+
+UNREAD_STATE_KEY = "unread_notifications"
+
+
+async def load_unread_count(request: Any) -> None:
+    """Litestar `before_request` hook: one indexed count for signed-in people, none otherwise."""
+    from community.notifications.services import unread_count
+    from community.web import current_user, runtime_of
+
+    user = current_user(request)
+    if user is None or request.scope.get("type") != "http":
+        return
+    async with runtime_of(request).sessionmaker() as db:
+        request.state[UNREAD_STATE_KEY] = await unread_count(db, user.id)
+
+
+def unread_notifications(request: Any) -> int:
+    """The count loaded by `load_unread_count` for this request (0 when not loaded)."""
+    try:
+        return int(request.state.get(UNREAD_STATE_KEY, 0))
+    except AttributeError:
+        return 0
+
+
+def install_template_globals(env: Environment) -> None:
+    env.globals["unread_notifications"] = unread_notifications

@@ -45,12 +45,12 @@ def blank_profile(user_id: int) -> Profile:
 def visible_fields(
     viewer: User | None, profile: Profile, conditions: Sequence[ProfileCondition] = ()
 ) -> dict[str, Any]:
-    """The fields of `profile` that `viewer` may see, by name; hidden or empty ones are absent.
+    """Every field of `profile` by name: its value if `viewer` may see it, else None.
 
     `conditions` (the owner's) come back under "conditions", filtered the same way.
     """
     owner = profile.user_id
-    shown: dict[str, Any] = {}
+    shown: dict[str, Any] = dict.fromkeys(PROFILE_FIELDS)
     for name in PROFILE_FIELDS:
         value = getattr(profile, name)
         if not value or not can_see(viewer, owner, getattr(profile, f"{name}_visibility")):

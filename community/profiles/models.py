@@ -99,7 +99,7 @@ class ProfileCondition(IdMixin, Base):
     user_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("user_account.id", ondelete="CASCADE")
     )
-    community_id: Mapped[int] = mapped_column(BigId)
+    community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id", ondelete="CASCADE"))
     diagnosed_year: Mapped[int | None]
     first_symptoms_year: Mapped[int | None]
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.MEMBERS)

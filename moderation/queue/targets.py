@@ -77,7 +77,10 @@ async def _apply_post(
         POST_STATUS_ON_APPROVE if decision == "approve"
         else POST_STATUS_ON_REJECT.get(reason, "removed")
     )
-    await apply(db, post_id, status=status, actor_id=actor_id)
+    try:
+        await apply(db, post_id, status=status, actor_id=actor_id)
+    except LookupError:
+        return  # the post is gone; the decision stays on the item
 
 
 # ---- people (scraping reports, flags on a person) -------------------------------------------
@@ -137,7 +140,7 @@ async def apply(
 def link(target_type: str, target_id: int) -> str:
     """Where a person goes to see the target, without loading it."""
     return {
-        "post": f"/posts/{target_id}",
+        "post": f"/posts/{target_id}/history",
         "user": f"/moderation/people/{target_id}",
         "article": f"/education/{target_id}",
     }.get(target_type, "")

@@ -23,7 +23,7 @@ _PEOPLE = (
 _NOT_TREATMENT = (
     rf"(?:keep\s+a\s+(?:diary|journal|log|record)|ask\s+{_PEOPLE}|ask\s+(?:about|if|whether"
     rf"|for\s+a\s+referral)|tell\s+{_PEOPLE}|mention|bring(?!\s+(?:it|this|them)\s+down)|expect"
-    rf"|wear|pack|post|share|join|say|read|watch|explain|have\s+(?:been|gone|known|done|asked|said"
+    rf"|wear|pack|post|share|join|say|read|watch|explain|name|call\s+(?:it|him|her)|have\s+(?:been|gone|known|done|asked|said"
     rf"|seen|\w+ed)\b|be\s+(?:allowed\s+to\s+)?(?:posting|asking|sharing))"
 )
 _TREAT = (
@@ -87,8 +87,7 @@ _TREAT_RU = (
     r"|продолжать|продолжить"
     r"|увеличить|увеличивать|уменьшить|снизить|снижать|поднять|повысить|удвоить|начать|начинать"
     r"|переходить|перейти|менять"
-    r"|поменять|заменить|допить|дать|давать|делать|сделать|удалять|удалить|соглашаться|идти|пойти"
-    r"|ехать|вызывать|ставить"
+    r"|поменять|заменить|допить|дать|давать|делать|сделать|удалять|удалить|соглашаться|вызывать|ставить"
     r"|лечить|лечиться|сбить|сбивать|мазать|капать|сдавать|ложиться|рожать|кормить|прививаться"
     r"|класть|пропустить)"
 )
@@ -137,9 +136,8 @@ _ASKED_ALREADY = re.compile(
     r"|уточнил[аи]?)(?![а-я])[^.!?]{0,40}$"
 )
 _HEALTH_CONTEXT = re.compile(
-    rf"{DRUG}|{DOSE}|\d|\b(?:pain|fever|rash|symptom|flare|blood|pressure|sugar|doctor|dr|er"
-    rf"|hospital|surgery|dose|test|lump|swollen|bleed|cough|infection|sick)"
-    rf"|(?:боль|болит|температур|давлени|сахар|сып|анализ|врач|доз|кашель|симптом|отек|кров"
+    rf"{DRUG}|{DOSE}|\d|\b(?:pain|fever|rash|symptom|flare|blood|pressure|sugar|surgery|dose|test|lump|swollen|bleed|cough|infection|sick)"
+    rf"|(?:боль|болит|температур|давлени|сахар|сып|анализ|доз|кашель|симптом|отек|кров"
     rf"|операци|ттг|гемоглобин|беремен|тошнит|рвот|понос|живот)"
 )
 _VAGUE = (

@@ -32,6 +32,9 @@ def _parse(line: str, *, evaluate: bool) -> dict[str, Any]:
         raise LineError('"id" must be a string')
     if not isinstance(item.get("text"), str):
         raise LineError('"text" must be a string')
+    # Missing context is read as the common case rather than refused.
+    item.setdefault("author_role", "patient")
+    item.setdefault("venue", "discussion")
     if item.get("author_role") not in ROLES:
         raise LineError(f'"author_role" must be one of {", ".join(sorted(ROLES))}')
     if item.get("venue") not in VENUES:

@@ -281,15 +281,15 @@ def _addresses(post: Post) -> Iterator[Span]:
         if kind.lower() not in _STREET_ALWAYS and not (kind[0].isupper() or body[-1][0].isdigit()):
             continue
         yield Span(match.start(), match.end(), "address")
-    for pattern in (_UK_POSTCODE, _US_ZIP):
-        for match in pattern.finditer(post.original):
+    for code in (_UK_POSTCODE, _US_ZIP):
+        for match in code.finditer(post.original):
             yield Span(match.start(), match.end(), "address")
     if _STREET_EN.search(folded) or _ADDRESS_CUE.search(folded):
         for match in _APARTMENT_EN.finditer(folded):
             yield Span(match.start(), match.end(), "address")
     if post.has_cyrillic:
-        for pattern in (_STREET_RU, _APARTMENT_RU):
-            for match in pattern.finditer(folded):
+        for street in (_STREET_RU, _APARTMENT_RU):
+            for match in street.finditer(folded):
                 yield Span(match.start(), match.end(), "address")
 
 

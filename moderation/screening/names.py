@@ -38,7 +38,7 @@ _TITLE_EN = GatedPattern(
 )
 # Lowercase patterns run on the folded text (same offsets); case is then read from the original.
 _LOW_WORD = r"[a-z][a-z'\-]+"
-_ROLE_FULL_NAME_EN = re.compile(
+_ROLE_FULL_NAME_EN = GatedPattern(
     rf"\b(?:{CLINICIAN_EN}|{RELATIVE_EN}|neighbou?r|boss|friend|colleague|coworker|landlord"
     r"|teacher|manager)(?:'s)?(?:\s*,\s*|\s+(?:is|was|named|called|-)\s+|\s+)"
     rf"(?P<name>{_LOW_WORD}\s+{_LOW_WORD})"
@@ -167,9 +167,19 @@ def _public(name: str) -> bool:
     )
 
 
+def _overlapping(pattern: GatedPattern, text: str) -> Iterator[re.Match[str]]:
+    """Matches that may overlap, so "doctor is Dr. Smith" still reaches "Dr. Smith"."""
+    if pattern.factors and not any(map(text.__contains__, pattern.factors)):
+        return
+    position = 0
+    while match := pattern.regex.search(text, position):
+        yield match
+        position = match.start("name")
+
+
 def _english(post: Post) -> Iterator[Span]:
     text = post.original
-    for match in _TITLE_EN.finditer(text):
+    for match in _overlapping(_TITLE_EN, text):
         tokens = [
             (m.start() + match.start("name"), m.group())
             for m in re.finditer(r"\S+", match.group("name"))
@@ -189,10 +199,10 @@ def _english(post: Post) -> Iterator[Span]:
         if not _is_eponym_use(text, end) and not _public(text[match.start("name") : end]):
             yield Span(match.start(), end, KIND)
     for pattern in (_ROLE_FULL_NAME_EN, _SELF_INTRO_EN):
-        for match in pattern.finditer(post.folded):
-            name = text[match.start("name") : match.end("name")]
+        for match in _overlapping(pattern, post.folded):
+            name = _leading_name(text[match.start("name") : match.end("name")])
             if _plausible_full_name(name, strict=pattern is _SELF_INTRO_EN):
-                yield Span(match.start("name"), match.end("name"), KIND)
+                yield Span(match.start("name"), match.start("name") + len(name), KIND)
     for match in _CAP_PAIR_EN.finditer(text):
         first, last = match.group("first"), match.group("last")
         if (
@@ -203,6 +213,16 @@ def _english(post: Post) -> Iterator[Span]:
             and not _public(match.group(0))
         ):
             yield Span(match.start(), match.end(), KIND)
+
+
+def _leading_name(words: str) -> str:
+    """The capitalised words a name is made of ("Karen Whitfield" of "Karen Whitfield and")."""
+    tokens = words.split()
+    capitalised = 0
+    while capitalised < len(tokens) and tokens[capitalised][0].isupper():
+        capitalised += 1
+    kept = tokens[:capitalised] if capitalised >= 2 else tokens[:2]
+    return words[: words.index(kept[-1], sum(len(t) for t in kept[:-1])) + len(kept[-1])]
 
 
 def _plausible_full_name(name: str, *, strict: bool) -> bool:

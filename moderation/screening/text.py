@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,7 +32,8 @@ _FOLD = str.maketrans(
     }
 )
 
-_SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s+|$)|\s+-\s+|\)\s+")
+# A full stop ends a sentence only before a space, so "8.2" and "nih.gov" stay whole.
+_SENTENCE_END = re.compile(r"\s*\n\s*|[.!?;]+(?:\s+|$)|\s+-\s+|\)\s+")
 _CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
 _DIGIT = re.compile(r"\d")
 
@@ -83,15 +85,16 @@ class Post:
             bounds.append((start, len(self.folded)))
         return tuple(bounds) or ((0, 0),)
 
-    def sentence_at(self, offset: int) -> str:
-        """The folded sentence that contains offset."""
-        for start, end in self.sentences:
-            if start <= offset < end:
-                return self.folded[start:end]
-        return self.folded
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [start for start, _ in self.sentences]
 
     def sentence_bounds(self, offset: int) -> tuple[int, int]:
-        for start, end in self.sentences:
-            if start <= offset < end:
-                return start, end
-        return 0, len(self.folded)
+        """The (start, end) of the sentence around offset; separators belong to the one before."""
+        index = max(bisect_right(self._sentence_starts, offset) - 1, 0)
+        return self.sentences[index]
+
+    def sentence_at(self, offset: int) -> str:
+        """The folded sentence that contains offset."""
+        start, end = self.sentence_bounds(offset)
+        return self.folded[start:end]

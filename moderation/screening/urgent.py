@@ -266,7 +266,7 @@ WEAK_EMERGENCY_RU = gated(
     ]
 )
 
-_LONG_PAST = re.compile(
+_LONG_PAST = GatedPattern(
     r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple(?:\s+of)?|many"
     r"|several)\s+(?:years?|yrs?|months?|weeks?|decades?)\s+ago\b"
     r"|\bback\s+(?:in|when|then)\b|\bin\s+(?:19|20)\d\d\b|\blast\s+(?:year|month|week|spring"
@@ -281,7 +281,7 @@ _LONG_PAST = re.compile(
     r"|20)\d\d|в\s+юности|в\s+детстве|в\s+молодости"
     r"|пыталас[ья]|пытался|(?<![а-я])был[аио]?\s+(?:депресси|мысл|попытк|инфаркт|приступ)"
 )
-_HYPOTHETICAL = re.compile(
+_HYPOTHETICAL = GatedPattern(
     r"\bif\s+(?:someone|anyone|you|a\s+person|your|they|people|the\s+person|a\s+child|a\s+baby)\b"
     r"|\bwhen\s+(?:someone|you)\b"
     r"|\b(?:signs|symptoms)\s+of\b|\bsuch\s+as\b|\bis\s+\w+\s+(?:a\s+)?(?:common\s+)?side\s+effect"
@@ -290,7 +290,7 @@ _HYPOTHETICAL = re.compile(
     r"|\b(?:when|after|while)\s+(?:i\s+)?(?:walk|climb|exercis|run|go\s+up|lying|lie)\w*"
     r"|при\s+(?:ходьбе|подъеме|нагрузке|беге|физическ)"
 )
-_OTHERS_QUESTION = re.compile(
+_OTHERS_QUESTION = GatedPattern(
     r"\b(?:has|does|did|do)\s+anyone\b|\banyone\s+else\b|у\s+кого-(?:нибудь|то)"
 )
 _NEGATED_BEFORE = re.compile(

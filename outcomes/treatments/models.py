@@ -28,10 +28,10 @@ class TreatmentCourse(IdMixin, CreatedMixin, Base):
     stop_reason_other: Mapped[str] = mapped_column(String(300), default="")
 
     purposes: Mapped[list[CoursePurpose]] = relationship(
-        cascade="all, delete-orphan", order_by="CoursePurpose.id", lazy="raise"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="CoursePurpose.id", lazy="raise"
     )
     doses: Mapped[list[DosePeriod]] = relationship(
-        cascade="all, delete-orphan", order_by="(DosePeriod.started_on, DosePeriod.id)",
+        cascade="all, delete-orphan", passive_deletes=True, order_by=lambda: (DosePeriod.started_on, DosePeriod.id),
         lazy="raise",
     )
 
@@ -64,6 +64,12 @@ class CoursePurpose(IdMixin, Base):
 def purpose_key(condition_id: int | None, symptom_id: int | None) -> str:
     """A purpose as one string, `condition:12` or `symptom:5`, used in evaluations and reports."""
     return f"condition:{condition_id}" if condition_id is not None else f"symptom:{symptom_id}"
+
+
+def purpose_ids(key: str) -> tuple[int | None, int | None]:
+    """(condition_id, symptom_id) of a purpose key."""
+    kind, _sep, raw = key.partition(":")
+    return (int(raw), None) if kind == "condition" else (None, int(raw))
 
 
 class DosePeriod(IdMixin, Base):
@@ -111,10 +117,10 @@ class Evaluation(IdMixin, CreatedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     effects: Mapped[list[EvaluationEffect]] = relationship(
-        cascade="all, delete-orphan", order_by="EvaluationEffect.id", lazy="raise"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="EvaluationEffect.id", lazy="raise"
     )
     side_effects: Mapped[list[EvaluationSideEffect]] = relationship(
-        cascade="all, delete-orphan", lazy="raise"
+        cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
 
 
@@ -129,6 +135,13 @@ class EvaluationEffect(IdMixin, Base):
     )
     purpose: Mapped[str] = mapped_column(String(40))
     effectiveness: Mapped[str] = mapped_column(String(16))
+    # The purpose again as ids, so research tables can join the vocabularies directly.
+    condition_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("catalog_condition.id", ondelete="CASCADE")
+    )
+    symptom_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("catalog_symptom.id", ondelete="CASCADE")
+    )
 
 
 class EvaluationSideEffect(Base):

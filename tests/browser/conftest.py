@@ -10,7 +10,6 @@ or critical violations. `screenshot(page, name)` keeps PNGs in test-artifacts/<t
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import pytest
 
@@ -48,7 +47,7 @@ class LiveServer(NamedTuple):
     migrated: bool
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     """Skip locally; in CI a missing browser is a failure, never a silent skip."""
     if IN_CI:
         pytest.fail(f"CI=true requires the browser tests to run: {reason}", pytrace=False)
@@ -122,12 +121,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     var_dir = root / "var"
     database_url = f"sqlite+aiosqlite:///{root / 'kindred.db'}"
     log = root / "server.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "KINDRED_DATABASE_URL": database_url,
         "KINDRED_VAR_DIR": str(var_dir),
         "KINDRED_SECRET_KEY": SECRET_KEY,
         "KINDRED_ENV": "development",
+        "KINDRED_BASE_URL": url,
         # Every browser test comes from 127.0.0.1: per-address limits would make the suite
         # flaky as journeys are added. Rate limiting is tested over HTTP, not here.
         "KINDRED_ANONYMOUS_REQUESTS_PER_MINUTE": "100000",
@@ -135,8 +137,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     }
     env.pop("KINDRED_REDIS_URL", None)
     migrated = _prepare_schema(env, database_url, log)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
         process = subprocess.Popen(
             _kindred("serve", "--host", "127.0.0.1", "--port", str(port)),
@@ -184,19 +184,35 @@ def _is_noise(message: Any) -> bool:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+def browser_problems() -> list[str]:
+    """Console errors, CSP violations and uncaught exceptions seen by `page` in this test.
+
+    A test that provokes one on purpose asserts on it and removes it from the list.
+    """
+    return []
+
+
+@pytest.fixture
+def page(
+    browser: Any, live_server: LiveServer, browser_problems: list[str],
+    request: pytest.FixtureRequest,
+) -> Iterator[Any]:
     """A new context and page per test, CSP enforced; fails on console errors and CSP breaks."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
     browser_page = context.new_page()
-    problems: list[str] = []
-    browser_page.on("console", lambda message: (
-        message.type == "error" and not _is_noise(message)
-        and problems.append(f"console error on {browser_page.url}: {message.text}")
-    ))
-    browser_page.on("pageerror", lambda error: problems.append(
-        f"uncaught exception on {browser_page.url}: {error}"))
+    problems = browser_problems
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not _is_noise(message):
+            problems.append(f"console error on {browser_page.url}: {message.text}")
+
+    def on_page_error(error: Any) -> None:
+        problems.append(f"uncaught exception on {browser_page.url}: {error}")
+
+    browser_page.on("console", on_console)
+    browser_page.on("pageerror", on_page_error)
     yield browser_page
     call_report = getattr(request.node, "report_call", None)
     if call_report is not None and call_report.failed:
@@ -204,7 +220,7 @@ def page(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) 
         folder.mkdir(parents=True, exist_ok=True)
         try:
             browser_page.screenshot(path=str(folder / "failure.png"), full_page=True)
-        except Exception as exc:  # noqa: BLE001 - the test already failed; keep its report
+        except Exception as exc:  # the test already failed: keep its own report
             sys.stderr.write(f"[browser] no failure screenshot: {exc}\n")
     context.close()
     if problems and not (call_report is not None and call_report.failed):
@@ -273,9 +289,7 @@ def check_accessibility() -> Callable[..., list[dict[str, Any]]]:
             "resultTypes": ["violations"],
             "rules": {rule: {"enabled": False} for rule in disable},
         }
-        results = browser_page.evaluate(
-            "options => axe.run(document, options)", json.loads(json.dumps(options))
-        )
+        results = browser_page.evaluate("options => axe.run(document, options)", options)
         violations: list[dict[str, Any]] = results["violations"]
         blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
         if blocking:

@@ -1,0 +1,1 @@
+"""The TechEmpower "Fortunes" baseline: the floor Kindred's pages are compared against."""

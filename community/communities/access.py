@@ -1,0 +1,89 @@
+"""Who may see which community content: every rule once, as Python checks and SQL filters.
+
+- Staff (moderators, admins) see everything, held and deleted posts included.
+- A public thread is readable by everyone; a members-only thread by members of its
+  community; anyone else learns only its title and that it exists.
+- A thread whose opening post is not published is listed only to its author and staff.
+- Within a readable thread, others see published posts only; authors also see their own
+  held, off-platform, deleted and removed posts (with a status banner).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from community.accounts.models import User
+from community.communities.models import Audience, Membership, Post, PostStatus, Thread
+
+
+def is_staff(viewer: User | None) -> bool:
+    return viewer is not None and viewer.is_staff
+
+
+def listed_threads_filter(viewer: User | None) -> ColumnElement[bool]:
+    """Threads whose existence (title) the viewer may learn."""
+    if is_staff(viewer):
+        return true()
+    published = Thread.status == PostStatus.PUBLISHED.value
+    if viewer is None:
+        return published
+    return or_(published, Thread.author_id == viewer.id)
+
+
+def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
+    """Threads whose posts the viewer may read (SQL over Thread)."""
+    if is_staff(viewer):
+        return true()
+    public = Thread.audience == Audience.PUBLIC.value
+    if viewer is None:
+        return and_(listed_threads_filter(viewer), public)
+    member_of = select(Membership.community_id).where(Membership.user_id == viewer.id)
+    return and_(listed_threads_filter(viewer), or_(public, Thread.community_id.in_(member_of)))
+
+
+def visible_posts_filter(viewer: User | None) -> ColumnElement[bool]:
+    """Posts the viewer may read; the query must join Thread. Used by thread pages and search."""
+    if is_staff(viewer):
+        return true()
+    own: Any = Post.author_id == viewer.id if viewer is not None else false()
+    return and_(readable_threads_filter(viewer),
+                or_(Post.status == PostStatus.PUBLISHED.value, own))
+
+
+def can_see_thread_exists(viewer: User | None, thread: Thread) -> bool:
+    if is_staff(viewer) or thread.status == PostStatus.PUBLISHED:
+        return True
+    return viewer is not None and thread.author_id == viewer.id
+
+
+def can_read_thread(viewer: User | None, thread: Thread, membership: Membership | None) -> bool:
+    """Python twin of readable_threads_filter for one thread already loaded."""
+    if not can_see_thread_exists(viewer, thread):
+        return False
+    if is_staff(viewer) or thread.audience == Audience.PUBLIC:
+        return True
+    return viewer is not None and membership is not None
+
+
+def can_see_post(viewer: User | None, post: Post) -> bool:
+    """Given a readable thread: may the viewer see this post's text?"""
+    if is_staff(viewer) or post.status == PostStatus.PUBLISHED:
+        return True
+    return viewer is not None and post.author_id == viewer.id
+
+
+def can_edit_post(viewer: User | None, post: Post) -> bool:
+    editable = post.status not in (PostStatus.AUTHOR_DELETED, PostStatus.REMOVED)
+    return viewer is not None and post.author_id == viewer.id and editable
+
+
+def can_view_history(viewer: User | None, post: Post) -> bool:
+    return viewer is not None and (post.author_id == viewer.id or is_staff(viewer))
+
+
+def can_post_in(viewer: User | None, membership: Membership | None, *, archived: bool) -> bool:
+    if viewer is None or archived:
+        return False
+    return membership is not None or is_staff(viewer)

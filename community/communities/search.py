@@ -1,0 +1,155 @@
+"""Full-text search over the posts a person may see: SQLite FTS5 or PostgreSQL tsvector.
+
+Both engines mark matches with \\x02 and \\x03 (control characters that post bodies can
+never contain); `highlight` escapes everything else and only then turns them into <mark>.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import and_, bindparam, column, func, literal_column, or_, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.accounts.models import User
+from community.communities import access
+from community.communities.models import Community, Post, Thread
+
+START, STOP = "\x02", "\x03"
+MAX_TERMS = 12
+MAX_QUERY_CHARS = 200
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+_fts = table("posts_fts", column("rowid"))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    post_id: int
+    thread_id: int
+    thread_title: str
+    community_slug: str
+    community_name: str
+    snippet: Markup
+    rank: float
+
+
+def query_terms(query: str) -> list[str]:
+    """Words of the query, without any search-engine syntax."""
+    return _TERM.findall(query[:MAX_QUERY_CHARS])[:MAX_TERMS]
+
+
+def highlight(raw: str) -> Markup:
+    """Escape the snippet, then mark the matches."""
+    escaped = str(escape(raw.replace("<mark>", "").replace("</mark>", "")))
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def encode_cursor(hit: SearchHit) -> str:
+    return f"{hit.rank!r}_{hit.post_id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[float, int] | None:
+    if not cursor:
+        return None
+    rank, _sep, post_id = cursor.partition("_")
+    try:
+        return float(rank), int(post_id)
+    except ValueError:
+        return None
+
+
+async def search_posts(
+    db: AsyncSession, viewer: User | None, query: str, community_id: int | None = None,
+    after: str | None = None, limit: int = 20,
+) -> tuple[list[SearchHit], str | None]:
+    """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor."""
+    terms = query_terms(query)
+    if not terms:
+        return [], None
+    dialect = db.get_bind().dialect.name
+    if dialect == "sqlite":
+        hits = await _search_sqlite(db, viewer, terms, community_id, decode_cursor(after), limit + 1)
+    else:
+        hits = await _search_postgres(db, viewer, terms, community_id, decode_cursor(after),
+                                      limit + 1)
+    next_cursor = encode_cursor(hits[limit - 1]) if len(hits) > limit else None
+    return hits[:limit], next_cursor
+
+
+def _scope(viewer: User | None, community_id: int | None) -> list:  # type: ignore[type-arg]
+    conditions = [access.visible_posts_filter(viewer)]
+    if community_id is not None:
+        conditions.append(Thread.community_id == community_id)
+    return conditions
+
+
+def _after(rank_column, cursor: tuple[float, int] | None):  # type: ignore[no-untyped-def]
+    """Best first means ascending rank (both engines' rank is made 'lower is better')."""
+    if cursor is None:
+        return literal_column("1") == 1
+    rank, post_id = cursor
+    return or_(rank_column > rank, and_(rank_column == rank, Post.id > post_id))
+
+
+async def _search_sqlite(
+    db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
+    cursor: tuple[float, int] | None, limit: int,
+) -> list[SearchHit]:
+    # Each term quoted: FTS5 operators typed by a person are plain words here.
+    match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
+    rank = literal_column("bm25(posts_fts)")
+    snippet = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
+    statement = (
+        select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, snippet, rank)
+        .select_from(_fts)
+        .join(Post, Post.id == _fts.c.rowid)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Community, Community.id == Thread.community_id)
+        .where(text("posts_fts MATCH :match").bindparams(match=match), *_scope(viewer, community_id),
+               _after(rank, cursor))
+        .order_by(rank, Post.id)
+        .limit(limit)
+    )
+    rows = await db.execute(statement)
+    return [SearchHit(r[0], r[1], r[2], r[3], r[4], highlight(r[5] or ""), float(r[6]))
+            for r in rows]
+
+
+async def _search_postgres(
+    db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
+    cursor: tuple[float, int] | None, limit: int,
+) -> list[SearchHit]:
+    # The literal 'english' (not a bound parameter) lets PostgreSQL use the expression index.
+    english = literal_column("'english'")
+    vector = func.to_tsvector(english, Post.body)
+    tsquery = func.plainto_tsquery(english, bindparam("terms", " ".join(terms)))
+    rank = (-func.ts_rank(vector, tsquery)).label("rank")
+    ranked = (
+        select(Post.id.label("post_id"), rank)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Community, Community.id == Thread.community_id)
+        .where(vector.op("@@")(tsquery), *_scope(viewer, community_id),
+               _after(-func.ts_rank(vector, tsquery), cursor))
+        .order_by(rank, Post.id)
+        .limit(limit)
+    ).subquery()
+    headline = func.ts_headline(
+        english, Post.body, tsquery,
+        bindparam("headline_options", f"StartSel={START}, StopSel={STOP}, MaxWords=35, "
+                  "MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""),
+    )
+    statement = (
+        select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, headline,
+               ranked.c.rank)
+        .select_from(ranked)
+        .join(Post, Post.id == ranked.c.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Community, Community.id == Thread.community_id)
+        .order_by(ranked.c.rank, Post.id)
+    )
+    rows = await db.execute(statement)
+    return [SearchHit(r[0], r[1], r[2], r[3], r[4], highlight(r[5] or ""), float(r[6]))
+            for r in rows]

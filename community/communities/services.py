@@ -1,0 +1,568 @@
+"""Community actions: communities, membership, threads, posts, reactions, moderation hooks.
+
+Every text a person writes goes through `screen_and_store`, the one place where the
+`Screener` verdict (and the pre-moderation of new members' first posts) decides a post's
+status and a review is opened when a human has to look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from community import audit
+from community.accounts.models import Role, User
+from community.communities import access
+from community.communities.models import (
+    Audience,
+    Community,
+    Membership,
+    Post,
+    PostStatus,
+    PostVersion,
+    Reaction,
+    ReactionKind,
+    Thread,
+    ThreadKind,
+)
+from community.db import utcnow
+from community.i18n import gettext as _
+from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
+from community.notifications.models import NotificationKind
+from community.notifications.services import notify
+from community.runtime import Runtime
+from community.screening import AuthorContext, HeldContent, ScreenAction, Verdict, Venue
+
+PAGE_SIZE = 20
+MAX_TITLE = 200
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.-]{2,31})")
+MAX_MENTIONS = 10
+
+
+class FormErrors(Exception):
+    """Field name -> messages; the form is shown again with what was typed."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class NotAllowed(Exception):
+    """The person may not do this here (archived community, not a member, ...)."""
+
+
+# ---- communities --------------------------------------------------------------------------
+
+
+async def list_communities(db: AsyncSession, *, include_archived: bool = False) -> list[Community]:
+    statement = select(Community).order_by(Community.name)
+    if not include_archived:
+        statement = statement.where(Community.archived_at.is_(None))
+    return list(await db.scalars(statement))
+
+
+async def get_community(db: AsyncSession, slug: str) -> Community | None:
+    return await db.scalar(select(Community).where(Community.slug == slug))
+
+
+async def membership_of(db: AsyncSession, user: User | None, community_id: int) -> Membership | None:
+    if user is None:
+        return None
+    return await db.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.community_id == community_id))
+
+
+async def member_community_ids(db: AsyncSession, user: User | None) -> set[int]:
+    if user is None:
+        return set()
+    return set(await db.scalars(select(Membership.community_id).where(
+        Membership.user_id == user.id)))
+
+
+def _community_errors(fields: dict[str, str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not SLUG_RE.match(fields["slug"]):
+        errors["slug"] = [_("Use 2 to 63 lower-case letters, digits or dashes.")]
+    if not fields["name"] or len(fields["name"]) > 120:
+        errors["name"] = [_("Give the community a name (at most 120 characters).")]
+    if not ICD10_RE.match(fields["icd10"]):
+        errors["icd10"] = [_("Enter an ICD-10 code, like G35 or E11.9.")]
+    if len(fields["description"]) > 2000:
+        errors["description"] = [_("Keep the description under 2,000 characters.")]
+    return errors
+
+
+def _community_fields(form: dict[str, str]) -> dict[str, str]:
+    slug = form.get("slug", "").strip().lower()
+    return {
+        "slug": slug,
+        "name": form.get("name", "").strip(),
+        "icd10": form.get("icd10", "").strip().upper(),
+        "condition_slug": form.get("condition_slug", "").strip().lower() or slug,
+        "description": clean_text(form.get("description", "")).strip(),
+    }
+
+
+async def create_community(db: AsyncSession, actor: User, form: dict[str, str]) -> Community:
+    fields = _community_fields(form)
+    errors = _community_errors(fields)
+    if not errors and await get_community(db, fields["slug"]):
+        errors["slug"] = [_("This address is taken.")]
+    if errors:
+        raise FormErrors(errors)
+    community = Community(**fields)
+    db.add(community)
+    await db.flush()
+    await audit.record(db, "community.created", actor_id=actor.id, target_type="community",
+                       target_id=community.id, detail={"slug": community.slug})
+    return community
+
+
+async def update_community(
+    db: AsyncSession, actor: User, community: Community, form: dict[str, str]
+) -> Community:
+    fields = _community_fields({**form, "slug": community.slug})
+    errors = _community_errors(fields)
+    if errors:
+        raise FormErrors(errors)
+    before = {k: getattr(community, k) for k in fields}
+    for key, value in fields.items():
+        setattr(community, key, value)
+    changed = {k: [before[k], v] for k, v in fields.items() if before[k] != v}
+    await audit.record(db, "community.updated", actor_id=actor.id, target_type="community",
+                       target_id=community.id, detail={"changed": changed})
+    return community
+
+
+async def set_archived(db: AsyncSession, actor: User, community: Community, archived: bool) -> None:
+    if (community.archived_at is not None) == archived:
+        return
+    community.archived_at = utcnow() if archived else None
+    await audit.record(db, "community.archived" if archived else "community.restored",
+                       actor_id=actor.id, target_type="community", target_id=community.id)
+
+
+async def join_community(db: AsyncSession, user: User, community: Community) -> bool:
+    """Join; False when already a member. Archived communities take no new members."""
+    if community.archived_at is not None:
+        raise NotAllowed(_("This community is archived."))
+    if await membership_of(db, user, community.id):
+        return False
+    try:
+        async with db.begin_nested():
+            db.add(Membership(user_id=user.id, community_id=community.id))
+    except IntegrityError:
+        return False
+    await db.execute(update(Community).where(Community.id == community.id)
+                     .values(member_count=Community.member_count + 1))
+    await db.refresh(community, ["member_count"])
+    return True
+
+
+async def leave_community(db: AsyncSession, user: User, community: Community) -> bool:
+    membership = await membership_of(db, user, community.id)
+    if membership is None:
+        return False
+    await db.delete(membership)
+    await db.execute(update(Community).where(Community.id == community.id)
+                     .values(member_count=Community.member_count - 1))
+    await db.refresh(community, ["member_count"])
+    return True
+
+
+# ---- pages --------------------------------------------------------------------------------
+
+
+def encode_thread_cursor(thread: Thread) -> str:
+    return f"{thread.last_activity_at.isoformat()}_{thread.id}"
+
+
+def decode_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    stamp, _sep, raw_id = cursor.rpartition("_")
+    try:
+        moment = datetime.fromisoformat(stamp)
+        return (moment, int(raw_id)) if moment.tzinfo else None
+    except ValueError:
+        return None
+
+
+async def thread_page(
+    db: AsyncSession, viewer: User | None, community: Community, *, after: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Thread], str | None]:
+    """Threads by latest activity, keyset-paged on (last_activity_at, id)."""
+    statement = (
+        select(Thread).options(joinedload(Thread.author))
+        .where(Thread.community_id == community.id, access.listed_threads_filter(viewer))
+    )
+    cursor = decode_thread_cursor(after)
+    if cursor is not None:
+        moment, thread_id = cursor
+        statement = statement.where(or_(
+            Thread.last_activity_at < moment,
+            and_(Thread.last_activity_at == moment, Thread.id < thread_id),
+        ))
+    statement = statement.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+    rows = list((await db.scalars(statement.limit(limit + 1))).unique())
+    next_cursor = encode_thread_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
+    return await db.scalar(select(Thread).options(joinedload(Thread.community))
+                           .where(Thread.id == thread_id))
+
+
+async def post_page(
+    db: AsyncSession, viewer: User | None, thread: Thread, *, after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Post], int | None]:
+    """The posts of a thread the viewer may see, in order, keyset-paged on id."""
+    statement = (
+        select(Post).join(Thread, Thread.id == Post.thread_id)
+        .options(joinedload(Post.author))
+        .where(Post.thread_id == thread.id, access.visible_posts_filter(viewer))
+    )
+    if after is not None:
+        statement = statement.where(Post.id > after)
+    rows = list((await db.scalars(statement.order_by(Post.id).limit(limit + 1))).unique())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def my_reactions(db: AsyncSession, viewer: User | None, post_ids: list[int]) -> set[tuple[int, str]]:
+    if viewer is None or not post_ids:
+        return set()
+    rows = await db.execute(select(Reaction.post_id, Reaction.kind).where(
+        Reaction.user_id == viewer.id, Reaction.post_id.in_(post_ids)))
+    return {(row.post_id, row.kind) for row in rows}
+
+
+async def get_post(db: AsyncSession, post_id: int) -> Post | None:
+    return await db.scalar(
+        select(Post).options(joinedload(Post.author), joinedload(Post.thread)
+                             .joinedload(Thread.community))
+        .where(Post.id == post_id))
+
+
+async def post_versions(db: AsyncSession, post: Post) -> list[PostVersion]:
+    return list(await db.scalars(select(PostVersion).where(PostVersion.post_id == post.id)
+                                 .order_by(PostVersion.version.desc())))
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenOutcome:
+    status: PostStatus
+    verdict: Verdict
+    premoderated: bool = False
+
+
+def _status_for(verdict: Verdict) -> PostStatus:
+    if verdict.action == ScreenAction.HOLD:
+        return PostStatus.PENDING
+    if verdict.action == ScreenAction.MOVE_OFF_PLATFORM:
+        return PostStatus.OFF_PLATFORM
+    return PostStatus.PUBLISHED
+
+
+async def _published_count(db: AsyncSession, author: User) -> int:
+    return int(await db.scalar(select(func.count()).select_from(Post).where(
+        Post.author_id == author.id, Post.status == PostStatus.PUBLISHED.value)) or 0)
+
+
+async def _screen(
+    db: AsyncSession, runtime: Runtime, author: User, text: str, venue: str
+) -> ScreenOutcome:
+    published = await _published_count(db, author)
+    verdict = runtime.screener.screen(
+        text, author_role=author.primary_role.value, venue=venue,
+        author_context=AuthorContext(published_posts=published, locale=author.locale),
+    )
+    status = _status_for(verdict)
+    premoderate = (
+        verdict.action == ScreenAction.PUBLISH
+        and not author.has_role(Role.MODERATOR, Role.ADMIN)
+        and published < runtime.settings.premoderate_first_posts
+    )
+    if premoderate:
+        return ScreenOutcome(PostStatus.PENDING, verdict, premoderated=True)
+    return ScreenOutcome(status, verdict)
+
+
+async def _open_review_if_needed(
+    db: AsyncSession, runtime: Runtime, post: Post, thread: Thread, outcome: ScreenOutcome
+) -> None:
+    if outcome.verdict.action == ScreenAction.PUBLISH and not outcome.premoderated:
+        return
+    verdict = outcome.verdict
+    if outcome.premoderated:
+        verdict = Verdict(labels=(), action=ScreenAction.HOLD)
+    await runtime.review_sink.open_review(db, HeldContent(
+        target_type="post", target_id=post.id, author_id=post.author_id, verdict=verdict,
+        excerpt=post.body[:500], community_id=thread.community_id,
+    ))
+
+
+def _apply_verdict(post: Post, outcome: ScreenOutcome) -> None:
+    post.status = outcome.status.value
+    post.screen_labels = [label.value for label in outcome.verdict.labels]
+    post.screen_spans = [{"start": s.start, "end": s.end, "kind": s.kind}
+                         for s in outcome.verdict.spans]
+
+
+def _validated_body(body: str) -> str:
+    try:
+        return validate_markdown(body)
+    except MarkdownRefused as exc:
+        raise FormErrors({"body": [str(exc)]}) from exc
+
+
+async def start_thread(
+    db: AsyncSession, runtime: Runtime, author: User, community: Community, form: dict[str, str]
+) -> tuple[Thread, Post]:
+    """Open a thread with its first post; the opening post's verdict is the thread's status."""
+    membership = await membership_of(db, author, community.id)
+    if not access.can_post_in(author, membership, archived=community.archived_at is not None):
+        raise NotAllowed(_("Join this community to start a thread."))
+    title = " ".join(clean_text(form.get("title", "")).split())
+    kind, audience = form.get("kind", ThreadKind.DISCUSSION.value), form.get(
+        "audience", Audience.MEMBERS.value)
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Give your thread a title.")]
+    elif len(title) > MAX_TITLE:
+        errors["title"] = [_("Keep the title under %(max)d characters.") % {"max": MAX_TITLE}]
+    if kind not in {k.value for k in ThreadKind}:
+        errors["kind"] = [_("Choose a kind of thread.")]
+    if audience not in {a.value for a in Audience}:
+        errors["audience"] = [_("Choose who can read this thread.")]
+    try:
+        body = validate_markdown(form.get("body", ""))
+    except MarkdownRefused as exc:
+        errors["body"] = [str(exc)]
+    if errors:
+        raise FormErrors(errors)
+    venue = Venue.ASK_A_CLINICIAN if kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
+    outcome = await _screen(db, runtime, author, f"{title}\n\n{body}", venue.value)
+    now = utcnow()
+    thread = Thread(community_id=community.id, author_id=author.id, title=title, kind=kind,
+                    audience=audience, status=outcome.status.value, created_at=now,
+                    last_activity_at=now, reply_count=0,
+                    moved_off_platform_at=now if outcome.status == PostStatus.OFF_PLATFORM else None)
+    db.add(thread)
+    await db.flush()
+    post = Post(thread_id=thread.id, author_id=author.id, body=body,
+                body_html=render_markdown(body), created_at=now, version=1)
+    _apply_verdict(post, outcome)
+    db.add(post)
+    await db.flush()
+    db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
+    await _open_review_if_needed(db, runtime, post, thread, outcome)
+    if post.is_published:
+        await _notify_mentions(db, author, thread, post)
+    await audit.record(db, "thread.created", actor_id=author.id, target_type="thread",
+                       target_id=thread.id, detail={"status": post.status})
+    return thread, post
+
+
+async def reply(
+    db: AsyncSession, runtime: Runtime, author: User, thread: Thread, form: dict[str, str]
+) -> Post:
+    """Add a reply; it inherits the thread's audience."""
+    community = thread.community
+    membership = await membership_of(db, author, community.id)
+    if not access.can_read_thread(author, thread, membership) or not access.can_post_in(
+        author, membership, archived=community.archived_at is not None
+    ):
+        raise NotAllowed(_("Join this community to reply."))
+    if thread.status != PostStatus.PUBLISHED and not access.is_staff(author):
+        raise NotAllowed(_("This thread is not open for replies."))
+    body = _validated_body(form.get("body", ""))
+    venue = Venue.ASK_A_CLINICIAN if thread.kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
+    outcome = await _screen(db, runtime, author, body, venue.value)
+    now = utcnow()
+    post = Post(thread_id=thread.id, author_id=author.id, body=body,
+                body_html=render_markdown(body), created_at=now, version=1)
+    _apply_verdict(post, outcome)
+    db.add(post)
+    await db.flush()
+    db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
+    await _open_review_if_needed(db, runtime, post, thread, outcome)
+    if post.is_published:
+        await _count_published_reply(db, thread, +1, now)
+        if thread.author_id != author.id:
+            await notify(db, thread.author_id, NotificationKind.REPLY.value,
+                         text=_("%(name)s replied to “%(title)s”")
+                         % {"name": author.username, "title": thread.title},
+                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+        await _notify_mentions(db, author, thread, post)
+    return post
+
+
+async def _count_published_reply(
+    db: AsyncSession, thread: Thread, delta: int, moment: datetime | None = None
+) -> None:
+    values: dict[str, Any] = {"reply_count": Thread.reply_count + delta}
+    if moment is not None:
+        values["last_activity_at"] = moment
+    await db.execute(update(Thread).where(Thread.id == thread.id).values(**values))
+    await db.refresh(thread, ["reply_count", "last_activity_at"])
+
+
+async def _notify_mentions(db: AsyncSession, author: User, thread: Thread, post: Post) -> None:
+    names = {m.lower() for m in MENTION_RE.findall(post.body)} - {author.username_key}
+    if not names:
+        return
+    names_list = sorted(names)[:MAX_MENTIONS]
+    people = list(await db.scalars(select(User).where(
+        User.username_key.in_(names_list), User.deleted_at.is_(None))))
+    member_ids = set(await db.scalars(select(Membership.user_id).where(
+        Membership.community_id == thread.community_id,
+        Membership.user_id.in_([p.id for p in people]))))
+    for person in people:
+        # Only people who can read the thread hear about it: a mention must not leak it.
+        membership = Membership() if person.id in member_ids else None
+        if access.can_read_thread(person, thread, membership):
+            await notify(db, person.id, NotificationKind.MENTION.value,
+                         text=_("%(name)s mentioned you in “%(title)s”")
+                         % {"name": author.username, "title": thread.title},
+                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+
+
+async def edit_post(
+    db: AsyncSession, runtime: Runtime, editor: User, post: Post, form: dict[str, str]
+) -> Post:
+    """Replace the text, keeping every earlier version; the new text is screened again."""
+    if not access.can_edit_post(editor, post):
+        raise NotAllowed(_("You cannot edit this post."))
+    body = _validated_body(form.get("body", ""))
+    if body == post.body:
+        return post
+    thread = post.thread
+    venue = Venue.ASK_A_CLINICIAN if thread.kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
+    outcome = await _screen(db, runtime, editor, body, venue.value)
+    if outcome.premoderated and post.is_published:
+        # A published post's edit is not a "first post"; only a verdict can hold it.
+        outcome = ScreenOutcome(_status_for(outcome.verdict), outcome.verdict)
+    was = post.status
+    post.version += 1
+    post.body, post.body_html, post.edited_at = body, render_markdown(body), utcnow()
+    _apply_verdict(post, outcome)
+    db.add(PostVersion(post_id=post.id, version=post.version, body=body,
+                       screen_labels=post.screen_labels))
+    await _sync_thread_after_status_change(db, post, thread, was)
+    await _open_review_if_needed(db, runtime, post, thread, outcome)
+    await audit.record(db, "post.edited", actor_id=editor.id, target_type="post",
+                       target_id=post.id, detail={"version": post.version, "status": post.status})
+    return post
+
+
+async def delete_own_post(db: AsyncSession, user: User, post: Post) -> None:
+    """The author's delete hides the post from everyone but moderators; nothing is destroyed."""
+    if post.author_id != user.id:
+        raise NotAllowed(_("You can only delete your own posts."))
+    if post.status in (PostStatus.AUTHOR_DELETED, PostStatus.REMOVED):
+        return
+    was = post.status
+    post.status = PostStatus.AUTHOR_DELETED.value
+    await _sync_thread_after_status_change(db, post, post.thread, was)
+    await audit.record(db, "post.deleted_by_author", actor_id=user.id, target_type="post",
+                       target_id=post.id, detail={"from": was})
+
+
+async def _is_opening_post(db: AsyncSession, post: Post) -> bool:
+    first = await db.scalar(select(func.min(Post.id)).where(Post.thread_id == post.thread_id))
+    return first == post.id
+
+
+async def _sync_thread_after_status_change(
+    db: AsyncSession, post: Post, thread: Thread, was: str
+) -> None:
+    now_published, was_published = post.status == PostStatus.PUBLISHED, was == PostStatus.PUBLISHED
+    if await _is_opening_post(db, post):
+        thread.status = post.status
+        if post.status == PostStatus.OFF_PLATFORM and thread.moved_off_platform_at is None:
+            thread.moved_off_platform_at = utcnow()
+        return
+    if now_published != was_published:
+        await _count_published_reply(db, thread, +1 if now_published else -1)
+
+
+# ---- reactions ----------------------------------------------------------------------------
+
+
+async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -> bool:
+    """Add the person's reaction of `kind`, or take it back; True when it is now on."""
+    if kind not in {k.value for k in ReactionKind}:
+        raise FormErrors({"kind": [_("Unknown reaction.")]})
+    thread = post.thread
+    membership = await membership_of(db, user, thread.community_id)
+    if (not access.can_read_thread(user, thread, membership) or not post.is_published
+            or post.author_id == user.id):
+        raise NotAllowed(_("You cannot react to this post."))
+    column = Post.helpful_count if kind == ReactionKind.HELPFUL else Post.hugs_count
+    existing = await db.scalar(select(Reaction).where(
+        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
+    if existing is not None:
+        await db.delete(existing)
+        await db.execute(update(Post).where(Post.id == post.id).values({column: column - 1}))
+        await db.refresh(post, ["helpful_count", "hugs_count"])
+        return False
+    try:
+        async with db.begin_nested():
+            db.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    except IntegrityError:
+        return True
+    await db.execute(update(Post).where(Post.id == post.id).values({column: column + 1}))
+    await db.refresh(post, ["helpful_count", "hugs_count"])
+    label = _("found your post helpful") if kind == ReactionKind.HELPFUL else _("sent you hugs")
+    await notify(db, post.author_id, NotificationKind.REACTION.value,
+                 text=_("%(name)s %(what)s in “%(title)s”")
+                 % {"name": user.username, "what": label, "title": thread.title},
+                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+    return True
+
+
+# ---- for the moderation domain ------------------------------------------------------------
+
+MODERATION_STATUSES = frozenset(
+    {PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.OFF_PLATFORM, PostStatus.REMOVED}
+)
+
+
+async def get_post_for_moderation(db: AsyncSession, post_id: int) -> Post | None:
+    """The post with its author, thread and community loaded, whatever its status."""
+    return await get_post(db, post_id)
+
+
+async def apply_moderation_decision(
+    db: AsyncSession, post_id: int, *, status: str, actor_id: int | None
+) -> Post:
+    """Publish, hold, move off-platform, remove or restore a post; keeps its text; audited."""
+    if status not in MODERATION_STATUSES:
+        raise ValueError(f"unknown post status {status!r}")
+    post = await get_post(db, post_id)
+    if post is None:
+        raise LookupError(f"post {post_id} does not exist")
+    was = post.status
+    if was == status:
+        return post
+    post.status = status
+    await _sync_thread_after_status_change(db, post, post.thread, was)
+    await audit.record(db, "post.status_changed", actor_id=actor_id, target_type="post",
+                       target_id=post.id, detail={"from": was, "to": status})
+    return post

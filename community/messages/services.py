@@ -1,0 +1,159 @@
+"""Message actions: send (screened), read a conversation, list conversations, block, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community import audit
+from community.accounts.models import User
+from community.accounts.services import FormErrors
+from community.db import utcnow
+from community.i18n import gettext as _
+from community.messages import access
+from community.messages.models import Block, Message, MessageStatus
+from community.notifications.services import notify
+from community.runtime import Runtime
+from community.screening import HeldContent, ScreenAction, ScreenLabel, Venue, Verdict
+
+MESSAGE_MAX = 5000
+CONVERSATION_PAGE = 200
+
+
+class MessageRefused(Exception):
+    """The sender may not write to this recipient; the message says why."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: Message
+    verdict: Verdict
+
+    @property
+    def delivered(self) -> bool:
+        return self.message.status == MessageStatus.DELIVERED
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    partner: User
+    last: Message
+    unread: int
+
+
+def _status(verdict: Verdict) -> MessageStatus:
+    if verdict.action is ScreenAction.HOLD:
+        return MessageStatus.HELD
+    if verdict.action is ScreenAction.MOVE_OFF_PLATFORM:
+        return MessageStatus.OFF_PLATFORM
+    return MessageStatus.DELIVERED
+
+
+async def send_message(
+    db: AsyncSession, runtime: Runtime, sender: User, recipient: User, body: str
+) -> Sent:
+    """Screen and store a message; it reaches the recipient only when screening publishes it."""
+    reason = await access.refusal(db, sender, recipient)
+    if reason:
+        raise MessageRefused(reason)
+    body = body.strip().replace("\r\n", "\n")
+    if not body:
+        raise FormErrors({"body": [_("Write a message first.")]})
+    if len(body) > MESSAGE_MAX:
+        raise FormErrors({"body": [_("Keep it under %(max)d characters (now %(n)d).")
+                                   % {"max": MESSAGE_MAX, "n": len(body)}]})
+    verdict = runtime.screener.screen(body, author_role=sender.primary_role.value,
+                                      venue=Venue.MESSAGE)
+    message = Message(sender_id=sender.id, recipient_id=recipient.id, body=body,
+                      status=_status(verdict), labels=",".join(verdict.labels))
+    db.add(message)
+    await db.flush()
+    if message.status != MessageStatus.DELIVERED or ScreenLabel.URGENT in verdict.labels:
+        await runtime.review_sink.open_review(
+            db, HeldContent(target_type="message", target_id=message.id, author_id=sender.id,
+                            verdict=verdict, excerpt=body[:500]),
+        )
+    if message.status == MessageStatus.DELIVERED:
+        await _notify_recipient(db, sender, recipient)
+    return Sent(message, verdict)
+
+
+async def _notify_recipient(db: AsyncSession, sender: User, recipient: User) -> None:
+    await notify(db, recipient.id, "message",
+                 text=_("New message from %(name)s") % {"name": sender.username},
+                 link=f"/messages/{sender.username}")
+
+
+async def conversation(db: AsyncSession, viewer: User, partner: User) -> list[Message]:
+    """The messages between `viewer` and `partner` that `viewer` may read, oldest first;
+    marks the delivered ones as read."""
+    messages = list(await db.scalars(
+        select(Message)
+        .where(access.between(viewer.id, partner.id), access.readable_by(viewer.id))
+        .order_by(Message.id.desc())
+        .limit(CONVERSATION_PAGE)
+    ))
+    if any(m.recipient_id == viewer.id and m.read_at is None for m in messages):
+        await db.execute(
+            update(Message)
+            .where(Message.sender_id == partner.id, Message.recipient_id == viewer.id,
+                   Message.status == MessageStatus.DELIVERED, Message.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+    return messages[::-1]
+
+
+async def conversations(db: AsyncSession, viewer: User) -> list[ConversationSummary]:
+    """Everyone `viewer` has exchanged messages with, latest first, with unread counts."""
+    partner = case((Message.sender_id == viewer.id, Message.recipient_id),
+                   else_=Message.sender_id)
+    latest = (
+        select(partner.label("partner_id"), func.max(Message.id).label("last_id"))
+        .where(access.readable_by(viewer.id),
+               (Message.sender_id == viewer.id) | (Message.recipient_id == viewer.id))
+        .group_by(partner)
+        .subquery()
+    )
+    rows = (await db.execute(
+        select(Message, User)
+        .join(latest, latest.c.last_id == Message.id)
+        .join(User, User.id == latest.c.partner_id)
+        .order_by(Message.id.desc())
+    )).all()
+    unread = dict((await db.execute(
+        select(Message.sender_id, func.count())
+        .where(Message.recipient_id == viewer.id, Message.status == MessageStatus.DELIVERED,
+               Message.read_at.is_(None))
+        .group_by(Message.sender_id)
+    )).tuples().all())
+    return [ConversationSummary(user, message, int(unread.get(user.id, 0)))
+            for message, user in rows]
+
+
+async def set_block(db: AsyncSession, blocker: User, blocked: User, *, blocking: bool) -> None:
+    if blocker.id == blocked.id:
+        raise MessageRefused(_("You cannot block yourself."))
+    existing = await db.get(Block, (blocker.id, blocked.id))
+    if blocking and existing is None:
+        db.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
+        await audit.record(db, "member.blocked", actor_id=blocker.id, target_type="user",
+                           target_id=blocked.id)
+    elif not blocking and existing is not None:
+        await db.delete(existing)
+        await audit.record(db, "member.unblocked", actor_id=blocker.id, target_type="user",
+                           target_id=blocked.id)
+
+
+async def report_message(db: AsyncSession, runtime: Runtime, reporter: User, message: Message,
+                         reason: str) -> None:
+    """Send a received message to the moderators' review queue."""
+    message.reported_at = utcnow()
+    await runtime.review_sink.open_review(
+        db, HeldContent(target_type="message", target_id=message.id,
+                        author_id=message.sender_id,
+                        verdict=Verdict(action=ScreenAction.HOLD), excerpt=message.body[:500]),
+    )
+    await audit.record(db, "message.reported", actor_id=reporter.id, target_type="message",
+                       target_id=message.id, detail={"reason": reason[:500]})

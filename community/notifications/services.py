@@ -1,0 +1,52 @@
+"""Notification actions: notify, count unread, list with keyset pages, mark read."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.db import utcnow
+from community.notifications.models import Notification
+
+PAGE_SIZE = 30
+
+
+async def notify(db: AsyncSession, user_id: int, kind: str, *, text: str, link: str = "") -> Notification:
+    """Add one notification for `user_id` in the caller's transaction."""
+    # Only same-site paths: a notification never sends anyone off the site.
+    safe_link = link if link.startswith("/") and not link.startswith("//") else ""
+    notification = Notification(user_id=user_id, kind=kind, text=text[:500],
+                                link=safe_link[:300])
+    db.add(notification)
+    await db.flush()
+    return notification
+
+
+async def unread_count(db: AsyncSession, user_id: int) -> int:
+    statement = select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    return int(await db.scalar(statement) or 0)
+
+
+async def list_notifications(
+    db: AsyncSession, user_id: int, *, before: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Notification], int | None]:
+    """Newest first; returns the page and the cursor for the next one (None at the end)."""
+    statement = select(Notification).where(Notification.user_id == user_id)
+    if before is not None:
+        statement = statement.where(Notification.id < before)
+    rows = list(await db.scalars(statement.order_by(Notification.id.desc()).limit(limit + 1)))
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def mark_read(db: AsyncSession, user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) unread notification of `user_id` read."""
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    result = await db.execute(statement.values(read_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

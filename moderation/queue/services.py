@@ -1,0 +1,453 @@
+"""Queue actions: open or reopen an item, flag, perform a decision, appeal, penalise."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from community import audit
+from community.accounts.models import Role, User
+from community.db import utcnow
+from community.i18n import gettext as _
+from community.runtime import Runtime
+from moderation.queue import targets
+from moderation.queue.models import (
+    Appeal,
+    Flag,
+    ModeratorNote,
+    Penalty,
+    PenaltyKind,
+    ReviewHistory,
+    ReviewItem,
+    ReviewStatus,
+)
+
+STAFF = (Role.MODERATOR, Role.ADMIN)
+MAX_NOTE = 2000
+MAX_PENALTY_DAYS = 3650
+
+# Higher comes first; crisis before everything.
+PRIORITY = {
+    "urgent": 100,
+    "identifying": 60,
+    "clinician_advice": 50,
+    "advice_request": 40,
+    "promotion": 30,
+    "scraping": 30,
+    "inappropriate": 20,
+    "off_topic": 10,
+    "other": 10,
+    "new_member": 5,
+}
+
+# Member flag reasons; those that name a screening label join that label's item.
+FLAG_REASONS = {
+    "off_topic": "off_topic",
+    "inappropriate": "inappropriate",
+    "personal_advice": "advice_request",
+    "identifies_someone": "identifying",
+    "spam": "promotion",
+    "crisis": "urgent",
+    "other": "other",
+}
+
+
+def flag_reason_labels() -> dict[str, str]:
+    return {
+        "off_topic": _("Off-topic"),
+        "inappropriate": _("Inappropriate"),
+        "personal_advice": _("Asks for or gives personal medical advice"),
+        "identifies_someone": _("Identifies someone"),
+        "spam": _("Spam or advertising"),
+        "crisis": _("Someone may be in crisis"),
+        "other": _("Something else"),
+    }
+
+
+class ConflictError(HTTPException):
+    """The item changed since the decision's form was shown."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    from_statuses: frozenset[str]
+    to_status: str
+    roles: frozenset[Role]
+
+
+_DECIDABLE = frozenset({ReviewStatus.PENDING})
+_DECIDED = frozenset({ReviewStatus.APPROVED, ReviewStatus.REJECTED, ReviewStatus.IGNORED})
+_STAFF = frozenset(STAFF)
+
+# The whole permission table of the queue; anything not here is refused.
+TRANSITIONS: dict[str, Transition] = {
+    "approve": Transition(_DECIDABLE, ReviewStatus.APPROVED, _STAFF),
+    "reject": Transition(_DECIDABLE, ReviewStatus.REJECTED, _STAFF),
+    "ignore": Transition(_DECIDABLE, ReviewStatus.IGNORED, _STAFF),
+    "reopen": Transition(_DECIDED, ReviewStatus.PENDING, _STAFF),
+}
+# Which actions change the target itself (the others only change the item).
+TARGET_DECISIONS = {"approve": "approve", "reject": "reject"}
+
+
+def flag_score(user: User) -> float:
+    """Staff flags weigh more than clinicians', clinicians' more than members'."""
+    if user.is_staff:
+        return 2.0
+    if user.has_role(Role.CLINICIAN):
+        return 1.5
+    return 1.0
+
+
+def allowed_actions(user: User | None, item: ReviewItem) -> list[str]:
+    if user is None:
+        return []
+    return [
+        name for name, t in TRANSITIONS.items()
+        if item.status in t.from_statuses and user.has_role(*t.roles)
+    ]
+
+
+# ---- opening ---------------------------------------------------------------------------
+
+
+async def open_review(
+    db: AsyncSession,
+    *,
+    target_type: str,
+    target_id: int,
+    reason: str,
+    author_id: int | None,
+    excerpt: str,
+    community_id: int | None = None,
+    flagger_id: int | None = None,
+    score: float = 1.0,
+    note: str = "",
+) -> ReviewItem:
+    """Add a scored reason to the item for (target, reason), creating or reopening it."""
+    item = await _find(db, target_type, target_id, reason)
+    created = False
+    if item is None:
+        try:
+            async with db.begin_nested():
+                item = ReviewItem(
+                    target_type=target_type, target_id=target_id, reason=reason,
+                    priority=PRIORITY.get(reason, 10), author_id=author_id,
+                    community_id=community_id, excerpt=excerpt[:2000],
+                )
+                db.add(item)
+            created = True
+        except IntegrityError:
+            # Someone opened the same item meanwhile; join it.
+            item = await _find(db, target_type, target_id, reason)
+            assert item is not None
+    if created:
+        db.add(ReviewHistory(item_id=item.id, actor_id=flagger_id, action="opened",
+                             to_status=ReviewStatus.PENDING, note=note[:MAX_NOTE]))
+        await audit.record(db, "review.opened", actor_id=flagger_id, target_type="review_item",
+                           target_id=item.id, detail={"target": f"{target_type}:{target_id}",
+                                                      "reason": reason})
+    else:
+        if excerpt:
+            item.excerpt = excerpt[:2000]
+        if not item.is_pending:
+            await _transition(db, item, "reopened", ReviewStatus.PENDING, flagger_id,
+                              note or _("New content or a new report."))
+            item.opened_at = utcnow()
+    db.add(Flag(item_id=item.id, flagger_id=flagger_id, reason=reason, note=note[:MAX_NOTE],
+                score=score))
+    item.score = (item.score or 0.0) + score
+    await db.flush()
+    return item
+
+
+async def _find(db: AsyncSession, target_type: str, target_id: int, reason: str) -> ReviewItem | None:
+    return await db.scalar(select(ReviewItem).where(
+        ReviewItem.target_type == target_type, ReviewItem.target_id == target_id,
+        ReviewItem.reason == reason,
+    ))
+
+
+async def flag(
+    db: AsyncSession, flagger: User, *, target_type: str, target_id: int, reason: str,
+    note: str = "",
+) -> ReviewItem:
+    """A member reports content or a person; one flag per person per item counts."""
+    if reason not in FLAG_REASONS:
+        raise ValidationException(detail=_("Choose a reason for the report."))
+    if target_type not in targets.FLAGGABLE:
+        raise ValidationException(detail=_("This cannot be reported."))
+    if reason == "other" and not note.strip():
+        raise ValidationException(detail=_("Say briefly what is wrong."))
+    info = await targets.load(db, target_type, target_id)
+    if info is None:
+        raise NotFoundException(detail=_("There is nothing to report here."))
+    item_reason = FLAG_REASONS[reason]
+    existing = await _find(db, target_type, target_id, item_reason)
+    if existing is not None and existing.is_pending and await db.scalar(
+        select(Flag.id).where(Flag.item_id == existing.id, Flag.flagger_id == flagger.id)
+    ):
+        return existing
+    item = await open_review(
+        db, target_type=target_type, target_id=target_id, reason=item_reason,
+        author_id=info.author_id, excerpt=info.excerpt, community_id=info.community_id,
+        flagger_id=flagger.id, score=flag_score(flagger), note=note.strip(),
+    )
+    await audit.record(db, "review.flagged", actor_id=flagger.id, target_type="review_item",
+                       target_id=item.id, detail={"reason": reason})
+    if item_reason == "urgent":
+        await notify_moderators(db, item)
+    return item
+
+
+# ---- deciding --------------------------------------------------------------------------
+
+
+async def perform(
+    db: AsyncSession, actor: User, item_id: int, action: str, expected_version: int,
+    note: str = "",
+) -> ReviewItem:
+    """Apply `action` to the item when the actor's role allows it and nobody acted first."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationException(detail=_("Unknown action."))
+    item = await db.get(ReviewItem, item_id)
+    if item is None:
+        raise NotFoundException(detail=_("No such review item."))
+    if not actor.has_role(*transition.roles):
+        raise PermissionDeniedException(detail=_("Your role cannot do this."))
+    if item.version != expected_version or item.status not in transition.from_statuses:
+        raise ConflictError(detail=_("Someone else decided this item first. Look again."))
+    await _transition(db, item, action, transition.to_status, actor.id, note,
+                      expected_version=expected_version)
+    if action in TARGET_DECISIONS:
+        await targets.apply(db, item.target_type, item.target_id, TARGET_DECISIONS[action],
+                            item.reason, actor.id)
+    return item
+
+
+async def _transition(
+    db: AsyncSession, item: ReviewItem, action: str, to_status: str, actor_id: int | None,
+    note: str, *, expected_version: int | None = None,
+) -> None:
+    """Move the item with a compare-and-set on its version, then write history and audit."""
+    version = item.version if expected_version is None else expected_version
+    now = utcnow()
+    values: dict[str, object] = {"status": to_status, "version": version + 1, "updated_at": now,
+                                 "decided_at": None if to_status == ReviewStatus.PENDING else now}
+    result = await db.execute(
+        update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == version)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(detail=_("Someone else decided this item first. Look again."))
+    from_status = item.status
+    await db.refresh(item)
+    db.add(ReviewHistory(item_id=item.id, actor_id=actor_id, action=action,
+                         from_status=from_status, to_status=to_status, note=note[:MAX_NOTE]))
+    await audit.record(db, f"review.{action}", actor_id=actor_id, target_type="review_item",
+                       target_id=item.id,
+                       detail={"target": f"{item.target_type}:{item.target_id}",
+                               "reason": item.reason, "from": from_status, "to": to_status})
+    await db.flush()
+
+
+async def appeal(db: AsyncSession, user: User, item_id: int, text: str) -> ReviewItem:
+    """The author asks again; a rejected item goes back to the queue with the appeal."""
+    item = await db.get(ReviewItem, item_id)
+    if item is None or item.author_id != user.id:
+        raise NotFoundException(detail=_("No such review item."))
+    text = text.strip()
+    if not text:
+        raise ValidationException(detail=_("Say why the decision should change."))
+    if item.status != ReviewStatus.REJECTED:
+        raise ConflictError(detail=_("Only a decision against your content can be appealed."))
+    db.add(Appeal(item_id=item.id, user_id=user.id, text=text[:MAX_NOTE]))
+    await _transition(db, item, "appealed", ReviewStatus.PENDING, user.id, text)
+    item.opened_at = utcnow()
+    await db.flush()
+    return item
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+
+def queue_statement(status: str = ReviewStatus.PENDING) -> Select[tuple[ReviewItem]]:
+    """Crisis first, then by priority, then oldest first."""
+    return (
+        select(ReviewItem).where(ReviewItem.status == status)
+        .order_by(ReviewItem.priority.desc(), ReviewItem.opened_at, ReviewItem.id)
+    )
+
+
+async def queue_page(db: AsyncSession, status: str, limit: int = 100) -> list[ReviewItem]:
+    return list(await db.scalars(queue_statement(status).limit(limit)))
+
+
+async def item_with_history(db: AsyncSession, item_id: int) -> ReviewItem | None:
+    return await db.scalar(
+        select(ReviewItem).where(ReviewItem.id == item_id).options(
+            selectinload(ReviewItem.flags), selectinload(ReviewItem.history),
+            selectinload(ReviewItem.appeals),
+        )
+    )
+
+
+async def usernames(db: AsyncSession, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await db.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {row.id: row.username for row in rows}
+
+
+async def items_by_author(db: AsyncSession, author_id: int) -> list[ReviewItem]:
+    return list(await db.scalars(
+        select(ReviewItem).where(ReviewItem.author_id == author_id)
+        .options(selectinload(ReviewItem.history)).order_by(ReviewItem.id.desc()).limit(200)
+    ))
+
+
+async def pending_count(db: AsyncSession) -> int:
+    return int(await db.scalar(
+        select(func.count()).select_from(ReviewItem)
+        .where(ReviewItem.status == ReviewStatus.PENDING)
+    ) or 0)
+
+
+# ---- people: notes and penalties ------------------------------------------------------------
+
+
+async def add_note(db: AsyncSession, actor: User, subject: User, text: str) -> ModeratorNote:
+    text = text.strip()
+    if not text:
+        raise ValidationException(detail=_("Write the note first."))
+    note = ModeratorNote(subject_user_id=subject.id, author_id=actor.id, text=text[:MAX_NOTE])
+    db.add(note)
+    await db.flush()
+    await audit.record(db, "moderator_note.added", actor_id=actor.id, target_type="user",
+                       target_id=subject.id, detail={"note_id": note.id})
+    return note
+
+
+def may_penalise(actor: User, subject: User) -> bool:
+    """Moderators act on members; only admins act on staff; nobody on themselves."""
+    if actor.id == subject.id or not actor.is_staff:
+        return False
+    return actor.has_role(Role.ADMIN) or not subject.is_staff
+
+
+async def issue_penalty(
+    db: AsyncSession, runtime: Runtime, actor: User, subject: User, *, kind: str,
+    days: int | None, reason: str,
+) -> Penalty:
+    """Silence (cannot post) or suspend (signed out, cannot sign in) a person."""
+    if not may_penalise(actor, subject):
+        raise PermissionDeniedException(detail=_("You cannot penalise this person."))
+    if kind not in {k.value for k in PenaltyKind}:
+        raise ValidationException(detail=_("Unknown penalty."))
+    if not reason.strip():
+        raise ValidationException(detail=_("Give the reason; the person will be told."))
+    if days is not None and not 1 <= days <= MAX_PENALTY_DAYS:
+        raise ValidationException(detail=_("Choose between 1 and 3650 days, or no end."))
+    until = utcnow() + timedelta(days=days) if days else None
+    penalty = Penalty(user_id=subject.id, kind=kind, until=until, reason=reason.strip()[:MAX_NOTE],
+                      issued_by_id=actor.id)
+    db.add(penalty)
+    if kind == PenaltyKind.SUSPEND:
+        subject.is_active = False
+        await runtime.sessions.revoke_all(subject.id, db=db)
+    await db.flush()
+    await audit.record(db, f"penalty.{kind}", actor_id=actor.id, target_type="user",
+                       target_id=subject.id,
+                       detail={"penalty_id": penalty.id, "until": until, "reason": reason.strip()})
+    return penalty
+
+
+async def lift_penalty(db: AsyncSession, actor: User | None, penalty: Penalty) -> None:
+    """End a penalty early (or record its expiry); a suspended person may sign in again."""
+    if penalty.lifted_at is not None:
+        return
+    penalty.lifted_at = utcnow()
+    penalty.lifted_by_id = actor.id if actor else None
+    if penalty.kind == PenaltyKind.SUSPEND:
+        still = await active_penalties(db, penalty.user_id, kind=PenaltyKind.SUSPEND)
+        if not [p for p in still if p.id != penalty.id]:
+            subject = await db.get_one(User, penalty.user_id)
+            subject.is_active = True
+    await db.flush()
+    await audit.record(db, f"penalty.{penalty.kind}_lifted", actor_id=actor.id if actor else None,
+                       target_type="user", target_id=penalty.user_id,
+                       detail={"penalty_id": penalty.id})
+
+
+async def lift_expired_penalties(db: AsyncSession, now: datetime | None = None) -> int:
+    """For a periodic job: record the end of penalties whose time is up."""
+    now = now or utcnow()
+    expired = list(await db.scalars(select(Penalty).where(
+        Penalty.lifted_at.is_(None), Penalty.until.is_not(None), Penalty.until <= now)))
+    for penalty in expired:
+        await lift_penalty(db, None, penalty)
+    return len(expired)
+
+
+async def active_penalties(
+    db: AsyncSession, user_id: int, *, kind: str | None = None
+) -> list[Penalty]:
+    now = utcnow()
+    statement = select(Penalty).where(
+        Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
+        (Penalty.until.is_(None)) | (Penalty.until > now),
+    )
+    if kind:
+        statement = statement.where(Penalty.kind == kind)
+    return list(await db.scalars(statement))
+
+
+async def can_post(db: AsyncSession, user_id: int) -> bool:
+    """For the core: may this person write anything visible to others right now?"""
+    user = await db.get(User, user_id)
+    if user is None or not user.is_active or user.deleted_at is not None:
+        return False
+    return not await active_penalties(db, user_id)
+
+
+async def person_record(db: AsyncSession, user_id: int) -> tuple[list[ModeratorNote], list[Penalty]]:
+    notes = list(await db.scalars(select(ModeratorNote).where(
+        ModeratorNote.subject_user_id == user_id).order_by(ModeratorNote.id.desc())))
+    penalties = list(await db.scalars(select(Penalty).where(
+        Penalty.user_id == user_id).order_by(Penalty.id.desc())))
+    return notes, penalties
+
+
+# ---- notifying ---------------------------------------------------------------------------
+
+
+async def notify_moderators(db: AsyncSession, item: ReviewItem) -> None:
+    """In-site notice to every moderator about a crisis item, when notifications exist."""
+    try:
+        notify = importlib.import_module("community.notifications.services").notify
+    except (ImportError, AttributeError):
+        return
+    from community.accounts.models import UserRole
+
+    staff_ids = list(await db.scalars(
+        select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF])).distinct()))
+    for user_id in staff_ids:
+        await notify(db, user_id, "moderation.crisis",
+                     text=_("Someone may be in crisis: a post needs a moderator now."),
+                     link=f"/moderation/items/{item.id}")

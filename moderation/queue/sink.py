@@ -1,0 +1,28 @@
+"""The queue's implementation of the core's `ReviewSink`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from community.screening import HeldContent, ScreenLabel
+from moderation.queue import services
+
+
+def reasons_for(content: HeldContent) -> list[str]:
+    """One review item per label; clean content sent for review is a pre-moderated new
+    member's post, or a scraping report when the target is a person."""
+    if content.verdict.labels:
+        return [label.value for label in content.verdict.labels]
+    return ["scraping" if content.target_type == "user" else "new_member"]
+
+
+class QueueReviewSink:
+    async def open_review(self, db: Any, content: HeldContent) -> None:
+        for reason in reasons_for(content):
+            item = await services.open_review(
+                db, target_type=content.target_type, target_id=content.target_id,
+                reason=reason, author_id=content.author_id, excerpt=content.excerpt,
+                community_id=content.community_id,
+            )
+            if reason == ScreenLabel.URGENT:
+                await services.notify_moderators(db, item)

@@ -1,0 +1,422 @@
+"""The research table catalogue: fixed, documented aggregate tables over consenting patients.
+
+Each table is one query returning distinct (patient, cell) pairs; the cube counts distinct
+patients per cell. No free text, no identifiers: every dimension is a curated slug, a band or
+a coarse date (month at the finest). Ages come in bands with 90+ collapsed; rare conditions,
+treatments, countries and terms are folded into "Other" before suppression.
+
+A table is computed once per data snapshot as the full cube over all its dimensions, filter
+dimensions included (`release_for`), stored, and every export is a slice of it
+(`published_table`). A table whose source models are not installed is simply unavailable.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from outcomes.research.cube import Cube, fold_rare
+from outcomes.research.disclosure import (
+    DEFAULT_THRESHOLD,
+    PublishedTable,
+    Release,
+    build_release,
+    slice_release,
+)
+from outcomes.research.models import ConsentRecord, DataSnapshot, StoredRelease
+
+OTHER = "Other"
+UNKNOWN = "Unknown"
+AGE_BANDS = ("0-17", "18-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
+SEXES = ("female", "male", "other", UNKNOWN)
+# Filters every table understands, where it has the dimension (or a finer date for years).
+FILTER_DIMENSIONS = ("condition", "treatment")
+FOLDED = frozenset({"condition", "treatment", "country", "side_effect", "symptom", "instrument",
+                    "purpose"})
+
+Pairs = Iterable[tuple[int, tuple[str, ...]]]
+Query = Callable[[AsyncSession, Select[Any], DataSnapshot], Awaitable[Pairs]]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One catalogue table: its dimensions, how it is computed and what it needs."""
+
+    name: str
+    title: str
+    description: str
+    dimensions: tuple[str, ...]
+    query: Query
+    # Fixed category lists; other dimensions take the categories found in the data.
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # "module:Name.attribute" entries that must exist for the table to be offered.
+    requires: tuple[str, ...] = ()
+    # How many cells one patient may count in under noise (the L1 sensitivity).
+    max_contributions: int = 1
+
+    @property
+    def time_dimension(self) -> str | None:
+        return next((d for d in ("year", "quarter", "month") if d in self.dimensions), None)
+
+    def available(self) -> bool:
+        for requirement in self.requires:
+            module_name, _, attribute_path = requirement.partition(":")
+            try:
+                target: Any = importlib.import_module(module_name)
+            except ImportError:
+                return False
+            for part in attribute_path.split("."):
+                if not hasattr(target, part):
+                    return False
+                target = getattr(target, part)
+        return True
+
+
+# ---- consent ---------------------------------------------------------------------------------
+
+
+def consenting_users(at: datetime) -> Select[Any]:
+    """Ids of people whose newest consent record at `at` is a grant."""
+    latest = (
+        select(ConsentRecord.user_id, func.max(ConsentRecord.id).label("last_id"))
+        .where(ConsentRecord.at <= at)
+        .group_by(ConsentRecord.user_id)
+        .subquery()
+    )
+    return select(latest.c.user_id).join(
+        ConsentRecord, and_(ConsentRecord.id == latest.c.last_id, ConsentRecord.granted.is_(True))
+    )
+
+
+# ---- coarsening ------------------------------------------------------------------------------
+
+
+def age_band(value: Any) -> str:
+    """A band from a stored band or an age in years; 90 and over collapse into 90+."""
+    if value is None or value == "":
+        return UNKNOWN
+    text = str(getattr(value, "value", value)).strip()
+    if text in AGE_BANDS:
+        return text
+    digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
+    if not digits:
+        return UNKNOWN
+    low = int(digits[0])
+    if low >= 90:
+        return "90+"
+    if low < 18:
+        return "0-17"
+    return next(b for b in AGE_BANDS[1:-1] if int(b.split("-")[0]) <= low <= int(b.split("-")[1]))
+
+
+def sex_category(value: Any) -> str:
+    text = str(getattr(value, "value", value) or "").strip().lower()
+    return text if text in SEXES else (UNKNOWN if not text or text == "unknown" else "other")
+
+
+def label(value: Any) -> str:
+    text = str(getattr(value, "value", value) if value is not None else "").strip()
+    return text or UNKNOWN
+
+
+def month_of(day: date | datetime | None) -> str:
+    return f"{day.year:04d}-{day.month:02d}" if day else UNKNOWN
+
+
+def quarter_of(day: date | datetime | None) -> str:
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}" if day else UNKNOWN
+
+
+def year_of(day: date | datetime | None) -> str:
+    return f"{day.year:04d}" if day else UNKNOWN
+
+
+# ---- the queries -----------------------------------------------------------------------------
+
+
+async def _rows(db: AsyncSession, statement: Select[Any]) -> list[Any]:
+    return list((await db.execute(statement)).all())
+
+
+async def _patients(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from community.communities.models import Community
+    from community.profiles.models import Profile, ProfileCondition
+
+    rows = await _rows(db, (
+        select(Profile.user_id, Community.condition_slug, Profile.age_band, Profile.sex,
+               Profile.country)
+        .join(ProfileCondition, ProfileCondition.user_id == Profile.user_id)
+        .join(Community, Community.id == ProfileCondition.community_id)
+        .where(Profile.user_id.in_(consenting))
+    ))
+    return [(r[0], (label(r[1]), age_band(r[2]), sex_category(r[3]), label(r[4]))) for r in rows]
+
+
+async def _treatment_use(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from outcomes.catalog.models import Condition, Treatment
+    from outcomes.treatments.models import CoursePurpose, TreatmentCourse
+
+    rows = await _rows(db, (
+        select(TreatmentCourse.user_id, Condition.slug, Treatment.slug, TreatmentCourse.started_on)
+        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .join(CoursePurpose, CoursePurpose.course_id == TreatmentCourse.id)
+        .join(Condition, Condition.id == CoursePurpose.condition_id)
+        .where(TreatmentCourse.user_id.in_(consenting))
+    ))
+    return [(r[0], (label(r[1]), label(r[2]), year_of(r[3]))) for r in rows]
+
+
+EVALUATION_MEASURES = ("side_effect_severity", "adherence", "burden", "cost")
+ANY_PURPOSE = "(all purposes)"
+
+
+async def _evaluations(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from outcomes.catalog.models import Condition, Treatment
+    from outcomes.treatments.models import Evaluation, EvaluationEffect, TreatmentCourse
+
+    base = (
+        select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on,
+               *(getattr(Evaluation, m) for m in EVALUATION_MEASURES))
+        .join(TreatmentCourse, TreatmentCourse.id == Evaluation.course_id)
+        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .where(Evaluation.user_id.in_(consenting))
+    )
+    pairs = []
+    for row in await _rows(db, base):
+        for measure, answer in zip(EVALUATION_MEASURES, row[3:], strict=True):
+            if answer is not None:
+                pairs.append((row[0], (label(row[1]), year_of(row[2]), ANY_PURPOSE, measure,
+                                       label(answer))))
+    effects = (
+        select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on, Condition.slug,
+               EvaluationEffect.effectiveness)
+        .join(EvaluationEffect, EvaluationEffect.evaluation_id == Evaluation.id)
+        .join(Condition, Condition.id == EvaluationEffect.purpose)
+        .join(TreatmentCourse, TreatmentCourse.id == Evaluation.course_id)
+        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .where(Evaluation.user_id.in_(consenting))
+    )
+    for row in await _rows(db, effects):
+        pairs.append((row[0], (label(row[1]), year_of(row[2]), label(row[3]), "effectiveness",
+                               label(row[4]))))
+    return pairs
+
+
+async def _side_effects(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from outcomes.catalog.models import SideEffect, Treatment
+    from outcomes.treatments.models import Evaluation, EvaluationSideEffect, TreatmentCourse
+
+    rows = await _rows(db, (
+        select(Evaluation.user_id, Treatment.slug, SideEffect.slug, Evaluation.evaluated_on)
+        .join(EvaluationSideEffect, EvaluationSideEffect.evaluation_id == Evaluation.id)
+        .join(SideEffect, SideEffect.id == EvaluationSideEffect.side_effect_id)
+        .join(TreatmentCourse, TreatmentCourse.id == Evaluation.course_id)
+        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .where(Evaluation.user_id.in_(consenting))
+    ))
+    return [(r[0], (label(r[1]), label(r[2]), year_of(r[3]))) for r in rows]
+
+
+async def _symptoms(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from outcomes.catalog.models import Condition
+    from outcomes.tracking.models import SymptomEntry
+
+    rows = await _rows(db, (
+        select(SymptomEntry.user_id, Condition.slug, SymptomEntry.recorded_on,
+               SymptomEntry.severity)
+        .join(Condition, Condition.id == SymptomEntry.condition_id)
+        .where(SymptomEntry.user_id.in_(consenting))
+    ))
+    return [(r[0], (label(r[1]), month_of(r[2]), label(r[3]))) for r in rows]
+
+
+async def _questionnaires(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from community.communities.models import Community
+    from community.profiles.models import ProfileCondition
+    from outcomes.tracking.models import QuestionnaireAnswer
+
+    rows = await _rows(db, (
+        select(QuestionnaireAnswer.user_id, QuestionnaireAnswer.questionnaire_id,
+               Community.condition_slug, QuestionnaireAnswer.authored_at,
+               QuestionnaireAnswer.band_code)
+        .join(ProfileCondition, ProfileCondition.user_id == QuestionnaireAnswer.user_id)
+        .join(Community, Community.id == ProfileCondition.community_id)
+        .where(QuestionnaireAnswer.user_id.in_(consenting))
+    ))
+    return [(r[0], (label(r[1]), label(r[2]), quarter_of(r[3]), label(r[4]))) for r in rows]
+
+
+CATALOGUE: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in [
+        TableSpec(
+            "patients", "Patients by condition, age band, sex and country",
+            "Distinct consenting patients per condition community they belong to.",
+            ("condition", "age_band", "sex", "country"), _patients,
+            categories={"age_band": (*AGE_BANDS, UNKNOWN), "sex": SEXES},
+            requires=("community.profiles.models:Profile.country",
+                      "community.profiles.models:ProfileCondition.community_id",
+                      "community.communities.models:Community.condition_slug"),
+            max_contributions=3,
+        ),
+        TableSpec(
+            "treatment_use", "Treatment use by condition and treatment",
+            "Distinct consenting patients with a treatment course for a condition, by the "
+            "year the course started.",
+            ("condition", "treatment", "year"), _treatment_use,
+            requires=("outcomes.treatments.models:TreatmentCourse.started_on",
+                      "outcomes.treatments.models:CoursePurpose.condition_id",
+                      "outcomes.catalog.models:Treatment.slug"),
+            max_contributions=5,
+        ),
+        TableSpec(
+            "evaluation_answers", "Evaluation answers by treatment",
+            "Distinct consenting patients giving each answer, per treatment, year of the "
+            "evaluation and measure; effectiveness per purpose (condition).",
+            ("treatment", "year", "purpose", "measure", "answer"), _evaluations,
+            requires=("outcomes.treatments.models:Evaluation.side_effect_severity",
+                      "outcomes.treatments.models:EvaluationEffect.effectiveness"),
+            max_contributions=10,
+        ),
+        TableSpec(
+            "side_effects", "Side-effect frequencies by treatment",
+            "Distinct consenting patients reporting each side effect of a treatment, by year.",
+            ("treatment", "side_effect", "year"), _side_effects,
+            requires=("outcomes.treatments.models:EvaluationSideEffect.side_effect_id",
+                      "outcomes.catalog.models:SideEffect.slug"),
+            max_contributions=10,
+        ),
+        TableSpec(
+            "symptom_severity", "Symptom severity by condition and month",
+            "Distinct consenting patients recording each severity, per condition and month.",
+            ("condition", "month", "severity"), _symptoms,
+            requires=("outcomes.tracking.models:SymptomEntry.severity",),
+            max_contributions=12,
+        ),
+        TableSpec(
+            "questionnaire_bands", "Questionnaire score bands by instrument, condition, quarter",
+            "Distinct consenting patients per score band of each instrument, per condition "
+            "community and quarter.",
+            ("instrument", "condition", "quarter", "band"), _questionnaires,
+            requires=("outcomes.tracking.models:QuestionnaireAnswer.band_code",
+                      "community.profiles.models:ProfileCondition.community_id"),
+            max_contributions=8,
+        ),
+    ]
+}
+
+
+def available_tables() -> dict[str, TableSpec]:
+    """The catalogue tables whose source data exist in this installation."""
+    return {name: spec for name, spec in CATALOGUE.items() if spec.available()}
+
+
+# ---- building, storing and slicing releases ------------------------------------------------
+
+
+def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
+               cap: int | None = None) -> Cube:
+    """Distinct patients per cell; rare categories of free dimensions folded into Other."""
+    per_patient: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    for user_id, key in pairs:
+        per_patient[user_id].add(key)
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for keys in per_patient.values():
+        # Under noise a patient counts in at most `cap` cells: the sensitivity the noise covers.
+        for key in sorted(keys)[:cap]:
+            counts[key] += 1
+    dimensions: dict[str, tuple[str, ...]] = {}
+    for axis, name in enumerate(spec.dimensions):
+        found = sorted({key[axis] for key in counts})
+        fixed = spec.categories.get(name)
+        dimensions[name] = fixed if fixed else (tuple(found) or (UNKNOWN,))
+    cube = Cube.from_counts(dimensions, counts)
+    for name in spec.dimensions:
+        if name in FOLDED and len(cube.dimensions[cube.names.index(name)].categories) > 1:
+            cube = fold_rare(cube, name, threshold, OTHER)
+    return cube
+
+
+async def compute_release(
+    db: AsyncSession, spec: TableSpec, snapshot: DataSnapshot, epsilon: Decimal | None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> Release:
+    pairs = await spec.query(db, consenting_users(snapshot.taken_at), snapshot)
+    cap = spec.max_contributions if epsilon is not None else None
+    cube = build_cube(spec, pairs, threshold=threshold, cap=cap)
+    return build_release(cube, threshold, epsilon=epsilon,
+                         contributions=spec.max_contributions if epsilon is not None else 1)
+
+
+def epsilon_key(epsilon: Decimal | None) -> str:
+    return "" if epsilon is None else str(epsilon.normalize())
+
+
+async def release_for(
+    db: AsyncSession, spec: TableSpec, snapshot: DataSnapshot, epsilon: Decimal | None
+) -> Release:
+    """The one release of a table for a snapshot (and noise level), computed on first use."""
+    key = epsilon_key(epsilon)
+    statement = select(StoredRelease.release_json).where(
+        StoredRelease.table_name == spec.name, StoredRelease.snapshot_id == snapshot.id,
+        StoredRelease.epsilon == key,
+    )
+    stored = await db.scalar(statement)
+    if stored is not None:
+        return Release.from_json(stored)
+    release = await compute_release(db, spec, snapshot, epsilon)
+    try:
+        async with db.begin_nested():
+            db.add(StoredRelease(table_name=spec.name, snapshot_id=snapshot.id, epsilon=key,
+                                 release_json=release.to_json()))
+    except IntegrityError:
+        # Another worker stored it first: serve theirs, so every export agrees.
+        return Release.from_json((await db.scalar(statement)) or "")
+    return release
+
+
+def slice_filters(
+    release: Release, spec: TableSpec, filters: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """The request's filters as category lists of this table's dimensions.
+
+    Unknown categories are refused with the reason, never silently dropped.
+    """
+    by_name = {d.name: d for d in release.dimensions}
+    chosen: dict[str, list[str]] = {}
+    for name in FILTER_DIMENSIONS:
+        wanted: Sequence[str] = filters.get(name) or []
+        if not wanted or name not in by_name:
+            continue
+        categories = by_name[name].categories
+        missing = [c for c in wanted if c not in categories]
+        if missing:
+            raise ValueError(
+                f"{spec.name}: {name} {', '.join(missing)} is not a category of this table "
+                f"(rare categories are folded into {OTHER!r})"
+            )
+        chosen[name] = list(wanted)
+    year_from, year_to = filters.get("year_from"), filters.get("year_to")
+    time = spec.time_dimension
+    if time and (year_from or year_to):
+        low, high = int(year_from or 0), int(year_to or 9999)
+        chosen[time] = [c for c in by_name[time].categories
+                        if c[:4].isdigit() and low <= int(c[:4]) <= high]
+        if not chosen[time]:
+            raise ValueError(f"{spec.name}: no data in the years {low} to {high}")
+    return chosen
+
+
+def published_table(release: Release, spec: TableSpec,
+                    filters: Mapping[str, Any]) -> PublishedTable:
+    """The slice of a release an export shows for these filters."""
+    return slice_release(release, slice_filters(release, spec, filters))

@@ -1,0 +1,254 @@
+"""The export worker: claims queued (or abandoned) export jobs and builds their archives.
+
+Jobs are rows, so a restart loses nothing: a job whose lease ran out while "running" (its
+process died) is claimed again and rebuilt from its stored releases, or failed cleanly after
+MAX_ATTEMPTS. Archives are written under a temporary name and renamed into place, so a
+failed export never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import logging
+import os
+import uuid
+import zipfile
+from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from community import audit
+from community.db import intent, utcnow
+from community.runtime import Runtime
+from outcomes.research.cube import ALL
+from outcomes.research.disclosure import PublishedTable, Row, manifest
+from outcomes.research.models import DataSnapshot, ExportJob, JobStatus, ResearchProject
+from outcomes.research.services import ARCHIVE_LIFETIME, archive_name, budget_of
+from outcomes.research.tables import CATALOGUE, TableSpec, published_table, release_for
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+POLL_SECONDS = 1.0
+log = logging.getLogger("kindred.research.worker")
+
+
+def software_version() -> str:
+    try:
+        return version("kindred")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
+def exports_dir(runtime: Runtime) -> Path:
+    return Path(runtime.settings.var_dir) / "exports"
+
+
+# ---- claiming --------------------------------------------------------------------------------
+
+
+async def claim_job(runtime: Runtime) -> int | None:
+    """Take the oldest queued job, or one whose worker stopped renewing its lease."""
+    now = utcnow()
+    claimable = or_(ExportJob.status == JobStatus.QUEUED,
+                    (ExportJob.status == JobStatus.RUNNING) & (ExportJob.lease_until < now))
+    with intent(write=True):
+        async with runtime.sessionmaker() as db, db.begin():
+            candidates = list(await db.scalars(
+                select(ExportJob.id).where(claimable).order_by(ExportJob.id).limit(5)
+            ))
+            for job_id in candidates:
+                # The conditional update is the lock: only one worker's update matches.
+                claimed = await db.execute(
+                    update(ExportJob).where(ExportJob.id == job_id, claimable)
+                    .values(status=JobStatus.RUNNING, lease_until=now + LEASE, progress=0,
+                            attempts=ExportJob.attempts + 1)
+                )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    return job_id
+    return None
+
+
+async def _update(runtime: Runtime, job_id: int, **values: Any) -> None:
+    with intent(write=True):
+        async with runtime.sessionmaker() as db, db.begin():
+            await db.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
+
+
+async def _fail(runtime: Runtime, job_id: int, reason: str) -> None:
+    with intent(write=True):
+        async with runtime.sessionmaker() as db, db.begin():
+            job = await db.get_one(ExportJob, job_id)
+            job.status, job.error, job.finished_at, job.lease_until = (
+                JobStatus.FAILED, reason[:2000], utcnow(), None)
+            await audit.record(db, "export.failed", actor_id=None, target_type="research_export",
+                               target_id=job.id, detail={"reason": reason[:500]})
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+
+async def run_export_job(runtime: Runtime, job_id: int) -> None:
+    """Build one claimed job's archive; any failure marks the job failed with its reason."""
+    async with runtime.sessionmaker() as db:
+        job = await db.get_one(ExportJob, job_id)
+    if job.attempts > MAX_ATTEMPTS:
+        await _fail(runtime, job_id, "The export stopped before finishing too many times.")
+        return
+    final: Path | None = None
+    try:
+        tables, snapshot_at = await _published_tables(runtime, job)
+        info = await _manifest(runtime, job, tables, snapshot_at)
+        final = build_archive(exports_dir(runtime), archive_name(job), tables, info)
+        await _finish(runtime, job_id, final, info)
+    except Exception as exc:  # noqa: BLE001 - the job records why it failed, the worker goes on
+        log.exception("export job %s failed", job_id)
+        if final is not None:
+            final.unlink(missing_ok=True)
+        await _fail(runtime, job_id, _reason(exc))
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, ValueError | OSError) and str(exc) else (
+        "The export could not be built (%s)." % type(exc).__name__)
+
+
+async def _published_tables(
+    runtime: Runtime, job: ExportJob
+) -> tuple[dict[str, tuple[TableSpec, PublishedTable]], Any]:
+    epsilon = Decimal(job.epsilon) if job.epsilon else None
+    result: dict[str, tuple[TableSpec, PublishedTable]] = {}
+    snapshot_at = None
+    for position, name in enumerate(job.tables):
+        spec = CATALOGUE.get(name)
+        if spec is None or not spec.available():
+            raise ValueError(f"The table {name!r} is not available.")
+        with intent(write=True):
+            async with runtime.sessionmaker() as db, db.begin():
+                snapshot = await db.get_one(DataSnapshot, job.snapshot_id)
+                snapshot_at = snapshot.taken_at
+                release = await release_for(db, spec, snapshot, epsilon)
+        result[name] = (spec, published_table(release, spec, job.filters))
+        await _update(runtime, job.id, progress=int(90 * (position + 1) / len(job.tables)),
+                      lease_until=utcnow() + LEASE)
+    return result, snapshot_at
+
+
+async def _manifest(runtime: Runtime, job: ExportJob,
+                    tables: Mapping[str, tuple[TableSpec, PublishedTable]],
+                    snapshot_at: Any) -> dict[str, Any]:
+    async with runtime.sessionmaker() as db:
+        project = await db.get_one(ResearchProject, job.project_id)
+    info = manifest({name: table for name, (_, table) in tables.items()},
+                    snapshot_at=snapshot_at, software_version=software_version(),
+                    budget=budget_of(project))
+    info.update({
+        "project": {"id": project.id, "title": project.title,
+                    "data_use_agreement": project.dua_version},
+        "export": {"id": job.id, "requested_at": job.created_at.isoformat(),
+                   "filters": job.filters, "epsilon_per_table": job.epsilon or None},
+        "total_marker": ALL,
+        "counts": "distinct patients with research consent in force at the snapshot",
+    })
+    return info
+
+
+def _csv(spec: TableSpec, table: PublishedTable) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*table.dimensions, "patients"])
+    for key, value in (*table.rows, *table.totals):
+        writer.writerow([*key, "" if value is None else value])
+    return buffer.getvalue()
+
+
+def _json(spec: TableSpec, table: PublishedTable) -> str:
+    def rows(items: tuple[Row, ...]) -> list[dict[str, Any]]:
+        return [{**dict(zip(table.dimensions, key, strict=True)), "patients": value}
+                for key, value in items]
+
+    return json.dumps({
+        "table": spec.name, "title": spec.title, "description": spec.description,
+        "dimensions": list(table.dimensions),
+        "filters": {k: list(v) for k, v in table.filters.items()},
+        "threshold": table.threshold, "rows": rows(table.rows), "totals": rows(table.totals),
+    }, indent=1)
+
+
+def build_archive(
+    folder: Path, name: str, tables: Mapping[str, tuple[TableSpec, PublishedTable]],
+    info: Mapping[str, Any],
+) -> Path:
+    """Write the zip under a temporary name, then rename it into place atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    partial = folder / f".{name}.{uuid.uuid4().hex}.part"
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for table_name, (spec, table) in tables.items():
+                archive.writestr(f"{table_name}.csv", _csv(spec, table))
+                archive.writestr(f"{table_name}.json", _json(spec, table))
+            archive.writestr("manifest.json", json.dumps(info, indent=1, default=str))
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    return final
+
+
+async def _finish(runtime: Runtime, job_id: int, path: Path, info: dict[str, Any]) -> None:
+    with intent(write=True):
+        async with runtime.sessionmaker() as db, db.begin():
+            job = await db.get_one(ExportJob, job_id)
+            job.status, job.progress, job.lease_until = JobStatus.DONE, 100, None
+            job.archive_path, job.manifest, job.error = str(path), info, ""
+            job.finished_at = utcnow()
+            job.download_expires_at = job.finished_at + ARCHIVE_LIFETIME
+            await audit.record(db, "export.built", actor_id=job.requested_by_id,
+                               target_type="research_export", target_id=job.id,
+                               detail={"project": job.project_id, "tables": job.tables,
+                                       "epsilon": job.epsilon})
+
+
+async def run_pending_jobs(runtime: Runtime) -> int:
+    """Run every claimable job now; returns how many ran (tests call this directly)."""
+    ran = 0
+    while (job_id := await claim_job(runtime)) is not None:
+        await run_export_job(runtime, job_id)
+        ran += 1
+    return ran
+
+
+# ---- the loop started with the app ----------------------------------------------------------
+
+
+async def worker_loop(runtime: Runtime, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await run_pending_jobs(runtime)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+            log.exception("research export worker pass failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def research_lifespan(runtime: Runtime) -> AsyncIterator[None]:
+    """Run the export worker while the app runs."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker_loop(runtime, stop), name="research-export-worker")
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=30)

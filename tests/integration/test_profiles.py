@@ -1,0 +1,366 @@
+"""Profiles through HTTP: each field's visibility for every kind of viewer, editing, validation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from community.accounts.models import Role, User
+from community.accounts.services import set_role
+from community.audit import AuditEntry
+from community.communities.models import Community
+from community.db import intent
+from community.profiles.models import AboutStatus, Profile, ProfileCondition
+from community.screening import HeldContent, ScreenAction, ScreenLabel, Verdict
+from tests.helpers import Visitor
+
+XSS_PAYLOADS = [
+    line for line in
+    (Path(__file__).parent.parent / "data" / "xss_payloads.txt").read_text().splitlines()
+    if line.strip()
+]
+
+
+# ---- helpers shared by the profile, like-me, message and scraping tests ---------------------
+
+
+class KeywordScreener:
+    """Verdicts chosen by markers in the text, so tests can drive every branch."""
+
+    def screen(self, text: str, *, author_role: str, venue: str,
+               author_context: Any = None) -> Verdict:
+        if "HOLDME" in text:
+            return Verdict(labels=(ScreenLabel.IDENTIFYING,), action=ScreenAction.HOLD)
+        if "ADVICEME" in text:
+            return Verdict(labels=(ScreenLabel.ADVICE_REQUEST,),
+                           action=ScreenAction.MOVE_OFF_PLATFORM)
+        if "CRISISME" in text:
+            return Verdict(labels=(ScreenLabel.URGENT,), action=ScreenAction.CRISIS_SUPPORT)
+        return Verdict()
+
+
+class RecordingSink:
+    def __init__(self) -> None:
+        self.items: list[HeldContent] = []
+
+    async def open_review(self, db: Any, content: HeldContent) -> None:
+        self.items.append(content)
+
+
+@pytest.fixture
+def app(settings):  # type: ignore[no-untyped-def]
+    from community.app import create_app
+
+    application = create_app(settings, screener_factory=KeywordScreener)
+    application.state.runtime.review_sink = RecordingSink()
+    return application
+
+
+def sink(visitor: Visitor) -> RecordingSink:
+    return visitor.app.state.runtime.review_sink  # type: ignore[no-any-return]
+
+
+def query(visitor: Visitor, statement: Any) -> list[Any]:
+    async def _run(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessionmaker() as db:
+            return list((await db.execute(statement)).scalars())
+
+    return visitor.run(_run)
+
+
+def make_community(visitor: Visitor, slug: str, name: str | None = None) -> int:
+    async def _make(runtime):  # type: ignore[no-untyped-def]
+        with intent(write=True):
+            async with runtime.sessionmaker() as db, db.begin():
+                community = Community(slug=slug, name=name or slug.title(), icd10="G35",
+                                      condition_slug=slug)
+                db.add(community)
+                await db.flush()
+                return community.id
+
+    return visitor.run(_make)
+
+
+def grant(visitor: Visitor, username: str, role: Role) -> None:
+    async def _grant(runtime):  # type: ignore[no-untyped-def]
+        with intent(write=True):
+            async with runtime.sessionmaker() as db, db.begin():
+                user = await db.scalar(select(User).where(User.username_key == username.lower()))
+                await set_role(db, actor=None, user=user, role=role, granted=True)
+
+    visitor.run(_grant)
+
+
+def member(new_visitor: Callable[[], Visitor], username: str, *communities: str) -> Visitor:
+    person = new_visitor()
+    person.signup_and_login(username)
+    for slug in communities:
+        assert person.post(f"/communities/{slug}/join").status_code == 303
+    return person
+
+
+def profile_form(**overrides: str) -> dict[str, str]:
+    form = {"sex": "", "sex_visibility": "members", "age_band": "", "age_band_visibility": "members",
+            "country": "", "country_visibility": "members", "about": "",
+            "about_visibility": "members", "discoverable": "members"}
+    form.update(overrides)
+    return form
+
+
+class Inertness(HTMLParser):
+    """Collects anything in a page that could run script."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and not dict(attrs).get("src", "").startswith("/static/"):
+            self.problems.append("inline script")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"{tag} {name}")
+            if (value or "").strip().lower().replace("\t", "").startswith("javascript:"):
+                self.problems.append(f"{tag} {name}={value}")
+
+
+def assert_inert(html: str) -> None:
+    parser = Inertness()
+    parser.feed(html)
+    assert parser.problems == []
+
+
+# ---- tests ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def viewers(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
+    """An owner with one field at each level, and every kind of viewer."""
+    owner = member(new_visitor, "owner_olive")
+    make_community(owner, "lupus", "Lupus")
+    assert owner.post("/communities/lupus/join").status_code == 303
+    form = profile_form(sex="female", sex_visibility="public", age_band="35-44",
+                        age_band_visibility="members", country="PT",
+                        country_visibility="only_me", about="Gardening keeps me sane.",
+                        about_visibility="members")
+    community_id = query(owner, select(Community.id).where(Community.slug == "lupus"))[0]
+    form.update({f"condition_{community_id}": "on", f"diagnosed_{community_id}": "2015",
+                 f"symptoms_{community_id}": "2012", f"visibility_{community_id}": "only_me"})
+    assert owner.post("/account/profile", form).status_code == 303
+    other = member(new_visitor, "other_otis")
+    moderator = member(new_visitor, "mod_mona")
+    grant(moderator, "mod_mona", Role.MODERATOR)
+    return {"owner": owner, "member": other, "moderator": moderator, "anonymous": new_visitor()}
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees", "does_not_see"),
+    [
+        ("anonymous", ["Female"], ["35-44", "Portugal", "Gardening", "Lupus"]),
+        ("member", ["Female", "35-44", "Gardening"], ["Portugal", "Lupus"]),
+        ("moderator", ["Female", "35-44", "Gardening"], ["Portugal", "Lupus"]),
+        ("owner", ["Female", "35-44", "Portugal", "Gardening", "Lupus", "diagnosed 2015",
+                   "first symptoms 2012"], []),
+    ],
+)
+def test_each_field_is_shown_only_to_who_may_see_it(
+    viewers: dict[str, Visitor], viewer: str, sees: list[str], does_not_see: list[str]
+) -> None:
+    page = viewers[viewer].get("/people/owner_olive")
+    assert page.status_code == 200
+    assert "owner_olive" in page.text
+    for text in sees:
+        assert text in page.text, text
+    for text in does_not_see:
+        assert text not in page.text, text
+
+
+def test_defaults_are_members_only(new_visitor: Callable[[], Visitor]) -> None:
+    owner = member(new_visitor, "plain_pat")
+    assert owner.post("/account/profile", profile_form(sex="male", age_band="25-34",
+                                                      about="Hello there")).status_code == 303
+    stored = query(owner, select(Profile))[0]
+    assert {stored.sex_visibility, stored.age_band_visibility, stored.country_visibility,
+            stored.about_visibility} == {"members"}
+    anonymous = new_visitor().get("/people/plain_pat")
+    assert anonymous.status_code == 200
+    assert "Hello there" not in anonymous.text and "25-34" not in anonymous.text
+    assert "Hello there" in member(new_visitor, "reader_ray").get("/people/plain_pat").text
+
+
+def test_unknown_person_is_404(visitor: Visitor) -> None:
+    assert visitor.get("/people/nobody_at_all").status_code == 404
+
+
+def test_edit_page_needs_sign_in(visitor: Visitor) -> None:
+    assert visitor.get("/account/profile").status_code == 303
+    response = visitor.post("/account/profile", profile_form(about="sneaky"))
+    assert response.status_code in (303, 401)
+    assert query(visitor, select(Profile)) == []
+
+
+def test_nobody_edits_another_persons_profile(new_visitor: Callable[[], Visitor]) -> None:
+    victim = member(new_visitor, "victim_vic")
+    victim.post("/account/profile", profile_form(about="Mine alone"))
+    attacker = member(new_visitor, "mallory_m")
+    victim_id = query(victim, select(User.id).where(User.username_key == "victim_vic"))[0]
+    # Extra identifying fields in the form are ignored: the form always edits its sender.
+    response = attacker.post("/account/profile", {**profile_form(about="Hacked"),
+                                                  "user_id": str(victim_id),
+                                                  "username": "victim_vic"})
+    assert response.status_code == 303
+    profiles = {p.user_id: p.about for p in query(victim, select(Profile))}
+    assert profiles[victim_id] == "Mine alone"
+    assert "Hacked" not in new_visitor().get("/people/victim_vic").text
+    for path in ("/people/victim_vic", "/people/victim_vic/edit", "/account/profile/victim_vic"):
+        assert attacker.post(path, profile_form(about="Hacked")).status_code in (404, 405)
+
+
+def test_conditions_of_another_community_cannot_be_claimed(
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    person = member(new_visitor, "joiner_jo")
+    make_community(person, "asthma")
+    other_id = make_community(person, "gout")
+    assert person.post("/communities/asthma/join").status_code == 303
+    # Not a member of gout: the row is not offered, so a forged field is ignored.
+    person.post("/account/profile", {**profile_form(), f"condition_{other_id}": "on"})
+    assert query(person, select(ProfileCondition)) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("sex", "robot", "Choose from the list"),
+        ("age_band", "12", "Choose an age band"),
+        ("country", "XX", "Choose a country"),
+        ("about", "x" * 2001, "under 2000 characters"),
+        ("about_visibility", "everyone", "Choose who may see"),
+        ("discoverable", "public", "Choose who can find you"),
+    ],
+)
+def test_invalid_fields_are_refused_and_the_form_is_kept(
+    new_visitor: Callable[[], Visitor], field: str, value: str, message: str
+) -> None:
+    person = member(new_visitor, "typo_tom")
+    typed = {"about": "kept text", field: value}
+    response = person.post("/account/profile", profile_form(**typed))
+    assert response.status_code == 400
+    assert message in response.text
+    assert query(person, select(Profile)) == []
+    if field != "about":
+        assert "kept text" in response.text
+
+
+@pytest.mark.parametrize(
+    ("diagnosed", "symptoms", "message"),
+    [
+        ("1899", "", "between 1900 and"),
+        ("3000", "", "between 1900 and"),
+        ("twenty", "", "between 1900 and"),
+        ("2010", "2015", "cannot come after the diagnosis"),
+    ],
+)
+def test_condition_years_are_checked(
+    new_visitor: Callable[[], Visitor], diagnosed: str, symptoms: str, message: str
+) -> None:
+    person = member(new_visitor, "year_yan")
+    community_id = make_community(person, "crohns")
+    person.post("/communities/crohns/join")
+    response = person.post("/account/profile", {
+        **profile_form(), f"condition_{community_id}": "on",
+        f"diagnosed_{community_id}": diagnosed, f"symptoms_{community_id}": symptoms,
+    })
+    assert response.status_code == 400
+    assert message in response.text
+    assert f'value="{diagnosed}"' in response.text
+    assert query(person, select(ProfileCondition)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "owner_notice"),
+    [
+        ("Call me on HOLDME 555", AboutStatus.HELD, "waiting for a moderator"),
+        ("ADVICEME should I stop my pills", AboutStatus.OFF_PLATFORM, "personal medical advice"),
+    ],
+)
+def test_screened_about_is_shown_to_its_owner_only(
+    new_visitor: Callable[[], Visitor], text: str, status: AboutStatus, owner_notice: str
+) -> None:
+    owner = member(new_visitor, "screened_sam")
+    assert owner.post("/account/profile", profile_form(about=text,
+                                                       about_visibility="public")).status_code == 303
+    assert query(owner, select(Profile.about_status)) == [status]
+    own_page = owner.get("/people/screened_sam").text
+    assert text in own_page and owner_notice in own_page
+    assert owner_notice in owner.get("/account/profile").text
+    for viewer in (member(new_visitor, "curious_cat"), new_visitor()):
+        assert text not in viewer.get("/people/screened_sam").text
+    assert [(h.target_type, h.excerpt) for h in sink(owner).items] == [("profile", text)]
+
+
+def test_crisis_about_shows_help_to_the_author(new_visitor: Callable[[], Visitor]) -> None:
+    owner = member(new_visitor, "low_lou")
+    response = owner.post("/account/profile", profile_form(about="CRISISME tonight"))
+    assert response.headers["location"] == "/account/profile?done=crisis"
+    assert "emergency number" in owner.get(response.headers["location"]).text
+    assert sink(owner).items and sink(owner).items[0].target_type == "profile"
+
+
+def test_profile_edits_are_audited(new_visitor: Callable[[], Visitor]) -> None:
+    owner = member(new_visitor, "audit_ann")
+    owner.post("/account/profile", profile_form(about="hi"))
+    assert "profile.updated" in query(owner, select(AuditEntry.action))
+
+
+def test_clinician_block_comes_from_the_registered_hook(new_visitor: Callable[[], Visitor]) -> None:
+    from community.profiles.extras import ClinicianCard, ProfileExtras
+
+    doctor = member(new_visitor, "dr_dana")
+
+    async def extras(db: Any, *, viewer: Any, subject: User) -> ProfileExtras | None:
+        if subject.username == "dr_dana":
+            return ProfileExtras(clinician=ClinicianCard(
+                real_name="Dana <b>Reyes</b>", profession="Rheumatologist",
+                details=(("Licence", "GMC 1234567"),)))
+        return None
+
+    doctor.app.state.runtime.extensions["profile_extras"] = extras
+    page = new_visitor().get("/people/dr_dana")
+    assert "Verified clinician" in page.text and "Rheumatologist" in page.text
+    assert "Dana &lt;b&gt;Reyes&lt;/b&gt;" in page.text, "hook data is escaped like any text"
+    assert "Verified clinician" not in new_visitor().get("/people/owner_nobody").text
+
+
+def test_xss_payloads_in_profile_fields_are_inert(new_visitor: Callable[[], Visitor]) -> None:
+    assert len(XSS_PAYLOADS) >= 50
+    owner = member(new_visitor, "xss_xena")
+    reader = member(new_visitor, "reader_rae")
+    about = "\n\n".join(XSS_PAYLOADS)
+    assert owner.post("/account/profile", profile_form(about=about[:2000],
+                                                       about_visibility="public")).status_code == 303
+    for payload in XSS_PAYLOADS:
+        assert owner.post("/account/profile", profile_form(about=payload)).status_code == 303
+        page = reader.get("/people/xss_xena")
+        assert page.status_code == 200
+        assert_inert(page.text)
+        assert_inert(owner.get("/account/profile").text)
+    # Invalid enumerated values never reach a page unescaped either.
+    for payload in XSS_PAYLOADS[:10]:
+        response = owner.post("/account/profile", profile_form(country=payload, sex=payload))
+        assert response.status_code == 400
+        assert_inert(response.text)
+
+
+def test_avatar_is_an_svg_for_any_name(visitor: Visitor) -> None:
+    response = visitor.get("/avatars/quiet_heron.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.text == visitor.get("/avatars/QUIET_HERON.svg").text
+    assert visitor.get("/avatars/<script>.svg").status_code == 404
+    assert visitor.get("/avatars/quiet_heron.png").status_code == 404
