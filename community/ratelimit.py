@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from litestar.enums import ScopeType
 from litestar.middleware import AbstractMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.types import HTTPResponseStartEvent, Receive, Scope, Send
 
 from community.i18n import gettext as _
 from community.runtime import Runtime
@@ -23,7 +23,7 @@ WINDOW = timedelta(minutes=1)
 
 
 class AnonymousRateLimitMiddleware(AbstractMiddleware):
-    scopes = {ScopeType.HTTP}
+    scopes = {ScopeType.HTTP}  # noqa: RUF012 - the AbstractMiddleware class attribute
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -55,7 +55,7 @@ async def _too_many(scope: Scope, send: Send) -> None:
     else:
         body, content_type = message + "\n", b"text/plain; charset=utf-8"
     payload = body.encode()
-    await send({
+    start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": 429,
         "headers": [
@@ -64,5 +64,6 @@ async def _too_many(scope: Scope, send: Send) -> None:
             (b"retry-after", str(int(WINDOW.total_seconds())).encode()),
             (b"cache-control", b"no-store"),
         ],
-    })
-    await send({"type": "http.response.body", "body": payload})
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": payload, "more_body": False})

@@ -180,7 +180,7 @@ async def load(
             members[community.id].append(person.id)
             membership_rows.append({"user_id": person.id, "community_id": community.id})
     for chunk in _chunks(membership_rows):
-        await session.execute(insert(Membership), chunk)
+        await session.execute(insert(Membership.__table__), chunk)  # type: ignore[arg-type]
     for community in communities:
         await session.execute(update(Community).where(Community.id == community.id)
                               .values(member_count=len(members[community.id])))
@@ -214,7 +214,8 @@ async def load(
             thread_posts.append(posts)
     thread_ids: list[int] = []
     for chunk in _chunks(thread_rows):
-        result = await session.execute(insert(Thread).returning(Thread.id, sort_by_parameter_order=True), chunk)
+        statement = insert(Thread).returning(Thread.id, sort_by_parameter_order=True)
+        result = await session.execute(statement, chunk)
         thread_ids.extend(row[0] for row in result)
     first_post_id = int(await session.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0)
     post_rows: list[dict[str, Any]] = []
@@ -228,7 +229,7 @@ async def load(
                               "screen_spans": [], "created_at": moment, "version": 1,
                               "helpful_count": 0, "hugs_count": 0})
     for chunk in _chunks(post_rows):
-        await session.execute(insert(Post), chunk)
+        await session.execute(insert(Post.__table__), chunk)  # type: ignore[arg-type]
     await session.execute(insert(PostVersion).from_select(
         ["post_id", "version", "body", "screen_labels", "created_at"],
         select(Post.id, Post.version, Post.body, Post.screen_labels, Post.created_at)

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import (
     DDL,
     JSON,
@@ -16,7 +17,6 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.accounts.models import User

@@ -92,7 +92,9 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
 
 
 @get("/communities/{slug:str}/edit", guards=[require_role(Role.ADMIN)])
-async def edit_community_page(request: AnyRequest, db_session: AsyncSession, slug: str) -> Response[str]:
+async def edit_community_page(
+    request: AnyRequest, db_session: AsyncSession, slug: str
+) -> Response[str]:
     community = await _community_or_404(db_session, slug, current_user(request))
     form = {"name": community.name, "icd10": community.icd10,
             "condition_slug": community.condition_slug, "description": community.description}
@@ -149,7 +151,9 @@ def _thread_form_context(community: Community, form: dict[str, str],
 
 
 @get("/communities/{slug:str}/threads/new", guards=[require_user])
-async def new_thread_page(request: AnyRequest, db_session: AsyncSession, slug: str) -> Response[str]:
+async def new_thread_page(
+    request: AnyRequest, db_session: AsyncSession, slug: str
+) -> Response[str]:
     viewer = current_user(request)
     community = await _community_or_404(db_session, slug, viewer)
     membership = await services.membership_of(db_session, viewer, community.id)
@@ -189,7 +193,8 @@ async def _thread_context(
         "form": {}, "errors": {},
         "readable": access.can_read_thread(viewer, thread, membership),
         "can_reply": access.can_read_thread(viewer, thread, membership)
-        and access.can_post_in(viewer, membership, archived=thread.community.archived_at is not None)
+        and access.can_post_in(viewer, membership,
+                               archived=thread.community.archived_at is not None)
         and thread.status == PostStatus.PUBLISHED,
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
@@ -201,7 +206,9 @@ async def _thread_context(
 
 
 @get("/threads/{thread_id:int}", name="thread")
-async def thread_page(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Response[str]:
+async def thread_page(
+    request: AnyRequest, db_session: AsyncSession, thread_id: int
+) -> Response[str]:
     await record_view(request, db_session, "thread")
     context = await _thread_context(request, db_session, thread_id,
                                     after=_int_param(request, "after"))
@@ -249,7 +256,9 @@ async def _own_post_or_404(db: AsyncSession, viewer: User, post_id: int) -> Post
 
 
 @get("/posts/{post_id:int}/edit", guards=[require_user])
-async def edit_post_page(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Response[str]:
+async def edit_post_page(
+    request: AnyRequest, db_session: AsyncSession, post_id: int
+) -> Response[str]:
     post = await _own_post_or_404(db_session, current_user(request), post_id)  # type: ignore[arg-type]
     if not access.can_edit_post(current_user(request), post):
         raise PermissionDeniedException(detail=_("This post can no longer be edited."))
@@ -283,7 +292,9 @@ async def delete_post(request: AnyRequest, db_session: AsyncSession, post_id: in
 
 
 @get("/posts/{post_id:int}/history", guards=[require_user])
-async def post_history(request: AnyRequest, db_session: AsyncSession, post_id: int) -> Response[str]:
+async def post_history(
+    request: AnyRequest, db_session: AsyncSession, post_id: int
+) -> Response[str]:
     viewer = current_user(request)
     post = await services.get_post(db_session, post_id)
     if post is None or not access.can_view_history(viewer, post):
@@ -297,7 +308,8 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
     viewer = current_user(request)
     assert viewer is not None
     post = await services.get_post(db_session, post_id)
-    membership = await services.membership_of(db_session, viewer, post.thread.community_id) if post else None
+    membership = (await services.membership_of(db_session, viewer, post.thread.community_id)
+                  if post else None)
     if post is None or not access.can_read_thread(viewer, post.thread, membership) \
             or not access.can_see_post(viewer, post):
         raise NotFoundException(detail=_("No such post."))

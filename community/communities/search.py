@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, column, func, literal_column, or_, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
@@ -44,7 +56,7 @@ def query_terms(query: str) -> list[str]:
 def highlight(raw: str) -> Markup:
     """Escape the snippet, then mark the matches."""
     escaped = str(escape(raw.replace("<mark>", "").replace("</mark>", "")))
-    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704 - escaped above
 
 
 def encode_cursor(hit: SearchHit) -> str:
@@ -71,7 +83,8 @@ async def search_posts(
         return [], None
     dialect = db.get_bind().dialect.name
     if dialect == "sqlite":
-        hits = await _search_sqlite(db, viewer, terms, community_id, decode_cursor(after), limit + 1)
+        hits = await _search_sqlite(db, viewer, terms, community_id, decode_cursor(after),
+                                    limit + 1)
     else:
         hits = await _search_postgres(db, viewer, terms, community_id, decode_cursor(after),
                                       limit + 1)
@@ -79,14 +92,15 @@ async def search_posts(
     return hits[:limit], next_cursor
 
 
-def _scope(viewer: User | None, community_id: int | None) -> list:  # type: ignore[type-arg]
+def _scope(viewer: User | None, community_id: int | None) -> list[ColumnElement[bool]]:
     conditions = [access.visible_posts_filter(viewer)]
     if community_id is not None:
         conditions.append(Thread.community_id == community_id)
     return conditions
 
 
-def _after(rank_column, cursor: tuple[float, int] | None):  # type: ignore[no-untyped-def]
+def _after(rank_column: ColumnElement[Any], cursor: tuple[float, int] | None
+           ) -> ColumnElement[bool]:
     """Best first means ascending rank (both engines' rank is made 'lower is better')."""
     if cursor is None:
         return literal_column("1") == 1
@@ -100,15 +114,16 @@ async def _search_sqlite(
 ) -> list[SearchHit]:
     # Each term quoted: FTS5 operators typed by a person are plain words here.
     match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
-    rank = literal_column("bm25(posts_fts)")
-    snippet = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
+    rank: ColumnElement[float] = literal_column("bm25(posts_fts)")
+    snippet: ColumnElement[str] = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
     statement = (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, snippet, rank)
         .select_from(_fts)
         .join(Post, Post.id == _fts.c.rowid)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
-        .where(text("posts_fts MATCH :match").bindparams(match=match), *_scope(viewer, community_id),
+        .where(text("posts_fts MATCH :match").bindparams(match=match),
+               *_scope(viewer, community_id),
                _after(rank, cursor))
         .order_by(rank, Post.id)
         .limit(limit)
@@ -123,7 +138,7 @@ async def _search_postgres(
     cursor: tuple[float, int] | None, limit: int,
 ) -> list[SearchHit]:
     # The literal 'english' (not a bound parameter) lets PostgreSQL use the expression index.
-    english = literal_column("'english'")
+    english: ColumnElement[str] = literal_column("'english'")
     vector = func.to_tsvector(english, Post.body)
     tsquery = func.plainto_tsquery(english, bindparam("terms", " ".join(terms)))
     rank = (-func.ts_rank(vector, tsquery)).label("rank")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -38,7 +38,7 @@ from community.markdown import MarkdownRefused, clean_text, render_markdown, val
 from community.notifications.models import NotificationKind
 from community.notifications.services import notify
 from community.runtime import Runtime
-from community.screening import AuthorContext, HeldContent, ScreenAction, Verdict, Venue
+from community.screening import AuthorContext, HeldContent, ScreenAction, Venue, Verdict
 
 PAGE_SIZE = 20
 MAX_TITLE = 200
@@ -74,7 +74,9 @@ async def get_community(db: AsyncSession, slug: str) -> Community | None:
     return await db.scalar(select(Community).where(Community.slug == slug))
 
 
-async def membership_of(db: AsyncSession, user: User | None, community_id: int) -> Membership | None:
+async def membership_of(
+    db: AsyncSession, user: User | None, community_id: int
+) -> Membership | None:
     if user is None:
         return None
     return await db.scalar(select(Membership).where(
@@ -182,19 +184,21 @@ async def leave_community(db: AsyncSession, user: User, community: Community) ->
 # ---- pages --------------------------------------------------------------------------------
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def encode_thread_cursor(thread: Thread) -> str:
-    return f"{thread.last_activity_at.isoformat()}_{thread.id}"
+    """(last activity in microseconds since the epoch, id): exact and URL-safe."""
+    return f"{(thread.last_activity_at - _EPOCH) // timedelta(microseconds=1)}_{thread.id}"
 
 
 def decode_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
-    stamp, _sep, raw_id = cursor.rpartition("_")
-    try:
-        moment = datetime.fromisoformat(stamp)
-        return (moment, int(raw_id)) if moment.tzinfo else None
-    except ValueError:
+    micros, _sep, raw_id = cursor.partition("_")
+    if not (micros.isdigit() and raw_id.isdigit() and len(micros) < 19 and len(raw_id) < 19):
         return None
+    return _EPOCH + timedelta(microseconds=int(micros)), int(raw_id)
 
 
 async def thread_page(
@@ -241,7 +245,9 @@ async def post_page(
     return rows[:limit], next_cursor
 
 
-async def my_reactions(db: AsyncSession, viewer: User | None, post_ids: list[int]) -> set[tuple[int, str]]:
+async def my_reactions(
+    db: AsyncSession, viewer: User | None, post_ids: list[int]
+) -> set[tuple[int, str]]:
     if viewer is None or not post_ids:
         return set()
     rows = await db.execute(select(Reaction.post_id, Reaction.kind).where(
@@ -362,7 +368,8 @@ async def start_thread(
     thread = Thread(community_id=community.id, author_id=author.id, title=title, kind=kind,
                     audience=audience, status=outcome.status.value, created_at=now,
                     last_activity_at=now, reply_count=0,
-                    moved_off_platform_at=now if outcome.status == PostStatus.OFF_PLATFORM else None)
+                    moved_off_platform_at=(
+                        now if outcome.status == PostStatus.OFF_PLATFORM else None))
     db.add(thread)
     await db.flush()
     post = Post(thread_id=thread.id, author_id=author.id, body=body,

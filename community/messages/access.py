@@ -22,8 +22,8 @@ async def refusal(db: AsyncSession, sender: User, recipient: User) -> str | None
     """Why `sender` may not write to `recipient`, or None when they may."""
     if sender.id == recipient.id:
         return _("You cannot send a message to yourself.")
-    sender_clinician, recipient_clinician = _is_clinician_only(sender), _is_clinician_only(recipient)
-    if sender_clinician != recipient_clinician and not (sender.is_staff or recipient.is_staff):
+    staff_involved = sender.is_staff or recipient.is_staff
+    if _is_clinician_only(sender) != _is_clinician_only(recipient) and not staff_involved:
         return _("Clinicians on Kindred educate in public and do not take individual cases, "
                  "so patients and clinicians cannot exchange private messages. Ask a general "
                  "question in \"Ask a clinician\", and talk to your own clinician about your care.")

@@ -19,7 +19,8 @@ async def notifications_page(request: AnyRequest, db_session: AsyncSession) -> R
     assert user is not None
     raw = request.query_params.get("before", "")
     before = int(raw) if raw.isdigit() and len(raw) < 19 else None
-    notifications, next_cursor = await services.list_notifications(db_session, user.id, before=before)
+    notifications, next_cursor = await services.list_notifications(db_session, user.id,
+                                                                    before=before)
     unread = await services.unread_count(db_session, user.id)
     return render(request, "notifications/list.html", {
         "notifications": notifications, "next_cursor": next_cursor, "unread": unread,

@@ -11,7 +11,9 @@ from community.notifications.models import Notification
 PAGE_SIZE = 30
 
 
-async def notify(db: AsyncSession, user_id: int, kind: str, *, text: str, link: str = "") -> Notification:
+async def notify(
+    db: AsyncSession, user_id: int, kind: str, *, text: str, link: str = ""
+) -> Notification:
     """Add one notification for `user_id` in the caller's transaction."""
     # Only same-site paths: a notification never sends anyone off the site.
     safe_link = link if link.startswith("/") and not link.startswith("//") else ""

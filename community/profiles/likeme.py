@@ -61,7 +61,10 @@ async def people_like_me(
     community_names: dict[int, str],
     signals: Sequence[Signal] = (),
 ) -> list[Match]:
-    """The members most like `viewer`, best first; `community_names` names the viewer's conditions."""
+    """The members most like `viewer`, best first.
+
+    `community_names` names the viewer's conditions (community id -> name).
+    """
     from community.communities.models import Membership
 
     mine = list(await db.scalars(
@@ -147,7 +150,8 @@ def _score(
             # Diagnosed within a few years of each other: a similar stage of the journey.
             match.score += max(0.0, 3 - gap / 2)
             if gap <= 2:
-                match.reasons.append(_("diagnosed with %(name)s around the same time") % {"name": name})
+                match.reasons.append(
+                    _("diagnosed with %(name)s around the same time") % {"name": name})
     if me is None:
         return
     for name, points, reason in (

@@ -43,7 +43,8 @@ AGE_BANDS: tuple[str, ...] = (
     "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+",
 )
 
-# ISO 3166-1 alpha-2 codes offered on the profile form; a short list keeps people hard to single out.
+# ISO 3166-1 alpha-2 codes offered on the profile form; a short list keeps people hard
+# to single out.
 COUNTRIES: dict[str, str] = {
     "AR": "Argentina", "AT": "Austria", "AU": "Australia", "BE": "Belgium", "BR": "Brazil",
     "CA": "Canada", "CH": "Switzerland", "CL": "Chile", "CN": "China", "CO": "Colombia",

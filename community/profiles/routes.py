@@ -36,10 +36,14 @@ def _choices() -> dict[str, Any]:
 
 
 @get("/people/{username:str}")
-async def profile_page(request: AnyRequest, db_session: AsyncSession, username: str) -> Response[str]:
+async def profile_page(
+    request: AnyRequest, db_session: AsyncSession, username: str
+) -> Response[str]:
     await record_view(request, db_session, "profile")
     subject = await services.find_person(db_session, username)
     if subject is None:
+        # The view still counts: guessing names is how a scraper finds people.
+        await db_session.commit()
         raise NotFoundException(detail=_("There is no member with that name."))
     viewer = current_user(request)
     profile = await services.profile_of(db_session, subject.id)
@@ -56,7 +60,9 @@ async def profile_page(request: AnyRequest, db_session: AsyncSession, username: 
     })
 
 
-async def _edit_context(db: AsyncSession, user: User, form: dict[str, str] | None) -> dict[str, Any]:
+async def _edit_context(
+    db: AsyncSession, user: User, form: dict[str, str] | None
+) -> dict[str, Any]:
     profile = await services.profile_of(db, user.id)
     choices = await services.condition_choices(db, user)
     if form is None:

@@ -155,7 +155,8 @@ async def save_profile(
     """Validate and store `user`'s own profile; raises FormErrors naming every problem."""
     errors: dict[str, list[str]] = {}
     sex = _enum_value(form, "sex", {s.value for s in Sex}, errors, _("Choose from the list."))
-    age_band = _enum_value(form, "age_band", AGE_BANDS, errors, _("Choose an age band from the list."))
+    age_band = _enum_value(form, "age_band", AGE_BANDS, errors,
+                           _("Choose an age band from the list."))
     country = _enum_value(form, "country", COUNTRIES, errors, _("Choose a country from the list."))
     about = form.get("about", "").strip().replace("\r\n", "\n")
     if len(about) > ABOUT_MAX:
@@ -221,7 +222,8 @@ async def _store_conditions(
 ) -> None:
     existing = {
         c.community_id: c
-        for c in await db.scalars(select(ProfileCondition).where(ProfileCondition.user_id == user.id))
+        for c in await db.scalars(
+            select(ProfileCondition).where(ProfileCondition.user_id == user.id))
     }
     for row in conditions:
         current = existing.get(row.community_id)

@@ -29,13 +29,18 @@ class Article(IdMixin, CreatedMixin, Base):
     __tablename__ = "education_article"
     __table_args__ = (Index("ix_education_article_author_id", "author_id"),)
 
-    author_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="RESTRICT"))
+    author_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     first_published_at: Mapped[datetime | None]
 
     versions: Mapped[list[ArticleVersion]] = relationship(
-        back_populates="article", order_by="ArticleVersion.number", lazy="selectin",
-        cascade="save-update, merge", passive_deletes="all",
+        back_populates="article",
+        order_by="ArticleVersion.number",
+        lazy="selectin",
+        cascade="save-update, merge",
+        passive_deletes="all",
     )
 
     @property
@@ -75,8 +80,11 @@ class ArticleVersion(IdMixin, CreatedMixin, Base):
 
     article: Mapped[Article] = relationship(back_populates="versions")
     reviews: Mapped[list[ArticleReview]] = relationship(
-        back_populates="version", order_by="ArticleReview.id", lazy="selectin",
-        cascade="save-update, merge", passive_deletes="all",
+        back_populates="version",
+        order_by="ArticleReview.id",
+        lazy="selectin",
+        cascade="save-update, merge",
+        passive_deletes="all",
     )
 
     @property

@@ -53,15 +53,21 @@ class ReviewItem(IdMixin, CreatedMixin, Base):
     decided_at: Mapped[datetime | None]
 
     flags: Mapped[list[Flag]] = relationship(
-        back_populates="item", order_by="Flag.id", cascade="save-update, merge",
+        back_populates="item",
+        order_by="Flag.id",
+        cascade="save-update, merge",
         passive_deletes="all",
     )
     history: Mapped[list[ReviewHistory]] = relationship(
-        back_populates="item", order_by="ReviewHistory.id", cascade="save-update, merge",
+        back_populates="item",
+        order_by="ReviewHistory.id",
+        cascade="save-update, merge",
         passive_deletes="all",
     )
     appeals: Mapped[list[Appeal]] = relationship(
-        back_populates="item", order_by="Appeal.id", cascade="save-update, merge",
+        back_populates="item",
+        order_by="Appeal.id",
+        cascade="save-update, merge",
         passive_deletes="all",
     )
 

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.routes import safe_next
-from community.db import utcnow
 from community.i18n import gettext as _
 from community.web import (
     current_user,
@@ -22,7 +21,7 @@ from community.web import (
     runtime_of,
     see_other,
 )
-from moderation.queue import services, targets
+from moderation.queue import offplatform, services, targets
 from moderation.queue.models import Penalty, ReviewStatus
 
 AnyRequest = Request[Any, Any, Any]
@@ -51,8 +50,12 @@ async def _actor(request: AnyRequest, db: AsyncSession) -> User:
 
 def _timing(request: AnyRequest) -> dict[str, Any]:
     minutes = runtime_of(request).settings.moderation_response_minutes
-    return {"age_text": age_text, "target_age": timedelta(minutes=minutes),
-            "target_minutes": minutes, "link_for": targets.link}
+    return {
+        "age_text": age_text,
+        "target_age": timedelta(minutes=minutes),
+        "target_minutes": minutes,
+        "link_for": targets.link,
+    }
 
 
 @get("/moderation", guards=[staff_only])
@@ -62,9 +65,18 @@ async def queue_page(request: AnyRequest, db_session: AsyncSession) -> Response[
         status = ReviewStatus.PENDING
     items = await services.queue_page(db_session, status)
     authors = await services.usernames(db_session, {i.author_id for i in items})
-    return render(request, "moderation/queue.html",
-                  {"items": items, "status": status, "statuses": list(ReviewStatus),
-                   "authors": authors, **_timing(request)}, block="items")
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items,
+            "status": status,
+            "statuses": list(ReviewStatus),
+            "authors": authors,
+            **_timing(request),
+        },
+        block="items",
+    )
 
 
 @get("/moderation/items/{item_id:int}", guards=[staff_only])
@@ -74,20 +86,35 @@ async def item_page(request: AnyRequest, db_session: AsyncSession, item_id: int)
         raise NotFoundException(detail=_("No such review item."))
     actor = current_user(request)
     people = await services.usernames(
-        db_session, {item.author_id, *(f.flagger_id for f in item.flags),
-                     *(h.actor_id for h in item.history)})
-    return render(request, "moderation/item.html",
-                  {"item": item, "people": people,
-                   "actions": services.allowed_actions(actor, item),
-                   "flag_labels": services.flag_reason_labels(), **_timing(request)})
+        db_session,
+        {item.author_id, *(f.flagger_id for f in item.flags), *(h.actor_id for h in item.history)},
+    )
+    return render(
+        request,
+        "moderation/item.html",
+        {
+            "item": item,
+            "target": await targets.load(db_session, item.target_type, item.target_id),
+            "people": people,
+            "actions": services.allowed_actions(actor, item),
+            "flag_labels": services.flag_reason_labels(),
+            **_timing(request),
+        },
+    )
 
 
 @post("/moderation/items/{item_id:int}/decide", guards=[staff_only])
 async def decide(request: AnyRequest, db_session: AsyncSession, item_id: int) -> Any:
     form = await form_data(request)
     version = _int(form.get("version", ""), _("The form is missing the item's version."))
-    await services.perform(db_session, await _actor(request, db_session), item_id,
-                           form.get("action", ""), version, form.get("note", "").strip())
+    await services.perform(
+        db_session,
+        await _actor(request, db_session),
+        item_id,
+        form.get("action", ""),
+        version,
+        form.get("note", "").strip(),
+    )
     return see_other(f"/moderation/items/{item_id}")
 
 
@@ -96,16 +123,19 @@ async def appeal_page(request: AnyRequest, db_session: AsyncSession, item_id: in
     item = await services.item_with_history(db_session, item_id)
     if item is None or item.author_id != current_user(request).id:  # type: ignore[union-attr]
         raise NotFoundException(detail=_("No such review item."))
-    return render(request, "moderation/appeal.html",
-                  {"item": item, "done": request.query_params.get("done") == "1",
-                   "error": ""})
+    return render(
+        request,
+        "moderation/appeal.html",
+        {"item": item, "done": request.query_params.get("done") == "1", "error": ""},
+    )
 
 
 @post("/moderation/items/{item_id:int}/appeal", guards=[require_user])
 async def appeal_submit(request: AnyRequest, db_session: AsyncSession, item_id: int) -> Any:
     form = await form_data(request)
-    await services.appeal(db_session, await _actor(request, db_session), item_id,
-                          form.get("text", ""))
+    await services.appeal(
+        db_session, await _actor(request, db_session), item_id, form.get("text", "")
+    )
     return see_other(f"/moderation/items/{item_id}/appeal?done=1")
 
 
@@ -116,19 +146,31 @@ async def flag_page(request: AnyRequest, db_session: AsyncSession) -> Response[s
     info = await targets.load(db_session, target_type, target_id)
     if info is None:
         raise NotFoundException(detail=_("There is nothing to report here."))
-    return render(request, "moderation/flag.html",
-                  {"target_type": target_type, "target_id": target_id, "info": info,
-                   "reasons": services.flag_reason_labels(),
-                   "next": safe_next(request.query_params.get("next") or info.link)})
+    return render(
+        request,
+        "moderation/flag.html",
+        {
+            "target_type": target_type,
+            "target_id": target_id,
+            "info": info,
+            "reasons": services.flag_reason_labels(),
+            "next": safe_next(request.query_params.get("next") or info.link),
+        },
+    )
 
 
 @post("/flags", guards=[require_user])
 async def flag_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
     target_id = _int(form.get("target_id", ""), _("Nothing to report."))
-    await services.flag(db_session, await _actor(request, db_session),
-                        target_type=form.get("target_type", ""), target_id=target_id,
-                        reason=form.get("reason", ""), note=form.get("note", ""))
+    await services.flag(
+        db_session,
+        await _actor(request, db_session),
+        target_type=form.get("target_type", ""),
+        target_id=target_id,
+        reason=form.get("reason", ""),
+        note=form.get("note", ""),
+    )
     return see_other(safe_next(form.get("next")) + "#reported")
 
 
@@ -140,13 +182,23 @@ async def person_page(request: AnyRequest, db_session: AsyncSession, user_id: in
     notes, penalties = await services.person_record(db_session, user_id)
     items = await services.items_by_author(db_session, user_id)
     people = await services.usernames(
-        db_session, {*(n.author_id for n in notes), *(p.issued_by_id for p in penalties)})
+        db_session, {*(n.author_id for n in notes), *(p.issued_by_id for p in penalties)}
+    )
     actor = current_user(request)
     assert actor is not None
-    return render(request, "moderation/person.html",
-                  {"subject": subject, "notes": notes, "penalties": penalties, "items": items,
-                   "people": people, "may_penalise": services.may_penalise(actor, subject),
-                   **_timing(request)})
+    return render(
+        request,
+        "moderation/person.html",
+        {
+            "subject": subject,
+            "notes": notes,
+            "penalties": penalties,
+            "items": items,
+            "people": people,
+            "may_penalise": services.may_penalise(actor, subject),
+            **_timing(request),
+        },
+    )
 
 
 async def _subject(db: AsyncSession, user_id: int) -> User:
@@ -159,8 +211,12 @@ async def _subject(db: AsyncSession, user_id: int) -> User:
 @post("/moderation/people/{user_id:int}/notes", guards=[staff_only])
 async def add_note(request: AnyRequest, db_session: AsyncSession, user_id: int) -> Any:
     form = await form_data(request)
-    await services.add_note(db_session, await _actor(request, db_session),
-                            await _subject(db_session, user_id), form.get("text", ""))
+    await services.add_note(
+        db_session,
+        await _actor(request, db_session),
+        await _subject(db_session, user_id),
+        form.get("text", ""),
+    )
     return see_other(f"/moderation/people/{user_id}")
 
 
@@ -170,8 +226,12 @@ async def add_penalty(request: AnyRequest, db_session: AsyncSession, user_id: in
     raw_days = form.get("days", "").strip()
     days = _int(raw_days, _("Enter a number of days.")) if raw_days else None
     await services.issue_penalty(
-        db_session, runtime_of(request), await _actor(request, db_session),
-        await _subject(db_session, user_id), kind=form.get("kind", ""), days=days,
+        db_session,
+        runtime_of(request),
+        await _actor(request, db_session),
+        await _subject(db_session, user_id),
+        kind=form.get("kind", ""),
+        days=days,
         reason=form.get("reason", ""),
     )
     return see_other(f"/moderation/people/{user_id}")
@@ -191,7 +251,43 @@ async def lift_penalty(
     return see_other(f"/moderation/people/{user_id}")
 
 
+answerers = require_role(Role.CLINICIAN, Role.MODERATOR, Role.ADMIN)
+
+
+@get("/moderation/off-platform", guards=[answerers])
+async def off_platform_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    if not await offplatform.may_answer(db_session, current_user(request)):
+        raise PermissionDeniedException(
+            detail=_("Verified clinicians and moderators answer these.")
+        )
+    items = await offplatform.waiting(db_session)
+    return render(
+        request,
+        "moderation/off_platform.html",
+        {"items": items, "reply": offplatform.standard_reply(), **_timing(request)},
+    )
+
+
+@post("/moderation/items/{item_id:int}/answer", guards=[answerers])
+async def answer(request: AnyRequest, db_session: AsyncSession, item_id: int) -> Any:
+    form = await form_data(request)
+    version = _int(form.get("version", ""), _("The form is missing the item's version."))
+    await offplatform.answer(db_session, await _actor(request, db_session), item_id, version)
+    return see_other("/moderation/off-platform?done=1")
+
+
 route_handlers = [
-    queue_page, item_page, decide, appeal_page, appeal_submit, flag_page, flag_submit,
-    person_page, add_note, add_penalty, lift_penalty,
+    off_platform_page,
+    answer,
+    queue_page,
+    item_page,
+    decide,
+    appeal_page,
+    appeal_submit,
+    flag_page,
+    flag_submit,
+    person_page,
+    add_note,
+    add_penalty,
+    lift_penalty,
 ]

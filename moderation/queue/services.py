@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from community import audit
-from community.accounts.models import Role, User
+from community.accounts.models import Role, User, UserRole
 from community.db import utcnow
 from community.i18n import gettext as _
 from community.runtime import Runtime
@@ -117,7 +117,8 @@ def allowed_actions(user: User | None, item: ReviewItem) -> list[str]:
     if user is None:
         return []
     return [
-        name for name, t in TRANSITIONS.items()
+        name
+        for name, t in TRANSITIONS.items()
         if item.status in t.from_statuses and user.has_role(*t.roles)
     ]
 
@@ -145,9 +146,13 @@ async def open_review(
         try:
             async with db.begin_nested():
                 item = ReviewItem(
-                    target_type=target_type, target_id=target_id, reason=reason,
-                    priority=PRIORITY.get(reason, 10), author_id=author_id,
-                    community_id=community_id, excerpt=excerpt[:2000],
+                    target_type=target_type,
+                    target_id=target_id,
+                    reason=reason,
+                    priority=PRIORITY.get(reason, 10),
+                    author_id=author_id,
+                    community_id=community_id,
+                    excerpt=excerpt[:2000],
                 )
                 db.add(item)
             created = True
@@ -156,34 +161,65 @@ async def open_review(
             item = await _find(db, target_type, target_id, reason)
             assert item is not None
     if created:
-        db.add(ReviewHistory(item_id=item.id, actor_id=flagger_id, action="opened",
-                             to_status=ReviewStatus.PENDING, note=note[:MAX_NOTE]))
-        await audit.record(db, "review.opened", actor_id=flagger_id, target_type="review_item",
-                           target_id=item.id, detail={"target": f"{target_type}:{target_id}",
-                                                      "reason": reason})
+        db.add(
+            ReviewHistory(
+                item_id=item.id,
+                actor_id=flagger_id,
+                action="opened",
+                to_status=ReviewStatus.PENDING,
+                note=note[:MAX_NOTE],
+            )
+        )
+        await audit.record(
+            db,
+            "review.opened",
+            actor_id=flagger_id,
+            target_type="review_item",
+            target_id=item.id,
+            detail={"target": f"{target_type}:{target_id}", "reason": reason},
+        )
     else:
         if excerpt:
             item.excerpt = excerpt[:2000]
         if not item.is_pending:
-            await _transition(db, item, "reopened", ReviewStatus.PENDING, flagger_id,
-                              note or _("New content or a new report."))
+            await transition(
+                db,
+                item,
+                "reopened",
+                ReviewStatus.PENDING,
+                flagger_id,
+                note or _("New content or a new report."),
+            )
             item.opened_at = utcnow()
-    db.add(Flag(item_id=item.id, flagger_id=flagger_id, reason=reason, note=note[:MAX_NOTE],
-                score=score))
+    db.add(
+        Flag(
+            item_id=item.id, flagger_id=flagger_id, reason=reason, note=note[:MAX_NOTE], score=score
+        )
+    )
     item.score = (item.score or 0.0) + score
     await db.flush()
     return item
 
 
-async def _find(db: AsyncSession, target_type: str, target_id: int, reason: str) -> ReviewItem | None:
-    return await db.scalar(select(ReviewItem).where(
-        ReviewItem.target_type == target_type, ReviewItem.target_id == target_id,
-        ReviewItem.reason == reason,
-    ))
+async def _find(
+    db: AsyncSession, target_type: str, target_id: int, reason: str
+) -> ReviewItem | None:
+    return await db.scalar(
+        select(ReviewItem).where(
+            ReviewItem.target_type == target_type,
+            ReviewItem.target_id == target_id,
+            ReviewItem.reason == reason,
+        )
+    )
 
 
 async def flag(
-    db: AsyncSession, flagger: User, *, target_type: str, target_id: int, reason: str,
+    db: AsyncSession,
+    flagger: User,
+    *,
+    target_type: str,
+    target_id: int,
+    reason: str,
     note: str = "",
 ) -> ReviewItem:
     """A member reports content or a person; one flag per person per item counts."""
@@ -198,17 +234,34 @@ async def flag(
         raise NotFoundException(detail=_("There is nothing to report here."))
     item_reason = FLAG_REASONS[reason]
     existing = await _find(db, target_type, target_id, item_reason)
-    if existing is not None and existing.is_pending and await db.scalar(
-        select(Flag.id).where(Flag.item_id == existing.id, Flag.flagger_id == flagger.id)
+    if (
+        existing is not None
+        and existing.is_pending
+        and await db.scalar(
+            select(Flag.id).where(Flag.item_id == existing.id, Flag.flagger_id == flagger.id)
+        )
     ):
         return existing
     item = await open_review(
-        db, target_type=target_type, target_id=target_id, reason=item_reason,
-        author_id=info.author_id, excerpt=info.excerpt, community_id=info.community_id,
-        flagger_id=flagger.id, score=flag_score(flagger), note=note.strip(),
+        db,
+        target_type=target_type,
+        target_id=target_id,
+        reason=item_reason,
+        author_id=info.author_id,
+        excerpt=info.excerpt,
+        community_id=info.community_id,
+        flagger_id=flagger.id,
+        score=flag_score(flagger),
+        note=note.strip(),
     )
-    await audit.record(db, "review.flagged", actor_id=flagger.id, target_type="review_item",
-                       target_id=item.id, detail={"reason": reason})
+    await audit.record(
+        db,
+        "review.flagged",
+        actor_id=flagger.id,
+        target_type="review_item",
+        target_id=item.id,
+        detail={"reason": reason},
+    )
     if item_reason == "urgent":
         await notify_moderators(db, item)
     return item
@@ -218,51 +271,94 @@ async def flag(
 
 
 async def perform(
-    db: AsyncSession, actor: User, item_id: int, action: str, expected_version: int,
+    db: AsyncSession,
+    actor: User,
+    item_id: int,
+    action: str,
+    expected_version: int,
     note: str = "",
 ) -> ReviewItem:
     """Apply `action` to the item when the actor's role allows it and nobody acted first."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
+    rule = TRANSITIONS.get(action)
+    if rule is None:
         raise ValidationException(detail=_("Unknown action."))
     item = await db.get(ReviewItem, item_id)
     if item is None:
         raise NotFoundException(detail=_("No such review item."))
-    if not actor.has_role(*transition.roles):
+    if not actor.has_role(*rule.roles):
         raise PermissionDeniedException(detail=_("Your role cannot do this."))
-    if item.version != expected_version or item.status not in transition.from_statuses:
+    if item.version != expected_version or item.status not in rule.from_statuses:
         raise ConflictError(detail=_("Someone else decided this item first. Look again."))
-    await _transition(db, item, action, transition.to_status, actor.id, note,
-                      expected_version=expected_version)
+    await transition(
+        db, item, action, rule.to_status, actor.id, note, expected_version=expected_version
+    )
     if action in TARGET_DECISIONS:
-        await targets.apply(db, item.target_type, item.target_id, TARGET_DECISIONS[action],
-                            item.reason, actor.id)
+        await targets.apply(
+            db, item.target_type, item.target_id, TARGET_DECISIONS[action], item.reason, actor.id
+        )
+    if action == "reject" and item.author_id is not None and item.target_type != "user":
+        await notify_user(
+            db,
+            item.author_id,
+            "moderation",
+            _("A moderator decided your content stays hidden. You can ask them to look again."),
+            f"/moderation/items/{item.id}/appeal",
+        )
     return item
 
 
-async def _transition(
-    db: AsyncSession, item: ReviewItem, action: str, to_status: str, actor_id: int | None,
-    note: str, *, expected_version: int | None = None,
+async def transition(
+    db: AsyncSession,
+    item: ReviewItem,
+    action: str,
+    to_status: str,
+    actor_id: int | None,
+    note: str,
+    *,
+    expected_version: int | None = None,
 ) -> None:
     """Move the item with a compare-and-set on its version, then write history and audit."""
     version = item.version if expected_version is None else expected_version
     now = utcnow()
-    values: dict[str, object] = {"status": to_status, "version": version + 1, "updated_at": now,
-                                 "decided_at": None if to_status == ReviewStatus.PENDING else now}
+    values: dict[str, object] = {
+        "status": to_status,
+        "version": version + 1,
+        "updated_at": now,
+        "decided_at": None if to_status == ReviewStatus.PENDING else now,
+    }
     result = await db.execute(
-        update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == version)
-        .values(**values).execution_options(synchronize_session=False)
+        update(ReviewItem)
+        .where(ReviewItem.id == item.id, ReviewItem.version == version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError(detail=_("Someone else decided this item first. Look again."))
     from_status = item.status
     await db.refresh(item)
-    db.add(ReviewHistory(item_id=item.id, actor_id=actor_id, action=action,
-                         from_status=from_status, to_status=to_status, note=note[:MAX_NOTE]))
-    await audit.record(db, f"review.{action}", actor_id=actor_id, target_type="review_item",
-                       target_id=item.id,
-                       detail={"target": f"{item.target_type}:{item.target_id}",
-                               "reason": item.reason, "from": from_status, "to": to_status})
+    db.add(
+        ReviewHistory(
+            item_id=item.id,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note[:MAX_NOTE],
+        )
+    )
+    await audit.record(
+        db,
+        f"review.{action}",
+        actor_id=actor_id,
+        target_type="review_item",
+        target_id=item.id,
+        detail={
+            "target": f"{item.target_type}:{item.target_id}",
+            "reason": item.reason,
+            "from": from_status,
+            "to": to_status,
+        },
+    )
     await db.flush()
 
 
@@ -277,7 +373,7 @@ async def appeal(db: AsyncSession, user: User, item_id: int, text: str) -> Revie
     if item.status != ReviewStatus.REJECTED:
         raise ConflictError(detail=_("Only a decision against your content can be appealed."))
     db.add(Appeal(item_id=item.id, user_id=user.id, text=text[:MAX_NOTE]))
-    await _transition(db, item, "appealed", ReviewStatus.PENDING, user.id, text)
+    await transition(db, item, "appealed", ReviewStatus.PENDING, user.id, text)
     item.opened_at = utcnow()
     await db.flush()
     return item
@@ -286,10 +382,11 @@ async def appeal(db: AsyncSession, user: User, item_id: int, text: str) -> Revie
 # ---- reading ---------------------------------------------------------------------------
 
 
-def queue_statement(status: str = ReviewStatus.PENDING) -> Select[tuple[ReviewItem]]:
+def queue_statement(status: str = ReviewStatus.PENDING) -> Select[ReviewItem]:
     """Crisis first, then by priority, then oldest first."""
     return (
-        select(ReviewItem).where(ReviewItem.status == status)
+        select(ReviewItem)
+        .where(ReviewItem.status == status)
         .order_by(ReviewItem.priority.desc(), ReviewItem.opened_at, ReviewItem.id)
     )
 
@@ -300,8 +397,11 @@ async def queue_page(db: AsyncSession, status: str, limit: int = 100) -> list[Re
 
 async def item_with_history(db: AsyncSession, item_id: int) -> ReviewItem | None:
     return await db.scalar(
-        select(ReviewItem).where(ReviewItem.id == item_id).options(
-            selectinload(ReviewItem.flags), selectinload(ReviewItem.history),
+        select(ReviewItem)
+        .where(ReviewItem.id == item_id)
+        .options(
+            selectinload(ReviewItem.flags),
+            selectinload(ReviewItem.history),
             selectinload(ReviewItem.appeals),
         )
     )
@@ -316,17 +416,26 @@ async def usernames(db: AsyncSession, ids: set[int | None]) -> dict[int, str]:
 
 
 async def items_by_author(db: AsyncSession, author_id: int) -> list[ReviewItem]:
-    return list(await db.scalars(
-        select(ReviewItem).where(ReviewItem.author_id == author_id)
-        .options(selectinload(ReviewItem.history)).order_by(ReviewItem.id.desc()).limit(200)
-    ))
+    return list(
+        await db.scalars(
+            select(ReviewItem)
+            .where(ReviewItem.author_id == author_id)
+            .options(selectinload(ReviewItem.history))
+            .order_by(ReviewItem.id.desc())
+            .limit(200)
+        )
+    )
 
 
 async def pending_count(db: AsyncSession) -> int:
-    return int(await db.scalar(
-        select(func.count()).select_from(ReviewItem)
-        .where(ReviewItem.status == ReviewStatus.PENDING)
-    ) or 0)
+    return int(
+        await db.scalar(
+            select(func.count())
+            .select_from(ReviewItem)
+            .where(ReviewItem.status == ReviewStatus.PENDING)
+        )
+        or 0
+    )
 
 
 # ---- people: notes and penalties ------------------------------------------------------------
@@ -339,8 +448,14 @@ async def add_note(db: AsyncSession, actor: User, subject: User, text: str) -> M
     note = ModeratorNote(subject_user_id=subject.id, author_id=actor.id, text=text[:MAX_NOTE])
     db.add(note)
     await db.flush()
-    await audit.record(db, "moderator_note.added", actor_id=actor.id, target_type="user",
-                       target_id=subject.id, detail={"note_id": note.id})
+    await audit.record(
+        db,
+        "moderator_note.added",
+        actor_id=actor.id,
+        target_type="user",
+        target_id=subject.id,
+        detail={"note_id": note.id},
+    )
     return note
 
 
@@ -352,8 +467,14 @@ def may_penalise(actor: User, subject: User) -> bool:
 
 
 async def issue_penalty(
-    db: AsyncSession, runtime: Runtime, actor: User, subject: User, *, kind: str,
-    days: int | None, reason: str,
+    db: AsyncSession,
+    runtime: Runtime,
+    actor: User,
+    subject: User,
+    *,
+    kind: str,
+    days: int | None,
+    reason: str,
 ) -> Penalty:
     """Silence (cannot post) or suspend (signed out, cannot sign in) a person."""
     if not may_penalise(actor, subject):
@@ -365,16 +486,26 @@ async def issue_penalty(
     if days is not None and not 1 <= days <= MAX_PENALTY_DAYS:
         raise ValidationException(detail=_("Choose between 1 and 3650 days, or no end."))
     until = utcnow() + timedelta(days=days) if days else None
-    penalty = Penalty(user_id=subject.id, kind=kind, until=until, reason=reason.strip()[:MAX_NOTE],
-                      issued_by_id=actor.id)
+    penalty = Penalty(
+        user_id=subject.id,
+        kind=kind,
+        until=until,
+        reason=reason.strip()[:MAX_NOTE],
+        issued_by_id=actor.id,
+    )
     db.add(penalty)
     if kind == PenaltyKind.SUSPEND:
         subject.is_active = False
         await runtime.sessions.revoke_all(subject.id, db=db)
     await db.flush()
-    await audit.record(db, f"penalty.{kind}", actor_id=actor.id, target_type="user",
-                       target_id=subject.id,
-                       detail={"penalty_id": penalty.id, "until": until, "reason": reason.strip()})
+    await audit.record(
+        db,
+        f"penalty.{kind}",
+        actor_id=actor.id,
+        target_type="user",
+        target_id=subject.id,
+        detail={"penalty_id": penalty.id, "until": until, "reason": reason.strip()},
+    )
     return penalty
 
 
@@ -390,16 +521,26 @@ async def lift_penalty(db: AsyncSession, actor: User | None, penalty: Penalty) -
             subject = await db.get_one(User, penalty.user_id)
             subject.is_active = True
     await db.flush()
-    await audit.record(db, f"penalty.{penalty.kind}_lifted", actor_id=actor.id if actor else None,
-                       target_type="user", target_id=penalty.user_id,
-                       detail={"penalty_id": penalty.id})
+    await audit.record(
+        db,
+        f"penalty.{penalty.kind}_lifted",
+        actor_id=actor.id if actor else None,
+        target_type="user",
+        target_id=penalty.user_id,
+        detail={"penalty_id": penalty.id},
+    )
 
 
 async def lift_expired_penalties(db: AsyncSession, now: datetime | None = None) -> int:
     """For a periodic job: record the end of penalties whose time is up."""
     now = now or utcnow()
-    expired = list(await db.scalars(select(Penalty).where(
-        Penalty.lifted_at.is_(None), Penalty.until.is_not(None), Penalty.until <= now)))
+    expired = list(
+        await db.scalars(
+            select(Penalty).where(
+                Penalty.lifted_at.is_(None), Penalty.until.is_not(None), Penalty.until <= now
+            )
+        )
+    )
     for penalty in expired:
         await lift_penalty(db, None, penalty)
     return len(expired)
@@ -410,7 +551,8 @@ async def active_penalties(
 ) -> list[Penalty]:
     now = utcnow()
     statement = select(Penalty).where(
-        Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
+        Penalty.user_id == user_id,
+        Penalty.lifted_at.is_(None),
         (Penalty.until.is_(None)) | (Penalty.until > now),
     )
     if kind:
@@ -426,28 +568,49 @@ async def can_post(db: AsyncSession, user_id: int) -> bool:
     return not await active_penalties(db, user_id)
 
 
-async def person_record(db: AsyncSession, user_id: int) -> tuple[list[ModeratorNote], list[Penalty]]:
-    notes = list(await db.scalars(select(ModeratorNote).where(
-        ModeratorNote.subject_user_id == user_id).order_by(ModeratorNote.id.desc())))
-    penalties = list(await db.scalars(select(Penalty).where(
-        Penalty.user_id == user_id).order_by(Penalty.id.desc())))
+async def person_record(
+    db: AsyncSession, user_id: int
+) -> tuple[list[ModeratorNote], list[Penalty]]:
+    notes = list(
+        await db.scalars(
+            select(ModeratorNote)
+            .where(ModeratorNote.subject_user_id == user_id)
+            .order_by(ModeratorNote.id.desc())
+        )
+    )
+    penalties = list(
+        await db.scalars(
+            select(Penalty).where(Penalty.user_id == user_id).order_by(Penalty.id.desc())
+        )
+    )
     return notes, penalties
 
 
 # ---- notifying ---------------------------------------------------------------------------
 
 
-async def notify_moderators(db: AsyncSession, item: ReviewItem) -> None:
-    """In-site notice to every moderator about a crisis item, when notifications exist."""
+async def notify_user(db: AsyncSession, user_id: int, kind: str, text: str, link: str) -> bool:
+    """An in-site notification, when the notifications domain is present."""
     try:
         notify = importlib.import_module("community.notifications.services").notify
     except (ImportError, AttributeError):
-        return
-    from community.accounts.models import UserRole
+        return False
+    await notify(db, user_id, kind, text=text, link=link)
+    return True
 
-    staff_ids = list(await db.scalars(
-        select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF])).distinct()))
+
+async def notify_moderators(db: AsyncSession, item: ReviewItem) -> None:
+    """Tell every moderator and admin about a crisis item (it also tops the queue)."""
+    staff_ids = list(
+        await db.scalars(
+            select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF])).distinct()
+        )
+    )
     for user_id in staff_ids:
-        await notify(db, user_id, "moderation.crisis",
-                     text=_("Someone may be in crisis: a post needs a moderator now."),
-                     link=f"/moderation/items/{item.id}")
+        await notify_user(
+            db,
+            user_id,
+            "moderation",
+            _("Someone may be in crisis: a post needs a moderator now."),
+            f"/moderation/items/{item.id}",
+        )

@@ -20,8 +20,12 @@ class QueueReviewSink:
     async def open_review(self, db: Any, content: HeldContent) -> None:
         for reason in reasons_for(content):
             item = await services.open_review(
-                db, target_type=content.target_type, target_id=content.target_id,
-                reason=reason, author_id=content.author_id, excerpt=content.excerpt,
+                db,
+                target_type=content.target_type,
+                target_id=content.target_id,
+                reason=reason,
+                author_id=content.author_id,
+                excerpt=content.excerpt,
                 community_id=content.community_id,
             )
             if reason == ScreenLabel.URGENT:

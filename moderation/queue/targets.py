@@ -62,8 +62,10 @@ async def _load_post(db: AsyncSession, post_id: int) -> TargetInfo | None:
     link = f"/threads/{thread_id}#post-{post_id}" if thread_id else f"/posts/{post_id}"
     community_id = getattr(getattr(post, "thread", None), "community_id", None)
     return TargetInfo(
-        excerpt=str(getattr(post, "body", ""))[:500], link=link,
-        author_id=getattr(post, "author_id", None), community_id=community_id,
+        excerpt=str(getattr(post, "body", ""))[:500],
+        link=link,
+        author_id=getattr(post, "author_id", None),
+        community_id=community_id,
     )
 
 
@@ -74,13 +76,27 @@ async def _apply_post(
     if apply is None:
         return
     status = (
-        POST_STATUS_ON_APPROVE if decision == "approve"
+        POST_STATUS_ON_APPROVE
+        if decision == "approve"
         else POST_STATUS_ON_REJECT.get(reason, "removed")
     )
     try:
         await apply(db, post_id, status=status, actor_id=actor_id)
     except LookupError:
         return  # the post is gone; the decision stays on the item
+
+
+async def send_off_platform_reply(
+    db: AsyncSession, target_type: str, target_id: int, actor_id: int, text: str
+) -> bool:
+    """Post the standard reply in the thread when the communities domain offers it."""
+    if target_type != "post":
+        return False
+    send = _optional("community.communities.services", "post_off_platform_reply")
+    if send is None:
+        return False
+    await send(db, target_id, actor_id=actor_id, text=text)
+    return True
 
 
 # ---- people (scraping reports, flags on a person) -------------------------------------------
@@ -90,8 +106,9 @@ async def _load_user(db: AsyncSession, user_id: int) -> TargetInfo | None:
     user = await db.get(User, user_id)
     if user is None:
         return None
-    return TargetInfo(excerpt=user.username, link=f"/moderation/people/{user_id}",
-                      author_id=user_id)
+    return TargetInfo(
+        excerpt=user.username, link=f"/moderation/people/{user_id}", author_id=user_id
+    )
 
 
 async def _apply_nothing(
@@ -109,8 +126,9 @@ async def _load_article(db: AsyncSession, article_id: int) -> TargetInfo | None:
     article = await db.get(Article, article_id)
     if article is None:
         return None
-    return TargetInfo(excerpt=article.title[:500], link=f"/education/{article_id}",
-                      author_id=article.author_id)
+    return TargetInfo(
+        excerpt=article.title[:500], link=f"/education/{article_id}", author_id=article.author_id
+    )
 
 
 ADAPTERS: dict[str, TargetAdapter] = {
@@ -129,7 +147,11 @@ async def load(db: AsyncSession, target_type: str, target_id: int) -> TargetInfo
 
 
 async def apply(
-    db: AsyncSession, target_type: str, target_id: int, decision: str, reason: str,
+    db: AsyncSession,
+    target_type: str,
+    target_id: int,
+    decision: str,
+    reason: str,
     actor_id: int | None,
 ) -> None:
     adapter = ADAPTERS.get(target_type)

@@ -44,6 +44,8 @@ ADVICE_EN = gated(
         rf"(?<!where\s)(?<!how\s)\b(?:can|could|may)\s+(?:i|we|my\s+{RELATIVE_EN}|he"
         rf"|she)\s+{_ADV}{_TREAT}",
         rf"\b(?:is|would)\s+it\s+(?:be\s+)?(?:ok|okay|safe|fine|alright|bad|dangerous|wise|smart"
+        rf"|dumb|stupid|crazy|silly|risky|reckless|wrong|irresponsible|a\s+(?:bad|terrible|dumb"
+        rf"|stupid)\s+idea"
         rf"|a\s+good\s+idea)\s+(?:for\s+(?:me|my\s+{RELATIVE_EN}|him|her|us)|if\s+(?:i|my|we)"
         rf"|to\s+\w+\s+(?:my|his|her|our)\b)",
         rf"\b(?:do|does)\s+(?:i|we|my\s+{RELATIVE_EN}|he|she)\s+(?:really\s+)?(?:need"
@@ -79,6 +81,9 @@ ADVICE_EN = gated(
         r"|what\s+to\s+do)",
         r"\bwhat\s+(?:should|do|can|shall|would)\s+(?:i|we)\s+(?:do|take|give|use|try)\b",
         r"\bwhat\s+to\s+do\s+(?:about|with|for)\s+(?:my|his|her|our)\b",
+        rf"\b(?:would|will|could|does|did)\s+(?:that|this|it|keto|\w+ing)\s+(?:\w+\s+)?(?:work|help"
+        rf"|be\s+(?:ok|okay|safe|enough|better|wise|smart))\s+for\s+(?:me|my\s+{RELATIVE_EN}|him"
+        rf"|her|us)\b",
     ]
 )
 
@@ -131,14 +136,42 @@ ADVICE_RU = gated(
         r"(?<![а-я])(?:соглашаться|ложиться|оперироваться)\s+(?:или\s+нет|ли)",
     ]
 )
+_INF = r"[а-я]{2,}(?:ть|ться|чь|ти)"
+ADVICE_RU_PERSONAL = gated(
+    [
+        rf"(?<![а-я]){_INF}\s+(?:[а-я0-9.,%-]+\s+){{0,5}}?или\s+(?:[а-я]+\s+){{0,3}}?{_INF}"
+        rf"(?:\s+[а-я0-9.,-]+){{0,3}}\s*\?",
+        rf"(?:^|[.,!?:;)]\s*|\n\s*)(?:{_WHO_RU}\s+)?(?:сейчас\s+|теперь\s+|уже\s+|может\s+|просто\s+)?"
+        rf"(?:{_TREAT_RU}|пропускать|везти|вести|ехать|идти|ждать|вызвать|колоть|сдать|вернуться"
+        rf"|терпеть)\s+[^.!?\n]{{0,40}}\?",
+        rf"(?<![а-я])(?:какую|какой|какое|какие|что|чем|сколько)\s+(?:[а-я]+\s+){{0,2}}?(?:{_WHO_RU}|ребенку"
+        rf"|сыну|дочке|маме|папе|мужу)\s+(?:[а-я]+\s+)?{_INF}\s*\?",
+        rf"(?<![а-я])(?:стоит|надо|нужно|можно|нормально|опасно|безопасно)\s+ли\s+[^.!?]{{0,60}}?"
+        rf"{_TREAT_RU}[^.!]*\?",
+    ]
+)
+_PERSONAL_RU = re.compile(
+    rf"(?<![а-я])(?:мне|меня|мной|я|мой|моя|мое|моё|мои|моих|моим|моей|моего|моему|нам|нас|наш\w*"
+    rf"|{RELATIVE_RU})(?![а-я])"
+)
 _ASKED_ALREADY = re.compile(
-    r"\b(?:asked|wondered)\b[^.!?]{0,40}$|(?<![а-я])(?:спросил[аи]?"
+    r"\b(?:asked|wondered|used\s+to(?:\s+(?:think|wonder))?)\b[^.!?]{0,40}$|(?<![а-я])(?:спросил[аи]?"
     r"|уточнил[аи]?)(?![а-я])[^.!?]{0,40}$"
 )
-_HEALTH_CONTEXT = re.compile(
-    rf"{DRUG}|{DOSE}|\d|\b(?:pain|fever|rash|symptom|flare|blood|pressure|sugar|surgery|dose|test|lump|swollen|bleed|cough|infection|sick)"
+_HEALTH_WORDS = (
+    rf"{DRUG}|{DOSE}|\b(?:pain|fever|rash|symptom|flare|blood|pressure|sugar|surgery|dose|test|lump"
+    rf"|swollen|bleed|cough|infection|sick|breath|chest|seizure|faint|dizzy|vomit|unconscious"
+    rf"|swallow|collapsed)"
     rf"|(?:боль|болит|температур|давлени|сахар|сып|анализ|доз|кашель|симптом|отек|кров"
-    rf"|операци|ттг|гемоглобин|беремен|тошнит|рвот|понос|живот)"
+    rf"|операци|ттг|гемоглобин|беремен|тошнит|рвот|понос|живот|перекос|онеме|немеет|судорог"
+    rf"|сознани|дыш|задыха|невнятн|наглотал)"
+)
+_HEALTH_CONTEXT = re.compile(rf"{_HEALTH_WORDS}|\d")
+_HEALTH_WORDS_RE = re.compile(_HEALTH_WORDS)
+# Record numbers, leaks and paperwork: "what do I do" about them is not about treatment.
+_ADMIN = re.compile(
+    r"\b(?:ssn|social\s+security|breach|leak(?:ed)?|portal|password|paperwork|billing|bill)\b"
+    r"|снилс|полис|регистратур|паспорт|справк|документ"
 )
 _VAGUE = (
     "what should",
@@ -165,6 +198,8 @@ def _asks(post: Post, match: re.Match[str]) -> bool:
     if _ASKED_ALREADY.search(post.folded[start : match.start()]):
         return False
     if match.group(0).startswith(_VAGUE):
+        if _ADMIN.search(post.folded) and not _HEALTH_WORDS_RE.search(post.folded):
+            return False
         return _HEALTH_CONTEXT.search(post.folded) is not None
     return True
 
@@ -175,6 +210,12 @@ def detect_advice_request(post: Post) -> tuple[Span, ...]:
         return ()
     patterns = ADVICE_EN + ADVICE_RU if post.has_cyrillic else ADVICE_EN
     found = [m for p in patterns for m in p.finditer(post.folded) if _asks(post, m)]
+    if (
+        post.has_cyrillic
+        and _PERSONAL_RU.search(post.folded)
+        and _HEALTH_CONTEXT.search(post.folded)
+    ):
+        found += [m for p in ADVICE_RU_PERSONAL for m in p.finditer(post.folded) if _asks(post, m)]
     return tuple(
         sorted(
             {Span(m.start(), m.end(), "advice_request") for m in found},

@@ -29,8 +29,9 @@ _VERB_RU = (
 # Directives that name the reader ("you should", "your son needs", "I'd switch you").
 ADDRESSED_EN = gated(
     [
-        rf"\byou\s+(?:\w+ly\s+|just\s+|really\s+|still\s+)?(?:should|need\s+to|must|have\s+to|can"
-        rf"|could|'ll\s+need\s+to|will\s+need\s+to|ought\s+to|might\s+want\s+to"
+        rf"\byou(?:\s+|(?='))(?:\w+ly\s+|just\s+|really\s+|still\s+)?(?:should|need\s+to|must|have\s+to|can"
+        rf"|could|'ll\s+need\s+to|will\s+need\s+to|ought\s+to|might\s+want\s+to|'ll\s+want\s+to"
+        rf"|will\s+want\s+to"
         rf"|may\s+want\s+to)\s+(?:safely\s+|definitely\s+|just\s+|probably\s+|also\s+"
         rf"|now\s+)?{_VERB_EN}",
         rf"\byour\s+{RELATIVE_EN}\s+(?:should|needs\s+to|need\s+to|can|must|has\s+to)\s+\w+",
@@ -38,8 +39,12 @@ ADDRESSED_EN = gated(
         rf"|less\s+)?(?:higher\s+|lower\s+|bigger\s+|smaller\s+|different\s+|new\s+)?(?:dose"
         rf"|{DRUG})",
         rf"\bmy\s+advice\s+(?:would\s+be|is)\s+to\s+{_VERB_EN}",
-        r"\b(?:i'?d|i\s+would)\s+(?:not\s+)?(?:start|switch|put|have|recommend|suggest|hold|stop"
-        r"|take|increase|keep|go|add|cut|reduce|lower|move|bump|come\s+off)\b",
+        r"\b(?:i'?d|i\s+would)\s+(?:not\s+)?(?:yet\s+)?(?:start|switch|put|have|recommend|suggest|hold"
+        r"|stop|take|increase|keep|go|add|cut|reduce|lower|move|bump|come\s+off|do|order|repeat|wait"
+        r"|avoid|try|give|change|continue|skip|double|halve|taper|book|get)\b",
+        r"\b(?:we'?ll|we\s+will|i'?ll|i\s+will|let'?s|let\s+us|we\s+can|we\s+should)\s+(?:\w+\s+)?"
+        r"(?:start|switch|put|increase|lower|reduce|stop|change|move|try|bump|add|taper|up|wean|take)"
+        r"\s+(?:you|your|him|her|them)\b",
     ]
 )
 ADDRESSED_RU = gated(
@@ -51,6 +56,9 @@ ADDRESSED_RU = gated(
         r"(?:не\s+)?нужн[ыао]?\s+вам|вам\s+не\s+нужн|(?<![а-я])[а-я]+\s+(?:вам\s+)?не\s+нуж(?:ен"
         r"|на|ны)(?![а-я])",
         r"(?<![а-я])я\s+бы\s+(?:на\s+вашем\s+месте\s+)?[а-я]+л[аи]?(?![а-я])",
+        r"(?<![а-я])я\s+бы\s+(?:[а-я]+\s+){1,2}?(?:начал|назначил|отменил|увеличил|снизил|уменьшил"
+        r"|сделал|добавил|перев[её]л|поменял|заменил|подождал|повторил|пересдал|оставил|прекратил"
+        r"|сдал|отложил|понаблюдал|поднял|убрал|перешел|перешла)[аи]?(?![а-я])",
         r"(?<![а-я])(?:рекомендую|советую|назначаю|предлагаю)\s+вам(?![а-я])"
         r"|(?<![а-я])вам\s+показан[оа]?(?![а-я])",
     ]
@@ -62,7 +70,16 @@ IMPERATIVE_EN = gated(
         rf"|\bgo\s+ahead\s+and\s+)(?:don'?t\s+|do\s+not\s+)?{_VERB_EN}",
     ]
 )
-IMPERATIVE_RU = gated([rf"(?<![а-я])(?:не\s+)?{_VERB_RU}(?![а-я])"])
+IMPERATIVE_RU = gated(
+    [
+        rf"(?<![а-я])(?:не\s+)?{_VERB_RU}(?![а-я])",
+        r"(?:^|[.!?;:\n]\s*|,\s*)(?:не\s+)?(?!(?:здравствуйте|извините|простите|подскажите|скажите"
+        r"|пишите|смотрите|представьте|поймите|знаете|понимаете|видите|говорите|думаете|хотите"
+        r"|вызывайте|вызовите|звоните|позвоните|обращайтесь|езжайте|поезжайте|приходите"
+        r"|можете|обсудите|обратитесь|спросите|уточните|посоветуйтесь|проконсультируйтесь)(?![а-я]))"
+        r"[а-я]{3,}(?:йте|ите)(?![а-я])",
+    ]
+)
 # "You don't need the colonoscopy" judges this reader's case by itself.
 NO_NEED_EN = re.compile(
     r"\byou\s+(?:don'?t|do\s+not|dont)\s+(?:really\s+)?need\s+(?:the|any|a|an|that|this|those"
@@ -98,7 +115,25 @@ _GENERAL = re.compile(
     r"|обсудите|обратитесь|лечащ\w+\s+врач|самостоятельно"
 )
 _NUMBER_OR_DRUG = re.compile(rf"{DOSE}|{DRUG}|\d")
+_CHANGE = re.compile(
+    r"(?:\b(?:don'?t\s+|do\s+not\s+)?(?:stop|start|switch|increase|decrease|reduce|lower|double|halve"
+    r"|restart|discontinue|come\s+off|go\s+off|taper|drop|hold|skip|add|bump|up|resume)\b"
+    r"|(?<![а-я])(?:прекратите|отмените|начните|увеличьте|уменьшите|снизьте|переходите|перейдите"
+    r"|замените|удвойте|уберите|бросьте|бросайте|добавьте|поменяйте|пропивайте|пропейте)(?![а-я]))"
+)
+_REGIMEN = re.compile(
+    r"\b(?:once|twice|three\s+times|four\s+times|\d\s*(?:x|times))\s+(?:a|per)\s+day\b"
+    r"|\b(?:bid|tid|qid|bd|tds|qds)\b|\bevery\s+\d+\s*(?:hours|hrs|h)\b"
+    r"|\d+\s+раз\w*\s+в\s+(?:день|сутки)|(?<![а-я])по\s+\d+(?:[.,]\d+)?\s*(?:таб|капс|мг|мкг|ед|мл|раз)"
+    r"|кажды\w+\s+\d+\s+час"
+)
+# "Tonight", "tomorrow morning": a directive pinned to this reader's calendar.
+_NOW = re.compile(
+    r"\b(?:tonight'?s?|tomorrow\s+morning|this\s+(?:evening|afternoon)|(?:the\s+)?second\s+dose)\b"
+    r"|(?<![а-я])(?:сегодня\s+вечером|завтра\s+утром)(?![а-я])"
+)
 _DOSE = re.compile(DOSE)
+DRUG_IN = re.compile(rf"(?:\b|(?<![а-я]))(?:{DRUG})")
 
 
 def _individual(post: Post, match: re.Match[str], *, imperative: bool) -> bool:
@@ -112,6 +147,12 @@ def _individual(post: Post, match: re.Match[str], *, imperative: bool) -> bool:
     if post.venue == "education":
         return False
     tail = post.folded[match.start() : match.start() + 80]
+    if imperative and (
+        _REGIMEN.search(tail)
+        or _NOW.search(tail)
+        or (_CHANGE.match(match.group(0).lstrip(" .,!?;:\n")) and DRUG_IN.search(tail))
+    ):
+        return True
     return (_DOSE if imperative else _NUMBER_OR_DRUG).search(tail) is not None
 
 

@@ -20,6 +20,19 @@ PHONE_REGIONS = ("US", "GB", "RU", "DE", "FR", "UA", "BY", "IE", "AU")
 _ORGANISATION_LINES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.UAN}
 
 _EMAIL = GatedPattern(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
+# Addresses spelt out to dodge filters: "kat.b at gmail dot com", "ivan (at) yandex.ru",
+# "olga собака mail.ru". A spaced " at " needs a mail provider or a spelt-out "dot" after it.
+_TLD = r"(?:com|net|org|ru|co|uk|de|fr|ca|au|io|me|info|edu|su|by|ua|kz|ie|nl|es|it)"
+_DOT = r"(?:\s*(?:\.|\(dot\)|\[dot\])\s*|\s+(?:dot|точка)\s+)"
+_OBFUSCATED_EMAIL = GatedPattern(
+    r"(?<![\w.@])(?P<local>[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)*)"
+    r"(?:\s*(?:\(at\)|\[at\]|\{at\}|\(собака\))\s*|\s+(?:собака|собачка)\s+)"
+    rf"[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}{_TLD}\b"
+    r"|(?<![\w.@])[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)*\s+at\s+"
+    r"(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|aol|proton(?:mail)?|mail|yandex|ya"
+    rf"|rambler|bk|inbox|list|gmx|web){_DOT}{_TLD}(?:{_DOT}{_TLD})?\b"
+    rf"|(?<![\w.@])[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)+\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+\b"
+)
 _ROLE_MAILBOX = re.compile(
     r"^(?:info|help|support|contact|admin|enquiries|office|hello|team|noreply|no-reply)@"
 )
@@ -60,7 +73,9 @@ _DATE = (
 )
 _DOB = GatedPattern(
     r"\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b-?day|родил(?:ся|ась|ись)"
-    r"|дата\s+рождения|д\.\s?р\.?|др|день\s+рождения)\b[^.\n\d]{0,20}?(?P<date>" + _DATE + r")",
+    r"|дата\s+рождения|д\.\s?р\.?|др|день\s+рождения)(?![a-zа-я])[^.\n\d]{0,20}?(?P<date>"
+    + _DATE
+    + r")",
 )
 
 _ID = (
@@ -190,6 +205,8 @@ def _emails(post: Post) -> Iterator[Span]:
         address = match.group(0)
         if _ROLE_MAILBOX.match(address) and not _FREE_MAIL.search(address):
             continue
+        yield Span(match.start(), match.end(), "email")
+    for match in _OBFUSCATED_EMAIL.finditer(post.folded):
         yield Span(match.start(), match.end(), "email")
 
 

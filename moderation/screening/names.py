@@ -231,8 +231,20 @@ def _plausible_full_name(name: str, *, strict: bool) -> bool:
     if _public(name):
         return False
     if first[0].isupper() and last[0].isupper():
-        return _is_english_name_token(first, after_title=False) and _is_english_name_token(
+        if _is_english_name_token(first, after_title=False) and _is_english_name_token(
             last, after_title=False
+        ):
+            return True
+        # "my son Tyler Johnson": a known first name after a role word, then any surname,
+        # even one that also names a syndrome.
+        low = last.lower().removesuffix("'s")
+        return (
+            first.lower() in FIRST_NAMES
+            and len(tokens) == 2
+            and low.isalpha()
+            and (low in SURNAMES or low in EPONYMS)
+            and low not in NOT_NAMES_AFTER_TITLE
+            and low not in ORG_WORDS
         )
     if strict:
         return False
@@ -297,12 +309,14 @@ def _russian(post: Post) -> Iterator[Span]:
         words = [w for w in match.group("a", "b", "c") if w]
         if _INSTITUTION_BEFORE_RU.search(text[max(0, match.start() - 25) : match.start()].lower()):
             continue
-        if any(_ru_not_person(w) for w in words):
-            continue
         has_first = any(_ru_first_name(w) for w in words)
         has_patronymic = any(
             _PATRONYMIC.match(w.lower()) or _PATRONYMIC.match(w) for w in words[1:]
         )
+        # Surname, first name and patronymic together are a person even if the surname is
+        # also an eponym ("Кузнецов Игорь Анатольевич").
+        if any(_ru_not_person(w) for w in words) and not (has_first and has_patronymic):
+            continue
         has_surname = any(_ru_surname(w) for w in words)
         if has_first and (has_patronymic or has_surname):
             yield Span(match.start(), match.end(), KIND)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from community.screening import AuthorContext, ScreenAction, ScreenLabel, Span, Verdict
 
 from .detectors import DETECTORS
+from .model import load_model
 from .text import Post
 
 HOLD_LABELS = frozenset(
@@ -29,12 +30,20 @@ def screen(
     author_role: str,
     venue: str,
     author_context: AuthorContext | None = None,
+    use_model: bool = True,
 ) -> Verdict:
-    """Screen one piece of user text and return its labels, action and evidence spans."""
+    """Screen one piece of user text and return its labels, action and evidence spans.
+
+    Each label is the rules' finding OR the trained model's (`model.py`); the model's
+    advice_request counts only for non-clinician authors and its clinician_advice only for
+    clinicians. Identifying stays rules-only because it needs exact character spans.
+    `use_model=False` gives the rules alone (used when training the model).
+    """
     if not text.strip():
         return Verdict()
     # author_context (post count, locale) is not needed: both languages are always screened.
-    post = Post(text, str(author_role), str(venue))
+    role, venue = str(author_role), str(venue)
+    post = Post(text, role, venue)
     labels: list[ScreenLabel] = []
     spans: list[Span] = []
     for label, detect in DETECTORS.items():
@@ -42,6 +51,20 @@ def screen(
         if found:
             labels.append(label)
             spans.extend(found)
+    model = load_model() if use_model else None
+    if model is not None:
+        for name in model.predict(text, role, venue):
+            label = ScreenLabel(name)
+            if label in labels:
+                continue
+            if label is ScreenLabel.ADVICE_REQUEST and role == "clinician":
+                continue
+            if label is ScreenLabel.CLINICIAN_ADVICE and role != "clinician":
+                continue
+            labels.append(label)
+            # The model has no evidence span of its own: it points at the whole text.
+            spans.append(Span(0, len(text), f"{name}_model"))
+        labels.sort(key=list(DETECTORS).index)
     spans.sort(key=lambda span: (span.start, span.end, span.kind))
     return Verdict(labels=tuple(labels), action=decide_action(tuple(labels)), spans=tuple(spans))
 

@@ -49,8 +49,18 @@ STRONG = gated(
         r"|message|discount|sign|join|team|under\s+me)",
         r"\b(?:ambassador|distributor|wellness\s+advocate|independent\s+(?:rep"
         r"|consultant))\b.*\b(?:message|order|dm|pm|join|discount)",
-        r"\b(?:no|without\s+(?:a\s+)?)\s*prescription\s+(?:needed|required)?\b.*\b(?:order|buy"
-        r"|ship|cheap|price)|\bcheap\s+(?:meds|pills|tramadol|oxy\w*|xanax|ozempic)\b",
+        r"\b(?:no|without\s+(?:a\s+)?)\s*(?:prescription|rx|script)\s+(?:needed|required)?\b.*\b(?:order"
+        r"|buy|ship|cheap|price|deliver\w*|whatsapp|telegram|dm|pm|message|inbox)"
+        r"|\bcheap\s+(?:meds|pills|tramadol|oxy\w*|xanax|ozempic)\b"
+        r"|\b(?:fast|discreet|quick|express)\s+(?:delivery|shipping)\b",
+        # A pitch kept off the page: "not allowed to say here but dm me", "mention this group".
+        r"\bnot\s+allowed\s+to\s+(?:say|post|share|name|mention|link)\b[^.]*?\b(?:dm|pm|message"
+        r"|inbox)\b|\b(?:something|a\s+product|stuff|a\s+thing)\s+that\s+(?:\w+\s+)?(?:helped"
+        r"|works|changed|fixed|cured)\b.{0,60}?\b(?:dm|pm|inbox|message)\s+me\b",
+        r"\bmention\s+(?:this\s+(?:group|post|page)|my\s+name|me|the\s+code)\s+(?:for|to\s+get)\b"
+        r"|[$£€]\s?\d+\s+off\s+(?:your|the)\s+first\b",
+        r"\b(?:anyone|who|whoever|if\s+you)\s+(?:wants?|interested\s+in)\s+(?:to\s+)?(?:buy|order"
+        r"|purchase)\b|(?<![а-я])кто\s+хочет\s+(?:купить|заказать|приобрести)",
         r"\b(?:join|sign\s+up\s+for|enrol+\s+in|register\s+for|book)\s+(?:my"
         r"|our)\s+(?:\w+\s+){0,4}?(?:program(?:me)?|course|coaching|masterclass|challenge"
         r"|sessions?|consultations?|protocol|membership)\b",
@@ -88,6 +98,14 @@ STRONG = gated(
         rf"|кому\s+нужна|кому\s+нужны)[^.]*(?:пишите|в\s+лс|в\s+телеграм)",
         r"(?:по\s+(?:моей\s+)?ссылке|переходите\s+по\s+ссылке)[^.]*(?:скидк|закаж|куп|получите)"
         r"|(?:всего\s+за|цена|стоимость)\s+\d",
+        r"(?<![а-я])оплат\w*\s+(?:по\s+ссылке|на\s+карту|в\s+(?:лс|личке|директ))"
+        r"|(?<![а-я])авторск\w+\s+(?:курс|марафон|метод\w*|программ\w*|методик\w*)"
+        r"|(?<![а-я])приглашаю\s+(?:на|в)\s+(?:мой\s+|наш\s+|свой\s+)?(?:[а-я]+\s+)?(?:марафон|курс"
+        r"|вебинар|интенсив|клуб|программ|школ)",
+        r"(?<![а-я])(?:отдам|отдаю)\s+(?:за\s+(?:символическ\w+\s+)?(?:сумм|деньг|\d|плат)|недорого"
+        r"|дешево|дёшево)",
+        rf"{_PRICE}\s*(?:за|/)\s*(?:упаковку|уп\.?|штуку|шт\.?|бутылку|банку|флакон|шприц|ручку"
+        rf"|курс|пачку|коробку)(?![а-я])",
     ]
 )
 # Each of these is ordinary in a patient's post; two together make an offer.
@@ -103,7 +121,12 @@ WEAK = gated(
         r"\b(?:dm|pm|inbox|message)\s+me\b|пишите(?![а-я])|в\s+(?:лс|личку|директ)|\blink\s+(?:in"
         r"|below)\b|\bin\s+(?:the\s+)?comments\b",
         r"\bhttps?://|\bwww\.|\b\w+\.(?:com|net|shop|store|biz)\b|ссылк\w+",
-        r"\b(?:supplements?|gummies|oils?|tea|capsules|cbd|detox)\b|(?:бад\w*|чай|масл\w+)",
+        r"\b(?:supplements?|gummies|oils?|tea|capsules|cbd|detox)\b|(?:бад\w*|чай|масл\w+"
+        r"|продукци\w+|настойк\w+)",
+        r"(?<![а-я])в\s+нашем\s+(?:центре|медцентре|клинике|салоне|кабинете)|\bour\s+(?:clinic|center"
+        r"|centre)\s+(?:offers|does)\b",
+        r"(?<![а-я])акци[яи]\s+(?:до|только|действует)|\blimited\s+offer\b",
+        r"(?<![а-я])запис\w+\s+по\s+телефону|\bbook\s+(?:by\s+phone|your\s+(?:slot|place|spot))\b",
         r"\bnewsletter\b|\bsubscribe\b|\bmy\s+(?:website|book|ebook|podcast|channel)\b|недорого"
         r"|цен[аы]",
     ]

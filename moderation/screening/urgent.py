@@ -28,7 +28,7 @@ _QUANTITY = (
 _LOW_GLUCOSE = (
     r"(?:\b(?:blood\s+sugar|sugar|bg|bgl|glucose|bs)|сахар\w*)\s+(?:is\s+|was\s+|of\s+|at\s+"
     r"|reading\s+|dropped\s+to\s+"
-    r"|down\s+to\s+|упал\s+до\s+|до\s+)?(?:[12][.,]\d|[1-4]\d|5[0-4])(?![\d.,])"
+    r"|down\s+to\s+|упал\s+до\s+|до\s+)?(?:[12][.,]\d|[1-4]\d|5[0-4])(?!\d|[.,]\d)"
 )
 
 _HYPERBOLE = (
@@ -40,13 +40,13 @@ SELF_HARM_EN = gated(
     [
         rf"\b(?:want|wanna|wanting|wish|ready|decided|deserve"
         rf"|plan(?:ning)?)\s+(?:\w+\s+){{0,2}}?(?:to\s+)?(?:die|be\s+dead)\b{_HYPERBOLE}",
-        rf"\b(?:wants?|wanna|wanting|wish|going|gonna|ready|plan(?:s|ning)?|decided|about|trying"
+        rf"\b(?:wants?|wanna|wanting|wish|going|gonna|ready|plan(?:s|ning)?|decided|about(?=\s+to\b)|trying"
         rf"|need)\s+(?:\w+\s+){{0,2}}?(?:to\s+)?(?:kill\s+{_ME}|end\s+(?:it|it\s+all"
         rf"|{_POSS}\s+life|things|everything|this\s+life)|take\s+{_POSS}\s+(?:own\s+)?life"
-        rf"|hurt\s+{_ME}|harm\s+{_ME}|cut\s+{_ME}|overdose|unalive|jump)\b",
+        rf"|hurt\s+{_ME}|harm\s+{_ME}|cut\s+{_ME}|overdose|unaliv\w*|jump)\b",
         r"\b(?:want|wanna|wish)\s+(?:it\s+all|everything)\s+to\s+(?:end|stop|be\s+over)\b",
         rf"\bkill(?:ing)?\s+{_ME}\b(?!\s+(?:laughing|at\s+the\s+gym|working))",
-        r"\b(?:kms|unalive)\b",
+        r"\b(?:kms|unaliv(?:e|ed|ing)(?:\s+{_ME})?)\b",
         r"\b(?:i'?m|i\s+am|feel(?:ing)?|been|getting|so|very|really|kinda|pretty|actively"
         r"|passively)\s+suicidal\b",
         r"\b(?:having|have|getting|experiencing|with)\s+(?:\w+\s+)?suicidal\s+(?:thoughts|ideation"
@@ -89,6 +89,18 @@ SELF_HARM_EN = gated(
         rf"\b(?:don'?t|dont|do\s+not)\s+feel\s+safe\s+(?:with\s+{_ME}|around\s+{_ME}|tonight"
         rf"|right\s+now|alone)|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b",
         r"\bsleep\s+forever\b|\brather\s+be\s+dead\b|\bsuicide\s+(?:note|letter|plan)\b",
+        # A method in mind: driving into something, car exhaust, taking everything at once.
+        r"\b(?:think|thinking|thought|fantasi[sz]ing|urge)\s+(?:about|of|to)\s+(?:just\s+)?(?:driv(?:e|ing)"
+        r"|crash(?:ing)?|steer(?:ing)?|swerv(?:e|ing))\s+(?:my\s+car\s+|off\s+)?(?:into|off|in\s+front)",
+        r"\bengine\s+running\b[^.!?]{0,30}\bgarage\b|\bgarage\b[^.!?]{0,30}\bengine\s+running\b"
+        r"|\bcar\s+exhaust\b",
+        r"\b(?:thinking|thought|think)\s+(?:about|of)\s+(?:taking|swallowing|downing)\s+(?:all|every"
+        r"|the\s+whole|them\s+all|the\s+lot)\b",
+        r"\b(?:took|taken|swallowed|downed)\s+(?:like\s+|about\s+|just\s+)?(?:the\s+whole|a\s+whole"
+        r"|an\s+entire|the\s+entire)\s+(?:bottle|pack|packet|box|strip|blister|tub|sheet|pot)"
+        r"\s+of\s+(?:my\s+|his\s+|her\s+|the\s+)?[a-z]+",
+        r"\b(?:standing|sitting|i'?m|im|am)\s+(?:on|at)\s+(?:the\s+|a\s+|my\s+)?(?:top\s+of\s+(?:the\s+|a\s+)?)?"
+        r"(?:overpass|cliff|cliffs|car\s+park\s+roof|parking\s+garage|train\s+tracks|platform\s+edge)\b",
     ]
 )
 # Alone, each is how people talk on a bad day; a farewell or a method plus another cue is a crisis.
@@ -105,6 +117,11 @@ FINALITY_EN = gated(
         rf"|triple)\s+(?:of\s+)?(?:{_POSS}\s+)?(?:\w+\s+)?{_PILLS}",
         r"\b(?:on\s+purpose|intentionally)\b",
         r"\b(?:i'?m\s+)?ready\s+to\s+go\b",
+        r"\bhow\s+many\s+(?:of\s+)?(?:my\s+|these\s+|the\s+)?(?:\w+\s+){0,2}?(?:it\s+)?(?:would|will"
+        r"|does|do)\s+(?:it\s+)?(?:take|kill)\b",
+        rf"\b(?:stash|stockpile|hoard|supply)\s+of\s+(?:\w+\s+)?{_PILLS}",
+        rf"\b{_PILLS}\s+(?:are|is)\s+(?:all\s+)?(?:right\s+)?(?:here|ready|next\s+to\s+me|beside\s+me"
+        rf"|in\s+my\s+hand|on\s+the\s+\w+|counted)\b",
     ]
 )
 DISTRESS_EN = gated(
@@ -117,6 +134,10 @@ DISTRESS_EN = gated(
         r"\bwhat\s+do\s+i\s+do\b|\bhelp\s*(?:me\s*)?!",
         r"\b(?:bottle|glass(?:es)?)\s+of\s+(?:wine|vodka|whisky|whiskey|alcohol)"
         r"|\bwith\s+(?:alcohol|vodka|wine)\b",
+        r"\b(?:don'?t|dont|do\s+not|can'?t|cant)\s+see\s+(?:the|any)\s+point\b"
+        r"|\bwhat'?s\s+the\s+point\s+(?:anymore|of\s+(?:anything|living|trying))",
+        r"\b(?:just\s+)?want\s+(?:it|this|the\s+pain|everything)\s+(?:all\s+)?to\s+(?:stop|end|be\s+over)\b",
+        r"\b(?:a|such\s+a|just\s+a)\s+burden\b|\bdon'?t\s+know\s+what\s+to\s+do\s+with\s+my\s?self\b",
     ]
 )
 EMERGENCY_EN = gated(
@@ -126,6 +147,8 @@ EMERGENCY_EN = gated(
         r"|strange|badly|shallow)",
         r"\b(?:lips?|face|skin|he|she|baby)\s+(?:is\s+|are\s+|'s\s+)?(?:turning|going|gone"
         r"|went)\s+blue\b|\bblue\s+lips\b|\blips\s+(?:are\s+)?blue\b",
+        r"\blips?\s+(?:look(?:s|ing)?|are|is|went|turning|going|gone)\s+(?:kinda\s+|kind\s+of\s+|a\s+bit\s+"
+        r"|really\s+|very\s+|all\s+)?(?:grey|gray|blue|purple|ashen)\b",
         r"\bthroat\s+(?:is\s+|feels?\s+(?:like\s+)?(?:it'?s\s+|its\s+|it\s+is\s+)?)?(?:closing"
         r"|swelling|closed\s+up)",
         r"\b(?:tongue|lips)\s+(?:and\s+\w+\s+)?(?:is\s+|are\s+)?swelling\b"
@@ -167,10 +190,13 @@ WEAK_EMERGENCY_EN = gated(
         r"\b(?:face|tongue|lips)\s+(?:is\s+|are\s+)?swell(?:ing|en)\b|\ballergic\s+reaction\b"
         r"|\bepi\s?pen\b|\bhives\b",
         r"\basthma\s+attack\b",
-        r"\binhaler\s+(?:is\s*n'?t|isnt|not|doesn'?t)\s+(?:working|helping|help|work)",
+        r"\b(?:inhaler|nebuli[sz]er|epi\s?pen|spray|puffer)\s+(?:is\s*n'?t|isnt|not|doesn'?t|does\s*n'?t|won'?t"
+        r"|wont)\s+(?:\w+\s+)?(?:working|helping|help|work|doing\s+anything|do\s+anything)",
+        r"\b(?:can'?t|cant|cannot)\s+catch\s+(?:my|his|her|their)\s+breath\b|\bgasping\b",
         r"\b(?:collapsed|passed\s+out|fainted)\b(?!\s+on\s+the\s+(?:sofa|couch|bed))|\bconfused\b",
-        r"\b(?:shaking|trembling)\b",
-        r"\bnot\s+coming\s+up\b|\b(?:and|still)\s+(?:falling|dropping)\b",
+        r"\b(?:shaking|trembling|shaky|shakey)\b",
+        r"\b(?:not|isn'?t|isnt)\s+(?:coming|going)\s+up\b|\bwon'?t\s+(?:come|go)\s+up\b"
+        r"|\b(?:and|still)\s+(?:falling|dropping)\b",
         _LOW_GLUCOSE,
         r"\bambulance\s+(?:is\s+)?(?:on\s+(?:its|the)\s+way|isn'?t\s+here|coming|en\s+route)"
         r"|\bcalled\s+(?:911|999|112|an\s+ambulance)",
@@ -194,7 +220,9 @@ SELF_HARM_RU = gated(
         r"|сдохнуть(?!\s+от\s+(?:смеха|скуки))|покончить|убить\s+себя|уйти\s+из\s+жизни"
         r"|свести\s+сч[её]ты|не\s+проснуться|исчезнуть\s+навсегда|выйти\s+в\s+окно|прыгнуть"
         r"|повеситься|отравиться|вскрыть|порезать\s+вены|наглотаться)",
-        r"(?<![а-я])(?:покончить|покончу)\s+(?:с\s+собой|со\s+всем)",
+        r"(?<![а-я])(?:покончить|покончу)\s+(?:с\s+собой|со\s+всем|с\s+этим\s+всем|с\s+жизнью)",
+        r"(?<![а-я])(?:незачем|не\s+для\s+чего|не\s+за\s+чем)\s+(?:мне\s+)?(?:больше\s+)?жить"
+        r"|(?<![а-я])зачем\s+мне\s+(?:дальше\s+|вообще\s+)?жить",
         r"(?<![а-я])(?:убью|убить)\s+себя",
         r"(?<![а-я])не\s+(?:хочу|хочется|хочеться)\s+(?:больше\s+|дальше\s+|вообще\s+)?жить"
         r"|жить\s+(?:совсем\s+|больше\s+)?не\s+(?:хочу|хочется)",
@@ -219,7 +247,9 @@ FINALITY_RU = gated(
     [
         r"(?<![а-я])прощайте|(?<![а-я])прощай(?![а-я])|всем\s+пока|больше\s+не\s+напишу",
         r"всем\s+спасибо\s+за\s+вс[её]",
-        r"(?:таблетки|лекарства)\s+уже\s+(?:приготовил|собрал)|(?:выпил[аи]?|приняла?"
+        r"(?:таблетки|таблеток|лекарства|лекарств)\s+(?:уже\s+)?(?:приготовил|собрал|накопил|припас"
+        r"|купил)|(?:собрал|накопил|припас)[аи]?\s+(?:[а-я]+\s+)?(?:таблет|лекарств)"
+        r"|(?:выпил[аи]?|приняла?"
         r"|выпью)\s+все\s+таблетки",
     ]
 )
@@ -228,7 +258,7 @@ DISTRESS_RU = gated(
         r"(?:устал[аи]?|надоело)\s+(?:бороться|от\s+всего)|сил\s+(?:больше\s+)?нет"
         r"|не\s+могу\s+больше",
         r"вс[её]\s+закончу|пусть\s+вс[её]\s+закончится|хочется\s+(?:просто\s+)?исчезнуть"
-        r"|никому\s+не\s+нужн",
+        r"|никому\s+не\s+нужн|(?<![а-я])обуз[аойу]",
         r"(?<![а-я])что\s+делать|помогите",
     ]
 )
@@ -247,22 +277,25 @@ EMERGENCY_RU = gated(
         r"|ет)\s+кровью|кровотечение\s+не\s+останавлива",
         r"(?:у\s+меня|у\s+него|у\s+не[её]|кажется|похоже)\s+(?:инсульт|инфаркт|анафилакс)"
         r"|(?:инсульт|инфаркт)\w*\s+(?:кажется|похоже)",
-        r"(?:выпил[аи]?|съел[аи]?|проглотил[аи]?)\s+(?:мои|мою|наши|[а-я]+)?\s*(?:таблетки"
+        r"(?:выпил[аи]?|съел[аи]?|проглотил[аи]?)(?!\s+(?:одну|две|2|1|лишн\w*|вторую|двойную"
+        r"|полторы|по\s+ошибке)(?![а-я0-9]))\s+(?:мои|мою|наши|[а-я]+)?\s*(?:таблетки"
         r"|лекарства|батарейку|средство\s+для)",
     ]
 )
 WEAK_EMERGENCY_RU = gated(
     [
-        r"(?:боль|давит|жжет|жжение|давление)\s+в\s+груди|грудь\s+(?:болит|давит|сдавливает)",
+        r"(?:боль|давит|жжет|жжение|давление)\s+в\s+груди|грудь\s+(?:болит|давит|сдавливает)"
+        r"|за\s+грудиной|давящ\w+\s+боль",
         r"отда[её]т\s+в\s+(?:левую\s+)?(?:руку|челюсть|лопатку)|немеет\s+(?:рука|нога|лицо)"
         r"|весь\s+(?:мокрый|в\s+поту)|холодный\s+пот",
-        r"хрипит|трясет|путаюсь|спутанн",
+        r"хрипит|тряс(?:ет|утся|усь|ется)|дрожат|путаюсь|спутанн",
         r"не\s+поднимается|продолжает\s+падать",
         _LOW_GLUCOSE,
         r"вызвал[аи]?\s+скорую|скорая\s+едет|ждем\s+скорую|ждём\s+скорую",
         r"потерял[аи]?\s+сознание|упал[аи]?\s+в\s+обморок",
-        r"(?:уже\s+)?(?:полчаса|час|\d+\s+минут)(?![а-я])|(?:прямо\s+)?сейчас",
-        r"ингалятор\s+не\s+помогает|астм",
+        r"(?:уже\s+)?(?:полчаса|час|\d+\s+минут|минут\s+\d+)(?![а-я])|(?:прямо\s+)?сейчас",
+        r"(?:ингалятор|нитроглицерин|нитроспрей|спрей|сальбутамол|вентолин|беродуал)\w*\s+не\s+помога"
+        r"|астм",
     ]
 )
 
@@ -293,6 +326,11 @@ _HYPOTHETICAL = GatedPattern(
 _OTHERS_QUESTION = GatedPattern(
     r"\b(?:has|does|did|do)\s+anyone\b|\banyone\s+else\b|у\s+кого-(?:нибудь|то)"
 )
+_REPORTED = GatedPattern(
+    r"\basked\s+(?:me\s+)?(?:if|whether|about)\b|\bscreening\s+(?:question|for)\b"
+    r"|\b(?:reading|read|article|news|documentary|statistics)\s+(?:about|on)\b"
+    r"|(?<![а-я])спрашива\w+\s+(?:нет\s+ли|есть\s+ли|не\s+)|(?<![а-я])спросил\w*\s+(?:нет\s+ли|есть\s+ли)"
+)
 _NEGATED_BEFORE = re.compile(
     r"(?:\b(?:not|never|no|nor)|n't|(?<![а-я])(?:не|нет|ни))\s+(?:\w+\s+)?$"
 )
@@ -301,7 +339,7 @@ _NEGATED_BEFORE = re.compile(
 def _active(post: Post, match: re.Match[str], *, emergency: bool) -> bool:
     """Whether a cue speaks of now, not of the past, a negation or a hypothetical."""
     sentence = post.sentence_at(match.start())
-    if _LONG_PAST.search(sentence):
+    if _LONG_PAST.search(sentence) or _REPORTED.search(sentence):
         return False
     before = post.folded[max(0, match.start() - 14) : match.start()]
     if _NEGATED_BEFORE.search(before) and not match.group(0).startswith(

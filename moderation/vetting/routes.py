@@ -14,6 +14,7 @@ from community.i18n import gettext as _
 from community.web import current_user, form_data, render, require_role, require_user, see_other
 from moderation.education.services import published_by
 from moderation.vetting import services
+from moderation.vetting.footprint import footprint
 from moderation.vetting.models import ApplicationStatus
 
 AnyRequest = Request[Any, Any, Any]
@@ -23,15 +24,20 @@ staff_only = require_role(Role.MODERATOR, Role.ADMIN)
 async def _apply_context(request: AnyRequest, db: AsyncSession) -> dict[str, Any]:
     user = current_user(request)
     assert user is not None
-    return {"pending": await services.pending_application(db, user.id),
-            "profile": await services.profile_of(db, user.id), "form": {}, "errors": {},
-            "done": request.query_params.get("done") == "1"}
+    return {
+        "pending": await services.pending_application(db, user.id),
+        "profile": await services.profile_of(db, user.id),
+        "form": {},
+        "errors": {},
+        "done": request.query_params.get("done") == "1",
+    }
 
 
 @get("/clinicians/apply", guards=[require_user])
 async def apply_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
-    return render(request, "moderation/clinician_apply.html",
-                  await _apply_context(request, db_session))
+    return render(
+        request, "moderation/clinician_apply.html", await _apply_context(request, db_session)
+    )
 
 
 @post("/clinicians/apply", guards=[require_user])
@@ -52,9 +58,16 @@ async def applications_page(request: AnyRequest, db_session: AsyncSession) -> Re
     status = request.query_params.get("status", ApplicationStatus.PENDING)
     if status not in {s.value for s in ApplicationStatus}:
         status = ApplicationStatus.PENDING
-    return render(request, "moderation/clinician_applications.html",
-                  {"rows": await services.applications(db_session, status), "status": status,
-                   "statuses": list(ApplicationStatus), "errors": {}})
+    return render(
+        request,
+        "moderation/clinician_applications.html",
+        {
+            "rows": await services.applications(db_session, status),
+            "status": status,
+            "statuses": list(ApplicationStatus),
+            "errors": {},
+        },
+    )
 
 
 @post("/moderation/clinicians/{application_id:int}/decide", guards=[staff_only])
@@ -62,27 +75,42 @@ async def decide(request: AnyRequest, db_session: AsyncSession, application_id: 
     form = await form_data(request)
     actor = await db_session.get_one(User, current_user(request).id)  # type: ignore[union-attr]
     try:
-        await services.decide(db_session, actor, application_id,
-                              approve=form.get("decision") == "approve",
-                              reason=form.get("reason", ""))
+        await services.decide(
+            db_session,
+            actor,
+            application_id,
+            approve=form.get("decision") == "approve",
+            reason=form.get("reason", ""),
+        )
     except FormErrors as exc:
-        return render(request, "moderation/clinician_applications.html",
-                      {"rows": await services.applications(db_session, ApplicationStatus.PENDING),
-                       "status": ApplicationStatus.PENDING, "statuses": list(ApplicationStatus),
-                       "errors": {application_id: exc.errors["reason"]}}, status_code=400)
+        return render(
+            request,
+            "moderation/clinician_applications.html",
+            {
+                "rows": await services.applications(db_session, ApplicationStatus.PENDING),
+                "status": ApplicationStatus.PENDING,
+                "statuses": list(ApplicationStatus),
+                "errors": {application_id: exc.errors["reason"]},
+            },
+            status_code=400,
+        )
     return see_other("/moderation/clinicians")
 
 
 @get("/clinicians/{username:str}")
-async def profile_page(request: AnyRequest, db_session: AsyncSession, username: str) -> Response[str]:
+async def profile_page(
+    request: AnyRequest, db_session: AsyncSession, username: str
+) -> Response[str]:
     found = await services.public_profile(db_session, username)
     if found is None:
         raise NotFoundException(detail=_("No verified clinician by that name."))
     user, profile = found
     articles = await published_by(db_session, user.id)
-    return render(request, "moderation/clinician_profile.html",
-                  {"clinician": user, "profile": profile, "articles": articles,
-                   "noindex": False})
+    return render(
+        request,
+        "moderation/clinician_profile.html",
+        {"clinician": user, "profile": profile, "articles": articles, "noindex": False},
+    )
 
 
-route_handlers = [apply_page, apply_submit, applications_page, decide, profile_page]
+route_handlers = [apply_page, apply_submit, applications_page, decide, profile_page, footprint]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,13 +11,17 @@ from community.accounts.models import Role, User
 from community.accounts.services import FormErrors, set_role
 from community.db import utcnow
 from community.i18n import gettext as _
-from moderation.queue.services import ConflictError
+from moderation.queue.services import ConflictError, notify_user
 from moderation.vetting.models import ApplicationStatus, ClinicianApplication, ClinicianProfile
 
 # field -> (maximum length, message when missing)
 FIELDS = {
-    "real_name": 120, "profession": 80, "specialty": 120, "licence_number": 64,
-    "jurisdiction": 120, "disclosures": 4000,
+    "real_name": 120,
+    "profession": 80,
+    "specialty": 120,
+    "licence_number": 64,
+    "jurisdiction": 120,
+    "disclosures": 4000,
 }
 
 
@@ -35,15 +37,22 @@ def _missing_messages() -> dict[str, str]:
 
 
 async def pending_application(db: AsyncSession, user_id: int) -> ClinicianApplication | None:
-    return await db.scalar(select(ClinicianApplication).where(
-        ClinicianApplication.user_id == user_id,
-        ClinicianApplication.status == ApplicationStatus.PENDING))
+    return await db.scalar(
+        select(ClinicianApplication).where(
+            ClinicianApplication.user_id == user_id,
+            ClinicianApplication.status == ApplicationStatus.PENDING,
+        )
+    )
 
 
 async def apply(db: AsyncSession, user: User, form: dict[str, str]) -> ClinicianApplication:
     """Record an application; one pending at a time."""
-    values = {name: " ".join(form.get(name, "").split()) if name != "disclosures"
-              else form.get(name, "").strip() for name in FIELDS}
+    values = {
+        name: " ".join(form.get(name, "").split())
+        if name != "disclosures"
+        else form.get(name, "").strip()
+        for name in FIELDS
+    }
     errors: dict[str, list[str]] = {}
     for name, limit in FIELDS.items():
         if not values[name]:
@@ -51,16 +60,21 @@ async def apply(db: AsyncSession, user: User, form: dict[str, str]) -> Clinician
         elif len(values[name]) > limit:
             errors[name] = [_("Keep this under %(max)d characters.") % {"max": limit}]
     if user.has_role(Role.CLINICIAN):
-        errors["real_name"] = [_("You are already a verified clinician.")]
+        errors["application"] = [_("You are already a verified clinician.")]
     elif await pending_application(db, user.id) is not None:
-        errors["real_name"] = [_("Your application is already being reviewed.")]
+        errors["application"] = [_("Your application is already being reviewed.")]
     if errors:
         raise FormErrors(errors)
     application = ClinicianApplication(user_id=user.id, **values)
     db.add(application)
     await db.flush()
-    await audit.record(db, "clinician.applied", actor_id=user.id, target_type="clinician_application",
-                       target_id=application.id)
+    await audit.record(
+        db,
+        "clinician.applied",
+        actor_id=user.id,
+        target_type="clinician_application",
+        target_id=application.id,
+    )
     return application
 
 
@@ -85,9 +99,14 @@ async def decide(
     if approve:
         await _make_profile(db, actor, application)
         await set_role(db, actor=actor, user=applicant, role=Role.CLINICIAN, granted=True)
-    await audit.record(db, "clinician.approved" if approve else "clinician.rejected",
-                       actor_id=actor.id, target_type="user", target_id=applicant.id,
-                       detail={"application_id": application.id, "reason": reason})
+    await audit.record(
+        db,
+        "clinician.approved" if approve else "clinician.rejected",
+        actor_id=actor.id,
+        target_type="user",
+        target_id=applicant.id,
+        detail={"application_id": application.id, "reason": reason},
+    )
     await _notify(db, applicant.id, approve, reason)
     await db.flush()
     return application
@@ -105,13 +124,12 @@ async def _make_profile(db: AsyncSession, actor: User, application: ClinicianApp
 
 
 async def _notify(db: AsyncSession, user_id: int, approved: bool, reason: str) -> None:
-    try:
-        notify = importlib.import_module("community.notifications.services").notify
-    except (ImportError, AttributeError):
-        return
-    text = (_("You are now a verified clinician on Kindred.") if approved
-            else _("Your clinician application was not approved: %(reason)s") % {"reason": reason})
-    await notify(db, user_id, "clinician.decision", text=text, link="/clinicians/apply")
+    text = (
+        _("You are now a verified clinician on Kindred.")
+        if approved
+        else _("Your clinician application was not approved: %(reason)s") % {"reason": reason}
+    )
+    await notify_user(db, user_id, "moderation", text, "/clinicians/apply")
 
 
 async def profile_of(db: AsyncSession, user_id: int) -> ClinicianProfile | None:
@@ -127,8 +145,9 @@ async def profiles_of(db: AsyncSession, user_ids: set[int]) -> dict[int, Clinici
 
 async def public_profile(db: AsyncSession, username: str) -> tuple[User, ClinicianProfile] | None:
     """A verified clinician's professional profile, only while they hold the role."""
-    user = await db.scalar(select(User).where(User.username_key == username.lower(),
-                                              User.deleted_at.is_(None)))
+    user = await db.scalar(
+        select(User).where(User.username_key == username.lower(), User.deleted_at.is_(None))
+    )
     if user is None or not user.has_role(Role.CLINICIAN):
         return None
     profile = await profile_of(db, user.id)
@@ -137,8 +156,11 @@ async def public_profile(db: AsyncSession, username: str) -> tuple[User, Clinici
 
 async def applications(db: AsyncSession, status: str) -> list[tuple[ClinicianApplication, str]]:
     rows = await db.execute(
-        select(ClinicianApplication, User.username).join(User, User.id == ClinicianApplication.user_id)
-        .where(ClinicianApplication.status == status).order_by(ClinicianApplication.id))
+        select(ClinicianApplication, User.username)
+        .join(User, User.id == ClinicianApplication.user_id)
+        .where(ClinicianApplication.status == status)
+        .order_by(ClinicianApplication.id)
+    )
     return [(row[0], row[1]) for row in rows]
 
 

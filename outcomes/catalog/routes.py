@@ -42,7 +42,7 @@ async def autocomplete(request: AnyRequest, db_session: AsyncSession) -> Respons
     field = params.get("field", "q")
     field = field if field in FIELDS else "q"
     query = (params.get("q") or params.get(field) or "")[:120]
-    results = []
+    results: list[tuple[str, Any]] = []
     for term_kind in SEARCH_KINDS[kind]:
         results.extend((term_kind.value, term)
                        for term in await services.search(db_session, term_kind, query, limit=10))
@@ -54,7 +54,8 @@ async def autocomplete(request: AnyRequest, db_session: AsyncSession) -> Respons
 
 @get("/catalog/propose", guards=[require_user])
 async def propose_page(request: AnyRequest) -> Response[str]:
-    form = {"kind": request.query_params.get("kind", ""), "name": request.query_params.get("name", "")}
+    params = request.query_params
+    form = {"kind": params.get("kind", ""), "name": params.get("name", "")}
     return render(request, "outcomes/catalog_propose.html",
                   {"form": form, "errors": {}, "kind_labels": kind_labels(), "sent": False})
 

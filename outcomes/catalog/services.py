@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import audit
@@ -58,14 +58,15 @@ async def load_catalog(db: AsyncSession) -> dict[str, int]:
     }
     changed: dict[str, int] = {}
     for kind, items in rows.items():
-        model = TERM_MODELS[kind]
+        model: Any = TERM_MODELS[kind]
         existing = {t.slug: t for t in (await db.scalars(select(model))).all()}
-        count = 0
+        new_rows = [{**item, "curated": True} for item in items if item["slug"] not in existing]
+        if new_rows:
+            await db.execute(insert(model), new_rows)
+        count = len(new_rows)
         for item in items:
             term = existing.get(item["slug"])
             if term is None:
-                db.add(model(**item, curated=True))
-                count += 1
                 continue
             if any(getattr(term, key) != value for key, value in item.items()):
                 for key, value in item.items():
@@ -77,7 +78,7 @@ async def load_catalog(db: AsyncSession) -> dict[str, int]:
 
 
 async def terms_of(db: AsyncSession, kind: TermKind) -> Sequence[AnyTerm]:
-    model = TERM_MODELS[kind]
+    model: Any = TERM_MODELS[kind]
     return (await db.scalars(select(model).order_by(model.name))).all()
 
 
@@ -85,8 +86,8 @@ async def search(db: AsyncSession, kind: TermKind, query: str, limit: int = 10) 
     """Autocomplete: the best matches by name or synonym (brand names included)."""
     if not vocabulary.normalize_term(query):
         return []
-    matches = vocabulary.match_terms(query, await terms_of(db, kind), limit=limit)
-    return [m.term for m in matches]
+    terms: Sequence[Any] = await terms_of(db, kind)
+    return [m.term for m in vocabulary.match_terms(query, terms, limit=limit)]
 
 
 async def resolve(db: AsyncSession, kind: TermKind, text: str) -> AnyTerm | None:
@@ -94,11 +95,12 @@ async def resolve(db: AsyncSession, kind: TermKind, text: str) -> AnyTerm | None
     needle = vocabulary.normalize_term(text)
     if not needle:
         return None
-    model = TERM_MODELS[kind]
+    model: Any = TERM_MODELS[kind]
     by_slug = await db.scalar(select(model).where(model.slug == text.strip().lower()))
     if by_slug is not None:
         return by_slug
-    matches = vocabulary.match_terms(text, await terms_of(db, kind), limit=1)
+    terms: Sequence[Any] = await terms_of(db, kind)
+    matches = vocabulary.match_terms(text, terms, limit=1)
     if matches and matches[0].rank == vocabulary.MatchRank.EXACT:
         return matches[0].term
     return None
@@ -155,7 +157,7 @@ async def decide_proposal(
     if proposal.status != ProposalStatus.PENDING.value:
         raise FormErrors({"action": [_("This proposal was already decided.")]})
     kind = TermKind(proposal.kind)
-    model = TERM_MODELS[kind]
+    model: Any = TERM_MODELS[kind]
     term: AnyTerm | None = None
     if action == "approve":
         slug = slugify(proposal.name)

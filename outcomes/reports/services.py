@@ -61,7 +61,7 @@ def _on_scale(scale: scales.Scale, counts: dict[str, int]) -> Distribution:
 
 
 def dose_label(answer: str) -> str:
-    amount, unit, frequency, as_needed = (answer.split("|") + ["", "", "", "0"])[:4]
+    amount, unit, frequency, as_needed = [*answer.split("|"), "", "", "", "0"][:4]
     text = f"{amount} {scales.DOSE_UNIT.label(unit)}, {scales.FREQUENCY.label(frequency)}"
     return text + (f" ({_('as needed')})" if as_needed == "1" else "")
 

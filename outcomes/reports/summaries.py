@@ -41,7 +41,7 @@ from outcomes.treatments.models import (
     TreatmentCourse,
     purpose_key,
 )
-from outcomes.treatments.scales import duration_bucket
+from outcomes.treatments.scales import duration_bucket, format_amount
 
 SUMMARY_COLUMNS = ("current_patients", "former_patients", "evaluations")
 CONDITION_COLUMNS = ("patients", "evaluations", "effect_major", "effect_moderate",
@@ -74,8 +74,7 @@ class LatestEvaluation:
 
 def dose_answer(amount: Decimal | None, unit: str, frequency: str, as_needed: bool) -> str:
     """A dose as one answer string: `amount|unit|frequency|as_needed`."""
-    shown = format(amount.normalize(), "f") if amount is not None else ""
-    return f"{shown}|{unit}|{frequency}|{int(as_needed)}"
+    return f"{format_amount(amount)}|{unit}|{frequency}|{int(as_needed)}"
 
 
 def contribution(
@@ -132,22 +131,25 @@ async def pair_contribution(db: AsyncSession, user_id: int, treatment_id: int) -
     }
     if not courses:
         return Counter()
-    for row in await db.execute(
+    for purpose_row in await db.execute(
         select(CoursePurpose.course_id, CoursePurpose.condition_id, CoursePurpose.symptom_id)
         .join(TreatmentCourse, TreatmentCourse.id == CoursePurpose.course_id)
         .where(*course_filter)
     ):
-        courses[row.course_id].purposes.add(purpose_key(row.condition_id, row.symptom_id))
-    for row in await db.execute(
+        courses[purpose_row.course_id].purposes.add(
+            purpose_key(purpose_row.condition_id, purpose_row.symptom_id))
+    for dose_row in await db.execute(
         select(DosePeriod.course_id, DosePeriod.amount, DosePeriod.unit, DosePeriod.frequency,
                DosePeriod.as_needed)
         .join(TreatmentCourse, TreatmentCourse.id == DosePeriod.course_id)
         .where(*course_filter)
         .order_by(DosePeriod.started_on, DosePeriod.id)
     ):
-        courses[row.course_id].dose = (row.amount, row.unit, row.frequency, row.as_needed)
+        courses[dose_row.course_id].dose = (dose_row.amount, dose_row.unit, dose_row.frequency,
+                                            dose_row.as_needed)
     evaluation_filter = (Evaluation.user_id == user_id, Evaluation.treatment_id == treatment_id)
-    count = int(await db.scalar(select(func.count()).select_from(Evaluation).where(*evaluation_filter)) or 0)
+    count = int(await db.scalar(
+        select(func.count()).select_from(Evaluation).where(*evaluation_filter)) or 0)
     latest_row = (
         await db.execute(
             select(Evaluation.id, Evaluation.side_effect_severity, Evaluation.adherence,
@@ -250,15 +252,15 @@ async def rebuild_summaries(db: AsyncSession) -> int:
         facts = CourseFacts(row.id, row.started_on, row.stopped_on, row.stop_reason)
         courses[row.id] = facts
         pairs.setdefault((row.user_id, row.treatment_id), []).append(facts)
-    for row in await db.execute(
+    for course_id, condition_id, symptom_id in await db.execute(
         select(CoursePurpose.course_id, CoursePurpose.condition_id, CoursePurpose.symptom_id)
     ):
-        courses[row.course_id].purposes.add(purpose_key(row.condition_id, row.symptom_id))
-    for row in await db.execute(
+        courses[course_id].purposes.add(purpose_key(condition_id, symptom_id))
+    for course_id, amount, unit, frequency, as_needed in await db.execute(
         select(DosePeriod.course_id, DosePeriod.amount, DosePeriod.unit, DosePeriod.frequency,
                DosePeriod.as_needed).order_by(DosePeriod.started_on, DosePeriod.id)
     ):
-        courses[row.course_id].dose = (row.amount, row.unit, row.frequency, row.as_needed)
+        courses[course_id].dose = (amount, unit, frequency, as_needed)
     counts = {
         (row.user_id, row.treatment_id): row.n
         for row in await db.execute(
@@ -308,7 +310,9 @@ async def rebuild_summaries(db: AsyncSession) -> int:
 
 async def _insert_totals(db: AsyncSession, totals: dict[int, Contribution]) -> None:
     """Plain bulk inserts into empty tables, in chunks."""
-    summaries, answers, conditions = [], [], {}
+    summaries: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    conditions: dict[tuple[int, int], dict[str, Any]] = {}
     for treatment_id, total in totals.items():
         summary = {"treatment_id": treatment_id, **{c: 0 for c in SUMMARY_COLUMNS}}
         for key, value in total.items():
@@ -339,8 +343,10 @@ async def summary_state(db: AsyncSession) -> dict[str, set[tuple[Any, ...]]]:
         for c in SUMMARY_COLUMNS if getattr(row, c)
     }
     answers = {
-        (row.treatment_id, row.question, row.answer, row.count)
-        for row in await db.execute(select(TreatmentAnswerCount.__table__)) if row.count
+        tuple(row) for row in await db.execute(select(
+            TreatmentAnswerCount.treatment_id, TreatmentAnswerCount.question,
+            TreatmentAnswerCount.answer, TreatmentAnswerCount.count))
+        if row[3]
     }
     conditions = {
         (row.condition_id, row.treatment_id, c, getattr(row, c))

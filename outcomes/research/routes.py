@@ -57,12 +57,12 @@ async def _privacy_page(request: AnyRequest, db: AsyncSession, *, errors: Any = 
     }, status_code=status_code)
 
 
-@get("/account/privacy", guards=[require_user])
+@get("/account/privacy", guards=[require_user], include_in_schema=False)
 async def privacy_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     return await _privacy_page(request, db_session)
 
 
-@post("/account/privacy/consent", guards=[require_user])
+@post("/account/privacy/consent", guards=[require_user], include_in_schema=False)
 async def consent_grant(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
     try:
@@ -73,7 +73,7 @@ async def consent_grant(request: AnyRequest, db_session: AsyncSession) -> Any:
     return see_other("/account/privacy?done=granted")
 
 
-@post("/account/privacy/withdraw", guards=[require_user])
+@post("/account/privacy/withdraw", guards=[require_user], include_in_schema=False)
 async def consent_withdraw(request: AnyRequest, db_session: AsyncSession) -> Any:
     await services.withdraw_consent(db_session, await _me(request, db_session))
     return see_other("/account/privacy?done=withdrawn")
@@ -82,7 +82,7 @@ async def consent_withdraw(request: AnyRequest, db_session: AsyncSession) -> Any
 # ---- catalogue, applications -----------------------------------------------------------------
 
 
-@get("/research")
+@get("/research", include_in_schema=False)
 async def research_home(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     user = current_user(request)
     applications: list[ResearchApplication] = []
@@ -105,12 +105,12 @@ def _apply_context(form: dict[str, str], tables: list[str], errors: Any) -> dict
             "dua_html": services.document_html(services.dua_text())}
 
 
-@get("/research/apply", guards=[require_user])
+@get("/research/apply", guards=[require_user], include_in_schema=False)
 async def apply_page(request: AnyRequest) -> Response[str]:
     return render(request, "research/apply.html", _apply_context({}, [], {}))
 
 
-@post("/research/apply", guards=[require_user])
+@post("/research/apply", guards=[require_user], include_in_schema=False)
 async def apply_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
     tables = (await form_lists(request)).get("tables", [])
@@ -126,7 +126,7 @@ async def apply_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
 # ---- admin vetting ---------------------------------------------------------------------------
 
 
-@get("/admin/research", guards=[admin])
+@get("/admin/research", guards=[admin], include_in_schema=False)
 async def admin_applications(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     pending = list(await db_session.scalars(
         select(ResearchApplication).where(ResearchApplication.status == ApplicationStatus.PENDING)
@@ -140,7 +140,9 @@ async def admin_applications(request: AnyRequest, db_session: AsyncSession) -> R
     })
 
 
-@post("/admin/research/applications/{application_id:int}/approve", guards=[admin])
+@post(
+    "/admin/research/applications/{application_id:int}/approve",
+    guards=[admin], include_in_schema=False)
 async def admin_approve(request: AnyRequest, db_session: AsyncSession,
                         application_id: int) -> Any:
     form = await form_data(request)
@@ -149,13 +151,16 @@ async def admin_approve(request: AnyRequest, db_session: AsyncSession,
         await services.approve_project(db_session, await _me(request, db_session),
                                        application_id, budget)
     except services.FormErrors as exc:
-        raise ValidationException(detail=" ".join(sum(exc.errors.values(), []))) from exc
+        raise ValidationException(
+            detail=" ".join(m for ms in exc.errors.values() for m in ms)) from exc
     except LookupError as exc:
         raise NotFoundException(detail=_("No such pending application.")) from exc
     return see_other("/admin/research")
 
 
-@post("/admin/research/applications/{application_id:int}/reject", guards=[admin])
+@post(
+    "/admin/research/applications/{application_id:int}/reject",
+    guards=[admin], include_in_schema=False)
 async def admin_reject(request: AnyRequest, db_session: AsyncSession,
                        application_id: int) -> Any:
     form = await form_data(request)
@@ -187,14 +192,14 @@ async def _project_page(request: AnyRequest, db: AsyncSession, project: Research
     }, status_code=status_code)
 
 
-@get("/research/projects/{project_id:int}", guards=[researcher])
+@get("/research/projects/{project_id:int}", guards=[researcher], include_in_schema=False)
 async def project_page(request: AnyRequest, db_session: AsyncSession,
                        project_id: int) -> Response[str]:
     project = await services.project_of(db_session, current_user(request), project_id)
     return await _project_page(request, db_session, project)
 
 
-@post("/research/projects/{project_id:int}/tokens", guards=[researcher])
+@post("/research/projects/{project_id:int}/tokens", guards=[researcher], include_in_schema=False)
 async def token_create(request: AnyRequest, db_session: AsyncSession,
                        project_id: int) -> Response[str]:
     project = await services.project_of(db_session, current_user(request), project_id)
@@ -205,7 +210,9 @@ async def token_create(request: AnyRequest, db_session: AsyncSession,
     return await _project_page(request, db_session, project, new_token=plain)
 
 
-@post("/research/projects/{project_id:int}/tokens/{token_id:int}/revoke", guards=[researcher])
+@post(
+    "/research/projects/{project_id:int}/tokens/{token_id:int}/revoke",
+    guards=[researcher], include_in_schema=False)
 async def token_revoke(request: AnyRequest, db_session: AsyncSession, project_id: int,
                        token_id: int) -> Any:
     project = await services.project_of(db_session, current_user(request), project_id)
@@ -217,7 +224,7 @@ async def token_revoke(request: AnyRequest, db_session: AsyncSession, project_id
     return see_other(f"/research/projects/{project.id}")
 
 
-@post("/research/projects/{project_id:int}/exports", guards=[researcher])
+@post("/research/projects/{project_id:int}/exports", guards=[researcher], include_in_schema=False)
 async def export_create(request: AnyRequest, db_session: AsyncSession, project_id: int) -> Any:
     project = await services.project_of(db_session, current_user(request), project_id)
     form = await form_data(request)
@@ -241,19 +248,19 @@ async def export_create(request: AnyRequest, db_session: AsyncSession, project_i
     return see_other(f"/research/exports/{job.id}")
 
 
-@get("/research/exports/{job_id:int}", guards=[researcher])
+@get("/research/exports/{job_id:int}", guards=[researcher], include_in_schema=False)
 async def export_page(request: AnyRequest, db_session: AsyncSession,
                       job_id: int) -> Response[str]:
     job, project = await services.export_of(db_session, current_user(request), job_id)
     link = (services.download_link(runtime_of(request).settings, job)
-            if job.status == JobStatus.DONE else "")
+            if services.downloadable(job) else "")
     return render(request, "research/export.html",
                   {"job": job, "project": project, "download": link,
                    "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)},
                   block="progress")
 
 
-@get("/research/exports/{job_id:int}/download", guards=[researcher])
+@get("/research/exports/{job_id:int}/download", guards=[researcher], include_in_schema=False)
 async def export_download(request: AnyRequest, db_session: AsyncSession,
                           job_id: int) -> File:
     job, _project = await services.export_of(db_session, current_user(request), job_id)

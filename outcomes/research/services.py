@@ -62,7 +62,7 @@ def dua_text(version: str = DUA_VERSION) -> str:
 
 def document_html(text: str) -> Markup:
     """One of our own shipped documents (consent, agreement) as HTML; never user text."""
-    return Markup(nh3.clean(MarkdownIt("commonmark").render(text)))
+    return Markup(nh3.clean(MarkdownIt("commonmark").render(text)))  # noqa: S704 - sanitised
 
 
 # ---- consent ---------------------------------------------------------------------------------
@@ -352,7 +352,8 @@ async def request_export(
                                 ExportJob.status != JobStatus.FAILED)
         .order_by(ExportJob.id.desc()).limit(1)
     )
-    if existing is not None:
+    # A finished export whose archive expired is built again, from the same stored releases.
+    if existing is not None and (existing.status != JobStatus.DONE or downloadable(existing)):
         return existing, False
     job = ExportJob(project_id=project.id, requested_by_id=actor_id, via=via,
                     tables=request.tables, filters=request.filters,
@@ -382,6 +383,8 @@ async def _charge(db: AsyncSession, project: ResearchProject, job: ExportJob,
     unpaid = [t for t in request.tables if t not in paid]
     if not unpaid:
         return
+    # Lock the project row: two concurrent charges must not both read the same spent total.
+    await db.refresh(project, with_for_update=True)
     budget = budget_of(project)
     budget.charge(request.epsilon * len(unpaid))  # raises BudgetExceeded, spending nothing
     project.budget_spent = str(budget.spent)
@@ -417,16 +420,20 @@ def valid_download(settings: Settings, job: ExportJob, expires: str, signature: 
     return hmac.compare_digest(_signature(settings, job.id, int(expires)), signature)
 
 
+def downloadable(job: ExportJob) -> bool:
+    """Done, its archive kept, and not past its expiry."""
+    return (job.status == JobStatus.DONE and bool(job.archive_path)
+            and (job.download_expires_at is None or job.download_expires_at > utcnow()))
+
+
 async def download_export(
     db: AsyncSession, job: ExportJob, *, actor_id: int | None, via: str
 ) -> Path | None:
     """The archive of a finished, unexpired export (audit-logged), or None."""
-    if job.status != JobStatus.DONE or not job.archive_path:
-        return None
-    if job.download_expires_at is not None and job.download_expires_at <= utcnow():
+    if not downloadable(job):
         return None
     path = Path(job.archive_path)
-    if not path.is_file():
+    if not path.is_file():  # noqa: ASYNC240 - one stat of a local file
         return None
     await audit.record(db, "export.downloaded", actor_id=actor_id,
                        target_type="research_export", target_id=job.id,

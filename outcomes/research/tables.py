@@ -2,16 +2,18 @@
 
 Each table is one query returning distinct (patient, cell) pairs; the cube counts distinct
 patients per cell. No free text, no identifiers: every dimension is a curated slug, a band or
-a coarse date (month at the finest). Ages come in bands with 90+ collapsed; rare conditions,
-treatments, countries and terms are folded into "Other" before suppression.
+a coarse date (month at the finest). Ages come in the profile's bands, open-ended at 85+ (so
+90+ is always collapsed); rare conditions, treatments, countries and terms are folded into
+"Other" before suppression.
 
 A table is computed once per data snapshot as the full cube over all its dimensions, filter
-dimensions included (`release_for`), stored, and every export is a slice of it
-(`published_table`). A table whose source models are not installed is simply unavailable.
+dimensions included (`compute_release`), recorded (`store_release`), and every export is a
+slice of it (`published_table`). A table whose source models are missing is unavailable.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -23,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from outcomes.research.cube import Cube, fold_rare
 from outcomes.research.disclosure import (
@@ -36,8 +39,10 @@ from outcomes.research.models import ConsentRecord, DataSnapshot, StoredRelease
 
 OTHER = "Other"
 UNKNOWN = "Unknown"
-AGE_BANDS = ("0-17", "18-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
-SEXES = ("female", "male", "other", UNKNOWN)
+# The profile's own bands: ten-year, open-ended at 85+, so 90+ is always collapsed.
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
+SEXES = ("female", "male", "intersex", UNKNOWN)
+SEVERITIES = ("none", "mild", "moderate", "severe")
 # Filters every table understands, where it has the dimension (or a finer date for years).
 FILTER_DIMENSIONS = ("condition", "treatment")
 FOLDED = frozenset({"condition", "treatment", "country", "side_effect", "symptom", "instrument",
@@ -101,26 +106,26 @@ def consenting_users(at: datetime) -> Select[Any]:
 
 
 def age_band(value: Any) -> str:
-    """A band from a stored band or an age in years; 90 and over collapse into 90+."""
-    if value is None or value == "":
-        return UNKNOWN
-    text = str(getattr(value, "value", value)).strip()
+    """A profile band, or an age in years placed in one; 85 and over are one band."""
+    text = str(getattr(value, "value", value) if value is not None else "").strip()
     if text in AGE_BANDS:
         return text
     digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
-    if not digits:
+    if not digits or int(digits[0]) < 18:
         return UNKNOWN
     low = int(digits[0])
-    if low >= 90:
-        return "90+"
-    if low < 18:
-        return "0-17"
-    return next(b for b in AGE_BANDS[1:-1] if int(b.split("-")[0]) <= low <= int(b.split("-")[1]))
+    if low >= 85:
+        return "85+"
+    return next(b for b in AGE_BANDS[:-1] if int(b.split("-")[0]) <= low <= int(b.split("-")[1]))
 
 
 def sex_category(value: Any) -> str:
     text = str(getattr(value, "value", value) or "").strip().lower()
-    return text if text in SEXES else (UNKNOWN if not text or text == "unknown" else "other")
+    return text if text in SEXES else UNKNOWN
+
+
+def severity_label(value: Any) -> str:
+    return SEVERITIES[value] if isinstance(value, int) and 0 <= value < len(SEVERITIES) else UNKNOWN
 
 
 def label(value: Any) -> str:
@@ -143,7 +148,7 @@ def year_of(day: date | datetime | None) -> str:
 # ---- the queries -----------------------------------------------------------------------------
 
 
-async def _rows(db: AsyncSession, statement: Select[Any]) -> list[Any]:
+async def _rows(db: AsyncSession, statement: Executable) -> list[Any]:
     return list((await db.execute(statement)).all())
 
 
@@ -165,6 +170,7 @@ async def _treatment_use(db: AsyncSession, consenting: Select[Any], _s: DataSnap
     from outcomes.catalog.models import Condition, Treatment
     from outcomes.treatments.models import CoursePurpose, TreatmentCourse
 
+    # Courses taken for a condition; purposes that are symptoms have no condition to count.
     rows = await _rows(db, (
         select(TreatmentCourse.user_id, Condition.slug, Treatment.slug, TreatmentCourse.started_on)
         .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
@@ -180,47 +186,43 @@ ANY_PURPOSE = "(all purposes)"
 
 
 async def _evaluations(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
-    from outcomes.catalog.models import Condition, Treatment
-    from outcomes.treatments.models import Evaluation, EvaluationEffect, TreatmentCourse
+    from outcomes.catalog.models import Condition, Symptom, Treatment
+    from outcomes.treatments.models import Evaluation, EvaluationEffect
 
-    base = (
-        select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on,
-               *(getattr(Evaluation, m) for m in EVALUATION_MEASURES))
-        .join(TreatmentCourse, TreatmentCourse.id == Evaluation.course_id)
-        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
-        .where(Evaluation.user_id.in_(consenting))
-    )
+    answers = select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on,
+                     *(getattr(Evaluation, m) for m in EVALUATION_MEASURES))
     pairs = []
-    for row in await _rows(db, base):
+    for row in await _rows(db, answers.join(Treatment, Treatment.id == Evaluation.treatment_id)
+                           .where(Evaluation.user_id.in_(consenting))):
         for measure, answer in zip(EVALUATION_MEASURES, row[3:], strict=True):
-            if answer is not None:
+            if answer:
                 pairs.append((row[0], (label(row[1]), year_of(row[2]), ANY_PURPOSE, measure,
                                        label(answer))))
     effects = (
         select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on, Condition.slug,
-               EvaluationEffect.effectiveness)
+               Symptom.slug, EvaluationEffect.effectiveness)
         .join(EvaluationEffect, EvaluationEffect.evaluation_id == Evaluation.id)
-        .join(Condition, Condition.id == EvaluationEffect.purpose)
-        .join(TreatmentCourse, TreatmentCourse.id == Evaluation.course_id)
-        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .join(Treatment, Treatment.id == Evaluation.treatment_id)
+        .outerjoin(Condition, Condition.id == EvaluationEffect.condition_id)
+        .outerjoin(Symptom, Symptom.id == EvaluationEffect.symptom_id)
         .where(Evaluation.user_id.in_(consenting))
     )
     for row in await _rows(db, effects):
-        pairs.append((row[0], (label(row[1]), year_of(row[2]), label(row[3]), "effectiveness",
-                               label(row[4]))))
+        purpose = row[3] or (f"symptom:{row[4]}" if row[4] else UNKNOWN)
+        pairs.append((row[0], (label(row[1]), year_of(row[2]), purpose, "effectiveness",
+                               label(row[5]))))
     return pairs
 
 
 async def _side_effects(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
     from outcomes.catalog.models import SideEffect, Treatment
-    from outcomes.treatments.models import Evaluation, EvaluationSideEffect, TreatmentCourse
+    from outcomes.treatments.models import Evaluation, EvaluationSideEffect
 
     rows = await _rows(db, (
         select(Evaluation.user_id, Treatment.slug, SideEffect.slug, Evaluation.evaluated_on)
         .join(EvaluationSideEffect, EvaluationSideEffect.evaluation_id == Evaluation.id)
         .join(SideEffect, SideEffect.id == EvaluationSideEffect.side_effect_id)
-        .join(TreatmentCourse, TreatmentCourse.id == Evaluation.course_id)
-        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .join(Treatment, Treatment.id == Evaluation.treatment_id)
         .where(Evaluation.user_id.in_(consenting))
     ))
     return [(r[0], (label(r[1]), label(r[2]), year_of(r[3]))) for r in rows]
@@ -233,10 +235,10 @@ async def _symptoms(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot)
     rows = await _rows(db, (
         select(SymptomEntry.user_id, Condition.slug, SymptomEntry.recorded_on,
                SymptomEntry.severity)
-        .join(Condition, Condition.id == SymptomEntry.condition_id)
+        .outerjoin(Condition, Condition.id == SymptomEntry.condition_id)
         .where(SymptomEntry.user_id.in_(consenting))
     ))
-    return [(r[0], (label(r[1]), month_of(r[2]), label(r[3]))) for r in rows]
+    return [(r[0], (label(r[1]), month_of(r[2]), severity_label(r[3]))) for r in rows]
 
 
 async def _questionnaires(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
@@ -283,8 +285,10 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients giving each answer, per treatment, year of the "
             "evaluation and measure; effectiveness per purpose (condition).",
             ("treatment", "year", "purpose", "measure", "answer"), _evaluations,
-            requires=("outcomes.treatments.models:Evaluation.side_effect_severity",
-                      "outcomes.treatments.models:EvaluationEffect.effectiveness"),
+            requires=("outcomes.treatments.models:Evaluation.treatment_id",
+                      "outcomes.treatments.models:Evaluation.side_effect_severity",
+                      "outcomes.treatments.models:EvaluationEffect.condition_id",
+                      "outcomes.catalog.models:Symptom.slug"),
             max_contributions=10,
         ),
         TableSpec(
@@ -292,6 +296,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients reporting each side effect of a treatment, by year.",
             ("treatment", "side_effect", "year"), _side_effects,
             requires=("outcomes.treatments.models:EvaluationSideEffect.side_effect_id",
+                      "outcomes.treatments.models:Evaluation.treatment_id",
                       "outcomes.catalog.models:SideEffect.slug"),
             max_contributions=10,
         ),
@@ -299,7 +304,9 @@ CATALOGUE: dict[str, TableSpec] = {
             "symptom_severity", "Symptom severity by condition and month",
             "Distinct consenting patients recording each severity, per condition and month.",
             ("condition", "month", "severity"), _symptoms,
-            requires=("outcomes.tracking.models:SymptomEntry.severity",),
+            categories={"severity": (*SEVERITIES, UNKNOWN)},
+            requires=("outcomes.tracking.models:SymptomEntry.severity",
+                      "outcomes.catalog.models:Condition.slug"),
             max_contributions=12,
         ),
         TableSpec(
@@ -350,37 +357,50 @@ async def compute_release(
     db: AsyncSession, spec: TableSpec, snapshot: DataSnapshot, epsilon: Decimal | None,
     threshold: int = DEFAULT_THRESHOLD,
 ) -> Release:
-    pairs = await spec.query(db, consenting_users(snapshot.taken_at), snapshot)
+    """Query a table's pairs, then build, noise and suppress its cube off the event loop."""
+    pairs = list(await spec.query(db, consenting_users(snapshot.taken_at), snapshot))
     cap = spec.max_contributions if epsilon is not None else None
-    cube = build_cube(spec, pairs, threshold=threshold, cap=cap)
-    return build_release(cube, threshold, epsilon=epsilon,
-                         contributions=spec.max_contributions if epsilon is not None else 1)
+
+    def build() -> Release:
+        cube = build_cube(spec, pairs, threshold=threshold, cap=cap)
+        return build_release(cube, threshold, epsilon=epsilon,
+                             contributions=spec.max_contributions if epsilon is not None else 1)
+
+    # Suppression of a large cube takes a while; the app keeps serving meanwhile.
+    return await asyncio.to_thread(build)
 
 
 def epsilon_key(epsilon: Decimal | None) -> str:
     return "" if epsilon is None else str(epsilon.normalize())
 
 
-async def release_for(
-    db: AsyncSession, spec: TableSpec, snapshot: DataSnapshot, epsilon: Decimal | None
-) -> Release:
-    """The one release of a table for a snapshot (and noise level), computed on first use."""
-    key = epsilon_key(epsilon)
-    statement = select(StoredRelease.release_json).where(
-        StoredRelease.table_name == spec.name, StoredRelease.snapshot_id == snapshot.id,
-        StoredRelease.epsilon == key,
+def _stored(spec: TableSpec, snapshot_id: int, epsilon: Decimal | None) -> Select[Any]:
+    return select(StoredRelease.release_json).where(
+        StoredRelease.table_name == spec.name, StoredRelease.snapshot_id == snapshot_id,
+        StoredRelease.epsilon == epsilon_key(epsilon),
     )
-    stored = await db.scalar(statement)
-    if stored is not None:
-        return Release.from_json(stored)
-    release = await compute_release(db, spec, snapshot, epsilon)
+
+
+async def stored_release(
+    db: AsyncSession, spec: TableSpec, snapshot_id: int, epsilon: Decimal | None
+) -> Release | None:
+    """The release already recorded for a table, snapshot and noise level, if any."""
+    stored = await db.scalar(_stored(spec, snapshot_id, epsilon))
+    return None if stored is None else Release.from_json(stored)
+
+
+async def store_release(
+    db: AsyncSession, spec: TableSpec, snapshot_id: int, epsilon: Decimal | None,
+    release: Release,
+) -> Release:
+    """Record a computed release; when another worker recorded one first, theirs wins."""
     try:
         async with db.begin_nested():
-            db.add(StoredRelease(table_name=spec.name, snapshot_id=snapshot.id, epsilon=key,
-                                 release_json=release.to_json()))
+            db.add(StoredRelease(table_name=spec.name, snapshot_id=snapshot_id,
+                                 epsilon=epsilon_key(epsilon), release_json=release.to_json()))
     except IntegrityError:
-        # Another worker stored it first: serve theirs, so every export agrees.
-        return Release.from_json((await db.scalar(statement)) or "")
+        # Serve the recorded one, so every export of the snapshot agrees.
+        return Release.from_json((await db.scalar(_stored(spec, snapshot_id, epsilon))) or "")
     return release
 
 

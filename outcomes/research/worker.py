@@ -24,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from litestar import Litestar
 from sqlalchemy import or_, select, update
 
 from community import audit
@@ -33,7 +34,14 @@ from outcomes.research.cube import ALL
 from outcomes.research.disclosure import PublishedTable, Row, manifest
 from outcomes.research.models import DataSnapshot, ExportJob, JobStatus, ResearchProject
 from outcomes.research.services import ARCHIVE_LIFETIME, archive_name, budget_of
-from outcomes.research.tables import CATALOGUE, TableSpec, published_table, release_for
+from outcomes.research.tables import (
+    CATALOGUE,
+    TableSpec,
+    compute_release,
+    published_table,
+    store_release,
+    stored_release,
+)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
@@ -60,11 +68,15 @@ async def claim_job(runtime: Runtime) -> int | None:
     now = utcnow()
     claimable = or_(ExportJob.status == JobStatus.QUEUED,
                     (ExportJob.status == JobStatus.RUNNING) & (ExportJob.lease_until < now))
+    # Look before locking: an idle poll must not take SQLite's write lock every second.
+    async with runtime.sessionmaker() as db:
+        candidates = list(await db.scalars(
+            select(ExportJob.id).where(claimable).order_by(ExportJob.id).limit(5)
+        ))
+    if not candidates:
+        return None
     with intent(write=True):
         async with runtime.sessionmaker() as db, db.begin():
-            candidates = list(await db.scalars(
-                select(ExportJob.id).where(claimable).order_by(ExportJob.id).limit(5)
-            ))
             for job_id in candidates:
                 # The conditional update is the lock: only one worker's update matches.
                 claimed = await db.execute(
@@ -109,7 +121,7 @@ async def run_export_job(runtime: Runtime, job_id: int) -> None:
         info = await _manifest(runtime, job, tables, snapshot_at)
         final = build_archive(exports_dir(runtime), archive_name(job), tables, info)
         await _finish(runtime, job_id, final, info)
-    except Exception as exc:  # noqa: BLE001 - the job records why it failed, the worker goes on
+    except Exception as exc:  # the job records why it failed; the worker goes on
         log.exception("export job %s failed", job_id)
         if final is not None:
             final.unlink(missing_ok=True)
@@ -117,8 +129,9 @@ async def run_export_job(runtime: Runtime, job_id: int) -> None:
 
 
 def _reason(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, ValueError | OSError) and str(exc) else (
-        "The export could not be built (%s)." % type(exc).__name__)
+    if isinstance(exc, ValueError | OSError) and str(exc):
+        return str(exc)
+    return f"The export could not be built ({type(exc).__name__})."
 
 
 async def _published_tables(
@@ -131,11 +144,18 @@ async def _published_tables(
         spec = CATALOGUE.get(name)
         if spec is None or not spec.available():
             raise ValueError(f"The table {name!r} is not available.")
-        with intent(write=True):
-            async with runtime.sessionmaker() as db, db.begin():
-                snapshot = await db.get_one(DataSnapshot, job.snapshot_id)
-                snapshot_at = snapshot.taken_at
-                release = await release_for(db, spec, snapshot, epsilon)
+        # Computing only reads; the write lock is taken just to record the result.
+        async with runtime.sessionmaker() as db:
+            snapshot = await db.get_one(DataSnapshot, job.snapshot_id)
+            snapshot_at = snapshot.taken_at
+            release = await stored_release(db, spec, snapshot.id, epsilon)
+            computed = release is None
+            if release is None:
+                release = await compute_release(db, spec, snapshot, epsilon)
+        if computed:
+            with intent(write=True):
+                async with runtime.sessionmaker() as db, db.begin():
+                    release = await store_release(db, spec, snapshot.id, epsilon, release)
         result[name] = (spec, published_table(release, spec, job.filters))
         await _update(runtime, job.id, progress=int(90 * (position + 1) / len(job.tables)),
                       lease_until=utcnow() + LEASE)
@@ -228,6 +248,35 @@ async def run_pending_jobs(runtime: Runtime) -> int:
     return ran
 
 
+async def purge_expired(runtime: Runtime) -> int:
+    """Delete archives past their download expiry, and partial files a killed process left."""
+    now = utcnow()
+    expired_now = (ExportJob.status == JobStatus.DONE) & (ExportJob.archive_path != "") & (
+        ExportJob.download_expires_at < now)
+    async with runtime.sessionmaker() as db:
+        expired = list(await db.scalars(select(ExportJob.id).where(expired_now)))
+    if expired:
+        with intent(write=True):
+            async with runtime.sessionmaker() as db, db.begin():
+                jobs = list(await db.scalars(select(ExportJob).where(ExportJob.id.in_(expired))))
+                await asyncio.to_thread(_remove, [Path(job.archive_path) for job in jobs])
+                for job in jobs:
+                    job.archive_path = ""
+    # Older than a lease: its writer is gone (a live one renews its lease while writing).
+    await asyncio.to_thread(_remove_partials, exports_dir(runtime), (now - LEASE).timestamp())
+    return len(expired)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _remove_partials(folder: Path, older_than: float) -> None:
+    if folder.is_dir():
+        _remove([p for p in folder.glob(".*.part") if p.stat().st_mtime < older_than])
+
+
 # ---- the loop started with the app ----------------------------------------------------------
 
 
@@ -235,10 +284,20 @@ async def worker_loop(runtime: Runtime, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await run_pending_jobs(runtime)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+            await purge_expired(runtime)
+        except Exception:  # a database hiccup must not end the worker
             log.exception("research export worker pass failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+
+
+def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:
+    """The app's lifespan hook: run the worker unless KINDRED settings turn it off
+    (`Settings.extra["research_worker"] == "off"`, e.g. for a web-only process)."""
+    runtime: Runtime = app.state.runtime
+    if runtime.settings.extra.get("research_worker", "on") == "off":
+        return contextlib.nullcontext()
+    return research_lifespan(runtime)
 
 
 @contextlib.asynccontextmanager

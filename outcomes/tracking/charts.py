@@ -189,7 +189,7 @@ def timeline(rows: Sequence[TimelineRow], *, start: date, end: date) -> Timeline
     """
     left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
     x = time_scale(start, end, left, right)
-    bars = []
+    bars: list[Bar] = []
     for row in rows:
         row_end = row.end or end
         if row_end < start or row.start > end:

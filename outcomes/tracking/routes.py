@@ -254,7 +254,6 @@ async def questionnaire_response(
     return render(request, "outcomes/tracking/questionnaire_result.html", {
         "answer": answer, "definition": definition,
         "band_label": services.band_label(definition, answer.band_code),
-        "flag_labels": services.flag_labels(definition, answer.flags),
         "crisis": services.needs_crisis_resources(answer),
         "crisis_lines": services.CRISIS_LINES,
         "total": services.score_text(answer.total),

@@ -6,7 +6,7 @@ and symptom, how many patients' latest report has each severity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -178,13 +178,13 @@ async def remove_person_tracking(db: AsyncSession, user_id: int) -> None:
     await _lock_person(db, user_id)
     counts = (await db.execute(_latest_counts(SymptomEntry.user_id == user_id))).all()
     if counts:
-        table = SymptomSummary.__table__
+        columns = SymptomSummary.__table__.c
         await db.execute(
-            update(table)
-            .where(table.c.condition_id == bindparam("b_condition"),
-                   table.c.symptom_id == bindparam("b_symptom"),
-                   table.c.severity == bindparam("b_severity"))
-            .values(patients=table.c.patients - bindparam("b_patients")),
+            update(SymptomSummary.__table__)  # type: ignore[arg-type]
+            .where(columns.condition_id == bindparam("b_condition"),
+                   columns.symptom_id == bindparam("b_symptom"),
+                   columns.severity == bindparam("b_severity"))
+            .values(patients=columns.patients - bindparam("b_patients")),
             [{"b_condition": c, "b_symptom": s, "b_severity": v, "b_patients": n}
              for c, s, v, n in counts],
         )
@@ -374,7 +374,7 @@ def check_answers(definition: QuestionnaireDefinition, form: Mapping[str, str]) 
     errors: dict[str, list[str]] = {}
     for number, item in enumerate(definition.items, start=1):
         code = form.get(item.link_id, "").strip()
-        label = {"number": item.prefix or number, "text": item.text}
+        label = {"number": (item.prefix or str(number)).rstrip("."), "text": item.text}
         if not code:
             if item.required:
                 errors[item.link_id] = [_("Question %(number)s (“%(text)s”) needs an answer.")
@@ -410,11 +410,6 @@ async def submit_questionnaire(
 
 def band_label(definition: QuestionnaireDefinition, band_code: str) -> str:
     return next((b.label for b in definition.bands if b.code == band_code), band_code)
-
-
-def flag_labels(definition: QuestionnaireDefinition, flags: Sequence[str]) -> list[str]:
-    labels = {rule.code: rule.label for rule in definition.flag_rules}
-    return [labels.get(flag, flag) for flag in flags]
 
 
 async def export_response(

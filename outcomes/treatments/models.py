@@ -28,10 +28,12 @@ class TreatmentCourse(IdMixin, CreatedMixin, Base):
     stop_reason_other: Mapped[str] = mapped_column(String(300), default="")
 
     purposes: Mapped[list[CoursePurpose]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="CoursePurpose.id", lazy="raise"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="CoursePurpose.id",
+        lazy="raise",
     )
     doses: Mapped[list[DosePeriod]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by=lambda: (DosePeriod.started_on, DosePeriod.id),
+        cascade="all, delete-orphan", passive_deletes=True,
+        order_by=lambda: (DosePeriod.started_on, DosePeriod.id),
         lazy="raise",
     )
 
@@ -117,7 +119,8 @@ class Evaluation(IdMixin, CreatedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     effects: Mapped[list[EvaluationEffect]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="EvaluationEffect.id", lazy="raise"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="EvaluationEffect.id",
+        lazy="raise",
     )
     side_effects: Mapped[list[EvaluationSideEffect]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from community.i18n import gettext as _
 
@@ -143,3 +144,8 @@ def check_choice(scale: Scale, value: str, errors: dict[str, list[str]],
             % {"choices": ", ".join(label() for _v, label in scale.choices)}
         ]
     return ""
+
+
+def format_amount(amount: Decimal | None) -> str:
+    """20.000 -> "20", 0.500 -> "0.5" (never scientific notation)."""
+    return "" if amount is None else format(amount.normalize(), "f")

@@ -7,10 +7,11 @@ not copied into the append-only audit log, which could never forget them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -238,8 +239,9 @@ async def _evaluation_input(db: AsyncSession, course: TreatmentCourse,
     evaluated_on = parse_date(first(form, "evaluated_on"), "evaluated_on", errors,
                               not_before=course.started_on)
     effects = {
-        purpose.key: scales.check_choice(scales.EFFECTIVENESS, first(form, effect_field(purpose.key)),
-                                         errors, effect_field(purpose.key))
+        purpose.key: scales.check_choice(
+            scales.EFFECTIVENESS, first(form, effect_field(purpose.key)), errors,
+            effect_field(purpose.key))
         for purpose in course.purposes
     }
     severity = scales.check_choice(scales.SIDE_EFFECT_SEVERITY,
@@ -311,8 +313,9 @@ def _fill(evaluation: Evaluation, data: EvaluationInput) -> None:
     evaluation.updated_at = utcnow()
 
 
-async def submit_evaluation(db: AsyncSession, runtime: Runtime, user: User,
-                            course: TreatmentCourse, form: Form) -> tuple[Evaluation, Verdict | None]:
+async def submit_evaluation(
+    db: AsyncSession, runtime: Runtime, user: User, course: TreatmentCourse, form: Form
+) -> tuple[Evaluation, Verdict | None]:
     """Record how the course works now; the tip is screened like a post."""
     data = await _evaluation_input(db, course, form)
     async with maintained(db, user.id, course.treatment_id):
@@ -410,13 +413,13 @@ class Names:
         return term.name if term else key
 
 
-async def names_for(db: AsyncSession, *, treatments: set[int] = frozenset(),  # type: ignore[assignment]
-                    purposes: set[str] = frozenset(),  # type: ignore[assignment]
-                    side_effects: set[int] = frozenset()) -> Names:  # type: ignore[assignment]
+async def names_for(db: AsyncSession, *, treatments: Collection[int] = (),
+                    purposes: Collection[str] = (), side_effects: Collection[int] = ()) -> Names:
+    """Terms by id for what a page shows: at most one query per vocabulary, none if unused."""
     condition_ids = {int(k.split(":")[1]) for k in purposes if k.startswith("condition:")}
     symptom_ids = {int(k.split(":")[1]) for k in purposes if k.startswith("symptom:")}
 
-    async def load(model, ids):  # type: ignore[no-untyped-def]
+    async def load(model: Any, ids: Collection[int]) -> dict[int, Any]:
         if not ids:
             return {}
         return {t.id: t for t in (await db.scalars(select(model).where(model.id.in_(ids)))).all()}

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -43,7 +44,7 @@ class LiveServer(NamedTuple):
     url: str
     var_dir: Path
     database_url: str
-    # False when migrations failed and the schema came from the models (see the warning).
+    # False when migrations failed or lacked tables the models have (see the warning).
     migrated: bool
 
 
@@ -70,21 +71,44 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+async def _complete_schema(database_url: str) -> list[str]:
+    """Create the tables the models have and the database lacks (and the audit head row)."""
+    from sqlalchemy import func, insert, inspect, select
+
+    from community.app import load_all_models
+    from community.audit import AuditHead
+    from community.db import make_engine
+
+    metadata = load_all_models()
+    engine = make_engine(database_url, pool=False)
+    try:
+        async with engine.begin() as connection:
+            present = set(await connection.run_sync(
+                lambda sync: inspect(sync).get_table_names()))
+            await connection.run_sync(metadata.create_all)
+            if not await connection.scalar(select(func.count()).select_from(AuditHead)):
+                await connection.execute(insert(AuditHead).values(id=1, seq=0, hash="0" * 64))
+    finally:
+        await engine.dispose()
+    return [table.name for table in metadata.sorted_tables if table.name not in present]
+
+
 def _prepare_schema(env: dict[str, str], database_url: str, log: Path) -> bool:
-    """Migrate; when the migrations lag behind the models, build the schema from the models."""
+    """Migrate, then create from the models whatever the migrations lack (they may lag
+    behind the models while people work); warn when that was needed."""
     with log.open("a") as out:
         result = subprocess.run(_kindred("db", "upgrade"), env=env, cwd=REPO_ROOT, stdout=out,
                                 stderr=subprocess.STDOUT, timeout=120, check=False)
-    if result.returncode == 0:
-        return True
-    from tests.conftest import _create_schema
-
-    asyncio.run(_create_schema(database_url))
-    sys.stderr.write(
-        "\n[browser] WARNING: `kindred db upgrade` failed; the schema was created from the "
-        f"models instead. Migrations lag behind the models. Log:\n{_tail(log)}\n"
-    )
-    return False
+    # Playwright's sync API may already run an event loop in this thread: use another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        missing = pool.submit(asyncio.run, _complete_schema(database_url)).result()
+    if result.returncode != 0:
+        sys.stderr.write("\n[browser] WARNING: `kindred db upgrade` failed; the schema was "
+                         f"created from the models instead. Log:\n{_tail(log)}\n")
+    elif missing:
+        sys.stderr.write("\n[browser] WARNING: the migrations lack tables the models have; "
+                         f"created from the models: {', '.join(missing)}\n")
+    return result.returncode == 0 and not missing
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -157,9 +181,11 @@ def browser() -> Iterator[Any]:
     if executable is None:
         _unavailable("chromium is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    # Assertions wait as long as actions do (Playwright's own default is 5 s).
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, headless=True,
                                               args=CHROMIUM_ARGS)

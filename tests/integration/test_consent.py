@@ -74,5 +74,6 @@ def test_withdrawing_without_consent_records_nothing(visitor: Visitor) -> None:
 
 def test_consent_forms_need_csrf(visitor: Visitor) -> None:
     visitor.signup_and_login("calm_sea")
-    assert visitor.post("/account/privacy/consent", {"version": "v1"}, csrf=False).status_code == 403
+    response = visitor.post("/account/privacy/consent", {"version": "v1"}, csrf=False)
+    assert response.status_code == 403
     assert records(visitor) == []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from community.accounts.models import Role, User, UserRole
+from community.accounts.models import User, UserRole
 from community.audit import AuditEntry
 from community.screening import HeldContent, ScreenAction, ScreenLabel, Span, Verdict
 from moderation.queue.models import (
@@ -50,16 +50,23 @@ def make_post(visitor: Visitor, author_id: int, body: str = "Call me on 555 0100
     async def work(runtime: Any) -> int:
         async with runtime.sessionmaker() as db:
             count = await db.scalar(select(func.count()).select_from(Community))
-            community = Community(slug=f"c{count}", name="Lupus", icd10="M32",
-                                  condition_slug="lupus")
+            community = Community(
+                slug=f"c{count}", name="Lupus", icd10="M32", condition_slug="lupus"
+            )
             db.add(community)
             await db.flush()
-            thread = Thread(community_id=community.id, author_id=author_id, title="Hello",
-                            status="pending")
+            thread = Thread(
+                community_id=community.id, author_id=author_id, title="Hello", status="pending"
+            )
             db.add(thread)
             await db.flush()
-            post = Post(thread_id=thread.id, author_id=author_id, body=body, body_html=body,
-                        status="pending")
+            post = Post(
+                thread_id=thread.id,
+                author_id=author_id,
+                body=body,
+                body_html=body,
+                status="pending",
+            )
             db.add(post)
             await db.commit()
             return post.id
@@ -73,24 +80,42 @@ def post_status(visitor: Visitor, post_id: int) -> str:
     return str(scalar(visitor, select(Post.status).where(Post.id == post_id)))
 
 
-def hold(visitor: Visitor, author_id: int, *, target_id: int | None = None,
-         label: str = "identifying", excerpt: str = "Call me on 555 0100",
-         target_type: str = "post") -> int:
+def hold(
+    visitor: Visitor,
+    author_id: int,
+    *,
+    target_id: int | None = None,
+    label: str = "identifying",
+    excerpt: str = "Call me on 555 0100",
+    target_type: str = "post",
+) -> int:
     """What the core does when screening holds a post: hand it to the review sink."""
     if target_id is None:
         target_id = make_post(visitor, author_id, excerpt)
-    verdict = Verdict(labels=(ScreenLabel(label),), action=ScreenAction.HOLD,
-                      spans=(Span(8, 19, "phone"),))
+    verdict = Verdict(
+        labels=(ScreenLabel(label),), action=ScreenAction.HOLD, spans=(Span(8, 19, "phone"),)
+    )
 
     async def work(runtime: Any) -> int:
         async with runtime.sessionmaker() as db:
-            await QueueReviewSink().open_review(db, HeldContent(
-                target_type=target_type, target_id=target_id, author_id=author_id,
-                verdict=verdict, excerpt=excerpt))
+            await QueueReviewSink().open_review(
+                db,
+                HeldContent(
+                    target_type=target_type,
+                    target_id=target_id,
+                    author_id=author_id,
+                    verdict=verdict,
+                    excerpt=excerpt,
+                ),
+            )
             await db.commit()
-            return await db.scalar(select(ReviewItem.id).where(
-                ReviewItem.target_type == target_type, ReviewItem.target_id == target_id,
-                ReviewItem.reason == label))
+            return await db.scalar(
+                select(ReviewItem.id).where(
+                    ReviewItem.target_type == target_type,
+                    ReviewItem.target_id == target_id,
+                    ReviewItem.reason == label,
+                )
+            )
 
     return visitor.run(work)
 
@@ -115,12 +140,15 @@ def item_status(visitor: Visitor, item_id: int) -> str:
     return str(scalar(visitor, select(ReviewItem.status).where(ReviewItem.id == item_id)))
 
 
-def decide(visitor: Visitor, item_id: int, action: str, version: int | None = None,
-           note: str = "") -> Any:
+def decide(
+    visitor: Visitor, item_id: int, action: str, version: int | None = None, note: str = ""
+) -> Any:
     if version is None:
         version = item_version(visitor, item_id)
-    return visitor.post(f"/moderation/items/{item_id}/decide",
-                        {"action": action, "version": str(version), "note": note})
+    return visitor.post(
+        f"/moderation/items/{item_id}/decide",
+        {"action": action, "version": str(version), "note": note},
+    )
 
 
 @pytest.fixture
@@ -146,8 +174,13 @@ def test_permission_matrix_for_every_queue_action(
 
     assert visitor.get("/moderation").status_code == (200 if staff else 403)
     assert visitor.get(f"/moderation/items/{item}").status_code == (200 if staff else 403)
-    for action, after in [("approve", "approved"), ("reopen", "pending"),
-                          ("ignore", "ignored"), ("reopen", "pending"), ("reject", "rejected")]:
+    for action, after in [
+        ("approve", "approved"),
+        ("reopen", "pending"),
+        ("ignore", "ignored"),
+        ("reopen", "pending"),
+        ("reject", "rejected"),
+    ]:
         response = decide(visitor, item, action, note=f"{action} by {role}")
         assert response.status_code == expected, (action, response.text[:300])
         if moderator is not None:
@@ -157,11 +190,15 @@ def test_permission_matrix_for_every_queue_action(
     # Notes and penalties on a person.
     note = visitor.post(f"/moderation/people/{author_id}/notes", {"text": "Watch this one."})
     assert note.status_code == expected
-    silence = visitor.post(f"/moderation/people/{author_id}/penalties",
-                           {"kind": "silence", "days": "3", "reason": "Spam"})
+    silence = visitor.post(
+        f"/moderation/people/{author_id}/penalties",
+        {"kind": "silence", "days": "3", "reason": "Spam"},
+    )
     assert silence.status_code == expected
-    suspend = visitor.post(f"/moderation/people/{author_id}/penalties",
-                           {"kind": "suspend", "days": "", "reason": "Repeated doxxing"})
+    suspend = visitor.post(
+        f"/moderation/people/{author_id}/penalties",
+        {"kind": "suspend", "days": "", "reason": "Repeated doxxing"},
+    )
     assert suspend.status_code == expected
     assert visitor.get(f"/moderation/people/{author_id}").status_code == (200 if staff else 403)
 
@@ -185,12 +222,20 @@ def test_appeal_lands_back_in_the_queue_and_staff_decide_it(
     early = author_visitor.post(f"/moderation/items/{item}/appeal", {"text": "Please look"})
     assert early.status_code == 409, "nothing to appeal before a decision"
     assert decide(visitor, item, "reject", note="Phone number").status_code == 303
+    from community.notifications.models import Notification
+
+    told = scalar(visitor, select(Notification.link).where(Notification.user_id == author_id))
+    assert told == f"/moderation/items/{item}/appeal", "the author learns they may appeal"
     page = author_visitor.get(f"/moderation/items/{item}/appeal")
     assert page.status_code == 200 and "Send appeal" in page.text
     empty = author_visitor.post(f"/moderation/items/{item}/appeal", {"text": "  "})
     assert empty.status_code == 400
-    assert author_visitor.post(f"/moderation/items/{item}/appeal",
-                               {"text": "It is the clinic's public number."}).status_code == 303
+    assert (
+        author_visitor.post(
+            f"/moderation/items/{item}/appeal", {"text": "It is the clinic's public number."}
+        ).status_code
+        == 303
+    )
     assert item_status(visitor, item) == "pending"
     queue = visitor.get("/moderation")
     assert f"/moderation/items/{item}" in queue.text
@@ -211,8 +256,13 @@ def test_appeal_lands_back_in_the_queue_and_staff_decide_it(
 def _history(item_id: int) -> Any:
     async def work(runtime: Any) -> list[str]:
         async with runtime.sessionmaker() as db:
-            return list(await db.scalars(select(ReviewHistory.action).where(
-                ReviewHistory.item_id == item_id).order_by(ReviewHistory.id)))
+            return list(
+                await db.scalars(
+                    select(ReviewHistory.action)
+                    .where(ReviewHistory.item_id == item_id)
+                    .order_by(ReviewHistory.id)
+                )
+            )
 
     return work
 
@@ -255,8 +305,13 @@ def test_one_item_per_target_and_reason_reopened_not_duplicated(
     assert rows(visitor, Flag) == 3
     other_reason = hold(visitor, author_id, target_id=post, label="promotion")
     assert other_reason != first and rows(visitor, ReviewItem) == 2
-    assert scalar(visitor, select(func.count()).select_from(AuditEntry)
-                  .where(AuditEntry.action.like("review.%"))) >= 4
+    assert (
+        scalar(
+            visitor,
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("review.%")),
+        )
+        >= 4
+    )
 
 
 def test_crisis_comes_first_with_its_age_and_overdue_items_are_marked(
@@ -281,6 +336,17 @@ def test_crisis_comes_first_with_its_age_and_overdue_items_are_marked(
     assert page.text.index("I cannot go on") < page.text.index("Buy my cure")
     assert "3 days" in page.text and "over target" in page.text
     assert "crisis" in page.text
+    from community.notifications.models import Notification
+
+    assert (
+        scalar(
+            visitor,
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.link == f"/moderation/items/{crisis}"),
+        )
+        == 1
+    ), "the moderator was told"
     fragment = visitor.get("/moderation", htmx=True)
     assert "<html" not in fragment.text and "queue-items" in fragment.text
     assert crisis
@@ -291,11 +357,21 @@ def test_member_flags_add_scored_reasons(
 ) -> None:
     _, author_id = author
     as_role(visitor, "flagging_patient", "patient")
-    response = visitor.post("/flags", {"target_type": "user", "target_id": str(author_id),
-                                       "reason": "spam", "note": "Sells pills", "next": "/"})
+    response = visitor.post(
+        "/flags",
+        {
+            "target_type": "user",
+            "target_id": str(author_id),
+            "reason": "spam",
+            "note": "Sells pills",
+            "next": "/",
+        },
+    )
     assert response.status_code == 303
-    again = visitor.post("/flags", {"target_type": "user", "target_id": str(author_id),
-                                    "reason": "spam", "next": "/"})
+    again = visitor.post(
+        "/flags",
+        {"target_type": "user", "target_id": str(author_id), "reason": "spam", "next": "/"},
+    )
     assert again.status_code == 303
     assert rows(visitor, Flag) == 1, "one flag per person per item"
     second = new_visitor()
@@ -311,11 +387,19 @@ def test_member_flags_add_scored_reasons(
     ]
     for form in bad:
         assert visitor.post("/flags", form).status_code == 400, form
-    assert visitor.post("/flags", {"target_type": "user", "target_id": "999999",
-                                   "reason": "spam"}).status_code == 404
+    assert (
+        visitor.post(
+            "/flags", {"target_type": "user", "target_id": "999999", "reason": "spam"}
+        ).status_code
+        == 404
+    )
     signed_out = new_visitor()
-    assert signed_out.post("/flags", {"target_type": "user", "target_id": str(author_id),
-                                      "reason": "spam"}).status_code == 401
+    assert (
+        signed_out.post(
+            "/flags", {"target_type": "user", "target_id": str(author_id), "reason": "spam"}
+        ).status_code
+        == 401
+    )
     form_page = visitor.get(f"/flags/new?target_type=user&target_id={author_id}")
     assert form_page.status_code == 200 and 'name="reason"' in form_page.text
 
@@ -327,30 +411,37 @@ def test_silence_blocks_posting_and_suspension_ends_sessions(
     as_role(visitor, "penal_mod", "moderator")
     check = lambda: visitor.run(_can_post(author_id))  # noqa: E731
     assert check() is True
-    visitor.post(f"/moderation/people/{author_id}/penalties",
-                 {"kind": "silence", "days": "2", "reason": "Cooling off"})
+    visitor.post(
+        f"/moderation/people/{author_id}/penalties",
+        {"kind": "silence", "days": "2", "reason": "Cooling off"},
+    )
     assert check() is False
     assert author_visitor.get("/account").status_code == 200, "silenced people stay signed in"
     penalty_id = scalar(visitor, select(Penalty.id))
-    assert visitor.post(f"/moderation/people/{author_id}/penalties/{penalty_id}/lift"
-                        ).status_code == 303
+    assert (
+        visitor.post(f"/moderation/people/{author_id}/penalties/{penalty_id}/lift").status_code
+        == 303
+    )
     assert check() is True
-    visitor.post(f"/moderation/people/{author_id}/penalties",
-                 {"kind": "suspend", "days": "7", "reason": "Harassment"})
+    visitor.post(
+        f"/moderation/people/{author_id}/penalties",
+        {"kind": "suspend", "days": "7", "reason": "Harassment"},
+    )
     assert check() is False
     assert author_visitor.get("/account").status_code == 303
     assert author_visitor.login("held_author").status_code == 400
     page = visitor.get(f"/moderation/people/{author_id}")
     assert "Harassment" in page.text and "Cooling off" in page.text, "history is kept"
     assert rows(visitor, Penalty) == 2
-    for form in [{"kind": "ban", "reason": "x"}, {"kind": "silence", "reason": ""},
-                 {"kind": "silence", "reason": "x", "days": "0"}]:
+    for form in [
+        {"kind": "ban", "reason": "x"},
+        {"kind": "silence", "reason": ""},
+        {"kind": "silence", "reason": "x", "days": "0"},
+    ]:
         assert visitor.post(f"/moderation/people/{author_id}/penalties", form).status_code == 400
 
 
-def test_moderators_cannot_penalise_staff_or_themselves(
-    visitor: Visitor, new_visitor: Any
-) -> None:
+def test_moderators_cannot_penalise_staff_or_themselves(visitor: Visitor, new_visitor: Any) -> None:
     mod_id = as_role(visitor, "plain_mod", "moderator")
     admin = new_visitor()
     admin_id = as_role(admin, "big_admin", "admin")
@@ -368,18 +459,25 @@ def _can_post(user_id: int) -> Any:
     return work
 
 
-def test_nothing_moderated_is_deleted(
-    visitor: Visitor, author: tuple[Visitor, int]
-) -> None:
+def test_nothing_moderated_is_deleted(visitor: Visitor, author: tuple[Visitor, int]) -> None:
     _, author_id = author
     as_role(visitor, "keeper_mod", "moderator")
-    items = [hold(visitor, author_id, label=label)
-             for label in ["identifying", "promotion", "clinician_advice"]]
+    items = [
+        hold(visitor, author_id, label=label)
+        for label in ["identifying", "promotion", "clinician_advice"]
+    ]
+    post_ids = [
+        scalar(visitor, select(ReviewItem.target_id).where(ReviewItem.id == i)) for i in items
+    ]
     before = {m: rows(visitor, m) for m in (ReviewItem, Flag, ReviewHistory)}
     for item, action in zip(items, ["reject", "ignore", "approve"], strict=True):
         assert decide(visitor, item, action).status_code == 303
         assert decide(visitor, item, "reopen").status_code == 303
         assert decide(visitor, item, "reject").status_code == 303
+    from community.communities.models import Post
+
+    assert rows(visitor, Post) == 3
+    assert [post_status(visitor, p) for p in post_ids] == ["removed"] * 3
     assert rows(visitor, ReviewItem) == before[ReviewItem]
     assert rows(visitor, Flag) == before[Flag]
     assert rows(visitor, ReviewHistory) == before[ReviewHistory] + 9

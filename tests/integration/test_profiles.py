@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from community.accounts.models import Role, User
-from community.accounts.services import set_role
+from community.accounts.models import Role, User, UserRole
 from community.audit import AuditEntry
 from community.communities.models import Community
 from community.db import intent
 from community.profiles.models import AboutStatus, Profile, ProfileCondition
 from community.screening import HeldContent, ScreenAction, ScreenLabel, Verdict
+from community.web import SESSION_COOKIE
 from tests.helpers import Visitor
 
 XSS_PAYLOADS = [
@@ -53,7 +54,7 @@ class RecordingSink:
 
 
 @pytest.fixture
-def app(settings):  # type: ignore[no-untyped-def]
+def app(settings):
     from community.app import create_app
 
     application = create_app(settings, screener_factory=KeywordScreener)
@@ -62,11 +63,11 @@ def app(settings):  # type: ignore[no-untyped-def]
 
 
 def sink(visitor: Visitor) -> RecordingSink:
-    return visitor.app.state.runtime.review_sink  # type: ignore[no-any-return]
+    return visitor.app.state.runtime.review_sink
 
 
 def query(visitor: Visitor, statement: Any) -> list[Any]:
-    async def _run(runtime):  # type: ignore[no-untyped-def]
+    async def _run(runtime):
         async with runtime.sessionmaker() as db:
             return list((await db.execute(statement)).scalars())
 
@@ -74,7 +75,7 @@ def query(visitor: Visitor, statement: Any) -> list[Any]:
 
 
 def make_community(visitor: Visitor, slug: str, name: str | None = None) -> int:
-    async def _make(runtime):  # type: ignore[no-untyped-def]
+    async def _make(runtime):
         with intent(write=True):
             async with runtime.sessionmaker() as db, db.begin():
                 community = Community(slug=slug, name=name or slug.title(), icd10="G35",
@@ -86,26 +87,38 @@ def make_community(visitor: Visitor, slug: str, name: str | None = None) -> int:
     return visitor.run(_make)
 
 
-def grant(visitor: Visitor, username: str, role: Role) -> None:
-    async def _grant(runtime):  # type: ignore[no-untyped-def]
+def member(
+    new_visitor: Callable[[], Visitor], username: str, *communities: str,
+    roles: tuple[Role, ...] = (),
+) -> Visitor:
+    """A signed-in browser for a new member of `communities`.
+
+    The account and its session are made directly: registration and sign-in have their own
+    tests, and hashing a password per person would make these tests slow.
+    """
+    person = new_visitor()
+
+    async def _create(runtime):
         with intent(write=True):
             async with runtime.sessionmaker() as db, db.begin():
-                user = await db.scalar(select(User).where(User.username_key == username.lower()))
-                await set_role(db, actor=None, user=user, role=role, granted=True)
+                user = User(username=username, username_key=username.lower(),
+                            email=f"{username}@example.org", password_hash="!unusable")
+                user.roles.extend(UserRole(role=role) for role in {Role.PATIENT, *roles})
+                db.add(user)
+                await db.flush()
+                user_id = user.id
+        return await runtime.sessions.create(user_id, 1, lifetime=timedelta(hours=1),
+                                             client_address="testclient", user_agent="tests")
 
-    visitor.run(_grant)
-
-
-def member(new_visitor: Callable[[], Visitor], username: str, *communities: str) -> Visitor:
-    person = new_visitor()
-    person.signup_and_login(username)
+    person.jar.set(SESSION_COOKIE, person.run(_create), domain="testserver.local")
     for slug in communities:
         assert person.post(f"/communities/{slug}/join").status_code == 303
     return person
 
 
 def profile_form(**overrides: str) -> dict[str, str]:
-    form = {"sex": "", "sex_visibility": "members", "age_band": "", "age_band_visibility": "members",
+    form = {"sex": "", "sex_visibility": "members", "age_band": "",
+            "age_band_visibility": "members",
             "country": "", "country_visibility": "members", "about": "",
             "about_visibility": "members", "discoverable": "members"}
     form.update(overrides)
@@ -120,7 +133,7 @@ class Inertness(HTMLParser):
         self.problems: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" and not dict(attrs).get("src", "").startswith("/static/"):
+        if tag == "script" and not (dict(attrs).get("src") or "").startswith("/static/"):
             self.problems.append("inline script")
         for name, value in attrs:
             if name.startswith("on"):
@@ -153,8 +166,7 @@ def viewers(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
                  f"symptoms_{community_id}": "2012", f"visibility_{community_id}": "only_me"})
     assert owner.post("/account/profile", form).status_code == 303
     other = member(new_visitor, "other_otis")
-    moderator = member(new_visitor, "mod_mona")
-    grant(moderator, "mod_mona", Role.MODERATOR)
+    moderator = member(new_visitor, "mod_mona", roles=(Role.MODERATOR,))
     return {"owner": owner, "member": other, "moderator": moderator, "anonymous": new_visitor()}
 
 
@@ -293,8 +305,8 @@ def test_screened_about_is_shown_to_its_owner_only(
     new_visitor: Callable[[], Visitor], text: str, status: AboutStatus, owner_notice: str
 ) -> None:
     owner = member(new_visitor, "screened_sam")
-    assert owner.post("/account/profile", profile_form(about=text,
-                                                       about_visibility="public")).status_code == 303
+    saved = owner.post("/account/profile", profile_form(about=text, about_visibility="public"))
+    assert saved.status_code == 303
     assert query(owner, select(Profile.about_status)) == [status]
     own_page = owner.get("/people/screened_sam").text
     assert text in own_page and owner_notice in own_page
@@ -342,8 +354,9 @@ def test_xss_payloads_in_profile_fields_are_inert(new_visitor: Callable[[], Visi
     owner = member(new_visitor, "xss_xena")
     reader = member(new_visitor, "reader_rae")
     about = "\n\n".join(XSS_PAYLOADS)
-    assert owner.post("/account/profile", profile_form(about=about[:2000],
-                                                       about_visibility="public")).status_code == 303
+    saved = owner.post("/account/profile",
+                       profile_form(about=about[:2000], about_visibility="public"))
+    assert saved.status_code == 303
     for payload in XSS_PAYLOADS:
         assert owner.post("/account/profile", profile_form(about=payload)).status_code == 303
         page = reader.get("/people/xss_xena")

@@ -14,7 +14,7 @@ def cells(svg: str) -> set[tuple[int, int]]:
     root = ElementTree.fromstring(svg)
     group = root.find(f"{SVG}g")
     assert group is not None
-    return {((int(r.get("x")) - PADDING) // CELL, (int(r.get("y")) - PADDING) // CELL)
+    return {((int(r.get("x", "")) - PADDING) // CELL, (int(r.get("y", "")) - PADDING) // CELL)
             for r in group.findall(f"{SVG}rect")}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 from outcomes.tracking.charts import (
     MARGIN_LEFT,
@@ -43,7 +44,7 @@ def test_date_ticks_use_month_starts_over_long_ranges() -> None:
 def test_date_ticks_over_short_ranges_are_evenly_spaced() -> None:
     ticks = date_ticks(START, START + timedelta(days=30))
     assert ticks[0] == START and len(ticks) <= 6
-    gaps = {(b - a).days for a, b in zip(ticks, ticks[1:], strict=False)}
+    gaps = {(b - a).days for a, b in pairwise(ticks)}
     assert len(gaps) == 1
 
 

@@ -384,3 +384,101 @@ def test_screening_is_fast() -> None:
         screen(text, author_role="patient", venue="discussion")
     # Generous for slow CI machines; the benchmark records the real figure.
     assert (time.perf_counter() - started) / len(texts) < 0.005
+
+
+TARGET_RECALL = {
+    "urgent": 0.98,
+    "advice_request": 0.95,
+    "identifying": 0.95,
+    "clinician_advice": 0.90,
+    "promotion": 0.90,
+}
+
+
+def test_fresh_set_meets_quality_targets() -> None:
+    # fresh.jsonl was written independently of the rules, measured, then used for tuning:
+    # a regression floor for the general patterns it drove, not an estimate for unseen text.
+    measured = _evaluate(DATA / "fresh.jsonl")
+    for label, (_, recall, false_positive_rate) in measured.items():
+        assert recall >= TARGET_RECALL[label], (label, recall)
+        assert false_positive_rate <= 0.03, (label, false_positive_rate)
+
+
+@pytest.mark.parametrize(("name", "minimum"), [("fresh.jsonl", 400), ("fresh2.jsonl", 150)])
+def test_fresh_corpus_shape(name: str, minimum: int) -> None:
+    # fresh2.jsonl is never tuned on; its figures are reported by bench/screening_bench.py.
+    # It does not yet meet the targets, so no quality assertion is made on it here.
+    items = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+    assert len(items) >= minimum
+    assert len({item["id"] for item in items}) == len(items)
+    assert sum(item["lang"] == "ru" for item in items) / len(items) >= 0.30
+    assert sum(not item["labels"] for item in items) / len(items) >= 0.40
+    for item in items:
+        assert set(item["labels"]) <= set(TARGET_RECALL)
+        assert item["author_role"] in {"patient", "clinician"}
+        assert item["venue"] in {"discussion", "ask_a_clinician", "education"}
+        assert "clinician_advice" not in item["labels"] or item["author_role"] == "clinician"
+
+
+# General patterns added after measuring fresh.jsonl: morphology, method and plan cues,
+# reported questions, obfuscated contacts, Russian imperatives and infinitive questions.
+@pytest.mark.parametrize(
+    ("text", "role", "label"),
+    [
+        ("ngl ive been thinking about unaliving myself a lot", "patient", URGENT),
+        ("sitting in my car with the engine running in the garage. sorry", "patient", URGENT),
+        ("took the whole strip of my zopiclone 30 min ago", "patient", URGENT),
+        ("сахар 1.8, ем сладкое а он не поднимается, руки трясутся", "patient", URGENT),
+        ("я для всех обуза, незачем мне жить", "patient", URGENT),
+        ("мама пьет варфарин, МНО 4.5, пропустить дозу?", "patient", ADVICE),
+        (
+            "Сын, температура 39 третий день. Везти в больницу или ждать педиатра?",
+            "patient",
+            ADVICE,
+        ),
+        ("ok be honest, is it dumb to skip my infusion next week", "patient", ADVICE),
+        ("message me at mike dot hargreaves at yahoo dot co dot uk", "patient", IDENTIFYING),
+        ("email: ivan_petrov85 (at) yandex.ru", "patient", IDENTIFYING),
+        ("пишите на почту olga.sidorova собака mail.ru", "patient", IDENTIFYING),
+        ("у меня д.р. 03.11.1988", "patient", IDENTIFYING),
+        ("врач Кузнецов Игорь Анатольевич из кардиоцентра", "patient", IDENTIFYING),
+        ("my son Tyler Johnson goes to Lincoln Elementary", "patient", IDENTIFYING),
+        ("Прекратите принимать метотрексат и начните гептрал.", "clinician", CLINICIAN),
+        ("Пейте мальтофер по 1 таблетке 2 раза в день три месяца.", "clinician", CLINICIAN),
+        (
+            "Please call my office and we'll start you on 75mcg levothyroxine.",
+            "clinician",
+            CLINICIAN,
+        ),
+        ("dont take the second dose tonight, resume tomorrow morning", "clinician", CLINICIAN),
+        (
+            "get your ozempic without a prescription, fast delivery, whatsapp only",
+            "patient",
+            PROMOTION,
+        ),
+        ("Отдам за символическую сумму тест-полоски, 500р за упаковку", "patient", PROMOTION),
+        ("mention this group for $100 off your first session", "patient", PROMOTION),
+    ],
+)
+def test_general_patterns_from_fresh_set(text: str, role: str, label: ScreenLabel) -> None:
+    assert label in labels_of(text, role=role, venue="ask_a_clinician")
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "label"),
+    [
+        ("reading about overdose deaths from fentanyl is terrifying", "patient", URGENT),
+        ("my therapist asked if i had thoughts of ending my life and i said no", "patient", URGENT),
+        ("случайно выпила две таблетки эналаприла вместо одной", "patient", URGENT),
+        ("i used to think i should stop my meds every time i felt good", "patient", ADVICE),
+        ("СНИЛС 123-456-789 00, в регистратуре говорят такого нет, что делать", "patient", ADVICE),
+        ("подскажите хорошего ревматолога в Казани", "patient", ADVICE),
+        ("the info at nhs.uk is good, and look at mayo dot org too", "patient", IDENTIFYING),
+        ("При температуре выше 39 у ребенка вызывайте скорую.", "clinician", CLINICIAN),
+        ("Как правило, эутирокс принимают утром натощак.", "clinician", CLINICIAN),
+        ("в аптеке акция на витамин Д, взяла себе две упаковки", "patient", PROMOTION),
+        ("insulin is like $300 a vial here without insurance", "patient", PROMOTION),
+    ],
+)
+def test_general_hard_negatives_from_fresh_set(text: str, role: str, label: ScreenLabel) -> None:
+    assert label not in labels_of(text, role=role, venue="ask_a_clinician")

@@ -1,0 +1,109 @@
+"""The trained layer: per-label linear models over hashed character and word n-grams.
+
+`model.npz` (built by `python -m moderation.screening.train`) holds, per label, only the
+non-zero coefficients (feature index, weight), the intercept and the decision threshold; no
+pickle. Features come from scikit-learn's stateless HashingVectorizer, so training and
+inference hash text identically. The file is loaded lazily, once, on first use.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("model.npz")
+MODEL_LABELS = ("urgent", "advice_request", "clinician_advice", "promotion")
+CHAR_FEATURES = 2**18
+WORD_FEATURES = 2**18
+N_FEATURES = CHAR_FEATURES + WORD_FEATURES
+
+
+def model_input(text: str, author_role: str, venue: str) -> str:
+    """The text the vectorizers see: role and venue as prefix tokens, then the text."""
+    return f"zrole{author_role} zvenue{venue} {text}"
+
+
+@lru_cache(maxsize=1)
+def vectorizers() -> tuple[Any, Any]:
+    """The two hashing vectorizers (stateless; the same objects for training and inference)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    char = HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        n_features=CHAR_FEATURES,
+        alternate_sign=False,
+        lowercase=True,
+        norm="l2",
+        dtype=np.float32,
+    )
+    word = HashingVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        n_features=WORD_FEATURES,
+        alternate_sign=False,
+        lowercase=True,
+        token_pattern=r"(?u)\b\w+\b",
+        norm="l2",
+        dtype=np.float32,
+    )
+    return char, word
+
+
+def featurize(texts: list[str]) -> Any:
+    """A sparse (n, N_FEATURES) CSR matrix: character n-grams, then word n-grams."""
+    import scipy.sparse as sp
+
+    char, word = vectorizers()
+    return sp.hstack([char.transform(texts), word.transform(texts)], format="csr")
+
+
+class LinearModel:
+    """Weights as one dense (N_FEATURES, labels) array built from the sparse file."""
+
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            labels = [str(label) for label in data["labels"]]
+            self.labels = tuple(labels)
+            self.weights = np.zeros((N_FEATURES, len(labels)), dtype=np.float32)
+            for column, label in enumerate(labels):
+                self.weights[data[f"{label}_index"], column] = data[f"{label}_weight"]
+            self.intercepts = data["intercepts"].astype(np.float64)
+            self.thresholds = data["thresholds"].astype(np.float64)
+
+    def probabilities(self, text: str, author_role: str, venue: str) -> dict[str, float]:
+        row = featurize([model_input(text, author_role, venue)])
+        scores = row.data @ self.weights[row.indices] + self.intercepts
+        return {
+            label: 1.0 / (1.0 + math.exp(-float(score)))
+            for label, score in zip(self.labels, scores, strict=True)
+        }
+
+    def predict(self, text: str, author_role: str, venue: str) -> frozenset[str]:
+        probs = self.probabilities(text, author_role, venue)
+        return frozenset(
+            label
+            for label, threshold in zip(self.labels, self.thresholds, strict=True)
+            if probs[label] >= threshold
+        )
+
+
+_LOCK = threading.Lock()
+_MODEL: list[LinearModel | None] = []
+
+
+def load_model() -> LinearModel | None:
+    """The shipped model, loaded once; None when the file or scikit-learn is missing."""
+    if not _MODEL:
+        with _LOCK:
+            if not _MODEL:
+                try:
+                    _MODEL.append(LinearModel())
+                except (OSError, ImportError, KeyError):
+                    _MODEL.append(None)
+    return _MODEL[0]

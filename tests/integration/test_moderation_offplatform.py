@@ -1,0 +1,64 @@
+"""Personal-advice requests moved off-platform: the standard reply by a verified
+clinician or a moderator; the post is kept, hidden, and its author is told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from moderation.queue.models import ReviewHistory
+from tests.helpers import Visitor
+from tests.integration.test_education import verified_clinician
+from tests.integration.test_moderation_queue import (
+    as_role,
+    hold,
+    item_status,
+    item_version,
+    post_status,
+    rows,
+    scalar,
+)
+
+
+def test_verified_clinician_sends_the_standard_reply(visitor: Visitor, new_visitor: Any) -> None:
+    from community.communities.models import Post
+    from community.notifications.models import Notification
+
+    author = new_visitor()
+    author_id = as_role(author, "worried_patient", "patient")
+    item = hold(
+        visitor, author_id, label="advice_request", excerpt="Should I double my methotrexate dose?"
+    )
+    post_id = scalar(visitor, select(func.max(Post.id)))
+    for role in ("patient", "clinician"):
+        other = new_visitor()
+        as_role(other, f"no_{role}", role)
+        assert other.get("/moderation/off-platform").status_code == 403
+        assert (
+            other.post(
+                f"/moderation/items/{item}/answer", {"version": str(item_version(visitor, item))}
+            ).status_code
+            == 403
+        )
+    verified_clinician(visitor, "dr_answer", "Dr Answer")
+    page = visitor.get("/moderation/off-platform")
+    assert page.status_code == 200 and "double my methotrexate" in page.text
+    version = item_version(visitor, item)
+    assert (
+        visitor.post(f"/moderation/items/{item}/answer", {"version": str(version)}).status_code
+        == 303
+    )
+    assert item_status(visitor, item) == "rejected"
+    assert (
+        visitor.post(f"/moderation/items/{item}/answer", {"version": str(version)}).status_code
+        == 409
+    )
+    assert scalar(
+        visitor, select(Notification.text).where(Notification.user_id == author_id)
+    ).startswith("Thank you for asking")
+    assert (
+        scalar(visitor, select(ReviewHistory.action).order_by(ReviewHistory.id.desc())) == "answer"
+    )
+    assert rows(visitor, Post) == 1
+    assert post_status(visitor, post_id) == "off_platform", "kept, never deleted"

@@ -1,0 +1,106 @@
+"""Notifications: replies, reactions, mentions and moderation outcomes; the count; mark read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from sqlalchemy import select
+
+from community.communities.services import apply_moderation_decision
+from community.notifications import UNREAD_STATE_KEY, unread_notifications
+from community.notifications.models import Notification
+from community.notifications.services import notify
+from tests.helpers import Visitor
+from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+    app,
+    db_run,
+    opening_post,
+    person,
+    reply,
+    scalar,
+    seed,
+    settings,
+    start_thread,
+)
+
+
+def _texts(visitor: Visitor, username: str) -> list[str]:
+    from community.accounts.models import User
+
+    async def _load(db: Any) -> list[str]:
+        user_id = await db.scalar(select(User.id).where(User.username == username))
+        return list(await db.scalars(select(Notification.text)
+                                     .where(Notification.user_id == user_id)
+                                     .order_by(Notification.id)))
+
+    return db_run(visitor, _load)  # type: ignore[no-any-return]
+
+
+def test_replies_reactions_and_mentions_notify(
+    visitor: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    seed(visitor)
+    author = person(new_visitor, "nina_author", joins=("fibromyalgia",))
+    friend = person(new_visitor, "fred_friend", joins=("fibromyalgia",))
+    person(new_visitor, "olga_outsider", joins=("copd",))
+    thread = start_thread(author, "fibromyalgia", title="Pacing tips")
+    reply(author, thread, "Adding a note to my own thread")  # no self-notification
+    post_id = reply(friend, thread, "Great tips @nina_author, and @olga_outsider should see")
+    assert friend.post(f"/posts/{post_id}/react", {"kind": "hugs"}).status_code == 403
+    assert author.post(f"/posts/{post_id}/react", {"kind": "hugs"}).status_code == 303
+    texts = _texts(visitor, "nina_author")
+    assert texts == ["fred_friend replied to “Pacing tips”",
+                     "fred_friend mentioned you in “Pacing tips”"]
+    assert _texts(visitor, "olga_outsider") == [], "a mention must not leak a members-only thread"
+    assert _texts(visitor, "fred_friend") == ["nina_author sent you hugs in “Pacing tips”"]
+
+
+def test_notifications_page_count_and_mark_read(
+    visitor: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    seed(visitor)
+    author = person(new_visitor, "pat_page", joins=("lupus",))
+    other = person(new_visitor, "quinn_other", joins=("lupus",))
+    thread = start_thread(author, "lupus", title="Morning stiffness")
+    reply(other, thread, "Same for me")
+    reply(other, thread, "And warm showers help")
+    assert visitor.get("/notifications").status_code == 303, "signed out goes to sign in"
+    page = author.get("/notifications")
+    assert page.status_code == 200 and page.text.count("quinn_other replied") == 2
+    assert "Mark all as read" in page.text
+    theirs = scalar(visitor, select(Notification.id).where(Notification.text.like("%replied%"))
+                    .limit(1))
+    assert other.post("/notifications/read", {"id": str(theirs)}).status_code == 303
+    assert scalar(visitor, select(Notification.read_at).where(Notification.id == theirs)) is None, \
+        "someone else's id changes nothing"
+    assert author.post("/notifications/read", {"id": str(theirs)}).status_code == 303
+    assert scalar(visitor, select(Notification.read_at).where(Notification.id == theirs))
+    partial = author.post("/notifications/read", {}, htmx=True)
+    assert partial.status_code == 200 and "<html" not in partial.text
+    assert "Mark all as read" not in author.get("/notifications").text
+
+
+def test_moderation_outcome_and_unread_count_helper(
+    visitor: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    seed(visitor)
+    author = person(new_visitor, "ray_mod", joins=("hiv",))
+    thread = start_thread(author, "hiv", title="Undetectable", audience="public")
+    post_id = opening_post(author, thread)
+
+    async def _decide(db: Any) -> None:
+        post = await apply_moderation_decision(db, post_id, status="removed", actor_id=None)
+        await notify(db, post.author_id, "moderation", text="Your post was removed.",
+                     link=f"/threads/{thread}")
+        await notify(db, post.author_id, "moderation", text="Evil", link="https://evil.example")
+
+    db_run(visitor, _decide)
+    assert visitor.get(f"/threads/{thread}").status_code == 404
+    page = author.get("/notifications").text
+    assert "Your post was removed." in page and "evil.example" not in page
+
+    class FakeRequest:
+        state: ClassVar[dict[str, int]] = {UNREAD_STATE_KEY: 2}
+
+    assert unread_notifications(FakeRequest()) == 2

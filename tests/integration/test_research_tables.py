@@ -1,0 +1,156 @@
+"""The real catalogue tables over the outcome models, exported end to end."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from community.accounts.models import Role, User, UserRole
+from community.communities.models import Community
+from community.profiles.models import Profile, ProfileCondition
+from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
+from outcomes.research.models import ConsentRecord
+from outcomes.research.tables import CATALOGUE, age_band, available_tables
+from outcomes.tracking.models import QuestionnaireAnswer, SymptomEntry
+from outcomes.treatments.models import (
+    CoursePurpose,
+    Evaluation,
+    EvaluationEffect,
+    EvaluationSideEffect,
+    TreatmentCourse,
+)
+from tests.helpers import Visitor
+from tests.integration.test_research_support import (
+    approved_researcher,
+    make_admin,
+    read_zip,
+    run_jobs,
+    settings,
+)
+
+__all__ = ["settings"]
+ALL_TABLES = list(CATALOGUE)
+
+
+def seed_outcomes(visitor: Visitor) -> None:
+    """12 consenting RA and MS patients each with one of everything, 2 RA without consent."""
+
+    async def work(runtime: Any) -> None:
+        async with runtime.sessionmaker() as db, db.begin():
+            conditions = {s: Condition(slug=s, name=s.upper()) for s in ("ra", "ms")}
+            treatment = Treatment(slug="methotrexate", name="Methotrexate")
+            symptom = Symptom(slug="fatigue", name="Fatigue")
+            side_effect = SideEffect(slug="nausea", name="Nausea")
+            db.add_all([*conditions.values(), treatment, symptom, side_effect])
+            communities = {s: Community(slug=f"{s}-community", name=s, icd10="M06",
+                                        condition_slug=s) for s in conditions}
+            db.add_all(communities.values())
+            await db.flush()
+            people = [("ra", True)] * 12 + [("ms", True)] * 12 + [("ra", False)] * 2
+            for n, (slug, consents) in enumerate(people):
+                user = User(username=f"person{n}", username_key=f"person{n}",
+                            email=f"person{n}@example.org", password_hash="!")
+                user.roles.append(UserRole(role=Role.PATIENT))
+                db.add(user)
+                await db.flush()
+                if consents:
+                    db.add(ConsentRecord(user_id=user.id, version="v1", granted=True))
+                db.add(Profile(user_id=user.id, sex="female", age_band="45-54", country="GB",
+                               about="my name is Jane, call me"))
+                db.add(ProfileCondition(user_id=user.id, community_id=communities[slug].id))
+                course = TreatmentCourse(user_id=user.id, treatment_id=treatment.id,
+                                         started_on=date(2024, 3, 1),
+                                         stop_reason_other="private words")
+                db.add(course)
+                await db.flush()
+                db.add(CoursePurpose(course_id=course.id, condition_id=conditions[slug].id))
+                evaluation = Evaluation(course_id=course.id, user_id=user.id,
+                                        treatment_id=treatment.id, evaluated_on=date(2024, 5, 2),
+                                        side_effect_severity="mild", adherence="always",
+                                        burden="low", cost="low", tip="secret tip text")
+                db.add(evaluation)
+                await db.flush()
+                db.add(EvaluationEffect(evaluation_id=evaluation.id,
+                                        purpose=f"condition:{conditions[slug].id}",
+                                        effectiveness="moderate",
+                                        condition_id=conditions[slug].id))
+                db.add(EvaluationSideEffect(evaluation_id=evaluation.id,
+                                            side_effect_id=side_effect.id))
+                db.add(SymptomEntry(user_id=user.id, symptom_id=symptom.id,
+                                    condition_id=conditions[slug].id, severity=2,
+                                    recorded_on=date(2024, 4, 10)))
+                db.add(QuestionnaireAnswer(user_id=user.id, questionnaire_id="phq9",
+                                           answers={"q1": "1"}, total=6.0, band_code="mild",
+                                           authored_at=datetime(2024, 4, 10, tzinfo=UTC)))
+
+    visitor.run(work)
+
+
+def test_every_catalogue_table_is_available() -> None:
+    assert set(available_tables()) == set(CATALOGUE)
+
+
+def test_age_bands_are_coarse_and_collapse_the_oldest() -> None:
+    assert age_band("85+") == age_band(93) == "85+"
+    assert age_band(30) == "25-34"
+    assert age_band("") == age_band(None) == age_band(12) == "Unknown"
+
+
+def test_all_tables_export_consenting_aggregates_only(
+    new_visitor: Callable[[], Visitor]
+) -> None:
+    admin = make_admin(new_visitor)
+    seed_outcomes(admin)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_tables",
+                                                 tables_=ALL_TABLES)
+    response = researcher.post(f"/research/projects/{project_id}/exports",
+                               {"tables": ALL_TABLES, "year_from": "2024", "year_to": "2024"})
+    assert response.status_code == 303, response.text
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    run_jobs(researcher)
+    page = researcher.get(f"/research/exports/{job_id}")
+    assert "Download the archive" in page.text, page.text
+    link = re.search(r'href="(/research/exports/\d+/download\?[^"]+)"', page.text)
+    assert link
+    archive = researcher.get(link.group(1).replace("&amp;", "&"))
+    tables, manifest = read_zip(archive.content)
+    assert set(tables) == set(ALL_TABLES) == set(manifest["tables"])
+    for name, rows in tables.items():
+        for row in rows:
+            assert row["patients"] == "" or not 1 <= int(row["patients"]) <= 10, (name, row)
+    for text in (b"Jane", b"private words", b"secret tip text", b"person1"):
+        assert text not in archive.content
+
+    def cell(name: str, **key: str) -> str:
+        matches = [r for r in tables[name] if all(r[k] == v for k, v in key.items())]
+        assert len(matches) == 1, (name, key, tables[name])
+        return matches[0]["patients"]
+
+    assert cell("patients", condition="ra", age_band="45-54", sex="female", country="GB") == "12"
+    assert cell("treatment_use", condition="ra", treatment="methotrexate", year="2024") == "12"
+    assert cell("side_effects", treatment="methotrexate", side_effect="nausea",
+                year="2024") == "24"
+    assert cell("symptom_severity", condition="ra", month="2024-04", severity="moderate") == "12"
+    assert cell("questionnaire_bands", instrument="phq9", condition="ra", quarter="2024-Q2",
+                band="mild") == "12"
+    assert cell("evaluation_answers", treatment="methotrexate", year="2024", purpose="ra",
+                measure="effectiveness", answer="moderate") == "12"
+    assert cell("patients", condition="*", age_band="*", sex="*", country="*") == "24"
+
+
+@pytest.mark.parametrize("table", ALL_TABLES)
+def test_each_table_computes_on_an_empty_database(visitor: Visitor, table: str) -> None:
+    from outcomes.research.models import DataSnapshot
+    from outcomes.research.tables import compute_release
+
+    async def work(runtime: Any) -> int:
+        async with runtime.sessionmaker() as db:
+            snapshot = DataSnapshot(id=1, taken_at=datetime.now(UTC))
+            release = await compute_release(db, CATALOGUE[table], snapshot, None)
+            return release.primary
+
+    assert visitor.run(work) == 0
