@@ -234,6 +234,9 @@ def measure_page(page: PageSpec, site: Site, options: Options, workdir: Path,
     request = {"headers": prepared.headers, "method": prepared.method, "body": prepared.body,
                "server_pids": server_pids, "server_database": server_database}
     result = measure(site.url + path, options, workdir, **request)
+    if result["peak"]["requests"] == 0:
+        return {**entry, "measured": False, **result,
+                "reason": f"no request completed during the {options.duration:g} s peak run"}
     entry.update(measured=True, **result)
     entry["errors"] = errors_in(result)
     base_peak, base_half = baseline["peak"], baseline.get("half_peak")

@@ -1,8 +1,10 @@
 """Screening benchmark: throughput, per-text latency and quality, written to a report.
 
-Quality is reported on the holdout and on two sets written independently of the rules:
-`fresh.jsonl` (used to tune the rules after its first measurement) and `fresh2.jsonl` (never
-tuned on: the best estimate of quality on text written by other people).
+Quality of the combined pipeline (rules OR the trained model in `model.npz`) is reported on
+the holdout and on sets written independently of the rules: `fresh.jsonl` (used to tune the
+rules and to train the model), `fresh2.jsonl` (never tuned or trained on) and `fresh3.jsonl`
+(written after the model was frozen: the honest estimate for unseen text). Rules-only figures
+are shown next to them for comparison.
 
 Run from the repository root: `python bench/screening_bench.py`.
 """
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.screening import screen  # noqa: E402
 from moderation.screening.evaluation import format_table, score  # noqa: E402
+from moderation.screening.model import MODEL_PATH, load_model  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "screening"
 REPORT = ROOT / "bench" / "results" / "screening-latest.md"
@@ -68,11 +71,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def evaluate(items: list[dict[str, Any]]) -> str:
+def evaluate(items: list[dict[str, Any]], *, use_model: bool = True) -> str:
     """The per-label table for a list of labelled items."""
     pairs = []
     for item in items:
-        verdict = screen(item["text"], author_role=item["author_role"], venue=item["venue"])
+        verdict = screen(
+            item["text"],
+            author_role=item["author_role"],
+            venue=item["venue"],
+            use_model=use_model,
+        )
         pairs.append((item["labels"], [label.value for label in verdict.labels]))
     return format_table(score(pairs))
 
@@ -100,6 +108,13 @@ def main() -> int:
     holdout_table = evaluate(holdout)
     fresh = load("fresh.jsonl") if (DATA / "fresh.jsonl").exists() else []
     fresh2 = load("fresh2.jsonl") if (DATA / "fresh2.jsonl").exists() else []
+    fresh3 = load("fresh3.jsonl") if (DATA / "fresh3.jsonl").exists() else []
+    model = load_model()
+    model_line = (
+        f"rules OR trained model ({MODEL_PATH.name}, {MODEL_PATH.stat().st_size:,} bytes)"
+        if model is not None
+        else "rules only (no model file)"
+    )
     _, _, fresh_latencies, fresh_cpu = (
         measure_latency_and_cpu(fresh2 + fresh) if fresh else (0, 0.0, [0.0], [0.0])
     )
@@ -121,6 +136,7 @@ def main() -> int:
 - date: {dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 - machine: {machine}
 - load average during the run (1, 5, 15 min): {load_average}
+- pipeline: {model_line}
 - corpus: {len(tune)} tune + {len(holdout)} holdout items, mean {mean_chars:.0f} characters per text
 
 ## Speed (one process, one thread; median of {ROUNDS} rounds)
@@ -159,7 +175,13 @@ the load average above); CPU time is the work the pipeline itself does per text.
 {by_language["ru"]}
 ```
 
-## Fresh set ({len(fresh)} items; written independently, then used to tune the rules)
+### Holdout, rules only
+
+```
+{evaluate(holdout, use_model=False)}
+```
+
+## Fresh set ({len(fresh)} items; written independently, then used to tune the rules and train)
 
 ```
 {evaluate(fresh) if fresh else "(missing)"}
@@ -169,6 +191,12 @@ the load average above); CPU time is the work the pipeline itself does per text.
 
 ```
 {evaluate(fresh2) if fresh2 else "(missing)"}
+```
+
+### Fresh2, rules only
+
+```
+{evaluate(fresh2, use_model=False) if fresh2 else "(missing)"}
 ```
 
 ### Fresh2, English only
@@ -181,6 +209,30 @@ the load average above); CPU time is the work the pipeline itself does per text.
 
 ```
 {evaluate([i for i in fresh2 if i.get("lang") == "ru"]) if fresh2 else "(missing)"}
+```
+
+## Fresh3 set ({len(fresh3)} items; written after the model was frozen: honest estimate)
+
+```
+{evaluate(fresh3) if fresh3 else "(missing)"}
+```
+
+### Fresh3, rules only
+
+```
+{evaluate(fresh3, use_model=False) if fresh3 else "(missing)"}
+```
+
+### Fresh3, English only
+
+```
+{evaluate([i for i in fresh3 if i.get("lang") == "en"]) if fresh3 else "(missing)"}
+```
+
+### Fresh3, Russian only
+
+```
+{evaluate([i for i in fresh3 if i.get("lang") == "ru"]) if fresh3 else "(missing)"}
 ```
 """
     REPORT.parent.mkdir(parents=True, exist_ok=True)

@@ -166,6 +166,8 @@ SQLITE_SEARCH_DDL: tuple[str, ...] = (
     "CREATE TRIGGER post_fts_update AFTER UPDATE OF body ON post BEGIN "
     "INSERT INTO posts_fts(posts_fts, rowid, body) VALUES ('delete', old.id, old.body); "
     "INSERT INTO posts_fts(rowid, body) VALUES (new.id, new.body); END",
+    # Indexes posts written before the table existed (none when created with the schema).
+    "INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')",
 )
 SQLITE_SEARCH_DROP: tuple[str, ...] = (
     "DROP TRIGGER IF EXISTS post_fts_update",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.accounts.services import FormErrors
+from community.db import intent
 from community.i18n import gettext as _
 from community.messages import access, services
 from community.messages.models import MessageStatus
@@ -57,9 +58,11 @@ async def _conversation_context(
 async def conversation_page(request: AnyRequest, db_session: AsyncSession,
                             username: str) -> Response[str]:
     viewer = _viewer(request)
-    partner = await _partner(db_session, username)
-    context = await _conversation_context(db_session, viewer, partner,
-                                          notice=request.query_params.get("done", ""))
+    # Reading marks messages read: take SQLite's write lock up front, not after reading.
+    with intent(write=True):
+        partner = await _partner(db_session, username)
+        context = await _conversation_context(db_session, viewer, partner,
+                                              notice=request.query_params.get("done", ""))
     return render(request, "messages/conversation.html", context, block="thread")
 
 

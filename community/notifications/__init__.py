@@ -11,14 +11,17 @@ UNREAD_STATE_KEY = "unread_notifications"
 
 async def load_unread_count(request: Any) -> None:
     """Litestar `before_request` hook: one indexed count for signed-in people, none otherwise."""
+    from community.db import intent
     from community.notifications.services import unread_count
     from community.web import current_user, runtime_of
 
     user = current_user(request)
     if user is None or request.scope.get("type") != "http":
         return
-    async with runtime_of(request).sessionmaker() as db:
-        request.state[UNREAD_STATE_KEY] = await unread_count(db, user.id)
+    # A read of its own, before the request's session exists: never take the write lock.
+    with intent(write=False):
+        async with runtime_of(request).sessionmaker() as db:
+            request.state[UNREAD_STATE_KEY] = await unread_count(db, user.id)
 
 
 def unread_notifications(request: Any) -> int:

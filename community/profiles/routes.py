@@ -111,6 +111,8 @@ async def edit_profile_submit(request: AnyRequest, db_session: AsyncSession) -> 
 
 @get("/people/like-me", guards=[require_user])
 async def like_me_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    # A search lists many people at once, so it spends the same view budget as a profile.
+    await record_view(request, db_session, "people search")
     viewer = current_user(request)
     assert viewer is not None
     params = request.query_params

@@ -63,6 +63,39 @@ def featurize(texts: list[str]) -> Any:
     return sp.hstack([char.transform(texts), word.transform(texts)], format="csr")
 
 
+@lru_cache(maxsize=1)
+def _fast_parts() -> tuple[Any, Any, Any] | None:
+    """Analyzers plus scikit-learn's hashing kernel, for one text without sparse matrices."""
+    try:
+        from sklearn.feature_extraction._hashing_fast import transform as hashing
+    except ImportError:  # a private module: fall back to the public vectorizers
+        return None
+    char, word = vectorizers()
+    return char.build_analyzer(), word.build_analyzer(), hashing
+
+
+def _hash_one(grams: list[str], n_features: int, offset: int, hashing: Any) -> tuple[Any, Any]:
+    """Indices and L2-normalised counts of one text's n-grams, as HashingVectorizer gives."""
+    if not grams:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    indices, _, values = hashing([[(g, 1) for g in grams]], n_features, np.float32, False, seed=0)
+    unique, inverse = np.unique(indices, return_inverse=True)
+    counts = np.bincount(inverse, weights=values)
+    return unique + offset, counts / math.sqrt(float(counts @ counts))
+
+
+def features_one(text: str) -> tuple[Any, Any]:
+    """(indices, values) of one model input; identical to a row of featurize()."""
+    parts = _fast_parts()
+    if parts is None:
+        row = featurize([text])
+        return row.indices, row.data
+    char_analyzer, word_analyzer, hashing = parts
+    ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0, hashing)
+    wi, wv = _hash_one(word_analyzer(text), WORD_FEATURES, CHAR_FEATURES, hashing)
+    return np.concatenate([ci, wi]), np.concatenate([cv, wv])
+
+
 class LinearModel:
     """Weights as one dense (N_FEATURES, labels) array built from the sparse file."""
 
@@ -77,8 +110,8 @@ class LinearModel:
             self.thresholds = data["thresholds"].astype(np.float64)
 
     def probabilities(self, text: str, author_role: str, venue: str) -> dict[str, float]:
-        row = featurize([model_input(text, author_role, venue)])
-        scores = row.data @ self.weights[row.indices] + self.intercepts
+        indices, values = features_one(model_input(text, author_role, venue))
+        scores = values @ self.weights[indices] + self.intercepts
         return {
             label: 1.0 / (1.0 + math.exp(-float(score)))
             for label, score in zip(self.labels, scores, strict=True)

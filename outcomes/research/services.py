@@ -322,7 +322,8 @@ def parse_export_request(
         if not noise.is_finite() or noise <= 0 or noise > MAX_EPSILON:
             errors["epsilon"] = [_("Epsilon is a number above 0 and at most %(max)s.")
                                  % {"max": MAX_EPSILON}]
-    clean = [sorted({c.strip() for c in values if c.strip()})[:50]
+    # The form sends comma-separated slugs, the API lists; both may mix.
+    clean = [sorted({c.strip() for value in values for c in value.split(",") if c.strip()})[:50]
              for values in (conditions, treatments)]
     if errors:
         raise FormErrors(errors)

@@ -290,41 +290,6 @@ async def symptom_summaries(db: AsyncSession) -> dict[tuple[int, int, int], int]
     return {(c, s, v): n for c, s, v, n in rows}
 
 
-@dataclass(frozen=True, slots=True)
-class ReportedSymptom:
-    symptom_id: int
-    slug: str
-    name: str
-    patients: int
-    by_severity: Mapping[Severity, int]
-
-
-async def most_reported_symptoms(
-    db: AsyncSession, condition_id: int, limit: int = 10
-) -> list[ReportedSymptom]:
-    """A condition's symptoms by how many patients report them, with their latest severities.
-
-    "None" reports count as reported (the patient tracks it) but not towards the ranking.
-    """
-    rows = (
-        await db.execute(
-            select(SymptomSummary.symptom_id, Symptom.slug, Symptom.name,
-                   SymptomSummary.severity, SymptomSummary.patients)
-            .join(Symptom, Symptom.id == SymptomSummary.symptom_id)
-            .where(SymptomSummary.condition_id == condition_id, SymptomSummary.patients > 0)
-        )
-    ).all()
-    grouped: dict[int, tuple[str, str, dict[Severity, int]]] = {}
-    for symptom_id, slug, name, severity, patients in rows:
-        grouped.setdefault(symptom_id, (slug, name, {}))[2][Severity(severity)] = patients
-    ranked = [
-        ReportedSymptom(symptom_id, slug, name, sum(counts.values()), counts)
-        for symptom_id, (slug, name, counts) in grouped.items()
-    ]
-    ranked.sort(key=lambda r: (-(r.patients - r.by_severity.get(Severity.NONE, 0)), r.name))
-    return ranked[:limit]
-
-
 # Check-ins -------------------------------------------------------------------------------------
 
 

@@ -62,34 +62,33 @@ def evaluations(visitor: Visitor) -> int:
     return query(visitor, select(func.count()).select_from(Evaluation))[0][0]
 
 
-@pytest.mark.parametrize(
-    ("field", "bad_value"),
-    [
-        ("effect", "miraculous"),
-        ("effect", ""),
-        ("side_effect_severity", "apocalyptic"),
-        ("adherence", "whenever"),
-        ("burden", "unbearable!"),
-        ("cost", "a fortune"),
-        ("visibility", "my cat"),
-    ],
-)
-def test_every_scale_rejects_values_outside_it(owner: Visitor, field: str,
-                                               bad_value: str) -> None:
+SCALE_CASES = [
+    ("effect", "miraculous"),
+    ("effect", ""),
+    ("side_effect_severity", "apocalyptic"),
+    ("adherence", "whenever"),
+    ("burden", "unbearable!"),
+    ("cost", "a fortune"),
+    ("visibility", "my cat"),
+]
+
+
+def test_every_scale_rejects_values_outside_it(owner: Visitor) -> None:
     course_id = add_course(owner)
     effect = purpose_field(owner, course_id)
-    name = effect if field == "effect" else field
-    form = evaluation_form(effect, **{name: bad_value})
-    form["tip"] = "Keep a diary of doses."
-    response = owner.post(f"/my/treatments/{course_id}/evaluations/new", form)
-    assert response.status_code == 400
-    assert f'id="{name}-errors"' in response.text
-    assert ("Choose one of" if bad_value else "Choose an answer") in response.text
-    assert "Keep a diary of doses." in response.text, "the rest of the form is kept"
-    assert 'value="Nausea"' in response.text
-    kept = [f for f in ("adherence", "burden", "cost") if f != field]
-    for other in kept:
-        assert f'name="{other}" value="{form[other]}" checked' in response.text
+    for field, bad_value in SCALE_CASES:
+        name = effect if field == "effect" else field
+        form = evaluation_form(effect, **{name: bad_value})
+        form["tip"] = "Keep a diary of doses."
+        response = owner.post(f"/my/treatments/{course_id}/evaluations/new", form)
+        assert response.status_code == 400, field
+        assert f'id="{name}-errors"' in response.text, field
+        assert ("Choose one of" if bad_value else "Choose an answer") in response.text
+        assert "Keep a diary of doses." in response.text, "the rest of the form is kept"
+        assert 'value="Nausea"' in response.text
+        for other in ("adherence", "burden", "cost"):
+            if other != field:
+                assert f'name="{other}" value="{form[other]}" checked' in response.text
     assert evaluations(owner) == 0
 
 

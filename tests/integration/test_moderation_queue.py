@@ -4,14 +4,18 @@ flags, appeals, notes and penalties, and that nothing moderated is deleted."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from community.accounts.models import User, UserRole
+from community.accounts.passwords import normalise
 from community.audit import AuditEntry
 from community.screening import HeldContent, ScreenAction, ScreenLabel, Span, Verdict
+from community.web import SESSION_COOKIE
 from moderation.queue.models import (
     Appeal,
     Flag,
@@ -22,25 +26,48 @@ from moderation.queue.models import (
 )
 from moderation.queue.services import can_post
 from moderation.queue.sink import QueueReviewSink
-from tests.helpers import Visitor
+from tests.helpers import STRONG_PASSWORD, Visitor
 
 ROLES = ["patient", "clinician", "moderator", "admin"]
 
 
-def as_role(visitor: Visitor, username: str, role: str) -> int:
-    """Sign up, sign in and hold `role` (patients hold only their default role)."""
-    visitor.signup_and_login(username)
+_PASSWORD_HASH: list[str] = []
 
-    async def grant(runtime: Any) -> int:
+
+def as_role(visitor: Visitor, username: str, role: str) -> int:
+    """A signed-in person holding `role` (patients hold only their default role).
+
+    Made directly, with one password hash for the whole run: registration and sign-in
+    have their own tests, and hashing per person would make these take seconds.
+    """
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(PasswordHasher().hash(normalise(STRONG_PASSWORD)))
+
+    async def create(runtime: Any) -> tuple[int, str]:
         async with runtime.sessionmaker() as db:
-            user = await db.scalar(select(User).where(User.username == username))
+            user = User(
+                username=username,
+                username_key=username.lower(),
+                email=f"{username}@example.org",
+                password_hash=_PASSWORD_HASH[0],
+            )
+            user.roles.append(UserRole(role="patient"))
             if role != "patient":
                 user.roles.append(UserRole(role=role))
-                user.privilege_version += 1
+            db.add(user)
             await db.commit()
-            return user.id
+            token: str = await runtime.sessions.create(
+                user.id,
+                user.privilege_version,
+                lifetime=timedelta(hours=1),
+                client_address="testclient",
+                user_agent="pytest",
+            )
+            return user.id, token
 
-    return visitor.run(grant)
+    user_id, token = visitor.run(create)
+    visitor.jar.set(SESSION_COOKIE, token, domain="testserver.local")
+    return user_id
 
 
 def make_post(visitor: Visitor, author_id: int, body: str = "Call me on 555 0100") -> int:

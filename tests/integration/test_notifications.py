@@ -104,3 +104,36 @@ def test_moderation_outcome_and_unread_count_helper(
         state: ClassVar[dict[str, int]] = {UNREAD_STATE_KEY: 2}
 
     assert unread_notifications(FakeRequest()) == 2
+
+
+def test_unread_count_hook_loads_the_count_for_signed_in_people(make_settings: Any) -> None:
+    import httpx
+    from litestar import Request, get
+    from litestar.testing import TestClient
+
+    from community.app import create_app
+    from community.notifications import install_template_globals, load_unread_count
+
+    seen: list[int] = []
+
+    @get("/_unread_probe")
+    async def probe(request: Request[Any, Any, Any]) -> str:
+        # What the lead wires as the app's before_request hook, then the Jinja global.
+        await load_unread_count(request)
+        seen.append(request.app.state.jinja.globals["unread_notifications"](request))
+        return "ok"
+
+    application = create_app(make_settings(premoderate_first_posts=0))
+    application.register(probe)
+    install_template_globals(application.state.jinja)
+    with TestClient(application, base_url="http://testserver.local") as client:
+        anonymous = Visitor(client)
+        seed(anonymous)
+        author = person(lambda: Visitor(client, httpx.Cookies()), "hook_author", joins=("lupus",))
+        friend = person(lambda: Visitor(client, httpx.Cookies()), "hook_friend", joins=("lupus",))
+        thread = start_thread(author, "lupus", title="Counting")
+        reply(friend, thread, "One")
+        reply(friend, thread, "Two")
+        assert author.get("/_unread_probe").status_code == 200
+        assert anonymous.get("/_unread_probe").status_code == 200
+    assert seen == [2, 0]

@@ -456,3 +456,13 @@ def test_the_worker_started_with_the_app_runs_jobs_and_purges_expired_archives(
     assert "/download" not in page and "has expired" in page
     again = export(researcher, project_id)
     assert again.headers["location"] != f"/research/exports/{job_id}", "built anew"
+
+
+def test_filters_accept_comma_separated_slugs(demo_table: Any) -> None:
+    from outcomes.research.services import parse_export_request
+
+    project = ResearchProject(tables=[DEMO])
+    parsed = parse_export_request(project, [DEMO], ["ra, ms", "ms"], [""], "2024", "", "")
+    assert parsed.filters == {"condition": ["ms", "ra"], "treatment": [], "year_from": 2024,
+                              "year_to": None}
+    assert parsed.epsilon is None

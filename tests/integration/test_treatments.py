@@ -137,33 +137,33 @@ def test_brand_names_and_symptoms_are_recognised(patient: Visitor) -> None:
     assert "Methotrexate" in page.text and "Fatigue" in page.text
 
 
-@pytest.mark.parametrize(
-    ("form", "field", "message"),
-    [
-        ({"treatment": ""}, "treatment", "Choose a treatment"),
-        ({"treatment": "Unobtainium"}, "treatment", "We do not know"),
-        ({"purpose": ""}, "purpose", "Say what you take it for"),
-        ({"purpose": "Wanderlust"}, "purpose", "We do not know"),
-        ({"started_on": "yesterday"}, "started_on", "Enter a date like"),
-        ({"started_on": "2999-01-01"}, "started_on", "future"),
-        ({"amount": "-3"}, "amount", "positive number"),
-        ({"amount": "abc"}, "amount", "positive number"),
-        ({"unit": "bucket"}, "unit", "Choose one of"),
-        ({"frequency": "hourly-ish"}, "frequency", "Choose one of"),
-    ],
-)
-def test_course_validation_keeps_the_form(patient: Visitor, form: dict[str, str], field: str,
-                                          message: str) -> None:
-    data = {"treatment": "Methotrexate", "purpose": "Rheumatoid arthritis",
-            "started_on": "2026-01-10", "amount": "15", "unit": "mg", "frequency": "weekly",
-            **form}
-    response = patient.post("/my/treatments/new", data)
-    assert response.status_code == 400
-    assert message in response.text
-    assert f'id="{field}-errors"' in response.text
-    for key, value in data.items():
-        if key != field and key in {"treatment", "purpose", "started_on", "amount"}:
-            assert f'value="{value}"' in response.text, key
+COURSE_CASES = [
+    ({"treatment": ""}, "treatment", "Choose a treatment"),
+    ({"treatment": "Unobtainium"}, "treatment", "We do not know"),
+    ({"purpose": ""}, "purpose", "Say what you take it for"),
+    ({"purpose": "Wanderlust"}, "purpose", "We do not know"),
+    ({"started_on": "yesterday"}, "started_on", "Enter a date like"),
+    ({"started_on": "2999-01-01"}, "started_on", "future"),
+    ({"amount": "-3"}, "amount", "positive number"),
+    ({"amount": "abc"}, "amount", "positive number"),
+    ({"unit": "bucket"}, "unit", "Choose one of"),
+    ({"frequency": "hourly-ish"}, "frequency", "Choose one of"),
+]
+
+
+def test_course_validation_keeps_the_form(patient: Visitor) -> None:
+    # One sign-up for every case: each case is a separate request with its own answer.
+    for form, field, message in COURSE_CASES:
+        data = {"treatment": "Methotrexate", "purpose": "Rheumatoid arthritis",
+                "started_on": "2026-01-10", "amount": "15", "unit": "mg",
+                "frequency": "weekly", **form}
+        response = patient.post("/my/treatments/new", data)
+        assert response.status_code == 400, form
+        assert message in response.text, form
+        assert f'id="{field}-errors"' in response.text, form
+        for key, value in data.items():
+            if key != field and key in {"treatment", "purpose", "started_on", "amount"}:
+                assert f'value="{value}"' in response.text, (form, key)
     assert query(patient, select(func.count()).select_from(TreatmentCourse))[0][0] == 0
 
 
@@ -242,3 +242,32 @@ def test_unknown_treatment_report_is_not_found(visitor: Visitor) -> None:
     assert visitor.get("/conditions/no-such-thing").status_code == 404
     count = query(visitor, select(func.count()).select_from(Treatment))[0][0]
     assert count > 300
+
+
+def test_removing_a_person_takes_them_out_of_every_report(
+    patient: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    from outcomes.treatments.services import remove_person_outcomes
+
+    first = add_course(patient)
+    assert evaluate(patient, first).status_code == 303
+    second = add_course(patient, treatment="Adalimumab")
+    assert evaluate(patient, second, visibility="members").status_code == 303
+    other = new_visitor()
+    other.signup_and_login("merry_badger")
+    kept = add_course(other)
+    assert evaluate(other, kept, tip="Still here.").status_code == 303
+
+    async def _remove(runtime: Any) -> int:
+        async with runtime.sessionmaker() as db:
+            user_id = await db.scalar(select(User.id).where(User.username == "steady_fern"))
+            removed = await remove_person_outcomes(db, user_id)
+            await db.commit()
+            return removed
+
+    assert patient.run(_remove) == 2
+    report = other.get("/treatments/methotrexate").text
+    assert "Take it with food." not in report and "Still here." in report
+    assert re.search(r'id="evaluation-count">fewer than 5<', report)
+    assert re.search(r'id="current-patients">0<', other.get("/treatments/adalimumab").text)
+    assert_summaries_match_rebuild(patient)

@@ -563,6 +563,33 @@ fam("", "patient", "ru", "discussion", """
 брала {prod}, толку ноль
 льготный {drug} получаю по рецепту бесплатно
 """)
+# ---------------------------------------------------------------- more hard negatives
+fam("", "patient", "en", "discussion,ask_a_clinician", """
+{n} years ago i attempted suicide and now i'm in a much better place
+i tried to end my life in 2015, today i volunteer on a crisis line
+my {spec} asked if i'd had any thoughts of ending my life and i said no, honestly
+the nurse asked whether i felt like harming myself, i don't, just tired
+i was suicidal after my diagnosis, {drug} and therapy pulled me through
+reading about overdose statistics in the news is scary
+accidentally took two {drug} instead of one this morning, pharmacist said it's fine
+i used to wonder whether i should stop my {drug} every time i felt good, now i just take it
+back then i kept asking myself if i should quit {drug}, glad i didn't
+my insurance offers a savings program for generic {drug}
+the pharmacy discount card knocked a few dollars off my {drug}
+the clinic lost my referral again, what a mess, had to call three times
+can anyone recommend a good {spec} near manchester?
+""")
+fam("", "patient", "ru", "discussion,ask_a_clinician", """
+{n} года назад пыталась уйти из жизни, сейчас у меня все хорошо
+психиатр спросил, есть ли мысли навредить себе, я сказала нет
+после диагноза были суицидальные мысли, терапия помогла
+случайно выпила две таблетки {drug} вместо одной, в аптеке сказали не страшно
+раньше все думала, не бросить ли {drug}, теперь просто пью
+в аптеке акция на {drug}, взяла две упаковки
+по страховке дают скидку на дженерики
+в регистратуре потеряли мою карту, что делать, непонятно
+посоветуйте хорошего {spec}а в Казани или Самаре
+""")
 # ---------------------------------------------------------------- identifying (rules only)
 fam("identifying", "patient", "en", "discussion", """
 my {spec} is Dr. Priya Ramanathan at the county hospital, highly recommend

@@ -1,0 +1,1 @@
+"""Browser journeys: headless Chromium against a live Kindred server."""
