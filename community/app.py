@@ -56,6 +56,19 @@ def default_screener() -> Screener:
     return PipelineScreener()
 
 
+def plug_in_moderation(runtime: Runtime) -> None:
+    """Moderation's implementations of the core's hooks (the core never imports them)."""
+    from moderation.notices import notice_context
+    from moderation.queue.services import can_post
+    from moderation.queue.sink import QueueReviewSink
+    from moderation.vetting.extras import clinician_profile_extras
+
+    runtime.review_sink = QueueReviewSink()
+    runtime.extensions["can_post"] = can_post
+    runtime.extensions["notice_context"] = notice_context
+    runtime.extensions["profile_extras"] = clinician_profile_extras
+
+
 def route_handlers() -> Sequence[Any]:
     from community.communities import routes as communities_routes
     from community.messages import routes as messages_routes
@@ -87,6 +100,7 @@ def create_app(
     settings = settings or Settings.from_env()
     load_all_models()
     runtime = Runtime.build(settings, screener=screener_factory())
+    plug_in_moderation(runtime)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=runtime.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
