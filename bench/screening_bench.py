@@ -66,6 +66,19 @@ def measure_latency_and_cpu(
     return len(latencies), time.perf_counter() - started, latencies, cpu
 
 
+def model_cpu(items: list[dict[str, Any]]) -> list[float]:
+    """CPU time of the trained layer alone (hashing plus dot product) per text."""
+    model = load_model()
+    if model is None:
+        return [0.0]
+    cpu: list[float] = []
+    for item in items * 3:
+        begin = time.thread_time()
+        model.predict(item["text"], item["author_role"], item["venue"])
+        cpu.append(time.thread_time() - begin)
+    return cpu
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -122,6 +135,8 @@ def main() -> int:
     fresh_p99 = percentile(fresh_latencies, 0.99) * 1000
     fresh_cpu_p99 = percentile(fresh_cpu, 0.99) * 1000
     # Wall-clock percentiles are only as good as the machine is quiet; record how busy it was.
+    layer_cpu = model_cpu(corpus)
+    layer_p50, layer_p99 = percentile(layer_cpu, 0.50) * 1000, percentile(layer_cpu, 0.99) * 1000
     load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     by_language = {
         lang: evaluate([item for item in holdout if item.get("lang") == lang])
@@ -153,6 +168,7 @@ def main() -> int:
 | p50 CPU time per text | {percentile(cpu, 0.50) * 1000:.3f} ms |
 | p99 CPU time per text | {percentile(cpu, 0.99) * 1000:.3f} ms |
 | p99 CPU time, fresh + fresh2 texts | {fresh_cpu_p99:.3f} ms |
+| p50 / p99 CPU time, trained layer alone | {layer_p50:.3f} / {layer_p99:.3f} ms |
 
 Latency is wall-clock time and includes waiting for a CPU when the machine is shared (see
 the load average above); CPU time is the work the pipeline itself does per text.

@@ -47,7 +47,21 @@ def load_all_models() -> MetaData:
 
 def demo_loaders() -> list[Any]:
     """Each domain's demo loader, in dependency order: (session, people, staff, seed) -> summary."""
-    return []
+    from community.communities import demo as communities_demo
+    from outcomes.tracking import demo as tracking_demo
+    from outcomes.treatments import demo as treatments_demo
+
+    return [communities_demo.load, treatments_demo.load, tracking_demo.load]
+
+
+async def seed_reference_data(session: Any) -> str:
+    """What a fresh install needs besides the schema: communities and vocabularies."""
+    from community.communities.demo import seed_communities
+    from outcomes.catalog.services import load_catalog
+
+    communities = await seed_communities(session)
+    catalog = await load_catalog(session)
+    return f"communities seeded: {communities}; catalog: {catalog}"
 
 
 def default_screener() -> Screener:
@@ -113,6 +127,12 @@ def create_app(
     async def close_runtime() -> None:
         await runtime.close()
 
+    from community.notifications import install_template_globals, load_unread_count
+    from outcomes.research.worker import worker_lifespan
+
+    jinja = build_environment()
+    install_template_globals(jinja)
+
     return Litestar(
         route_handlers=[
             *route_handlers(),
@@ -131,7 +151,9 @@ def create_app(
         ),
         before_send=[security_headers],
         exception_handlers={HTTPException: error_page, Exception: error_page},
-        state=State({"runtime": runtime, "jinja": build_environment()}),
+        state=State({"runtime": runtime, "jinja": jinja}),
+        before_request=load_unread_count,
+        lifespan=[worker_lifespan],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

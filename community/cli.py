@@ -19,6 +19,26 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+def _in_transaction(settings: Settings, work: Any) -> Any:
+    """Run `await work(session)` in one write transaction against the configured database."""
+    from community.app import load_all_models
+    from community.db import intent
+    from community.runtime import Runtime
+
+    load_all_models()
+
+    async def _run() -> Any:
+        runtime = Runtime.build(settings)
+        try:
+            with intent(write=True):
+                async with runtime.sessionmaker() as session, session.begin():
+                    return await work(session)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(_run())
+
+
 def _prepare_var(settings: Settings) -> None:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     path = settings.sqlite_path()
@@ -64,10 +84,14 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations."""
     from community import migrate
 
+    from community.app import seed_reference_data
+
     settings = _settings()
     _prepare_var(settings)
     migrate.upgrade(settings.database_url, revision)
     click.echo("database is up to date")
+    if revision == "heads":
+        click.echo(_in_transaction(settings, seed_reference_data))
 
 
 @db.command("downgrade")
@@ -127,6 +151,78 @@ def create_admin(username: str, email: str, password: str | None) -> None:
                 click.echo(f"{field}: {message}", err=True)
         raise click.ClickException("the administrator was not created") from exc
     click.echo(f"administrator {username} created")
+
+
+@main.group()
+def catalog() -> None:
+    """The curated vocabularies."""
+
+
+@catalog.command("load")
+def catalog_load() -> None:
+    """Load or update conditions, treatments, symptoms and side effects from the data files."""
+    from outcomes.catalog.services import load_catalog
+
+    click.echo(_in_transaction(_settings(), load_catalog))
+
+
+@main.group()
+def reports() -> None:
+    """Treatment and condition report summaries."""
+
+
+@reports.command("rebuild")
+def reports_rebuild() -> None:
+    """Recompute every report summary from the raw evaluations, courses and symptoms."""
+    from outcomes.reports.summaries import rebuild_summaries
+    from outcomes.tracking.services import rebuild_symptom_summaries
+
+    async def _rebuild(session: Any) -> str:
+        pairs = await rebuild_summaries(session)
+        await rebuild_symptom_summaries(session)
+        return f"summaries rebuilt ({pairs} patient-treatment pairs)"
+
+    click.echo(_in_transaction(_settings(), _rebuild))
+
+
+@main.group()
+def research() -> None:
+    """Research exports."""
+
+
+@research.command("snapshot")
+def research_snapshot() -> None:
+    """Take a new data snapshot for research releases."""
+    from outcomes.research.services import take_snapshot
+
+    async def _take(session: Any) -> str:
+        snapshot = await take_snapshot(session)
+        await session.flush()
+        return f"snapshot {snapshot.id} taken at {snapshot.taken_at:%Y-%m-%d %H:%M} UTC"
+
+    click.echo(_in_transaction(_settings(), _take))
+
+
+@research.command("run-jobs")
+def research_run_jobs() -> None:
+    """Run every pending export job once (for a separate worker process or cron)."""
+    from community.app import load_all_models
+    from community.runtime import Runtime
+    from outcomes.research.worker import purge_expired, run_pending_jobs
+
+    settings = _settings()
+    load_all_models()
+
+    async def _run() -> str:
+        runtime = Runtime.build(settings)
+        try:
+            done = await run_pending_jobs(runtime)
+            purged = await purge_expired(runtime)
+            return f"{done} export jobs run, {purged} expired archives removed"
+        finally:
+            await runtime.close()
+
+    click.echo(asyncio.run(_run()))
 
 
 @main.group()

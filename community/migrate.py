@@ -16,6 +16,21 @@ from sqlalchemy.engine import Connection
 from community.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
+# Search objects created by DDL rather than declared as models: the SQLite FTS5 index
+# (with its shadow tables) and PostgreSQL's expression index on post bodies.
+UNMANAGED_TABLE_PREFIXES = ("posts_fts",)
+UNMANAGED_INDEXES = frozenset({"ix_post_body_tsv"})
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """Leave DDL-managed search objects out of the models-versus-schema comparison."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(UNMANAGED_TABLE_PREFIXES)
+    if type_ == "index":
+        return name not in UNMANAGED_INDEXES
+    return True
 
 
 def alembic_config(database_url: str) -> Config:
@@ -40,7 +55,9 @@ def schema_differences(database_url: str) -> list[Any]:
     metadata = load_all_models()
 
     def _compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         return list(compare_metadata(context, metadata))
 
     async def _run() -> list[Any]:

@@ -102,9 +102,14 @@ class Settings:
             premoderate_first_posts=_int(
                 "KINDRED_PREMODERATE_FIRST_POSTS", cls.premoderate_first_posts
             ),
+            extra={"research_worker": os.environ.get("KINDRED_RESEARCH_WORKER", "on")},
         )
         settings.check()
         return settings
+
+    @property
+    def runs_research_worker(self) -> bool:
+        return self.extra.get("research_worker", "on") != "off"
 
     def check(self) -> None:
         """Refuse configurations that are unsafe in production."""

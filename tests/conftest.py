@@ -100,6 +100,8 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "secret_key": "test-secret-key-0123456789abcdef0123456789",
             "var_dir": tmp_path / "var",
             "base_url": "http://testserver.local",
+            # Tests that exercise the export worker run it themselves.
+            "extra": {"research_worker": "off"},
         }
         values.update(overrides)
         return Settings(**values)

@@ -48,7 +48,7 @@ def vectorizers() -> tuple[Any, Any]:
         n_features=WORD_FEATURES,
         alternate_sign=False,
         lowercase=True,
-        token_pattern=r"(?u)\b\w+\b",
+        token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
         norm="l2",
         dtype=np.float32,
     )

@@ -139,8 +139,10 @@ def train(items: list[dict[str, Any]], *, verbose: bool = True) -> dict[str, np.
         thresholds.append(threshold)
         if verbose:
             pred_model = probs >= threshold
-            print(f"{label}: {len(subset)} items, {int(y.sum())} positive, "
-                  f"threshold {threshold:.3f}, {len(keep)} weights")
+            print(
+                f"{label}: {len(subset)} items, {int(y.sum())} positive, "
+                f"threshold {threshold:.3f}, {len(keep)} weights"
+            )
             for name, part in (("tune+fresh", written), ("train_extra", ~written)):
                 r_rules = rates(y[part], rules[part])
                 r_model = rates(y[part], pred_model[part])

@@ -99,3 +99,10 @@ def test_signed_in_people_are_not_limited_per_minute(new_visitor: Callable[[], V
     person = new_visitor()
     person.signup_and_login("busy_bo")
     assert all(person.get("/").status_code == 200 for _ in range(12))
+
+
+def test_people_searches_spend_the_same_budget(new_visitor: Callable[[], Visitor]) -> None:
+    searcher = member(new_visitor, "search_sal")
+    statuses = [searcher.get("/people/like-me").status_code for _ in range(3)]
+    statuses += [searcher.get("/people/search_sal").status_code for _ in range(3)]
+    assert statuses == [200] * 5 + [429]

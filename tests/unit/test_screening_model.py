@@ -11,19 +11,19 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from community.screening import ScreenLabel  # noqa: E402
-from moderation.screening import screen  # noqa: E402
-from moderation.screening.evaluation import score  # noqa: E402
-from moderation.screening.model import (  # noqa: E402
+from community.screening import ScreenLabel
+from moderation.screening import screen
+from moderation.screening.evaluation import score
+from moderation.screening.model import (
     MODEL_LABELS,
     MODEL_PATH,
     LinearModel,
-    featurize,
     features_one,
+    featurize,
     load_model,
     model_input,
 )
-from moderation.screening.train import load, train, write  # noqa: E402
+from moderation.screening.train import load, train, write
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "screening"
 TARGET_RECALL = {
@@ -79,13 +79,15 @@ def test_training_is_reproducible_on_a_subset(tmp_path: Path) -> None:
 
 def test_model_respects_author_roles() -> None:
     text = "You should stop the methotrexate and start 20mg prednisone tomorrow"
-    assert ScreenLabel.CLINICIAN_ADVICE not in screen(
-        text, author_role="patient", venue="discussion"
-    ).labels
+    assert (
+        ScreenLabel.CLINICIAN_ADVICE
+        not in screen(text, author_role="patient", venue="discussion").labels
+    )
     question = "should i double my sertraline tonight, i feel awful"
-    assert ScreenLabel.ADVICE_REQUEST not in screen(
-        question, author_role="clinician", venue="discussion"
-    ).labels
+    assert (
+        ScreenLabel.ADVICE_REQUEST
+        not in screen(question, author_role="clinician", venue="discussion").labels
+    )
 
 
 def test_model_only_adds_labels_to_the_rules() -> None:

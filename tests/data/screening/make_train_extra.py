@@ -19,46 +19,255 @@ from pathlib import Path
 OUT = Path(__file__).with_name("train_extra.jsonl")
 R = random.Random(20261125)
 
-DRUGS = ["metformin", "methotrexate", "prednisone", "sertraline", "levothyroxine", "humira",
-         "lisinopril", "gabapentin", "amitriptyline", "ozempic", "warfarin", "eliquis",
-         "hydroxychloroquine", "pregabalin", "propranolol", "insulin", "lamotrigine", "ibuprofen",
-         "naproxen", "omeprazole", "tramadol", "duloxetine", "mesalamine", "azathioprine",
-         "atorvastatin", "amlodipine", "venlafaxine", "topiramate", "sumatriptan", "plaquenil"]
-DRUGS_RU = ["метформин", "метотрексат", "преднизолон", "сертралин", "эутирокс", "лирику",
-            "конкор", "варфарин", "ксарелто", "габапентин", "амитриптилин", "нурофен",
-            "омепразол", "азатиоприн", "аторвастатин", "ламотриджин", "трамал", "салофальк",
-            "плаквенил", "инсулин", "фенибут", "метипред", "L-тироксин", "диклофенак"]
-REL = ["husband", "wife", "son", "daughter", "mom", "dad", "grandma", "partner", "toddler",
-       "boyfriend", "sister", "brother", "baby", "father in law", "nan"]
-REL_RU = ["муж", "жена", "сын", "дочь", "мама", "папа", "бабушка", "ребенок", "дедушка",
-          "свекровь", "брат", "сестра", "малыш", "парень"]
-REL_RU_GEN = ["мужа", "жены", "сына", "дочери", "мамы", "папы", "бабушки", "ребенка", "дедушки",
-              "свекрови", "брата", "сестры", "малыша"]
-COND = ["RA", "lupus", "crohns", "MS", "fibro", "type 2", "POTS", "UC", "psoriatic arthritis",
-        "hypothyroidism", "long covid", "endo", "migraines", "COPD", "epilepsy", "bipolar"]
-COND_RU = ["РА", "волчанка", "Крона", "РС", "фибромиалгия", "диабет 2 типа", "гипотиреоз",
-           "ЯК", "псориатический артрит", "мигрени", "эпилепсия", "астма", "ХОБЛ"]
-SYMPT = ["dizzy spells", "nausea", "hair falling out", "a rash on my arms", "insomnia",
-         "heart racing", "ankle swelling", "brain fog", "joint pain", "night sweats",
-         "tingling hands", "stomach cramps", "headaches every day", "weight gain"]
-SYMPT_RU = ["головокружение", "тошнота", "выпадают волосы", "сыпь на руках", "бессонница",
-            "сердцебиение", "отеки ног", "туман в голове", "боли в суставах", "потливость ночью",
-            "онемение пальцев", "спазмы в животе", "головная боль каждый день"]
-DOSE = ["5mg", "10 mg", "20mg", "25 mcg", "50mcg", "75 mg", "100mg", "200 mg", "500mg",
-        "1000 mg", "2.5mg", "15mg", "40 mg", "0.5mg", "1 mg"]
-DOSE_RU = ["5 мг", "10мг", "20 мг", "25 мкг", "50мкг", "75 мг", "100 мг", "500мг", "1000 мг",
-           "2,5 мг", "15 мг", "0,5 мг", "1 мг"]
-LAB = [("TSH", ["0.2", "6.8", "9.1", "11"]), ("A1c", ["7.9", "8.4", "6.2", "9.5"]),
-       ("INR", ["4.2", "1.4", "3.8"]), ("ferritin", ["8", "11", "450"]),
-       ("potassium", ["5.9", "3.1"]), ("eGFR", ["38", "52"]), ("vit d", ["12", "18"]),
-       ("CRP", ["45", "22"]), ("ALT", ["120", "88"])]
-LAB_RU = [("ТТГ", ["0,2", "6,8", "9,1"]), ("гликированный", ["7,9", "8,4"]), ("МНО", ["4,2", "3,8"]),
-          ("ферритин", ["8", "11"]), ("калий", ["5,9", "3,1"]), ("витамин Д", ["12", "18"]),
-          ("СРБ", ["45", "22"]), ("гемоглобин", ["85", "92"]), ("сахар", ["11,2", "13"])]
-SPEC = ["rheumatologist", "GP", "neurologist", "endo", "cardiologist", "gastro", "psychiatrist",
-        "dermatologist", "nurse", "pharmacist", "pain doctor"]
-SPEC_RU = ["ревматолог", "терапевт", "невролог", "эндокринолог", "кардиолог", "гастроэнтеролог",
-           "психиатр", "дерматолог", "участковый", "педиатр"]
+DRUGS = [
+    "metformin",
+    "methotrexate",
+    "prednisone",
+    "sertraline",
+    "levothyroxine",
+    "humira",
+    "lisinopril",
+    "gabapentin",
+    "amitriptyline",
+    "ozempic",
+    "warfarin",
+    "eliquis",
+    "hydroxychloroquine",
+    "pregabalin",
+    "propranolol",
+    "insulin",
+    "lamotrigine",
+    "ibuprofen",
+    "naproxen",
+    "omeprazole",
+    "tramadol",
+    "duloxetine",
+    "mesalamine",
+    "azathioprine",
+    "atorvastatin",
+    "amlodipine",
+    "venlafaxine",
+    "topiramate",
+    "sumatriptan",
+    "plaquenil",
+]
+DRUGS_RU = [
+    "метформин",
+    "метотрексат",
+    "преднизолон",
+    "сертралин",
+    "эутирокс",
+    "лирику",
+    "конкор",
+    "варфарин",
+    "ксарелто",
+    "габапентин",
+    "амитриптилин",
+    "нурофен",
+    "омепразол",
+    "азатиоприн",
+    "аторвастатин",
+    "ламотриджин",
+    "трамал",
+    "салофальк",
+    "плаквенил",
+    "инсулин",
+    "фенибут",
+    "метипред",
+    "L-тироксин",
+    "диклофенак",
+]
+REL = [
+    "husband",
+    "wife",
+    "son",
+    "daughter",
+    "mom",
+    "dad",
+    "grandma",
+    "partner",
+    "toddler",
+    "boyfriend",
+    "sister",
+    "brother",
+    "baby",
+    "father in law",
+    "nan",
+]
+REL_RU = [
+    "муж",
+    "жена",
+    "сын",
+    "дочь",
+    "мама",
+    "папа",
+    "бабушка",
+    "ребенок",
+    "дедушка",
+    "свекровь",
+    "брат",
+    "сестра",
+    "малыш",
+    "парень",
+]
+REL_RU_GEN = [
+    "мужа",
+    "жены",
+    "сына",
+    "дочери",
+    "мамы",
+    "папы",
+    "бабушки",
+    "ребенка",
+    "дедушки",
+    "свекрови",
+    "брата",
+    "сестры",
+    "малыша",
+]
+COND = [
+    "RA",
+    "lupus",
+    "crohns",
+    "MS",
+    "fibro",
+    "type 2",
+    "POTS",
+    "UC",
+    "psoriatic arthritis",
+    "hypothyroidism",
+    "long covid",
+    "endo",
+    "migraines",
+    "COPD",
+    "epilepsy",
+    "bipolar",
+]
+COND_RU = [
+    "РА",
+    "волчанка",
+    "Крона",
+    "РС",
+    "фибромиалгия",
+    "диабет 2 типа",
+    "гипотиреоз",
+    "ЯК",
+    "псориатический артрит",
+    "мигрени",
+    "эпилепсия",
+    "астма",
+    "ХОБЛ",
+]
+SYMPT = [
+    "dizzy spells",
+    "nausea",
+    "hair falling out",
+    "a rash on my arms",
+    "insomnia",
+    "heart racing",
+    "ankle swelling",
+    "brain fog",
+    "joint pain",
+    "night sweats",
+    "tingling hands",
+    "stomach cramps",
+    "headaches every day",
+    "weight gain",
+]
+SYMPT_RU = [
+    "головокружение",
+    "тошнота",
+    "выпадают волосы",
+    "сыпь на руках",
+    "бессонница",
+    "сердцебиение",
+    "отеки ног",
+    "туман в голове",
+    "боли в суставах",
+    "потливость ночью",
+    "онемение пальцев",
+    "спазмы в животе",
+    "головная боль каждый день",
+]
+DOSE = [
+    "5mg",
+    "10 mg",
+    "20mg",
+    "25 mcg",
+    "50mcg",
+    "75 mg",
+    "100mg",
+    "200 mg",
+    "500mg",
+    "1000 mg",
+    "2.5mg",
+    "15mg",
+    "40 mg",
+    "0.5mg",
+    "1 mg",
+]
+DOSE_RU = [
+    "5 мг",
+    "10мг",
+    "20 мг",
+    "25 мкг",
+    "50мкг",
+    "75 мг",
+    "100 мг",
+    "500мг",
+    "1000 мг",
+    "2,5 мг",
+    "15 мг",
+    "0,5 мг",
+    "1 мг",
+]
+LAB = [
+    ("TSH", ["0.2", "6.8", "9.1", "11"]),
+    ("A1c", ["7.9", "8.4", "6.2", "9.5"]),
+    ("INR", ["4.2", "1.4", "3.8"]),
+    ("ferritin", ["8", "11", "450"]),
+    ("potassium", ["5.9", "3.1"]),
+    ("eGFR", ["38", "52"]),
+    ("vit d", ["12", "18"]),
+    ("CRP", ["45", "22"]),
+    ("ALT", ["120", "88"]),
+]
+LAB_RU = [
+    ("ТТГ", ["0,2", "6,8", "9,1"]),
+    ("гликированный", ["7,9", "8,4"]),
+    ("МНО", ["4,2", "3,8"]),
+    ("ферритин", ["8", "11"]),
+    ("калий", ["5,9", "3,1"]),
+    ("витамин Д", ["12", "18"]),
+    ("СРБ", ["45", "22"]),
+    ("гемоглобин", ["85", "92"]),
+    ("сахар", ["11,2", "13"]),
+]
+SPEC = [
+    "rheumatologist",
+    "GP",
+    "neurologist",
+    "endo",
+    "cardiologist",
+    "gastro",
+    "psychiatrist",
+    "dermatologist",
+    "nurse",
+    "pharmacist",
+    "pain doctor",
+]
+SPEC_RU = [
+    "ревматолог",
+    "терапевт",
+    "невролог",
+    "эндокринолог",
+    "кардиолог",
+    "гастроэнтеролог",
+    "психиатр",
+    "дерматолог",
+    "участковый",
+    "педиатр",
+]
 TEST = ["colonoscopy", "MRI", "sleep study", "bone density scan", "echo", "biopsy", "CT scan"]
 TEST_RU = ["колоноскопия", "МРТ", "гастроскопия", "УЗИ щитовидки", "биопсия", "КТ", "холтер"]
 AGE = ["3", "4", "6", "9", "12", "15", "2"]
@@ -66,34 +275,74 @@ CODE = ["WELL20", "HEALNOW", "GUTFIX15", "LUPUSWARRIOR", "SAVE30", "KETO10", "ZE
 CODE_RU = ["ZDOROVO20", "SKIDKA15", "DETOX30", "VITA10", "LEGKO25", "MAMA20"]
 PRICE = ["$49", "$97", "$150", "$299", "$25", "$400", "£60", "£199"]
 PRICE_RU = ["1500 р", "2990 руб", "500р", "4900 рублей", "3000 ₽", "990 руб"]
-PROD = ["collagen powder", "CBD oil", "detox tea", "mushroom gummies", "essential oils",
-        "gut reset shakes", "anti-inflammatory supplement", "magnesium spray", "keto drops"]
-PROD_RU = ["коллаген", "масло CBD", "детокс-чай", "БАДы", "эфирные масла", "спирулину",
-           "коктейли для похудения", "магний в спрее"]
+PROD = [
+    "collagen powder",
+    "CBD oil",
+    "detox tea",
+    "mushroom gummies",
+    "essential oils",
+    "gut reset shakes",
+    "anti-inflammatory supplement",
+    "magnesium spray",
+    "keto drops",
+]
+PROD_RU = [
+    "коллаген",
+    "масло CBD",
+    "детокс-чай",
+    "БАДы",
+    "эфирные масла",
+    "спирулину",
+    "коктейли для похудения",
+    "магний в спрее",
+]
 EMOJI = ["😭", "🙏", "😔", "💔", "🥺", "😩", "😬", "🤷‍♀️", "😢", "💜", "😅", "🙃", "🤔"]
 
 CTX_EN = [
-    "long time lurker, first post.", "diagnosed with {cond} in 2017.", "sorry this is long.",
-    "i've had {cond} for about six years now.", "work has been brutal lately.",
-    "the weather here has been awful all week.", "my {spec} is great but hard to reach.",
-    "i'm 43 and have been on {drug} for a while.", "we moved house last month.",
-    "thanks to everyone who replied to my last post.", "i've read this group for ages.",
-    "background: {cond}, plus anxiety.", "feeling a bit better than last month honestly.",
-    "so here's where things stand.", "it's been a rough winter.",
-    "my kids are at school so i finally have a minute.", "not sure if this is the right place.",
-    "I appreciate this community so much.", "Mod please delete if not allowed.",
-    "i keep a symptom diary, it helps.", "infusion day was yesterday.",
-    "just got back from the pharmacy.", "anyway, enough rambling.",
+    "long time lurker, first post.",
+    "diagnosed with {cond} in 2017.",
+    "sorry this is long.",
+    "i've had {cond} for about six years now.",
+    "work has been brutal lately.",
+    "the weather here has been awful all week.",
+    "my {spec} is great but hard to reach.",
+    "i'm 43 and have been on {drug} for a while.",
+    "we moved house last month.",
+    "thanks to everyone who replied to my last post.",
+    "i've read this group for ages.",
+    "background: {cond}, plus anxiety.",
+    "feeling a bit better than last month honestly.",
+    "so here's where things stand.",
+    "it's been a rough winter.",
+    "my kids are at school so i finally have a minute.",
+    "not sure if this is the right place.",
+    "I appreciate this community so much.",
+    "Mod please delete if not allowed.",
+    "i keep a symptom diary, it helps.",
+    "infusion day was yesterday.",
+    "just got back from the pharmacy.",
+    "anyway, enough rambling.",
 ]
 CTX_RU = [
-    "давно читаю группу, пишу впервые.", "диагноз {cond} с 2016 года.", "извините за длинный пост.",
-    "мне 52, принимаю {drug} уже несколько лет.", "на работе завал, сил мало.",
-    "погода скачет, суставы ноют.", "мой {spec} хороший, но к нему не попасть.",
-    "спасибо всем, кто ответил в прошлый раз.", "в общем ситуация такая.",
-    "живем в области, до города далеко.", "веду дневник самочувствия.",
-    "вчера была на капельнице.", "зима выдалась тяжелая.", "не знаю, туда ли пишу.",
-    "модераторы, удалите если не по теме.", "дети в школе, наконец-то есть минутка.",
-    "только что из аптеки.", "ладно, это лирика.", "очень благодарна этой группе.",
+    "давно читаю группу, пишу впервые.",
+    "диагноз {cond} с 2016 года.",
+    "извините за длинный пост.",
+    "мне 52, принимаю {drug} уже несколько лет.",
+    "на работе завал, сил мало.",
+    "погода скачет, суставы ноют.",
+    "мой {spec} хороший, но к нему не попасть.",
+    "спасибо всем, кто ответил в прошлый раз.",
+    "в общем ситуация такая.",
+    "живем в области, до города далеко.",
+    "веду дневник самочувствия.",
+    "вчера была на капельнице.",
+    "зима выдалась тяжелая.",
+    "не знаю, туда ли пишу.",
+    "модераторы, удалите если не по теме.",
+    "дети в школе, наконец-то есть минутка.",
+    "только что из аптеки.",
+    "ладно, это лирика.",
+    "очень благодарна этой группе.",
 ]
 
 
@@ -107,12 +356,19 @@ def fill(s: str, ru: bool) -> str:
             return seen[key]
         base = key.rstrip("0123456789")
         pools = {
-            "drug": DRUGS_RU if ru else DRUGS, "rel": REL_RU if ru else REL,
-            "relg": REL_RU_GEN, "cond": COND_RU if ru else COND,
-            "sym": SYMPT_RU if ru else SYMPT, "dose": DOSE_RU if ru else DOSE,
-            "spec": SPEC_RU if ru else SPEC, "test": TEST_RU if ru else TEST, "age": AGE,
-            "code": CODE_RU if ru else CODE, "price": PRICE_RU if ru else PRICE,
-            "prod": PROD_RU if ru else PROD, "n": ["2", "3", "4", "5", "6", "10", "12", "15"],
+            "drug": DRUGS_RU if ru else DRUGS,
+            "rel": REL_RU if ru else REL,
+            "relg": REL_RU_GEN,
+            "cond": COND_RU if ru else COND,
+            "sym": SYMPT_RU if ru else SYMPT,
+            "dose": DOSE_RU if ru else DOSE,
+            "spec": SPEC_RU if ru else SPEC,
+            "test": TEST_RU if ru else TEST,
+            "age": AGE,
+            "code": CODE_RU if ru else CODE,
+            "price": PRICE_RU if ru else PRICE,
+            "prod": PROD_RU if ru else PROD,
+            "n": ["2", "3", "4", "5", "6", "10", "12", "15"],
             "nn": ["10", "14", "20", "25", "30", "40"],
         }
         if base == "lab":
@@ -132,7 +388,7 @@ def typo(s: str) -> str:
         w = words[i]
         if len(w) > 4 and w.isalpha():
             j = R.randrange(1, len(w) - 2)
-            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
     return " ".join(words)
 
 
@@ -149,8 +405,11 @@ def voice(s: str, ru: bool, v: int) -> str:
         if s[-1] not in ".?!":
             s += "."
     elif v == 2:  # slang tags
-        tags = ["ngl", "tbh", "idk", "lol", "fr", "rn", "smh"] if not ru else [
-            "чо", "короче", "блин", "капец", "ппц", "норм"]
+        tags = (
+            ["ngl", "tbh", "idk", "lol", "fr", "rn", "smh"]
+            if not ru
+            else ["чо", "короче", "блин", "капец", "ппц", "норм"]
+        )
         s = (R.choice(tags) + " " + s) if R.random() < 0.5 else (s + " " + R.choice(tags))
     elif v == 3:  # elderly / caregiver: ellipses
         s = s.replace(", ", "... ")
@@ -181,14 +440,24 @@ FAMILIES: list[tuple[list[str], list[str], str, list[str], str]] = []
 
 
 def fam(labels: str, role: str, lang: str, venues: str, frames: str) -> None:
-    FAMILIES.append((
-        [f.strip() for f in frames.strip().split("\n") if f.strip()],
-        [x for x in labels.split(",") if x], role, venues.split(","), lang,
-    ))
+    FAMILIES.append(
+        (
+            [f.strip() for f in frames.strip().split("\n") if f.strip()],
+            [x for x in labels.split(",") if x],
+            role,
+            venues.split(","),
+            lang,
+        )
+    )
 
 
 # ---------------------------------------------------------------- urgent, English
-fam("urgent", "patient", "en", "discussion", """
+fam(
+    "urgent",
+    "patient",
+    "en",
+    "discussion",
+    """
 i don't see the point in waking up tomorrow, i'm going to make sure i don't
 i have been stockpiling my {drug} and tonight i'm taking all of it
 everyone would be better off without me, i've made up my mind
@@ -209,8 +478,14 @@ i'm suicidal right now and i don't know who else to tell
 i feel like killing myself every single minute today
 drove to the cliffs. sitting in the car deciding
 i overdosed on my {drug} like 20 min ago please dont hate me
-""")
-fam("urgent", "patient", "en", "discussion,ask_a_clinician", """
+""",
+)
+fam(
+    "urgent",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
 my {rel} just collapsed and isn't responding, i'm on the floor with them
 my {rel}'s face is drooping on one side and the words are coming out wrong, started minutes ago
 {rel} is having a fit and it's been going on over 6 minutes, it won't stop
@@ -229,15 +504,27 @@ baby has gone floppy and very pale and won't wake properly
 bp is 230/130 right now with the worst headache of my life and blurry vision
 {rel} hit his head, now vomiting and not making sense
 my {rel} got stung and her face is swelling up fast, she's wheezing
-""")
-fam("urgent,advice_request", "patient", "en", "discussion,ask_a_clinician", """
+""",
+)
+fam(
+    "urgent,advice_request",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
 my {rel} just swallowed a handful of my {drug}, what do i do??
 {rel} is having chest pain spreading to the jaw right now, should i call an ambulance or drive?
 my {age} year old ate some of grandma's pills, do we go to a&e??
 my lips and tongue are swelling after the new {drug}, should i take benadryl or go in?
-""")
+""",
+)
 # ---------------------------------------------------------------- urgent, Russian
-fam("urgent", "patient", "ru", "discussion", """
+fam(
+    "urgent",
+    "patient",
+    "ru",
+    "discussion",
+    """
 я больше не хочу жить, сегодня все закончу
 накопила {drug} и сегодня выпью все разом
 всем будет лучше без меня, я уже решила
@@ -251,8 +538,14 @@ fam("urgent", "patient", "ru", "discussion", """
 мысли о самоубийстве не отпускают весь день, боюсь себя
 зачем жить дальше, сегодня выпью все таблетки
 жить не хочу, все достало, завтра меня не будет
-""")
-fam("urgent", "patient", "ru", "discussion,ask_a_clinician", """
+""",
+)
+fam(
+    "urgent",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
 {rel} потерял сознание и не приходит в себя, я рядом
 у {relg} перекосило лицо и речь невнятная, началось только что
 у {relg} судороги уже больше 5 минут, не прекращаются
@@ -266,14 +559,26 @@ fam("urgent", "patient", "ru", "discussion,ask_a_clinician", """
 нашла {relg} на полу, не могу разбудить
 давление 220 на 130, сильнейшая головная боль, в глазах мутно
 {rel} упал, ударился головой, теперь рвота и путается
-""")
-fam("urgent,advice_request", "patient", "ru", "discussion,ask_a_clinician", """
+""",
+)
+fam(
+    "urgent,advice_request",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
 ребенок наглотался моих таблеток {drug}, что делать??
 у {relg} боль в груди отдает в челюсть прямо сейчас, вызывать скорую или самим ехать?
 опухает лицо после {drug}, выпить супрастин или ехать в больницу?
-""")
+""",
+)
 # ---------------------------------------------------------------- urgent hard negatives
-fam("", "patient", "en", "discussion", """
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
 three years ago i took an overdose. today i got my one year sober chip and i'm proud
 i used to self harm as a teen, the scars have faded and so has the urge
 back in 2019 i was suicidal, therapy and {drug} helped me climb out
@@ -302,8 +607,14 @@ my heart nearly stopped when i saw the bill lol
 writing a book about my years of depression and recovery
 does anyone else get suicidal thoughts as a side effect of {drug}? asking because of the leaflet
 how do you all handle the anniversary of a suicide attempt?
-""")
-fam("", "patient", "ru", "discussion", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
 три года назад пыталась отравиться, сейчас все хорошо, лечусь
 в юности резала руки, сейчас давно нет
 в 2020 были мысли о суициде, терапия помогла
@@ -325,9 +636,15 @@ fam("", "patient", "ru", "discussion", """
 я устала от этой поликлиники, меняю врача
 чуть не умерла со смеху от этого видео
 у кого-нибудь бывают мрачные мысли на {drug}?
-""")
+""",
+)
 # ---------------------------------------------------------------- advice request
-fam("advice_request", "patient", "en", "discussion,ask_a_clinician", """
+fam(
+    "advice_request",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
 should i stop taking my {drug}? the {sym} is getting worse
 i've been on {dose} of {drug}, do you think i should go up?
 would it be ok for me to halve my {drug} for a few days
@@ -355,8 +672,14 @@ can i skip my {drug} before my {test} on friday?
 does my {rel} need antibiotics for this cough, it's been 10 days
 should i be worried about my {sym}? i'm on {drug}
 my {spec} is away, should i restart {drug} myself?
-""")
-fam("advice_request", "patient", "ru", "discussion,ask_a_clinician", """
+""",
+)
+fam(
+    "advice_request",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
 мне бросить {drug}? {sym} только хуже
 пью {drug} {dose}, может мне повысить дозу?
 можно мне снизить дозу {drug} на пару дней?
@@ -381,8 +704,14 @@ fam("advice_request", "patient", "ru", "discussion,ask_a_clinician", """
 стоит ли мне пропустить {drug} перед анализом?
 {rel} кашляет 10 дней, нужны ли антибиотики?
 стоит ли мне волноваться из-за {sym}? принимаю {drug}
-""")
-fam("", "patient", "en", "discussion", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
 has anyone had {sym} on {drug}?
 how long did {drug} take to kick in for you guys?
 what's the difference between {drug} and {drug2}?
@@ -407,8 +736,14 @@ how do i bring up {sym} with my {spec} without sounding dramatic?
 i stopped {drug} in 2020 with my doctor's help, the taper took two months
 tips for remembering pills? i keep forgetting my evening dose
 anyone know how long the {test} results usually take?
-""")
-fam("", "patient", "ru", "discussion", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
 у кого-нибудь был {sym} на {drug}?
 через сколько вам помог {drug}?
 чем отличается {drug} от {drug2}?
@@ -428,14 +763,26 @@ fam("", "patient", "ru", "discussion", """
 бросала {drug} под контролем врача, снижала два месяца
 как не забывать вечернюю таблетку?
 сколько делаются результаты биопсии обычно?
-""")
-fam("", "clinician", "en", "ask_a_clinician,discussion", """
+""",
+)
+fam(
+    "",
+    "clinician",
+    "en",
+    "ask_a_clinician,discussion",
+    """
 should i stop my {drug}? that's a question i hear a lot, here is how i think about it in general
 how long does {drug} take to work? usually several weeks, patience helps
 what is the difference between {drug} and {drug2}? one is taken daily, the other weekly
-""")
+""",
+)
 # ---------------------------------------------------------------- clinician advice
-fam("clinician_advice", "clinician", "en", "ask_a_clinician", """
+fam(
+    "clinician_advice",
+    "clinician",
+    "en",
+    "ask_a_clinician",
+    """
 Based on what you've written, I'd increase your {drug} to {dose} and recheck in 6 weeks.
 You should stop the {drug} and start {drug2} {dose} once daily.
 In your case I would hold the {drug} until your {lab2} improves.
@@ -454,8 +801,14 @@ Start {drug} {dose} tomorrow morning and book a follow-up for me to review.
 Drop the evening {drug} and keep the morning one.
 I'd like you to double your {drug} for the next 3 days.
 For your {sym}, add {drug2} {dose} and stop the {drug}.
-""")
-fam("clinician_advice", "clinician", "ru", "ask_a_clinician", """
+""",
+)
+fam(
+    "clinician_advice",
+    "clinician",
+    "ru",
+    "ask_a_clinician",
+    """
 Вам нужно увеличить дозу {drug} до {dose} и через 6 недель пересдать анализ.
 Отмените {drug} и начните {drug2} по {dose} один раз в день.
 В вашем случае я бы отложил {drug}, пока не нормализуется {lab2}.
@@ -471,8 +824,14 @@ fam("clinician_advice", "clinician", "ru", "ask_a_clinician", """
 Начинайте {drug} {dose} с завтрашнего утра и приходите на контроль.
 Уберите вечерний прием {drug}, утренний оставьте.
 Вам стоит удвоить дозу {drug} на три дня.
-""")
-fam("", "clinician", "en", "ask_a_clinician,education", """
+""",
+)
+fam(
+    "",
+    "clinician",
+    "en",
+    "ask_a_clinician,education",
+    """
 If you notice {sym}, talk to your own doctor about it.
 Never stop {drug} abruptly without speaking to your prescriber.
 {drug} is usually taken with food to reduce stomach upset.
@@ -488,8 +847,14 @@ Side effects like {sym} are common in the first weeks and often settle.
 A {test} is generally recommended from age 45 or earlier with symptoms.
 Ask your pharmacist whether {drug} and {drug2} interact for you.
 Remember to take your medicines exactly as prescribed.
-""")
-fam("", "clinician", "ru", "ask_a_clinician,education", """
+""",
+)
+fam(
+    "",
+    "clinician",
+    "ru",
+    "ask_a_clinician,education",
+    """
 Если вы заметили {sym}, обсудите это со своим лечащим врачом.
 Никогда не отменяйте {drug} резко без согласования с врачом.
 {drug} обычно принимают после еды.
@@ -502,13 +867,25 @@ fam("", "clinician", "ru", "ask_a_clinician,education", """
 Лечение {cond} индивидуально и требует очного осмотра.
 Побочные эффекты вроде {sym} часто проходят в первые недели.
 Принимайте препараты строго как назначено.
-""")
-fam("", "patient", "en", "discussion", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
 you should definitely ask about {drug}, it changed my life
 honestly you should stop reading dr google at 3am lol, been there
-""")
+""",
+)
 # ---------------------------------------------------------------- promotion
-fam("promotion", "patient", "en", "discussion", """
+fam(
+    "promotion",
+    "patient",
+    "en",
+    "discussion",
+    """
 selling my leftover {drug} pens, {price} each, message me
 use code {code} for 20% off at my shop, link in my profile
 my {n} week gut healing programme opens monday, only {price}, spaces limited
@@ -524,8 +901,14 @@ order {prod} through my affiliate link and we both get a discount
 i'm a certified health coach, consultations are {price} per session
 flash sale on {prod}! code {code} at checkout
 anyone want to buy my unopened {drug}? cheaper than the pharmacy
-""")
-fam("promotion", "patient", "ru", "discussion", """
+""",
+)
+fam(
+    "promotion",
+    "patient",
+    "ru",
+    "discussion",
+    """
 продаю остатки {drug}, {price} за упаковку, пишите
 промокод {code} на скидку 20% в моем магазине, ссылка в профиле
 запускаю платный марафон по {cond}, стоимость {price}
@@ -537,8 +920,14 @@ fam("promotion", "patient", "ru", "discussion", """
 курс по восстановлению после {cond} всего {price}
 закажите {prod} по моей ссылке со скидкой
 розыгрыш и скидка на {prod} только сегодня, код {code}
-""")
-fam("", "patient", "en", "discussion", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
 i can't afford my {drug} anymore since the price went up
 {drug} costs me {price} a month without insurance
 the copay card got my {drug} down to $10
@@ -551,8 +940,14 @@ our charity walk raised money for {cond} research
 the manufacturer has a patient assistance programme, ask your pharmacist
 i bought {prod} once and it did nothing for me
 does insurance usually cover {drug}?
-""")
-fam("", "patient", "ru", "discussion", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
 не могу больше покупать {drug}, подорожал
 {drug} стоит {price} в месяц
 в аптеке скидка пенсионерам по вторникам
@@ -562,9 +957,15 @@ fam("", "patient", "ru", "discussion", """
 где дешевле покупать {drug}?
 брала {prod}, толку ноль
 льготный {drug} получаю по рецепту бесплатно
-""")
+""",
+)
 # ---------------------------------------------------------------- more hard negatives
-fam("", "patient", "en", "discussion,ask_a_clinician", """
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
 {n} years ago i attempted suicide and now i'm in a much better place
 i tried to end my life in 2015, today i volunteer on a crisis line
 my {spec} asked if i'd had any thoughts of ending my life and i said no, honestly
@@ -578,8 +979,14 @@ my insurance offers a savings program for generic {drug}
 the pharmacy discount card knocked a few dollars off my {drug}
 the clinic lost my referral again, what a mess, had to call three times
 can anyone recommend a good {spec} near manchester?
-""")
-fam("", "patient", "ru", "discussion,ask_a_clinician", """
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
 {n} года назад пыталась уйти из жизни, сейчас у меня все хорошо
 психиатр спросил, есть ли мысли навредить себе, я сказала нет
 после диагноза были суицидальные мысли, терапия помогла
@@ -589,17 +996,30 @@ fam("", "patient", "ru", "discussion,ask_a_clinician", """
 по страховке дают скидку на дженерики
 в регистратуре потеряли мою карту, что делать, непонятно
 посоветуйте хорошего {spec}а в Казани или Самаре
-""")
+""",
+)
 # ---------------------------------------------------------------- identifying (rules only)
-fam("identifying", "patient", "en", "discussion", """
+fam(
+    "identifying",
+    "patient",
+    "en",
+    "discussion",
+    """
 my {spec} is Dr. Priya Ramanathan at the county hospital, highly recommend
 you can email me at k.obrien77@outlook.com if you want to chat
 text me on 07700 900218 anytime
-""")
-fam("identifying", "patient", "ru", "discussion", """
+""",
+)
+fam(
+    "identifying",
+    "patient",
+    "ru",
+    "discussion",
+    """
 мой {spec} Соколова Ирина Викторовна, очень внимательная
 пишите мне 8 903 555-41-27 в любое время
-""")
+""",
+)
 
 
 def main() -> None:
@@ -618,12 +1038,18 @@ def main() -> None:
                     continue
                 seen.add(text)
                 idx += 1
-                items.append({
-                    "id": f"x-{idx:04d}", "lang": lang, "text": text, "author_role": role,
-                    "venue": R.choice(venues), "labels": labels,
-                    # Paraphrases of one frame share a group, kept in one fold when training.
-                    "group": f"x{fam_no:02d}-{frame_no:02d}",
-                })
+                items.append(
+                    {
+                        "id": f"x-{idx:04d}",
+                        "lang": lang,
+                        "text": text,
+                        "author_role": role,
+                        "venue": R.choice(venues),
+                        "labels": labels,
+                        # Paraphrases of one frame share a group, kept in one fold when training.
+                        "group": f"x{fam_no:02d}-{frame_no:02d}",
+                    }
+                )
     OUT.write_text(
         "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8"
     )
