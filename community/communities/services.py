@@ -37,6 +37,7 @@ from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import NotificationKind
 from community.notifications.services import notify
+from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import AuthorContext, HeldContent, ScreenAction, Venue, Verdict
 
@@ -293,6 +294,7 @@ async def _published_count(db: AsyncSession, author: User) -> int:
 async def _screen(
     db: AsyncSession, runtime: Runtime, author: User, text: str, venue: str
 ) -> ScreenOutcome:
+    await ensure_can_post(db, runtime, author)
     published = await _published_count(db, author)
     verdict = runtime.screener.screen(
         text, author_role=author.primary_role.value, venue=venue,

@@ -15,6 +15,7 @@ from community.i18n import gettext as _
 from community.messages import access
 from community.messages.models import Block, Message, MessageStatus
 from community.notifications.services import notify
+from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import HeldContent, ScreenAction, ScreenLabel, Venue, Verdict
 
@@ -55,6 +56,7 @@ async def send_message(
     db: AsyncSession, runtime: Runtime, sender: User, recipient: User, body: str
 ) -> Sent:
     """Screen and store a message; it reaches the recipient only when screening publishes it."""
+    await ensure_can_post(db, runtime, sender)
     reason = await access.refusal(db, sender, recipient)
     if reason:
         raise MessageRefused(reason)

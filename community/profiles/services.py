@@ -13,6 +13,7 @@ from community.accounts.models import User
 from community.accounts.services import FormErrors
 from community.db import utcnow
 from community.i18n import gettext as _
+from community.posting import ensure_can_post
 from community.profiles.access import blank_profile
 from community.profiles.models import (
     AGE_BANDS,
@@ -207,6 +208,7 @@ def _about_status(verdict: Verdict) -> AboutStatus:
 async def _screen_about(db: AsyncSession, runtime: Runtime, user: User, about: str) -> Verdict:
     if not about:
         return Verdict()
+    await ensure_can_post(db, runtime, user)
     verdict = runtime.screener.screen(about, author_role=user.primary_role.value,
                                       venue=Venue.PROFILE)
     if not verdict.is_visible_to_others or ScreenLabel.URGENT in verdict.labels:

@@ -21,6 +21,7 @@ from community.accounts.models import User
 from community.accounts.services import FormErrors
 from community.db import utcnow
 from community.i18n import gettext as _
+from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import HeldContent, ScreenAction, Verdict
 from outcomes.catalog.models import Condition, SideEffect, Symptom, TermKind, Treatment
@@ -284,6 +285,7 @@ async def _screen_tip(db: AsyncSession, runtime: Runtime, user: User,
     if not evaluation.tip:
         evaluation.tip_status = "published"
         return None
+    await ensure_can_post(db, runtime, user)
     verdict = runtime.screener.screen(evaluation.tip, author_role=user.primary_role.value,
                                       venue="evaluation")
     evaluation.tip_status = _tip_status(verdict)

@@ -1,0 +1,24 @@
+"""Whether a person may write anything others will see right now (moderation's penalties)."""
+
+from __future__ import annotations
+
+from litestar.exceptions import PermissionDeniedException
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.accounts.models import User
+from community.i18n import gettext as _
+from community.runtime import Runtime
+
+
+class PostingNotAllowed(PermissionDeniedException):
+    """The person is silenced or suspended; answered as 403 with the reason."""
+
+
+async def ensure_can_post(db: AsyncSession, runtime: Runtime, author: User) -> None:
+    """Refuse writing while a penalty is in force; the rule itself lives in moderation."""
+    can_post = runtime.extensions.get("can_post")
+    if can_post is not None and not await can_post(db, author.id):
+        raise PostingNotAllowed(
+            detail=_("You cannot post or send messages while a moderation penalty is in force. "
+                     "You can read, and you can appeal from your notifications.")
+        )
