@@ -106,6 +106,27 @@ def route_handlers() -> Sequence[Any]:
     ]
 
 
+def install_moderation_notices(jinja: Any, runtime: Runtime) -> None:
+    """`moderation_notice(post, community, locale)` in templates: what screening found in a
+    post, with crisis help or a referral, rendered from moderation's partials."""
+    from markupsafe import Markup
+
+    notice_context = runtime.extensions["notice_context"]
+
+    def moderation_notice(post: Any, community: Any, locale: str = "en") -> Markup:
+        if not post.screen_labels:
+            return Markup("")
+        context = notice_context(
+            {"labels": post.screen_labels, "spans": post.screen_spans or []},
+            getattr(community, "slug", None), locale, text=post.body,
+            icd10=getattr(community, "icd10", None),
+        )
+        template = jinja.get_template("moderation/partials/notices.html")
+        return Markup(template.render(**context))
+
+    jinja.globals["moderation_notice"] = moderation_notice
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -132,6 +153,7 @@ def create_app(
 
     jinja = build_environment()
     install_template_globals(jinja)
+    install_moderation_notices(jinja, runtime)
 
     return Litestar(
         route_handlers=[

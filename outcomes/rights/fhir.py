@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from outcomes.tracking.scoring import InvalidAnswers, QuestionnaireDefinition, to_questionnaire_response
+from outcomes.tracking.scoring import (
+    InvalidAnswers,
+    QuestionnaireDefinition,
+    to_questionnaire_response,
+)
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 SEVERITY_SYSTEM = "https://kindred.example/fhir/symptom-severity"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 import zipfile
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -66,10 +67,6 @@ ARCHIVE_FILES = (
     "treatments.json", "treatments.csv", "evaluations.json", "evaluations.csv",
     "symptoms.csv", "check_ins.csv", "questionnaires.json", "consent.json", "fhir/bundle.json",
 )
-
-
-def is_tombstone(user: User) -> bool:
-    return user.deleted_at is not None
 
 
 # ---- the archive --------------------------------------------------------------------------
@@ -452,8 +449,10 @@ async def _settle_posts(db: AsyncSession, user: User, *, keep_posts: bool) -> No
 
 def _tombstone(user: User) -> None:
     user.username = f"{TOMBSTONE_PREFIX}{user.id}"
-    user.username_key = user.username
-    user.email = f"deleted-{user.id}@deleted.invalid"
+    # "~" is never allowed in a registered name and the address carries a random part, so
+    # nobody can claim either beforehand and make a deletion fail on a unique constraint.
+    user.username_key = f"~{user.username}"
+    user.email = f"deleted-{user.id}-{secrets.token_hex(8)}@deleted.invalid"
     user.email_verified_at = None
     user.password_hash = ""
     user.roles = []
@@ -469,7 +468,8 @@ def parse_deletion_form(form: dict[str, str]) -> bool:
     if form.get("posts") not in ("keep", "remove"):
         errors["posts"] = [_("Choose what happens to your posts.")]
     if form.get("confirm") != "yes":
-        errors["confirm"] = [_("Tick the box to confirm that you understand this cannot be undone.")]
+        errors["confirm"] = [
+            _("Tick the box to confirm that you understand this cannot be undone.")]
     if errors:
         raise FormErrors(errors)
     return form["posts"] == "keep"

@@ -18,6 +18,7 @@ from community import audit
 from community.accounts.models import User, UserSession
 from community.app import create_app
 from community.communities.models import Community, Membership, Post, PostVersion, Thread
+from community.db import utcnow
 from community.messages.models import Message
 from community.profiles.models import Profile, ProfileCondition
 from community.settings import Settings
@@ -26,6 +27,7 @@ from outcomes.catalog.models import Condition, Symptom, Treatment
 from outcomes.reports.models import TreatmentSummary
 from outcomes.research.models import ConsentRecord
 from outcomes.research.services import CONSENT_VERSION
+from outcomes.research.tables import consenting_users
 from outcomes.rights import routes as rights_routes
 from outcomes.rights.services import ARCHIVE_FILES
 from outcomes.tracking import services as tracking
@@ -137,7 +139,8 @@ def world(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> World:
 
     db_run(visitor, _profile)
     return World(patient=patient, other=other, third=third, signed_out=visitor,
-                 patient_id=patient_id, wren_reply=wren_reply, thread_id=thread_id, reply_id=reply_id,
+                 patient_id=patient_id, wren_reply=wren_reply, thread_id=thread_id,
+                 reply_id=reply_id,
                  other_thread_id=other_thread_id)
 
 
@@ -161,7 +164,7 @@ def audit_actions(visitor: Visitor) -> list[tuple[str, dict[str, Any]]]:
                                   .order_by(audit.AuditEntry.seq))
         return [(a, d) for a, d in result.all()]
 
-    return db_run(visitor, _read)  # type: ignore[no-any-return]
+    return db_run(visitor, _read)
 
 
 def audit_ok(visitor: Visitor) -> bool:
@@ -210,7 +213,8 @@ def test_archive_holds_each_kind_of_data(world: World) -> None:
     assert "Rheumatoid arthritis" in treatments[0]["purposes"]
     assert "15" in treatments[0]["doses"]
     evaluations = rows(files["evaluations.csv"])
-    assert evaluations[0]["tip"] == "Take it with food." and "Nausea" in evaluations[0]["side_effects"]
+    assert evaluations[0]["tip"] == "Take it with food."
+    assert "Nausea" in evaluations[0]["side_effects"]
     assert json.loads(files["evaluations.json"])[0]["effectiveness"] == {
         "Rheumatoid arthritis": "major"}
     symptoms = rows(files["symptoms.csv"])
@@ -301,7 +305,7 @@ def counts(visitor: Visitor, user_id: int) -> dict[str, int]:
                 select(func.count()).select_from(model).where(model.user_id == user_id)))
         return out
 
-    return db_run(visitor, _count)  # type: ignore[no-any-return]
+    return db_run(visitor, _count)
 
 
 def methotrexate_patients(visitor: Visitor) -> int:
@@ -344,6 +348,16 @@ def test_deletion_with_a_wrong_password_is_refused(world: World) -> None:
     assert counts(world.signed_out, world.patient_id) == before
 
 
+def test_wrong_passwords_are_limited(world: World) -> None:
+    for _attempt in range(5):
+        assert delete_account(world.patient, posts="keep", password="wrong guess here"
+                              ).status_code == 400
+    refused = delete_account(world.patient, posts="keep")
+    assert refused.status_code == 400 and "Too many wrong passwords" in refused.text
+    assert scalar(world.signed_out, select(User.deleted_at).where(
+        User.id == world.patient_id)) is None
+
+
 def test_other_people_cannot_delete_someone_else(world: World) -> None:
     # The form acts on the signed-in person only: the other patient's password does nothing
     # to the first patient, and their own (no password) account is refused.
@@ -362,6 +376,7 @@ def test_deletion_keeping_posts(world: World) -> None:
     assert "Your account was deleted" in response.text
     assert f"{SESSION_COOKIE}=;" in response.headers["set-cookie"]
     assert "Max-Age=0" in response.headers["set-cookie"]
+    assert PATIENT not in response.text and 'action="/logout"' not in response.text
 
     # Signed out everywhere, and cannot sign in again by name or by e-mail.
     assert world.patient.get("/account").status_code == 303
@@ -374,7 +389,8 @@ def test_deletion_keeping_posts(world: World) -> None:
 
     user = scalar(signed_out, select(User).where(User.id == world.patient_id))
     assert user.username == f"former-member-{user.id}" and user.deleted_at is not None
-    assert user.email.endswith(".invalid") and user.password_hash == ""
+    assert user.username_key == f"~former-member-{user.id}"
+    assert user.email.endswith("@deleted.invalid") and user.password_hash == ""
     assert not user.is_active and user.roles == []
 
     # Health data gone, summaries updated and equal to a rebuild.
@@ -393,6 +409,8 @@ def test_deletion_keeping_posts(world: World) -> None:
         select(ConsentRecord.granted).where(ConsentRecord.user_id == world.patient_id)
         .order_by(ConsentRecord.id)))
     assert [granted for granted, in consent] == [True, False]
+    consenting = db_run(signed_out, lambda db: db.scalars(consenting_users(utcnow())))
+    assert world.patient_id not in set(consenting)
 
     # Their posts stay, under "former member"; the messages they sent lose their text.
     page = world.other.get(f"/threads/{world.thread_id}").text
