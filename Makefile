@@ -20,7 +20,14 @@ run: install
 	$(BIN)/kindred demo --if-empty
 	$(BIN)/kindred serve --host 127.0.0.1 --port 8000
 
-test: install
+NODE_STAMP := node_modules/.package-lock.json
+
+# axe-core (accessibility checks in the browser tests) comes from the npm registry, pinned.
+$(NODE_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || { echo "npm is needed for the accessibility checks (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+
+test: install $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -22,6 +22,7 @@ from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.db import Base
 from community import pages
+from community.ratelimit import AnonymousRateLimitMiddleware
 from community.runtime import Runtime
 from community.screening import Screener
 from community.settings import Settings
@@ -162,7 +163,9 @@ def create_app(
                                        include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
-        middleware=[DefineMiddleware(SessionMiddleware)],
+        # The rate limit runs after the session middleware: signed-in people are exempt.
+        middleware=[DefineMiddleware(SessionMiddleware),
+                    DefineMiddleware(AnonymousRateLimitMiddleware)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

@@ -152,7 +152,8 @@ async def account_page(request: AnyRequest) -> Response[str]:
 @post("/account/password", guards=[require_user])
 async def change_password(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
-    user = await db_session.get_one(User, current_user(request).id)  # type: ignore[union-attr]
+    user = current_user(request)
+    assert user is not None
     record = request.scope["auth"]
     try:
         await services.change_password(

@@ -17,7 +17,7 @@ from community.accounts.passwords import (
     policy_problems,
     verify_password,
 )
-from community.db import utcnow
+from community.db import intent, utcnow
 from community.i18n import gettext as _
 from community.runtime import Runtime
 from community.tokens import new_token, token_hash
@@ -26,7 +26,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 RESERVED_USERNAMES = frozenset(
     {"admin", "administrator", "moderator", "kindred", "support", "staff", "system", "root",
-     "former-member", "clinician", "doctor", "nurse", "help", "security"}
+     "former-member", "clinician", "doctor", "nurse", "help", "security", "like-me"}
 )
 
 
@@ -67,8 +67,6 @@ async def register(
         ]
     elif username.lower() in RESERVED_USERNAMES:
         errors["username"] = [_("This username is reserved; choose another.")]
-    elif await db.scalar(select(User.id).where(User.username_key == username.lower())):
-        errors["username"] = [_("This username is taken; choose another.")]
     if not email:
         errors["email"] = [_("Enter your e-mail address.")]
     elif not EMAIL_RE.match(email) or len(email) > 254:
@@ -81,7 +79,11 @@ async def register(
             errors["password"] = problems
     if errors:
         raise FormErrors(errors)
+    # Hash before the first statement: on SQLite that statement takes the write lock,
+    # and argon2 must not run while other writers wait for it.
     password_hash = await hash_password(password)
+    if await db.scalar(select(User.id).where(User.username_key == username.lower())):
+        raise FormErrors({"username": [_("This username is taken; choose another.")]})
     if await db.scalar(select(User.id).where(User.email == email)):
         # Saying so would reveal who is registered; the owner gets an e-mail instead.
         raise EmailAlreadyRegistered(email)
@@ -111,27 +113,37 @@ def _lock_keys(identifier: str, client_address: str) -> tuple[str, str]:
 async def sign_in(
     db: AsyncSession, runtime: Runtime, *, identifier: str, password: str, client_address: str
 ) -> SignInOutcome:
-    """Check credentials under per-account and per-address limits shared by every process."""
+    """Check credentials under per-account and per-address limits shared by every process.
+
+    The password is checked on a read-only connection before `db` issues any statement:
+    on SQLite the request's first statement takes the write lock, and argon2 must not run
+    while other sign-ins wait for it.
+    """
     settings = runtime.settings
     account_key, address_key = _lock_keys(identifier, client_address)
     window = timedelta(minutes=settings.login_lockout_minutes)
+    subject = identifier.strip().lower()[:64]
     if (
         await runtime.counters.peek(account_key) >= settings.login_max_failures_per_account
         or await runtime.counters.peek(address_key) >= settings.login_max_failures_per_address
     ):
-        await audit.record(db, "account.sign_in_locked", actor_id=None, target_type="identifier",
-                           target_id=identifier.strip().lower()[:64],
+        await audit.record(db, "account.sign_in_locked", actor_id=None,
+                           target_type="identifier", target_id=subject,
                            detail={"address": client_address})
         return SignInOutcome(None, locked=True)
-    user = await find_for_sign_in(db, identifier)
-    valid = await verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
+    with intent(write=False):
+        async with runtime.sessionmaker() as reader:
+            found = await find_for_sign_in(reader, identifier)
+    valid = await verify_password(found.password_hash if found else None, password)
+    if found is None or not valid or not found.is_active:
         await runtime.counters.hit(account_key, window, db=db)
         await runtime.counters.hit(address_key, window, db=db)
-        await audit.record(db, "account.sign_in_failed", actor_id=None, target_type="user" if user else "identifier",
-                           target_id=user.id if user else identifier.strip().lower()[:64],
+        await audit.record(db, "account.sign_in_failed", actor_id=None,
+                           target_type="user" if found else "identifier",
+                           target_id=found.id if found else subject,
                            detail={"address": client_address})
         return SignInOutcome(None)
+    user = await db.get_one(User, found.id)
     await runtime.counters.reset(account_key, db=db)
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
@@ -143,13 +155,19 @@ async def sign_in(
 async def change_password(
     db: AsyncSession, runtime: Runtime, user: User, *, current: str, new: str, keep_session: str
 ) -> None:
-    """Re-authenticate, apply the policy, then end every other session."""
+    """Re-authenticate, apply the policy, then end every other session.
+
+    `user` may be detached (the signed-in person); it is re-read in `db` only to write,
+    after the slow hashing, so SQLite's write lock is not held while argon2 runs.
+    """
     if not await verify_password(user.password_hash, current):
         raise FormErrors({"current_password": [_("Your current password is not correct.")]})
     problems = policy_problems(new, username=user.username, email=user.email)
     if problems:
         raise FormErrors({"new_password": problems})
-    user.password_hash = await hash_password(new)
+    new_hash = await hash_password(new)
+    user = await db.get_one(User, user.id)
+    user.password_hash = new_hash
     await audit.record(db, "account.password_changed", actor_id=user.id, target_type="user",
                        target_id=user.id)
     await runtime.sessions.revoke_all(user.id, keep=keep_session, db=db)

@@ -8,6 +8,8 @@ inference hash text identically. The file is loaded lazily, once, on first use.
 
 from __future__ import annotations
 
+import logging
+
 import math
 import threading
 from functools import lru_cache
@@ -137,6 +139,10 @@ def load_model() -> LinearModel | None:
             if not _MODEL:
                 try:
                     _MODEL.append(LinearModel())
-                except (OSError, ImportError, KeyError):
+                except (OSError, ImportError, KeyError) as exc:
+                    # Rules alone still screen; say loudly that recall is lower.
+                    logging.getLogger(__name__).warning(
+                        "screening model unavailable (%s); screening with rules only", exc
+                    )
                     _MODEL.append(None)
     return _MODEL[0]

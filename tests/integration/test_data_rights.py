@@ -447,10 +447,12 @@ def test_deletion_removing_posts(world: World) -> None:
         Post, Post.id == PostVersion.post_id).where(Post.author_id == world.patient_id)) == 0
     assert scalar(signed_out, select(Thread.title).where(Thread.id == world.thread_id)) \
         != "Heron's morning stiffness"
-    # Nobody reads their words any more, on thread pages or in search.
+    # Nobody reads their words any more, on thread pages or in search; as with a post its
+    # author deletes, a thread whose opening post is deleted is hidden from members.
     for viewer in (world.other, world.third, signed_out):
-        page = viewer.get(f"/threads/{world.thread_id}").text
-        assert "porcupinequill" not in page and "heronfeather" not in page
+        response = viewer.get(f"/threads/{world.thread_id}")
+        assert response.status_code == 404
+        assert "porcupinequill" not in response.text and "heronfeather" not in response.text
         assert hit not in viewer.get("/search?q=heronfeather").text
         assert 'class="snippet"' not in viewer.get("/search?q=porcupinequill").text
     # Other people's threads are untouched.
