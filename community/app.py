@@ -84,6 +84,13 @@ def plug_in_moderation(runtime: Runtime) -> None:
     runtime.extensions["profile_extras"] = clinician_profile_extras
 
 
+def plug_in_outcomes(runtime: Runtime) -> None:
+    """Outcomes' contributions to core pages."""
+    from outcomes.reports.services import most_reported_treatments
+
+    runtime.extensions["most_reported_treatments"] = most_reported_treatments
+
+
 def route_handlers() -> Sequence[Any]:
     from community.communities import routes as communities_routes
     from community.messages import routes as messages_routes
@@ -137,6 +144,7 @@ def create_app(
     load_all_models()
     runtime = Runtime.build(settings, screener=screener_factory())
     plug_in_moderation(runtime)
+    plug_in_outcomes(runtime)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=runtime.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),

@@ -209,3 +209,25 @@ def most_common(distribution: Sequence[tuple[str, int]]) -> str:
     """The label with the most patients, or an empty string when nobody answered."""
     best = max(distribution, key=lambda item: item[1], default=("", 0))
     return best[0] if best[1] else ""
+
+
+@dataclass(frozen=True)
+class TopTreatment:
+    slug: str
+    name: str
+    patients: int
+
+
+async def most_reported_treatments(
+    db: AsyncSession, condition_slug: str, limit: int = 5
+) -> list[TopTreatment]:
+    """A condition's most reported treatments, one summary query (for community pages)."""
+    rows = await db.execute(
+        select(Treatment.slug, Treatment.name, ConditionTreatmentCount.patients)
+        .join(ConditionTreatmentCount, ConditionTreatmentCount.treatment_id == Treatment.id)
+        .join(Condition, Condition.id == ConditionTreatmentCount.condition_id)
+        .where(Condition.slug == condition_slug, ConditionTreatmentCount.patients > 0)
+        .order_by(ConditionTreatmentCount.patients.desc(), Treatment.name)
+        .limit(limit)
+    )
+    return [TopTreatment(slug, name, patients) for slug, name, patients in rows]

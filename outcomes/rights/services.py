@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -55,6 +55,7 @@ from outcomes.treatments.models import Evaluation, TreatmentCourse
 from outcomes.treatments.services import names_for, remove_person_outcomes
 
 TOMBSTONE_PREFIX = "former-member-"
+FORMER_MEMBER = "former member"
 # Stored, so not translated; it replaces the title of a thread whose author removed their posts.
 REMOVED_THREAD_TITLE = "[removed by its author]"
 # Other domains (moderation's review excerpts, for one) register async callables here,
@@ -401,6 +402,7 @@ async def delete_account(
     await db.execute(delete(Block).where(or_(Block.blocker_id == user_id,
                                              Block.blocked_id == user_id)))
     await db.execute(delete(Notification).where(Notification.user_id == user_id))
+    await _unname_in_notifications(db, user.username)
     await db.execute(delete(EmailToken).where(EmailToken.user_id == user_id))
     for hook in runtime.extensions.get(DELETION_HOOKS_KEY, ()):
         await hook(db, user_id, keep_posts=keep_posts)
@@ -445,6 +447,23 @@ async def _settle_posts(db: AsyncSession, user: User, *, keep_posts: bool) -> No
         # A thread they opened keeps its place, not their words.
         await db.execute(update(Thread).where(Thread.author_id == user.id)
                          .values(title=REMOVED_THREAD_TITLE))
+
+
+async def _unname_in_notifications(db: AsyncSession, username: str) -> None:
+    """Other people's notifications name the actor first ("… mentioned you") or last
+    ("New message from …"); either way the name becomes "former member"."""
+    text = Notification.text
+    await db.execute(
+        update(Notification)
+        .where(text.startswith(f"{username} ", autoescape=True))
+        .values(text=literal(FORMER_MEMBER) + func.substr(text, len(username) + 1))
+    )
+    await db.execute(
+        update(Notification)
+        .where(text.endswith(f" {username}", autoescape=True))
+        .values(text=func.substr(text, 1, func.length(text) - len(username))
+                + literal(FORMER_MEMBER))
+    )
 
 
 def _tombstone(user: User) -> None:

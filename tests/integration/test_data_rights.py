@@ -20,6 +20,7 @@ from community.app import create_app
 from community.communities.models import Community, Membership, Post, PostVersion, Thread
 from community.db import utcnow
 from community.messages.models import Message
+from community.notifications.models import Notification
 from community.profiles.models import Profile, ProfileCondition
 from community.settings import Settings
 from community.web import SESSION_COOKIE
@@ -422,6 +423,12 @@ def test_deletion_keeping_posts(world: World) -> None:
     conversation = world.other.get(f"/messages/{user.username}")
     assert "Hello wren, from heron" not in conversation.text
 
+    # Other people's notifications no longer name them.
+    other_id = scalar(signed_out, select(User.id).where(User.username == OTHER))
+    texts = list(db_run(signed_out, lambda db: db.scalars(
+        select(Notification.text).where(Notification.user_id == other_id))))
+    assert texts and all(PATIENT not in text for text in texts)
+    assert any(text.startswith("former member ") for text in texts)
     assert ("account.deleted", {"keep_posts": True}) in audit_actions(signed_out)
     assert audit_ok(signed_out)
 

@@ -174,3 +174,31 @@ def test_condition_page_lists_symptoms_when_tracking_has_them(reader: Visitor) -
     page = reader.get("/conditions/rheumatoid-arthritis").text
     assert "Fatigue" in page and "<td>9</td>" in page
     assert "Moderate: 7" in page and "Severe: fewer than 5" in page
+
+
+def test_community_page_lists_most_reported_treatments(visitor, settings) -> None:  # type: ignore[no-untyped-def]
+    """The core's community page shows outcomes' summary through the plugged-in hook."""
+    from community.communities.demo import seed_communities
+    from outcomes.catalog.models import Condition, Treatment
+    from outcomes.catalog.services import load_catalog
+    from outcomes.reports.models import ConditionTreatmentCount
+    from sqlalchemy import select
+
+    async def _prepare(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessionmaker() as db:
+            await seed_communities(db)
+            await load_catalog(db)
+            condition = await db.scalar(select(Condition).where(Condition.slug == "migraine"))
+            names = ["sumatriptan", "topiramate"]
+            for patients, slug in zip((12, 3), names, strict=True):
+                treatment = await db.scalar(select(Treatment).where(Treatment.slug == slug))
+                db.add(ConditionTreatmentCount(condition_id=condition.id,
+                                               treatment_id=treatment.id, patients=patients,
+                                               evaluations=patients))
+            await db.commit()
+
+    visitor.run(_prepare)
+    page = visitor.get("/communities/migraine").text
+    assert "Most reported treatments" in page
+    assert page.index("Sumatriptan") < page.index("Topiramate")
+    assert "12 patients" in page and "fewer than 5 patients" in page
