@@ -99,6 +99,7 @@ def route_handlers() -> Sequence[Any]:
     from moderation import routes as moderation_routes
     from outcomes import routes as outcomes_routes
     from outcomes.research import routes as research_routes
+    from outcomes.rights import routes as rights_routes
 
     return [
         *pages.route_handlers,
@@ -110,6 +111,7 @@ def route_handlers() -> Sequence[Any]:
         *notifications_routes.route_handlers,
         *outcomes_routes.route_handlers,
         *research_routes.route_handlers,
+        *rights_routes.route_handlers,
         *moderation_routes.route_handlers,
     ]
 

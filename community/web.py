@@ -59,7 +59,15 @@ def build_environment() -> Environment:
     )
     env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
+    env.filters["display_name"] = display_name
     return env
+
+
+def display_name(user: User | None) -> str:
+    """A person's name as others see it; a deleted account is "former member"."""
+    if user is None or user.deleted_at is not None:
+        return gettext("former member")
+    return user.username
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:

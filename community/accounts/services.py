@@ -65,7 +65,7 @@ async def register(
             _("Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a "
               "letter or digit.")
         ]
-    elif username.lower() in RESERVED_USERNAMES:
+    elif username.lower() in RESERVED_USERNAMES or username.lower().startswith("former-member"):
         errors["username"] = [_("This username is reserved; choose another.")]
     if not email:
         errors["email"] = [_("Enter your e-mail address.")]

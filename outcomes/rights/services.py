@@ -404,7 +404,8 @@ async def delete_account(
     await db.execute(delete(Notification).where(Notification.user_id == user_id))
     await _unname_in_notifications(db, user.username)
     await db.execute(delete(EmailToken).where(EmailToken.user_id == user_id))
-    for hook in runtime.extensions.get(DELETION_HOOKS_KEY, ()):
+    hooks: Sequence[DeletionHook] = runtime.extensions.get(DELETION_HOOKS_KEY, ())
+    for hook in hooks:
         await hook(db, user_id, keep_posts=keep_posts)
     _tombstone(user)
     await db.flush()

@@ -158,6 +158,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         # flaky as journeys are added. Rate limiting is tested over HTTP, not here.
         "KINDRED_ANONYMOUS_REQUESTS_PER_MINUTE": "100000",
         "KINDRED_VIEWS_PER_WINDOW": "100000",
+        # Journeys post as brand-new members and need their posts published at once; the
+        # pre-moderation of first posts has its own integration tests.
+        "KINDRED_PREMODERATE_FIRST_POSTS": "0",
     }
     env.pop("KINDRED_REDIS_URL", None)
     migrated = _prepare_schema(env, database_url, log)
