@@ -66,6 +66,7 @@ class Site:
 
     url: str
     member: Member | None
+    database_url: str = ""
 
     def get(self, path: str, *, signed_in: bool = False) -> str:
         cookie = self.member.cookie_header if signed_in and self.member else ""
@@ -103,11 +104,127 @@ def first_link(listing: str, pattern: str, *, signed_in: bool = False) -> Callab
     return resolve
 
 
+def db_rows(database_url: str, sql: str, **params: Any) -> list[Any]:
+    """Run one statement on the benchmark's Kindred database (to find pages in the data)."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from community.db import make_engine
+
+    async def run() -> list[Any]:
+        engine = make_engine(database_url, pool=False)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.execute(text(sql), params)
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _one(site: Site, sql: str, what: str, **params: Any) -> Any:
+    rows = db_rows(site.database_url, sql, **params)
+    if not rows:
+        raise LookupError(f"no {what} in the data")
+    return rows[0][0]
+
+
+def biggest_community(site: Site) -> str:
+    """The thread list of the community with the most members."""
+    slug = _one(site, "SELECT slug FROM community ORDER BY member_count DESC, id LIMIT 1",
+                "community")
+    return f"/communities/{slug}"
+
+
+def member_thread(posts: int, *, rank: int = 0) -> Callable[[Site], str]:
+    """A thread the signed-in member can read (a community they belong to), with at least
+    `posts` published posts: the demo's longest threads have 15, so the benchmark adds copies
+    of the thread's last reply until it has `posts` (the thread page shows 20 per page).
+    `rank` picks the next-longest threads (the reply benchmark writes to its own thread)."""
+
+    def resolve(site: Site) -> str:
+        from sqlalchemy import insert
+
+        from community.communities.models import Post
+
+        if site.member is None:
+            raise LookupError("no signed-in member")
+        thread_id = _one(site, """
+            SELECT t.id FROM thread t
+            JOIN community_membership m ON m.community_id = t.community_id
+            JOIN user_account u ON u.id = m.user_id AND u.username = :username
+            WHERE t.status = 'published' ORDER BY t.reply_count DESC, t.id
+            LIMIT 1 OFFSET :rank""", "thread in the member's communities",
+                         username=site.member.username, rank=rank)
+        present = _one(site, "SELECT count(*) FROM post WHERE thread_id = :t "
+                             "AND status = 'published'", "post", t=thread_id)
+        if posts and present < posts:
+            last = db_rows(site.database_url, """
+                SELECT author_id, body, body_html, created_at FROM post
+                WHERE thread_id = :t AND status = 'published' ORDER BY id DESC LIMIT 1""",
+                           t=thread_id)[0]
+            import asyncio
+
+            from community.db import make_engine
+
+            async def pad() -> None:
+                engine = make_engine(site.database_url, pool=False)
+                try:
+                    async with engine.begin() as connection:
+                        await connection.execute(insert(Post), [
+                            {"thread_id": thread_id, "author_id": last[0], "body": last[1],
+                             "body_html": last[2], "status": "published", "screen_labels": [],
+                             "screen_spans": [], "version": 1, "helpful_count": 0,
+                             "hugs_count": 0}
+                            for _ in range(posts - present)])
+                        from sqlalchemy import text
+                        await connection.execute(text(
+                            "UPDATE thread SET reply_count = :n WHERE id = :t"),
+                            {"n": posts - 1, "t": thread_id})
+                finally:
+                    await engine.dispose()
+
+            asyncio.run(pad())
+        return f"/threads/{thread_id}"
+
+    return resolve
+
+
+def most_evaluated_treatment(site: Site) -> str:
+    slug = _one(site, """
+        SELECT t.slug FROM treatment_evaluation e JOIN catalog_treatment t
+        ON t.id = e.treatment_id GROUP BY t.slug ORDER BY count(*) DESC, t.slug LIMIT 1""",
+                "evaluated treatment")
+    return f"/treatments/{slug}"
+
+
+def most_common_condition(site: Site) -> str:
+    slug = _one(site, """
+        SELECT c.slug FROM treatment_course_purpose p JOIN catalog_condition c
+        ON c.id = p.condition_id GROUP BY c.slug ORDER BY count(*) DESC, c.slug LIMIT 1""",
+                "condition with treatment courses")
+    return f"/conditions/{slug}"
+
+
+def reply_path(site: Site) -> str:
+    return member_thread(0, rank=1)(site) + "/replies"
+
+
 PAGES: list[PageSpec] = [
     PageSpec("home", "/"),
     PageSpec("communities", "/communities"),
     PageSpec("sign-in form", "/login"),
     PageSpec("account settings (signed in)", "/account", needs_session=True),
+    PageSpec("thread list (largest community)", biggest_community),
+    PageSpec("thread of 20 posts (signed in)", member_thread(20), needs_session=True),
+    PageSpec("treatment report (most evaluated)", most_evaluated_treatment),
+    PageSpec("condition page (most common)", most_common_condition),
+    PageSpec("search", "/search?q=methotrexate"),
+    PageSpec("reply (POST, signed in)", reply_path, method="POST",
+             form={"body": "Thank you for writing this, it helps to know I am not alone."},
+             needs_session=True, expect_status=303),
 ]
 
 
@@ -130,6 +247,8 @@ class Options:
     members: list[str]
     output: Path
     keep: bool
+    scale: int = 0
+    evaluations_per_patient: int = 10
 
 
 def first_demo_patient(seed: int) -> str:
@@ -259,10 +378,17 @@ def bench_backend(backend: Backend, options: Options, workdir: Path) -> dict[str
     logs.mkdir(exist_ok=True)
     prepare_baseline(backend.baseline_url)
     env = kindred_env(backend.kindred_url, workdir / f"var-{backend.name}")
-    prepared = prepare_kindred(env, options.patients, options.seed)
-    report["kindred_schema"] = prepared.schema
-    report["demo"] = prepared.demo
-    report["prepare_seconds"] = round(prepared.seconds, 1)
+    if options.scale:
+        report["kindred_schema"] = "the bench.scale dataset's (see its results file)"
+        report["demo"] = (f"bench.scale dataset {database_name(backend.kindred_url) or backend.kindred_url} "
+                          f"({options.scale} patients, {options.evaluations_per_patient} "
+                          "evaluations per patient, seed 7); built beforehand\n")
+        report["prepare_seconds"] = 0.0
+    else:
+        prepared = prepare_kindred(env, options.patients, options.seed)
+        report["kindred_schema"] = prepared.schema
+        report["demo"] = prepared.demo
+        report["prepare_seconds"] = round(prepared.seconds, 1)
 
     baseline_env = {**os.environ, "PYTHONPATH": str(ROOT),
                     "BENCH_DATABASE_URL": backend.baseline_url}
@@ -290,7 +416,7 @@ def bench_backend(backend: Backend, options: Options, workdir: Path) -> dict[str
             report["member"] = member.username
         except RuntimeError as exc:
             report["member"] = f"none: {exc}"
-        site = Site(server.url, member)
+        site = Site(server.url, member, backend.kindred_url)
         pids = [server.process.pid, *server.worker_pids()]
         report["pages"] = []
         for page in options.pages:
@@ -404,6 +530,19 @@ HALF_PEAK_WRK2 = "wrk2 -R at half of the peak rate (constant rate, latency corre
 # ---------------------------------------------------------------------------------------
 
 
+def scale_backend(backend: Backend, options: Options) -> Backend:
+    """The same backend with the bench.scale dataset as the Kindred database."""
+    from dataclasses import replace
+
+    from bench import scale
+
+    url = scale.database_url(backend.name, options.scale, options.evaluations_per_patient)
+    if not scale.exists(url):
+        print(f"[bench] building the scale dataset {url}", file=sys.stderr)
+        scale.build(backend.name, options.scale, 7, options.evaluations_per_patient)
+    return replace(backend, kindred_url=url)
+
+
 def parse_options(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -427,6 +566,12 @@ def parse_options(argv: list[str] | None) -> Options:
                         help="username for signed-in pages (default: first demo patient, "
                              "then admin)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--scale", type=int, default=0, metavar="N",
+                        help="use the bench.scale dataset of N patients (built first when "
+                             "missing) instead of a fresh `kindred demo`; the run adds rows "
+                             "to it (sessions, views, replies)")
+    parser.add_argument("--evaluations-per-patient", type=int, default=10,
+                        help="with --scale: which scale dataset (default 10)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work directory and PostgreSQL databases")
     args = parser.parse_args(argv)
@@ -439,7 +584,8 @@ def parse_options(argv: list[str] | None) -> Options:
         half_duration=args.half_duration or args.duration, warmup=args.warmup,
         calibration=args.calibration, threads=args.threads, connections=args.connections,
         workers=args.workers, pages=pages, members=members, output=args.output,
-        keep=args.keep,
+        keep=args.keep, scale=args.scale,
+        evaluations_per_patient=args.evaluations_per_patient,
     )
 
 
@@ -473,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
                 report["machine"]["postgresql"] = backend.version
             else:
                 raise SystemExit(f"unknown backend {name!r}")
+            if options.scale:
+                backend = scale_backend(backend, options)
             print(f"[bench] {name}: preparing databases", file=sys.stderr)
             try:
                 report["backends"].append(bench_backend(backend, options, workdir))

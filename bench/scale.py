@@ -63,6 +63,18 @@ def database_url(backend: str, patients: int, evaluations: int) -> str:
     return _with_database(admin, f"kindred_bench_{suffix}")
 
 
+def exists(url: str) -> bool:
+    """Whether the scale database is there (built by an earlier run)."""
+    if url.startswith("sqlite"):
+        return Path(url.split("///", 1)[1]).exists()
+    admin = postgres_url()
+    assert admin is not None
+    name = url.rsplit("/", 1)[1]
+    (found,) = asyncio.run(_pg_execute(
+        admin, f"SELECT count(*) FROM pg_database WHERE datname = '{name}'"))
+    return bool(found)
+
+
 def recreate(url: str) -> None:
     if url.startswith("sqlite"):
         path = Path(url.split("///", 1)[1])

@@ -82,6 +82,9 @@ def plug_in_moderation(runtime: Runtime) -> None:
     runtime.extensions["can_post"] = can_post
     runtime.extensions["notice_context"] = notice_context
     runtime.extensions["profile_extras"] = clinician_profile_extras
+    from moderation.erasure import erase_person
+
+    runtime.extensions.setdefault("account_deletion_hooks", []).append(erase_person)
 
 
 def plug_in_outcomes(runtime: Runtime) -> None:

@@ -415,7 +415,7 @@ def test_deletion_keeping_posts(world: World) -> None:
 
     # Their posts stay, under "former member"; the messages they sent lose their text.
     page = world.other.get(f"/threads/{world.thread_id}").text
-    assert "porcupinequill" in page and "former-member" in page
+    assert "porcupinequill" in page and "former member" in page
     assert PATIENT not in page
     sent = db_run(signed_out, lambda db: db.scalars(
         select(Message.body).where(Message.sender_id == world.patient_id)))
@@ -471,3 +471,20 @@ def test_deletion_removing_posts(world: World) -> None:
 def test_a_deleted_account_has_nothing_left_to_download(world: World) -> None:
     assert delete_account(world.patient, posts="keep").status_code == 200
     assert world.patient.post("/account/data/download").status_code == 401
+
+
+def test_deletion_erases_moderation_copies(world) -> None:  # type: ignore[no-untyped-def]
+    """Review excerpts of the person's words are erased by moderation's deletion hook."""
+    from moderation.queue.models import ReviewItem
+
+    async def _add_item(db):  # type: ignore[no-untyped-def]
+        db.add(ReviewItem(target_type="post", target_id=999, reason="identifying",
+                          author_id=world.patient_id, excerpt="my address is 5 Elm Street"))
+
+    db_run(world.other, _add_item)
+    response = world.patient.post("/account/delete", {"password": STRONG_PASSWORD,
+                                                      "posts": "keep", "confirm": "yes"})
+    assert response.status_code in (200, 303), response.text[:500]
+    excerpts = db_run(world.other, lambda db: db.scalars(
+        select(ReviewItem.excerpt).where(ReviewItem.author_id == world.patient_id)))
+    assert all("Elm Street" not in text for text in excerpts)
