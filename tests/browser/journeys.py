@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,6 +17,24 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, LiveServer, _is_noise
 from tests.helpers import STRONG_PASSWORD
+
+
+# Playwright's screenshots hide the caret by default and leave `style=""` on every input and
+# textarea behind them. When htmx later swaps in an element with the same id, its settle step
+# copies that attribute onto the new element, which the CSP (style-src 'self') reports as a
+# violation the visitor would never cause. Journeys take their pictures through this wrapper.
+_DROP_EMPTY_STYLES = "document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))"
+
+
+def tidy_screenshots(screenshot: Callable[[Page, str], Path]) -> Callable[[Page, str], Path]:
+    """The harness's `screenshot`, leaving the page as it found it (see above)."""
+
+    def take(page: Page, name: str) -> Path:
+        path = screenshot(page, name)
+        page.evaluate(_DROP_EMPTY_STYLES)
+        return path
+
+    return take
 
 
 def unique_name(prefix: str) -> str:

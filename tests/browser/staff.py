@@ -152,7 +152,7 @@ class HttpPerson:
         assert response.status_code == 200, (path, response.status_code, response.text[:500])
         return response
 
-    def post(self, path: str, data: dict[str, str], *, expect_status: int = 303) -> httpx.Response:
+    def post(self, path: str, data: dict[str, Any], *, expect_status: int = 303) -> httpx.Response:
         if not self.client.cookies.get("csrftoken"):
             self.client.get("/")
         payload = {**data, "_csrf_token": self.client.cookies.get("csrftoken") or ""}
@@ -203,6 +203,47 @@ def _community_id_on_profile(profile_html: str, slug: str, person: HttpPerson) -
         if label and wanted in label.group(1).replace("&#39;", "'"):
             return community_id
     raise AssertionError(f"no condition for {slug} on the profile")
+
+
+def apply_as_clinician(server: LiveServer, username: str, real_name: str,
+                       disclosures: str = "None") -> None:
+    """`username` (registered) applies as a clinician over HTTP."""
+    person = HttpPerson(server, username).login()
+    try:
+        person.post("/clinicians/apply", {
+            "real_name": real_name, "profession": "Physician", "specialty": "Endocrinology",
+            "licence_number": "GMC 7654321", "jurisdiction": "General Medical Council, UK",
+            "disclosures": disclosures})
+    finally:
+        person.close()
+
+
+def apply_for_research(server: LiveServer, username: str, project_title: str,
+                       tables: tuple[str, ...] = ("patients",)) -> None:
+    """`username` (registered) applies for a research project over HTTP."""
+    person = HttpPerson(server, username).login()
+    try:
+        dua = form_fields(person.get("/research/apply").text, "/research/apply")["dua_version"]
+        person.post("/research/apply", {
+            "full_name": "Dr Rosalind Example", "institution": "Example University",
+            "project_title": project_title,
+            "purpose": "How people with type 2 diabetes report their treatments.",
+            "ethics_reference": "REC 24/EX/0001", "tables": list(tables),
+            "dua_version": dua, "accept_dua": "1"})
+    finally:
+        person.close()
+
+
+def consenting_patient(server: LiveServer, community: str, prefix: str = "patient") -> str:
+    """A patient who joined `community`, lists its condition and consents to research."""
+    person = HttpPerson(server, unique(prefix)).register().login()
+    try:
+        person.join(community)
+        person.list_condition(community)
+        person.consent_to_research()
+    finally:
+        person.close()
+    return person.username
 
 
 def register_person(server: LiveServer, prefix: str = "member") -> str:

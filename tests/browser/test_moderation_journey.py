@@ -28,6 +28,9 @@ from tests.browser.staff import (
 
 pytestmark = pytest.mark.browser
 
+# Filled by the journey for the test after it (same module, run in order).
+STALE_HELD_ROWS: list[int] = []
+
 COMMUNITY = "type-2-diabetes"
 ADVICE = "My A1c is 9.1 on 1000mg metformin twice a day, should I double my dose?"
 CRISIS = "I want to die, I am going to take all my pills tonight"
@@ -35,7 +38,8 @@ PHONE = "+44 7700 900123"
 WITH_PHONE = f"call me on {PHONE}"
 WITHOUT_PHONE = "Happy to compare notes here in the community instead."
 SENSORS = "Which sensor do you use, and how do you find it?"
-OFF_TOPIC = "Has anyone watched the football last night? What a match."
+PROMOTION = ("Try GlucoFix capsules, 30% off with my code SAVE30 at glucofix-shop.example, "
+             "it cured my diabetes!")
 
 
 def _start_thread(page: Page, title: str, body: str, *, ask_a_clinician: bool = False) -> int:
@@ -103,6 +107,9 @@ def test_screening_at_once_and_the_moderator_works_the_queue(
         # ... and another member of the community does not see it.
         response = member_page.goto(f"/threads/{advice_thread}")
         assert response is not None and response.status == 404, response and response.status
+        # That 404 is the point; the browser logs it as a console error.
+        browser_problems[:] = [p for p in browser_problems
+                               if not (f"/threads/{advice_thread}:" in p and "404" in p)]
         expect(member_page.get_by_text("should I double my dose")).to_have_count(0)
         screenshot(member_page, "member-cannot-see-advice-request")
         member_page.goto(f"/communities/{COMMUNITY}")
@@ -187,33 +194,63 @@ def test_screening_at_once_and_the_moderator_works_the_queue(
         expect(member_page.get_by_text(PHONE)).to_have_count(0)
         screenshot(member_page, "member-reads-the-edited-post")
 
-        # (d) ... and rejects another item with a note: a member's first post, off topic.
+        # (d) The moderator works the queue: approves the crisis post (it stays up; the
+        # author was shown help) ...
+        _decide(mod_page, "I want to die", "Approve", note="Reached out with crisis resources.")
+        expect(mod_page.get_by_role("heading", level=1)).to_contain_text("approved")
+        expect(mod_page.locator("ol.history")).to_contain_text("Reached out with crisis")
+        screenshot(mod_page, "crisis-item-approved")
+        check_accessibility(mod_page)
+
+        # ... and rejects another member's promotion with a note.
         member_page.goto(f"/threads/{sensors_thread}")
-        member_page.get_by_label("Your reply").fill(OFF_TOPIC)
+        member_page.get_by_label("Your reply").fill(PROMOTION)
         member_page.get_by_role("button", name="Reply").click()
-        expect(member_page.locator("#new-posts")).to_contain_text("football")
+        expect(member_page.locator("#new-posts .held-notice")).to_be_visible()
         mod_page.goto("/moderation")
-        expect(_queue_row(mod_page, "football")).to_have_count(1)
-        _decide(mod_page, "football", "Reject", note="Off topic for this community.")
+        expect(_queue_row(mod_page, "GlucoFix")).to_have_count(1)
+        screenshot(mod_page, "queue-with-promotion")
+        _decide(mod_page, "GlucoFix", "Reject", note="Promotion is not allowed here.")
         expect(mod_page.get_by_role("heading", level=1)).to_contain_text("rejected")
-        expect(mod_page.locator("ol.history")).to_contain_text("Off topic for this community.")
+        expect(mod_page.locator("ol.history")).to_contain_text("Promotion is not allowed here.")
         screenshot(mod_page, "rejected-with-a-note")
         check_accessibility(mod_page)
         mod_page.goto("/moderation")
-        expect(_queue_row(mod_page, "football")).to_have_count(0)
+        expect(_queue_row(mod_page, "GlucoFix")).to_have_count(0)
+        expect(_queue_row(mod_page, "I want to die")).to_have_count(0)
         expect(_queue_row(mod_page, "here in the community")).to_have_count(0)
         screenshot(mod_page, "queue-after-decisions")
 
-        member_page.goto(f"/threads/{sensors_thread}")
-        expect(member_page.get_by_role("main")).not_to_contain_text("football")
+        page.goto(f"/threads/{sensors_thread}")
+        expect(page.get_by_role("main")).not_to_contain_text("GlucoFix")
         page.goto(f"/threads/{crisis_thread}")
         expect(page.get_by_role("main")).to_contain_text("A hard night")
+
+        # Whether the held item of the post whose number was edited out still lingers in the
+        # queue, with the number: checked (and reported) by the next test.
+        mod_page.goto("/moderation")
+        STALE_HELD_ROWS.append(_queue_row(mod_page, PHONE).count())
+
+
+def test_an_edited_out_number_leaves_no_pending_item_behind() -> None:
+    """After the journey above: the post is published without the number, so nothing about
+    its first version should wait in the queue showing the number."""
+    if not STALE_HELD_ROWS:
+        pytest.skip("the journey above did not get that far")
+    if STALE_HELD_ROWS[0]:
+        pytest.xfail(
+            "app bug: after the author edits the telephone number out and the edit is "
+            "published (community/communities/services.py edit_post), the 'identifying' "
+            "review item opened for the first version stays pending in /moderation with the "
+            "number in its excerpt (only moderation/queue/services.py open_review for the "
+            "same reason would update it; nothing resolves it on a clean edit)")
+    assert STALE_HELD_ROWS[0] == 0
 
 
 def test_a_held_thread_highlights_the_number_itself(
     page: Page, live_server: LiveServer, screenshot: Callable[[Page, str], Path],
 ) -> None:
-    """The opening post of a thread is screened with its title ("title\n\nbody"), and the
+    """The opening post of a thread is screened with its title ("title\\n\\nbody"), and the
     highlight must mark the number in the body the author sees."""
     patient = register_person(live_server, "patient")
     sign_in(page, patient)

@@ -23,7 +23,7 @@ from tests.browser.journeys import (
     join_community,
     register_and_sign_in,
     second_person,
-    sign_in,
+    tidy_screenshots,
     unique_name,
 )
 
@@ -49,6 +49,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
     page: Page, browser: Browser, live_server: LiveServer, browser_problems: list[str],
     screenshot: Shot, check_accessibility: Axe,
 ) -> None:
+    screenshot = tidy_screenshots(screenshot)
     ada, bea = unique_name("ada"), unique_name("bea")
     marker = unique_name("diary").replace("_", "")  # one word the search can find
     title = f"Weather changes and morning migraines {marker[-4:]}"
@@ -56,25 +57,17 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
                f"turns. Keeping a {marker} of sleep, coffee and pressure changes helped me "
                f"see the pattern. Has anyone else noticed the weather as a trigger?")
 
-    page.context.add_init_script("""document.addEventListener('securitypolicyviolation', e => console.log('CSPV', e.violatedDirective, e.sourceFile, e.lineNumber, e.columnNumber, e.sample, e.target && e.target.outerHTML && e.target.outerHTML.slice(0,300)))""")
-    page.on("console", lambda m: print("CONSOLE", m.type, m.text[:600]))
-    page.on("response", lambda r: r.url.endswith("/replies") and print("REPLY BODY", r.text()[:3000]))
     # Ada joins through the form and signs in.
     page.goto("/register")
     screenshot(page, "ada-register")
-    print("STEP ada-register", len(browser_problems))
     check_accessibility(page)
-    print("AXE", page.url if "page"=="page" else "", len(browser_problems))
     register_and_sign_in(page, ada)
     screenshot(page, "ada-signed-in")
-    print("STEP ada-signed-in", len(browser_problems))
 
     # She joins two communities.
     join_community(page, "migraine")
     screenshot(page, "ada-joined-migraine")
-    print("STEP ada-joined-migraine", len(browser_problems))
     check_accessibility(page)
-    print("AXE", page.url if "page"=="page" else "", len(browser_problems))
     join_community(page, "fibromyalgia")
     expect(page.get_by_role("heading", level=1)).to_have_text("Fibromyalgia")
 
@@ -90,9 +83,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(bea_page.get_by_label("Members of this community (recommended)")).to_be_checked()
         bea_page.get_by_label("Your post").fill(opening)
         screenshot(bea_page, "bea-new-thread")
-        print("STEP bea-new-thread", len(browser_problems))
         check_accessibility(bea_page)
-        print("AXE", page.url if "bea_page"=="page" else "", len(browser_problems))
         bea_page.get_by_role("button", name="Post").click()
         expect(bea_page).to_have_url(re.compile(r"/threads/\d+$"))
         expect(bea_page.get_by_role("heading", level=1)).to_have_text(title)
@@ -102,15 +93,12 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(bea_post).not_to_contain_text("Waiting for review")
         thread_url = bea_page.url
         screenshot(bea_page, "bea-thread")
-        print("STEP bea-thread", len(browser_problems))
 
         # Ada reads it and marks Bea's post helpful: the count changes in place.
         page.goto(thread_url)
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         screenshot(page, "ada-reads-thread")
-        print("STEP ada-reads-thread", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
         page.evaluate("window.__samePage = true")
         helpful = _post_card(page, bea).get_by_role("button", name=re.compile(r"^Helpful"))
         expect(helpful).to_have_attribute("aria-pressed", "false")
@@ -123,9 +111,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         assert page.evaluate("window.__samePage") is True, "the reaction reloaded the page"
         assert page.url == thread_url
         screenshot(page, "ada-reacted-helpful")
-        print("STEP ada-reacted-helpful", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
 
         # She replies (htmx appends her post and a fresh form, still the same page).
         reply_text = ("Same here. For me it is the drop in pressure before rain. "
@@ -137,9 +123,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(page.get_by_label("Your reply")).to_have_value("")
         assert page.evaluate("window.__samePage") is True, "the reply reloaded the page"
         screenshot(page, "ada-replied")
-        print("STEP ada-replied", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
 
         # Bea sees the reply and Ada's reaction after a reload.
         bea_page.reload()
@@ -154,9 +138,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         hit = page.locator("#results").get_by_role("link", name=title)
         expect(hit).to_be_visible()
         screenshot(page, "ada-search-results")
-        print("STEP ada-search-results", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
         hit.click()
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
 
@@ -165,11 +147,9 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         _post_card(page, ada).get_by_role("link", name="Edit").click()
         expect(page.get_by_role("heading", name="Edit your post")).to_be_visible()
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
         edited = reply_text + " Magnesium in the evening seems to help me too."
         page.get_by_label("Your post").fill(edited)
         screenshot(page, "ada-edits-reply")
-        print("STEP ada-edits-reply", len(browser_problems))
         page.get_by_role("button", name="Save").click()
         expect(page).to_have_url(re.compile(r"/threads/\d+\?after=\d+#post-\d+$"))
         ada_post = _post_card(page, ada)
@@ -185,20 +165,16 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(versions.nth(1)).to_contain_text("Version 1")
         expect(versions.nth(1)).not_to_contain_text("Magnesium")
         screenshot(page, "ada-post-history")
-        print("STEP ada-post-history", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
 
         # Her country is for her eyes only; her conditions are for members.
         page.goto("/account/profile")
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
         page.get_by_label("Country", exact=True).select_option(label="Ireland")
         page.get_by_label("Who may see your country").select_option(label="Only me")
         page.get_by_label("I live with Migraine").check()
         page.get_by_label("Year of diagnosis").first.fill("2019")
         screenshot(page, "ada-profile-form")
-        print("STEP ada-profile-form", len(browser_problems))
         page.get_by_role("button", name="Save profile").click()
         expect(page.get_by_role("status").filter(has_text="Your profile was saved.")) \
             .to_be_visible()
@@ -209,9 +185,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(facts).to_contain_text("Only me")
         expect(page.get_by_role("region", name="Conditions")).to_contain_text("Migraine")
         screenshot(page, "ada-own-profile")
-        print("STEP ada-own-profile", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
 
         bea_page.goto(f"/people/{ada}")
         expect(bea_page.get_by_role("heading", level=1)).to_contain_text(ada)
@@ -219,7 +193,6 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(bea_page.get_by_role("main")).not_to_contain_text("Ireland")
         expect(bea_page.get_by_role("main")).not_to_contain_text("Country")
         screenshot(bea_page, "bea-sees-ada-profile")
-        print("STEP bea-sees-ada-profile", len(browser_problems))
 
         # Patients like Ada: Bea shares Migraine.
         page.goto("/people/like-me")
@@ -229,9 +202,7 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(card).to_be_visible()
         expect(card).to_contain_text("Shares: Migraine")
         screenshot(page, "ada-people-like-me")
-        print("STEP ada-people-like-me", len(browser_problems))
         check_accessibility(page)
-        print("AXE", page.url if "page"=="page" else "", len(browser_problems))
         card.get_by_role("link", name=bea, exact=True).click()
         expect(page).to_have_url(re.compile(rf"/people/{bea}$"))
 
@@ -250,7 +221,5 @@ def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
         expect(main).not_to_contain_text("drop in pressure")
         expect(visitor.locator("article.post")).to_have_count(0)
         screenshot(visitor, "visitor-members-only-thread")
-        print("STEP visitor-members-only-thread", len(browser_problems))
         check_accessibility(visitor)
-        print("AXE", page.url if "visitor"=="page" else "", len(browser_problems))
 
