@@ -86,7 +86,8 @@ def group_by_queries(dialect: str, consenting: Any) -> dict[str, list[Any]]:
         .join(ProfileCondition, ProfileCondition.user_id == Profile.user_id) \
         .join(Community, Community.id == ProfileCondition.community_id) \
         .where(Profile.user_id.in_(consenting))
-    treatment_use = grouped(Condition.slug, Treatment.slug, _year(dialect, TreatmentCourse.started_on),
+    treatment_use = grouped(Condition.slug, Treatment.slug,
+                            _year(dialect, TreatmentCourse.started_on),
                             user=TreatmentCourse.user_id) \
         .select_from(TreatmentCourse) \
         .join(Treatment, Treatment.id == TreatmentCourse.treatment_id) \
@@ -156,12 +157,17 @@ async def _researcher(runtime: Any) -> int:
 
 
 async def _export_once(runtime: Any, project_id: int) -> dict[str, Any]:
+    from sqlalchemy import update
+
     from outcomes.research.models import ExportJob, ResearchProject
     from outcomes.research.services import ExportRequest, request_export, take_snapshot
     from outcomes.research.worker import claim_job, run_export_job
 
     started = time.monotonic()
     async with runtime.sessionmaker() as db, db.begin():
+        # Jobs an interrupted earlier run left behind would be claimed first.
+        await db.execute(update(ExportJob).where(ExportJob.status.in_(("queued", "running")))
+                         .values(status="failed", error="abandoned by an earlier bench run"))
         await take_snapshot(db)  # fresh: nothing comes from stored releases
         project = await db.get_one(ResearchProject, project_id)
         request = ExportRequest(sorted(project.tables),
@@ -179,7 +185,7 @@ async def _export_once(runtime: Any, project_id: int) -> dict[str, Any]:
         job = await db.get_one(ExportJob, job_id)
     if job.status != "done":
         raise RuntimeError(f"export job {job_id} ended {job.status}: {job.error}")
-    size = Path(job.archive_path).stat().st_size
+    size = os.path.getsize(job.archive_path)  # noqa: ASYNC240 - once, after the timing
     return {"seconds": round(seconds, 2), "tables": list(job.tables), "archive_bytes": size}
 
 
@@ -197,11 +203,11 @@ async def _per_table(runtime: Any) -> dict[str, dict[str, float]]:
             pairs = list(await spec.query(db, consenting_users(snapshot.taken_at), snapshot))
             query_seconds = time.monotonic() - t0
             t1 = time.monotonic()
-            release = await compute_release(db, spec, snapshot, None)
+            await compute_release(db, spec, snapshot, None)
             total = time.monotonic() - t1
             out[name] = {"query_seconds": round(query_seconds, 3), "pairs": len(pairs),
-                         "compute_release_seconds": round(total, 3),
-                         "cells": len(getattr(release, "cells", ()) or ())}
+                         "compute_release_seconds": round(total, 3)}
+            print(f"[export]   {name}: {out[name]}", file=sys.stderr, flush=True)
     return out
 
 
@@ -222,10 +228,11 @@ async def _group_by(runtime: Any) -> dict[str, dict[str, float]]:
             for statement in statements:
                 cells += len((await db.execute(statement)).all())
             out[name] = {"seconds": round(time.monotonic() - t0, 3), "cells": cells}
+            print(f"[export]   GROUP BY {name}: {out[name]}", file=sys.stderr, flush=True)
     return out
 
 
-async def _run(url: str, repeat: int) -> dict[str, Any]:
+async def _run(url: str, repeat: int, save: Any, per_table_too: bool) -> dict[str, Any]:
     from community.app import load_all_models
     from community.runtime import Runtime
     from community.settings import Settings
@@ -235,16 +242,26 @@ async def _run(url: str, repeat: int) -> dict[str, Any]:
     runtime = Runtime.build(settings)
     try:
         project_id = await _researcher(runtime)
-        exports, per_table, group_by = [], [], []
+        exports: list[Any] = []
+        per_table: list[Any] = []
+        group_by: list[Any] = []
+        result = {"exports": exports, "per_table": per_table, "group_by": group_by}
         for round_ in range(repeat):
+            # The snapshot the GROUP BY queries use: the export's own, taken first.
+            print(f"[export] round {round_ + 1}: plain GROUP BY", file=sys.stderr, flush=True)
+            async with runtime.sessionmaker() as db, db.begin():
+                from outcomes.research.services import take_snapshot
+                await take_snapshot(db)
+            group_by.append(await _group_by(runtime))
+            save(result, partial=True)
             print(f"[export] round {round_ + 1}: export job", file=sys.stderr, flush=True)
             exports.append(await _export_once(runtime, project_id))
-            print(f"[export]   {exports[-1]['seconds']} s; per table", file=sys.stderr,
-                  flush=True)
-            per_table.append(await _per_table(runtime))
-            print("[export]   GROUP BY", file=sys.stderr, flush=True)
-            group_by.append(await _group_by(runtime))
-        return {"exports": exports, "per_table": per_table, "group_by": group_by}
+            print(f"[export]   {exports[-1]['seconds']} s", file=sys.stderr, flush=True)
+            save(result, partial=per_table_too)
+            if per_table_too:
+                per_table.append(await _per_table(runtime))
+                save(result, partial=False)
+        return result
     finally:
         await runtime.close()
 
@@ -259,19 +276,23 @@ def markdown(report: dict[str, Any]) -> str:
         f"average at start {m['load_average_at_start']}, at end {report['load_at_end']}",
         f"- data: bench.scale dataset `{report['database']}` ({report['rows']})",
         f"- command: `python -m bench.export --backend {report['backend']} --patients "
-        f"{report['patients']}`; in-process, no noise (epsilon unset), all "
-        f"{len(report['exports'][0]['tables'])} catalogue tables",
+        f"{report['patients']}`; in-process, no noise (epsilon unset), all catalogue tables",
+        *([f"- **PARTIAL**: {report['partial']}"] if report.get("partial") else []),
         "",
         "## Whole catalogue",
         "",
         "| round | export job (snapshot → zip) s | sum of plain GROUP BY s | ratio | archive |",
         "|---:|---:|---:|---:|---:|",
     ]
-    for i, (export, group) in enumerate(zip(report["exports"], report["group_by"], strict=True)):
+    for i, group in enumerate(report["group_by"]):
         floor = sum(g["seconds"] for g in group.values())
-        lines.append(f"| {i + 1} | {export['seconds']:.1f} | {floor:.1f} | "
-                     f"{export['seconds'] / floor if floor else 0:.1f}× | "
-                     f"{export['archive_bytes'] / 1024:.0f} KiB |")
+        if i < len(report["exports"]):
+            export = report["exports"][i]
+            lines.append(f"| {i + 1} | {export['seconds']:.1f} | {floor:.2f} | "
+                         f"{export['seconds'] / floor if floor else 0:.0f}× | "
+                         f"{export['archive_bytes'] / 1024:.0f} KiB |")
+        else:
+            lines.append(f"| {i + 1} | not finished | {floor:.2f} | – | – |")
     lines += [
         "",
         "## Per table (last round)",
@@ -280,12 +301,13 @@ def markdown(report: dict[str, Any]) -> str:
         "| plain GROUP BY s | (cells) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    per, group = report["per_table"][-1], report["group_by"][-1]
-    for name in per:
-        g = group.get(name, {})
-        lines.append(f"| {name} | {per[name]['query_seconds']:.2f} | {per[name]['pairs']:,} | "
-                     f"{per[name]['compute_release_seconds']:.2f} | "
-                     f"{g.get('seconds', 0):.2f} | {g.get('cells', 0):,} |")
+    per = report["per_table"][-1] if report["per_table"] else {}
+    group = report["group_by"][-1] if report["group_by"] else {}
+    for name in group:
+        g, t = group[name], per.get(name)
+        table_part = (f"{t['query_seconds']:.2f} | {t['pairs']:,} | "
+                      f"{t['compute_release_seconds']:.2f}" if t else "– | – | not measured")
+        lines.append(f"| {name} | {table_part} | {g['seconds']:.2f} | {g['cells']:,} |")
     lines += ["", "The export job also stores each release and writes CSV, JSON and the "
               "manifest into the zip; the per-table figures are a second, separate computation "
               "on the same snapshot.", ""]
@@ -299,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--evaluations-per-patient", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-per-table", action="store_true",
+                        help="skip the second, per-table computation")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     url = database_url(args.backend, args.patients, args.evaluations_per_patient)
@@ -313,18 +337,24 @@ def main(argv: list[str] | None = None) -> int:
     from bench.scale import count_rows
 
     rows = asyncio.run(count_rows(url))
-    result = asyncio.run(_run(url, args.repeat))
-    report = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": info,
-              "backend": args.backend, "patients": args.patients,
-              "database": url.rsplit("/", 1)[1],
-              "rows": ", ".join(f"{k} {v:,}" for k, v in rows.items()), **result,
-              "load_at_end": [round(v, 2) for v in os.getloadavg()[:2]]}
     args.output.mkdir(parents=True, exist_ok=True)
     stem = args.output / f"{started:%Y-%m-%d}-export-{args.backend}-{args.patients}"
-    text = markdown(report)
-    stem.with_suffix(".md").write_text(text)
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(text)
+    base = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": info,
+            "backend": args.backend, "patients": args.patients,
+            "database": url.rsplit("/", 1)[1],
+            "rows": ", ".join(f"{k} {v:,}" for k, v in rows.items())}
+
+    def save(result: dict[str, Any], *, partial: bool) -> str:
+        report = {**base, **result, "load_at_end": [round(v, 2) for v in os.getloadavg()[:2]],
+                  "partial": "the run was still going when this file was written; "
+                             "parts not shown had not finished" if partial else ""}
+        text = markdown(report)
+        stem.with_suffix(".md").write_text(text)
+        stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        return text
+
+    result = asyncio.run(_run(url, args.repeat, save, not args.no_per_table))
+    print(save(result, partial=False))
     return 0
 
 

@@ -380,7 +380,8 @@ def bench_backend(backend: Backend, options: Options, workdir: Path) -> dict[str
     env = kindred_env(backend.kindred_url, workdir / f"var-{backend.name}")
     if options.scale:
         report["kindred_schema"] = "the bench.scale dataset's (see its results file)"
-        report["demo"] = (f"bench.scale dataset {database_name(backend.kindred_url) or backend.kindred_url} "
+        dataset = database_name(backend.kindred_url) or backend.kindred_url
+        report["demo"] = (f"bench.scale dataset {dataset} "
                           f"({options.scale} patients, {options.evaluations_per_patient} "
                           "evaluations per patient, seed 7); built beforehand\n")
         report["prepare_seconds"] = 0.0

@@ -107,9 +107,20 @@ class ReviewSink(Protocol):
 
     async def open_review(self, db: Any, content: HeldContent) -> None: ...
 
+    async def resolve_reviews(
+        self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str
+    ) -> None:
+        """The author fixed the content (an edit that screens clean): close what is pending."""
+        ...
+
 
 class NoReviewSink:
     """Keeps nothing; the default until moderation is plugged in."""
 
     async def open_review(self, db: Any, content: HeldContent) -> None:
+        return None
+
+    async def resolve_reviews(
+        self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str
+    ) -> None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Protocol
 
@@ -47,6 +48,14 @@ class RedisCounters:
         await self._redis.delete(f"{self._prefix}:count:{key}")
 
 
+def _column_key(key: str) -> str:
+    """Keys built from what people type (a sign-in identifier) may be longer than the
+    column (VARCHAR(200) on PostgreSQL): store those by their digest."""
+    if len(key) <= 200:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class DatabaseCounters:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
@@ -60,6 +69,7 @@ class DatabaseCounters:
 
     @staticmethod
     async def _hit(db: AsyncSession, key: str, window: timedelta) -> int:
+        key = _column_key(key)
         now = utcnow()
         table = RateCounter.__table__
         insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
@@ -84,6 +94,7 @@ class DatabaseCounters:
             return await self._peek(key)
 
     async def _peek(self, key: str) -> int:
+        key = _column_key(key)
         async with self._sessionmaker() as db:
             row = (
                 await db.execute(
@@ -95,7 +106,7 @@ class DatabaseCounters:
             return int(row or 0)
 
     async def reset(self, key: str, *, db: AsyncSession | None = None) -> None:
-        statement = delete(RateCounter).where(RateCounter.key == key)
+        statement = delete(RateCounter).where(RateCounter.key == _column_key(key))
         if db is not None:
             await db.execute(statement)
             return

@@ -325,11 +325,17 @@ async def _open_review_if_needed(
     ))
 
 
-def _apply_verdict(post: Post, outcome: ScreenOutcome) -> None:
+def _apply_verdict(post: Post, outcome: ScreenOutcome, *, offset: int = 0) -> None:
+    """Store the verdict; spans are kept relative to the body (`offset` is where the body
+    starts in the screened text, after a thread's title)."""
     post.status = outcome.status.value
     post.screen_labels = [label.value for label in outcome.verdict.labels]
-    post.screen_spans = [{"start": s.start, "end": s.end, "kind": s.kind}
-                         for s in outcome.verdict.spans]
+    spans = []
+    for span in outcome.verdict.spans:
+        start, end = max(span.start - offset, 0), min(span.end - offset, len(post.body))
+        if end > start:
+            spans.append({"start": start, "end": end, "kind": span.kind})
+    post.screen_spans = spans
 
 
 def _validated_body(body: str) -> str:
@@ -376,7 +382,7 @@ async def start_thread(
     await db.flush()
     post = Post(thread_id=thread.id, author_id=author.id, body=body,
                 body_html=render_markdown(body), created_at=now, version=1)
-    _apply_verdict(post, outcome)
+    _apply_verdict(post, outcome, offset=len(title) + 2)
     db.add(post)
     await db.flush()
     db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
@@ -475,6 +481,9 @@ async def edit_post(
                        screen_labels=post.screen_labels))
     await _sync_thread_after_status_change(db, post, thread, was)
     await _open_review_if_needed(db, runtime, post, thread, outcome)
+    if was != PostStatus.PUBLISHED and post.status == PostStatus.PUBLISHED:
+        await runtime.review_sink.resolve_reviews(
+            db, "post", post.id, actor_id=editor.id, note=_("The author edited it; it now screens clean."))
     await audit.record(db, "post.edited", actor_id=editor.id, target_type="post",
                        target_id=post.id, detail={"version": post.version, "status": post.status})
     return post

@@ -307,6 +307,20 @@ async def perform(
     return item
 
 
+async def resolve_for_target(
+    db: AsyncSession, target_type: str, target_id: int, *, actor_id: int | None, note: str
+) -> int:
+    """Approve every pending item of a target whose author fixed it; history says why."""
+    items = list(await db.scalars(
+        select(ReviewItem).where(ReviewItem.target_type == target_type,
+                                 ReviewItem.target_id == target_id,
+                                 ReviewItem.status == ReviewStatus.PENDING)
+    ))
+    for item in items:
+        await transition(db, item, "resolved_by_edit", ReviewStatus.APPROVED, actor_id, note)
+    return len(items)
+
+
 async def transition(
     db: AsyncSession,
     item: ReviewItem,

@@ -30,3 +30,9 @@ class QueueReviewSink:
             )
             if reason == ScreenLabel.URGENT:
                 await services.notify_moderators(db, item)
+
+    async def resolve_reviews(
+        self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str
+    ) -> None:
+        await services.resolve_for_target(db, target_type, target_id, actor_id=actor_id,
+                                          note=note)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
@@ -18,12 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, LiveServer, _is_noise
 from tests.helpers import STRONG_PASSWORD
 
-
 # Playwright's screenshots hide the caret by default and leave `style=""` on every input and
 # textarea behind them. When htmx later swaps in an element with the same id, its settle step
 # copies that attribute onto the new element, which the CSP (style-src 'self') reports as a
 # violation the visitor would never cause. Journeys take their pictures through this wrapper.
-_DROP_EMPTY_STYLES = "document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))"
+_DROP_EMPTY_STYLES = (
+    "document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
 
 
 def tidy_screenshots(screenshot: Callable[[Page, str], Path]) -> Callable[[Page, str], Path]:

@@ -54,7 +54,7 @@ def _build_export(page: Page, project_path: str, screenshot: Callable[[Page, str
         screenshot(page, f"{name}-progress")
     expect(progress.get_by_role("link", name="Download the archive")).to_be_visible(
         timeout=60_000)
-    return page.url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+    return "/" + page.url.split("://", 1)[1].split("/", 1)[1]
 
 
 def _download(page: Page, tmp_path: Path, name: str) -> zipfile.ZipFile:

@@ -86,40 +86,46 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
         assert payload in CORPUS.splitlines(), f"{payload!r} is no longer in the corpus"
     author, reader = unique_name("mallory"), unique_name("reader")
     marker = unique_name("pacing").replace("_", "")
-    title = " ".join(PAYLOADS)
-    assert len(title) <= 200
-    body = (f"Pacing my days helped with the fatigue ({marker}). Notes I tried:\n\n"
-            + "\n\n".join(PAYLOADS))
-    about = "I have lived with fibromyalgia for years.\n\n" + "\n\n".join(PAYLOADS)
+    # One thread per payload (title and body): the screening model holds a post that is
+    # nothing but payloads as promotion, and a held post would hide them from the reader.
+    bodies = [f"Pacing my days helped with the fatigue ({marker}). Notes I tried:\n\n{payload}"
+              for payload in PAYLOADS]
+    about = ("Fibromyalgia since 2015. I like gardening and slow walks.\n\n"
+             + "\n\n".join(PAYLOADS))
     author_dialogs = _watch_dialogs(page)
 
-    # The author posts the payloads as a title, a body and her profile text.
+    # The author posts each payload as a thread's title and in its body.
     register_and_sign_in(page, author)
     join_community(page, "fibromyalgia")
-    page.goto("/communities/fibromyalgia/threads/new")
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Everyone, including search engines").check()
-    page.get_by_label("Your post").fill(body)
-    page.get_by_role("button", name="Post").click()
-    expect(page).to_have_url(re.compile(r"/threads/\d+$"))
-    thread_url = page.url
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    expect(page.locator("article.post").first).to_contain_text(marker)
-    expect(page.locator("article.post").first).not_to_contain_text("Waiting for review")
-    post_id = page.locator("article.post").first.get_attribute("id").removeprefix("post-")
-    _assert_inert(page, author_dialogs)
+    threads: list[str] = []
+    for payload, body in zip(PAYLOADS, bodies, strict=True):
+        page.goto("/communities/fibromyalgia/threads/new")
+        page.get_by_label("Title").fill(payload)
+        page.get_by_label("Everyone, including search engines").check()
+        page.get_by_label("Your post").fill(body)
+        page.get_by_role("button", name="Post").click()
+        expect(page).to_have_url(re.compile(r"/threads/\d+$"))
+        threads.append(page.url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(payload)
+        first = page.locator("article.post").first
+        expect(first).to_contain_text(marker)
+        # If this fails, screening held the text and the reader below could not see it.
+        expect(first).not_to_contain_text("Waiting for review")
+        _assert_inert(page, author_dialogs)
     screenshot(page, "author-thread")
     check_accessibility(page)
 
     # An edit puts the body back in a <textarea>: the "</textarea>" payload must stay text.
+    post_id = (page.locator("article.post").first.get_attribute("id") or "").removeprefix("post-")
     page.goto(f"/posts/{post_id}/edit")
-    expect(page.get_by_label("Your post")).to_have_value(body)
+    expect(page.get_by_label("Your post")).to_have_value(bodies[-1])
     _assert_inert(page, author_dialogs)
-    page.get_by_label("Your post").fill(body + "\n\nEdited to add: rest days too.")
+    page.get_by_label("Your post").fill(bodies[-1] + "\n\nEdited to add: rest days too.")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("article.post").first).to_contain_text("rest days too")
+    _assert_inert(page, author_dialogs)
     page.goto(f"/posts/{post_id}/history")
-    expect(page.locator("pre.source").first).to_contain_text(PAYLOADS[0])
+    expect(page.locator("pre.source").nth(1)).to_have_text(bodies[-1])
     _assert_inert(page, author_dialogs)
     screenshot(page, "author-post-history")
 
@@ -128,6 +134,7 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
     page.get_by_label("Who may read this").select_option(label="Everyone, also signed out")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("status").filter(has_text="Your profile was saved.")).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text("waiting for a moderator")
     expect(page.get_by_label("About you", exact=True)).to_have_value(about)
     _assert_inert(page, author_dialogs)
     page.goto(f"/people/{author}")
@@ -136,19 +143,21 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
     screenshot(page, "author-profile")
 
     # A reader and a signed-out visitor, without the CSP to help: escaping alone.
+    pages = [*threads, "/communities/fibromyalgia", f"/search?q={marker}", f"/people/{author}"]
     with second_person(browser, live_server, browser_problems, bypass_csp=True) as other:
         reader_dialogs = _watch_dialogs(other)
         register_and_sign_in(other, reader)
-        join_community(other, "fibromyalgia")
-        for url in (thread_url, "/communities/fibromyalgia", f"/search?q={marker}",
-                    f"/people/{author}", "/"):
+        for url in [*pages, "/"]:
             other.goto(url)
             _assert_inert(other, reader_dialogs)
-        other.goto(thread_url)
-        expect(other.get_by_role("heading", level=1)).to_have_text(title)
-        expect(other.locator("article.post").first).to_contain_text(PAYLOADS[2])
+        for url, payload in zip(threads, PAYLOADS, strict=True):
+            other.goto(url)
+            expect(other.get_by_role("heading", level=1)).to_have_text(payload)
+            expect(other.locator("article.post").first).to_contain_text(marker)
         other.goto(f"/search?q={marker}")
-        expect(other.locator("#results").get_by_role("link", name=title)).to_be_visible()
+        for payload in PAYLOADS:
+            expect(other.locator("#results").get_by_role("link", name=payload, exact=True)) \
+                .to_be_visible()
         screenshot(other, "reader-search")
         other.goto(f"/people/{author}")
         expect(other.get_by_role("region", name="About")).to_contain_text(PAYLOADS[3])
@@ -156,13 +165,11 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
 
     with second_person(browser, live_server, browser_problems, bypass_csp=True) as visitor:
         visitor_dialogs = _watch_dialogs(visitor)
-        for url in (thread_url, "/communities/fibromyalgia", f"/search?q={marker}",
-                    f"/people/{author}"):
+        for url in pages:
             visitor.goto(url)
             _assert_inert(visitor, visitor_dialogs)
-        visitor.goto(thread_url)
-        expect(visitor.get_by_role("heading", level=1)).to_have_text(title)
-        expect(visitor.locator("article.post").first).to_contain_text(PAYLOADS[4])
+        visitor.goto(threads[0])
+        expect(visitor.get_by_role("heading", level=1)).to_have_text(PAYLOADS[0])
         screenshot(visitor, "visitor-thread")
         visitor.goto(f"/people/{author}")
         expect(visitor.get_by_role("region", name="About")).to_contain_text(PAYLOADS[0])

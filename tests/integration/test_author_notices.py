@@ -48,3 +48,38 @@ def test_telephone_number_is_held_and_highlighted_then_edited(new_visitor) -> No
     assert "waiting for a moderator" in page.text
     assert "<mark" in page.text and "7700 900123" in page.text
     assert other.get(f"/threads/{thread_id}").status_code == 404
+
+
+def test_held_reply_then_clean_edit_publishes_and_resolves_the_review(new_visitor) -> None:
+    from sqlalchemy import select
+
+    from moderation.queue.models import ReviewItem
+    from tests.integration.test_communities_support import opening_post, scalar
+
+    seed(new_visitor())
+    starter = person(new_visitor, "thread_starter", joins=("migraine",))
+    writer = person(new_visitor, "reply_writer", joins=("migraine",))
+    thread_id = start_thread(starter, "migraine", "Meeting up", "Anyone near Leeds?")
+    response = writer.post(f"/threads/{thread_id}/replies",
+                           {"body": "Happy to meet, call me on +44 7700 900123"}, htmx=True)
+    assert response.status_code == 200, response.text[:2000]
+    assert "waiting for a moderator" in response.text and "<mark" in response.text
+    post_id = scalar(writer, select(ReviewItem.target_id).where(ReviewItem.reason == "identifying"))
+    assert post_id and post_id != opening_post(starter, thread_id)
+    edited = writer.post(f"/posts/{post_id}/edit", {"body": "Happy to meet at the clinic cafe"})
+    assert edited.status_code == 303
+    assert "clinic cafe" in starter.get(f"/threads/{thread_id}").text
+    status = scalar(writer, select(ReviewItem.status).where(ReviewItem.target_id == post_id))
+    assert status == "approved"
+
+
+def test_thread_opening_post_spans_mark_the_body(new_visitor) -> None:
+    seed(new_visitor())
+    writer = person(new_visitor, "span_writer", joins=("migraine",))
+    thread_id = start_thread(writer, "migraine", "Meeting up",
+                             "Text me on +44 7700 900123 and we can meet up")
+    page = writer.get(f"/threads/{thread_id}").text
+    assert "<mark" in page
+    marked = page[page.index("<mark"):]
+    marked = marked[marked.index(">") + 1:marked.index("</mark>")]
+    assert marked == "+44 7700 900123"

@@ -1,0 +1,149 @@
+"""Write bench/results/SUMMARY.md from the newest result files (nothing is typed in by hand).
+
+`python -m bench.summary` reads the newest `*-pages.json`, `*-report-scaling-*.json`,
+`*-export-*.json` and `*-scale-*.json` in bench/results and writes one short page with the
+machine, the load averages and a verdict against each target.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.harness import RESULTS
+
+
+def newest(pattern: str) -> list[Path]:
+    return sorted(RESULTS.glob(pattern), key=lambda p: p.stat().st_mtime)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text()))
+
+
+def pages_section(path: Path) -> list[str]:
+    report = load(path)
+    m = report["machine"]
+    o = report["options"]
+    data = (f"bench.scale {o['scale']} patients" if o.get("scale")
+            else f"kindred demo --patients {o['patients']}")
+    lines = [
+        f"## Pages under load ({path.name}, {report['started']})", "",
+        f"Machine: {m['cpu_model']}, {m['cpu_cores']} cores, {m['memory_gib']} GiB; load "
+        f"average at the start {m['load_average_at_start']} (1 and 5 min). wrk -t{o['threads']} "
+        f"-c{o['connections']}, {o['duration']} s per peak run, granian {o['workers']} workers. "
+        f"Data: {data}.",
+        "",
+        "| backend | page | req/s | × Fortunes | p99 ms (peak) | p99 ms at ½ peak "
+        "| others' CPU | targets |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for backend in report["backends"]:
+        if "error" in backend:
+            lines.append(f"| {backend['backend']} | – | not measured: {backend['error']} "
+                         "| | | | | |")
+            continue
+        base = backend["baseline"]
+        lines.append(f"| {backend['backend']} | Fortunes baseline | "
+                     f"{base['peak']['requests_per_second']:,.0f} | 1.00 | "
+                     f"{base['peak']['p99_ms']:.1f} | "
+                     f"{(base.get('half_peak') or {}).get('p99_ms', float('nan')):.1f} | "
+                     f"{_share(base['peak'])} | |")
+        for page in backend["pages"]:
+            if not page.get("measured"):
+                lines.append(f"| {backend['backend']} | {page['name']} | not measured: "
+                             f"{page.get('reason', '')} | | | | | |")
+                continue
+            ratio = page.get("throughput_vs_baseline") or 0
+            half = (page.get("half_peak") or {}).get("p99_ms")
+            verdicts = []
+            if page["method"] == "GET":
+                verdicts.append("≥0.5× met" if ratio >= 0.5 else "≥0.5× NOT met")
+            if half is not None:
+                verdicts.append("p99<50 ms met" if half < 50 else "p99<50 ms NOT met")
+            lines.append(
+                f"| {backend['backend']} | {page['name']} | "
+                f"{page['peak']['requests_per_second']:,.0f} | {ratio:.2f} | "
+                f"{page['peak']['p99_ms']:.1f} | "
+                f"{'–' if half is None else f'{half:.1f}'} | {_share(page['peak'])} | "
+                f"{', '.join(verdicts)} |")
+    return lines
+
+
+def _share(peak: dict[str, Any]) -> str:
+    value = peak.get("foreign_cpu_share")
+    return "–" if value is None else f"{value:.0%}"
+
+
+def scaling_section(paths: list[Path]) -> list[str]:
+    lines = ["## Treatment report at scale", ""]
+    for path in paths:
+        lines += [f"From {path.name}:", ""]
+        md = path.with_suffix(".md").read_text().splitlines()
+        lines += [line for line in md if line.startswith("|") or line.startswith("- load")
+                  or line.startswith("- machine")]
+        lines.append("")
+    return lines
+
+
+def export_section(paths: list[Path]) -> list[str]:
+    lines = ["## Research export", ""]
+    for path in paths:
+        report = load(path)
+        floor = sum(g["seconds"] for g in report["group_by"][-1].values()) \
+            if report["group_by"] else None
+        export = report["exports"][-1]["seconds"] if report["exports"] else None
+        state = f" **partial**: {report['partial']}" if report.get("partial") else ""
+        lines.append(
+            f"- {report['backend']}, {report['patients']:,} patients ({path.name}, load "
+            f"{report['machine']['load_average_at_start']} → {report['load_at_end']}): whole "
+            f"catalogue export job {'not finished' if export is None else f'{export:.1f} s'}; "
+            f"plain GROUP BY queries {'–' if floor is None else f'{floor:.1f} s'}"
+            + (f" (export ÷ GROUP BY = {export / floor:.0f}×)" if export and floor else "")
+            + state)
+    return [*lines, ""]
+
+
+def scale_section(paths: list[Path]) -> list[str]:
+    lines = ["## Data at scale", "", "| backend | patients | evaluations | posts | build time | "
+             "slowest step | load avg start → end |", "|---|---:|---:|---:|---:|---|---|"]
+    for path in paths:
+        report = load(path)
+        rows = report["rows"]
+        slowest = max(report["steps"], key=lambda s: s["seconds"])
+        lines.append(
+            f"| {report['backend']} | {report['patients']:,} | "
+            f"{rows.get('treatment_evaluation', 0):,} | {rows.get('post', 0):,} | "
+            f"{report['total_seconds'] / 60:.1f} min | {slowest['step']} "
+            f"{slowest['seconds']:.0f} s | {report['machine']['load_average_at_start']} → "
+            f"{report['load_at_end']} |")
+    return [*lines, ""]
+
+
+def main() -> int:
+    lines = ["# Benchmark summary", "",
+             "Generated by `python -m bench.summary` from the result files named below; every "
+             "figure is in those files. The machine was shared with other engineers' test "
+             "suites during these runs (see the load averages and others' CPU): treat the "
+             "figures as noisy, lower bounds on throughput.", ""]
+    pages = newest("*-pages.json")
+    if pages:
+        lines += [*pages_section(pages[-1]), ""]
+    scaling = newest("*-report-scaling-*.json")
+    if scaling:
+        lines += scaling_section(scaling)
+    exports = newest("*-export-*.json")
+    if exports:
+        lines += export_section(exports)
+    scales = [p for p in newest("*-scale-*.json")]
+    if scales:
+        lines += scale_section(scales)
+    (RESULTS / "SUMMARY.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
