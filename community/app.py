@@ -31,6 +31,7 @@ from community.web import (
     SessionMiddleware,
     build_environment,
     error_page,
+    reject_out_of_range_ids,
     security_headers,
 )
 
@@ -165,6 +166,10 @@ def create_app(
     from community.notifications import install_template_globals, load_unread_count
     from outcomes.research.worker import worker_lifespan
 
+    async def before_request(request: Any) -> None:
+        reject_out_of_range_ids(request)
+        await load_unread_count(request)
+
     jinja = build_environment()
     install_template_globals(jinja)
     install_moderation_notices(jinja, runtime)
@@ -190,7 +195,7 @@ def create_app(
         before_send=[security_headers],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja}),
-        before_request=load_unread_count,
+        before_request=before_request,
         lifespan=[worker_lifespan],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,

@@ -13,7 +13,12 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import MediaType
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.middleware import AbstractMiddleware
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -161,6 +166,16 @@ def require_role(*roles: Role) -> Any:
             raise PermissionDeniedException(detail=gettext("You do not have access to this page."))
 
     return guard
+
+
+INT64_MAX = 2**63 - 1
+
+
+def reject_out_of_range_ids(request: Request[Any, Any, Any]) -> None:
+    """No row has an id beyond the database's 64-bit integers; say 404 before a query fails."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -INT64_MAX - 1 <= value <= INT64_MAX:
+            raise NotFoundException(detail=gettext("Nothing exists at this address."))
 
 
 # ---- middleware ---------------------------------------------------------------------------

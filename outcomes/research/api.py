@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Router, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,7 +95,12 @@ def _status(job: ExportJob) -> ExportStatus:
     )
 
 
-@post("/exports", status_code=202, summary="Request an export",
+# Documented in the OpenAPI schema: every call may answer 401 (bad or revoked token) and
+# 404 (not this project's export, or an id that does not exist).
+API_ERRORS = [NotAuthorizedException, NotFoundException]
+
+
+@post("/exports", status_code=202, summary="Request an export", raises=API_ERRORS,
       description="Queue an export of catalogue tables. Asking the same thing again within "
       "one data snapshot returns the same export, charged once. 409 when the privacy budget "
       "is too small (the detail says how much is left).")
@@ -117,7 +122,7 @@ async def create_export(request: AnyRequest, db_session: AsyncSession,
     return _status(job)
 
 
-@get("/exports/{job_id:int}", summary="Status of an export")
+@get("/exports/{job_id:int}", summary="Status of an export", raises=API_ERRORS)
 async def export_status(request: AnyRequest, db_session: AsyncSession,
                         job_id: int) -> ExportStatus:
     project = await _project(request, db_session)
@@ -125,6 +130,7 @@ async def export_status(request: AnyRequest, db_session: AsyncSession,
 
 
 @get("/exports/{job_id:int}/download", summary="Download an export's zip archive",
+     raises=API_ERRORS,
      media_type="application/zip")
 async def export_download(request: AnyRequest, db_session: AsyncSession, job_id: int) -> File:
     project = await _project(request, db_session)
@@ -135,7 +141,7 @@ async def export_download(request: AnyRequest, db_session: AsyncSession, job_id:
     return File(path=path, filename=services.archive_name(job), media_type="application/zip")
 
 
-@get("/budget", summary="The project's privacy budget")
+@get("/budget", summary="The project's privacy budget", raises=API_ERRORS)
 async def budget(request: AnyRequest, db_session: AsyncSession) -> Budget:
     project = await _project(request, db_session)
     current = services.budget_of(project)

@@ -38,6 +38,7 @@ from outcomes.tracking.scoring import (
     score,
     to_questionnaire_response,
 )
+from outcomes.treatments import scales
 from outcomes.treatments.models import DosePeriod, TreatmentCourse
 
 NOTE_MAX = 1000
@@ -457,9 +458,12 @@ async def _course_block(
         .where(DosePeriod.course_id.in_([c.id for c in courses]))
         .order_by(DosePeriod.started_on, DosePeriod.id)
     ):
-        dose = " ".join(
+        amount_text = f"{amount.normalize():f}" if amount is not None else ""
+        unit_text = scales.DOSE_UNIT.label(unit) if unit else ""
+        frequency_text = scales.FREQUENCY.label(frequency) if frequency else ""
+        dose = ", ".join(
             part for part in (
-                f"{amount.normalize():f}" if amount is not None else "", unit, frequency,
+                " ".join(p for p in (amount_text, unit_text) if p), frequency_text,
                 _("as needed") if as_needed else "",
             ) if part
         )

@@ -248,7 +248,7 @@ def page(
         folder = _test_dir(request.node)
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            browser_page.screenshot(path=str(folder / "failure.png"), full_page=True)
+            browser_page.screenshot(path=str(folder / "failure.png"), full_page=True, caret="initial")
         except Exception as exc:  # the test already failed: keep its own report
             sys.stderr.write(f"[browser] no failure screenshot: {exc}\n")
     context.close()
@@ -267,7 +267,9 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
         folder.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "page"
         path = folder / f"{len(taken) + 1:02d}-{safe}.png"
-        browser_page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret leaves style="" on inputs, which htmx would
+        # copy into swapped elements and the CSP would then report.
+        browser_page.screenshot(path=str(path), full_page=True, caret="initial")
         taken.append(path)
         return path
 

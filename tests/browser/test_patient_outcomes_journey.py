@@ -240,3 +240,8 @@ def test_patient_tracks_a_treatment_symptoms_and_questionnaires(
     expect(page.get_by_role("link", name="Last 30 days")).to_have_attribute("aria-current", "page")
     expect(page.locator("figure#treatments svg.chart")).to_have_count(1)
     assert page.evaluate("window.__samePage") is True, "the period link reloaded the page"
+
+    # The doses on the chart read like the course page ("75 mg, once a day"), not as codes.
+    doses = page.locator("figure#treatments table tbody tr").filter(has_text=TREATMENT)
+    expect(doses).to_contain_text(re.compile(r"75 mg,? every other day"))
+    expect(doses).to_contain_text(re.compile(r"75 mg,? once a day"))

@@ -44,10 +44,6 @@ TEMPLATE_DIRS = [REPO_ROOT / "templates", REPO_ROOT / "community", REPO_ROOT / "
 
 # Bugs found by these tests and not yet fixed: (pattern of the failure line, the bug).
 KNOWN_BUGS: list[tuple[str, str]] = [
-    (r"/-?\d{20,}\b.* -> 500",
-     "BUG: an integer path parameter beyond 64 bits (e.g. /api/v1/research/exports/"
-     "-108534801499623183403670774849994752, /threads/999...9) answers 500: the value reaches "
-     "the database unchecked (SQLite OverflowError / asyncpg DataError)"),
     (r"Undocumented status code",
      "SCHEMA GAP: the research API answers 401/404 (and 409) that /schema/openapi.json does "
      "not document for GET /api/v1/research/exports/{job_id}[/download] and friends"),
