@@ -18,10 +18,10 @@ from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 from sqlalchemy import MetaData
 
+from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.db import Base
-from community import pages
 from community.ratelimit import AnonymousRateLimitMiddleware
 from community.runtime import Runtime
 from community.screening import Screener
@@ -136,7 +136,7 @@ def install_moderation_notices(jinja: Any, runtime: Runtime) -> None:
             icd10=getattr(community, "icd10", None),
         )
         template = jinja.get_template("moderation/partials/notices.html")
-        return Markup(template.render(**context))
+        return Markup(template.render(**context))  # noqa: S704 - autoescaped template output
 
     jinja.globals["moderation_notice"] = moderation_notice
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import io
 import sys
 from typing import Any
 
@@ -83,7 +84,6 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply migrations."""
     from community import migrate
-
     from community.app import seed_reference_data
 
     settings = _settings()
@@ -233,10 +233,11 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Check the hash chain; exit 1 when any entry was changed, removed or reordered."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
     from community import audit as audit_log
     from community.app import load_all_models
     from community.db import make_engine
-    from sqlalchemy.ext.asyncio import async_sessionmaker
 
     settings = _settings()
     load_all_models()
@@ -266,9 +267,9 @@ def screen(input_file: Any, evaluate: bool) -> None:
     """Screen JSON lines of text: one verdict per line, in order."""
     from moderation.screening.cli import run_screen
 
-    source = input_file or click.get_text_stream("stdin", encoding="utf-8")
-    sys.exit(run_screen(source, click.get_text_stream("stdout", encoding="utf-8"),
-                        evaluate=evaluate))
+    source = input_file or io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=True)
+    sys.exit(run_screen(source, out, evaluate=evaluate))
 
 
 @main.command()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from redis.asyncio import Redis
-from sqlalchemy import case, delete, select
+from sqlalchemy import Table, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -71,8 +71,8 @@ class DatabaseCounters:
     async def _hit(db: AsyncSession, key: str, window: timedelta) -> int:
         key = _column_key(key)
         now = utcnow()
-        table = RateCounter.__table__
-        insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+        table = cast(Table, RateCounter.__table__)
+        insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
         expired = table.c.expires_at <= now
         # An expired window restarts at one; a live one counts up.
         statement = (

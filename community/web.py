@@ -21,7 +21,7 @@ from litestar.exceptions import (
 )
 from litestar.middleware import AbstractMiddleware
 from litestar.response import Redirect
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
@@ -76,11 +76,11 @@ def display_name(user: User | None) -> str:
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
-    return connection.app.state.runtime  # type: ignore[no-any-return]
+    return connection.app.state.runtime
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
-    return connection.scope.get("user")  # type: ignore[return-value]
+    return connection.scope.get("user")
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -242,7 +242,7 @@ def _cookie(scope: Scope, name: str) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header is just no cookie
+            except Exception:
                 return None
             if name in jar:
                 return jar[name].value

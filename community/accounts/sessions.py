@@ -177,7 +177,7 @@ class RedisSessionStore:
     ) -> str:
         token, record = _new_record(user_id, privilege_version, lifetime, client_address, user_agent)
         await self._save(record)
-        await self._redis.sadd(self._index(user_id), record.token_hash)  # type: ignore[misc]
+        await self._redis.sadd(self._index(user_id), record.token_hash)
         return token
 
     async def _load(self, hashed: str) -> SessionRecord | None:
@@ -203,25 +203,25 @@ class RedisSessionStore:
         record = await self._load(token_hash)
         await self._redis.delete(self._key(token_hash))
         if record is not None:
-            await self._redis.srem(self._index(record.user_id), token_hash)  # type: ignore[misc]
+            await self._redis.srem(self._index(record.user_id), token_hash)
 
     async def revoke_all(
         self, user_id: int, *, keep: str | None = None, db: AsyncSession | None = None
     ) -> None:
-        members = await self._redis.smembers(self._index(user_id))  # type: ignore[misc]
+        members = await self._redis.smembers(self._index(user_id))
         for member in members:
             hashed = member.decode() if isinstance(member, bytes) else member
             if hashed != keep:
                 await self.revoke(hashed)
 
     async def list_for_user(self, user_id: int) -> list[SessionRecord]:
-        members = await self._redis.smembers(self._index(user_id))  # type: ignore[misc]
+        members = await self._redis.smembers(self._index(user_id))
         records: list[SessionRecord] = []
         for member in members:
             hashed = member.decode() if isinstance(member, bytes) else member
             record = await self._load(hashed)
             if record is None:
-                await self._redis.srem(self._index(user_id), hashed)  # type: ignore[misc]
+                await self._redis.srem(self._index(user_id), hashed)
             else:
                 records.append(record)
         return sorted(records, key=lambda r: r.last_seen_at, reverse=True)

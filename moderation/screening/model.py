@@ -9,7 +9,6 @@ inference hash text identically. The file is loaded lazily, once, on first use.
 from __future__ import annotations
 
 import logging
-
 import math
 import threading
 from functools import lru_cache

@@ -178,11 +178,12 @@ def test_condition_page_lists_symptoms_when_tracking_has_them(reader: Visitor) -
 
 def test_community_page_lists_most_reported_treatments(visitor, settings) -> None:  # type: ignore[no-untyped-def]
     """The core's community page shows outcomes' summary through the plugged-in hook."""
+    from sqlalchemy import select
+
     from community.communities.demo import seed_communities
     from outcomes.catalog.models import Condition, Treatment
     from outcomes.catalog.services import load_catalog
     from outcomes.reports.models import ConditionTreatmentCount
-    from sqlalchemy import select
 
     async def _prepare(runtime):  # type: ignore[no-untyped-def]
         async with runtime.sessionmaker() as db:

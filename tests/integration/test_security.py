@@ -82,8 +82,9 @@ def test_error_pages_use_the_layout(visitor: Visitor) -> None:
 
 
 def grant(visitor: Visitor, username: str, role: Role) -> None:
-    from community.accounts.services import set_role
     from sqlalchemy import select
+
+    from community.accounts.services import set_role
 
     async def _grant(runtime) -> None:  # type: ignore[no-untyped-def]
         async with runtime.sessionmaker() as db, db.begin():
