@@ -276,10 +276,13 @@ def screen(input_file: Any, evaluate: bool) -> None:
 @click.option("--patients", default=200, show_default=True, type=int)
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Only when the database has no people yet.")
-def demo(patients: int, seed: int, if_empty: bool) -> None:
+@click.option("--evaluations-per-patient", default=3, show_default=True, type=int,
+              help="Treatment evaluations per patient (10 with 100,000 patients gives 1M).")
+def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int) -> None:
     """Load deterministic synthetic demo data."""
     from community.app import demo_loaders, load_all_models
     from community.demo import DEMO_PASSWORD, create_people, is_empty
+    from outcomes.treatments import demo as treatments_demo
     from community.runtime import Runtime
 
     settings = _settings()
@@ -296,7 +299,10 @@ def demo(patients: int, seed: int, if_empty: bool) -> None:
                 people, staff = await create_people(session, patients=patients, seed=seed)
                 lines = [f"{len(people)} patients and {len(staff)} staff accounts"]
                 for loader in demo_loaders():
-                    lines.append(await loader(session, people=people, staff=staff, seed=seed))
+                    extra = ({"evaluations_per_patient": evaluations_per_patient}
+                             if loader is treatments_demo.load else {})
+                    lines.append(await loader(session, people=people, staff=staff, seed=seed,
+                                              **extra))
             lines.append(f"sign in as admin, moderator, dr_demo, researcher_demo or any patient "
                          f"with the password {DEMO_PASSWORD!r}")
             return "\n".join(lines)
