@@ -111,7 +111,7 @@ def test_a_patients_tracking_appears_on_their_charts(
     assert treatments["rects"] == 1
     assert treatments["rows"][1][:3] == ["Methotrexate",
                                          (TODAY - timedelta(days=40)).isoformat(), "ongoing"]
-    assert "7.5 mg weekly" in treatments["rows"][1][3]
+    assert "7.5 mg, once a week" in treatments["rows"][1][3]
 
     fatigue = figures[f"symptom-{catalog['fatigue']}"]
     assert fatigue["circles"] == 3
