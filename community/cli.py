@@ -282,8 +282,8 @@ def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int)
     """Load deterministic synthetic demo data."""
     from community.app import demo_loaders, load_all_models
     from community.demo import DEMO_PASSWORD, create_people, is_empty
-    from outcomes.treatments import demo as treatments_demo
     from community.runtime import Runtime
+    from outcomes.treatments import demo as treatments_demo
 
     settings = _settings()
     if settings.is_production:

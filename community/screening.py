@@ -54,6 +54,10 @@ class AuthorContext:
     locale: str = "en"
 
 
+HOLD_LABELS = frozenset({ScreenLabel.IDENTIFYING, ScreenLabel.CLINICIAN_ADVICE,
+                         ScreenLabel.PROMOTION})
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     labels: tuple[ScreenLabel, ...] = ()
@@ -61,8 +65,22 @@ class Verdict:
     spans: tuple[Span, ...] = field(default=())
 
     @property
+    def is_held(self) -> bool:
+        """Waits for a moderator: a hold action, or a hold label under crisis support (help
+        is shown to the author at once, but a telephone number is still not published)."""
+        return self.action == ScreenAction.HOLD or bool(set(self.labels) & HOLD_LABELS)
+
+    @property
+    def is_off_platform(self) -> bool:
+        """A personal advice request, visible only to its author and the moderators."""
+        return not self.is_held and (
+            self.action == ScreenAction.MOVE_OFF_PLATFORM
+            or ScreenLabel.ADVICE_REQUEST in self.labels
+        )
+
+    @property
     def is_visible_to_others(self) -> bool:
-        return self.action in (ScreenAction.PUBLISH, ScreenAction.CRISIS_SUPPORT)
+        return not self.is_held and not self.is_off_platform
 
 
 class Screener(Protocol):

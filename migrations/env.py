@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from community.app import load_all_models
-from community.migrate import include_name
 from community.db import make_engine
+from community.migrate import include_name
 from community.settings import Settings
 
 config = context.config

@@ -39,7 +39,13 @@ from community.notifications.models import NotificationKind
 from community.notifications.services import notify
 from community.posting import ensure_can_post
 from community.runtime import Runtime
-from community.screening import AuthorContext, HeldContent, ScreenAction, Venue, Verdict
+from community.screening import (
+    AuthorContext,
+    HeldContent,
+    ScreenAction,
+    Venue,
+    Verdict,
+)
 
 PAGE_SIZE = 20
 MAX_TITLE = 200
@@ -279,9 +285,9 @@ class ScreenOutcome:
 
 
 def _status_for(verdict: Verdict) -> PostStatus:
-    if verdict.action == ScreenAction.HOLD:
+    if verdict.is_held:
         return PostStatus.PENDING
-    if verdict.action == ScreenAction.MOVE_OFF_PLATFORM:
+    if verdict.is_off_platform:
         return PostStatus.OFF_PLATFORM
     return PostStatus.PUBLISHED
 

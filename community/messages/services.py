@@ -45,9 +45,9 @@ class ConversationSummary:
 
 
 def _status(verdict: Verdict) -> MessageStatus:
-    if verdict.action is ScreenAction.HOLD:
+    if verdict.is_held:
         return MessageStatus.HELD
-    if verdict.action is ScreenAction.MOVE_OFF_PLATFORM:
+    if verdict.is_off_platform:
         return MessageStatus.OFF_PLATFORM
     return MessageStatus.DELIVERED
 

@@ -307,14 +307,20 @@ async def perform(
     return item
 
 
+# Reasons an edit that screens clean really does answer; everything else needs a person.
+RESOLVED_BY_EDIT = ("identifying", "clinician_advice", "promotion", "advice_request")
+
+
 async def resolve_for_target(
     db: AsyncSession, target_type: str, target_id: int, *, actor_id: int | None, note: str
 ) -> int:
-    """Approve every pending item of a target whose author fixed it; history says why."""
+    """Approve the pending screening items of a target whose author fixed it; history says
+    why. A crisis item and members' flags always wait for a person."""
     items = list(await db.scalars(
         select(ReviewItem).where(ReviewItem.target_type == target_type,
                                  ReviewItem.target_id == target_id,
-                                 ReviewItem.status == ReviewStatus.PENDING)
+                                 ReviewItem.status == ReviewStatus.PENDING,
+                                 ReviewItem.reason.in_(RESOLVED_BY_EDIT))
     ))
     for item in items:
         await transition(db, item, "resolved_by_edit", ReviewStatus.APPROVED, actor_id, note)

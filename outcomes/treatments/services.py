@@ -23,7 +23,7 @@ from community.db import utcnow
 from community.i18n import gettext as _
 from community.posting import ensure_can_post
 from community.runtime import Runtime
-from community.screening import HeldContent, ScreenAction, Verdict
+from community.screening import HeldContent, Verdict
 from outcomes.catalog.models import Condition, SideEffect, Symptom, TermKind, Treatment
 from outcomes.catalog.services import resolve
 from outcomes.reports.summaries import maintained
@@ -277,7 +277,7 @@ async def _evaluation_input(db: AsyncSession, course: TreatmentCourse,
 def _tip_status(verdict: Verdict) -> str:
     if verdict.is_visible_to_others:
         return "published"
-    return "off_platform" if verdict.action == ScreenAction.MOVE_OFF_PLATFORM else "held"
+    return "off_platform" if verdict.is_off_platform else "held"
 
 
 async def _screen_tip(db: AsyncSession, runtime: Runtime, user: User,

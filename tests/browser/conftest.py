@@ -9,7 +9,6 @@ or critical violations. `screenshot(page, name)` keeps PNGs in test-artifacts/<t
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -20,7 +19,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -44,8 +42,6 @@ class LiveServer(NamedTuple):
     url: str
     var_dir: Path
     database_url: str
-    # False when migrations failed or lacked tables the models have (see the warning).
-    migrated: bool
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -71,44 +67,13 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-async def _complete_schema(database_url: str) -> list[str]:
-    """Create the tables the models have and the database lacks (and the audit head row)."""
-    from sqlalchemy import func, insert, inspect, select
-
-    from community.app import load_all_models
-    from community.audit import AuditHead
-    from community.db import make_engine
-
-    metadata = load_all_models()
-    engine = make_engine(database_url, pool=False)
-    try:
-        async with engine.begin() as connection:
-            present = set(await connection.run_sync(
-                lambda sync: inspect(sync).get_table_names()))
-            await connection.run_sync(metadata.create_all)
-            if not await connection.scalar(select(func.count()).select_from(AuditHead)):
-                await connection.execute(insert(AuditHead).values(id=1, seq=0, hash="0" * 64))
-    finally:
-        await engine.dispose()
-    return [table.name for table in metadata.sorted_tables if table.name not in present]
-
-
-def _prepare_schema(env: dict[str, str], database_url: str, log: Path) -> bool:
-    """Migrate, then create from the models whatever the migrations lack (they may lag
-    behind the models while people work); warn when that was needed."""
+def _migrate(env: dict[str, str], log: Path) -> None:
+    """The browser runs against the migrated schema, exactly as `make run` builds it."""
     with log.open("a") as out:
         result = subprocess.run(_kindred("db", "upgrade"), env=env, cwd=REPO_ROOT, stdout=out,
                                 stderr=subprocess.STDOUT, timeout=120, check=False)
-    # Playwright's sync API may already run an event loop in this thread: use another one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        missing = pool.submit(asyncio.run, _complete_schema(database_url)).result()
     if result.returncode != 0:
-        sys.stderr.write("\n[browser] WARNING: `kindred db upgrade` failed; the schema was "
-                         f"created from the models instead. Log:\n{_tail(log)}\n")
-    elif missing:
-        sys.stderr.write("\n[browser] WARNING: the migrations lack tables the models have; "
-                         f"created from the models: {', '.join(missing)}\n")
-    return result.returncode == 0 and not missing
+        pytest.fail(f"`kindred db upgrade` failed:\n{_tail(log)}", pytrace=False)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -163,7 +128,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "KINDRED_PREMODERATE_FIRST_POSTS": "0",
     }
     env.pop("KINDRED_REDIS_URL", None)
-    migrated = _prepare_schema(env, database_url, log)
+    _migrate(env, log)
     with log.open("ab") as out:
         process = subprocess.Popen(
             _kindred("serve", "--host", "127.0.0.1", "--port", str(port)),
@@ -172,7 +137,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         )
     try:
         _wait_healthy(url, process, log)
-        yield LiveServer(url, var_dir, database_url, migrated)
+        yield LiveServer(url, var_dir, database_url)
     finally:
         _stop(process)
 

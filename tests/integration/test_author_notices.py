@@ -83,3 +83,38 @@ def test_thread_opening_post_spans_mark_the_body(new_visitor) -> None:
     marked = page[page.index("<mark"):]
     marked = marked[marked.index(">") + 1:marked.index("</mark>")]
     assert marked == "+44 7700 900123"
+
+
+def test_a_clean_edit_never_closes_a_crisis_item(new_visitor) -> None:
+    from sqlalchemy import select
+
+    from moderation.queue.models import ReviewItem
+    from tests.integration.test_communities_support import scalar
+
+    seed(new_visitor())
+    starter = person(new_visitor, "calm_starter", joins=("migraine",))
+    writer = person(new_visitor, "night_replier", joins=("migraine",))
+    thread_id = start_thread(starter, "migraine", "Weather",
+                             "Does the weather change affect anyone else?")
+    response = writer.post(f"/threads/{thread_id}/replies",
+                           {"body": "I want to die tonight. Call me on +44 7700 900123"})
+    assert response.status_code == 303, response.text[:300]
+    assert "7700 900123" not in starter.get(f"/threads/{thread_id}").text, (
+        "crisis support shows help, but the telephone number stays held")
+    post_id = scalar(writer, select(ReviewItem.target_id).where(ReviewItem.reason == "urgent"))
+    assert post_id
+    assert writer.post(f"/posts/{post_id}/edit", {"body": "Sorry, rough night."}).status_code == 303
+    reasons = dict(writer.run(lambda runtime: _statuses(runtime, post_id)))
+    assert reasons["urgent"] == "pending", "a person must still see the crisis"
+    assert reasons.get("identifying") == "approved"
+
+
+async def _statuses(runtime, post_id):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from moderation.queue.models import ReviewItem
+
+    async with runtime.sessionmaker() as db:
+        rows = await db.execute(select(ReviewItem.reason, ReviewItem.status)
+                                .where(ReviewItem.target_id == post_id))
+        return list(rows)

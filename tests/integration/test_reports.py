@@ -149,11 +149,7 @@ def test_report_reflects_an_evaluation_at_once(reader: Visitor) -> None:
 
 
 def test_condition_page_lists_symptoms_when_tracking_has_them(reader: Visitor) -> None:
-    from outcomes.tracking import models as tracking_models
-
-    summary = getattr(tracking_models, "SymptomSummary", None)
-    if summary is None:
-        pytest.skip("symptom tracking has no summary table yet")
+    from outcomes.tracking.models import SymptomSummary as summary
 
     async def _seed(runtime: Any) -> None:
         from outcomes.catalog.models import Symptom

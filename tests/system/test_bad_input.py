@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
@@ -32,8 +31,7 @@ from tests.system.conftest import REPO_ROOT
 
 __all__ = ["demo_table", "settings"]
 
-# Needs the dev extra `schemathesis==4.32.5` (pyproject.toml).
-schemathesis = pytest.importorskip("schemathesis")
+import schemathesis
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 EXAMPLES_PER_OPERATION = 25
@@ -42,21 +40,9 @@ TEMPLATE_DIRS = [REPO_ROOT / "templates", REPO_ROOT / "community", REPO_ROOT / "
                  REPO_ROOT / "moderation"]
 
 
-# Bugs found by these tests and not yet fixed: (pattern of the failure line, the bug).
-KNOWN_BUGS: list[tuple[str, str]] = [
-    (r"Undocumented status code",
-     "SCHEMA GAP: the research API answers 401/404 (and 409) that /schema/openapi.json does "
-     "not document for GET /api/v1/research/exports/{job_id}[/download] and friends"),
-]
-
-
-def _xfail_known(failures: list[str]) -> None:
-    """Fail on any unknown failure; xfail (naming the bug) when only known bugs remain."""
-    unknown = [f for f in failures if not any(re.search(p, f) for p, _ in KNOWN_BUGS)]
-    assert not unknown, f"{len(unknown)} failures:\n" + "\n".join(unknown[:80])
-    found = [bug for pattern, bug in KNOWN_BUGS if any(re.search(pattern, f) for f in failures)]
-    if found:
-        pytest.xfail("; ".join(found) + "\n" + "\n".join(failures[:20]))
+def _no_failures(failures: list[str]) -> None:
+    """Report every failure at once."""
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:80])
 
 
 # ---- (a) the JSON API under Schemathesis -----------------------------------------------------
@@ -123,7 +109,7 @@ def test_json_api_never_errors_and_keeps_its_schema(
             detail = " / ".join(lines[:12])
             failures.append(f"{operation.method.upper()} {operation.path}: {detail[:700]}")
     unique = sorted(set(failures))
-    _xfail_known(unique)
+    _no_failures(unique)
     assert not unique, f"{len(unique)} API failures:\n" + "\n".join(unique[:60])
 
 
@@ -264,5 +250,5 @@ def test_every_state_changing_route_survives_bad_input(
     expect("POST", "/logout", "invalid UTF-8",
            b"_csrf_token=__TOKEN__&x=" + INVALID_UTF8.encode(), lambda s: s < 500, "no 5xx")
     prober.pool.shutdown(wait=False)
-    _xfail_known(failures)
+    _no_failures(failures)
     assert not failures, f"{len(failures)} bad-input failures:\n" + "\n".join(failures)

@@ -482,3 +482,15 @@ def test_general_patterns_from_fresh_set(text: str, role: str, label: ScreenLabe
 )
 def test_general_hard_negatives_from_fresh_set(text: str, role: str, label: ScreenLabel) -> None:
     assert label not in labels_of(text, role=role, venue="ask_a_clinician")
+
+
+def test_crisis_support_never_publishes_what_a_hold_label_holds() -> None:
+    from community.screening import ScreenAction, ScreenLabel, Verdict
+
+    crisis_with_phone = Verdict((ScreenLabel.URGENT, ScreenLabel.IDENTIFYING),
+                                ScreenAction.CRISIS_SUPPORT)
+    assert crisis_with_phone.is_held and not crisis_with_phone.is_visible_to_others
+    crisis_asking = Verdict((ScreenLabel.URGENT, ScreenLabel.ADVICE_REQUEST),
+                            ScreenAction.CRISIS_SUPPORT)
+    assert crisis_asking.is_off_platform and not crisis_asking.is_visible_to_others
+    assert Verdict((ScreenLabel.URGENT,), ScreenAction.CRISIS_SUPPORT).is_visible_to_others

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
-
 from community.screening import ScreenLabel
 from moderation.screening import screen
 from moderation.screening.evaluation import score
