@@ -23,16 +23,31 @@ _EMAIL = GatedPattern(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
 # Addresses spelt out to dodge filters: "kat.b at gmail dot com", "ivan (at) yandex.ru",
 # "olga собака mail.ru". A spaced " at " needs a mail provider or a spelt-out "dot" after it.
 _TLD = r"(?:com|net|org|ru|co|uk|de|fr|ca|au|io|me|info|edu|su|by|ua|kz|ie|nl|es|it)"
-_DOT = r"(?:\s*(?:\.|\(dot\)|\[dot\])\s*|\s+(?:dot|точка)\s+)"
+_DOT = r"(?:\s*(?:\.|\(dot\)|\[dot\]|\(\.\)|\[\.\]|\(точка\))\s*|\s+(?:dot|точка)\s+)"
 _OBFUSCATED_EMAIL = GatedPattern(
     r"(?<![\w.@])(?P<local>[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)*)"
-    r"(?:\s*(?:\(at\)|\[at\]|\{at\}|\(собака\))\s*|\s+(?:собака|собачка)\s+)"
+    r"(?:\s*(?:\(at\)|\[at\]|\{at\}|\(собака\)|\[собака\])\s*|\s+(?:собака|собачка)\s+)"
     rf"[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}{_TLD}\b"
+    # A bracketed "(at)" is deliberate obfuscation: any domain ending counts after it.
+    r"|(?<![\w.@])[a-z0-9][\w.+-]*\s*(?:\(at\)|\[at\]|\{at\}|\(собака\)|\[собака\])\s*"
+    rf"[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,12}}\b"
     r"|(?<![\w.@])[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)*\s+at\s+"
     r"(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|aol|proton(?:mail)?|mail|yandex|ya"
     rf"|rambler|bk|inbox|list|gmx|web){_DOT}{_TLD}(?:{_DOT}{_TLD})?\b"
     rf"|(?<![\w.@])[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)+\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+\b"
 )
+_MAIL_PROVIDER = (
+    r"(?:gmail|googlemail|yahoo|hotmail|outlook|icloud|proton(?:mail)?|yandex|rambler|mail\.ru)"
+)
+# A mailbox named by its provider without the "@": "gmail: jo.k.walsh88", "jo dot k at gmail",
+# "ivan.p (at) yandex". The local part must look like an address (a dot, digit or underscore,
+# or a spelt-out "dot") so that "message me at gmail" is not taken for one.
+_PROVIDER_EMAIL = GatedPattern(
+    rf"\b{_MAIL_PROVIDER}\s*(?:[:\-]|\s-)\s*(?P<local>[a-z][\w.+-]*[._\d][\w.+-]*[a-z0-9])\b"
+    r"|(?<![\w.@])(?P<local2>[a-z0-9][\w.+-]*(?:\s+dot\s+[a-z0-9_]+)*)"
+    rf"\s*(?:\s+at\s+|\(at\)|\[at\]|\s+собака\s+|\(собака\))\s*{_MAIL_PROVIDER}\b"
+)
+_ADDRESS_LIKE = re.compile(r"[._\d]|\sdot\s")
 _ROLE_MAILBOX = re.compile(
     r"^(?:info|help|support|contact|admin|enquiries|office|hello|team|noreply|no-reply)@"
 )
@@ -52,6 +67,18 @@ _TOLL_FREE_PREFIX = re.compile(
     r"^(?:\+?1)?8(?:00|88|77|66|55|44|33)\d{7}$|^(?:\+?7|8)800\d{7}$|^0(?:800|808)\d{6,7}$"
 )
 
+_NUMBER_WORD = (
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple"
+    r"|ноль|нуль|один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять"
+    r"|(?:один|две|три|четыр|пят|шест|сем|восем|девят)надцать"
+    r"|двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто"
+    r"|сто|двести|триста|четыреста|пятьсот|шестьсот|семьсот|восемьсот|девятьсот|\d{1,4})"
+)
+# Digits spelt out to dodge filters: "five five five, zero one four two", "восемь девятьсот ...".
+_SPELLED_NUMBER = re.compile(
+    rf"(?<![\w-]){_NUMBER_WORD}(?:[\s,.\-]{{1,3}}{_NUMBER_WORD}){{6,}}(?![\w-])"
+)
+_SPELLED_WORD = re.compile(r"[a-zа-я]+")
 _HANDLE = GatedPattern(
     r"(?:insta(?:gram)?|ig|tik\s?tok|twitter|telegram|tg|snap(?:chat)?|discord|threads|fb|facebook"
     r"|телег\w*|телеграм\w*|тг|инст\w*|тикток\w*|вк"
@@ -208,6 +235,10 @@ def _emails(post: Post) -> Iterator[Span]:
         yield Span(match.start(), match.end(), "email")
     for match in _OBFUSCATED_EMAIL.finditer(post.folded):
         yield Span(match.start(), match.end(), "email")
+    for match in _PROVIDER_EMAIL.finditer(post.folded):
+        local = match.group("local") or match.group("local2") or ""
+        if _ADDRESS_LIKE.search(local):
+            yield Span(match.start(), match.end(), "email")
 
 
 def _phones(post: Post) -> Iterator[Span]:
@@ -234,6 +265,18 @@ def _phones(post: Post) -> Iterator[Span]:
         ):
             offset = len(raw) - len(raw.lstrip())
             yield Span(candidate.start() + offset, candidate.end(), "phone")
+
+
+def _spelled_phones(post: Post) -> Iterator[Span]:
+    """Telephone numbers written as words; a phone cue before them, or ten or more words."""
+    folded = post.folded
+    for match in _SPELLED_NUMBER.finditer(folded):
+        words = _SPELLED_WORD.findall(match.group(0))
+        if len(words) < 4:  # mostly digits: the numeric detector's business
+            continue
+        before = folded[max(0, match.start() - 40) : match.start()]
+        if len(words) >= 10 or _PHONE_CUE.search(before):
+            yield Span(match.start(), match.end(), "phone")
 
 
 def _valid_phone(raw: str, offset: int) -> Span | Literal["organisation"] | None:
@@ -328,6 +371,7 @@ def detect_identifying(post: Post) -> tuple[Span, ...]:
     if post.has_digits:
         spans.extend(_phones(post))
         spans.extend(_addresses(post))
+    spans.extend(_spelled_phones(post))
     spans.extend(_handles(post))
     spans.extend(find_person_names(post))
     return _without_overlaps(spans)

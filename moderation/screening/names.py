@@ -40,7 +40,7 @@ _TITLE_EN = GatedPattern(
 _LOW_WORD = r"[a-z][a-z'\-]+"
 _ROLE_FULL_NAME_EN = GatedPattern(
     rf"\b(?:{CLINICIAN_EN}|{RELATIVE_EN}|neighbou?r|boss|friend|colleague|coworker|landlord"
-    r"|teacher|manager)(?:'s)?(?:\s*,\s*|\s+(?:is|was|named|called|-)\s+|\s+)"
+    r"|teacher|manager)(?:'s)?(?:\s+(?:full\s+)?name)?(?:\s*,\s*|\s+(?:is|was|named|called|-)\s+|\s+)"
     rf"(?P<name>{_LOW_WORD}\s+{_LOW_WORD})"
 )
 _SELF_INTRO_EN = GatedPattern(
@@ -185,7 +185,16 @@ def _english(post: Post) -> Iterator[Span]:
             for m in re.finditer(r"\S+", match.group("name"))
         ]
         lead = 1 if len(tokens) > 1 and re.fullmatch(r"[A-Z]\.", tokens[0][1]) else 0
-        if not _is_english_name_token(tokens[lead][1], after_title=True):
+        if not _is_english_name_token(tokens[lead][1], after_title=True) and not (
+            # "Mr Alistair Fenwick": a first name that is also a dictionary word still counts
+            # when a capitalised surname follows it.
+            len(tokens) > lead + 1
+            and tokens[lead][1][0].isupper()
+            and tokens[lead][1].isalpha()
+            and tokens[lead][1].lower() not in NOT_NAMES_AFTER_TITLE
+            and tokens[lead][1].lower() not in EPONYMS
+            and tokens[lead + 1][1].lower().removesuffix("'s") in SURNAMES
+        ):
             continue
         end = tokens[lead][0] + len(tokens[lead][1])
         if any(token.lower().removesuffix("'s") in EPONYMS for _, token in tokens):

@@ -404,10 +404,12 @@ def test_fresh_set_meets_quality_targets() -> None:
         assert false_positive_rate <= 0.03, (label, false_positive_rate)
 
 
-@pytest.mark.parametrize(("name", "minimum"), [("fresh.jsonl", 400), ("fresh2.jsonl", 150)])
+@pytest.mark.parametrize(
+    ("name", "minimum"), [("fresh.jsonl", 400), ("fresh2.jsonl", 150), ("fresh3.jsonl", 150)]
+)
 def test_fresh_corpus_shape(name: str, minimum: int) -> None:
-    # fresh2.jsonl is never tuned on; its figures are reported by bench/screening_bench.py.
-    # It does not yet meet the targets, so no quality assertion is made on it here.
+    # fresh2.jsonl and fresh3.jsonl were estimates until fresh4.jsonl superseded them; they are
+    # now training data. fresh4.jsonl is the estimate (see test_fresh4_is_frozen).
     items = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
     assert len(items) >= minimum
     assert len({item["id"] for item in items}) == len(items)
@@ -494,3 +496,78 @@ def test_crisis_support_never_publishes_what_a_hold_label_holds() -> None:
                             ScreenAction.CRISIS_SUPPORT)
     assert crisis_asking.is_off_platform and not crisis_asking.is_visible_to_others
     assert Verdict((ScreenLabel.URGENT,), ScreenAction.CRISIS_SUPPORT).is_visible_to_others
+
+
+FRESH4_SHA256 = "024c3f3d0c1953d690417d827ffcf1f9d8b9567208a3344c055fb1c81f911450"
+
+
+def test_fresh4_is_frozen() -> None:
+    # The current estimate set: never trained or tuned on, never edited after a prediction.
+    # Its figures are reported by bench/screening_bench.py; it does not meet every target, so
+    # no quality assertion is made on it here. The digest is the one in its README.
+    import hashlib
+
+    from moderation.screening.cli import ROLES, VENUES
+
+    raw = (DATA / "fresh4.jsonl").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == FRESH4_SHA256
+    items = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+    assert len(items) == 241
+    assert len({item["id"] for item in items}) == len(items)
+    assert sum(item["lang"] == "ru" for item in items) == 97
+    assert sum(not item["labels"] for item in items) == 109
+    for item in items:
+        assert set(item["labels"]) <= set(TARGET_RECALL)
+        assert item["author_role"] in ROLES and item["venue"] in VENUES
+        assert "clinician_advice" not in item["labels"] or item["author_role"] == "clinician"
+
+
+def test_training_never_reads_the_estimate_sets() -> None:
+    from moderation.screening.train import TRAIN_FILES
+
+    assert "holdout.jsonl" not in TRAIN_FILES and "fresh4.jsonl" not in TRAIN_FILES
+
+
+# Contacts written to dodge filters, and names the earlier rules were too narrow for.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yahoo: dana.r.colbeck71 if you want the spreadsheet",
+        "drop me a line, m dot ferris at gmail",
+        "mail me tomlin.j[at]postbox[.]example",
+        "пишите: anya.lesnaya (собака) mail [.] ru",
+        "ring me on four four seven seven zero zero nine zero zero one two five",
+        "мой вотсап: девять один шесть, ноль ноль ноль, двенадцать, тридцать четыре",
+        "my consultant is Mr Alistair Fenwick, lovely man",
+        "my daughter's name is Oliver Brandt-Hale",
+    ],
+)
+def test_obfuscated_contacts_and_names_are_found(text: str) -> None:
+    assert IDENTIFYING in labels_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "message me at gmail if the forum DMs are broken",
+        "my sister at gmail works in their HR team",
+        "counted one two three four five six seven eight while the needle went in",
+        "my three kids, two dogs and one very old cat",
+        "my daughter's name is Emily",
+        "Dr Who marathon got me through the flare",
+    ],
+)
+def test_obfuscation_hard_negatives_pass(text: str) -> None:
+    assert IDENTIFYING not in labels_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bad week / Rough week for everyone?",
+        "Rough week for everyone?",
+        "Тяжелая неделя у всех?",
+    ],
+)
+def test_short_vague_titles_publish(text: str) -> None:
+    assert screen(text, author_role="patient", venue="discussion").labels == ()

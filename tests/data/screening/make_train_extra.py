@@ -4,7 +4,7 @@ Deterministic (fixed seed). Each family is a hand-written set of sentence frames
 (drugs, relatives, doses, symptoms), rendered in several voices (texting lowercase, careful and
 formal, caregiver, forum slang, Russian forum, Russian formal) and sometimes buried inside a
 longer post between neutral context sentences. Hard negatives get as many frames as positives.
-No frame copies a phrasing from `fresh2.jsonl` or `holdout.jsonl`.
+No frame copies a phrasing from `holdout.jsonl` or `fresh4.jsonl` (the sets kept for measuring).
 
 Run from the repository root: `python tests/data/screening/make_train_extra.py`.
 """
@@ -1018,6 +1018,481 @@ fam(
     """
 мой {spec} Соколова Ирина Викторовна, очень внимательная
 пишите мне 8 903 555-41-27 в любое время
+""",
+)
+
+
+# ======================================================================= round 2 (2026-11-25)
+# Written after fresh2.jsonl and fresh3.jsonl moved into training, from the kinds of text the
+# pipeline missed there (indirect crisis, indirect advice requests, soft clinician directives,
+# disguised promotion) and their hard negatives. No frame copies a phrasing from holdout.jsonl
+# or fresh4.jsonl.
+# ---------------------------------------------------------------- urgent: passive ideation, farewells
+fam(
+    "urgent",
+    "patient",
+    "en",
+    "discussion,message",
+    """
+honestly wouldn't mind if i just didn't wake up tomorrow
+some nights i pray to not be here anymore and tonight is one of those nights
+the world would keep spinning fine without me, i'm pretty sure of that now
+i'm so tired of being alive. i want all of it to stop for good
+nobody would notice if i was gone and honestly that makes it easier
+i'm a burden to everyone around me and i've decided to stop being one
+can't see a way through anymore. i've got the means and tonight i'll use them
+the thoughts about ending things won't leave me alone today and i'm scared i'll act on them
+been sorting out who gets my things. it feels like the right time to go
+already told my sister she can have my car and sorted the paperwork. i'm ready now
+making my peace with everyone today. this is goodbye for real
+i won't be posting here again. look after each other, i love this group
+deleted my socials, wrote to my mum, just saying bye to you lot as well
+thinking about driving into a tree on the way home tonight
+i wish i could just fall asleep and never come back from it
+what's the point in carrying on, i've had enough of being here
+""",
+)
+fam(
+    "urgent",
+    "patient",
+    "en",
+    "discussion,message",
+    """
+tonight's the night. i've got enough {drug} saved up
+counted out {nn} of my {drug}, they're in a little pile next to me
+looked up how much {drug} it takes. i think i have enough in the drawer
+sat in the car in the closed garage with the engine running
+the knife is in my hand and i need someone to talk me down
+on the roof of my building. it's very quiet up here
+swallowed everything in the medicine cabinet about an hour ago
+just necked a load of {drug} with vodka, feel sick and dizzy
+took {nn} {drug} on purpose earlier and i'm getting really drowsy now
+i think i took too many of my {drug} tonight, on purpose, heart is racing
+ordered the stuff online to end it, it arrives tomorrow
+at the bridge again. just staring at the water
+wrote the note, it's on the pillow. bought what i need
+the voices keep telling me to do it and i'm running out of reasons not to
+been hoarding my {drug} for weeks, sorry to everyone
+""",
+)
+fam(
+    "urgent",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
+my {rel} choked on some food and is turning blue and not coughing anymore
+my {rel}'s lips and tongue are swelling after eating nuts and she's wheezing badly
+my {rel} has been fitting for {nn} minutes and the rescue medicine hasn't worked
+my {rel} suddenly can't move the right arm and the speech is all garbled, it's happening now
+{rel} collapsed in the kitchen, breathing but won't respond to us at all
+my {age} year old drank antifreeze from the garage a few minutes ago
+my {rel}'s meter just reads LO and he's sweaty and not making sense
+my {rel} is vomiting blood right now, a lot of it
+my {rel} fell and hit her head, she's on warfarin and now she's drowsy and being sick
+{rel}'s chest pain won't go, it's into the jaw and back now and she's grey and clammy
+my {rel} is barely breathing after taking her painkillers, we can't rouse her
+my {rel} went into anaphylaxis at dinner, used the pen, still struggling to breathe
+""",
+)
+fam(
+    "urgent,advice_request",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
+{rel} just swallowed some washing liquid, do we make him sick or go to a&e?
+my {rel}'s face has gone droopy on one side, do i wait and see or ring an ambulance?
+chest is crushing and it's going down my arm, is this worth calling 999 over or am i overreacting?
+{rel} took a load of my {drug} by mistake an hour ago, is it ok just to watch her?
+my {age} year old swallowed a magnet, does he need hospital tonight?
+my {rel} has been seizing for ages, should i give another dose of the rescue med?
+""",
+)
+fam(
+    "urgent",
+    "patient",
+    "ru",
+    "discussion,message",
+    """
+вот бы заснуть и не проснуться, честно
+не вижу смысла дальше жить, всё уже решила
+раздала вещи, кота пристроила, с мамой попрощалась. теперь можно
+это мой последний пост. спасибо вам за всё и простите
+накопила {drug}, сегодня выпью всё сразу
+выпила {nn} таблеток {drug} полчаса назад, голова кружится
+наглоталась всего что было дома, мне страшно
+стою на крыше, думаю прыгнуть
+сижу в ванной с лезвием, просто хочу чтобы кто-то знал
+всем будет лучше без меня, я так решила
+думаю как с этим покончить, чтобы не больно
+жить совсем не хочется, и я уже знаю как это сделать
+зачем я вообще живу. больше не могу и не хочу
+написала записку, завтра меня уже не будет
+голоса говорят сделать это, держаться уже нет сил
+""",
+)
+fam(
+    "urgent",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
+у {relg} вдруг отнялась рука и речь невнятная, прямо сейчас
+{rel} подавился, синеет и уже не кашляет
+после укола у {relg} отекло горло, хрипит и задыхается
+у {relg} судороги уже {nn} минут, не прекращаются
+{rel} без сознания, не можем разбудить, дышит странно
+{rel} выпил средство для мытья посуды, рвота, плачет
+у {relg} рвота кровью прямо сейчас
+сахар у {relg} 1.8, не поднимается, путается в словах
+у {relg} давит в груди уже полчаса, отдает в челюсть, весь мокрый
+после орехов у {relg} раздуло губы и хрипит
+""",
+)
+fam(
+    "urgent,advice_request",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
+ребенок выпил средство для посуды, вызывать рвоту или сразу в больницу?
+у {relg} лицо перекосило, ждать или вызывать скорую?
+{rel} наглотался моих таблеток, что делать, пока едет скорая?
+у {relg} судороги не проходят, давать еще лекарство или ждать?
+""",
+)
+# ---------------------------------------------------------------- urgent hard negatives, round 2
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
+i don't want to live like this forever, so i've booked into the pain clinic
+i'm not going to do anything daft, i just needed to vent about the waiting list
+anaphylaxis training at work today, good reminder for everyone about epipens
+my {rel} had a febrile seizure years ago, it was terrifying but they're fine now
+giving away my old crutches since i don't need them anymore, free to anyone local
+last post before my surgery tomorrow, wish me luck! back in a week or so
+goodbye {drug}, hello biologic! finally switching next month
+stepping down as group admin after 3 years, thank you all, i'll still be around
+this flare is going to be the death of me lol
+i had a bad overdose at 19, i'm in my thirties now and doing ok
+i used to self harm as a teen and the scars still bother me in summer
+{rel}'s chest pain last week turned out to be reflux, what a scare
+they thought it was a stroke but it turned out to be a migraine, phew
+what are the signs of an overdose? doing a first aid course next week
+the character in that book took an overdose and it really got to me
+feeling low today but i've got plans with a friend later, just wanted to say hi
+i'm done with waiting rooms for this year, that's my only resolution
+sorting through my late dad's medicines to take back to the pharmacy, hard day
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
+не хочу так жить всю жизнь, поэтому записалась в центр боли
+я ничего с собой не сделаю, просто выговориться надо
+раздаю бесплатно старые костыли и ходунки, самовывоз
+последний пост перед операцией, держите за меня кулачки, вернусь через неделю
+эта боль меня доконает, но держусь
+в юности были мысли о суициде, сейчас мне 40 и всё хорошо
+у {relg} были судороги на температуре в детстве, сейчас здоров
+думали инсульт, оказалась мигрень, выдохнули
+какие признаки передозировки? готовлюсь к курсам первой помощи
+сил нет на эту поликлинику, но в понедельник пойду снова
+разбираю лекарства после папы, сдам в аптеку, тяжелый день
+""",
+)
+# ---------------------------------------------------------------- short vague titles (all labels negative)
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
+Rough week for everyone?
+Bad week all round?
+Tough day, anyone else?
+Long week, how's everyone doing?
+Bit of a rubbish week here, you?
+Hard day. Anyone around?
+Grim week. How are we all?
+Anyone else having a bad week?
+Weekend check in, how's everyone?
+Rough night, anyone up?
+Friday already, how did your week go?
+Struggling a bit this week, anyone else?
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
+Тяжелая неделя у всех?
+Как вы, девочки? У меня неделя ужас
+Кто как держится?
+Ну и денек. Как вы?
+Кто не спит?
+У всех такая погода дурацкая?
+Как ваша неделя прошла?
+Плохая неделя, есть кто?
+""",
+)
+# ---------------------------------------------------------------- advice requests, indirect
+fam(
+    "advice_request",
+    "patient",
+    "en",
+    "discussion,ask_a_clinician",
+    """
+would you take the {test} if you were me?
+what would you do in my position, keep the {drug} or switch?
+do i push through the side effects of {drug} or ask to come down a dose?
+got offered the flu jab but i'm on {drug}, have it now or wait?
+my {rel}'s {lab}, is that dangerous for them?
+my {lab} came back, am i meant to stop the {drug} or what
+is it worth taking my {rel} to the walk-in or do we ride it out? temp of 38.8 for two days
+would it be daft to halve my {drug} before the wedding?
+thinking of coming off my {drug} myself, just stop or cut it down slowly?
+which would you go for in my situation, {drug} or {drug2}?
+does this need a&e or can it wait until monday? my ankle's the size of a melon
+my {spec} and my gp disagree about the {drug}, who do i listen to?
+{lab} on my last bloods, should i be worried or is that fine for me?
+is {dose} of {drug} too much for someone my size? i'm only 50kg
+my {rel} is on {drug} and now their ankles are swollen, should we go back to the old dose?
+not sure whether to start the {drug} my {spec} gave me or wait till after the holiday
+am i overreacting if i push for a {test}, or should i just wait it out?
+thoughts on whether i should skip my {drug} while i've got this stomach bug?
+my {rel} refuses to see anyone about the {sym}, is he right to wait?
+be honest with me, is it time to get this looked at or am i being dramatic?
+""",
+)
+fam(
+    "advice_request",
+    "patient",
+    "ru",
+    "discussion,ask_a_clinician",
+    """
+что бы вы сделали на моем месте: операция или ждать?
+у меня {lab}, кого слушать, гинеколога или терапевта?
+{lab}, это много для меня вообще?
+хочу сама слезть с {drug}, сразу бросить или постепенно?
+у {relg} отекли ноги после повышения дозы, вернуть прежнюю?
+предлагают прививку, а я на {drug}, делать сейчас или подождать?
+пропустить сегодня {drug}? {lab}
+терпеть побочки от {drug} или просить снизить дозу?
+стоит идти к врачу с этим или само пройдет? третий день {sym}
+ехать в травмпункт или подождать до понедельника? нога опухла
+нашли камень в почке, дробить или сам выйдет? как бы вы поступили
+есть смысл мне начинать {drug}, если я планирую беременность?
+""",
+)
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
+can you get an mri on the nhs or is it only private?
+what dose of {drug} did you all start on?
+does {drug} make anyone else really sleepy?
+is the {test} prep always this awful? asking for solidarity
+how do i ask my gp for a referral without sounding pushy?
+did anyone come off {drug} cold turkey? how did it go for you?
+what does {lab} actually measure? trying to understand the report
+my {spec} said to stay on {drug} till the review, so that's the plan
+anyone else find the {drug} leaflet terrifying to read?
+where do you all keep your meds when travelling?
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
+а МРТ по ОМС можно сделать бесплатно или только платно?
+кто с какой дозы {drug} начинал?
+от {drug} кого-нибудь клонит в сон?
+как попросить у терапевта направление, чтобы не отказали?
+кто бросал {drug} резко? как перенесли?
+что вообще показывает {lab}? пытаюсь разобраться в бланке
+врач сказал оставаться на {drug} до следующего приема, так и делаю
+""",
+)
+# ---------------------------------------------------------------- advice: past or settled decisions
+fam(
+    "",
+    "patient",
+    "en",
+    "ask_a_clinician,discussion",
+    """
+i used to wonder if i should quit the {drug} every time i had a good week
+for years i thought i should double my {drug} whenever i felt rough, now i know better
+back when i was diagnosed i kept asking myself whether to stop the {drug}
+i asked my {spec} if i should come off {drug} and she said to stay on it, so i am
+i always used to skip my {drug} on holiday, my nurse talked me out of that habit
+when i started {drug} i wasn't sure whether to take it morning or night, the pharmacist sorted it
+we decided with my {spec} to stay on {dose} for now, just sharing the update
+my {rel} wanted to stop the {drug} last year but the gp explained why not, glad we listened
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "ask_a_clinician,discussion",
+    """
+раньше я всё думала, не бросить ли {drug}, когда становилось лучше
+спросила у {spec}а, можно ли отменить {drug}, сказал продолжать, продолжаю
+в начале лечения не знала, утром пить {drug} или вечером, фармацевт подсказал
+мы с врачом решили оставить {dose}, просто делюсь новостями
+""",
+)
+# ---------------------------------------------------------------- clinician directives, soft
+fam(
+    "clinician_advice",
+    "clinician",
+    "en",
+    "ask_a_clinician,discussion",
+    """
+please hold your {drug} this week and restart once the infection has cleared
+you're fine to have the flu jab on your {drug}, just keep this week's dose as normal
+for your {rel}, {dose} every six hours is the right amount at that weight
+i'd drop you to {dose} and see how you feel in six weeks
+your {rel} needs the {drug} increased, please arrange that with the ward today
+it might be sensible for you to pause the {drug} until the bloods come back
+in your shoes i'd go ahead with the {test}
+i would stay on {dose} a little longer in your case
+you can stop the {drug} straight away, no need to taper in your situation
+from your numbers you don't need to change anything, stay on {dose}
+worth you trying the {drug} at night rather than the morning, that should help your sleep
+honestly i'd skip the {test} for you this year
+you could probably go up to {dose} safely from what you've said
+let's get you off the {drug} over two weeks, halve it for seven days and then stop
+those jitters sound like too much {drug}, i'd reduce it by a step
+""",
+)
+fam(
+    "clinician_advice",
+    "clinician",
+    "ru",
+    "ask_a_clinician,discussion",
+    """
+{drug} на этой неделе пропустите, с понедельника возобновите
+{drug} можете отменить сразу, снижать не нужно
+я бы на вашем месте сделала {test}
+вам нужно пить {drug} по {dose} два раза в день
+вашему папе нужно повысить дозу {drug}, договоритесь с лечащим сегодня
+думаю, вам стоит принимать {drug} вечером, а не утром
+по вашим анализам менять ничего не надо, оставайтесь на {dose}
+ребенку дайте {drug} по весу, у него это примерно {dose}
+в вашем случае {test} можно не делать
+пожалуй, снизьте {drug} до {dose} и понаблюдайте недели две
+""",
+)
+fam(
+    "",
+    "clinician",
+    "en",
+    "ask_a_clinician,education",
+    """
+generally it's wise not to stop {drug} suddenly; talk to whoever prescribes it
+people starting {drug} often get some nausea at first, it tends to settle
+the usual advice is to take {drug} with food
+if you're unsure about your dose, your pharmacist is a great first call
+call 999 for anyone with stroke signs: face, arms, speech
+as a nurse i see this a lot: bring all your medicines to your review
+that's a good question for your own {spec}, they can look at your whole picture
+the evidence for {drug} in {cond} is mixed, here's what the trials show
+""",
+)
+fam(
+    "",
+    "clinician",
+    "ru",
+    "ask_a_clinician,education",
+    """
+обычно {drug} начинают с малой дозы, но решает ваш лечащий врач
+не меняйте дозу самостоятельно, обсудите это с врачом
+{drug} принято принимать после еды
+при признаках инсульта сразу вызывайте скорую по 103
+этот вопрос лучше задать вашему лечащему врачу, он знает всю историю
+""",
+)
+# ---------------------------------------------------------------- promotion in disguise
+fam(
+    "promotion",
+    "patient",
+    "en",
+    "discussion,message",
+    """
+hey lovely, i had exactly what you have until i found this amazing range 🌿 open to hearing about it?
+tried everything for my {cond} until {prod}, i'm now a distributor and happy to sort you a starter pack
+i've started a little business helping people with {cond}, message me and i'll tell you more 💕
+anyone interested in a natural alternative to {drug}? i can get it for you at cost, pm me
+join my team! i work from home around my flares and earn a full income now
+if you want to try it use my link and we both get money off
+i've got spare {drug} from my old prescription, happy to pass them on for a small fee
+selling my unused {drug}, still sealed, collection or post
+my online course on reversing {cond} opens next week, early bird {price}
+book a discovery call with me, i'm a certified {cond} coach
+the shop link is in my bio if anyone wants to try the drops
+giveaway! follow the page and tag 3 friends to win a month of {prod}
+not sponsored but i do get commission if you use my code {code} 😅
+""",
+)
+fam(
+    "promotion",
+    "patient",
+    "ru",
+    "discussion,message",
+    """
+кто хочет избавиться от боли в суставах, пишите мне, подскажу средство 😉
+я дистрибьютор {prod}, соберу вам стартовый набор
+отдам {drug} за символическую сумму, остались после лечения
+есть лишние упаковки {drug}, продам недорого
+запускаю авторский курс по питанию при {cond}, ссылка в шапке профиля
+приглашаю в команду, работа из дома на продукции для здоровья
+помогаю похудеть без таблеток, первая консультация бесплатно, дальше по прайсу
+сама пользуюсь и продаю, кому надо {prod} со скидкой, пишите
+""",
+)
+fam(
+    "",
+    "patient",
+    "en",
+    "discussion",
+    """
+the prescription prepayment certificate saves me loads, worth looking into
+got 20% off my meter with my pharmacy loyalty card
+giving away my old nebuliser for free to anyone who needs one
+the hospital runs a free course for the newly diagnosed, ask your nurse about it
+anyone tried {prod}? is it worth the money?
+{prod} has been a game changer for me, not sponsored lol, just love it
+can't believe {drug} went up to {price} at my pharmacy this month
+message me any time if you need someone to talk to, no judgement
+""",
+)
+fam(
+    "",
+    "patient",
+    "ru",
+    "discussion",
+    """
+если тяжело, пишите в личку, просто поговорим
+купила глюкометр со скидкой по карте аптеки
+отдам бесплатно ингалятор-небулайзер, самовывоз
+в поликлинике бесплатная школа для пациентов, спросите у медсестры
+кто пробовал {prod}? стоит своих денег?
+{drug} подорожал до {price}, это нормально вообще?
 """,
 )
 
