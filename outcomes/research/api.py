@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.web import WRITES
 from outcomes.research import services
 from outcomes.research.models import ExportJob, ResearchProject
 from outcomes.research.services import BudgetExceeded, FormErrors
@@ -131,7 +132,7 @@ async def export_status(request: AnyRequest, db_session: AsyncSession,
 
 @get("/exports/{job_id:int}/download", summary="Download an export's zip archive",
      raises=API_ERRORS,
-     media_type="application/zip")
+     media_type="application/zip", opt=WRITES)
 async def export_download(request: AnyRequest, db_session: AsyncSession, job_id: int) -> File:
     project = await _project(request, db_session)
     job = await _job(db_session, project, job_id)

@@ -28,6 +28,7 @@ from itertools import product
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from outcomes.research.cube import ALL, Counts, Cube, Dimension
 from outcomes.research.privacy import MECHANISM, PrivacyBudget, noisy_counts
@@ -193,20 +194,20 @@ def slice_release(
     labels = [
         [*(by_name[n][1].categories[i] for i in selection[by_name[n][0]]), ALL] for n in shown
     ]
+    values, primary_mask = _slice_values(release, selection, [n in shown for n in names])
+    # The computed axes follow the release's order; the table lists them in `shown` order.
+    order = [names.index(n) for n in shown]
+    values = values.reshape([v for i, v in enumerate(values.shape) if names[i] in shown])
+    primary_mask = primary_mask.reshape(values.shape)
+    kept = [names.index(n) for n in names if n in shown]
+    axes = [kept.index(axis) for axis in order]
+    values, primary_mask = values.transpose(axes), primary_mask.transpose(axes)
     rows: list[Row] = []
     totals: list[Row] = []
-    primary = complementary = 0
-    for key in product(*labels):
-        cells = list(selection)
-        for name, category in zip(shown, key, strict=True):
-            if category != ALL:
-                axis, dim = by_name[name]
-                cells[axis] = [dim.index(category)]
-        value, is_primary = _slice_value(release, cells)
-        if value is None:
-            primary += is_primary
-            complementary += not is_primary
-        (totals if ALL in key else rows).append((key, value))
+    for key, value in zip(product(*labels), values.ravel().tolist(), strict=True):
+        (totals if ALL in key else rows).append((key, None if value < 0 else value))
+    suppressed = values < 0
+    primary = int((suppressed & primary_mask).sum())
     return PublishedTable(
         dimensions=tuple(shown),
         filters={
@@ -218,40 +219,89 @@ def slice_release(
         totals=tuple(totals),
         threshold=release.threshold,
         primary=primary,
-        complementary=complementary,
+        complementary=int(suppressed.sum()) - primary,
         noise=release.noise,
     )
 
 
-def _slice_value(release: Release, cells: list[list[int]]) -> tuple[int | None, bool]:
-    """The patients in a product of category sets, from published cells only; and if primary."""
-    alternatives = []
-    for axis, chosen in enumerate(cells):
-        total = release.values.shape[axis] - 1
-        rest = [i for i in range(total) if i not in chosen]
+_ALTERNATIVES = 2
+
+
+def _axis_maps(
+    size: int, chosen: list[int], shown: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """How one axis of the slice is read from the release's axis, in two alternatives.
+
+    Returns maps[alternative, output position, release position] of signs, and the release
+    position each output position reads alone (-1 when it sums several). A shown axis has
+    one output per chosen category and one for all of them; a hidden axis only the latter.
+    A partial selection is its own sum, or the total minus the unselected categories.
+    """
+    total = size - 1
+    outputs = [[i] for i in chosen] if shown else []
+    outputs.append(chosen)
+    maps = np.zeros((_ALTERNATIVES, len(outputs), size))
+    single = np.full(len(outputs), -1, dtype=np.intp)
+    for position, cells in enumerate(outputs):
+        rest = [i for i in range(total) if i not in cells]
         if not rest:
-            alternatives.append([([total], [1])])
-        elif len(chosen) == 1:
-            alternatives.append([(chosen, [1])])
+            maps[:, position, total] = 1
+            single[position] = total
+        elif len(cells) == 1:
+            maps[:, position, cells[0]] = 1
+            single[position] = cells[0]
         else:
-            # A partial selection is its own sum, or the total minus the unselected categories.
-            alternatives.append(
-                [(chosen, [1] * len(chosen)), ([total, *rest], [1] + [-1] * len(rest))]
-            )
-    for choice in product(*alternatives):
-        index = np.ix_(*(cats for cats, _ in choice))
-        if (release.status[index] != PUBLISHED).any():
-            continue
-        signs = reduce(np.multiply.outer, [np.array(sign) for _, sign in choice])
-        value = int((release.values[index] * signs).sum())
-        # Derivable anyway, but a small count is never printed.
-        if 0 < value < release.threshold:
-            return None, True
-        return value, False
-    first = [alt[0][0] for alt in alternatives]
-    if all(len(alt) == 1 and len(cats) == 1 for alt, cats in zip(alternatives, first, strict=True)):
-        return None, bool(release.status[tuple(cats[0] for cats in first)] == PRIMARY)
-    return None, False
+            maps[0, position, cells] = 1
+            maps[1, position, total] = 1
+            maps[1, position, rest] = -1
+    return maps, single
+
+
+def _slice_values(
+    release: Release, selection: list[list[int]], shown: list[bool]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Every cell of a slice at once: its value (-1 where suppressed) and whether primary.
+
+    A cell is published through the first combination of alternatives (in the order of
+    `itertools.product` over the axes) that reads published release cells only; a derived
+    value from 1 to threshold - 1 is suppressed as primary, though derivable, so a small
+    count is never printed. A cell that reads one release cell is primary when that is.
+    """
+    per_axis = [
+        _axis_maps(size, chosen, show)
+        for size, chosen, show in zip(release.values.shape, selection, shown, strict=True)
+    ]
+    values = release.values.astype(np.float64)
+    hidden = (release.status != PUBLISHED).astype(np.float64)
+    result = np.full([len(single) for _, single in per_axis], -1, dtype=np.int64)
+    unresolved = np.ones(result.shape, dtype=bool)
+    small = np.zeros(result.shape, dtype=bool)
+    needs_both = [bool((maps[0] != maps[1]).any()) for maps, _ in per_axis]
+    for choice in product(*(range(_ALTERNATIVES if both else 1) for both in needs_both)):
+        total, touched = values, hidden
+        for axis, ((maps, _), alternative) in enumerate(zip(per_axis, choice, strict=True)):
+            total = _apply(total, maps[alternative], axis)
+            touched = _apply(touched, np.abs(maps[alternative]), axis)
+        readable = unresolved & (touched == 0)
+        derived = np.rint(total).astype(np.int64)
+        is_small = readable & (derived > 0) & (derived < release.threshold)
+        small |= is_small
+        result[readable & ~is_small] = derived[readable & ~is_small]
+        unresolved &= ~readable
+    # np.ix_ would read boolean arrays as masks: broadcast each axis's flags by hand.
+    reads_one = reduce(np.logical_and, [
+        (single >= 0).reshape([-1 if a == axis else 1 for a in range(result.ndim)])
+        for axis, (_, single) in enumerate(per_axis)
+    ])
+    status = release.status[np.ix_(*(np.maximum(single, 0) for _, single in per_axis))]
+    primary = small | (unresolved & reads_one & (status == PRIMARY))
+    return result, primary
+
+
+def _apply(array: npt.NDArray[np.float64], matrix: npt.NDArray[np.float64],
+           axis: int) -> npt.NDArray[np.float64]:
+    """Map one axis of an array through a matrix (outputs x inputs)."""
+    return np.moveaxis(np.tensordot(matrix, array, axes=([1], [axis])), 0, axis)
 
 
 def manifest(

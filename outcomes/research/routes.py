@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import Role, User
 from community.i18n import gettext as _
 from community.web import (
+    WRITES,
     current_user,
     form_data,
     form_lists,
@@ -260,7 +261,8 @@ async def export_page(request: AnyRequest, db_session: AsyncSession,
                   block="progress")
 
 
-@get("/research/exports/{job_id:int}/download", guards=[researcher], include_in_schema=False)
+@get("/research/exports/{job_id:int}/download", guards=[researcher], include_in_schema=False,
+     opt=WRITES)
 async def export_download(request: AnyRequest, db_session: AsyncSession,
                           job_id: int) -> File:
     job, _project = await services.export_of(db_session, current_user(request), job_id)

@@ -20,8 +20,19 @@ The width, min(+ corners) + min(- corners), is the same for every corner, so one
 protects every primary cell among its corners.
 Among hypercubes with no zero corner whose certified width reaches the protection, the one
 adding the least suppressed count wins, then the fewest new cells, then the first in
-index order, which makes the pattern deterministic. Pairing with the total on every axis
-always qualifies (width unbounded), so the search never fails.
+index order, which makes the pattern deterministic. One hypercube always qualifies, so the
+search never fails: every corner sign is + (width unbounded) when the cell pairs with the
+total on each axis where it holds a category, and, on each axis where it holds the total,
+with the category of one non-zero interior cell under it (the "witness"), whose value
+bounds every corner from below.
+
+The search is bounded: along each axis only a shortlist of partners is tried (the total,
+then partners already suppressed, then the smallest), so that at most `SEARCH_BUDGET`
+hypercubes are weighed per primary cell whatever the table's size. Without the bound a
+five-dimensional table of a few million cells weighs millions of hypercubes per cell and
+the whole catalogue takes hours; with it the cost grows with the number of primary cells
+only. The pattern may suppress a little more than the unbounded search would; every
+hypercube kept still carries its exact certificate, so protection is unchanged.
 """
 
 from __future__ import annotations
@@ -37,6 +48,8 @@ Status = npt.NDArray[np.int8]
 Cell = tuple[int, ...]
 
 _UNBOUNDED = np.int64(2**62)
+SEARCH_BUDGET = 256
+"""At most this many hypercubes are weighed for one primary cell."""
 
 
 def primary_cells(extended: Counts, threshold: int) -> npt.NDArray[np.bool_]:
@@ -80,6 +93,9 @@ def _best_hypercube(
     """The corners of the cheapest hypercube around a cell whose certified width suffices."""
     ndim = extended.ndim
     value = extended[cell]
+    # Partners kept per axis: the shortlists' product stays within the search budget.
+    keep = max(2, int(SEARCH_BUDGET ** (1 / ndim)))
+    witness = _witness(extended, cell)
     # Row m of `moved` says on which axes corner m takes the partner instead of the cell.
     moved = (np.arange(1, 2**ndim)[:, None] >> np.arange(ndim)) & 1 == 1
     partners, index = [], []
@@ -90,8 +106,12 @@ def _best_hypercube(
         signs = np.where((others == total) | (own == total), 1, -1)
         # The corner that differs from the cell on this axis alone already bounds the width:
         # a zero there is fatal, and a - corner below protection - value can never suffice.
-        swapped = extended[tuple(others if a == axis else i for a, i in enumerate(cell))]
-        useful = (swapped > 0) & ((signs > 0) | (swapped >= protection - value))
+        line = tuple(others if a == axis else i for a, i in enumerate(cell))
+        swapped = extended[line]
+        useful = np.flatnonzero((swapped > 0) & ((signs > 0) | (swapped >= protection - value)))
+        if len(useful) > keep:
+            must = others == (witness[axis] if own == total else total)
+            useful = _shortlist(useful, must, suppressed[line], swapped, keep)
         partners.append(others[useful])
         shape = [1] * (ndim + 1)
         shape[axis + 1] = len(partners[-1])
@@ -114,3 +134,32 @@ def _best_hypercube(
     return [
         tuple(chosen[a] if moved[m, a] else cell[a] for a in range(ndim)) for m in range(len(moved))
     ]
+
+
+def _witness(extended: Counts, cell: Cell) -> Cell:
+    """The largest interior cell under a cell: its categories where the cell holds totals."""
+    below = tuple(
+        slice(0, size - 1) if own == size - 1 else own
+        for own, size in zip(cell, extended.shape, strict=True)
+    )
+    within = np.unravel_index(int(np.argmax(extended[below])), extended[below].shape)
+    coordinates = iter(int(i) for i in within)
+    return tuple(next(coordinates) if own == size - 1 else own
+                 for own, size in zip(cell, extended.shape, strict=True))
+
+
+def _shortlist(
+    useful: npt.NDArray[np.intp],
+    must: npt.NDArray[np.bool_],
+    suppressed: npt.NDArray[np.bool_],
+    swapped: Counts,
+    keep: int,
+) -> npt.NDArray[np.intp]:
+    """The `keep` most promising partners along one axis, in index order.
+
+    First the partner of the hypercube that always qualifies (the total, or the witness's
+    category), then partners whose cell next to the primary is already suppressed (free),
+    then the smallest: the cheapest hypercubes are among these in practice.
+    """
+    order = np.lexsort((useful, swapped[useful], ~suppressed[useful], ~must[useful]))
+    return np.sort(useful[order[:keep]])

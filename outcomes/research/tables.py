@@ -182,12 +182,12 @@ async def _treatment_use(db: AsyncSession, consenting: Select[Any], _s: DataSnap
 
 
 EVALUATION_MEASURES = ("side_effect_severity", "adherence", "burden", "cost")
-ANY_PURPOSE = "(all purposes)"
 
 
-async def _evaluations(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
-    from outcomes.catalog.models import Condition, Symptom, Treatment
-    from outcomes.treatments.models import Evaluation, EvaluationEffect
+async def _evaluation_answers(db: AsyncSession, consenting: Select[Any],
+                              _s: DataSnapshot) -> Pairs:
+    from outcomes.catalog.models import Treatment
+    from outcomes.treatments.models import Evaluation
 
     answers = select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on,
                      *(getattr(Evaluation, m) for m in EVALUATION_MEASURES))
@@ -196,8 +196,14 @@ async def _evaluations(db: AsyncSession, consenting: Select[Any], _s: DataSnapsh
                            .where(Evaluation.user_id.in_(consenting))):
         for measure, answer in zip(EVALUATION_MEASURES, row[3:], strict=True):
             if answer:
-                pairs.append((row[0], (label(row[1]), year_of(row[2]), ANY_PURPOSE, measure,
-                                       label(answer))))
+                pairs.append((row[0], (label(row[1]), year_of(row[2]), measure, label(answer))))
+    return pairs
+
+
+async def _effectiveness(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
+    from outcomes.catalog.models import Condition, Symptom, Treatment
+    from outcomes.treatments.models import Evaluation, EvaluationEffect
+
     effects = (
         select(Evaluation.user_id, Treatment.slug, Evaluation.evaluated_on, Condition.slug,
                Symptom.slug, EvaluationEffect.effectiveness)
@@ -207,11 +213,11 @@ async def _evaluations(db: AsyncSession, consenting: Select[Any], _s: DataSnapsh
         .outerjoin(Symptom, Symptom.id == EvaluationEffect.symptom_id)
         .where(Evaluation.user_id.in_(consenting))
     )
-    for row in await _rows(db, effects):
-        purpose = row[3] or (f"symptom:{row[4]}" if row[4] else UNKNOWN)
-        pairs.append((row[0], (label(row[1]), year_of(row[2]), purpose, "effectiveness",
-                               label(row[5]))))
-    return pairs
+    return [
+        (row[0], (label(row[1]), year_of(row[2]),
+                  row[3] or (f"symptom:{row[4]}" if row[4] else UNKNOWN), label(row[5])))
+        for row in await _rows(db, effects)
+    ]
 
 
 async def _side_effects(db: AsyncSession, consenting: Select[Any], _s: DataSnapshot) -> Pairs:
@@ -281,14 +287,22 @@ CATALOGUE: dict[str, TableSpec] = {
             max_contributions=5,
         ),
         TableSpec(
-            "evaluation_answers", "Evaluation answers by treatment",
-            "Distinct consenting patients giving each answer, per treatment, year of the "
-            "evaluation and measure; effectiveness per purpose (condition).",
-            ("treatment", "year", "purpose", "measure", "answer"), _evaluations,
-            requires=("outcomes.treatments.models:Evaluation.treatment_id",
-                      "outcomes.treatments.models:Evaluation.side_effect_severity",
-                      "outcomes.treatments.models:EvaluationEffect.condition_id",
+            "evaluation_effectiveness", "Treatment effectiveness by purpose",
+            "Distinct consenting patients giving each effectiveness answer, per treatment, "
+            "year of the evaluation and purpose (the condition or symptom treated).",
+            ("treatment", "year", "purpose", "answer"), _effectiveness,
+            requires=("outcomes.treatments.models:EvaluationEffect.condition_id",
+                      "outcomes.treatments.models:Evaluation.treatment_id",
                       "outcomes.catalog.models:Symptom.slug"),
+            max_contributions=10,
+        ),
+        TableSpec(
+            "evaluation_answers", "Evaluation answers by treatment",
+            "Distinct consenting patients giving each answer on side-effect severity, "
+            "adherence, burden and cost, per treatment and year of the evaluation.",
+            ("treatment", "year", "measure", "answer"), _evaluation_answers,
+            requires=("outcomes.treatments.models:Evaluation.treatment_id",
+                      "outcomes.treatments.models:Evaluation.side_effect_severity"),
             max_contributions=10,
         ),
         TableSpec(

@@ -156,7 +156,9 @@ async def _published_tables(
             with intent(write=True):
                 async with runtime.sessionmaker() as db, db.begin():
                     release = await store_release(db, spec, snapshot.id, epsilon, release)
-        result[name] = (spec, published_table(release, spec, job.filters))
+        # Slicing a large release takes a moment; the app keeps serving meanwhile.
+        result[name] = (spec, await asyncio.to_thread(published_table, release, spec,
+                                                      job.filters))
         await _update(runtime, job.id, progress=int(90 * (position + 1) / len(job.tables)),
                       lease_until=utcnow() + LEASE)
     return result, snapshot_at
@@ -177,29 +179,39 @@ async def _manifest(runtime: Runtime, job: ExportJob,
                    "filters": job.filters, "epsilon_per_table": job.epsilon or None},
         "total_marker": ALL,
         "counts": "distinct patients with research consent in force at the snapshot",
+        "zero_rows": ZERO_ROWS,
     })
     return info
+
+
+ZERO_ROWS = "omitted: a combination of categories that is not listed has no patients"
+
+
+def _listed(items: tuple[Row, ...]) -> list[Row]:
+    """The rows an archive lists: the full product of categories is mostly empty cells."""
+    return [(key, value) for key, value in items if value != 0]
 
 
 def _csv(spec: TableSpec, table: PublishedTable) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*table.dimensions, "patients"])
-    for key, value in (*table.rows, *table.totals):
-        writer.writerow([*key, "" if value is None else value])
+    writer.writerows([*key, "" if value is None else value]
+                     for key, value in _listed((*table.rows, *table.totals)))
     return buffer.getvalue()
 
 
 def _json(spec: TableSpec, table: PublishedTable) -> str:
     def rows(items: tuple[Row, ...]) -> list[dict[str, Any]]:
         return [{**dict(zip(table.dimensions, key, strict=True)), "patients": value}
-                for key, value in items]
+                for key, value in _listed(items)]
 
     return json.dumps({
         "table": spec.name, "title": spec.title, "description": spec.description,
         "dimensions": list(table.dimensions),
         "filters": {k: list(v) for k, v in table.filters.items()},
-        "threshold": table.threshold, "rows": rows(table.rows), "totals": rows(table.totals),
+        "threshold": table.threshold, "zero_rows": ZERO_ROWS,
+        "rows": rows(table.rows), "totals": rows(table.totals),
     }, indent=1)
 
 
