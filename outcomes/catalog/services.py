@@ -26,6 +26,7 @@ from outcomes.catalog.models import (
     TermProposal,
     Treatment,
 )
+from outcomes.reports.summaries import invalidate_reports
 
 AnyTerm = Condition | Treatment | Symptom | SideEffect
 MAX_TERM_LENGTH = 120
@@ -57,6 +58,7 @@ async def load_catalog(db: AsyncSession) -> dict[str, int]:
         ],
     }
     changed: dict[str, int] = {}
+    renamed = False
     for kind, items in rows.items():
         model: Any = TERM_MODELS[kind]
         existing = {t.slug: t for t in (await db.scalars(select(model))).all()}
@@ -72,8 +74,12 @@ async def load_catalog(db: AsyncSession) -> dict[str, int]:
                 for key, value in item.items():
                     setattr(term, key, value)
                 count += 1
+                renamed = True
         changed[kind.value] = count
     await db.flush()
+    if renamed:
+        # Rendered reports show vocabulary names their summaries' versions do not cover.
+        await invalidate_reports(db)
     return changed
 
 

@@ -8,10 +8,18 @@ person's courses of one treatment, judged by that person's latest evaluation of 
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String
+import secrets
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community.db import Base, BigId
+
+
+def new_version() -> int:
+    """A fresh random version: never equal to one a process may have cached before, even
+    after a rebuild empties and refills the tables (a counter would start again)."""
+    return secrets.randbits(62)
 
 
 class TreatmentSummary(Base):
@@ -23,6 +31,9 @@ class TreatmentSummary(Base):
     current_patients: Mapped[int] = mapped_column(default=0)
     former_patients: Mapped[int] = mapped_column(default=0)
     evaluations: Mapped[int] = mapped_column(default=0)
+    # Changes with every write to this treatment's courses or evaluations (counts,
+    # visibility, tips), so a rendered report can be reused while it stays the same.
+    version: Mapped[int] = mapped_column(BigInteger, default=new_version, server_default="0")
 
 
 class TreatmentAnswerCount(Base):
@@ -59,3 +70,14 @@ class ConditionTreatmentCount(Base):
     effect_slight: Mapped[int] = mapped_column(default=0)
     effect_none: Mapped[int] = mapped_column(default=0)
     effect_cant_tell: Mapped[int] = mapped_column(default=0)
+
+
+class ConditionReportVersion(Base):
+    """Changes whenever the condition's treatment counts change (see `TreatmentSummary.version`)."""
+
+    __tablename__ = "report_condition_version"
+
+    condition_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_condition.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger, default=new_version)

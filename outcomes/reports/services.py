@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from litestar.exceptions import NotFoundException
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -15,9 +17,14 @@ from sqlalchemy.orm import selectinload
 from community.accounts.models import User
 from community.i18n import gettext as _
 from outcomes.catalog.models import Condition, Symptom, Treatment
-from outcomes.reports.models import ConditionTreatmentCount, TreatmentAnswerCount, TreatmentSummary
+from outcomes.reports.models import (
+    ConditionReportVersion,
+    ConditionTreatmentCount,
+    TreatmentAnswerCount,
+    TreatmentSummary,
+)
 from outcomes.treatments import scales
-from outcomes.treatments.access import visible_evaluations, visible_tip
+from outcomes.treatments.access import shared_with, visible_tip
 from outcomes.treatments.models import Evaluation
 from outcomes.treatments.services import Names, names_for
 
@@ -33,7 +40,17 @@ class SharedEvaluation:
 
 
 @dataclass
+class SharedEvaluations:
+    """The latest evaluations a viewer may read, with the names their answers need."""
+
+    items: list[SharedEvaluation]
+    names: Names
+
+
+@dataclass
 class TreatmentReport:
+    """The aggregate part of a treatment report: the same for every viewer."""
+
     treatment: Treatment
     current_patients: int = 0
     former_patients: int = 0
@@ -48,8 +65,6 @@ class TreatmentReport:
     doses: Distribution = field(default_factory=list)
     durations: Distribution = field(default_factory=list)
     stop_reasons: Distribution = field(default_factory=list)
-    shared: list[SharedEvaluation] = field(default_factory=list)
-    names: Names | None = None
 
     @property
     def patients(self) -> int:
@@ -66,18 +81,26 @@ def dose_label(answer: str) -> str:
     return text + (f" ({_('as needed')})" if as_needed == "1" else "")
 
 
-async def treatment_by_slug(db: AsyncSession, slug: str) -> Treatment:
-    treatment = await db.scalar(select(Treatment).where(Treatment.slug == slug))
-    if treatment is None:
+async def treatment_with_summary(
+    db: AsyncSession, slug: str
+) -> tuple[Treatment, TreatmentSummary | None]:
+    """The treatment and its summary row (none before its first evaluation): one statement.
+
+    The summary's `version` says whether a rendered report is still current."""
+    row = (await db.execute(
+        select(Treatment, TreatmentSummary)
+        .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
+        .where(Treatment.slug == slug)
+    )).first()
+    if row is None:
         raise NotFoundException(detail=_("We do not know this treatment."))
-    return treatment
+    return row[0], row[1]
 
 
-async def treatment_report(db: AsyncSession, slug: str, viewer: User | None) -> TreatmentReport:
-    """Everything the report page shows, read from the summary tables."""
-    treatment = await treatment_by_slug(db, slug)
+async def treatment_report(db: AsyncSession, treatment: Treatment,
+                           summary: TreatmentSummary | None) -> TreatmentReport:
+    """The report's aggregates, read from the summary tables."""
     report = TreatmentReport(treatment)
-    summary = await db.get(TreatmentSummary, treatment.id)
     if summary is not None:
         report.current_patients = summary.current_patients
         report.former_patients = summary.former_patients
@@ -89,23 +112,11 @@ async def treatment_report(db: AsyncSession, slug: str, viewer: User | None) -> 
         .where(TreatmentAnswerCount.treatment_id == treatment.id, TreatmentAnswerCount.count > 0)
     ):
         answers[question][answer] = count
-    rows = (await db.execute(
-        select(Evaluation, User.username)
-        .join(User, User.id == Evaluation.user_id)
-        .where(Evaluation.treatment_id == treatment.id, visible_evaluations(viewer))
-        .options(selectinload(Evaluation.effects), selectinload(Evaluation.side_effects))
-        .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc())
-        .limit(SHARED_EVALUATIONS_SHOWN)
-    )).all()
-    report.shared = [SharedEvaluation(e, username, visible_tip(viewer, e)) for e, username in rows]
     purposes = set(answers["purpose"]) | {
         q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")
-    } | {effect.purpose for s in report.shared for effect in s.evaluation.effects}
-    side_effect_ids = {int(a) for a in answers["side_effect"]} | {
-        s.side_effect_id for shared in report.shared for s in shared.evaluation.side_effects
     }
-    names = await names_for(db, purposes=purposes, side_effects=side_effect_ids)
-    report.names = names
+    names = await names_for(db, purposes=purposes,
+                            side_effects={int(a) for a in answers["side_effect"]})
     report.purposes = sorted(((names.purpose(k), n) for k, n in answers["purpose"].items()),
                              key=lambda item: -item[1])
     report.effectiveness = sorted(
@@ -130,6 +141,58 @@ async def treatment_report(db: AsyncSession, slug: str, viewer: User | None) -> 
     return report
 
 
+async def _evaluations_with_names(db: AsyncSession, where: Any,
+                                  viewer: User | None) -> SharedEvaluations:
+    rows = (await db.execute(
+        select(Evaluation, User.username)
+        .join(User, User.id == Evaluation.user_id)
+        .where(where)
+        .options(selectinload(Evaluation.effects), selectinload(Evaluation.side_effects))
+        .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc())
+        .limit(SHARED_EVALUATIONS_SHOWN)
+    )).all()
+    items = [SharedEvaluation(e, username, visible_tip(viewer, e)) for e, username in rows]
+    purposes = {effect.purpose for s in items for effect in s.evaluation.effects}
+    side_effects = {s.side_effect_id for item in items for s in item.evaluation.side_effects}
+    names = await names_for(db, purposes=purposes, side_effects=side_effects)
+    return SharedEvaluations(items, names)
+
+
+@dataclass(frozen=True)
+class EvaluationCard:
+    """One shared evaluation, rendered."""
+
+    evaluated_on: date
+    id: int
+    author_id: int
+    html: Markup
+
+
+def latest_cards(shared_with_audience: list[EvaluationCard], own: list[EvaluationCard],
+                 viewer: User | None) -> list[EvaluationCard]:
+    """What a viewer reads: the latest of what others shared with the viewer's audience
+    (the same for everyone in it) and the viewer's own evaluations, rendered for them."""
+    others = [card for card in shared_with_audience
+              if viewer is None or card.author_id != viewer.id]
+    cards = sorted([*others, *own], key=lambda c: (c.evaluated_on, c.id), reverse=True)
+    return cards[:SHARED_EVALUATIONS_SHOWN]
+
+
+async def own_evaluations(db: AsyncSession, treatment_id: int, viewer: User) -> SharedEvaluations:
+    """The viewer's own latest evaluations of a treatment, whatever their visibility."""
+    return await _evaluations_with_names(
+        db, (Evaluation.treatment_id == treatment_id) & (Evaluation.user_id == viewer.id),
+        viewer)
+
+
+async def audience_evaluations(db: AsyncSession, treatment_id: int,
+                               audience_name: str) -> SharedEvaluations:
+    """The latest evaluations shared with an audience, tips as any reader other than their
+    author sees them (`visible_tip`)."""
+    return await _evaluations_with_names(
+        db, (Evaluation.treatment_id == treatment_id) & shared_with(audience_name), None)
+
+
 @dataclass
 class ConditionTreatmentRow:
     treatment: Treatment
@@ -143,16 +206,9 @@ class ConditionTreatmentRow:
 
 @dataclass
 class SymptomRow:
-    symptom: Symptom
+    name: str
     patients: int
     severities: Distribution
-
-
-@dataclass
-class ConditionReport:
-    condition: Condition
-    treatments: list[ConditionTreatmentRow]
-    symptoms: list[SymptomRow] | None  # None until symptom tracking provides its summary
 
 
 def _symptom_summary_model() -> Any:
@@ -171,10 +227,21 @@ def _severity_label(value: int) -> str:
         return str(value)
 
 
-async def condition_report(db: AsyncSession, slug: str, limit: int = 50) -> ConditionReport:
-    condition = await db.scalar(select(Condition).where(Condition.slug == slug))
-    if condition is None:
+async def condition_with_version(db: AsyncSession, slug: str) -> tuple[Condition, int | None]:
+    """The condition and the version of its treatment counts (none before the first): one
+    statement."""
+    row = (await db.execute(
+        select(Condition, ConditionReportVersion.version)
+        .outerjoin(ConditionReportVersion, ConditionReportVersion.condition_id == Condition.id)
+        .where(Condition.slug == slug)
+    )).first()
+    if row is None:
         raise NotFoundException(detail=_("We do not know this condition."))
+    return row[0], row[1]
+
+
+async def condition_treatments(db: AsyncSession, condition: Condition,
+                               limit: int = 50) -> list[ConditionTreatmentRow]:
     rows = (await db.execute(
         select(Treatment, ConditionTreatmentCount)
         .join(ConditionTreatmentCount, ConditionTreatmentCount.treatment_id == Treatment.id)
@@ -183,26 +250,39 @@ async def condition_report(db: AsyncSession, slug: str, limit: int = 50) -> Cond
         .order_by(ConditionTreatmentCount.patients.desc(), Treatment.name)
         .limit(limit)
     )).all()
-    treatments = [ConditionTreatmentRow(t, c) for t, c in rows]
+    return [ConditionTreatmentRow(t, c) for t, c in rows]
+
+
+SymptomCounts = tuple[tuple[int, str, int, int], ...]  # symptom id, name, severity, patients
+
+
+async def condition_symptom_counts(db: AsyncSession, condition: Condition) -> SymptomCounts | None:
+    """The condition's symptom summary rows as plain values (they also key the rendered
+    table), or None until symptom tracking provides its summary."""
     summary_model = _symptom_summary_model()
-    symptoms: list[SymptomRow] | None = None
-    if summary_model is not None:
-        by_symptom: dict[int, dict[int, int]] = defaultdict(dict)
-        names: dict[int, Symptom] = {}
-        for symptom, severity, patients in await db.execute(
-            select(Symptom, summary_model.severity, summary_model.patients)
-            .join(summary_model, summary_model.symptom_id == Symptom.id)
-            .where(summary_model.condition_id == condition.id, summary_model.patients > 0)
-        ):
-            names[symptom.id] = symptom
-            by_symptom[symptom.id][int(severity)] = patients
-        symptoms = sorted(
-            (SymptomRow(names[sid], sum(levels.values()),
-                        [(_severity_label(v), n) for v, n in sorted(levels.items())])
-             for sid, levels in by_symptom.items()),
-            key=lambda row: (-row.patients, row.symptom.name),
-        )[:15]
-    return ConditionReport(condition, treatments, symptoms)
+    if summary_model is None:
+        return None
+    return tuple(tuple(row) for row in await db.execute(
+        select(Symptom.id, Symptom.name, summary_model.severity, summary_model.patients)
+        .join(summary_model, summary_model.symptom_id == Symptom.id)
+        .where(summary_model.condition_id == condition.id, summary_model.patients > 0)
+        .order_by(Symptom.id, summary_model.severity)
+    ))
+
+
+def symptom_rows(counts: SymptomCounts) -> list[SymptomRow]:
+    """The most reported symptoms, with their patients by severity."""
+    by_symptom: dict[int, dict[int, int]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    for symptom_id, name, severity, patients in counts:
+        names[symptom_id] = name
+        by_symptom[symptom_id][int(severity)] = patients
+    return sorted(
+        (SymptomRow(names[sid], sum(levels.values()),
+                    [(_severity_label(v), n) for v, n in sorted(levels.items())])
+         for sid, levels in by_symptom.items()),
+        key=lambda row: (-row.patients, row.name),
+    )[:15]
 
 
 def most_common(distribution: Sequence[tuple[str, int]]) -> str:

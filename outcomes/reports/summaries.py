@@ -27,11 +27,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from outcomes.reports.models import ConditionTreatmentCount, TreatmentAnswerCount, TreatmentSummary
+from outcomes.reports.models import (
+    ConditionReportVersion,
+    ConditionTreatmentCount,
+    TreatmentAnswerCount,
+    TreatmentSummary,
+    new_version,
+)
 from outcomes.treatments.models import (
     CoursePurpose,
     DosePeriod,
@@ -192,7 +198,11 @@ def _upsert(db: AsyncSession, table: Any) -> Any:
 
 
 async def apply_delta(db: AsyncSession, deltas: dict[int, Contribution]) -> None:
-    """Add signed counts to the summary tables with upserts, a few statements in all."""
+    """Add signed counts to the summary tables with upserts, a few statements in all.
+
+    Every treatment in `deltas` gets a new version even when no count moved (a visibility or
+    tip change alters the shared evaluations a report lists); a condition gets one when its
+    counts move."""
     summaries: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
     conditions: dict[tuple[int, int], dict[str, Any]] = {}
@@ -213,14 +223,13 @@ async def apply_delta(db: AsyncSession, deltas: dict[int, Contribution]) -> None
                      **{column: 0 for column in CONDITION_COLUMNS}},
                 )
                 row[key[2]] += value
-        if any(summary.values()):
-            summaries.append({"treatment_id": treatment_id, **summary})
+        summaries.append({"treatment_id": treatment_id, **summary, "version": new_version()})
     if summaries:
         stmt = _upsert(db, TreatmentSummary)
         await db.execute(stmt.on_conflict_do_update(
             index_elements=["treatment_id"],
-            set_={c: getattr(TreatmentSummary, c) + getattr(stmt.excluded, c)
-                  for c in SUMMARY_COLUMNS},
+            set_={**{c: getattr(TreatmentSummary, c) + getattr(stmt.excluded, c)
+                     for c in SUMMARY_COLUMNS}, "version": stmt.excluded.version},
         ), summaries)
     if answers:
         stmt = _upsert(db, TreatmentAnswerCount)
@@ -235,6 +244,21 @@ async def apply_delta(db: AsyncSession, deltas: dict[int, Contribution]) -> None
             set_={c: getattr(ConditionTreatmentCount, c) + getattr(stmt.excluded, c)
                   for c in CONDITION_COLUMNS},
         ), list(conditions.values()))
+        await _new_condition_versions(db, {condition_id for condition_id, _t in conditions})
+
+
+async def _new_condition_versions(db: AsyncSession, condition_ids: Iterable[int]) -> None:
+    rows = [{"condition_id": c, "version": new_version()} for c in sorted(condition_ids)]
+    if rows:
+        stmt = _upsert(db, ConditionReportVersion)
+        await db.execute(stmt.on_conflict_do_update(
+            index_elements=["condition_id"], set_={"version": stmt.excluded.version}), rows)
+
+
+async def invalidate_reports(db: AsyncSession) -> None:
+    """New versions for every report, for changes the summaries do not see (vocabulary names)."""
+    await db.execute(update(TreatmentSummary).values(version=new_version()))
+    await db.execute(update(ConditionReportVersion).values(version=new_version()))
 
 
 # ---- everything, from scratch -----------------------------------------------------------
@@ -304,6 +328,7 @@ async def rebuild_summaries(db: AsyncSession) -> int:
     await db.execute(delete(TreatmentSummary))
     await db.execute(delete(TreatmentAnswerCount))
     await db.execute(delete(ConditionTreatmentCount))
+    await db.execute(delete(ConditionReportVersion))
     await _insert_totals(db, totals)
     return len(pairs)
 
@@ -314,7 +339,8 @@ async def _insert_totals(db: AsyncSession, totals: dict[int, Contribution]) -> N
     answers: list[dict[str, Any]] = []
     conditions: dict[tuple[int, int], dict[str, Any]] = {}
     for treatment_id, total in totals.items():
-        summary = {"treatment_id": treatment_id, **{c: 0 for c in SUMMARY_COLUMNS}}
+        summary = {"treatment_id": treatment_id, **{c: 0 for c in SUMMARY_COLUMNS},
+                   "version": new_version()}
         for key, value in total.items():
             if key[0] == "summary":
                 summary[key[1]] = value
@@ -330,7 +356,10 @@ async def _insert_totals(db: AsyncSession, totals: dict[int, Contribution]) -> N
                 row[key[2]] = value
         summaries.append(summary)
     for model, rows in ((TreatmentSummary, summaries), (TreatmentAnswerCount, answers),
-                        (ConditionTreatmentCount, list(conditions.values()))):
+                        (ConditionTreatmentCount, list(conditions.values())),
+                        (ConditionReportVersion,
+                         [{"condition_id": c, "version": new_version()}
+                          for c in sorted({c for c, _t in conditions})])):
         for start in range(0, len(rows), 5000):
             await db.execute(insert(model), rows[start:start + 5000])
 

@@ -40,11 +40,27 @@ async def owned_evaluation(db: AsyncSession, user: User, course: TreatmentCourse
     return evaluation
 
 
+ANONYMOUS = "anonymous"
+MEMBERS = "members"
+
+
+def audience(viewer: User | None) -> str:
+    """Which shared evaluations a viewer reads besides their own: every signed-in person,
+    staff included, reads what members read."""
+    return ANONYMOUS if viewer is None else MEMBERS
+
+
+def shared_with(audience_name: str) -> ColumnElement[bool]:
+    """Filter: evaluations others shared with an audience (never anyone's private ones)."""
+    if audience_name == MEMBERS:
+        return or_(Evaluation.visibility == "public", Evaluation.visibility == "members")
+    return Evaluation.visibility == "public"
+
+
 def visible_evaluations(viewer: User | None) -> ColumnElement[bool]:
     """Filter: individual evaluations `viewer` may read (aggregates count them all)."""
-    shared = Evaluation.visibility == "public"
+    shared = shared_with(audience(viewer))
     if viewer is not None:
-        shared = or_(shared, Evaluation.visibility == "members")
         return or_(Evaluation.user_id == viewer.id, shared)
     return shared
 

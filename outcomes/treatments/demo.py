@@ -2,8 +2,8 @@
 
 Each treatment gets its own character from the seed (how well it works, how hard it is
 to take, what it costs, which side effects it brings), so reports look plausible and
-differ between treatments. Rows go in with bulk inserts and explicit ids, a chunk of
-people at a time; the summaries are computed once at the end by one rebuild.
+differ between treatments. Rows go in with bulk inserts (COPY on PostgreSQL) and explicit
+ids, a chunk of people at a time; the summaries are computed once at the end by one rebuild.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.db import utcnow
+from community.demo import bulk_insert
 from outcomes.catalog.models import Condition, SideEffect, Treatment
 from outcomes.catalog.services import load_catalog
 from outcomes.reports.summaries import rebuild_summaries
@@ -32,8 +34,7 @@ from outcomes.treatments.models import (
     TreatmentCourse,
 )
 
-PEOPLE_PER_CHUNK = 2000
-ROWS_PER_STATEMENT = 10000
+PEOPLE_PER_CHUNK = 5000
 TIPS = [
     "Taking it at the same time every day helped me remember.",
     "The first weeks were the hardest; it got easier.",
@@ -47,7 +48,11 @@ DOSES = {"mg": ["5", "10", "20", "25", "50", "100", "200"], "mcg": ["25", "50", 
 
 @dataclass(frozen=True)
 class Character:
-    """How a treatment tends to be rated; drawn once per treatment from the seed."""
+    """How a treatment tends to be rated; drawn once per treatment from the seed.
+
+    The weights are cumulative (what `random.choices` computes from plain weights on
+    every call, so the draws are the same, only cheaper).
+    """
 
     effect_weights: tuple[float, ...]
     severity_weights: tuple[float, ...]
@@ -63,14 +68,30 @@ def _character(rng: random.Random, side_effect_ids: Sequence[int]) -> Character:
     harsh = rng.uniform(0.1, 0.8)
     pricey = rng.uniform(0, 1)
     return Character(
-        effect_weights=(works * 0.6, 0.3, 0.2 + (1 - works) * 0.1, (1 - works) * 0.4, 0.08),
-        severity_weights=((1 - harsh) * 0.6, 0.35, harsh * 0.3, harsh * 0.1),
-        adherence_weights=(0.55, 0.3, 0.1 + harsh * 0.1, 0.03),
-        burden_weights=((1 - harsh) * 0.6, 0.3, harsh * 0.3, harsh * 0.15),
-        cost_weights=((1 - pricey) * 0.5, 0.2, 0.15, 0.1, pricey * 0.4, 0.08),
+        effect_weights=_cumulative(works * 0.6, 0.3, 0.2 + (1 - works) * 0.1,
+                                   (1 - works) * 0.4, 0.08),
+        severity_weights=_cumulative((1 - harsh) * 0.6, 0.35, harsh * 0.3, harsh * 0.1),
+        adherence_weights=_cumulative(0.55, 0.3, 0.1 + harsh * 0.1, 0.03),
+        burden_weights=_cumulative((1 - harsh) * 0.6, 0.3, harsh * 0.3, harsh * 0.15),
+        cost_weights=_cumulative((1 - pricey) * 0.5, 0.2, 0.15, 0.1, pricey * 0.4, 0.08),
         side_effect_ids=tuple(rng.sample(list(side_effect_ids), k=min(6, len(side_effect_ids)))),
-        stop_weights=(harsh, 1 - works, pricey * 0.5, 0.2, 0.15, 0.05),
+        stop_weights=_cumulative(harsh, 1 - works, pricey * 0.5, 0.2, 0.15, 0.05),
     )
+
+
+def _cumulative(*weights: float) -> tuple[float, ...]:
+    return tuple(accumulate(weights))
+
+
+VISIBILITY_WEIGHTS = _cumulative(0.3, 0.6, 0.1)
+# The scales' values, looked up once rather than for each of millions of draws.
+STOP_REASON = scales.STOP_REASON.values
+SIDE_EFFECT_SEVERITY = scales.SIDE_EFFECT_SEVERITY.values
+ADHERENCE = scales.ADHERENCE.values
+BURDEN = scales.BURDEN.values
+COST = scales.COST.values
+EFFECTIVENESS = scales.EFFECTIVENESS.values
+VISIBILITY = scales.VISIBILITY.values
 
 
 async def _next_id(db: AsyncSession, model: Any) -> int:
@@ -78,20 +99,8 @@ async def _next_id(db: AsyncSession, model: Any) -> int:
 
 
 async def _bulk(db: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: COPY on the session's own connection (same transaction); else executemany."""
-    if not rows:
-        return
-    if db.get_bind().dialect.name == "postgresql":
-        columns = list(rows[0])
-        connection = await db.connection()
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            model.__tablename__, columns=columns,
-            records=[tuple(row[c] for c in columns) for row in rows],
-        )
-    else:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            await db.execute(insert(model), rows[start:start + ROWS_PER_STATEMENT])
+    """Insert and forget a chunk (in the session's transaction)."""
+    await bulk_insert(db, model, rows)
     rows.clear()
 
 
@@ -107,8 +116,8 @@ async def _advance_sequences(db: AsyncSession, models: Sequence[Any]) -> None:
         ))
 
 
-def _pick(rng: random.Random, values: Sequence[str], weights: Sequence[float]) -> str:
-    return rng.choices(values, weights=weights)[0]
+def _pick(rng: random.Random, values: Sequence[str], cum_weights: Sequence[float]) -> str:
+    return rng.choices(values, cum_weights=cum_weights)[0]
 
 
 async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = None, seed: int,
@@ -132,7 +141,7 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
                 by_condition.setdefault(slug, []).append((tid, list(units)))
     condition_slugs = sorted(by_condition)
     # A few conditions are common and most are rare, as in a real community.
-    condition_weights = [1 / (rank + 1) for rank in range(len(condition_slugs))]
+    condition_weights = _cumulative(*(1 / (rank + 1) for rank in range(len(condition_slugs))))
     characters = {tid: _character(random.Random(f"{seed}:{tid}"), side_effect_ids)
                   for options in by_condition.values() for tid, _units in options}
 
@@ -153,7 +162,7 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
             await _bulk(db, model, rows)
 
     for number, person in enumerate(people, start=1):
-        condition_slug = rng.choices(condition_slugs, weights=condition_weights)[0]
+        condition_slug = rng.choices(condition_slugs, cum_weights=condition_weights)[0]
         condition_id = conditions[condition_slug]
         options = by_condition[condition_slug]
         chosen = rng.sample(options, k=min(len(options), rng.randint(1, 3)))
@@ -166,7 +175,7 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
             if rng.random() < 0.3:
                 stopped_on = started_on + timedelta(days=rng.randint(14, 700))
                 stopped_on = min(stopped_on, anchor - timedelta(days=1))
-                stop_reason = _pick(rng, scales.STOP_REASON.values, character.stop_weights)
+                stop_reason = _pick(rng, STOP_REASON, character.stop_weights)
             courses.append({"id": course_id, "user_id": person.id, "treatment_id": treatment_id,
                             "started_on": started_on, "stopped_on": stopped_on,
                             "stop_reason": stop_reason,
@@ -185,7 +194,7 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
             cid, treatment_id, started_on, stopped_on = rng.choice(person_courses)
             character = characters[treatment_id]
             last = stopped_on or anchor
-            severity = _pick(rng, scales.SIDE_EFFECT_SEVERITY.values,
+            severity = _pick(rng, SIDE_EFFECT_SEVERITY,
                              character.severity_weights)
             evaluations.append({
                 "id": evaluation_id, "course_id": cid, "user_id": person.id,
@@ -193,18 +202,18 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
                 "evaluated_on": started_on + timedelta(
                     days=rng.randint(0, max(0, (last - started_on).days))),
                 "side_effect_severity": severity,
-                "adherence": _pick(rng, scales.ADHERENCE.values, character.adherence_weights),
-                "burden": _pick(rng, scales.BURDEN.values, character.burden_weights),
-                "cost": _pick(rng, scales.COST.values, character.cost_weights),
+                "adherence": _pick(rng, ADHERENCE, character.adherence_weights),
+                "burden": _pick(rng, BURDEN, character.burden_weights),
+                "cost": _pick(rng, COST, character.cost_weights),
                 "tip": rng.choice(TIPS) if rng.random() < 0.1 else "",
                 "tip_status": "published",
-                "visibility": _pick(rng, scales.VISIBILITY.values, (0.3, 0.6, 0.1)),
+                "visibility": _pick(rng, VISIBILITY, VISIBILITY_WEIGHTS),
                 "created_at": now, "updated_at": now,
             })
             effects.append({"evaluation_id": evaluation_id,
                             "purpose": f"condition:{condition_id}",
                             "condition_id": condition_id,
-                            "effectiveness": _pick(rng, scales.EFFECTIVENESS.values,
+                            "effectiveness": _pick(rng, EFFECTIVENESS,
                                                    character.effect_weights)})
             if severity != "none":
                 for side_effect_id in rng.sample(character.side_effect_ids,

@@ -96,8 +96,9 @@ class Evaluation(IdMixin, CreatedMixin, Base):
     __tablename__ = "treatment_evaluation"
     __table_args__ = (Index("ix_treatment_evaluation_course_id", "course_id"),
                       Index("ix_treatment_evaluation_user_id", "user_id"),
-                      Index("ix_treatment_evaluation_treatment_visible", "treatment_id",
-                            "visibility", "tip_status"))
+                      # The report's newest shared evaluations, per audience, in index order.
+                      Index("ix_treatment_evaluation_treatment_recent", "treatment_id",
+                            "visibility", "evaluated_on", "id"))
 
     course_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("treatment_course.id", ondelete="CASCADE")

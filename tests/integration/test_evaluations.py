@@ -10,10 +10,10 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from community.app import create_app
-from community.screening import HeldContent, ScreenAction, ScreenLabel, Verdict
+from community.screening import ScreenAction, ScreenLabel, Verdict
 from community.settings import Settings
 from outcomes.treatments.models import Evaluation
-from tests.helpers import Visitor
+from tests.helpers import RecordingSink, Visitor
 from tests.integration.test_treatments import (
     add_course,
     assert_summaries_match_rebuild,
@@ -36,12 +36,6 @@ class HoldingScreener:
         return Verdict()
 
 
-class RecordingSink:
-    def __init__(self) -> None:
-        self.opened: list[HeldContent] = []
-
-    async def open_review(self, db: Any, content: HeldContent) -> None:
-        self.opened.append(content)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Patients like me: who appears, in which order, and only with what they let others see."""
+"""Patients like me: who appears, in which order, and only with what they let others see,
+including the treatments and symptoms they share."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.integration.test_profiles import (  # noqa: F401 - `app` overrides th
     profile_form,
     query,
 )
+from tests.integration.test_treatments import TODAY, add_course, evaluate, load_vocabularies
 
 
 class ResultNames(HTMLParser):
@@ -88,7 +90,7 @@ def people(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
     save(private_condition, {"ms": ("2018", "only_me")}, sex="female", age_band="35-44")
     stranger = member(new_visitor, "other_oz", "migraine")
     save(stranger, {}, sex="female")  # a member of the community, but lists no condition
-    return {"seeker": seeker, "twin": twin, "secret": secretive}
+    return {"seeker": seeker, "twin": twin, "cousin": cousin, "secret": secretive}
 
 
 def test_ranked_by_similarity_and_private_people_never_appear(people: dict[str, Visitor]) -> None:
@@ -187,3 +189,63 @@ def test_query_count_does_not_grow_with_matches(
     after = queries_for_page()
     assert len(names_in(seeker.get("/people/like-me").text)) == 7
     assert after == before
+
+
+def track_symptom(person: Visitor, slug: str) -> None:
+    from outcomes.catalog.models import Symptom
+
+    symptom_id = query(person, select(Symptom.id).where(Symptom.slug == slug))[0]
+    response = person.post("/my/symptoms", {"symptom_id": str(symptom_id), "severity": "2",
+                                            "recorded_on": TODAY})
+    assert response.status_code == 303, response.text
+
+
+def card_of(page: str, username: str) -> str:
+    return page.split(f"{username}.svg", 1)[1].split("</li>", 1)[0]
+
+
+@pytest.fixture
+def treated(people: dict[str, Visitor]) -> dict[str, Visitor]:
+    """The seeker takes methotrexate and tracks fatigue; others take it too, shared or not."""
+    seeker = people["seeker"]
+    load_vocabularies(seeker)
+    add_course(seeker, "Methotrexate", "Rheumatoid arthritis")
+    track_symptom(seeker, "fatigue")
+    # secret_sid hides sex, age and country, but shares an evaluation with members:
+    # methotrexate, taken for fatigue.
+    secret = people["secret"]
+    course = add_course(secret, "Methotrexate", "fatigue")
+    assert evaluate(secret, course, visibility="members").status_code == 303
+    # cousin_cy takes methotrexate and tracks fatigue too, and shares none of it.
+    cousin = people["cousin"]
+    course = add_course(cousin, "Methotrexate", "fatigue")
+    assert evaluate(cousin, course, visibility="only_me").status_code == 303
+    track_symptom(cousin, "fatigue")
+    add_course(cousin, "Sertraline", "fatigue")
+    return people
+
+
+def test_shared_treatments_and_symptoms_raise_a_match_and_say_why(
+    treated: dict[str, Visitor]
+) -> None:
+    page = treated["seeker"].get("/people/like-me").text
+    found = names_in(page)
+    assert set(found) == {"twin_tia", "cousin_cy", "secret_sid"}
+    assert found.index("secret_sid") < found.index("cousin_cy"), (
+        "a shared treatment and symptom outweigh the fields secret_sid keeps hidden")
+    secret_card = card_of(page, "secret_sid")
+    assert "treatments in common: Methotrexate" in secret_card
+    assert "symptoms in common: Fatigue" in secret_card
+
+
+def test_treatments_and_symptoms_not_shared_with_the_viewer_never_count(
+    treated: dict[str, Visitor]
+) -> None:
+    page = treated["seeker"].get("/people/like-me").text
+    cousin_card = card_of(page, "cousin_cy")
+    # An evaluation kept to oneself, a treatment list and tracked symptoms are private.
+    assert "in common" not in cousin_card
+    assert "Methotrexate" not in cousin_card and "Fatigue" not in cousin_card
+    # Without a course of their own, the viewer has nothing in common with anyone.
+    twin_page = treated["twin"].get("/people/like-me").text
+    assert "in common" not in twin_page
