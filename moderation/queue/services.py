@@ -12,7 +12,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -530,7 +530,7 @@ async def issue_penalty(
 
 
 async def lift_penalty(db: AsyncSession, actor: User | None, penalty: Penalty) -> None:
-    """End a penalty early (or record its expiry); a suspended person may sign in again."""
+    """End a penalty early (a person's decision); a suspended person may sign in again."""
     if penalty.lifted_at is not None:
         return
     penalty.lifted_at = utcnow()
@@ -551,19 +551,46 @@ async def lift_penalty(db: AsyncSession, actor: User | None, penalty: Penalty) -
     )
 
 
-async def lift_expired_penalties(db: AsyncSession, now: datetime | None = None) -> int:
-    """For a periodic job: record the end of penalties whose time is up."""
-    now = now or utcnow()
-    expired = list(
-        await db.scalars(
-            select(Penalty).where(
-                Penalty.lifted_at.is_(None), Penalty.until.is_not(None), Penalty.until <= now
-            )
-        )
+def _suspension_over(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Filters for accounts still turned off although a suspension of them has run out and
+    none is still running (open-ended or with an end to come)."""
+    suspensions = select(Penalty.user_id).where(
+        Penalty.kind == PenaltyKind.SUSPEND, Penalty.lifted_at.is_(None)
     )
-    for penalty in expired:
-        await lift_penalty(db, None, penalty)
-    return len(expired)
+    ended = suspensions.where(Penalty.until.is_not(None), Penalty.until <= now)
+    running = suspensions.where(Penalty.until.is_(None) | (Penalty.until > now))
+    return (User.is_active.is_(False), User.deleted_at.is_(None),
+            User.id.in_(ended), User.id.not_in(running))
+
+
+async def any_suspension_over(db: AsyncSession, now: datetime | None = None) -> bool:
+    """A cheap read for the periodic job: has anyone's suspension run out unnoticed?"""
+    over = _suspension_over(now or utcnow())
+    return await db.scalar(select(User.id).where(*over).limit(1)) is not None
+
+
+async def end_expired_suspensions(db: AsyncSession, now: datetime | None = None) -> int:
+    """Let people whose every suspension has run out sign in again; returns how many.
+
+    A suspension turns the account off (the core then refuses sign-in and drops sessions).
+    When its time is up nobody lifted it, so the penalty keeps `lifted_at` empty and the
+    record shows it ended at `until`; only the account is turned back on. Deleted accounts
+    and people with a suspension still running stay off. Safe to run from several
+    processes at once: the conditional update reopens an account, and audits it, once.
+    """
+    over = _suspension_over(now or utcnow())
+    user_ids = list(await db.scalars(select(User.id).where(*over).order_by(User.id)))
+    reopened = 0
+    for user_id in user_ids:
+        result = await db.execute(
+            update(User).where(User.id == user_id, *over).values(is_active=True)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        reopened += 1
+        await audit.record(db, "penalty.suspend_ended", actor_id=None, target_type="user",
+                           target_id=user_id)
+    return reopened
 
 
 async def active_penalties(

@@ -16,9 +16,8 @@ from community.settings import Settings
 from moderation.queue.models import ReviewItem
 from moderation.queue.services import can_post
 from moderation.queue.sink import QueueReviewSink
-from tests.helpers import Visitor
+from tests.helpers import KeywordScreener, Visitor
 from tests.integration.test_communities_support import (
-    KeywordScreener,
     opening_post,
     person,
     post_status,
