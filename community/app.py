@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -90,9 +91,12 @@ def plug_in_moderation(runtime: Runtime) -> None:
 
 def plug_in_outcomes(runtime: Runtime) -> None:
     """Outcomes' contributions to core pages."""
+    from community.profiles.likeme import SIGNALS_KEY
     from outcomes.reports.services import most_reported_treatments
+    from outcomes.treatments.likeme import shared_symptoms, shared_treatments
 
     runtime.extensions["most_reported_treatments"] = most_reported_treatments
+    runtime.extensions.setdefault(SIGNALS_KEY, []).extend([shared_treatments, shared_symptoms])
 
 
 def route_handlers() -> Sequence[Any]:
@@ -141,6 +145,22 @@ def install_moderation_notices(jinja: Any, runtime: Runtime) -> None:
     jinja.globals["moderation_notice"] = moderation_notice
 
 
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Keep what start-up allocated (models, templates, vocabularies) out of the cyclic
+    garbage collector's full passes: each took hundreds of milliseconds, and with them a
+    request's latency. Once per process (the first app), so a test run does not pin every
+    app it builds."""
+    global _startup_frozen
+    if _startup_frozen:
+        return
+    _startup_frozen = True
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -164,6 +184,7 @@ def create_app(
         await runtime.close()
 
     from community.notifications import install_template_globals, load_unread_count
+    from moderation.queue.expiry import expiry_lifespan
     from outcomes.research.worker import worker_lifespan
 
     async def before_request(request: Any) -> None:
@@ -196,7 +217,8 @@ def create_app(
         exception_handlers={HTTPException: error_page, Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja}),
         before_request=before_request,
-        lifespan=[worker_lifespan],
+        lifespan=[worker_lifespan, expiry_lifespan],
+        on_startup=[freeze_startup_objects],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

@@ -278,9 +278,14 @@ def screen(input_file: Any, evaluate: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the database has no people yet.")
 @click.option("--evaluations-per-patient", default=3, show_default=True, type=int,
               help="Treatment evaluations per patient (10 with 100,000 patients gives 1M).")
-def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int) -> None:
+@click.option("--posts-per-patient", default=None, type=float,
+              help="Community posts per patient (default about 5; 2 with 100,000 patients "
+                   "gives about 200,000).")
+def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int,
+         posts_per_patient: float | None) -> None:
     """Load deterministic synthetic demo data."""
     from community.app import demo_loaders, load_all_models
+    from community.communities import demo as communities_demo
     from community.demo import DEMO_PASSWORD, create_people, is_empty
     from community.runtime import Runtime
     from outcomes.treatments import demo as treatments_demo
@@ -299,8 +304,11 @@ def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int)
                 people, staff = await create_people(session, patients=patients, seed=seed)
                 lines = [f"{len(people)} patients and {len(staff)} staff accounts"]
                 for loader in demo_loaders():
-                    extra = ({"evaluations_per_patient": evaluations_per_patient}
-                             if loader is treatments_demo.load else {})
+                    extra: dict[str, Any] = (
+                        {"evaluations_per_patient": evaluations_per_patient}
+                        if loader is treatments_demo.load
+                        else {"posts_per_patient": posts_per_patient}
+                        if loader is communities_demo.load else {})
                     lines.append(await loader(session, people=people, staff=staff, seed=seed,
                                               **extra))
             lines.append(f"sign in as admin, moderator, dr_demo, researcher_demo or any patient "

@@ -34,8 +34,7 @@ class AnonymousRateLimitMiddleware(AbstractMiddleware):
         runtime: Runtime = scope["app"].state.runtime
         client = scope.get("client")
         address = client[0] if client else "unknown"
-        # No `db`: the counter writes on its own connection, declaring its write intent.
-        count = await runtime.counters.hit(f"anonymous:{address}", WINDOW)
+        count = await runtime.traffic.hit(f"anonymous:{address}", WINDOW)
         if count <= runtime.settings.anonymous_requests_per_minute:
             await self.app(scope, receive, send)
             return

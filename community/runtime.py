@@ -9,11 +9,14 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from community.accounts.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore
+from community.cache import LRUCache
 from community.db import make_engine
 from community.mail import Mailer
 from community.screening import NoReviewSink, PassThroughScreener, ReviewSink, Screener
 from community.settings import Settings
-from community.throttle import Counters, DatabaseCounters, RedisCounters
+from community.throttle import BufferedCounters, Counters, DatabaseCounters, RedisCounters
+
+FRAGMENT_CACHE_SIZE = 1024
 
 
 @dataclass
@@ -23,10 +26,14 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     sessions: SessionStore
     counters: Counters
+    # Page views and anonymous requests: one hit per read, so never a write per read.
+    traffic: Counters
     mailer: Mailer
     screener: Screener
     review_sink: ReviewSink = field(default_factory=NoReviewSink)
     redis: Redis | None = None
+    # Rendered fragments keyed by database versions (see community.cache).
+    fragments: LRUCache = field(default_factory=lambda: LRUCache(FRAGMENT_CACHE_SIZE))
     extensions: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -36,24 +43,29 @@ class Runtime:
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         sessions: SessionStore
         counters: Counters
+        traffic: Counters
         if redis is not None:
             prefix = settings.redis_prefix
             sessions = RedisSessionStore(redis, prefix)
-            counters = RedisCounters(redis, prefix)
+            counters = traffic = RedisCounters(redis, prefix)
         else:
             sessions, counters = DatabaseSessionStore(sessionmaker), DatabaseCounters(sessionmaker)
+            traffic = BufferedCounters(make_engine(settings.database_url))
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
             sessions=sessions,
             counters=counters,
+            traffic=traffic,
             mailer=Mailer(settings),
             screener=screener or PassThroughScreener(),
             redis=redis,
         )
 
     async def close(self) -> None:
+        if isinstance(self.traffic, BufferedCounters):
+            await self.traffic.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

@@ -29,7 +29,8 @@ async def record_view(request: Request[Any, Any, Any], db: AsyncSession, kind: s
     key = f"views:user:{user.id}" if user else f"views:address:{client_address(request)}"
     # Anonymous visitors get half the budget: they have no reason to read at scale.
     budget = settings.views_per_window if user else max(1, settings.views_per_window // 2)
-    count = await runtime.counters.hit(key, window, db=db)
+    # Traffic counters: no write in this request's transaction (see community.throttle).
+    count = await runtime.traffic.hit(key, window)
     if count <= budget:
         return
     if count == budget + 1:

@@ -13,6 +13,14 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from community.runtime import Runtime
+from community.screening import (
+    AuthorContext,
+    HeldContent,
+    ScreenAction,
+    ScreenLabel,
+    Span,
+    Verdict,
+)
 
 STRONG_PASSWORD = "correct horse battery staple 42"
 T = TypeVar("T")
@@ -100,3 +108,30 @@ def outbox_messages(var_dir: Path) -> list[Any]:
 
 def run_sync(coroutine: Awaitable[T]) -> T:
     return asyncio.get_event_loop().run_until_complete(coroutine)  # type: ignore[arg-type]
+
+
+class KeywordScreener:
+    """A predictable screener: marker words in the text choose the verdict, so tests can
+    drive every branch of what publishing does with it."""
+
+    def screen(self, text: str, *, author_role: str, venue: str,
+               author_context: AuthorContext | None = None) -> Verdict:
+        if "HOLDME" in text:
+            return Verdict(labels=(ScreenLabel.IDENTIFYING,), action=ScreenAction.HOLD,
+                           spans=(Span(0, 6, "name"),))
+        if "ADVICEME" in text:
+            return Verdict(labels=(ScreenLabel.ADVICE_REQUEST,),
+                           action=ScreenAction.MOVE_OFF_PLATFORM)
+        if "CRISISME" in text:
+            return Verdict(labels=(ScreenLabel.URGENT,), action=ScreenAction.CRISIS_SUPPORT)
+        return Verdict()
+
+
+class RecordingSink:
+    """A review sink that keeps what it was sent to review."""
+
+    def __init__(self) -> None:
+        self.opened: list[HeldContent] = []
+
+    async def open_review(self, db: Any, content: HeldContent) -> None:
+        self.opened.append(content)

@@ -13,6 +13,7 @@ from community.accounts import services
 from community.accounts.models import User
 from community.i18n import gettext as _
 from community.web import (
+    WRITES,
     client_address,
     current_user,
     form_data,
@@ -189,7 +190,7 @@ async def resend_verification(request: AnyRequest, db_session: AsyncSession) -> 
     return see_other("/account?done=verification")
 
 
-@get("/verify-email/{token:str}")
+@get("/verify-email/{token:str}", opt=WRITES)
 async def verify_email(request: AnyRequest, db_session: AsyncSession, token: str) -> Response[str]:
     user = await services.verify_email(db_session, token)
     return render(request, "accounts/verified.html", {"ok": user is not None},

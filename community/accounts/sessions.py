@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from sqlalchemy import Executable, insert, select, update
+from sqlalchemy import ColumnElement, Executable, Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import joinedload
 
-from community.accounts.models import UserSession
+from community.accounts.models import User, UserSession
 from community.db import intent, utcnow
 from community.tokens import new_token, token_hash
 
@@ -37,9 +38,29 @@ class SessionRecord:
         return now < self.expires_at and now - self.last_seen_at < idle
 
 
+@dataclass
+class SignedIn:
+    """A session with its account (roles loaded) and the extra columns asked for."""
+
+    record: SessionRecord
+    user: User | None
+    extra: tuple[Any, ...]
+
+
+def _with_user(statement: Select[Any]) -> Select[Any]:
+    return statement.options(joinedload(User.roles))
+
+
 class SessionStore(Protocol):
     """Writes take the request's `db` session when there is one: on SQLite a second
     connection would wait for the write lock that the request itself holds."""
+
+    async def resolve(
+        self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
+    ) -> SignedIn | None:
+        """The unrevoked session of `token` with its account and `extra` (columns that may
+        refer to `User`), in as few statements on `db` as the store allows."""
+        ...
 
     async def create(
         self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
@@ -85,6 +106,19 @@ class DatabaseSessionStore:
         token, record = _new_record(user_id, privilege_version, lifetime, client_address, user_agent)
         await self._write(insert(UserSession).values(**asdict(record)), db)
         return token
+
+    async def resolve(
+        self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
+    ) -> SignedIn | None:
+        statement = _with_user(
+            select(UserSession, User, *extra)
+            .outerjoin(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == token_hash(token))
+        )
+        row = (await db.execute(statement)).unique().first()
+        if row is None or row[0].revoked_at is not None:
+            return None
+        return SignedIn(_from_row(row[0]), row[1], tuple(row[2:]))
 
     async def get(self, token: str) -> SessionRecord | None:
         with intent(write=False):
@@ -191,6 +225,18 @@ class RedisSessionStore:
 
     async def get(self, token: str) -> SessionRecord | None:
         return await self._load(token_hash(token))
+
+    async def resolve(
+        self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
+    ) -> SignedIn | None:
+        record = await self.get(token)
+        if record is None:
+            return None
+        statement = _with_user(select(User, *extra).where(User.id == record.user_id))
+        row = (await db.execute(statement)).unique().first()
+        if row is None:
+            return SignedIn(record, None, ())
+        return SignedIn(record, row[0], tuple(row[1:]))
 
     async def touch(self, record: SessionRecord) -> None:
         now = utcnow()

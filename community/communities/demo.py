@@ -2,7 +2,9 @@
 
 `seed_communities` is idempotent (the install and `db upgrade` call it); `load` fills
 the communities with memberships, threads and replies in bulk, deterministically for a
-seed, fast enough for hundreds of thousands of posts.
+seed, fast enough for hundreds of thousands of posts. By default a small demo is lively
+(about five posts per patient); at scale `posts_per_patient` sets the volume by starting
+fewer threads, so threads keep their realistic lengths.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.communities.models import Community, Membership, Post, PostVersion, Thread
 from community.db import utcnow
-from community.demo import DemoPerson
+from community.demo import DemoPerson, bulk_insert
 from community.markdown import render_markdown
 
 # slug, name, ICD-10, description, treatments people talk about, symptoms they mention
@@ -133,6 +135,11 @@ REPLIES = (
     "I keep a symptom diary too and it made my appointments much more useful.",
     "Rooting for you. Small wins count.",
 )
+# Replies per thread: most threads are short, a few run long.
+REPLY_COUNTS = (0, 1, 2, 3, 4, 5, 6, 8, 10, 14)
+POSTS_PER_THREAD = 1 + sum(REPLY_COUNTS) / len(REPLY_COUNTS)
+# Without a posts_per_patient target, one thread is started per two memberships.
+THREADS_PER_MEMBERSHIP = 0.5
 
 
 async def seed_communities(session: AsyncSession) -> int:
@@ -163,10 +170,36 @@ def _body(rng: random.Random, treatments: tuple[str, ...], symptoms: tuple[str, 
     return " ".join(parts) + "\n\n" + rng.choice(CLOSERS)
 
 
+class _Renderer:
+    """render_markdown for demo bodies, one paragraph at a time with a cache.
+
+    Demo bodies are plain paragraphs (no Markdown syntax spans a blank line), so the HTML of
+    a body is the HTML of its paragraphs in order; caching paragraphs rather than whole
+    bodies keeps rendering cheap when hundreds of thousands of bodies are distinct.
+    """
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, body: str) -> str:
+        return "".join(self._paragraph(part) for part in body.split("\n\n"))
+
+    def _paragraph(self, text: str) -> str:
+        html = self.cache.get(text)
+        if html is None:
+            html = self.cache[text] = render_markdown(text)
+        return html
+
+
 async def load(
-    session: AsyncSession, *, people: list[DemoPerson], staff: dict[str, DemoPerson], seed: int
+    session: AsyncSession, *, people: list[DemoPerson], staff: dict[str, DemoPerson], seed: int,
+    posts_per_patient: float | None = None,
 ) -> str:
-    """Communities, memberships and about four posts per person, in bulk."""
+    """Communities, memberships, threads and replies, in bulk.
+
+    Without `posts_per_patient` there are about five posts per patient (a lively small
+    demo); with it, about that many, by starting fewer threads of the same lengths.
+    """
     rng = random.Random(seed)
     await seed_communities(session)
     communities = list(await session.scalars(select(Community).order_by(Community.id)))
@@ -179,14 +212,16 @@ async def load(
         for community in rng.sample(communities, k=rng.choice((1, 1, 2, 3))):
             members[community.id].append(person.id)
             membership_rows.append({"user_id": person.id, "community_id": community.id})
-    for chunk in _chunks(membership_rows):
-        await session.execute(insert(Membership.__table__), chunk)  # type: ignore[arg-type]
+    await bulk_insert(session, Membership, membership_rows)
     for community in communities:
         await session.execute(update(Community).where(Community.id == community.id)
                               .values(member_count=len(members[community.id])))
 
+    threads_per_membership = (
+        THREADS_PER_MEMBERSHIP if posts_per_patient is None
+        else posts_per_patient * len(people) / (POSTS_PER_THREAD * len(membership_rows)))
     now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
-    rendered: dict[str, str] = {}
+    render = _Renderer()
     thread_rows: list[dict[str, Any]] = []
     thread_posts: list[list[tuple[int, str, datetime]]] = []
     for community in communities:
@@ -194,12 +229,12 @@ async def load(
         if not ids:
             continue
         treatments, symptoms = topics.get(community.slug, (("treatment",), ("symptoms",)))
-        for _ in range(max(1, len(ids) // 2)):
+        for _ in range(max(1, int(len(ids) * threads_per_membership))):
             started = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 1439))
             author = rng.choice(ids)
             posts = [(author, _body(rng, treatments, symptoms), started)]
             moment = started
-            for _reply in range(rng.choice((0, 1, 2, 3, 4, 5, 6, 8, 10, 14))):
+            for _reply in range(rng.choice(REPLY_COUNTS)):
                 moment += timedelta(minutes=rng.randint(5, 60 * 48))
                 posts.append((rng.choice(ids), _fill(rng.choice(REPLIES), rng, treatments,
                                                      symptoms), moment))
@@ -221,15 +256,11 @@ async def load(
     post_rows: list[dict[str, Any]] = []
     for thread_id, posts in zip(thread_ids, thread_posts, strict=True):
         for author, body, moment in posts:
-            html = rendered.get(body)
-            if html is None:
-                html = rendered[body] = render_markdown(body)
             post_rows.append({"thread_id": thread_id, "author_id": author, "body": body,
-                              "body_html": html, "status": "published", "screen_labels": [],
-                              "screen_spans": [], "created_at": moment, "version": 1,
-                              "helpful_count": 0, "hugs_count": 0})
-    for chunk in _chunks(post_rows):
-        await session.execute(insert(Post.__table__), chunk)  # type: ignore[arg-type]
+                              "body_html": render(body), "status": "published",
+                              "screen_labels": [], "screen_spans": [], "created_at": moment,
+                              "version": 1, "helpful_count": 0, "hugs_count": 0})
+    await bulk_insert(session, Post, post_rows)
     await session.execute(insert(PostVersion).from_select(
         ["post_id", "version", "body", "screen_labels", "created_at"],
         select(Post.id, Post.version, Post.body, Post.screen_labels, Post.created_at)

@@ -190,10 +190,9 @@ async def _thread_context(
     request: AnyRequest, db: AsyncSession, thread_id: int, *, after: int | None
 ) -> dict[str, Any]:
     viewer = current_user(request)
-    thread = await services.get_thread(db, thread_id)
+    thread, membership = await services.get_thread_and_membership(db, viewer, thread_id)
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
-    membership = await services.membership_of(db, viewer, thread.community_id)
     context: dict[str, Any] = {
         "thread": thread, "community": thread.community, "membership": membership,
         "posts": [], "next_cursor": None, "reacted": set(), "created": None,
@@ -206,9 +205,8 @@ async def _thread_context(
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
     if context["readable"]:
-        posts, next_cursor = await services.post_page(db, viewer, thread, after=after)
-        context.update(posts=posts, next_cursor=next_cursor,
-                       reacted=await services.my_reactions(db, viewer, [p.id for p in posts]))
+        posts, next_cursor, reacted = await services.post_page(db, viewer, thread, after=after)
+        context.update(posts=posts, next_cursor=next_cursor, reacted=reacted)
     return context
 
 

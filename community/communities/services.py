@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -213,8 +213,9 @@ async def thread_page(
     limit: int = PAGE_SIZE,
 ) -> tuple[list[Thread], str | None]:
     """Threads by latest activity, keyset-paged on (last_activity_at, id)."""
+    # The list shows authors' names only: their roles are never loaded.
     statement = (
-        select(Thread).options(joinedload(Thread.author))
+        select(Thread).options(joinedload(Thread.author).raiseload(User.roles))
         .where(Thread.community_id == community.id, access.listed_threads_filter(viewer))
     )
     cursor = decode_thread_cursor(after)
@@ -235,21 +236,46 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
                            .where(Thread.id == thread_id))
 
 
+async def get_thread_and_membership(
+    db: AsyncSession, viewer: User | None, thread_id: int
+) -> tuple[Thread | None, Membership | None]:
+    """The thread with its community, and the viewer's membership of it: one statement."""
+    if viewer is None:
+        return await get_thread(db, thread_id), None
+    row = (await db.execute(
+        select(Thread, Membership).options(joinedload(Thread.community))
+        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
+                                    Membership.user_id == viewer.id))
+        .where(Thread.id == thread_id)
+    )).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 async def post_page(
     db: AsyncSession, viewer: User | None, thread: Thread, *, after: int | None = None,
     limit: int = PAGE_SIZE,
-) -> tuple[list[Post], int | None]:
-    """The posts of a thread the viewer may see, in order, keyset-paged on id."""
+) -> tuple[list[Post], int | None, set[tuple[int, str]]]:
+    """The posts of a thread the viewer may see, in order, keyset-paged on id, and the
+    viewer's own reactions to them (`my_reactions`), in the same statement."""
+    kinds = list(ReactionKind) if viewer is not None else []
+    reacted_columns = [] if viewer is None else [
+        exists().where(Reaction.post_id == Post.id, Reaction.user_id == viewer.id,
+                       Reaction.kind == kind.value).label(f"reacted_{kind.value}")
+        for kind in kinds
+    ]
     statement = (
-        select(Post).join(Thread, Thread.id == Post.thread_id)
-        .options(joinedload(Post.author))
+        select(Post, *reacted_columns).join(Thread, Thread.id == Post.thread_id)
+        .options(joinedload(Post.author).joinedload(User.roles))
         .where(Post.thread_id == thread.id, access.visible_posts_filter(viewer))
     )
     if after is not None:
         statement = statement.where(Post.id > after)
-    rows = list((await db.scalars(statement.order_by(Post.id).limit(limit + 1))).unique())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    rows = list((await db.execute(statement.order_by(Post.id).limit(limit + 1))).unique())
+    next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
+    rows = rows[:limit]
+    reacted = {(row[0].id, kind.value) for row in rows
+               for kind, flag in zip(kinds, row[1:], strict=True) if flag}
+    return [row[0] for row in rows], next_cursor, reacted
 
 
 async def my_reactions(

@@ -10,13 +10,17 @@ UNREAD_STATE_KEY = "unread_notifications"
 
 
 async def load_unread_count(request: Any) -> None:
-    """Litestar `before_request` hook: one indexed count for signed-in people, none otherwise."""
+    """Litestar `before_request` hook: one indexed count for signed-in people, none otherwise.
+
+    The session middleware usually has it already (read with the account): then no query."""
     from community.db import intent
     from community.notifications.services import unread_count
     from community.web import current_user, runtime_of
 
     user = current_user(request)
     if user is None or request.scope.get("type") != "http":
+        return
+    if UNREAD_STATE_KEY in request.state:
         return
     # A read of its own, before the request's session exists: never take the write lock.
     with intent(write=False):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Any
+
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.accounts.models import User
 from community.db import utcnow
 from community.notifications.models import Notification
 
@@ -24,11 +27,20 @@ async def notify(
     return notification
 
 
-async def unread_count(db: AsyncSession, user_id: int) -> int:
-    statement = select(func.count()).select_from(Notification).where(
+def _unread(user_id: Any) -> ScalarSelect[int]:
+    return select(func.count()).select_from(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
-    )
-    return int(await db.scalar(statement) or 0)
+    ).scalar_subquery()
+
+
+async def unread_count(db: AsyncSession, user_id: int) -> int:
+    return int(await db.scalar(select(_unread(user_id))) or 0)
+
+
+def unread_count_of_user() -> ScalarSelect[int]:
+    """The unread count as a column of a statement that selects `User`: the session
+    middleware reads it with the account, in the same statement."""
+    return _unread(User.id)
 
 
 async def list_notifications(

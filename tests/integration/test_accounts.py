@@ -38,6 +38,42 @@ def test_register_creates_patient_and_sends_verification(visitor: Visitor, setti
     assert visitor.get(link.group(0)).status_code == 400, "a verification link works once"
 
 
+def test_get_routes_that_write_take_the_write_lock_first(visitor: Visitor, settings) -> None:
+    # A GET that reads and then writes in a deferred SQLite transaction fails at once
+    # ("database is locked") when any other connection wrote meanwhile, such as the
+    # traffic counters' flush: routes marked WRITES begin as unsafe methods do.
+    from litestar import HttpMethod
+    from sqlalchemy import event
+
+    marked = {
+        route.path for route in visitor.app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if HttpMethod.GET in handler.http_methods and handler.opt.get("writes")
+    }
+    assert {"/verify-email/{token:str}", "/research/exports/{job_id:int}/download",
+            "/api/v1/research/exports/{job_id:int}/download"} <= marked, marked
+
+    visitor.register("early_lock")
+    link = re.search(r"/verify-email/\S+",
+                     outbox_messages(settings.var_dir)[-1].get_payload(decode=True).decode())
+    assert link
+    engine = visitor.app.state.runtime.engine.sync_engine
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL has no deferred write lock to take early
+    begun: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("BEGIN"):
+            begun.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert visitor.get(link.group(0)).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "BEGIN IMMEDIATE" in begun, begun
+
+
 @pytest.mark.parametrize(
     ("form", "field", "message"),
     [

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from community.communities import demo as communities_demo
 from community.communities.models import Community, Membership, Post, PostVersion, Thread
 from community.demo import create_people
+from community.markdown import render_markdown
 from tests.helpers import Visitor
 from tests.integration.test_communities_support import db_run, scalar
 
@@ -36,3 +37,22 @@ def test_demo_load_fills_communities_in_bulk(visitor: Visitor) -> None:
 
 async def _titles(db: Any) -> list[str]:
     return list(await db.scalars(select(Thread.title).order_by(Thread.id)))
+
+
+def test_demo_posts_per_patient_sets_the_volume(visitor: Visitor) -> None:
+    async def _load(db: Any) -> str:
+        people, staff = await create_people(db, patients=400, seed=5)
+        return await communities_demo.load(db, people=people, staff=staff, seed=5,
+                                           posts_per_patient=2)
+
+    db_run(visitor, _load)
+    posts = scalar(visitor, select(func.count()).select_from(Post))
+    assert 1.5 * 400 <= posts <= 2.5 * 400
+    assert scalar(visitor, select(func.max(Thread.reply_count))) >= 8, "long threads remain"
+    # Bodies are rendered a paragraph at a time: the stored HTML is what the renderer gives.
+    stored = db_run(visitor, lambda db: _bodies(db))
+    assert all(html == render_markdown(body) for body, html in stored)
+
+
+async def _bodies(db: Any) -> list[tuple[str, str]]:
+    return [(body, html) for body, html in await db.execute(select(Post.body, Post.body_html))]

@@ -17,10 +17,10 @@ from community.accounts.services import set_role
 from community.app import create_app
 from community.communities.demo import seed_communities
 from community.communities.models import Post
-from community.screening import AuthorContext, HeldContent, ScreenAction, ScreenLabel, Span, Verdict
+from community.screening import HeldContent
 from community.settings import Settings
 from community.web import SESSION_COOKIE
-from tests.helpers import Visitor
+from tests.helpers import KeywordScreener, RecordingSink, Visitor
 
 
 @pytest.fixture
@@ -118,28 +118,8 @@ def post_status(visitor: Visitor, post_id: int) -> str:
     return str(scalar(visitor, select(Post.status).where(Post.id == post_id)))
 
 
-class KeywordScreener:
-    """A predictable screener: marker words in the text choose the verdict."""
-
-    def screen(self, text: str, *, author_role: str, venue: str,
-               author_context: AuthorContext | None = None) -> Verdict:
-        if "HOLDME" in text:
-            return Verdict(labels=(ScreenLabel.IDENTIFYING,), action=ScreenAction.HOLD,
-                           spans=(Span(0, 6, "name"),))
-        if "ADVICEME" in text:
-            return Verdict(labels=(ScreenLabel.ADVICE_REQUEST,),
-                           action=ScreenAction.MOVE_OFF_PLATFORM)
-        if "CRISISME" in text:
-            return Verdict(labels=(ScreenLabel.URGENT,), action=ScreenAction.CRISIS_SUPPORT)
-        return Verdict()
 
 
-class RecordingSink:
-    def __init__(self) -> None:
-        self.opened: list[HeldContent] = []
-
-    async def open_review(self, db: Any, content: HeldContent) -> None:
-        self.opened.append(content)
 
 
 @pytest.fixture

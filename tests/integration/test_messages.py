@@ -86,7 +86,7 @@ def test_nobody_reports_a_message_they_did_not_receive(
     assert eve.post(f"/messages/{message_id}/report").status_code == 404
     assert ada.post(f"/messages/{message_id}/report").status_code == 404, "not one's own"
     assert ada.post("/messages/999999/report").status_code == 404
-    assert sink(ada).items == []
+    assert sink(ada).opened == []
 
 
 def test_report_opens_a_review(pair: tuple[Visitor, Visitor]) -> None:
@@ -96,7 +96,7 @@ def test_report_opens_a_review(pair: tuple[Visitor, Visitor]) -> None:
     response = bea.post(f"/messages/{message_id}/report", {"reason": "abusive"})
     assert response.status_code == 303
     assert "A moderator will review this message" in bea.get(response.headers["location"]).text
-    assert [(h.target_type, h.target_id, h.excerpt) for h in sink(bea).items] == [
+    assert [(h.target_type, h.target_id, h.excerpt) for h in sink(bea).opened] == [
         ("message", message_id, "something nasty")]
     assert query(bea, select(Message.reported_at))[0] is not None
     assert "message.reported" in query(bea, select(AuditEntry.action))
@@ -181,7 +181,7 @@ def test_screened_messages_are_not_delivered_and_the_sender_sees_why(
     assert body not in bea.get("/messages/ada_a").text
     assert body not in bea.get("/messages").text
     assert query(ada, select(Notification)) == []
-    assert [(h.target_type, h.excerpt) for h in sink(ada).items] == [("message", body)]
+    assert [(h.target_type, h.excerpt) for h in sink(ada).opened] == [("message", body)]
     assert body in ada.get("/messages/bea_b").text, "the sender keeps their words"
 
 
@@ -193,7 +193,7 @@ def test_crisis_message_is_delivered_with_help_for_the_sender(
     assert response.status_code == 200
     assert "emergency number" in response.text
     assert "CRISISME I cannot go on" in bea.get("/messages/ada_a").text
-    assert sink(ada).items[0].target_type == "message", "moderators are alerted"
+    assert sink(ada).opened[0].target_type == "message", "moderators are alerted"
 
 
 def test_xss_payloads_in_messages_are_inert(pair: tuple[Visitor, Visitor]) -> None:

@@ -16,9 +16,8 @@ from community.audit import AuditEntry
 from community.communities.models import Community
 from community.db import intent
 from community.profiles.models import AboutStatus, Profile, ProfileCondition
-from community.screening import HeldContent, ScreenAction, ScreenLabel, Verdict
 from community.web import SESSION_COOKIE
-from tests.helpers import Visitor
+from tests.helpers import KeywordScreener, RecordingSink, Visitor
 
 XSS_PAYLOADS = [
     line for line in
@@ -30,27 +29,8 @@ XSS_PAYLOADS = [
 # ---- helpers shared by the profile, like-me, message and scraping tests ---------------------
 
 
-class KeywordScreener:
-    """Verdicts chosen by markers in the text, so tests can drive every branch."""
-
-    def screen(self, text: str, *, author_role: str, venue: str,
-               author_context: Any = None) -> Verdict:
-        if "HOLDME" in text:
-            return Verdict(labels=(ScreenLabel.IDENTIFYING,), action=ScreenAction.HOLD)
-        if "ADVICEME" in text:
-            return Verdict(labels=(ScreenLabel.ADVICE_REQUEST,),
-                           action=ScreenAction.MOVE_OFF_PLATFORM)
-        if "CRISISME" in text:
-            return Verdict(labels=(ScreenLabel.URGENT,), action=ScreenAction.CRISIS_SUPPORT)
-        return Verdict()
 
 
-class RecordingSink:
-    def __init__(self) -> None:
-        self.items: list[HeldContent] = []
-
-    async def open_review(self, db: Any, content: HeldContent) -> None:
-        self.items.append(content)
 
 
 @pytest.fixture
@@ -313,7 +293,7 @@ def test_screened_about_is_shown_to_its_owner_only(
     assert owner_notice in owner.get("/account/profile").text
     for viewer in (member(new_visitor, "curious_cat"), new_visitor()):
         assert text not in viewer.get("/people/screened_sam").text
-    assert [(h.target_type, h.excerpt) for h in sink(owner).items] == [("profile", text)]
+    assert [(h.target_type, h.excerpt) for h in sink(owner).opened] == [("profile", text)]
 
 
 def test_crisis_about_shows_help_to_the_author(new_visitor: Callable[[], Visitor]) -> None:
@@ -321,7 +301,7 @@ def test_crisis_about_shows_help_to_the_author(new_visitor: Callable[[], Visitor
     response = owner.post("/account/profile", profile_form(about="CRISISME tonight"))
     assert response.headers["location"] == "/account/profile?done=crisis"
     assert "emergency number" in owner.get(response.headers["location"]).text
-    assert sink(owner).items and sink(owner).items[0].target_type == "profile"
+    assert sink(owner).opened and sink(owner).opened[0].target_type == "profile"
 
 
 def test_profile_edits_are_audited(new_visitor: Callable[[], Visitor]) -> None:

@@ -14,8 +14,8 @@ from community.audit import AuditEntry
 from community.ratelimit import AnonymousRateLimitMiddleware
 from community.settings import Settings
 from community.web import SessionMiddleware
-from tests.helpers import Visitor
-from tests.integration.test_profiles import RecordingSink, member, query, sink
+from tests.helpers import RecordingSink, Visitor
+from tests.integration.test_profiles import member, query, sink
 
 
 def _with_rate_limit(
@@ -64,7 +64,7 @@ def test_sixth_profile_view_is_refused_and_reported(new_visitor: Callable[[], Vi
     assert "slow down" in refused.text
     assert query(reader, select(AuditEntry.action).where(
         AuditEntry.action == "scraping.suspected")) == ["scraping.suspected"]
-    assert [h.target_type for h in sink(reader).items] == ["user"]
+    assert [h.target_type for h in sink(reader).opened] == ["user"]
     assert reader.get("/people/fast_fay").status_code == 429
     assert len(query(reader, select(AuditEntry).where(
         AuditEntry.action == "scraping.suspected"))) == 1, "reported once per window"

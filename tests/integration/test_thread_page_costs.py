@@ -1,0 +1,102 @@
+"""The thread page reads the viewer's reactions with its posts, and translates the labels
+every post repeats once per page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from jinja2 import pass_context
+from sqlalchemy import event
+
+from tests.helpers import Visitor
+from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+    app,
+    opening_post,
+    person,
+    reply,
+    seed,
+    settings,
+    start_thread,
+)
+
+
+@pytest.fixture
+def thread(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> tuple[Visitor, Visitor, int]:
+    seed(visitor)
+    author = person(new_visitor, "author_tp", joins=("epilepsy",))
+    reader = person(new_visitor, "reader_tp", joins=("epilepsy",))
+    return author, reader, start_thread(author, "epilepsy", title="Sleep and seizures")
+
+
+def pressed(page: str, post_id: int) -> dict[str, bool]:
+    block = page.split(f'id="reactions-{post_id}"')[1].split("</div>")[0]
+    return {kind: f'aria-pressed="true">{label}' in block
+            for kind, label in (("helpful", "Helpful"), ("hugs", "Hugs"))}
+
+
+def selects(visitor: Visitor, url: str) -> list[str]:
+    engine = visitor.app.state.runtime.engine.sync_engine
+    statements: list[str] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        assert visitor.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)
+    return statements
+
+
+def test_each_reader_sees_their_own_reactions_read_with_the_posts(
+    thread: tuple[Visitor, Visitor, int], new_visitor: Callable[[], Visitor]
+) -> None:
+    author, reader, thread_id = thread
+    first = opening_post(author, thread_id)
+    second = reply(author, thread_id, "Mine come at night, mostly.")
+    assert reader.post(f"/posts/{first}/react", {"kind": "helpful"}).status_code == 303
+    assert reader.post(f"/posts/{second}/react", {"kind": "hugs"}).status_code == 303
+    page = reader.get(f"/threads/{thread_id}").text
+    assert pressed(page, first) == {"helpful": True, "hugs": False}
+    assert pressed(page, second) == {"helpful": False, "hugs": True}
+    other = person(new_visitor, "other_tp", joins=("epilepsy",))
+    other_page = other.get(f"/threads/{thread_id}").text
+    assert pressed(other_page, first) == pressed(other_page, second) == {
+        "helpful": False, "hugs": False}
+    assert re.search(r'Helpful <span class="count">1</span>', other_page)
+    # No statement of its own for the reactions: they come with the posts.
+    statements = selects(reader, f"/threads/{thread_id}")
+    assert not [s for s in statements if s.lstrip().startswith("SELECT post_reaction")]
+    assert any("post_reaction" in s for s in statements)
+
+
+def test_labels_are_translated_once_per_page_not_per_post(
+    thread: tuple[Visitor, Visitor, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, reader, thread_id = thread
+    env = reader.app.state.jinja
+    translate = env.globals["_"]
+    calls = []
+
+    @pass_context
+    def counting(context: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return context.call(translate, *args, **kwargs)
+
+    monkeypatch.setitem(env.globals, "_", counting)
+
+    def translations_per_view() -> int:
+        reader.get(f"/threads/{thread_id}")  # warm: sessions, counters
+        calls.clear()
+        assert reader.get(f"/threads/{thread_id}").status_code == 200
+        return len(calls)
+
+    short = translations_per_view()
+    for n in range(5):
+        reply(author, thread_id, f"Another reply, number {n}.")
+    assert translations_per_view() == short
