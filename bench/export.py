@@ -56,7 +56,8 @@ def _quarter(dialect: str, column: Any) -> Any:
 
     if dialect != "sqlite":
         return func.to_char(column, 'YYYY-"Q"Q')
-    quarter = cast((cast(func.strftime("%m", column), Integer) + 2) / 3, String)
+    # `//`: SQLAlchemy 2 renders `/` between integers as true division.
+    quarter = cast((cast(func.strftime("%m", column), Integer) + 2) // 3, String)
     return func.strftime("%Y", column).op("||")("-Q").op("||")(quarter)
 
 
@@ -102,7 +103,7 @@ def group_by_queries(dialect: str, consenting: Any) -> dict[str, list[Any]]:
             .select_from(Evaluation)
             .join(Treatment, Treatment.id == Evaluation.treatment_id)
             .where(Evaluation.user_id.in_(consenting)))
-    answers.append(
+    effectiveness = (
         grouped(Treatment.slug, _year(dialect, Evaluation.evaluated_on),
                 func.coalesce(Condition.slug, "symptom:" + Symptom.slug),
                 EvaluationEffect.effectiveness, user=Evaluation.user_id)
@@ -132,7 +133,8 @@ def group_by_queries(dialect: str, consenting: Any) -> dict[str, list[Any]]:
         .join(Community, Community.id == ProfileCondition.community_id) \
         .where(QuestionnaireAnswer.user_id.in_(consenting))
     return {"patients": [patients], "treatment_use": [treatment_use],
-            "evaluation_answers": answers, "side_effects": [side_effects],
+            "evaluation_answers": answers, "evaluation_effectiveness": [effectiveness],
+            "side_effects": [side_effects],
             "symptom_severity": [symptoms], "questionnaire_bands": [questionnaires]}
 
 

@@ -1,15 +1,19 @@
 """Data at scale: build a large, reproducible demo dataset into a named database and time it.
 
-`python -m bench.scale --backend sqlite|postgresql --patients N [--evaluations-per-patient E]`
+`python -m bench.scale --backend sqlite|postgresql --patients N [--evaluations-per-patient E]
+[--posts-per-patient P]`
+
+The defaults (100,000 patients, 10 evaluations and 2 posts per patient) give the issue's
+data set: about 100,000 patients, 1,000,000 evaluations and 200,000 posts.
 
 The dataset goes into var/bench/kindred_<N>.db (SQLite) or the PostgreSQL database
 kindred_bench_<N> (on KINDRED_BENCH_POSTGRES_URL or 127.0.0.1:5432), replacing what was
 there. Steps, each timed: the schema (`kindred db upgrade`, tables the migrations lack are
 created from the models and reported), people, the domains' demo loaders (the same
-functions `kindred demo` runs, called in-process so the treatments loader can be given
-evaluations_per_patient; `kindred demo` has no option for it yet), then research fixtures the
-demo does not create (a profile with age band, sex and country, one profile condition and a
-research consent grant for a fixed share of patients), so the research export benchmark has
+functions `kindred demo --evaluations-per-patient E --posts-per-patient P` runs, called
+in-process so each step is timed on its own), then research fixtures the demo does not
+create (a profile with age band, sex and country, one profile condition and a research
+consent grant for a fixed share of patients), so the research export benchmark has
 something to count. Fixed seed: the same command builds the same data.
 
 Each step commits on its own. The report (stdout, and bench/results/<date>-scale-<backend>-<N>.md
@@ -49,11 +53,15 @@ COUNTED = ("user_account", "community_membership", "thread", "post", "treatment_
            "check_in",
            "questionnaire_answer", "profile", "profile_condition", "research_consent")
 CONSENT_SHARE = 0.6
+POSTS_PER_PATIENT = 2.0
 
 
-def database_url(backend: str, patients: int, evaluations: int) -> str:
+def database_url(backend: str, patients: int, evaluations: int,
+                 posts_per_patient: float = POSTS_PER_PATIENT) -> str:
     """The scale database for this backend and size (the same name every time)."""
     suffix = f"{patients}" if evaluations == 10 else f"{patients}_e{evaluations}"
+    if posts_per_patient != POSTS_PER_PATIENT:
+        suffix += f"_p{posts_per_patient:g}".replace(".", "_")
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{SCALE_DIR / f'kindred_{suffix}.db'}"
     admin = postgres_url()
@@ -91,9 +99,10 @@ def recreate(url: str) -> None:
 
 async def _research_fixtures(session: Any, people: list[Any], seed: int) -> str:
     """Profiles, one profile condition each, and consent for CONSENT_SHARE of patients."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from community.communities.models import Community
+    from community.demo import bulk_insert
     from community.profiles.models import Profile, ProfileCondition
     from outcomes.research.models import ConsentRecord
     from outcomes.research.services import CONSENT_VERSION
@@ -115,16 +124,17 @@ async def _research_fixtures(session: Any, people: list[Any], seed: int) -> str:
                              "at": now - dt.timedelta(days=1)})
     for model, rows in ((Profile, profiles), (ProfileCondition, conditions),
                         (ConsentRecord, consents)):
-        for start in range(0, len(rows), 5000):
-            await session.execute(insert(model), rows[start:start + 5000])
+        await bulk_insert(session, model, rows)
     return (f"{len(profiles)} profiles, {len(conditions)} profile conditions, "
             f"{len(consents)} research consents")
 
 
-async def _build(url: str, patients: int, seed: int, evaluations: int) -> list[dict[str, Any]]:
+async def _build(url: str, patients: int, seed: int, evaluations: int,
+                 posts_per_patient: float) -> list[dict[str, Any]]:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from community.app import demo_loaders, load_all_models
+    from community.communities import demo as communities_demo
     from community.db import make_engine
     from community.demo import create_people
     from outcomes.treatments import demo as treatments_demo
@@ -152,13 +162,14 @@ async def _build(url: str, patients: int, seed: int, evaluations: int) -> list[d
         (people, staff), _ = await step("people", people_step)
         for loader in demo_loaders():
             name = loader.__module__.rsplit(".", 2)[-2]
-            if loader is treatments_demo.load:
-                async def work(session: Any, loader: Any = loader) -> Any:
-                    return await loader(session, people=people, staff=staff, seed=seed,
-                                        evaluations_per_patient=evaluations)
-            else:
-                async def work(session: Any, loader: Any = loader) -> Any:
-                    return await loader(session, people=people, staff=staff, seed=seed)
+            options: dict[str, Any] = (
+                {"evaluations_per_patient": evaluations} if loader is treatments_demo.load
+                else {"posts_per_patient": posts_per_patient}
+                if loader is communities_demo.load else {})
+
+            async def work(session: Any, loader: Any = loader,
+                           options: dict[str, Any] = options) -> Any:
+                return await loader(session, people=people, staff=staff, seed=seed, **options)
             await step(f"demo: {name}", work)
         await step("research fixtures (bench only)",
                    lambda session: _research_fixtures(session, people, seed))
@@ -194,8 +205,9 @@ async def count_rows(url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-def build(backend: str, patients: int, seed: int, evaluations: int) -> dict[str, Any]:
-    url = database_url(backend, patients, evaluations)
+def build(backend: str, patients: int, seed: int, evaluations: int,
+          posts_per_patient: float = POSTS_PER_PATIENT) -> dict[str, Any]:
+    url = database_url(backend, patients, evaluations, posts_per_patient)
     started = time.monotonic()
     recreate(url)
     env = kindred_env(url, SCALE_DIR / f"var-{backend}")
@@ -211,10 +223,11 @@ def build(backend: str, patients: int, seed: int, evaluations: int) -> dict[str,
         schema += "; created from the models: " + ", ".join(missing)
     steps = [{"step": "schema", "seconds": round(time.monotonic() - t0, 1), "summary": schema}]
     print(f"[scale] schema: {steps[0]['seconds']} s: {schema}", file=sys.stderr, flush=True)
-    steps += asyncio.run(_build(url, patients, seed, evaluations))
+    steps += asyncio.run(_build(url, patients, seed, evaluations, posts_per_patient))
     total = time.monotonic() - started
     return {"backend": backend, "database": url.rsplit("/", 1)[1], "patients": patients,
-            "seed": seed, "evaluations_per_patient": evaluations, "steps": steps,
+            "seed": seed, "evaluations_per_patient": evaluations,
+            "posts_per_patient": posts_per_patient, "steps": steps,
             "total_seconds": round(total, 1), "rows": asyncio.run(count_rows(url))}
 
 
@@ -227,9 +240,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"- machine: {m['cpu_model']}, {m['cpu_cores']} cores, {m['memory_gib']} GiB; "
         f"load average at start {m['load_average_at_start']}, at end {report['load_at_end']}",
         f"- database: `{report['database']}`; seed {report['seed']}; "
-        f"{report['evaluations_per_patient']} evaluations per patient",
+        f"{report['evaluations_per_patient']} evaluations and "
+        f"{report['posts_per_patient']:g} posts per patient",
         f"- command: `python -m bench.scale --backend {report['backend']} --patients "
-        f"{report['patients']} --evaluations-per-patient {report['evaluations_per_patient']}`",
+        f"{report['patients']} --evaluations-per-patient {report['evaluations_per_patient']} "
+        f"--posts-per-patient {report['posts_per_patient']:g}`",
         f"- total: **{report['total_seconds']:.0f} s** ({report['total_seconds'] / 60:.1f} min)",
         "",
         "| step | seconds | result |",
@@ -251,12 +266,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--evaluations-per-patient", type=int, default=10)
+    parser.add_argument("--posts-per-patient", type=float, default=POSTS_PER_PATIENT)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     started = dt.datetime.now(dt.UTC)
     info = machine(None)
     report = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": info,
-              **build(args.backend, args.patients, args.seed, args.evaluations_per_patient)}
+              **build(args.backend, args.patients, args.seed, args.evaluations_per_patient,
+                      args.posts_per_patient)}
     report["load_at_end"] = [round(v, 2) for v in os.getloadavg()[:2]]
     args.output.mkdir(parents=True, exist_ok=True)
     stem = args.output / (f"{started:%Y-%m-%d}-scale-{args.backend}-{args.patients}"
