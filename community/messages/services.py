@@ -88,6 +88,22 @@ async def _notify_recipient(db: AsyncSession, sender: User, recipient: User) -> 
                  link=f"/messages/{sender.username}")
 
 
+async def apply_moderation_decision(db: AsyncSession, message_id: int, *, decision: str) -> None:
+    """A moderator's decision on a held message. Approval delivers it, unless the two may no
+    longer write to each other (a block since); rejection leaves it with its sender."""
+    message = await db.get(Message, message_id)
+    if message is None:
+        raise LookupError(f"message {message_id} does not exist")
+    if decision != "approve" or message.status != MessageStatus.HELD:
+        return
+    sender = await db.get(User, message.sender_id)
+    recipient = await db.get(User, message.recipient_id)
+    if sender is None or recipient is None or await access.refusal(db, sender, recipient):
+        return
+    message.status = MessageStatus.DELIVERED
+    await _notify_recipient(db, sender, recipient)
+
+
 async def conversation(db: AsyncSession, viewer: User, partner: User) -> list[Message]:
     """The messages between `viewer` and `partner` that `viewer` may read, oldest first;
     marks the delivered ones as read."""

@@ -197,6 +197,16 @@ async def save_profile(
     return SavedProfile(profile, verdict)
 
 
+async def apply_moderation_decision(db: AsyncSession, user_id: int, *, decision: str) -> None:
+    """A moderator's decision on a held "about" text: approval publishes it to the audience
+    its owner chose; rejection leaves it visible to its owner alone."""
+    profile = await db.get(Profile, user_id)
+    if profile is None:
+        raise LookupError(f"user {user_id} has no profile")
+    if decision == "approve" and profile.about_status == AboutStatus.HELD:
+        profile.about_status = AboutStatus.PUBLISHED
+
+
 def _about_status(verdict: Verdict) -> AboutStatus:
     if verdict.action is ScreenAction.HOLD:
         return AboutStatus.HELD

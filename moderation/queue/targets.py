@@ -131,14 +131,46 @@ async def _load_article(db: AsyncSession, article_id: int) -> TargetInfo | None:
     )
 
 
+# ---- texts held by screening elsewhere: messages, profile "about" texts, evaluation tips ----
+
+
+def _decided_by(module: str, name: str) -> Applier:
+    """An applier that hands the decision to `module.name(db, target_id, decision=...)`."""
+
+    async def apply(
+        db: AsyncSession, target_id: int, decision: str, reason: str, actor_id: int | None
+    ) -> None:
+        decide = _optional(module, name)
+        if decide is None:
+            return
+        try:
+            await decide(db, target_id, decision=decision)
+        except LookupError:
+            return  # the text is gone; the decision stays on the item
+
+    return apply
+
+
+async def _load_nothing(db: AsyncSession, target_id: int) -> TargetInfo | None:
+    """Private texts: the queue shows the excerpt kept on the item, nothing more."""
+    return None
+
+
 ADAPTERS: dict[str, TargetAdapter] = {
     "post": TargetAdapter(_load_post, _apply_post),
     "user": TargetAdapter(_load_user, _apply_nothing),
     # Articles are published through their own review; the item records the concern.
     "article": TargetAdapter(_load_article, _apply_nothing),
+    "message": TargetAdapter(
+        _load_nothing, _decided_by("community.messages.services", "apply_moderation_decision")),
+    "profile": TargetAdapter(
+        _load_nothing, _decided_by("community.profiles.services", "apply_moderation_decision")),
+    "evaluation_tip": TargetAdapter(
+        _load_nothing, _decided_by("outcomes.treatments.services", "apply_tip_decision")),
 }
 
-FLAGGABLE = frozenset(ADAPTERS)
+# What members may flag through /flags (messages have their own "report" button).
+FLAGGABLE = frozenset({"post", "user", "article"})
 
 
 async def load(db: AsyncSession, target_type: str, target_id: int) -> TargetInfo | None:

@@ -298,6 +298,18 @@ async def _screen_tip(db: AsyncSession, runtime: Runtime, user: User,
     return verdict
 
 
+async def apply_tip_decision(db: AsyncSession, evaluation_id: int, *, decision: str) -> None:
+    """A moderator's decision on a held tip: approval shows it with the evaluation (a new
+    report version, so cached cards change); rejection leaves it with its author."""
+    evaluation = await db.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise LookupError(f"evaluation {evaluation_id} does not exist")
+    if decision != "approve" or evaluation.tip_status != "held":
+        return
+    async with maintained(db, evaluation.user_id, evaluation.treatment_id):
+        evaluation.tip_status = "published"
+
+
 def _fill(evaluation: Evaluation, data: EvaluationInput) -> None:
     evaluation.evaluated_on = data.evaluated_on
     evaluation.side_effect_severity = data.side_effect_severity

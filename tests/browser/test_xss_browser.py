@@ -26,6 +26,7 @@ from tests.browser.journeys import (
     tidy_screenshots,
     unique_name,
 )
+from tests.browser.staff import create_admin, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +77,29 @@ def _assert_inert(page: Page, dialogs: list[str]) -> None:
     assert page.evaluate(INJECTED) == [], f"injected markup on {page.url}"
 
 
+def _approve_held(browser: Browser, live_server: LiveServer, problems: list[str],
+                  author: str, count: int) -> None:
+    """An administrator approves `author`'s `count` held texts through the moderation queue,
+    with the CSP bypassed: the queue and the review page show the payloads too."""
+    admin = create_admin(live_server)  # a new one each time: `kindred create-admin` is cheap
+    with second_person(browser, live_server, problems, bypass_csp=True) as moderator:
+        dialogs = _watch_dialogs(moderator)
+        sign_in(moderator, admin)
+        for _ in range(count):
+            moderator.goto("/moderation")
+            _assert_inert(moderator, dialogs)
+            rows = moderator.locator("#queue-items tbody tr").filter(has_text=author)
+            rows.first.get_by_role("link", name="Review").click()
+            expect(moderator).to_have_url(re.compile(r"/moderation/items/\d+$"))
+            _assert_inert(moderator, dialogs)
+            moderator.get_by_role("button", name="Approve", exact=True).click()
+            expect(moderator).to_have_url(re.compile(r"/moderation/items/\d+$"))
+            _assert_inert(moderator, dialogs)
+        moderator.goto("/moderation")
+        expect(moderator.locator("#queue-items tbody tr").filter(has_text=author)) \
+            .to_have_count(0)
+
+
 def test_payloads_in_titles_posts_and_profiles_never_run(
     page: Page, browser: Browser, live_server: LiveServer, browser_problems: list[str],
     screenshot: Callable[[Page, str], Path],
@@ -86,8 +110,10 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
         assert payload in CORPUS.splitlines(), f"{payload!r} is no longer in the corpus"
     author, reader = unique_name("mallory"), unique_name("reader")
     marker = unique_name("pacing").replace("_", "")
-    # One thread per payload (title and body): the screening model holds a post that is
-    # nothing but payloads as promotion, and a held post would hide them from the reader.
+    # One thread per payload (title and body). Screening may hold a post that is mostly
+    # markup (the model has flagged such posts as promotion): then the author's own view of
+    # the held post, with its highlighted findings, is one more place the payload must stay
+    # inert, and an administrator approves it in the queue so readers see it too.
     bodies = [f"Pacing my days helped with the fatigue ({marker}). Notes I tried:\n\n{payload}"
               for payload in PAYLOADS]
     about = ("Fibromyalgia since 2015. I like gardening and slow walks.\n\n"
@@ -98,6 +124,7 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
     register_and_sign_in(page, author)
     join_community(page, "fibromyalgia")
     threads: list[str] = []
+    held: list[str] = []
     for payload, body in zip(PAYLOADS, bodies, strict=True):
         page.goto("/communities/fibromyalgia/threads/new")
         page.get_by_label("Title").fill(payload)
@@ -109,9 +136,17 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
         expect(page.get_by_role("heading", level=1)).to_have_text(payload)
         first = page.locator("article.post").first
         expect(first).to_contain_text(marker)
-        # If this fails, screening held the text and the reader below could not see it.
-        expect(first).not_to_contain_text("Waiting for review")
+        if "status-pending" in (first.get_attribute("class") or ""):
+            expect(first.get_by_role("heading", name="Your post is waiting for a moderator")) \
+                .to_be_visible()
+            held.append(page.url)
         _assert_inert(page, author_dialogs)
+    if held:
+        _approve_held(browser, live_server, browser_problems, author, len(held))
+        for url in held:
+            page.goto(url)
+            expect(page.locator("article.post").first).not_to_contain_text("Waiting for review")
+            _assert_inert(page, author_dialogs)
     screenshot(page, "author-thread")
     check_accessibility(page)
 
@@ -134,9 +169,12 @@ def test_payloads_in_titles_posts_and_profiles_never_run(
     page.get_by_label("Who may read this").select_option(label="Everyone, also signed out")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("status").filter(has_text="Your profile was saved.")).to_be_visible()
-    expect(page.get_by_role("main")).not_to_contain_text("waiting for a moderator")
     expect(page.get_by_label("About you", exact=True)).to_have_value(about)
     _assert_inert(page, author_dialogs)
+    if page.get_by_role("main").get_by_text("waiting for a moderator").count():
+        _approve_held(browser, live_server, browser_problems, author, 1)
+        page.goto("/account/profile")
+        expect(page.get_by_role("main")).not_to_contain_text("waiting for a moderator")
     page.goto(f"/people/{author}")
     expect(page.get_by_role("region", name="About")).to_contain_text(PAYLOADS[1])
     _assert_inert(page, author_dialogs)
