@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from community.app import load_all_models
 from community.db import make_engine
-from community.migrate import include_name
+from community.migrate import include_name, include_object
 from community.settings import Settings
 
 config = context.config
@@ -34,6 +34,7 @@ def do_run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -175,10 +175,17 @@ SQLITE_SEARCH_DROP: tuple[str, ...] = (
     "DROP TRIGGER IF EXISTS post_fts_insert",
     "DROP TABLE IF EXISTS posts_fts",
 )
+# A stored vector, not an expression index: ranking and the generic plans asyncpg's prepared
+# statements get would otherwise parse every candidate body again (see migration 0005).
 POSTGRES_SEARCH_DDL: tuple[str, ...] = (
-    "CREATE INDEX ix_post_body_tsv ON post USING gin (to_tsvector('english', body))",
+    "ALTER TABLE post ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('english', body)) STORED",
+    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)",
 )
-POSTGRES_SEARCH_DROP: tuple[str, ...] = ("DROP INDEX IF EXISTS ix_post_body_tsv",)
+POSTGRES_SEARCH_DROP: tuple[str, ...] = (
+    "DROP INDEX IF EXISTS ix_post_search_vector",
+    "ALTER TABLE post DROP COLUMN IF EXISTS search_vector",
+)
 
 for _statement in SQLITE_SEARCH_DDL:
     event.listen(Post.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

@@ -137,9 +137,9 @@ async def _search_postgres(
     db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
     cursor: tuple[float, int] | None, limit: int,
 ) -> list[SearchHit]:
-    # The literal 'english' (not a bound parameter) lets PostgreSQL use the expression index.
+    # The stored `post.search_vector` (to_tsvector('english', body), migration 0005).
     english: ColumnElement[str] = literal_column("'english'")
-    vector = func.to_tsvector(english, Post.body)
+    vector: ColumnElement[Any] = literal_column("post.search_vector")
     tsquery = func.plainto_tsquery(english, bindparam("terms", " ".join(terms)))
     rank = (-func.ts_rank(vector, tsquery)).label("rank")
     ranked = (
