@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy import text
 
 from community.settings import Settings, SettingsError
 
@@ -311,6 +312,11 @@ def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int,
                         if loader is communities_demo.load else {})
                     lines.append(await loader(session, people=people, staff=staff, seed=seed,
                                               **extra))
+            if runtime.engine.dialect.name == "postgresql":
+                # Bulk-loaded tables have no planner statistics until autovacuum gets to them;
+                # without them search picks plans hundreds of times slower.
+                async with runtime.engine.connect() as connection:
+                    await connection.execute(text("ANALYZE"))
             lines.append(f"sign in as admin, moderator, dr_demo, researcher_demo or any patient "
                          f"with the password {DEMO_PASSWORD!r}")
             return "\n".join(lines)
