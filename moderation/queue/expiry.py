@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar
 
+from community.background import running
 from community.db import intent
 from community.runtime import Runtime
 from moderation.queue.services import any_suspension_over, end_expired_suspensions
@@ -55,14 +56,8 @@ async def expiry_loop(runtime: Runtime, stop: asyncio.Event) -> None:
 async def _lifespan(runtime: Runtime) -> AsyncIterator[None]:
     # Ended before the first request: a restart never leaves anyone locked out.
     await _pass(runtime)
-    stop = asyncio.Event()
-    task = asyncio.create_task(expiry_loop(runtime, stop), name="moderation-suspension-expiry")
-    try:
+    async with running(lambda stop: expiry_loop(runtime, stop), "moderation-suspension-expiry"):
         yield
-    finally:
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=30)
 
 
 def expiry_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:

@@ -28,6 +28,7 @@ from litestar import Litestar
 from sqlalchemy import or_, select, update
 
 from community import audit
+from community.background import running
 from community.db import intent, utcnow
 from community.runtime import Runtime
 from outcomes.research.cube import ALL
@@ -315,11 +316,5 @@ def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[Non
 @contextlib.asynccontextmanager
 async def research_lifespan(runtime: Runtime) -> AsyncIterator[None]:
     """Run the export worker while the app runs."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker_loop(runtime, stop), name="research-export-worker")
-    try:
+    async with running(lambda stop: worker_loop(runtime, stop), "research-export-worker"):
         yield
-    finally:
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=30)

@@ -11,16 +11,13 @@ from litestar import Litestar
 from sqlalchemy import select
 
 from community.accounts.models import Role
-from community.app import create_app
 from community.messages.models import Message, MessageStatus
 from community.notifications.models import Notification
 from community.profiles.models import AboutStatus, Profile
 from community.settings import Settings
 from moderation.queue.models import ReviewItem
-from moderation.queue.services import can_post
-from moderation.queue.sink import QueueReviewSink
 from outcomes.treatments.models import Evaluation
-from tests.helpers import KeywordScreener, Visitor
+from tests.helpers import Visitor, queue_wired_app
 from tests.integration.test_messages import member, send
 from tests.integration.test_moderation_queue import decide
 from tests.integration.test_profiles import profile_form
@@ -40,11 +37,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
-    application = create_app(settings, screener_factory=KeywordScreener)
-    runtime = application.state.runtime
-    runtime.review_sink = QueueReviewSink()
-    runtime.extensions["can_post"] = can_post
-    return application
+    return queue_wired_app(settings)
 
 
 def _item(visitor: Visitor, target_type: str) -> int:

@@ -10,13 +10,10 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from community.accounts.models import Role
-from community.app import create_app
 from community.communities.models import Post
 from community.settings import Settings
 from moderation.queue.models import ReviewItem
-from moderation.queue.services import can_post
-from moderation.queue.sink import QueueReviewSink
-from tests.helpers import KeywordScreener, Visitor
+from tests.helpers import Visitor, queue_wired_app
 from tests.integration.test_communities_support import (
     opening_post,
     person,
@@ -35,11 +32,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
-    application = create_app(settings, screener_factory=KeywordScreener)
-    runtime = application.state.runtime
-    runtime.review_sink = QueueReviewSink()
-    runtime.extensions["can_post"] = can_post
-    return application
+    return queue_wired_app(settings)
 
 
 def test_held_post_is_reviewed_and_published_from_the_queue(
