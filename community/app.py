@@ -28,6 +28,7 @@ from community.runtime import Runtime
 from community.screening import Screener
 from community.settings import Settings
 from community.web import (
+    ALCHEMY_STATE_KEY,
     STATIC_DIR,
     SessionMiddleware,
     build_environment,
@@ -215,7 +216,7 @@ def create_app(
         ),
         before_send=[security_headers],
         exception_handlers={HTTPException: error_page, Exception: error_page},
-        state=State({"runtime": runtime, "jinja": jinja}),
+        state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
         lifespan=[worker_lifespan, expiry_lifespan],
         on_startup=[freeze_startup_objects],

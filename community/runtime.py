@@ -16,7 +16,7 @@ from community.screening import NoReviewSink, PassThroughScreener, ReviewSink, S
 from community.settings import Settings
 from community.throttle import BufferedCounters, Counters, DatabaseCounters, RedisCounters
 
-FRAGMENT_CACHE_SIZE = 1024
+FRAGMENT_CACHE_SIZE = 8192
 
 
 @dataclass

@@ -8,6 +8,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+
+# The plugin's own accessor for the request's session (what its before-send handler reads).
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -24,6 +28,7 @@ from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.db import intent, utcnow, write_intent
@@ -193,7 +198,10 @@ async def form_lists(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 # ---- guards -------------------------------------------------------------------------------
 
 
-def require_user(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in its thread pool.
+
+
+async def require_user(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
     if current_user(connection) is None:
         raise NotAuthorizedException(detail=gettext("Sign in to continue."))
 
@@ -201,10 +209,11 @@ def require_user(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) 
 def require_role(*roles: Role) -> Any:
     """A guard admitting signed-in people holding any of `roles`."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Any) -> None:
-        require_user(connection, handler)
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
         user = current_user(connection)
-        if user is None or not user.has_role(*roles):
+        if user is None:
+            raise NotAuthorizedException(detail=gettext("Sign in to continue."))
+        if not user.has_role(*roles):
             raise PermissionDeniedException(detail=gettext("You do not have access to this page."))
 
     return guard
@@ -228,6 +237,25 @@ WRITES = {"writes": True}
 SQLite then takes the write lock at its first statement, as for unsafe methods."""
 
 
+ALCHEMY_STATE_KEY = "alchemy"
+
+
+def request_session(scope: Scope) -> AsyncSession:
+    """The request's database session, the one handlers receive as `db_session` (created
+    here when nothing asked for it yet); the plugin commits and closes it with the response."""
+    app = scope["app"]
+    config: SQLAlchemyAsyncConfig = app.state[ALCHEMY_STATE_KEY]
+    return config.provide_session(app.state, scope)
+
+
+async def release_request_session(scope: Scope) -> None:
+    app = scope["app"]
+    config: SQLAlchemyAsyncConfig = app.state[ALCHEMY_STATE_KEY]
+    session = get_aa_scope_state(scope, config.session_scope_key, pop=True)
+    if session is not None:
+        await session.close()
+
+
 def writes(scope: Scope) -> bool:
     """Whether a request intends to write: an unsafe method, or a route marked WRITES."""
     if scope.get("method", "GET") in UNSAFE_METHODS:
@@ -247,24 +275,36 @@ class SessionMiddleware(AbstractMiddleware):
             await self.app(scope, receive, send)
             return
         runtime: Runtime = scope["app"].state.runtime
-        intent = write_intent.set(writes(scope))
+        writing = writes(scope)
+        intent = write_intent.set(writing)
         set_cookie: str | None = None
         try:
             token = _cookie(scope, SESSION_COOKIE)
             if token:
-                set_cookie = await self._resolve(scope, runtime, token)
+                set_cookie = await self._resolve(scope, runtime, token, writing=writing)
             secure = runtime.settings.secure_cookies
             await self.app(scope, receive, _with_cookie(send, set_cookie, secure=secure))
         finally:
             write_intent.reset(intent)
+            # The plugin closes the request's session when the response ends; a request cut
+            # short before that still gives its connection back.
+            await release_request_session(scope)
 
-    async def _resolve(self, scope: Scope, runtime: Runtime, token: str) -> str | None:
+    async def _resolve(
+        self, scope: Scope, runtime: Runtime, token: str, *, writing: bool
+    ) -> str | None:
         settings = runtime.settings
         # One read for the session, the account with its roles and the unread badge that
-        # every page shows (one statement with the database store).
-        with intent(write=False):
-            async with runtime.sessionmaker() as db:
-                found = await runtime.sessions.resolve(token, db, unread_count_of_user())
+        # every page shows (one statement with the database store). A read goes on in the
+        # same database session (the handler's `db_session`); a write resolves on its own
+        # connection, so SQLite's write lock is not held while passwords are checked.
+        if not writing:
+            found = await runtime.sessions.resolve(token, request_session(scope),
+                                                   unread_count_of_user())
+        else:
+            with intent(write=False):
+                async with runtime.sessionmaker() as db:
+                    found = await runtime.sessions.resolve(token, db, unread_count_of_user())
         now = utcnow()
         idle = _minutes(settings.session_idle_minutes)
         if found is None or not found.record.is_live(now, idle):

@@ -131,11 +131,11 @@ async def logout(request: AnyRequest, db_session: AsyncSession) -> Any:
     return response
 
 
-async def _account_context(request: AnyRequest) -> dict[str, Any]:
+async def _account_context(request: AnyRequest, db: AsyncSession) -> dict[str, Any]:
     user = current_user(request)
     assert user is not None
     record = request.scope.get("auth")
-    sessions = await runtime_of(request).sessions.list_for_user(user.id)
+    sessions = await runtime_of(request).sessions.list_for_user(user.id, db=db)
     return {
         "user": user,
         "sessions": sessions,
@@ -146,8 +146,8 @@ async def _account_context(request: AnyRequest) -> dict[str, Any]:
 
 
 @get("/account", guards=[require_user], name="account")
-async def account_page(request: AnyRequest) -> Response[str]:
-    return render(request, "accounts/account.html", await _account_context(request))
+async def account_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    return render(request, "accounts/account.html", await _account_context(request, db_session))
 
 
 @post("/account/password", guards=[require_user])
@@ -162,7 +162,7 @@ async def change_password(request: AnyRequest, db_session: AsyncSession) -> Any:
             new=form.get("new_password", ""), keep_session=record.token_hash,
         )
     except services.FormErrors as exc:
-        context = await _account_context(request)
+        context = await _account_context(request, db_session)
         context["errors"] = exc.errors
         return render(request, "accounts/account.html", context, status_code=400)
     return see_other("/account?done=password")

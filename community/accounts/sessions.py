@@ -7,12 +7,13 @@ store cannot be replayed as cookies.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from sqlalchemy import ColumnElement, Executable, Select, insert, select, update
+from sqlalchemy import ColumnElement, Executable, Select, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
@@ -51,6 +52,33 @@ def _with_user(statement: Select[Any]) -> Select[Any]:
     return statement.options(joinedload(User.roles))
 
 
+class _BuiltOnce:
+    """A statement built once per tuple of extra columns: every request resolves its session
+    with the same statement, and building one costs more than running it. Callers pass the
+    same column objects each time (see notifications.unread_count_of_user)."""
+
+    def __init__(self, build: Callable[[tuple[ColumnElement[Any], ...]], Select[Any]]) -> None:
+        self._build = build
+        self._built: dict[tuple[int, ...], tuple[tuple[Any, ...], Select[Any]]] = {}
+
+    def __call__(self, extra: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+        key = tuple(map(id, extra))
+        found = self._built.get(key)
+        if found is None or any(a is not b for a, b in zip(found[0], extra, strict=True)):
+            if len(self._built) >= 16:
+                self._built.clear()
+            found = self._built[key] = (extra, self._build(extra))
+        return found[1]
+
+
+_session_with_user = _BuiltOnce(lambda extra: _with_user(
+    select(UserSession, User, *extra)
+    .outerjoin(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))))
+_user_by_id = _BuiltOnce(lambda extra: _with_user(
+    select(User, *extra).where(User.id == bindparam("user_id"))))
+
+
 class SessionStore(Protocol):
     """Writes take the request's `db` session when there is one: on SQLite a second
     connection would wait for the write lock that the request itself holds."""
@@ -72,7 +100,9 @@ class SessionStore(Protocol):
     async def revoke_all(
         self, user_id: int, *, keep: str | None = None, db: AsyncSession | None = None
     ) -> None: ...
-    async def list_for_user(self, user_id: int) -> list[SessionRecord]: ...
+    async def list_for_user(
+        self, user_id: int, *, db: AsyncSession | None = None
+    ) -> list[SessionRecord]: ...
 
 
 def _new_record(
@@ -110,12 +140,8 @@ class DatabaseSessionStore:
     async def resolve(
         self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
     ) -> SignedIn | None:
-        statement = _with_user(
-            select(UserSession, User, *extra)
-            .outerjoin(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == token_hash(token))
-        )
-        row = (await db.execute(statement)).unique().first()
+        row = (await db.execute(_session_with_user(extra),
+                                {"token_hash": token_hash(token)})).unique().first()
         if row is None or row[0].revoked_at is not None:
             return None
         return SignedIn(_from_row(row[0]), row[1], tuple(row[2:]))
@@ -160,23 +186,26 @@ class DatabaseSessionStore:
             statement = statement.where(UserSession.token_hash != keep)
         await self._write(statement.values(revoked_at=utcnow()), db)
 
-    async def list_for_user(self, user_id: int) -> list[SessionRecord]:
+    async def list_for_user(
+        self, user_id: int, *, db: AsyncSession | None = None
+    ) -> list[SessionRecord]:
+        if db is not None:
+            return await self._list_for_user(user_id, db)
         with intent(write=False):
-            return await self._list_for_user(user_id)
+            async with self._sessionmaker() as own:
+                return await self._list_for_user(user_id, own)
 
-    async def _list_for_user(self, user_id: int) -> list[SessionRecord]:
-        now = utcnow()
-        async with self._sessionmaker() as db:
-            rows = await db.scalars(
-                select(UserSession)
-                .where(
-                    UserSession.user_id == user_id,
-                    UserSession.revoked_at.is_(None),
-                    UserSession.expires_at > now,
-                )
-                .order_by(UserSession.last_seen_at.desc())
+    async def _list_for_user(self, user_id: int, db: AsyncSession) -> list[SessionRecord]:
+        rows = await db.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > utcnow(),
             )
-            return [_from_row(row) for row in rows]
+            .order_by(UserSession.last_seen_at.desc())
+        )
+        return [_from_row(row) for row in rows]
 
 
 def _from_row(row: UserSession) -> SessionRecord:
@@ -232,8 +261,7 @@ class RedisSessionStore:
         record = await self.get(token)
         if record is None:
             return None
-        statement = _with_user(select(User, *extra).where(User.id == record.user_id))
-        row = (await db.execute(statement)).unique().first()
+        row = (await db.execute(_user_by_id(extra), {"user_id": record.user_id})).unique().first()
         if row is None:
             return SignedIn(record, None, ())
         return SignedIn(record, row[0], tuple(row[1:]))
@@ -260,7 +288,9 @@ class RedisSessionStore:
             if hashed != keep:
                 await self.revoke(hashed)
 
-    async def list_for_user(self, user_id: int) -> list[SessionRecord]:
+    async def list_for_user(
+        self, user_id: int, *, db: AsyncSession | None = None
+    ) -> list[SessionRecord]:
         members = await self._redis.smembers(self._index(user_id))
         records: list[SessionRecord] = []
         for member in members:

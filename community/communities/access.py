@@ -24,12 +24,18 @@ def is_staff(viewer: User | None) -> bool:
 
 def listed_threads_filter(viewer: User | None) -> ColumnElement[bool]:
     """Threads whose existence (title) the viewer may learn."""
-    if is_staff(viewer):
+    return listed_threads_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def listed_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """listed_threads_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
+    itself or a bound parameter standing for it."""
+    if kind == "staff":
         return true()
     published = Thread.status == PostStatus.PUBLISHED.value
-    if viewer is None:
+    if kind == "anonymous":
         return published
-    return or_(published, Thread.author_id == viewer.id)
+    return or_(published, Thread.author_id == viewer_id)
 
 
 def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
@@ -44,12 +50,29 @@ def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
 
 
 def visible_posts_filter(viewer: User | None) -> ColumnElement[bool]:
-    """Posts the viewer may read; the query must join Thread. Used by thread pages and search."""
+    """Posts the viewer may read; the query must join Thread. Used by search."""
     if is_staff(viewer):
         return true()
-    own: Any = Post.author_id == viewer.id if viewer is not None else false()
     return and_(readable_threads_filter(viewer),
-                or_(Post.status == PostStatus.PUBLISHED.value, own))
+                seen_posts_filter(viewer_kind(viewer), viewer.id if viewer is not None else None))
+
+
+def seen_posts_filter(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """Within a thread the viewer may read: the posts whose text a viewer of this `kind`
+    (`viewer_kind`) sees; the SQL twin of can_see_post. `viewer_id` stands for the viewer's
+    id: the id itself or a bound parameter, so a statement built once serves every viewer
+    of the same kind."""
+    if kind == "staff":
+        return true()
+    own: Any = Post.author_id == viewer_id if kind == "member" else false()
+    return or_(Post.status == PostStatus.PUBLISHED.value, own)
+
+
+def viewer_kind(viewer: User | None) -> str:
+    """What the filters above distinguish: "anonymous", "staff" or "member"."""
+    if viewer is None:
+        return "anonymous"
+    return "staff" if viewer.is_staff else "member"
 
 
 def can_see_thread_exists(viewer: User | None, thread: Thread) -> bool:

@@ -180,7 +180,9 @@ SQLITE_SEARCH_DROP: tuple[str, ...] = (
 POSTGRES_SEARCH_DDL: tuple[str, ...] = (
     "ALTER TABLE post ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('english', body)) STORED",
-    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)",
+    # No pending list: every search would read it in full (migration 0006).
+    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector) "
+    "WITH (fastupdate = off)",
 )
 POSTGRES_SEARCH_DROP: tuple[str, ...] = (
     "DROP INDEX IF EXISTS ix_post_search_vector",

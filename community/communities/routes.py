@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.communities import access, services
+from community.communities.cards import post_cards, thread_rows
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.search import search_posts
 from community.i18n import gettext as _
@@ -93,6 +94,7 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
         "community": community, "threads": threads, "next_cursor": next_cursor,
         "treatments": treatments,
         "membership": membership, "readable": readable, "noindex": False,
+        "thread_rows": thread_rows(runtime_of(request).fragments, readable),
         "can_post": access.can_post_in(viewer, membership,
                                        archived=community.archived_at is not None),
     }, block="threads")
@@ -205,8 +207,10 @@ async def _thread_context(
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
     if context["readable"]:
-        posts, next_cursor, reacted = await services.post_page(db, viewer, thread, after=after)
-        context.update(posts=posts, next_cursor=next_cursor, reacted=reacted)
+        posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
+                                                               after=after)
+        context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
+                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted))
     return context
 
 

@@ -7,12 +7,13 @@ status and a review is opened when a human has to look.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import BindParameter, Executable, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -77,8 +78,13 @@ async def list_communities(db: AsyncSession, *, include_archived: bool = False) 
     return list(await db.scalars(statement))
 
 
+@functools.cache
+def _community_by_slug() -> Select[Any]:
+    return select(Community).where(Community.slug == bindparam("slug"))
+
+
 async def get_community(db: AsyncSession, slug: str) -> Community | None:
-    return await db.scalar(select(Community).where(Community.slug == slug))
+    return await db.scalar(_community_by_slug(), {"slug": slug})
 
 
 async def membership_of(
@@ -208,25 +214,40 @@ def decode_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     return _EPOCH + timedelta(microseconds=int(micros)), int(raw_id)
 
 
+@functools.cache
+def _thread_page_statement(kind: str, *, after: bool) -> Select[Any]:
+    """Threads of a community listed to a viewer of `kind`, latest activity first; built
+    once per kind (every community page runs it)."""
+    # The list shows authors' names only: their roles are never loaded.
+    statement = (
+        select(Thread).options(joinedload(Thread.author).raiseload(User.roles))
+        .where(Thread.community_id == bindparam("community_id"),
+               access.listed_threads_of(kind, bindparam("viewer_id")))
+    )
+    if after:
+        moment = bindparam("moment", type_=Thread.last_activity_at.type)
+        statement = statement.where(or_(
+            Thread.last_activity_at < moment,
+            and_(Thread.last_activity_at == moment, Thread.id < bindparam("thread_id")),
+        ))
+    return (statement.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+            .limit(bindparam("limit")))
+
+
 async def thread_page(
     db: AsyncSession, viewer: User | None, community: Community, *, after: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[Thread], str | None]:
     """Threads by latest activity, keyset-paged on (last_activity_at, id)."""
-    # The list shows authors' names only: their roles are never loaded.
-    statement = (
-        select(Thread).options(joinedload(Thread.author).raiseload(User.roles))
-        .where(Thread.community_id == community.id, access.listed_threads_filter(viewer))
-    )
     cursor = decode_thread_cursor(after)
+    parameters: dict[str, Any] = {
+        "community_id": community.id, "limit": limit + 1,
+        "viewer_id": viewer.id if viewer is not None else None,
+    }
     if cursor is not None:
-        moment, thread_id = cursor
-        statement = statement.where(or_(
-            Thread.last_activity_at < moment,
-            and_(Thread.last_activity_at == moment, Thread.id < thread_id),
-        ))
-    statement = statement.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
-    rows = list((await db.scalars(statement.limit(limit + 1))).unique())
+        parameters["moment"], parameters["thread_id"] = cursor
+    statement = _thread_page_statement(access.viewer_kind(viewer), after=cursor is not None)
+    rows = list((await db.scalars(statement, parameters)).unique())
     next_cursor = encode_thread_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
@@ -236,45 +257,65 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
                            .where(Thread.id == thread_id))
 
 
+@functools.cache
+def _thread_and_membership_statement() -> Select[Thread, Membership]:
+    return (
+        select(Thread, Membership).options(joinedload(Thread.community))
+        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
+                                    Membership.user_id == bindparam("viewer_id")))
+        .where(Thread.id == bindparam("thread_id"))
+    )
+
+
 async def get_thread_and_membership(
     db: AsyncSession, viewer: User | None, thread_id: int
 ) -> tuple[Thread | None, Membership | None]:
     """The thread with its community, and the viewer's membership of it: one statement."""
     if viewer is None:
         return await get_thread(db, thread_id), None
-    row = (await db.execute(
-        select(Thread, Membership).options(joinedload(Thread.community))
-        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
-                                    Membership.user_id == viewer.id))
-        .where(Thread.id == thread_id)
-    )).first()
+    row = (await db.execute(_thread_and_membership_statement(),
+                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+@functools.cache
+def _post_page_statement(kind: str) -> Executable:
+    """Posts of one thread after a cursor, as a viewer of `kind` sees them, with the viewer's
+    reactions; built once per kind (the thread page runs it on every view)."""
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
+    reacted_columns = [] if kind == "anonymous" else [
+        exists().where(Reaction.post_id == Post.id, Reaction.user_id == viewer_id,
+                       Reaction.kind == reaction.value).label(f"reacted_{reaction.value}")
+        for reaction in ReactionKind
+    ]
+    return (
+        select(Post, *reacted_columns)
+        .options(joinedload(Post.author).joinedload(User.roles))
+        .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
+               access.seen_posts_filter(kind, viewer_id))
+        .order_by(Post.id).limit(bindparam("limit"))
+    )
+
+
 async def post_page(
-    db: AsyncSession, viewer: User | None, thread: Thread, *, after: int | None = None,
-    limit: int = PAGE_SIZE,
+    db: AsyncSession, viewer: User | None, thread: Thread, membership: Membership | None, *,
+    after: int | None = None, limit: int = PAGE_SIZE,
 ) -> tuple[list[Post], int | None, set[tuple[int, str]]]:
     """The posts of a thread the viewer may see, in order, keyset-paged on id, and the
-    viewer's own reactions to them (`my_reactions`), in the same statement."""
-    kinds = list(ReactionKind) if viewer is not None else []
-    reacted_columns = [] if viewer is None else [
-        exists().where(Reaction.post_id == Post.id, Reaction.user_id == viewer.id,
-                       Reaction.kind == kind.value).label(f"reacted_{kind.value}")
-        for kind in kinds
-    ]
-    statement = (
-        select(Post, *reacted_columns).join(Thread, Thread.id == Post.thread_id)
-        .options(joinedload(Post.author).joinedload(User.roles))
-        .where(Post.thread_id == thread.id, access.visible_posts_filter(viewer))
-    )
-    if after is not None:
-        statement = statement.where(Post.id > after)
-    rows = list((await db.execute(statement.order_by(Post.id).limit(limit + 1))).unique())
+    viewer's own reactions to them (`my_reactions`), in the same statement. Nothing when
+    the viewer may not read the thread (`membership` is theirs in its community)."""
+    if not access.can_read_thread(viewer, thread, membership):
+        return [], None, set()
+    kind = access.viewer_kind(viewer)
+    kinds = [] if kind == "anonymous" else list(ReactionKind)
+    rows = list((await db.execute(_post_page_statement(kind), {
+        "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
+        "viewer_id": viewer.id if viewer is not None else None,
+    })).unique())
     next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
     rows = rows[:limit]
-    reacted = {(row[0].id, kind.value) for row in rows
-               for kind, flag in zip(kinds, row[1:], strict=True) if flag}
+    reacted = {(row[0].id, reaction.value) for row in rows
+               for reaction, flag in zip(kinds, row[1:], strict=True) if flag}
     return [row[0] for row in rows], next_cursor, reacted
 
 

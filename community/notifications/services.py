@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import ScalarSelect, func, select, update
@@ -37,6 +38,7 @@ async def unread_count(db: AsyncSession, user_id: int) -> int:
     return int(await db.scalar(select(_unread(user_id))) or 0)
 
 
+@functools.cache
 def unread_count_of_user() -> ScalarSelect[int]:
     """The unread count as a column of a statement that selects `User`: the session
     middleware reads it with the account, in the same statement."""

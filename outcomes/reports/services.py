@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -302,12 +303,19 @@ async def most_reported_treatments(
     db: AsyncSession, condition_slug: str, limit: int = 5
 ) -> list[TopTreatment]:
     """A condition's most reported treatments, one summary query (for community pages)."""
-    rows = await db.execute(
+    rows = await db.execute(_most_reported_statement(),
+                            {"condition_slug": condition_slug, "limit": limit})
+    return [TopTreatment(slug, name, patients) for slug, name, patients in rows]
+
+
+@functools.cache
+def _most_reported_statement() -> Select[str, str, int]:
+    return (
         select(Treatment.slug, Treatment.name, ConditionTreatmentCount.patients)
         .join(ConditionTreatmentCount, ConditionTreatmentCount.treatment_id == Treatment.id)
         .join(Condition, Condition.id == ConditionTreatmentCount.condition_id)
-        .where(Condition.slug == condition_slug, ConditionTreatmentCount.patients > 0)
+        .where(Condition.slug == bindparam("condition_slug"),
+               ConditionTreatmentCount.patients > 0)
         .order_by(ConditionTreatmentCount.patients.desc(), Treatment.name)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [TopTreatment(slug, name, patients) for slug, name, patients in rows]

@@ -65,3 +65,31 @@ def test_cli_upgrade_creates_the_sqlite_file(tmp_path, monkeypatch) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert target.exists() and os.path.getsize(target) > 0
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="KINDRED_TEST_POSTGRES_URL is not set")
+def test_postgres_search_index_keeps_no_pending_list() -> None:
+    """GIN's pending list is read in full by every search until a vacuum merges it: after a
+    bulk load one word cost 4 ms instead of 0.02 ms. Migrated and test schemas alike index
+    each post at write time."""
+    import asyncpg
+
+    from tests.conftest import _create_schema
+
+    async def options(url: str) -> list[str]:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            found = await connection.fetchval(
+                "SELECT reloptions FROM pg_class WHERE relname = 'ix_post_search_vector'")
+        finally:
+            await connection.close()
+        return list(found or [])
+
+    for build in (migrate.upgrade, lambda url: asyncio.run(_create_schema(url))):
+        name = f"kindred_m_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        try:
+            build(_pg_url(name))
+            assert asyncio.run(options(_pg_url(name))) == ["fastupdate=off"]
+        finally:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

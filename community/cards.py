@@ -1,0 +1,50 @@
+"""Rendered cards (a post, a row of a list), reused while nothing a card shows has changed.
+
+Pages that list many items spend most of their time rendering the same items for the next
+reader. A card is kept in the process's fragment cache (community.cache) under a key the
+page computes from everything the card shows: versions, counts, names as shown, and how the
+viewer stands to the item. A key of None means "render afresh and keep nothing". The
+reader's CSRF token may appear in a card's forms: it is kept as a placeholder and put back
+for each reader, so no reader ever receives another's token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from markupsafe import Markup
+
+from community.cache import LRUCache
+
+Item = TypeVar("Item")
+
+# Random per process, so no posted text can contain it.
+_TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+
+
+class Cards(Generic[Item]):
+    """Called from a template with an item and the macro that renders it."""
+
+    def __init__(self, cache: LRUCache, kind: str,
+                 key_of: Callable[[Item], Hashable | None]) -> None:
+        self._cache = cache
+        self._kind = kind
+        self._key_of = key_of
+
+    def __call__(self, item: Item, render: Callable[[Item], Any], csrf_input: str = "") -> Markup:
+        """The card `render` makes for `item`, with this reader's `csrf_input` in its forms."""
+        own_key = self._key_of(item)
+        if own_key is None:
+            return Markup(render(item))  # noqa: S704 (rendered by an autoescaping template)
+        key = (self._kind, own_key)
+        token = str(csrf_input)
+        kept: str | None = self._cache.get(key)
+        if kept is None:
+            html = str(render(item))
+            kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
+            self._cache.put(key, kept)
+        if token:
+            kept = kept.replace(_TOKEN_PLACEHOLDER, token)
+        return Markup(kept)  # noqa: S704 (rendered by an autoescaping template)

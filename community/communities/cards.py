@@ -1,0 +1,53 @@
+"""What a post card and a thread row show, as cache keys for community.cards.
+
+A post card shows the post's version (its text and edit mark), status and reaction counts,
+its author's name as shown and clinician badge, how the viewer stands to it (anonymous,
+another member, its author, staff) and which reactions the viewer has given. Cards that show
+moderation details (held, deleted or screened posts seen by their author or staff) are rare
+and always rendered afresh. A thread row shows the title, kind, status, whether the viewer
+may read it, and for readable threads the author's name, reply count and last activity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from community.accounts.models import Role, User
+from community.cache import LRUCache
+from community.cards import Cards
+from community.communities.models import Post, PostStatus, Thread
+from community.web import display_name
+
+
+def post_cards(cache: LRUCache, viewer: User | None,
+               reacted: set[tuple[int, str]]) -> Cards[Post]:
+    staff = viewer is not None and viewer.is_staff
+
+    def key(post: Post) -> Hashable | None:
+        if viewer is None:
+            relation = "anonymous"
+        elif viewer.id == post.author_id:
+            relation = "author"
+        else:
+            relation = "staff" if staff else "member"
+        if post.status != PostStatus.PUBLISHED or (
+                post.screen_labels and relation in ("author", "staff")):
+            return None
+        author = post.author
+        return (post.id, post.version, post.status, post.edited_at,
+                post.helpful_count, post.hugs_count,
+                display_name(author), author is not None and author.has_role(Role.CLINICIAN),
+                relation, (post.id, "helpful") in reacted, (post.id, "hugs") in reacted)
+
+    return Cards(cache, "post-card", key)
+
+
+def thread_rows(cache: LRUCache, readable: set[int]) -> Cards[Thread]:
+    def key(thread: Thread) -> Hashable:
+        shown = thread.id in readable
+        return (thread.id, thread.title, thread.kind, thread.status, shown,
+                display_name(thread.author) if shown else None,
+                thread.reply_count if shown else None,
+                thread.last_activity_at if shown else None)
+
+    return Cards(cache, "thread-row", key)

@@ -1,0 +1,110 @@
+"""Post cards and thread rows are rendered once and reused (community.cards): every reader
+still gets their own CSRF token, their own view of a post, and every change at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from community.cache import LRUCache
+from tests.helpers import Visitor
+from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+    app,
+    db_run,
+    opening_post,
+    person,
+    reply,
+    seed,
+    settings,
+    start_thread,
+)
+
+TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def kept(visitor: Visitor, kind: str) -> int:
+    cache: LRUCache = visitor.app.state.runtime.fragments
+    return sum(1 for key in cache._entries if key[0] == kind)
+
+
+def post_card(page: str, post_id: int) -> str:
+    match = re.search(rf'<article class="post[^"]*" id="post-{post_id}">.*?</article>', page,
+                      re.DOTALL)
+    assert match, f"post {post_id} is not on the page"
+    return match.group(0)
+
+
+def thread_row(page: str, thread_id: int) -> str:
+    match = re.search(rf'<li class="card" id="thread-{thread_id}">.*?</li>', page, re.DOTALL)
+    assert match, f"thread {thread_id} is not listed"
+    return match.group(0)
+
+
+@pytest.fixture
+def people(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
+    seed(visitor)
+    return {name: person(new_visitor, name, joins=("epilepsy",))
+            for name in ("card_author", "card_reader", "card_other")}
+
+
+def test_each_reader_gets_their_own_token_in_a_kept_card(people: dict[str, Visitor]) -> None:
+    author, reader, other = people["card_author"], people["card_reader"], people["card_other"]
+    thread_id = start_thread(author, "epilepsy", title="Auras before sleep")
+    reply(author, thread_id, "They come in the evening for me.")
+    first = reader.get(f"/threads/{thread_id}").text
+    assert kept(reader, "post-card") >= 2
+    second = other.get(f"/threads/{thread_id}").text
+    # The second reader's cards came from the cache, with their token put back.
+    assert set(TOKEN.findall(first)) == {reader.csrf()}
+    assert set(TOKEN.findall(second)) == {other.csrf()}
+    assert reader.csrf() != other.csrf()
+    assert len(TOKEN.findall(second)) == len(TOKEN.findall(first))
+
+
+def test_a_kept_card_follows_edits_reactions_and_who_reads(
+    people: dict[str, Visitor], new_visitor: Callable[[], Visitor]
+) -> None:
+    author, reader, other = people["card_author"], people["card_reader"], people["card_other"]
+    thread_id = start_thread(author, "epilepsy", title="Driving again", audience="public")
+    post_id = opening_post(author, thread_id)
+    before = post_card(reader.get(f"/threads/{thread_id}").text, post_id)
+    assert 'aria-pressed="false"' in before and "/edit" not in before
+
+    # The author's view is their own, though a reader's card for the same post is kept.
+    own = post_card(author.get(f"/threads/{thread_id}").text, post_id)
+    assert f"/posts/{post_id}/edit" in own and "/react" not in own
+    anonymous = post_card(new_visitor().get(f"/threads/{thread_id}").text, post_id)
+    assert "<form" not in anonymous and "/flags/new" not in anonymous
+
+    assert author.post(f"/posts/{post_id}/edit",
+                       {"body": "Six months seizure-free, then back on the road."}
+                       ).status_code == 303
+    edited = post_card(reader.get(f"/threads/{thread_id}").text, post_id)
+    assert "Six months seizure-free" in edited and "edited" in edited
+
+    assert other.post(f"/posts/{post_id}/react", {"kind": "helpful"}).status_code == 303
+    counted = post_card(reader.get(f"/threads/{thread_id}").text, post_id)
+    assert re.search(r'Helpful <span class="count">1</span>', counted)
+    assert 'aria-pressed="true"' not in counted
+    pressed = post_card(other.get(f"/threads/{thread_id}").text, post_id)
+    assert 'aria-pressed="true"' in pressed
+
+
+def test_a_kept_thread_row_follows_replies_and_membership(
+    people: dict[str, Visitor], new_visitor: Callable[[], Visitor]
+) -> None:
+    author, reader = people["card_author"], people["card_reader"]
+    thread_id = start_thread(author, "epilepsy", title="Night-time seizures")
+    outsider = new_visitor()
+    hidden = thread_row(outsider.get("/communities/epilepsy").text, thread_id)
+    assert "Members only" in hidden and "card_author" not in hidden
+    shown = thread_row(reader.get("/communities/epilepsy").text, thread_id)
+    assert "card_author" in shown and "0 replies" in shown and "Members only" not in shown
+    assert kept(reader, "thread-row") >= 2
+
+    reply(reader, thread_id, "Same here, mostly around 3 am.")
+    after = thread_row(reader.get("/communities/epilepsy").text, thread_id)
+    assert "1 reply" in after
+    assert "card_author" not in thread_row(outsider.get("/communities/epilepsy").text, thread_id)
