@@ -6,13 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Integer, MetaData, event
+from sqlalchemy import BigInteger, Integer, MetaData, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
+
+from community import sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,6 +74,10 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
         kwargs["poolclass"] = NullPool
     elif not url.startswith("sqlite"):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+        # One trip to aiosqlite's thread per statement (community.sqlite_driver).
+        database = make_url(url).database or ":memory:"
+        kwargs["async_creator"] = partial(sqlite_driver.connect, database)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,138 @@
+"""aiosqlite connections whose statements make one trip to the connection's thread.
+
+aiosqlite runs each call of a cursor (open, execute, fetch, close) as its own trip to the
+thread that owns the sqlite3 connection: a queue put, a thread wake-up, a wake-up of the
+event loop. SQLAlchemy's adapter makes four such calls per statement, so a page of four
+statements with its BEGIN and COMMIT made some twenty trips, more time than SQLite spent
+answering. Here `execute` opens the cursor, runs the statement, fetches the first rows and,
+when that was all of them, closes the cursor, in one trip; fetches and the close are then
+answered without another. A result longer than PREFETCH rows stays open and is fetched in
+further trips, so a streamed result never sits in memory whole.
+
+Everything else (the thread, commit, rollback, close, functions) is aiosqlite's own.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import aiosqlite
+
+PREFETCH = 256
+
+Row = Any
+
+
+class OneTripConnection(aiosqlite.Connection):
+    def cursor(self) -> OneTripCursor:  # type: ignore[override]
+        # SQLAlchemy awaits `cursor.__aenter__()` for the cursor itself.
+        return OneTripCursor(self)
+
+
+def connect(database: str) -> OneTripConnection:
+    """Like aiosqlite.connect; the caller awaits the result to open it."""
+    connection = OneTripConnection(partial(sqlite3.connect, database), iter_chunk_size=64)
+    # As SQLAlchemy does for aiosqlite: a forgotten connection never keeps the process alive.
+    connection._thread.daemon = True
+    return connection
+
+
+class OneTripCursor:
+    """The part of aiosqlite's Cursor that SQLAlchemy's aiosqlite adapter uses."""
+
+    def __init__(self, connection: OneTripConnection) -> None:
+        self._connection = connection
+        self._open: sqlite3.Cursor | None = None  # only while rows remain to be fetched
+        self._rows: list[Row] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def _trip(self, work: Callable[[], Any]) -> Any:
+        return await self._connection._execute(work)
+
+    def _finish(self, cursor: sqlite3.Cursor, rows: list[Row]) -> tuple[Any, ...]:
+        """In the connection's thread: what the caller may ask about `cursor`, which is
+        closed unless rows remain."""
+        remaining = cursor.description is not None and len(rows) == PREFETCH
+        state = (rows, cursor if remaining else None, cursor.description, cursor.rowcount,
+                 cursor.lastrowid)
+        if not remaining:
+            cursor.close()
+        return state
+
+    def _run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
+        cursor = self._connection._conn.cursor()
+        try:
+            if many:
+                cursor.executemany(sql, parameters)
+            else:
+                cursor.execute(sql, parameters)
+            rows = cursor.fetchmany(PREFETCH) if cursor.description is not None else []
+        except BaseException:
+            cursor.close()
+            raise
+        return self._finish(cursor, rows)
+
+    def _take(self, state: tuple[Any, ...]) -> None:
+        (self._rows, self._open, self.description, self.rowcount, self.lastrowid) = state
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
+        await self.close()
+        self._take(await self._trip(partial(self._run, sql, parameters or (), many=False)))
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
+        await self.close()
+        self._take(await self._trip(partial(self._run, sql, parameters, many=True)))
+        return self
+
+    async def _more(self, size: int | None) -> None:
+        """Fetch `size` more rows (None: all) from the open cursor into the buffer."""
+        cursor = self._open
+        if cursor is None:
+            return
+
+        def fetch() -> tuple[list[Row], bool]:
+            rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
+            done = size is None or len(rows) < size
+            if done:
+                cursor.close()
+            return rows, done
+
+        rows, done = await self._trip(fetch)
+        self._rows.extend(rows)
+        if done:
+            self._open = None
+
+    async def fetchall(self) -> list[Row]:
+        await self._more(None)
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchmany(self, size: int | None = None) -> list[Row]:
+        wanted = self.arraysize if size is None else size
+        if len(self._rows) < wanted:
+            await self._more(max(wanted - len(self._rows), PREFETCH))
+        rows, self._rows = self._rows[:wanted], self._rows[wanted:]
+        return rows
+
+    async def fetchone(self) -> Row | None:
+        rows = await self.fetchmany(1)
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        cursor, self._open = self._open, None
+        self._rows = []
+        if cursor is not None:
+            await self._trip(cursor.close)

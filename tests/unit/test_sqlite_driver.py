@@ -1,0 +1,78 @@
+"""SQLite statements make one trip to aiosqlite's thread, and results of any size, writes and
+errors come back as SQLAlchemy expects (community.sqlite_driver)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from community import sqlite_driver
+from community.db import make_engine
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, "
+                                      "name TEXT NOT NULL UNIQUE)"))
+        await connection.execute(text("INSERT INTO item (name) VALUES (:name)"),
+                                 [{"name": f"item {n:04d}"} for n in range(1000)])
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    made: list[Any] = []
+    original = sqlite_driver.OneTripConnection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
+    return made
+
+
+async def test_a_small_query_is_one_trip(engine: AsyncEngine, trips: list[Any]) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # the pool's first use, BEGIN
+        trips.clear()
+        rows = (await connection.execute(
+            text("SELECT name FROM item WHERE id <= 20 ORDER BY id"))).all()
+        # aiosqlite itself takes four: open the cursor, execute, fetch, close.
+        assert len(trips) == 1
+    assert [row.name for row in rows] == [f"item {n:04d}" for n in range(20)]
+
+
+async def test_long_results_come_whole_and_stream_in_parts(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT id FROM item ORDER BY id"))).all()
+        assert [row.id for row in rows] == list(range(1, 1001))
+        streamed = await connection.stream(text("SELECT id FROM item ORDER BY id"))
+        seen = [row.id async for row in streamed]
+    assert seen == list(range(1, 1001))
+    assert sqlite_driver.PREFETCH < 1000
+
+
+async def test_writes_report_counts_ids_and_errors(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        inserted = await connection.execute(text("INSERT INTO item (name) VALUES ('new')"))
+        assert inserted.lastrowid == 1001
+        updated = await connection.execute(
+            text("UPDATE item SET name = name || '!' WHERE id > 990"))
+        assert updated.rowcount == 11
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO item (name) VALUES ('item 0001')"))
+    async with engine.connect() as connection:
+        # The failed transaction left nothing behind and the connection still works.
+        count = await connection.scalar(text("SELECT count(*) FROM item"))
+    assert count == 1001
