@@ -98,6 +98,26 @@ class Visitor:
         return portal.call(work, runtime)
 
 
+def statements_of(visitor: Visitor, url: str, *, selects_only: bool = False) -> list[str]:
+    """The SQL statements one successful view of `url` issues (only SELECTs if asked)."""
+    from sqlalchemy import event
+
+    engine = visitor.app.state.runtime.engine.sync_engine
+    statements: list[str] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not selects_only or statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        response = visitor.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)
+    assert response.status_code == 200, response.text
+    return statements
+
+
 def outbox_messages(var_dir: Path) -> list[Any]:
     folder = var_dir / "outbox"
     if not folder.exists():

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.app import create_app
@@ -24,7 +24,7 @@ from outcomes.catalog.models import Condition, Symptom
 from outcomes.catalog.services import load_catalog
 from outcomes.reports.summaries import rebuild_summaries
 from outcomes.treatments.models import Evaluation, TreatmentCourse
-from tests.helpers import Visitor
+from tests.helpers import Visitor, statements_of
 from tests.integration.test_reports import seed_patients
 from tests.integration.test_treatments import add_course, evaluate, load_vocabularies, query
 
@@ -32,21 +32,6 @@ REPORT = "/treatments/methotrexate"
 CONDITION = "/conditions/rheumatoid-arthritis"
 
 
-def selects(visitor: Visitor, url: str) -> list[str]:
-    """The SELECT statements one view issues."""
-    engine = visitor.app.state.runtime.engine.sync_engine
-    statements: list[str] = []
-
-    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", _record)
-    try:
-        assert visitor.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", _record)
-    return statements
 
 
 @asynccontextmanager
@@ -74,11 +59,11 @@ def other_process(make_settings: Callable[..., Any]) -> Iterator[Visitor]:
 
 def test_a_repeat_view_reads_only_the_version(reader: Visitor) -> None:
     seed_patients(reader, 6)
-    assert len(selects(reader, REPORT)) > 1
-    assert len(selects(reader, REPORT)) == 1
-    first = len(selects(reader, CONDITION))
+    assert len(statements_of(reader, REPORT, selects_only=True)) > 1
+    assert len(statements_of(reader, REPORT, selects_only=True)) == 1
+    first = len(statements_of(reader, CONDITION, selects_only=True))
     # The version read with the condition, and the symptom counts (tracking keeps no version).
-    assert first > len(selects(reader, CONDITION)) == 2
+    assert first > len(statements_of(reader, CONDITION, selects_only=True)) == 2
 
 
 def test_every_write_shows_at_the_next_view(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from community.accounts.models import User
 from community.app import create_app
@@ -24,7 +24,7 @@ from outcomes.treatments.models import (
     EvaluationSideEffect,
     TreatmentCourse,
 )
-from tests.helpers import Visitor
+from tests.helpers import Visitor, statements_of
 from tests.integration.test_treatments import add_course, evaluate, load_vocabularies
 
 
@@ -71,20 +71,6 @@ def seed_patients(visitor: Visitor, patients: int, *, evaluations_each: int = 1,
     visitor.run(_seed)
 
 
-def count_queries(visitor: Visitor, url: str) -> int:
-    engine = visitor.app.state.runtime.engine.sync_engine
-    statements: list[str] = []
-
-    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        response = visitor.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-    assert response.status_code == 200
-    return len(statements)
 
 
 @pytest.fixture
@@ -95,10 +81,10 @@ def reader(visitor: Visitor) -> Visitor:
 
 def test_reports_issue_a_constant_number_of_queries(reader: Visitor) -> None:
     seed_patients(reader, 5, evaluations_each=2)
-    small = {url: count_queries(reader, url)
+    small = {url: len(statements_of(reader, url))
              for url in ("/treatments/methotrexate", "/conditions/rheumatoid-arthritis")}
     seed_patients(reader, 40, evaluations_each=5, start=5)
-    large = {url: count_queries(reader, url) for url in small}
+    large = {url: len(statements_of(reader, url)) for url in small}
     assert large == small
     page = reader.get("/treatments/methotrexate").text
     assert 'id="evaluation-count">210<' in page

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from jinja2 import pass_context
-from sqlalchemy import event
 
-from tests.helpers import Visitor
+from tests.helpers import Visitor, statements_of
 from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
     app,
     opening_post,
@@ -37,20 +36,6 @@ def pressed(page: str, post_id: int) -> dict[str, bool]:
             for kind, label in (("helpful", "Helpful"), ("hugs", "Hugs"))}
 
 
-def selects(visitor: Visitor, url: str) -> list[str]:
-    engine = visitor.app.state.runtime.engine.sync_engine
-    statements: list[str] = []
-
-    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", _record)
-    try:
-        assert visitor.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", _record)
-    return statements
 
 
 def test_each_reader_sees_their_own_reactions_read_with_the_posts(
@@ -70,7 +55,7 @@ def test_each_reader_sees_their_own_reactions_read_with_the_posts(
         "helpful": False, "hugs": False}
     assert re.search(r'Helpful <span class="count">1</span>', other_page)
     # No statement of its own for the reactions: they come with the posts.
-    statements = selects(reader, f"/threads/{thread_id}")
+    statements = statements_of(reader, f"/threads/{thread_id}", selects_only=True)
     assert not [s for s in statements if s.lstrip().startswith("SELECT post_reaction")]
     assert any("post_reaction" in s for s in statements)
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from community.communities.models import Post, Reaction
 from community.notifications.models import Notification
-from tests.helpers import Visitor
+from tests.helpers import Visitor, statements_of
 from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
@@ -108,19 +108,6 @@ def test_load_more_is_keyset_paged(thread: tuple[Visitor, Visitor, int]) -> None
     assert "<html" in plain.text and "Reply number 23" in plain.text
 
 
-def _queries_for(visitor: Visitor, url: str) -> int:
-    engine = visitor.app.state.runtime.engine.sync_engine
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert visitor.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_thread_page_query_count_does_not_grow_with_length(
@@ -135,8 +122,9 @@ def test_thread_page_query_count_does_not_grow_with_length(
     _add_posts(reader, long, "long_reader", 499)
     reply(reader, long, "A reacted-to reply")
     reader.get(f"/threads/{short}")  # warm-up: first-request work is not per page
-    assert _queries_for(reader, f"/threads/{short}") == _queries_for(reader, f"/threads/{long}")
+    assert len(statements_of(reader, f"/threads/{short}")) == len(
+        statements_of(reader, f"/threads/{long}"))
     deep = scalar(reader, select(Post.id).where(Post.thread_id == long).order_by(Post.id)
                   .offset(480).limit(1))
-    assert _queries_for(reader, f"/threads/{long}?after={deep}") == _queries_for(
-        reader, f"/threads/{short}")
+    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == len(
+        statements_of(reader, f"/threads/{short}"))
