@@ -7,8 +7,7 @@ request mix, then holds half of it for the whole run while sampling the resident
 socket errors, timeouts, tracebacks in the server log, worker restarts) and memory growth
 per worker. Results: bench/results/<UTC date>-soak.md and .json.
 
-Add to MIX as pages land (a reply to a thread is the write that matters most); in a form,
-"{member}" stands for the signed-in member's username.
+Add to MIX as pages land; in a form, "{member}" stands for the signed-in member's username.
 """
 
 from __future__ import annotations
@@ -45,7 +44,15 @@ from bench.harness import (
     sign_in,
     sqlite_backend,
 )
-from bench.run import NotMeasurable, PageSpec, Site, first_demo_patient, prepare_request
+from bench.run import (
+    NotMeasurable,
+    PageSpec,
+    Site,
+    first_demo_patient,
+    member_thread,
+    prepare_request,
+    reply_path,
+)
 from community.demo import DEMO_PASSWORD
 
 
@@ -60,6 +67,13 @@ MIX: list[MixItem] = [
     MixItem(2, PageSpec("communities", "/communities")),
     MixItem(1, PageSpec("sign-in form", "/login")),
     MixItem(3, PageSpec("account settings", "/account", needs_session=True)),
+    MixItem(3, PageSpec("thread (signed in)", member_thread(0), needs_session=True)),
+    MixItem(1, PageSpec("search", "/search?q=methotrexate")),
+    # The write that matters most: a reply (screening, notifications, counters, audit).
+    MixItem(1, PageSpec("reply (write)", reply_path, method="POST", needs_session=True,
+                        expect_status=303,
+                        form={"body": "Thank you for writing this, it helps to know I am "
+                                      "not alone."})),
     # A write on every path: a new session row, the audit entry, the password check.
     MixItem(1, PageSpec("sign in (write)", "/login", method="POST", expect_status=303,
                         form={"identifier": "{member}", "password": DEMO_PASSWORD,
