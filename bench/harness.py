@@ -247,7 +247,7 @@ class Server:
             ) if m and m[1].startswith(str(ROOT)) and "/.venv/" not in m[1]]
             exception = next((line for line in reversed(lines)
                               if re.match(r"^[\w.]+(Error|Exception)\b", line)), "?")
-            key = (" <- ".join(reversed(frames[-4:])), exception[:300])
+            key = (" <- ".join(reversed(frames[-7:])), exception[:300])
             counts[key] = counts.get(key, 0) + 1
         ranked = sorted(counts.items(), key=lambda item: -item[1])[:limit]
         return [{"count": n, "project_frames": f, "exception": e} for (f, e), n in ranked]

@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         logs = workdir / "logs"
         logs.mkdir()
         with serve("kindred-soak", command, env, port, logs) as server:
-            soak(server, args, report, workdir)
+            soak(server, args, report, workdir, backend.kindred_url)
     except Exception as exc:  # the report says what failed, with what was measured so far
         report["error"] = f"{type(exc).__name__}: {exc}"
         print(f"[soak] failed: {report['error']}", file=sys.stderr)
@@ -344,9 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if "error" in report else 0
 
 
-def soak(server: Any, args: argparse.Namespace, report: dict[str, Any], workdir: Path) -> None:
+def soak(server: Any, args: argparse.Namespace, report: dict[str, Any], workdir: Path,
+         database_url: str) -> None:
     member = sign_in(server.url, [first_demo_patient(args.seed), "admin"], DEMO_PASSWORD)
-    site = Site(server.url, member)
+    # Paths found in the data (the member's thread to read and reply to) read the database.
+    site = Site(server.url, member, database_url)
     requests, skipped = build_requests(site)
     report.update(requests=[{k: v for k, v in r.items() if k not in {"headers", "body"}}
                             for r in requests], skipped=skipped)

@@ -77,12 +77,13 @@ def default_screener() -> Screener:
 def plug_in_moderation(runtime: Runtime) -> None:
     """Moderation's implementations of the core's hooks (the core never imports them)."""
     from moderation.notices import notice_context
-    from moderation.queue.services import can_post
+    from moderation.queue.services import can_post, end_expired_suspension_of
     from moderation.queue.sink import QueueReviewSink
     from moderation.vetting.extras import clinician_profile_extras
 
     runtime.review_sink = QueueReviewSink()
     runtime.extensions["can_post"] = can_post
+    runtime.extensions["reopen_if_suspension_over"] = end_expired_suspension_of
     runtime.extensions["notice_context"] = notice_context
     runtime.extensions["profile_extras"] = clinician_profile_extras
     from moderation.erasure import erase_person

@@ -580,6 +580,17 @@ async def end_expired_suspensions(db: AsyncSession, now: datetime | None = None)
     """
     over = _suspension_over(now or utcnow())
     user_ids = list(await db.scalars(select(User.id).where(*over).order_by(User.id)))
+    return await _reopen(db, user_ids, over)
+
+
+async def end_expired_suspension_of(db: AsyncSession, user_id: int) -> bool:
+    """Sign-in's check, so nobody waits for the periodic pass: turn this account back on
+    if every suspension of it has run out (the same rule as end_expired_suspensions)."""
+    return await _reopen(db, [user_id], _suspension_over(utcnow())) == 1
+
+
+async def _reopen(db: AsyncSession, user_ids: list[int],
+                  over: tuple[ColumnElement[bool], ...]) -> int:
     reopened = 0
     for user_id in user_ids:
         result = await db.execute(

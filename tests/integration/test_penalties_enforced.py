@@ -147,6 +147,29 @@ def test_running_app_ends_suspensions_that_ran_out_and_only_those(new_visitor) -
                                                 .where(User.id == member_id))) is True
 
 
+def test_signing_in_ends_a_suspension_that_ran_out_without_waiting_for_the_pass(
+    new_visitor,
+) -> None:
+    seed(new_visitor())
+    member, _moderator, member_id = suspended_member(new_visitor, "early_return")
+    still, _other_moderator, still_id = suspended_member(new_visitor, "not_yet_back")
+    run_out(member, "early_return")
+
+    # A wrong password neither signs in nor turns the account back on.
+    assert member.login("early_return", password="not the password at all").status_code != 303
+    assert db_run(member, lambda db: db.scalar(select(User.is_active)
+                                                .where(User.id == member_id))) is False
+    assert member.login("early_return").status_code == 303
+    start_thread(member, "migraine", "Back early", "The break did me good.")
+    actions = db_run(member, lambda db: _audit_actions(db, member_id))
+    assert actions.count("penalty.suspend_ended") == 1
+    # The periodic pass finds nothing left to do; a suspension still running keeps its person out.
+    assert member.run(end_suspensions_now) == 0
+    assert still.login("not_yet_back").status_code != 303
+    assert db_run(still, lambda db: db.scalar(select(User.is_active)
+                                               .where(User.id == still_id))) is False
+
+
 async def _run_out_oldest(db, user_id: int) -> bool:  # type: ignore[no-untyped-def]
     from community.db import utcnow
 
