@@ -209,11 +209,10 @@ async def require_user(connection: ASGIConnection[Any, Any, Any, Any], _handler:
 def require_role(*roles: Role) -> Any:
     """A guard admitting signed-in people holding any of `roles`."""
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Any) -> None:
+        await require_user(connection, handler)
         user = current_user(connection)
-        if user is None:
-            raise NotAuthorizedException(detail=gettext("Sign in to continue."))
-        if not user.has_role(*roles):
+        if user is None or not user.has_role(*roles):
             raise PermissionDeniedException(detail=gettext("You do not have access to this page."))
 
     return guard

@@ -15,21 +15,17 @@ from collections.abc import Hashable
 from community.accounts.models import Role, User
 from community.cache import LRUCache
 from community.cards import Cards
+from community.communities.access import viewer_kind
 from community.communities.models import Post, PostStatus, Thread
 from community.web import display_name
 
 
 def post_cards(cache: LRUCache, viewer: User | None,
                reacted: set[tuple[int, str]]) -> Cards[Post]:
-    staff = viewer is not None and viewer.is_staff
+    kind = viewer_kind(viewer)
 
     def key(post: Post) -> Hashable | None:
-        if viewer is None:
-            relation = "anonymous"
-        elif viewer.id == post.author_id:
-            relation = "author"
-        else:
-            relation = "staff" if staff else "member"
+        relation = "author" if viewer is not None and viewer.id == post.author_id else kind
         if post.status != PostStatus.PUBLISHED or (
                 post.screen_labels and relation in ("author", "staff")):
             return None

@@ -62,6 +62,31 @@ READERS = ["author", "member", "moderator", "admin"]
 OUTSIDERS = ["signed_out", "other_member"]
 
 
+def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: Cast) -> None:
+    """The posts query no longer filters by thread readability in SQL: the service checks it
+    (as well as the route), so no caller can read a members-only thread's posts by mistake."""
+    from community.accounts.models import User
+    from community.communities import services
+
+    async def _pages(runtime):  # type: ignore[no-untyped-def]
+        async with runtime.sessionmaker() as db:
+            seen = {}
+            for username in ("other_ola", "member_mo"):
+                viewer = await db.scalar(select(User).where(User.username == username))
+                thread, membership = await services.get_thread_and_membership(
+                    db, viewer, cast.members_thread)
+                posts, _cursor, _reacted = await services.post_page(
+                    db, viewer, thread, membership)
+                seen[username] = [post.body for post in posts]
+            anonymous_thread = await services.get_thread(db, cast.members_thread)
+            posts, _cursor, _reacted = await services.post_page(db, None, anonymous_thread, None)
+            seen["signed out"] = [post.body for post in posts]
+            return seen
+
+    seen = cast.member.run(_pages)
+    assert seen == {"other_ola": [], "member_mo": [MEMBERS_BODY], "signed out": []}
+
+
 @pytest.mark.parametrize("role", READERS + OUTSIDERS)
 def test_members_only_thread_shows_only_its_title_to_outsiders(cast: Cast, role: str) -> None:
     who: Visitor = getattr(cast, role)
