@@ -23,6 +23,7 @@ from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.db import Base
+from community.extensions import Extensions
 from community.ratelimit import AnonymousRateLimitMiddleware
 from community.runtime import Runtime
 from community.screening import Screener
@@ -74,31 +75,33 @@ def default_screener() -> Screener:
     return PipelineScreener()
 
 
-def plug_in_moderation(runtime: Runtime) -> None:
-    """Moderation's implementations of the core's hooks (the core never imports them)."""
+def build_extensions() -> Extensions:
+    """Outcomes' and moderation's implementations of the core's hooks (the core never imports
+    them). Every single hook is a required argument: leaving one out fails here."""
+    from moderation.erasure import erase_person
     from moderation.notices import notice_context
     from moderation.queue.services import can_post, end_expired_suspension_of
-    from moderation.queue.sink import QueueReviewSink
     from moderation.vetting.extras import clinician_profile_extras
-
-    runtime.review_sink = QueueReviewSink()
-    runtime.extensions["can_post"] = can_post
-    runtime.extensions["reopen_if_suspension_over"] = end_expired_suspension_of
-    runtime.extensions["notice_context"] = notice_context
-    runtime.extensions["profile_extras"] = clinician_profile_extras
-    from moderation.erasure import erase_person
-
-    runtime.extensions.setdefault("account_deletion_hooks", []).append(erase_person)
-
-
-def plug_in_outcomes(runtime: Runtime) -> None:
-    """Outcomes' contributions to core pages."""
-    from community.profiles.likeme import SIGNALS_KEY
     from outcomes.reports.services import most_reported_treatments
     from outcomes.treatments.likeme import shared_symptoms, shared_treatments
 
-    runtime.extensions["most_reported_treatments"] = most_reported_treatments
-    runtime.extensions.setdefault(SIGNALS_KEY, []).extend([shared_treatments, shared_symptoms])
+    return Extensions(
+        can_post=can_post,
+        reopen_if_suspension_over=end_expired_suspension_of,
+        notice_context=notice_context,
+        profile_extras=clinician_profile_extras,
+        most_reported_treatments=most_reported_treatments,
+        like_me_signals=(shared_treatments, shared_symptoms),
+        account_deletion_hooks=(erase_person,),
+    )
+
+
+def plug_in(runtime: Runtime) -> None:
+    """Install the hooks and moderation's review sink; a missing or mistyped hook stops here."""
+    from moderation.queue.sink import QueueReviewSink
+
+    runtime.install(build_extensions())
+    runtime.review_sink = QueueReviewSink()
 
 
 def route_handlers() -> Sequence[Any]:
@@ -131,7 +134,7 @@ def install_moderation_notices(jinja: Any, runtime: Runtime) -> None:
     post, with crisis help or a referral, rendered from moderation's partials."""
     from markupsafe import Markup
 
-    notice_context = runtime.extensions["notice_context"]
+    notice_context = runtime.extensions.notice_context
 
     def moderation_notice(post: Any, community: Any, locale: str = "en") -> Markup:
         if not post.screen_labels:
@@ -171,8 +174,7 @@ def create_app(
     settings = settings or Settings.from_env()
     load_all_models()
     runtime = Runtime.build(settings, screener=screener_factory())
-    plug_in_moderation(runtime)
-    plug_in_outcomes(runtime)
+    plug_in(runtime)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=runtime.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import io
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -257,6 +258,43 @@ def audit_verify() -> None:
                    err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {result.checked} entries")
+
+
+@main.command()
+@click.argument("destination", type=click.Path(path_type=Path))
+def backup(destination: Path) -> None:
+    """Write a consistent copy of the site (database, secret key, var/ files) while it runs."""
+    from community.backup import BackupError, take_backup
+
+    settings = _settings()
+    try:
+        manifest = take_backup(settings, destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {destination} ({manifest['database']}, "
+               f"{len(manifest['files'])} files, {manifest['created_at']})")
+
+
+@main.command()
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--database-url", default=None,
+              help="PostgreSQL backups: the empty database to restore into.")
+def restore(backup_dir: Path, target: Path, database_url: str | None) -> None:
+    """Bring a backup back into the empty directory TARGET, then run the db and audit checks."""
+    from community.app import load_all_models
+    from community.backup import BackupError, restore_backup
+
+    load_all_models()
+    try:
+        restored = restore_backup(backup_dir, target, database_url)
+    except BackupError as exc:
+        raise click.ClickException(f"restore failed: {exc}") from exc
+    click.echo("models and migrations agree")
+    click.echo(f"audit log intact: {restored.audit_entries} entries")
+    click.echo(f"restored into {restored.var_dir}; serve it with\n"
+               f"  KINDRED_VAR_DIR={restored.var_dir} "
+               f"KINDRED_DATABASE_URL={restored.database_url} kindred serve")
 
 
 @main.command()

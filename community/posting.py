@@ -15,9 +15,10 @@ class PostingNotAllowed(PermissionDeniedException):
 
 
 async def ensure_can_post(db: AsyncSession, runtime: Runtime, author: User) -> None:
-    """Refuse writing while a penalty is in force; the rule itself lives in moderation."""
-    can_post = runtime.extensions.get("can_post")
-    if can_post is not None and not await can_post(db, author.id):
+    """Refuse writing while a penalty is in force; the rule itself lives in moderation.
+
+    Without the hook installed `runtime.extensions` raises: nobody posts unchecked."""
+    if not await runtime.extensions.can_post(db, author.id):
         raise PostingNotAllowed(
             detail=_("You cannot post or send messages while a moderation penalty is in force. "
                      "You can read, and you can appeal from your notifications.")

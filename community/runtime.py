@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from community.accounts.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore
 from community.cache import LRUCache
 from community.db import make_engine
+from community.extensions import ExtensionError, Extensions, check_extensions
 from community.mail import Mailer
 from community.screening import NoReviewSink, PassThroughScreener, ReviewSink, Screener
 from community.settings import Settings
@@ -34,7 +34,7 @@ class Runtime:
     redis: Redis | None = None
     # Rendered fragments keyed by database versions (see community.cache).
     fragments: LRUCache = field(default_factory=lambda: LRUCache(FRAGMENT_CACHE_SIZE))
-    extensions: dict[str, Any] = field(default_factory=dict)
+    installed_extensions: Extensions | None = None
 
     @classmethod
     def build(cls, settings: Settings, screener: Screener | None = None) -> Runtime:
@@ -62,6 +62,18 @@ class Runtime:
             screener=screener or PassThroughScreener(),
             redis=redis,
         )
+
+    @property
+    def extensions(self) -> Extensions:
+        """The hooks installed by the app factory; without them every caller refuses."""
+        if self.installed_extensions is None:
+            raise ExtensionError("no extensions installed: the app factory installs them")
+        return self.installed_extensions
+
+    def install(self, extensions: Extensions) -> None:
+        """Check every hook, then make them the runtime's (raises ExtensionError)."""
+        check_extensions(extensions)
+        self.installed_extensions = extensions
 
     async def close(self) -> None:
         if isinstance(self.traffic, BufferedCounters):

@@ -161,11 +161,5 @@ def queue_wired_app(settings: Any) -> Any:
     """The app with the keyword screener and the moderation queue plugged in as app.py
     wires the real ones: held texts reach the queue and its decisions apply."""
     from community.app import create_app
-    from moderation.queue.services import can_post
-    from moderation.queue.sink import QueueReviewSink
 
-    application = create_app(settings, screener_factory=KeywordScreener)
-    runtime = application.state.runtime
-    runtime.review_sink = QueueReviewSink()
-    runtime.extensions["can_post"] = can_post
-    return application
+    return create_app(settings, screener_factory=KeywordScreener)

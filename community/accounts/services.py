@@ -135,10 +135,9 @@ async def sign_in(
         async with runtime.sessionmaker() as reader:
             found = await find_for_sign_in(reader, identifier)
     valid = await verify_password(found.password_hash if found else None, password)
-    reopen = runtime.extensions.get("reopen_if_suspension_over")
-    if found is not None and valid and not found.is_active and reopen is not None:
+    if found is not None and valid and not found.is_active:
         # A suspension whose time is up ends here rather than at moderation's next pass.
-        found.is_active = await reopen(db, found.id)
+        found.is_active = await runtime.extensions.reopen_if_suspension_over(db, found.id)
     if found is None or not valid or not found.is_active:
         await runtime.counters.hit(account_key, window, db=db)
         await runtime.counters.hit(address_key, window, db=db)

@@ -85,10 +85,10 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
     membership = await services.membership_of(db_session, viewer, community.id)
     readable = {t.id for t in threads if access.can_read_thread(viewer, t, membership)}
     # The outcomes domain, when plugged in, says which treatments members report most.
-    top_treatments = runtime_of(request).extensions.get("most_reported_treatments")
+    top_treatments = runtime_of(request).extensions.most_reported_treatments
     treatments = (
         await top_treatments(db_session, community.condition_slug)
-        if top_treatments is not None and not request.query_params.get("after") else []
+        if not request.query_params.get("after") else []
     )
     return render(request, "communities/community.html", {
         "community": community, "threads": threads, "next_cursor": next_cursor,

@@ -1,24 +1,23 @@
 """The hook through which other domains add to a profile page without the core importing them.
 
-Moderation's clinician vetting registers one callable at start-up::
-
-    runtime.extensions["profile_extras"] = clinician_profile_extras
-
-It is awaited once per profile page as ``await extras(db, viewer=..., subject=...)`` and
-returns a `ProfileExtras` (or None). Everything in it is plain data: the profile template
-escapes it like any other text, so a registered hook cannot inject markup.
+Moderation's clinician vetting supplies `Extensions.profile_extras` (community.extensions),
+built in community.app. It is awaited once per profile page as
+``await extras(db, viewer=..., subject=...)`` and returns a `ProfileExtras` (or None).
+Everything in it is plain data: the profile template escapes it like any other text, so a
+registered hook cannot inject markup.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 
-EXTENSION_KEY = "profile_extras"
+if TYPE_CHECKING:
+    from community.extensions import ProfileExtrasHook
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,7 @@ class ProfileExtras:
     clinician: ClinicianCard | None = None
 
 
-class ProfileExtrasHook(Protocol):
-    async def __call__(
-        self, db: AsyncSession, *, viewer: User | None, subject: User
-    ) -> ProfileExtras | None: ...
-
-
 async def extras_for(
-    extensions: dict[str, Any], db: AsyncSession, *, viewer: User | None, subject: User
+    hook: ProfileExtrasHook, db: AsyncSession, *, viewer: User | None, subject: User
 ) -> ProfileExtras:
-    hook: ProfileExtrasHook | None = extensions.get(EXTENSION_KEY)
-    if hook is None:
-        return ProfileExtras()
     return await hook(db, viewer=viewer, subject=subject) or ProfileExtras()

@@ -6,7 +6,7 @@ reveals nothing the profile page would not. Members whose "who can find me" is "
 never appear.
 
 Extension point: other domains (outcomes: shared treatments and symptoms) add signals by
-registering async callables in ``runtime.extensions["like_me_signals"]``::
+supplying async callables in ``Extensions.like_me_signals`` (community.extensions)::
 
     async def signal(db, *, viewer, candidate_ids) -> dict[int, tuple[float, str]]
 
@@ -17,9 +17,9 @@ A signal must apply its own domain's visibility rules to what it compares.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +29,12 @@ from community.i18n import gettext as _
 from community.profiles.access import levels_visible_to, visible_fields
 from community.profiles.models import Profile, ProfileCondition
 
-SIGNALS_KEY = "like_me_signals"
+if TYPE_CHECKING:
+    from community.extensions import LikeMeSignal
+
 CANDIDATE_LIMIT = 500
 SHOWN = 50
 
-Signal = Callable[..., Awaitable[dict[int, tuple[float, str]]]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ async def people_like_me(
     filters: LikeMeFilters,
     *,
     community_names: dict[int, str],
-    signals: Sequence[Signal] = (),
+    signals: Sequence[LikeMeSignal] = (),
 ) -> list[Match]:
     """The members most like `viewer`, best first.
 

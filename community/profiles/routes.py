@@ -51,8 +51,8 @@ async def profile_page(
     names = {c.community_id: (name, slug) for c, name, slug in rows}
     shown = visible_fields(viewer, profile, [c for c, _name, _slug in rows])
     blocked = viewer is not None and await has_blocked(db_session, viewer.id, subject.id)
-    extras = await extras_for(runtime_of(request).extensions, db_session, viewer=viewer,
-                              subject=subject)
+    extras = await extras_for(runtime_of(request).extensions.profile_extras, db_session,
+                              viewer=viewer, subject=subject)
     return render(request, "profiles/profile.html", {
         "subject": subject, "profile": profile, "shown": shown, "community_names": names,
         "is_owner": viewer is not None and viewer.id == subject.id, "extras": extras,
@@ -127,7 +127,7 @@ async def like_me_page(request: AnyRequest, db_session: AsyncSession) -> Respons
     )
     matches = await likeme.people_like_me(
         db_session, viewer, filters, community_names=names,
-        signals=runtime_of(request).extensions.get(likeme.SIGNALS_KEY, ()),
+        signals=runtime_of(request).extensions.like_me_signals,
     )
     return render(request, "profiles/like_me.html", {
         "matches": matches, "filters": filters, "my_conditions": names, **_choices(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from community import audit
 from community.accounts.models import Role, User, UserRole
 from community.db import utcnow
 from community.i18n import gettext as _
+from community.notifications.services import notify
 from community.runtime import Runtime
 from moderation.queue import targets
 from moderation.queue.models import (
@@ -648,11 +648,7 @@ async def person_record(
 
 
 async def notify_user(db: AsyncSession, user_id: int, kind: str, text: str, link: str) -> bool:
-    """An in-site notification, when the notifications domain is present."""
-    try:
-        notify = importlib.import_module("community.notifications.services").notify
-    except (ImportError, AttributeError):
-        return False
+    """An in-site notification."""
     await notify(db, user_id, kind, text=text, link=link)
     return True
 

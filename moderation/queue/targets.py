@@ -7,14 +7,16 @@ the review item, and the owning domain reads the item's status.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
+from community.communities import services as communities
+from community.messages import services as messages
+from community.profiles import services as profiles
+from outcomes.treatments import services as treatments
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +38,6 @@ class TargetAdapter:
     apply: Applier
 
 
-def _optional(module: str, name: str) -> Any:
-    """A teammate's function when its module provides it, else None (wiring in one place)."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
 # ---- posts (community.communities) ---------------------------------------------------------
 
 # What each decision makes of a post, by the reason it was held for.
@@ -52,10 +46,7 @@ POST_STATUS_ON_REJECT = {"advice_request": "off_platform"}
 
 
 async def _load_post(db: AsyncSession, post_id: int) -> TargetInfo | None:
-    getter = _optional("community.communities.services", "get_post_for_moderation")
-    if getter is None:
-        return None
-    post = await getter(db, post_id)
+    post = await communities.get_post_for_moderation(db, post_id)
     if post is None:
         return None
     thread_id = getattr(post, "thread_id", None)
@@ -72,16 +63,14 @@ async def _load_post(db: AsyncSession, post_id: int) -> TargetInfo | None:
 async def _apply_post(
     db: AsyncSession, post_id: int, decision: str, reason: str, actor_id: int | None
 ) -> None:
-    apply = _optional("community.communities.services", "apply_moderation_decision")
-    if apply is None:
-        return
     status = (
         POST_STATUS_ON_APPROVE
         if decision == "approve"
         else POST_STATUS_ON_REJECT.get(reason, "removed")
     )
     try:
-        await apply(db, post_id, status=status, actor_id=actor_id)
+        await communities.apply_moderation_decision(db, post_id, status=status,
+                                                    actor_id=actor_id)
     except LookupError:
         return  # the post is gone; the decision stays on the item
 
@@ -89,14 +78,10 @@ async def _apply_post(
 async def send_off_platform_reply(
     db: AsyncSession, target_type: str, target_id: int, actor_id: int, text: str
 ) -> bool:
-    """Post the standard reply in the thread when the communities domain offers it."""
-    if target_type != "post":
-        return False
-    send = _optional("community.communities.services", "post_off_platform_reply")
-    if send is None:
-        return False
-    await send(db, target_id, actor_id=actor_id, text=text)
-    return True
+    """Whether the standard reply was delivered in place. No target type has an in-thread
+    reply (the string lookup this replaced named a function that never existed), so the
+    caller notifies the author instead."""
+    return False
 
 
 # ---- people (scraping reports, flags on a person) -------------------------------------------
@@ -134,15 +119,12 @@ async def _load_article(db: AsyncSession, article_id: int) -> TargetInfo | None:
 # ---- texts held by screening elsewhere: messages, profile "about" texts, evaluation tips ----
 
 
-def _decided_by(module: str, name: str) -> Applier:
-    """An applier that hands the decision to `module.name(db, target_id, decision=...)`."""
+def _decided_by(decide: Callable[..., Awaitable[None]]) -> Applier:
+    """An applier that hands the decision to `decide(db, target_id, decision=...)`."""
 
     async def apply(
         db: AsyncSession, target_id: int, decision: str, reason: str, actor_id: int | None
     ) -> None:
-        decide = _optional(module, name)
-        if decide is None:
-            return
         try:
             await decide(db, target_id, decision=decision)
         except LookupError:
@@ -162,11 +144,11 @@ ADAPTERS: dict[str, TargetAdapter] = {
     # Articles are published through their own review; the item records the concern.
     "article": TargetAdapter(_load_article, _apply_nothing),
     "message": TargetAdapter(
-        _load_nothing, _decided_by("community.messages.services", "apply_moderation_decision")),
+        _load_nothing, _decided_by(messages.apply_moderation_decision)),
     "profile": TargetAdapter(
-        _load_nothing, _decided_by("community.profiles.services", "apply_moderation_decision")),
+        _load_nothing, _decided_by(profiles.apply_moderation_decision)),
     "evaluation_tip": TargetAdapter(
-        _load_nothing, _decided_by("outcomes.treatments.services", "apply_tip_decision")),
+        _load_nothing, _decided_by(treatments.apply_tip_decision)),
 }
 
 # What members may flag through /flags (messages have their own "report" button).

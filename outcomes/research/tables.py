@@ -14,7 +14,6 @@ slice of it (`published_table`). A table whose source models are missing is unav
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +24,12 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import Executable
 
+from community.communities.models import Community
+from community.profiles.models import Profile, ProfileCondition
+from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
 from outcomes.research.cube import Cube, fold_rare
 from outcomes.research.disclosure import (
     DEFAULT_THRESHOLD,
@@ -36,6 +39,14 @@ from outcomes.research.disclosure import (
     slice_release,
 )
 from outcomes.research.models import ConsentRecord, DataSnapshot, StoredRelease
+from outcomes.tracking.models import QuestionnaireAnswer, SymptomEntry
+from outcomes.treatments.models import (
+    CoursePurpose,
+    Evaluation,
+    EvaluationEffect,
+    EvaluationSideEffect,
+    TreatmentCourse,
+)
 
 OTHER = "Other"
 UNKNOWN = "Unknown"
@@ -63,8 +74,8 @@ class TableSpec:
     query: Query
     # Fixed category lists; other dimensions take the categories found in the data.
     categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # "module:Name.attribute" entries that must exist for the table to be offered.
-    requires: tuple[str, ...] = ()
+    # The columns the table reads, named by reference: a renamed one fails at import.
+    requires: tuple[QueryableAttribute[Any], ...] = ()
     # How many cells one patient may count in under noise (the L1 sensitivity).
     max_contributions: int = 1
 
@@ -73,17 +84,8 @@ class TableSpec:
         return next((d for d in ("year", "quarter", "month") if d in self.dimensions), None)
 
     def available(self) -> bool:
-        for requirement in self.requires:
-            module_name, _, attribute_path = requirement.partition(":")
-            try:
-                target: Any = importlib.import_module(module_name)
-            except ImportError:
-                return False
-            for part in attribute_path.split("."):
-                if not hasattr(target, part):
-                    return False
-                target = getattr(target, part)
-        return True
+        """Whether every column the table reads is mapped in this installation."""
+        return all(isinstance(column, QueryableAttribute) for column in self.requires)
 
 
 # ---- consent ---------------------------------------------------------------------------------
@@ -271,9 +273,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients per condition community they belong to.",
             ("condition", "age_band", "sex", "country"), _patients,
             categories={"age_band": (*AGE_BANDS, UNKNOWN), "sex": SEXES},
-            requires=("community.profiles.models:Profile.country",
-                      "community.profiles.models:ProfileCondition.community_id",
-                      "community.communities.models:Community.condition_slug"),
+            requires=(Profile.country, ProfileCondition.community_id, Community.condition_slug),
             max_contributions=3,
         ),
         TableSpec(
@@ -281,9 +281,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients with a treatment course for a condition, by the "
             "year the course started.",
             ("condition", "treatment", "year"), _treatment_use,
-            requires=("outcomes.treatments.models:TreatmentCourse.started_on",
-                      "outcomes.treatments.models:CoursePurpose.condition_id",
-                      "outcomes.catalog.models:Treatment.slug"),
+            requires=(TreatmentCourse.started_on, CoursePurpose.condition_id, Treatment.slug),
             max_contributions=5,
         ),
         TableSpec(
@@ -291,9 +289,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients giving each effectiveness answer, per treatment, "
             "year of the evaluation and purpose (the condition or symptom treated).",
             ("treatment", "year", "purpose", "answer"), _effectiveness,
-            requires=("outcomes.treatments.models:EvaluationEffect.condition_id",
-                      "outcomes.treatments.models:Evaluation.treatment_id",
-                      "outcomes.catalog.models:Symptom.slug"),
+            requires=(EvaluationEffect.condition_id, Evaluation.treatment_id, Symptom.slug),
             max_contributions=10,
         ),
         TableSpec(
@@ -301,17 +297,15 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients giving each answer on side-effect severity, "
             "adherence, burden and cost, per treatment and year of the evaluation.",
             ("treatment", "year", "measure", "answer"), _evaluation_answers,
-            requires=("outcomes.treatments.models:Evaluation.treatment_id",
-                      "outcomes.treatments.models:Evaluation.side_effect_severity"),
+            requires=(Evaluation.treatment_id, Evaluation.side_effect_severity),
             max_contributions=10,
         ),
         TableSpec(
             "side_effects", "Side-effect frequencies by treatment",
             "Distinct consenting patients reporting each side effect of a treatment, by year.",
             ("treatment", "side_effect", "year"), _side_effects,
-            requires=("outcomes.treatments.models:EvaluationSideEffect.side_effect_id",
-                      "outcomes.treatments.models:Evaluation.treatment_id",
-                      "outcomes.catalog.models:SideEffect.slug"),
+            requires=(EvaluationSideEffect.side_effect_id, Evaluation.treatment_id,
+                      SideEffect.slug),
             max_contributions=10,
         ),
         TableSpec(
@@ -319,8 +313,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients recording each severity, per condition and month.",
             ("condition", "month", "severity"), _symptoms,
             categories={"severity": (*SEVERITIES, UNKNOWN)},
-            requires=("outcomes.tracking.models:SymptomEntry.severity",
-                      "outcomes.catalog.models:Condition.slug"),
+            requires=(SymptomEntry.severity, Condition.slug),
             max_contributions=12,
         ),
         TableSpec(
@@ -328,8 +321,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients per score band of each instrument, per condition "
             "community and quarter.",
             ("instrument", "condition", "quarter", "band"), _questionnaires,
-            requires=("outcomes.tracking.models:QuestionnaireAnswer.band_code",
-                      "community.profiles.models:ProfileCondition.community_id"),
+            requires=(QuestionnaireAnswer.band_code, ProfileCondition.community_id),
             max_contributions=8,
         ),
     ]

@@ -14,7 +14,7 @@ import io
 import json
 import secrets
 import zipfile
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,10 +58,6 @@ TOMBSTONE_PREFIX = "former-member-"
 FORMER_MEMBER = "former member"
 # Stored, so not translated; it replaces the title of a thread whose author removed their posts.
 REMOVED_THREAD_TITLE = "[removed by its author]"
-# Other domains (moderation's review excerpts, for one) register async callables here,
-# `hook(db, user_id, keep_posts=...)`, to erase their copies in the same transaction.
-DELETION_HOOKS_KEY = "account_deletion_hooks"
-DeletionHook = Callable[..., Awaitable[None]]
 
 ARCHIVE_FILES = (
     "README.txt", "account.json", "profile.json", "posts.json", "posts.csv", "messages.json",
@@ -404,8 +400,8 @@ async def delete_account(
     await db.execute(delete(Notification).where(Notification.user_id == user_id))
     await _unname_in_notifications(db, user.username)
     await db.execute(delete(EmailToken).where(EmailToken.user_id == user_id))
-    hooks: Sequence[DeletionHook] = runtime.extensions.get(DELETION_HOOKS_KEY, ())
-    for hook in hooks:
+    # Other domains (moderation's review excerpts, for one) erase their copies here.
+    for hook in runtime.extensions.account_deletion_hooks:
         await hook(db, user_id, keep_posts=keep_posts)
     _tombstone(user)
     await db.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -322,7 +323,8 @@ def test_clinician_block_comes_from_the_registered_hook(new_visitor: Callable[[]
                 details=(("Licence", "GMC 1234567"),)))
         return None
 
-    doctor.app.state.runtime.extensions["profile_extras"] = extras
+    runtime = doctor.app.state.runtime
+    runtime.install(replace(runtime.extensions, profile_extras=extras))
     page = new_visitor().get("/people/dr_dana")
     assert "Verified clinician" in page.text and "Rheumatologist" in page.text
     assert "Dana &lt;b&gt;Reyes&lt;/b&gt;" in page.text, "hook data is escaped like any text"
