@@ -34,8 +34,9 @@ test: install $(NODE_STAMP)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check community outcomes moderation tests bench
+	$(BIN)/ruff check community outcomes moderation tests bench .ci
 	$(BIN)/mypy
+	$(BIN)/python .ci/layering.py
 
 bench: install
 	$(BIN)/python -m bench.run
