@@ -23,6 +23,7 @@ from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.db import Base
+from community.errors import DomainError, domain_error_page
 from community.extensions import Extensions
 from community.ratelimit import AnonymousRateLimitMiddleware
 from community.runtime import Runtime
@@ -218,7 +219,8 @@ def create_app(
             exclude=["/api/v1/"],
         ),
         before_send=[security_headers],
-        exception_handlers={HTTPException: error_page, Exception: error_page},
+        exception_handlers={DomainError: domain_error_page, HTTPException: error_page,
+                            Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
         lifespan=[worker_lifespan, expiry_lifespan],

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
+from community.errors import NotAllowed
 from community.i18n import gettext as _
 from community.runtime import Runtime
 
 
-class PostingNotAllowed(PermissionDeniedException):
+class PostingNotAllowed(NotAllowed):
     """The person is silenced or suspended; answered as 403 with the reason."""
 
 
@@ -20,6 +20,6 @@ async def ensure_can_post(db: AsyncSession, runtime: Runtime, author: User) -> N
     Without the hook installed `runtime.extensions` raises: nobody posts unchecked."""
     if not await runtime.extensions.can_post(db, author.id):
         raise PostingNotAllowed(
-            detail=_("You cannot post or send messages while a moderation penalty is in force. "
-                     "You can read, and you can appeal from your notifications.")
+            _("You cannot post or send messages while a moderation penalty is in force. "
+              "You can read, and you can appeal from your notifications.")
         )

@@ -54,29 +54,24 @@ class AuthorContext:
     locale: str = "en"
 
 
-HOLD_LABELS = frozenset({ScreenLabel.IDENTIFYING, ScreenLabel.CLINICIAN_ADVICE,
-                         ScreenLabel.PROMOTION})
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     labels: tuple[ScreenLabel, ...] = ()
     action: ScreenAction = ScreenAction.PUBLISH
     spans: tuple[Span, ...] = field(default=())
+    # Under crisis support, what the screener also decided for the text itself (HOLD or
+    # MOVE_OFF_PLATFORM): help is shown at once, but a telephone number is still not published.
+    also: ScreenAction | None = None
 
     @property
     def is_held(self) -> bool:
-        """Waits for a moderator: a hold action, or a hold label under crisis support (help
-        is shown to the author at once, but a telephone number is still not published)."""
-        return self.action == ScreenAction.HOLD or bool(set(self.labels) & HOLD_LABELS)
+        """Waits for a moderator: the screener decided to hold it."""
+        return ScreenAction.HOLD in (self.action, self.also)
 
     @property
     def is_off_platform(self) -> bool:
         """A personal advice request, visible only to its author and the moderators."""
-        return not self.is_held and (
-            self.action == ScreenAction.MOVE_OFF_PLATFORM
-            or ScreenLabel.ADVICE_REQUEST in self.labels
-        )
+        return not self.is_held and ScreenAction.MOVE_OFF_PLATFORM in (self.action, self.also)
 
     @property
     def is_visible_to_others(self) -> bool:

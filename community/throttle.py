@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, cast
@@ -90,11 +91,12 @@ class DatabaseCounters:
 
     @staticmethod
     async def add(
-        db: AsyncSession, key: str, window: timedelta, hits: int
+        db: AsyncSession, key: str, window: timedelta, hits: int, *,
+        now: datetime | None = None,
     ) -> tuple[int, datetime]:
         """Add `hits` to the key's current window; return its total and when it ends."""
         key = _column_key(key)
-        now = utcnow()
+        now = now or utcnow()
         table = cast(Table, RateCounter.__table__)
         insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
         expired = table.c.expires_at <= now
@@ -160,20 +162,23 @@ class BufferedCounters:
     others' hits at its next flush, so a budget may be overrun by what other processes
     counted during the last `flush_every` (Redis, when configured, is exact across
     processes). A hit never writes in the request's transaction, so `db` is ignored.
+    `clock` tells the time (tests pass one they can move).
     """
 
     def __init__(
-        self, engine: AsyncEngine, *, flush_every: timedelta = FLUSH_EVERY
+        self, engine: AsyncEngine, *, flush_every: timedelta = FLUSH_EVERY,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._clock = clock
         self._engine = engine
         self._store = DatabaseCounters(async_sessionmaker(engine, expire_on_commit=False))
         self._flush_every = flush_every
         self._windows: dict[str, _Window] = {}
-        self._next_flush = utcnow() + flush_every
+        self._next_flush = clock() + flush_every
         self._flushing: asyncio.Task[None] | None = None
 
     async def hit(self, key: str, window: timedelta, *, db: AsyncSession | None = None) -> int:
-        now = utcnow()
+        now = self._clock()
         current = self._windows.get(key)
         if current is None or current.ends_at <= now:
             current = self._windows[key] = _Window(window=window, ends_at=now + window)
@@ -185,7 +190,7 @@ class BufferedCounters:
 
     async def peek(self, key: str) -> int:
         current = self._windows.get(key)
-        if current is not None and current.ends_at > utcnow():
+        if current is not None and current.ends_at > self._clock():
             return current.flushed + current.pending
         return await self._store.peek(key)
 
@@ -195,7 +200,7 @@ class BufferedCounters:
 
     async def flush(self) -> None:
         """Write the hits counted since the last flush and learn the shared totals."""
-        now = utcnow()
+        now = self._clock()
         for key in [k for k, w in self._windows.items() if w.ends_at <= now]:
             del self._windows[key]
         batch = [(key, w, w.pending) for key, w in self._windows.items() if w.pending]
@@ -204,7 +209,7 @@ class BufferedCounters:
         try:
             with intent(write=True):
                 async with self._store.sessionmaker() as db, db.begin():
-                    totals = [await DatabaseCounters.add(db, key, w.window, hits)
+                    totals = [await DatabaseCounters.add(db, key, w.window, hits, now=now)
                               for key, w, hits in batch]
         except Exception:
             # The hits stay pending and go with the next flush.
@@ -217,9 +222,13 @@ class BufferedCounters:
             counted.flushed = total
             counted.ends_at = ends_at
 
-    async def close(self) -> None:
-        """Wait for a running flush, write what is left, release the engine."""
+    async def settle(self) -> None:
+        """Wait for the flush a hit started in the background, if one is running."""
         if self._flushing is not None:
             await asyncio.gather(self._flushing, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Wait for a running flush, write what is left, release the engine."""
+        await self.settle()
         await self.flush()
         await self._engine.dispose()

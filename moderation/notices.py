@@ -17,11 +17,11 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from community.screening import ScreenLabel, Span
+from moderation.screening.pipeline import HOLD_LABELS
 
 DATA_DIR = Path(__file__).resolve().parent
 REFERRALS_FILE = DATA_DIR / "referrals.json"
 CRISIS_FILE = DATA_DIR / "crisis_resources.json"
-HOLD_LABELS = (ScreenLabel.IDENTIFYING, ScreenLabel.CLINICIAN_ADVICE, ScreenLabel.PROMOTION)
 
 
 @cache

@@ -18,6 +18,7 @@ from community.accounts.passwords import (
     verify_password,
 )
 from community.db import intent, utcnow
+from community.errors import FormErrors
 from community.i18n import gettext as _
 from community.runtime import Runtime
 from community.tokens import new_token, token_hash
@@ -28,14 +29,6 @@ RESERVED_USERNAMES = frozenset(
     {"admin", "administrator", "moderator", "kindred", "support", "staff", "system", "root",
      "former-member", "clinician", "doctor", "nurse", "help", "security", "like-me"}
 )
-
-
-class FormErrors(Exception):
-    """Field name -> messages; the form is shown again with what was typed."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 class EmailAlreadyRegistered(Exception):

@@ -136,10 +136,7 @@ async def archive_community(request: AnyRequest, db_session: AsyncSession, slug:
 @post("/communities/{slug:str}/join", guards=[require_user])
 async def join(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
     community = await _community_or_404(db_session, slug, current_user(request))
-    try:
-        await services.join_community(db_session, current_user(request), community)  # type: ignore[arg-type]
-    except services.NotAllowed as exc:
-        raise ClientException(detail=str(exc), status_code=409) from exc
+    await services.join_community(db_session, current_user(request), community)  # type: ignore[arg-type]
     return see_other(f"/communities/{community.slug}")
 
 
@@ -183,8 +180,6 @@ async def create_thread(request: AnyRequest, db_session: AsyncSession, slug: str
     except services.FormErrors as exc:
         return render(request, "communities/new_thread.html",
                       _thread_form_context(community, form, exc.errors), status_code=400)
-    except services.NotAllowed as exc:
-        raise PermissionDeniedException(detail=str(exc)) from exc
     return see_other(f"/threads/{thread.id}")
 
 
@@ -235,8 +230,6 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
     form = await form_data(request)
     try:
         created = await services.reply(db_session, runtime_of(request), viewer, thread, form)
-    except services.NotAllowed as exc:
-        raise PermissionDeniedException(detail=str(exc)) from exc
     except services.FormErrors as exc:
         context = await _thread_context(request, db_session, thread_id, after=None)
         context.update(form=form, errors=exc.errors, after=None)
@@ -283,8 +276,6 @@ async def edit_post(request: AnyRequest, db_session: AsyncSession, post_id: int)
     form = await form_data(request)
     try:
         await services.edit_post(db_session, runtime_of(request), viewer, post, form)
-    except services.NotAllowed as exc:
-        raise PermissionDeniedException(detail=str(exc)) from exc
     except services.FormErrors as exc:
         return render(request, "communities/edit_post.html",
                       {"post": post, "form": form, "errors": exc.errors}, status_code=400)
@@ -327,8 +318,6 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
     except services.FormErrors as exc:
         raise ClientException(detail=exc.errors["kind"][0]) from exc
-    except services.NotAllowed as exc:
-        raise PermissionDeniedException(detail=str(exc)) from exc
     if is_htmx(request):
         reacted = await services.my_reactions(db_session, viewer, [post.id])
         return render(request, "communities/thread.html",

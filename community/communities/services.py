@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -34,6 +46,7 @@ from community.communities.models import (
     ThreadKind,
 )
 from community.db import utcnow
+from community.errors import Conflict, FormErrors, NotAllowed
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import NotificationKind
@@ -54,18 +67,6 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.-]{2,31})")
 MAX_MENTIONS = 10
-
-
-class FormErrors(Exception):
-    """Field name -> messages; the form is shown again with what was typed."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-class NotAllowed(Exception):
-    """The person may not do this here (archived community, not a member, ...)."""
 
 
 # ---- communities --------------------------------------------------------------------------
@@ -169,7 +170,7 @@ async def set_archived(db: AsyncSession, actor: User, community: Community, arch
 async def join_community(db: AsyncSession, user: User, community: Community) -> bool:
     """Join; False when already a member. Archived communities take no new members."""
     if community.archived_at is not None:
-        raise NotAllowed(_("This community is archived."))
+        raise Conflict(_("This community is archived."))
     if await membership_of(db, user, community.id):
         return False
     try:
@@ -364,6 +365,11 @@ async def _published_count(db: AsyncSession, author: User) -> int:
         Post.author_id == author.id, Post.status == PostStatus.PUBLISHED.value)) or 0)
 
 
+def venue_of(kind: str) -> Venue:
+    """Where a thread's text is screened: its kind decides (this rule lives only here)."""
+    return Venue.ASK_A_CLINICIAN if kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
+
+
 async def _screen(
     db: AsyncSession, runtime: Runtime, author: User, text: str, venue: str
 ) -> ScreenOutcome:
@@ -443,8 +449,7 @@ async def start_thread(
         errors["body"] = [str(exc)]
     if errors:
         raise FormErrors(errors)
-    venue = Venue.ASK_A_CLINICIAN if kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
-    outcome = await _screen(db, runtime, author, f"{title}\n\n{body}", venue.value)
+    outcome = await _screen(db, runtime, author, f"{title}\n\n{body}", venue_of(kind).value)
     now = utcnow()
     thread = Thread(community_id=community.id, author_id=author.id, title=title, kind=kind,
                     audience=audience, status=outcome.status.value, created_at=now,
@@ -480,8 +485,7 @@ async def reply(
     if thread.status != PostStatus.PUBLISHED and not access.is_staff(author):
         raise NotAllowed(_("This thread is not open for replies."))
     body = _validated_body(form.get("body", ""))
-    venue = Venue.ASK_A_CLINICIAN if thread.kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
-    outcome = await _screen(db, runtime, author, body, venue.value)
+    outcome = await _screen(db, runtime, author, body, venue_of(thread.kind).value)
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=author.id, body=body,
                 body_html=render_markdown(body), created_at=now, version=1)
@@ -541,8 +545,7 @@ async def edit_post(
     if body == post.body:
         return post
     thread = post.thread
-    venue = Venue.ASK_A_CLINICIAN if thread.kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
-    outcome = await _screen(db, runtime, editor, body, venue.value)
+    outcome = await _screen(db, runtime, editor, body, venue_of(thread.kind).value)
     if outcome.premoderated and post.is_published:
         # A published post's edit is not a "first post"; only a verdict can hold it.
         outcome = ScreenOutcome(_status_for(outcome.verdict), outcome.verdict)
@@ -596,6 +599,21 @@ async def _sync_thread_after_status_change(
 # ---- reactions ----------------------------------------------------------------------------
 
 
+def reaction_counter(kind: str) -> Any:
+    """The post column that counts reactions of `kind` (this mapping lives only here)."""
+    return Post.helpful_count if kind == ReactionKind.HELPFUL else Post.hugs_count
+
+
+async def take_back_reactions(db: AsyncSession, user_id: int) -> None:
+    """Remove every reaction a person gave, keeping the posts' counters right."""
+    reactions = (await db.execute(
+        select(Reaction.post_id, Reaction.kind).where(Reaction.user_id == user_id))).all()
+    for post_id, kind in reactions:
+        column = reaction_counter(kind)
+        await db.execute(update(Post).where(Post.id == post_id).values({column: column - 1}))
+    await db.execute(delete(Reaction).where(Reaction.user_id == user_id))
+
+
 async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -> bool:
     """Add the person's reaction of `kind`, or take it back; True when it is now on."""
     if kind not in {k.value for k in ReactionKind}:
@@ -605,7 +623,7 @@ async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -
     if (not access.can_read_thread(user, thread, membership) or not post.is_published
             or post.author_id == user.id):
         raise NotAllowed(_("You cannot react to this post."))
-    column = Post.helpful_count if kind == ReactionKind.HELPFUL else Post.hugs_count
+    column = reaction_counter(kind)
     existing = await db.scalar(select(Reaction).where(
         Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
     if existing is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +9,7 @@ from community import audit
 from community.accounts.models import User
 from community.accounts.services import FormErrors
 from community.db import utcnow
+from community.errors import Conflict, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, validate_markdown
 from community.runtime import Runtime
@@ -22,7 +22,6 @@ from moderation.education.models import (
     VersionStatus,
 )
 from moderation.queue import services as queue
-from moderation.queue.services import ConflictError
 from moderation.vetting.services import is_verified_clinician
 
 MAX_TITLE = 200
@@ -58,13 +57,13 @@ def _validated(form: dict[str, str]) -> dict[str, str]:
 async def get_article(db: AsyncSession, article_id: int) -> Article:
     article = await db.scalar(select(Article).where(Article.id == article_id))
     if article is None:
-        raise NotFoundException(detail=_("No such article."))
+        raise NotFound(_("No such article."))
     return article
 
 
 async def create_article(db: AsyncSession, author: User, form: dict[str, str]) -> Article:
     if not await is_verified_clinician(db, author):
-        raise PermissionDeniedException(detail=_("Only verified clinicians write articles."))
+        raise NotAllowed(_("Only verified clinicians write articles."))
     values = _validated(form)
     article = Article(author_id=author.id)
     article.versions.append(ArticleVersion(number=1, **values))
@@ -82,10 +81,10 @@ async def edit_article(
     """Change the working draft; editing a published article starts a new version, and the
     published one stays visible until the new one is approved."""
     if not access.can_edit(author, article):
-        raise PermissionDeniedException(detail=_("Only the author edits an article."))
+        raise NotAllowed(_("Only the author edits an article."))
     working = article.working
     if working is not None and working.status == VersionStatus.SUBMITTED:
-        raise ConflictError(detail=_("This version is being reviewed; wait for the outcome."))
+        raise Conflict(_("This version is being reviewed; wait for the outcome."))
     values = _validated(form)
     if working is None:
         working = ArticleVersion(number=article.latest.number + 1, **values)
@@ -111,10 +110,10 @@ async def submit(
 ) -> ArticleVersion:
     """Send the working draft to review; screening's findings go with it (and to the queue)."""
     if not access.can_edit(author, article):
-        raise PermissionDeniedException(detail=_("Only the author submits an article."))
+        raise NotAllowed(_("Only the author submits an article."))
     working = article.working
     if working is None or working.status == VersionStatus.SUBMITTED:
-        raise ConflictError(detail=_("There is no draft to submit."))
+        raise Conflict(_("There is no draft to submit."))
     verdict = runtime.screener.screen(
         f"{working.title}\n\n{working.body}",
         author_role=author.primary_role.value,
@@ -150,12 +149,11 @@ async def review(
     """Check the submitted version against the checklist; publish or return with comments."""
     verified = await is_verified_clinician(db, reviewer)
     if not access.can_review(reviewer, article, verified):
-        raise PermissionDeniedException(
-            detail=_("A different verified clinician or a moderator reviews this article.")
+        raise NotAllowed(_("A different verified clinician or a moderator reviews this article.")
         )
     working = article.working
     if working is None or working.status != VersionStatus.SUBMITTED:
-        raise ConflictError(detail=_("Nothing is waiting for review on this article."))
+        raise Conflict(_("Nothing is waiting for review on this article."))
     checks = {name: form.get(name) == "1" for name in ArticleReview.CHECKLIST}
     outcome = form.get("outcome", "")
     comments = form.get("comments", "").strip()[:5000]

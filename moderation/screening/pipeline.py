@@ -8,20 +8,36 @@ from .detectors import DETECTORS
 from .model import load_model
 from .text import Post
 
+# Labels whose text waits for a moderator (the one place this rule is written).
 HOLD_LABELS = frozenset(
     {ScreenLabel.IDENTIFYING, ScreenLabel.CLINICIAN_ADVICE, ScreenLabel.PROMOTION}
 )
+
+
+def _without_crisis(labels: tuple[ScreenLabel, ...] | frozenset[ScreenLabel]) -> ScreenAction:
+    if ScreenLabel.ADVICE_REQUEST in labels:
+        return ScreenAction.MOVE_OFF_PLATFORM
+    if HOLD_LABELS.intersection(labels):
+        return ScreenAction.HOLD
+    return ScreenAction.PUBLISH
 
 
 def decide_action(labels: tuple[ScreenLabel, ...] | frozenset[ScreenLabel]) -> ScreenAction:
     """Crisis first, then moving personal advice off-platform, then holding for review."""
     if ScreenLabel.URGENT in labels:
         return ScreenAction.CRISIS_SUPPORT
-    if ScreenLabel.ADVICE_REQUEST in labels:
-        return ScreenAction.MOVE_OFF_PLATFORM
-    if HOLD_LABELS.intersection(labels):
-        return ScreenAction.HOLD
-    return ScreenAction.PUBLISH
+    return _without_crisis(labels)
+
+
+def decide(labels: tuple[ScreenLabel, ...], spans: tuple[Span, ...] = ()) -> Verdict:
+    """The verdict for these labels: its action and, under crisis support, what else holds
+    the text (a hold label still holds; an advice request still moves off-platform)."""
+    action = decide_action(labels)
+    also = None
+    if action is ScreenAction.CRISIS_SUPPORT:
+        rest = _without_crisis(labels)
+        also = None if rest is ScreenAction.PUBLISH else rest
+    return Verdict(labels=labels, action=action, spans=spans, also=also)
 
 
 def screen(
@@ -66,7 +82,7 @@ def screen(
             spans.append(Span(0, len(text), f"{name}_model"))
         labels.sort(key=list(DETECTORS).index)
     spans.sort(key=lambda span: (span.start, span.end, span.kind))
-    return Verdict(labels=tuple(labels), action=decide_action(tuple(labels)), spans=tuple(spans))
+    return decide(tuple(labels), tuple(spans))
 
 
 class PipelineScreener:

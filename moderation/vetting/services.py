@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,8 +9,9 @@ from community import audit
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors, set_role
 from community.db import utcnow
+from community.errors import Conflict, NotAllowed, NotFound
 from community.i18n import gettext as _
-from moderation.queue.services import ConflictError, notify_user
+from moderation.queue.services import notify_user
 from moderation.vetting.models import ApplicationStatus, ClinicianApplication, ClinicianProfile
 
 # field -> (maximum length, message when missing)
@@ -84,11 +84,11 @@ async def decide(
     """Approve (role, badge, profile) or reject with a reason; never one's own."""
     application = await db.get(ClinicianApplication, application_id)
     if application is None:
-        raise NotFoundException(detail=_("No such application."))
+        raise NotFound(_("No such application."))
     if application.user_id == actor.id:
-        raise PermissionDeniedException(detail=_("Someone else must verify your own application."))
+        raise NotAllowed(_("Someone else must verify your own application."))
     if application.status != ApplicationStatus.PENDING:
-        raise ConflictError(detail=_("This application was already decided."))
+        raise Conflict(_("This application was already decided."))
     reason = reason.strip()
     if not approve and not reason:
         raise FormErrors({"reason": [_("Tell the applicant why, so they can correct it.")]})

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from litestar.exceptions import NotFoundException
 from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from community.accounts.models import User
+from community.errors import NotFound
 from community.i18n import gettext as _
 from outcomes.catalog.models import Condition, Symptom, Treatment
 from outcomes.reports.models import (
@@ -94,7 +94,7 @@ async def treatment_with_summary(
         .where(Treatment.slug == slug)
     )).first()
     if row is None:
-        raise NotFoundException(detail=_("We do not know this treatment."))
+        raise NotFound(_("We do not know this treatment."))
     return row[0], row[1]
 
 
@@ -237,7 +237,7 @@ async def condition_with_version(db: AsyncSession, slug: str) -> tuple[Condition
         .where(Condition.slug == slug)
     )).first()
     if row is None:
-        raise NotFoundException(detail=_("We do not know this condition."))
+        raise NotFound(_("We do not know this condition."))
     return row[0], row[1]
 
 

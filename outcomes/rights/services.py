@@ -33,8 +33,6 @@ from community.communities.models import (
     Post,
     PostStatus,
     PostVersion,
-    Reaction,
-    ReactionKind,
     Thread,
 )
 from community.db import utcnow
@@ -419,12 +417,7 @@ async def _remove_community_traces(db: AsyncSession, user: User) -> None:
         select(Community).join(Membership).where(Membership.user_id == user_id)))
     for community in member_of:
         await communities.leave_community(db, user, community)
-    reactions = (await db.execute(
-        select(Reaction.post_id, Reaction.kind).where(Reaction.user_id == user_id))).all()
-    for post_id, kind in reactions:
-        column = Post.helpful_count if kind == ReactionKind.HELPFUL else Post.hugs_count
-        await db.execute(update(Post).where(Post.id == post_id).values({column: column - 1}))
-    await db.execute(delete(Reaction).where(Reaction.user_id == user_id))
+    await communities.take_back_reactions(db, user_id)
 
 
 async def _settle_posts(db: AsyncSession, user: User, *, keep_posts: bool) -> None:

@@ -4,8 +4,9 @@ at each flush (community.throttle.BufferedCounters)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,7 +27,20 @@ async def _stored(database_url: str, key: str) -> int | None:
         await engine.dispose()
 
 
-def _counters(database_url: str, **kwargs: timedelta) -> BufferedCounters:
+class Clock:
+    """A clock the test moves by hand: nothing waits on the real one."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+def _counters(database_url: str, **kwargs: Any) -> BufferedCounters:
     return BufferedCounters(make_engine(database_url), **kwargs)
 
 
@@ -74,12 +88,17 @@ def test_two_processes_learn_each_others_hits_at_their_flush(database_url: str) 
 
 def test_a_window_that_ends_starts_again_from_one(database_url: str) -> None:
     async def scenario() -> None:
-        counters = _counters(database_url, flush_every=timedelta(hours=1))
-        short = timedelta(milliseconds=200)
+        clock = Clock()
+        counters = _counters(database_url, flush_every=timedelta(hours=1), clock=clock)
+        short = timedelta(minutes=1)
         try:
             assert [await counters.hit("k", short) for _ in range(2)] == [1, 2]
             await counters.flush()
-            await asyncio.sleep(0.3)
+            clock.advance(timedelta(seconds=59))
+            assert await counters.hit("k", short) == 3, "the window is still open"
+            await counters.flush()
+            assert await _stored(database_url, "k") == 3
+            clock.advance(timedelta(seconds=2))
             assert await counters.hit("k", short) == 1
             await counters.flush()
             assert await _stored(database_url, "k") == 1, "the ended window restarts"
@@ -91,13 +110,18 @@ def test_a_window_that_ends_starts_again_from_one(database_url: str) -> None:
 
 def test_hits_flush_by_themselves_and_at_close(database_url: str) -> None:
     async def scenario() -> None:
-        counters = _counters(database_url, flush_every=timedelta(0))
+        clock = Clock()
+        counters = _counters(database_url, flush_every=timedelta(minutes=1), clock=clock)
         await counters.hit("views:user:7", WINDOW)
-        await asyncio.sleep(0.2)  # the flush the hit started runs in the background
-        assert await _stored(database_url, "views:user:7") == 1
+        await counters.settle()
+        assert await _stored(database_url, "views:user:7") is None, "not due yet"
+        clock.advance(timedelta(minutes=1))
+        await counters.hit("views:user:7", WINDOW)
+        await counters.settle()  # the flush the hit started runs in the background
+        assert await _stored(database_url, "views:user:7") == 2
         await counters.hit("views:user:7", WINDOW)
         await counters.close()
-        assert await _stored(database_url, "views:user:7") == 2
+        assert await _stored(database_url, "views:user:7") == 3
 
     asyncio.run(scenario())
 

