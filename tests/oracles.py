@@ -156,3 +156,20 @@ async def expected_summaries(db: AsyncSession) -> dict[str, set[tuple[Any, ...]]
                     if n},
         "conditions": {(c, t, column, n) for (c, t, column), n in conditions.items() if n},
     }
+
+
+async def expected_symptom_summaries(db: AsyncSession) -> dict[tuple[int, int, int], int]:
+    """(condition, symptom, severity) -> patients whose latest entry for that condition and
+    symptom (latest `recorded_on`, then latest id) has that severity; entries without a
+    condition are not summarised."""
+    rows = await _rows(db, """
+        SELECT e.condition_id, e.symptom_id, e.severity, COUNT(*)
+        FROM symptom_entry e
+        WHERE e.condition_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM symptom_entry later
+            WHERE later.user_id = e.user_id AND later.condition_id = e.condition_id
+              AND later.symptom_id = e.symptom_id
+              AND (later.recorded_on > e.recorded_on
+                   OR (later.recorded_on = e.recorded_on AND later.id > e.id)))
+        GROUP BY e.condition_id, e.symptom_id, e.severity""")
+    return {(c, s, v): n for c, s, v, n in rows}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from community.audit import AuditEntry
 from outcomes.research.models import ProjectToken
 from tests.helpers import Visitor
-from tests.integration.test_research_support import (
+from tests.research_support import (
     DEMO,
     approved_researcher,
     demo_table,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_communities_support import person, seed, start_thread
+from tests.communities_support import person, seed, start_thread
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_held_reply_then_clean_edit_publishes_and_resolves_the_review(new_visito
     from sqlalchemy import select
 
     from moderation.queue.models import ReviewItem
-    from tests.integration.test_communities_support import opening_post, scalar
+    from tests.communities_support import opening_post, scalar
 
     seed(new_visitor())
     starter = person(new_visitor, "thread_starter", joins=("migraine",))
@@ -89,7 +89,7 @@ def test_a_clean_edit_never_closes_a_crisis_item(new_visitor) -> None:
     from sqlalchemy import select
 
     from moderation.queue.models import ReviewItem
-    from tests.integration.test_communities_support import scalar
+    from tests.communities_support import scalar
 
     seed(new_visitor())
     starter = person(new_visitor, "calm_starter", joins=("migraine",))

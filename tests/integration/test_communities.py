@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from community.accounts.models import Role
 from community.audit import AuditEntry
 from community.communities.models import Community
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     person,
     scalar,
@@ -18,6 +17,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 
 SIXTEEN = ["ALS", "Multiple sclerosis", "Parkinson's disease", "Epilepsy", "Type 2 diabetes",
            "Major depressive disorder", "Bipolar disorder", "HIV", "Lupus",
@@ -104,7 +104,7 @@ def test_thread_list_is_keyset_paged_by_latest_activity(
     assert "Thread number 2<" in second.text and "Thread number 22" not in second.text
     assert "after=" not in second.text
     # A reply bumps a thread to the top.
-    from tests.integration.test_communities_support import reply
+    from tests.communities_support import reply
 
     reply(author, ids[0], "Bumping this with an update.")
     top = visitor.get("/communities/migraine").text

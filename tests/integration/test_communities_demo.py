@@ -10,8 +10,8 @@ from community.communities import demo as communities_demo
 from community.communities.models import Community, Membership, Post, PostVersion, Thread
 from community.demo import create_people
 from community.markdown import render_markdown
+from tests.communities_support import db_run, scalar
 from tests.helpers import Visitor
-from tests.integration.test_communities_support import db_run, scalar
 
 
 def test_demo_load_fills_communities_in_bulk(visitor: Visitor) -> None:

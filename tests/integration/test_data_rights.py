@@ -34,8 +34,7 @@ from outcomes.rights.services import ARCHIVE_FILES
 from outcomes.tracking import services as tracking
 from outcomes.tracking.models import CheckIn, QuestionnaireAnswer, SymptomEntry
 from outcomes.treatments.models import TreatmentCourse
-from tests.helpers import STRONG_PASSWORD, Visitor
-from tests.integration.test_communities_support import (
+from tests.communities_support import (
     db_run,
     person,
     reply,
@@ -43,6 +42,7 @@ from tests.integration.test_communities_support import (
     seed,
     start_thread,
 )
+from tests.helpers import STRONG_PASSWORD, Visitor
 from tests.integration.test_treatments import (
     add_course,
     assert_summaries_match_rebuild,

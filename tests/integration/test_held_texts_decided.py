@@ -20,7 +20,6 @@ from outcomes.treatments.models import Evaluation
 from tests.helpers import Visitor, queue_wired_app
 from tests.integration.test_messages import member, send
 from tests.integration.test_moderation_queue import decide
-from tests.integration.test_profiles import profile_form
 from tests.integration.test_treatments import (
     add_course,
     assert_summaries_match_rebuild,
@@ -28,6 +27,7 @@ from tests.integration.test_treatments import (
     load_vocabularies,
     query,
 )
+from tests.profiles_support import profile_form
 
 
 @pytest.fixture

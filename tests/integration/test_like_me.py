@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from community.communities.models import Community
 from tests.helpers import Visitor
-from tests.integration.test_profiles import (  # noqa: F401 - `app` overrides the fixture
+from tests.integration.test_treatments import TODAY, add_course, evaluate, load_vocabularies
+from tests.profiles_support import (  # noqa: F401 - `app` overrides the fixture
     app,
     make_community,
     member,
     profile_form,
     query,
 )
-from tests.integration.test_treatments import TODAY, add_course, evaluate, load_vocabularies
 
 
 class ResultNames(HTMLParser):

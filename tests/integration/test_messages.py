@@ -12,7 +12,7 @@ from community.audit import AuditEntry
 from community.messages.models import Block, Message, MessageStatus
 from community.notifications.models import Notification
 from tests.helpers import Visitor
-from tests.integration.test_profiles import (  # noqa: F401 - `app` overrides the fixture
+from tests.profiles_support import (  # noqa: F401 - `app` overrides the fixture
     XSS_PAYLOADS,
     app,
     assert_inert,

@@ -13,8 +13,7 @@ from community.accounts.models import Role
 from community.communities.models import Post
 from community.settings import Settings
 from moderation.queue.models import ReviewItem
-from tests.helpers import Visitor, queue_wired_app
-from tests.integration.test_communities_support import (
+from tests.communities_support import (
     opening_post,
     person,
     post_status,
@@ -22,6 +21,7 @@ from tests.integration.test_communities_support import (
     seed,
     start_thread,
 )
+from tests.helpers import Visitor, queue_wired_app
 from tests.integration.test_moderation_queue import decide
 
 

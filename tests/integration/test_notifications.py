@@ -11,8 +11,7 @@ from community.communities.services import apply_moderation_decision
 from community.notifications import UNREAD_STATE_KEY, unread_notifications
 from community.notifications.models import Notification
 from community.notifications.services import notify
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     opening_post,
@@ -23,6 +22,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 
 
 def _texts(visitor: Visitor, username: str) -> list[str]:

@@ -14,8 +14,7 @@ from community.app import create_app
 from moderation.queue.expiry import end_suspensions_now
 from moderation.queue.models import Penalty
 from moderation.queue.services import issue_penalty
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     person,
@@ -23,6 +22,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 
 
 def silence(visitor, username: str) -> None:  # type: ignore[no-untyped-def]

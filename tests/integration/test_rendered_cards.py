@@ -9,8 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from community.cache import LRUCache
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     opening_post,
@@ -20,6 +19,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 

@@ -24,7 +24,7 @@ from outcomes.research.models import (
 )
 from outcomes.research.suppression import PRIMARY
 from tests.helpers import Visitor
-from tests.integration.test_research_support import (
+from tests.research_support import (
     DEMO,
     apply,
     approved_researcher,

@@ -24,7 +24,7 @@ from outcomes.treatments.models import (
     TreatmentCourse,
 )
 from tests.helpers import Visitor
-from tests.integration.test_research_support import (
+from tests.research_support import (
     approved_researcher,
     make_admin,
     read_zip,

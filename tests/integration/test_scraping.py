@@ -15,7 +15,7 @@ from community.ratelimit import AnonymousRateLimitMiddleware
 from community.settings import Settings
 from community.web import SessionMiddleware
 from tests.helpers import RecordingSink, Visitor
-from tests.integration.test_profiles import member, query, sink
+from tests.profiles_support import member, query, sink
 
 
 def _with_rate_limit(

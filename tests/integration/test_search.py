@@ -7,8 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from community.accounts.models import Role
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     person,
     reply,
@@ -16,6 +15,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 
 
 @pytest.fixture

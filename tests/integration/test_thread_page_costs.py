@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from jinja2 import pass_context
 
-from tests.helpers import Visitor, statements_of
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     opening_post,
     person,
@@ -20,6 +19,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor, statements_of
 
 
 @pytest.fixture

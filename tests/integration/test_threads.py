@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from community.accounts.models import Role
 from community.audit import AuditEntry
 from community.communities.models import PostVersion, Thread
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     opening_post,
     person,
@@ -24,6 +23,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 
 MEMBERS_BODY = "Members only words about fatigue"
 PUBLIC_BODY = "Public words about sunscreen"

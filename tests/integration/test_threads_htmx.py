@@ -12,8 +12,7 @@ from sqlalchemy import insert, select
 
 from community.communities.models import Post, Reaction
 from community.notifications.models import Notification
-from tests.helpers import Visitor, statements_of
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     opening_post,
@@ -24,6 +23,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor, statements_of
 
 
 @pytest.fixture

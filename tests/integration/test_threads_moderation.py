@@ -12,8 +12,7 @@ from community.audit import AuditEntry
 from community.communities.models import Thread
 from community.communities.services import apply_moderation_decision, get_post_for_moderation
 from community.settings import Settings
-from tests.helpers import Visitor
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     opening_post,
@@ -24,6 +23,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     scalar,
     seed,
 )
+from tests.helpers import Visitor
 
 
 @pytest.fixture

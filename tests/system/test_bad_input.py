@@ -18,7 +18,7 @@ from community.accounts.models import Role
 from community.app import seed_reference_data
 from tests.helpers import Visitor
 from tests.integration.test_api_research import CELLS, bearer, create_token
-from tests.integration.test_research_support import (
+from tests.research_support import (
     DEMO,
     approved_researcher,
     demo_table,

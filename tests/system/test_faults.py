@@ -29,7 +29,7 @@ from outcomes.research.models import ExportJob, JobStatus
 from outcomes.treatments.models import Evaluation
 from tests.helpers import Visitor
 from tests.integration.test_api_research import CELLS, bearer, create_token
-from tests.integration.test_research_support import (
+from tests.research_support import (
     DEMO,
     approved_researcher,
     demo_table,
@@ -223,7 +223,7 @@ from community.runtime import Runtime
 from community.settings import Settings
 from outcomes.research import tables, worker
 from outcomes.research.tables import TableSpec
-from tests.integration.test_research_support import DEMO, _demo_query
+from tests.research_support import DEMO, _demo_query
 
 tables.CATALOGUE[DEMO] = TableSpec(DEMO, "Demo patients", "Synthetic patients for tests.",
                                    ("condition", "sex", "year"), _demo_query,

@@ -1,9 +1,11 @@
 """Build `train_extra.jsonl`: paraphrase families for training the screening model.
 
-Deterministic (fixed seed). Each family is a hand-written set of sentence frames with slots
-(drugs, relatives, doses, symptoms), rendered in several voices (texting lowercase, careful and
-formal, caregiver, forum slang, Russian forum, Russian formal) and sometimes buried inside a
-longer post between neutral context sentences. Hard negatives get as many frames as positives.
+Deterministic (fixed seed). Each family is a hand-written set of sentence frames in one
+language with slots (drugs, relatives, doses, symptoms), rendered in one of six voices (texting:
+lowercase, maybe a typo and emoji; careful and capitalised; slang tags; caregiver ellipses;
+exclamations; plain) and sometimes buried inside a longer post between neutral context
+sentences. Each hard-negative frame is rendered six times, each positive frame five (three for
+identifying), so about half the items carry no label.
 No frame copies a phrasing from `holdout.jsonl` or `fresh4.jsonl` (the sets kept for measuring).
 
 Run from the repository root: `python tests/data/screening/make_train_extra.py`.
