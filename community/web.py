@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-
-# The plugin's own accessor for the request's session (what its before-send handler reads).
-from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -248,11 +245,15 @@ def request_session(scope: Scope) -> AsyncSession:
 
 
 async def release_request_session(scope: Scope) -> None:
-    app = scope["app"]
-    config: SQLAlchemyAsyncConfig = app.state[ALCHEMY_STATE_KEY]
-    session = get_aa_scope_state(scope, config.session_scope_key, pop=True)
-    if session is not None:
-        await session.close()
+    """Give the request's database session back if the response never started: the plugin's
+    own before-send handler, told the client went away, closes it without committing (and
+    does nothing when the response already closed it)."""
+    config: SQLAlchemyAsyncConfig = scope["app"].state[ALCHEMY_STATE_KEY]
+    handler = config.before_send_handler
+    if callable(handler):
+        pending = handler({"type": "http.disconnect"}, scope)
+        if pending is not None:
+            await pending
 
 
 def writes(scope: Scope) -> bool:

@@ -65,35 +65,37 @@ def featurize(texts: list[str]) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _fast_parts() -> tuple[Any, Any, Any] | None:
-    """Analyzers plus scikit-learn's hashing kernel, for one text without sparse matrices."""
-    try:
-        from sklearn.feature_extraction._hashing_fast import transform as hashing
-    except ImportError:  # a private module: fall back to the public vectorizers
-        return None
+def _analyzers() -> tuple[Any, Any]:
+    """The vectorizers' n-gram analyzers, for one text without sparse matrices."""
     char, word = vectorizers()
-    return char.build_analyzer(), word.build_analyzer(), hashing
+    return char.build_analyzer(), word.build_analyzer()
 
 
-def _hash_one(grams: list[str], n_features: int, offset: int, hashing: Any) -> tuple[Any, Any]:
+def _bucket(gram: str, n_features: int, murmurhash: Any) -> int:
+    """HashingVectorizer's column for one n-gram: signed 32-bit MurmurHash3 (seed 0) of its
+    UTF-8 bytes, |h| modulo the width, with |-2**31| taken as 2**31 (scikit-learn's rule)."""
+    h = murmurhash(gram, seed=0)
+    return (2**31 - n_features) % n_features if h == -(2**31) else abs(h) % n_features
+
+
+def _hash_one(grams: list[str], n_features: int, offset: int) -> tuple[Any, Any]:
     """Indices and L2-normalised counts of one text's n-grams, as HashingVectorizer gives."""
+    from sklearn.utils import murmurhash3_32
+
     if not grams:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    indices, _, values = hashing([[(g, 1) for g in grams]], n_features, np.float32, False, seed=0)
-    unique, inverse = np.unique(indices, return_inverse=True)
-    counts = np.bincount(inverse, weights=values)
-    return unique + offset, counts / math.sqrt(float(counts @ counts))
+    indices = np.fromiter((_bucket(g, n_features, murmurhash3_32) for g in grams),
+                          dtype=np.int64, count=len(grams))
+    unique, counts = np.unique(indices, return_counts=True)
+    values = counts.astype(np.float64)
+    return unique + offset, values / math.sqrt(float(values @ values))
 
 
 def features_one(text: str) -> tuple[Any, Any]:
     """(indices, values) of one model input; identical to a row of featurize()."""
-    parts = _fast_parts()
-    if parts is None:
-        row = featurize([text])
-        return row.indices, row.data
-    char_analyzer, word_analyzer, hashing = parts
-    ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0, hashing)
-    wi, wv = _hash_one(word_analyzer(text), WORD_FEATURES, CHAR_FEATURES, hashing)
+    char_analyzer, word_analyzer = _analyzers()
+    ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0)
+    wi, wv = _hash_one(word_analyzer(text), WORD_FEATURES, CHAR_FEATURES)
     return np.concatenate([ci, wi]), np.concatenate([cv, wv])
 
 
