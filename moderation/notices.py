@@ -3,7 +3,7 @@ for personal advice, or what was found in held content.
 
 The core renders `templates/moderation/partials/notices.html` (or one of crisis, referral,
 held) with the dict `notice_context` returns; it reaches this function through
-`runtime.extensions["notice_context"]` so it never imports moderation.
+`Extensions.notice_context` (community.extensions) so it never imports moderation.
 """
 
 from __future__ import annotations

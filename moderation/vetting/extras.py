@@ -1,4 +1,4 @@
-"""Vetting's contribution to the core's profile page (runtime.extensions["profile_extras"])."""
+"""Vetting's contribution to the core's profile page (`Extensions.profile_extras`)."""
 
 from __future__ import annotations
 

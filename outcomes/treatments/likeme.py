@@ -1,6 +1,6 @@
 """Outcomes' signals for "patients like me": treatments and symptoms two people share.
 
-Registered in `runtime.extensions["like_me_signals"]` (see community.profiles.likeme).
+Supplied as `Extensions.like_me_signals` (see community.extensions and community.profiles.likeme).
 Only what the other person shares with the viewer takes part: their treatment
 evaluations the viewer may read (`visible_evaluations`, the rule the treatment reports
 follow when they list people's evaluations by name), which say what they took and, when
