@@ -32,13 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.db import intent, utcnow, write_intent
-from community.i18n import (
-    gettext,
-    ngettext,
-    template_gettext,
-    template_ngettext,
-    translations,
-)
+from community import i18n
+from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
@@ -75,9 +70,9 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
-    # The same functions as the extension's, in one call instead of three (see i18n).
-    env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
+    # The same functions as the extension's, in one call instead of three, following the
+    # request's language; and the date and number filters (see i18n).
+    i18n.install(env)
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
     env.filters["display_name"] = display_name
     return env
@@ -329,6 +324,38 @@ class SessionMiddleware(AbstractMiddleware):
         return new_cookie
 
 
+LOCALE_SCOPE_KEY = "kindred_locale"
+
+
+def locale_of_scope(scope: Scope) -> str:
+    """The request's language: the signed-in person's setting, else the footer switch's
+    cookie, else Accept-Language, else English."""
+    user = scope.get("user")
+    accept = None
+    for key, value in scope.get("headers", []):
+        if key == b"accept-language":
+            accept = value.decode("latin-1")
+    return choose_locale(preference=getattr(user, "locale", None),
+                         cookie=_cookie(scope, LANGUAGE_COOKIE), accept_language=accept)
+
+
+class LocaleMiddleware(AbstractMiddleware):
+    """Make the request's language the current one while it is answered (after the session
+    middleware, which finds the person and so their setting)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locale = locale_of_scope(scope)
+        scope[LOCALE_SCOPE_KEY] = locale  # type: ignore[literal-required]
+        token = i18n.use_locale(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.reset_locale(token)
+
+
 def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
@@ -390,7 +417,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
             headers["cache-control"] = "no-store"
         elif "cache-control" not in headers:
             headers["cache-control"] = "no-cache"
-    headers["vary"] = "Cookie, HX-Request"
+    headers["vary"] = "Cookie, HX-Request, Accept-Language"
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -398,6 +425,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if LOCALE_SCOPE_KEY not in request.scope:
+        # No route matched, so the middleware did not run: choose the language here.
+        i18n.use_locale(locale_of_scope(request.scope))
     if isinstance(exc, NotAuthorizedException) and request.method == "GET":
         return see_other(f"/login?next={request.url.path}")
     if request.url.path.startswith("/api/"):

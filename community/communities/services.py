@@ -35,6 +35,7 @@ from community.communities.models import (
 )
 from community.db import utcnow
 from community.i18n import gettext as _
+from community.i18n import current_locale
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import NotificationKind
 from community.notifications.services import notify
@@ -371,7 +372,7 @@ async def _screen(
     published = await _published_count(db, author)
     verdict = runtime.screener.screen(
         text, author_role=author.primary_role.value, venue=venue,
-        author_context=AuthorContext(published_posts=published, locale=author.locale),
+        author_context=AuthorContext(published_posts=published, locale=author.locale or current_locale()),
     )
     status = _status_for(verdict)
     premoderate = (
