@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from community.i18n import DEFAULT_LOCALE, DOMAIN, LANGUAGES, LOCALE_DIR, catalogue_paths
 
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
+ROOT = LOCALE_DIR.parent.parent
+MAPPING = ROOT / "babel.cfg"
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
 
 
 @dataclass(frozen=True)
@@ -75,12 +80,30 @@ def problems(locale: str, template: Path = TEMPLATE) -> list[Problem]:
     return found
 
 
+def extracted() -> Catalog:
+    """Every marked string of the source tree now, as `make messages` extracts it."""
+    with MAPPING.open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    catalog = Catalog(domain=DOMAIN)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        ROOT, method_map, options_map, keywords=KEYWORDS, directory_filter=_source_folder,
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
+                    context=context)
+    return catalog
+
+
+def _source_folder(path: str) -> bool:
+    relative = Path(path).relative_to(ROOT).parts
+    return not relative or relative[0] in {"community", "outcomes", "moderation", "templates"}
+
+
 def main(argv: list[str] | None = None) -> int:
     locales = (argv or sys.argv[1:]) or [code for code in LANGUAGES if code != DEFAULT_LOCALE]
     found = [problem for locale in locales for problem in problems(locale)]
     for problem in found:
         print(problem)
-    total = len(read_catalogue(TEMPLATE)) - 1
+    total = sum(1 for message in read_catalogue(TEMPLATE) if message.id)
     for locale in locales:
         left = sum(1 for p in found if p.locale == locale)
         print(f"{locale}: {total - left} of {total} entries translated, {left} to do")
