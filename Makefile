@@ -54,6 +54,6 @@ messages: install
 		--add-location=file --sort-output --no-wrap \
 		-o community/locale/kindred.pot --project=Kindred .
 	$(BIN)/pybabel update -i community/locale/kindred.pot -d community/locale -D kindred \
-		--ignore-obsolete --no-wrap --omit-header --ignore-pot-creation-date
+		--ignore-obsolete --no-wrap --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d community/locale -D kindred
 	$(BIN)/python -m community.catalogues

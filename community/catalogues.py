@@ -69,6 +69,7 @@ def problems(locale: str, template: Path = TEMPLATE) -> list[Problem]:
             continue
         if entry.fuzzy:
             found.append(Problem(locale, "fuzzy", key))
+            continue
         translated = _strings(entry.string)
         if not translated or any(not text for text in translated):
             found.append(Problem(locale, "untranslated", key))
