@@ -30,9 +30,9 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community import i18n
 from community.accounts.models import Role, User
 from community.db import intent, utcnow, write_intent
-from community import i18n
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user

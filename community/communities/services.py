@@ -34,8 +34,8 @@ from community.communities.models import (
     ThreadKind,
 )
 from community.db import utcnow
-from community.i18n import gettext as _
 from community.i18n import current_locale
+from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import NotificationKind
 from community.notifications.services import notify

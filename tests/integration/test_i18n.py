@@ -139,7 +139,10 @@ def test_a_signed_in_persons_setting_wins_and_persists(
     assert reader.post("/account/language", {"language": "klingon"}).status_code == 400
 
 
-def test_mail_is_written_in_the_persons_language(visitor: Visitor, new_visitor, settings) -> None:  # type: ignore[no-untyped-def]
+def test_mail_is_written_in_the_persons_language(
+    visitor: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    var_dir = visitor.app.state.runtime.settings.var_dir
     visitor.register("olga_reads")
     assert scalar(visitor, select(User.locale).where(User.username == "olga_reads")) == ""
 
@@ -153,7 +156,7 @@ def test_mail_is_written_in_the_persons_language(visitor: Visitor, new_visitor, 
     stranger = new_visitor()
     assert stranger.post("/password-reset", {"email": "olga_reads@example.org"},
                          headers=EN).status_code in (200, 303)
-    mail = outbox_messages(settings.var_dir)[-1]
+    mail = outbox_messages(var_dir)[-1]
     assert str(make_header(decode_header(mail["Subject"]))) == "Сброс пароля Kindred"
     body = mail.get_payload(decode=True).decode()
     assert "Кто-то запросил сброс пароля вашего аккаунта Kindred olga_reads" in body
@@ -163,6 +166,6 @@ def test_mail_is_written_in_the_persons_language(visitor: Visitor, new_visitor, 
     assert newcomer.post("/register", {"username": "ivan_new", "email": "ivan@example.org",
                                        "password": "correct horse battery staple 42"},
                          headers=RU).status_code == 303
-    welcome = outbox_messages(settings.var_dir)[-1]
+    welcome = outbox_messages(var_dir)[-1]
     assert str(make_header(decode_header(welcome["Subject"]))) == (
         "Подтвердите адрес электронной почты для Kindred")
