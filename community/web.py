@@ -75,7 +75,18 @@ def build_environment() -> Environment:
     i18n.install(env)
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
     env.filters["display_name"] = display_name
+    env.globals["role_label"] = role_label
     return env
+
+
+def role_label(role: Role | str) -> str:
+    """A role as people read it, in the request's language."""
+    labels = {
+        Role.PATIENT: gettext("patient"), Role.CLINICIAN: gettext("clinician"),
+        Role.RESEARCHER: gettext("researcher"), Role.MODERATOR: gettext("moderator"),
+        Role.ADMIN: gettext("admin"),
+    }
+    return labels.get(Role(role), str(role))
 
 
 def display_name(user: User | None) -> str:

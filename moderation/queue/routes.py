@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.routes import safe_next
-from community.i18n import ngettext
 from community.i18n import gettext as _
+from community.i18n import ngettext
 from community.web import (
     current_user,
     form_data,
