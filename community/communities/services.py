@@ -495,7 +495,7 @@ async def reply(
         await _count_published_reply(db, thread, +1, now)
         if thread.author_id != author.id:
             await notify(db, thread.author_id, NotificationKind.REPLY.value,
-                         text=_("%(name)s replied to “%(title)s”")
+                         text=lambda: _("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
                          link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
         await _notify_mentions(db, author, thread, post)
@@ -527,7 +527,7 @@ async def _notify_mentions(db: AsyncSession, author: User, thread: Thread, post:
         membership = Membership() if person.id in member_ids else None
         if access.can_read_thread(person, thread, membership):
             await notify(db, person.id, NotificationKind.MENTION.value,
-                         text=_("%(name)s mentioned you in “%(title)s”")
+                         text=lambda: _("%(name)s mentioned you in “%(title)s”")
                          % {"name": author.username, "title": thread.title},
                          link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
 
@@ -621,10 +621,13 @@ async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -
         return True
     await db.execute(update(Post).where(Post.id == post.id).values({column: column + 1}))
     await db.refresh(post, ["helpful_count", "hugs_count"])
-    label = _("found your post helpful") if kind == ReactionKind.HELPFUL else _("sent you hugs")
-    await notify(db, post.author_id, NotificationKind.REACTION.value,
-                 text=_("%(name)s %(what)s in “%(title)s”")
-                 % {"name": user.username, "what": label, "title": thread.title},
+    def text() -> str:
+        label = (_("found your post helpful") if kind == ReactionKind.HELPFUL
+                 else _("sent you hugs"))
+        return _("%(name)s %(what)s in “%(title)s”") % {
+            "name": user.username, "what": label, "title": thread.title}
+
+    await notify(db, post.author_id, NotificationKind.REACTION.value, text=text,
                  link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
     return True
 

@@ -169,3 +169,19 @@ def test_mail_is_written_in_the_persons_language(
     welcome = outbox_messages(var_dir)[-1]
     assert str(make_header(decode_header(welcome["Subject"]))) == (
         "Подтвердите адрес электронной почты для Kindred")
+
+
+def test_a_notification_is_written_in_its_readers_language(
+    visitor: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    seed(visitor)
+    anna = person(new_visitor, "anna_reads_ru", joins=("lupus",))
+    assert anna.post("/language", {"language": "ru", "next": "/"}).status_code == 303
+    bob = person(new_visitor, "bob_reads_en", joins=("lupus",))
+    thread = start_thread(anna, "lupus", title="Sun tips", body="Hats and shade help me.")
+    reply(bob, thread, "Long sleeves too.")
+    assert "bob_reads_en отвечает в «Sun tips»" in anna.get("/notifications", headers=EN).text
+    assert "New message from" not in bob.get("/notifications").text
+    assert bob.post("/messages/anna_reads_ru", {"body": "Thank you for the tips."}).status_code in (
+        200, 303)
+    assert "Новое сообщение от bob_reads_en" in anna.get("/notifications").text
