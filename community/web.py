@@ -352,7 +352,11 @@ def locale_of_scope(scope: Scope) -> str:
 
 class LocaleMiddleware(AbstractMiddleware):
     """Make the request's language the current one while it is answered (after the session
-    middleware, which finds the person and so their setting)."""
+    middleware, which finds the person and so their setting).
+
+    A signed-in person's setting is also copied into the language cookie of each browser
+    they use, so that what is answered before anyone is looked up (a page no route serves)
+    is in their language too."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -360,11 +364,36 @@ class LocaleMiddleware(AbstractMiddleware):
             return
         locale = locale_of_scope(scope)
         scope[LOCALE_SCOPE_KEY] = locale  # type: ignore[literal-required]
+        preference = i18n.supported(getattr(scope.get("user"), "locale", None))
+        if preference and _cookie(scope, LANGUAGE_COOKIE) != preference:
+            secure = scope["app"].state.runtime.settings.secure_cookies
+            send = _with_language_cookie(send, preference, secure=secure)
         token = i18n.use_locale(locale)
         try:
             await self.app(scope, receive, send)
         finally:
             i18n.reset_locale(token)
+
+
+def language_cookie_header(locale: str, *, secure: bool) -> str:
+    """Set-Cookie for the language (the footer switch's and the setting's): a year."""
+    parts = [f"{LANGUAGE_COOKIE}={locale}", "Path=/", "Max-Age=31536000", "HttpOnly",
+             "SameSite=Lax"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def _with_language_cookie(send: Send, locale: str, *, secure: bool) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            if not any(v.startswith(f"{LANGUAGE_COOKIE}=")
+                       for v in headers.getall("set-cookie", [])):
+                headers.add("set-cookie", language_cookie_header(locale, secure=secure))
+        await send(message)
+
+    return wrapped
 
 
 def _minutes(value: int) -> timedelta:

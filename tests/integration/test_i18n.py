@@ -134,8 +134,15 @@ def test_a_signed_in_persons_setting_wins_and_persists(
     assert lang_of(reader.get("/", headers=RU).text) == "ru", "back to following the browser"
 
     assert reader.post("/account/language", {"language": "ru"}).status_code == 303
+    reader.jar.delete(LANGUAGE_COOKIE)
     confirmed = reader.get("/account?done=language", headers=EN).text
     assert "Настройка языка сохранена." in confirmed
+    assert "Сообщества" in reader.get("/communities", headers=EN).text
+    forbidden = reader.get("/moderation", headers=EN)
+    assert forbidden.status_code == 403 and "У вас нет доступа к этой странице" in forbidden.text
+    missing = reader.get("/no/such/page", headers=EN)
+    assert missing.status_code == 404 and lang_of(missing.text) == "ru", (
+        "a page no route serves still follows the person's setting")
     assert reader.post("/account/language", {"language": "klingon"}).status_code == 400
 
 
