@@ -50,7 +50,7 @@ clean:
 # list what is left to translate (exit 1 while anything is).
 messages: install
 	mkdir -p community/locale
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 \
 		--add-location=file --sort-output --no-wrap \
 		-o community/locale/kindred.pot --project=Kindred .
 	$(BIN)/pybabel update -i community/locale/kindred.pot -d community/locale -D kindred \

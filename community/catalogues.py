@@ -22,7 +22,7 @@ from community.i18n import DEFAULT_LOCALE, DOMAIN, LANGUAGES, LOCALE_DIR, catalo
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 ROOT = LOCALE_DIR.parent.parent
 MAPPING = ROOT / "babel.cfg"
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+KEYWORDS = DEFAULT_KEYWORDS
 
 
 @dataclass(frozen=True)

@@ -145,40 +145,12 @@ def translations(locale: str = DEFAULT_LOCALE) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(BytesIO(data))
 
 
-def current_translations() -> _gettext.NullTranslations:
-    return translations(_current.get())
-
-
 def gettext(message: str) -> str:
     return translations(_current.get()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
-
-
-def lazy_gettext(message: str) -> Any:
-    """A text translated when it is shown: for module-level constants."""
-    return _Lazy(message)
-
-
-class _Lazy:
-    __slots__ = ("message",)
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __str__(self) -> str:
-        return gettext(self.message)
-
-    def __html__(self) -> str:
-        return str(Markup.escape(str(self)))
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(self.message)
 
 
 # ---- dates and numbers ------------------------------------------------------------------------
