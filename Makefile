@@ -13,7 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# Translations: the .po catalogues are committed, their compiled .mo files are not.
 install: $(STAMP)
+	$(BIN)/pybabel compile -d community/locale -D kindred
 
 run: install
 	$(BIN)/kindred db upgrade
@@ -44,7 +46,15 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Extract every user-facing string into the translation template (English is the source).
+# Catch up with new strings: extract every user-facing string into the template (English
+# is the source), merge it into each catalogue (new entries empty, changed ones fuzzy), and
+# list what is left to translate (exit 1 while anything is).
 messages: install
 	mkdir -p community/locale
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o community/locale/kindred.pot --project=Kindred .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 \
+		--add-location=file --sort-output --no-wrap \
+		-o community/locale/kindred.pot --project=Kindred .
+	$(BIN)/pybabel update -i community/locale/kindred.pot -d community/locale -D kindred \
+		--ignore-obsolete --no-wrap --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d community/locale -D kindred
+	$(BIN)/python -m community.catalogues

@@ -32,6 +32,7 @@ from community.settings import Settings
 from community.web import (
     ALCHEMY_STATE_KEY,
     STATIC_DIR,
+    LocaleMiddleware,
     SessionMiddleware,
     build_environment,
     error_page,
@@ -208,7 +209,9 @@ def create_app(
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         # The rate limit runs after the session middleware: signed-in people are exempt.
-        middleware=[DefineMiddleware(SessionMiddleware),
+        # The language follows the session (the person's setting), and precedes the rate
+        # limit so that its answer is in the visitor's language.
+        middleware=[DefineMiddleware(SessionMiddleware), DefineMiddleware(LocaleMiddleware),
                     DefineMiddleware(AnonymousRateLimitMiddleware)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

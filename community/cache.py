@@ -2,7 +2,8 @@
 
 A key always holds a value the database changes with the data (a summary row's version),
 never a time: another process sees a change at its next read, this process at once, and
-stale entries simply stop being asked for and age out.
+stale entries simply stop being asked for and age out. What is kept is text in the language
+of the request that made it, so the current language is part of every key.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
+
+from community.i18n import current_locale
 
 
 class LRUCache:
@@ -20,12 +23,14 @@ class LRUCache:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
 
     def get(self, key: Hashable) -> Any | None:
+        key = (current_locale(), key)
         value = self._entries.get(key)
         if value is not None:
             self._entries.move_to_end(key)
         return value
 
     def put(self, key: Hashable, value: Any) -> None:
+        key = (current_locale(), key)
         self._entries[key] = value
         self._entries.move_to_end(key)
         while len(self._entries) > self.maxsize:

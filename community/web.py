@@ -27,15 +27,10 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community import i18n
 from community.accounts.models import Role, User
 from community.db import intent, utcnow, write_intent
-from community.i18n import (
-    gettext,
-    ngettext,
-    template_gettext,
-    template_ngettext,
-    translations,
-)
+from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
@@ -72,12 +67,23 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
-    # The same functions as the extension's, in one call instead of three (see i18n).
-    env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
+    # The same functions as the extension's, in one call instead of three, following the
+    # request's language; and the date and number filters (see i18n).
+    i18n.install(env)
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
     env.filters["display_name"] = display_name
+    env.globals["role_label"] = role_label
     return env
+
+
+def role_label(role: Role | str) -> str:
+    """A role as people read it, in the request's language."""
+    labels = {
+        Role.PATIENT: gettext("patient"), Role.CLINICIAN: gettext("clinician"),
+        Role.RESEARCHER: gettext("researcher"), Role.MODERATOR: gettext("moderator"),
+        Role.ADMIN: gettext("admin"),
+    }
+    return labels.get(Role(role), str(role))
 
 
 def display_name(user: User | None) -> str:
@@ -330,6 +336,67 @@ class SessionMiddleware(AbstractMiddleware):
         return new_cookie
 
 
+LOCALE_SCOPE_KEY = "kindred_locale"
+
+
+def locale_of_scope(scope: Scope) -> str:
+    """The request's language: the signed-in person's setting, else the footer switch's
+    cookie, else Accept-Language, else English."""
+    user = scope.get("user")
+    accept = None
+    for key, value in scope.get("headers", []):
+        if key == b"accept-language":
+            accept = value.decode("latin-1")
+    return choose_locale(preference=getattr(user, "locale", None),
+                         cookie=_cookie(scope, LANGUAGE_COOKIE), accept_language=accept)
+
+
+class LocaleMiddleware(AbstractMiddleware):
+    """Make the request's language the current one while it is answered (after the session
+    middleware, which finds the person and so their setting).
+
+    A signed-in person's setting is also copied into the language cookie of each browser
+    they use, so that what is answered before anyone is looked up (a page no route serves)
+    is in their language too."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locale = locale_of_scope(scope)
+        scope[LOCALE_SCOPE_KEY] = locale  # type: ignore[literal-required]
+        preference = i18n.supported(getattr(scope.get("user"), "locale", None))
+        if preference and _cookie(scope, LANGUAGE_COOKIE) != preference:
+            secure = scope["app"].state.runtime.settings.secure_cookies
+            send = _with_language_cookie(send, preference, secure=secure)
+        token = i18n.use_locale(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.reset_locale(token)
+
+
+def language_cookie_header(locale: str, *, secure: bool) -> str:
+    """Set-Cookie for the language (the footer switch's and the setting's): a year."""
+    parts = [f"{LANGUAGE_COOKIE}={locale}", "Path=/", "Max-Age=31536000", "HttpOnly",
+             "SameSite=Lax"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def _with_language_cookie(send: Send, locale: str, *, secure: bool) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            if not any(v.startswith(f"{LANGUAGE_COOKIE}=")
+                       for v in headers.getall("set-cookie", [])):
+                headers.add("set-cookie", language_cookie_header(locale, secure=secure))
+        await send(message)
+
+    return wrapped
+
+
 def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
@@ -391,7 +458,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
             headers["cache-control"] = "no-store"
         elif "cache-control" not in headers:
             headers["cache-control"] = "no-cache"
-    headers["vary"] = "Cookie, HX-Request"
+    headers["vary"] = "Cookie, HX-Request, Accept-Language"
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -399,6 +466,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if LOCALE_SCOPE_KEY not in request.scope:
+        # No route matched, so the middleware did not run: choose the language here.
+        i18n.use_locale(locale_of_scope(request.scope))
     if isinstance(exc, NotAuthorizedException) and request.method == "GET":
         return see_other(f"/login?next={request.url.path}")
     if request.url.path.startswith("/api/"):

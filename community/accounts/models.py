@@ -32,7 +32,8 @@ class User(IdMixin, CreatedMixin, Base):
     privilege_version: Mapped[int] = mapped_column(default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
     deleted_at: Mapped[datetime | None]
-    locale: Mapped[str] = mapped_column(String(8), default="en")
+    # The language the person chose (community.i18n.LANGUAGES); "" follows the browser.
+    locale: Mapped[str] = mapped_column(String(8), default="")
 
     roles: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="user",

@@ -6,11 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts import services
 from community.accounts.models import User
+from community.i18n import LANGUAGE_COOKIE, supported
 from community.i18n import gettext as _
 from community.web import (
     WRITES,
@@ -229,8 +232,46 @@ async def reset_submit(request: AnyRequest, db_session: AsyncSession, token: str
     return see_other("/login?next=/account")
 
 
+def _with_language_cookie(request: AnyRequest, path: str, locale: str) -> Redirect:
+    cookie = Cookie(key=LANGUAGE_COOKIE, value=locale, path="/", max_age=365 * 24 * 3600,
+                    samesite="lax", httponly=True,
+                    secure=runtime_of(request).settings.secure_cookies)
+    return Redirect(path=path, status_code=303, cookies=[cookie])
+
+
+@post("/language")
+async def choose_language(request: AnyRequest, db_session: AsyncSession) -> Any:
+    """The footer's switch: a cookie for everyone, and the account's setting when signed in."""
+    form = await form_data(request)
+    locale = supported(form.get("language"))
+    if locale is None:
+        raise ValidationException(detail=_("Choose one of the languages offered."))
+    user = current_user(request)
+    if user is not None:
+        await services.set_language(db_session, user, locale)
+    return _with_language_cookie(request, safe_next(form.get("next")), locale)
+
+
+@post("/account/language", guards=[require_user])
+async def account_language(request: AnyRequest, db_session: AsyncSession) -> Any:
+    """The account's language setting; empty follows the browser."""
+    form = await form_data(request)
+    choice = form.get("language", "")
+    locale = supported(choice)
+    if choice and locale is None:
+        raise ValidationException(detail=_("Choose one of the languages offered."))
+    user = current_user(request)
+    assert user is not None
+    await services.set_language(db_session, user, locale)
+    if locale is None:
+        cookie = Cookie(key=LANGUAGE_COOKIE, value="", path="/", max_age=0)
+        return Redirect(path="/account?done=language", status_code=303, cookies=[cookie])
+    return _with_language_cookie(request, "/account?done=language", locale)
+
+
 route_handlers = [
     register_page, register_submit, register_done, login_page, login_submit, logout,
     account_page, change_password, revoke_session, resend_verification, verify_email,
-    reset_request_page, reset_request_submit, reset_page, reset_submit,
+    reset_request_page, reset_request_submit, reset_page, reset_submit, choose_language,
+    account_language,
 ]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import audit
@@ -19,6 +19,7 @@ from community.accounts.passwords import (
 )
 from community.db import intent, utcnow
 from community.errors import FormErrors
+from community.i18n import current_locale, locale_of, ngettext
 from community.i18n import gettext as _
 from community.runtime import Runtime
 from community.tokens import new_token, token_hash
@@ -189,14 +190,19 @@ async def request_password_reset(db: AsyncSession, runtime: Runtime, email: str)
     minutes = runtime.settings.password_reset_minutes
     token = await issue_email_token(db, runtime, user, "reset", timedelta(minutes=minutes))
     link = f"{runtime.settings.base_url}/password-reset/{token}"
-    await runtime.mailer.send(
-        user.email,
-        _("Reset your Kindred password"),
-        _("Someone asked to reset the password of your Kindred account %(username)s.\n\n"
-          "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
-          "If it was not you, ignore this message; your password stays as it is.")
-        % {"username": user.username, "minutes": minutes, "link": link},
-    )
+    # In the person's own language when they chose one, else the asking browser's.
+    with locale_of(user.locale or current_locale()):
+        subject = _("Reset your Kindred password")
+        body = ngettext(
+            "Someone asked to reset the password of your Kindred account %(username)s.\n\n"
+            "To choose a new password, open this link within %(minutes)d minute:\n%(link)s\n\n"
+            "If it was not you, ignore this message; your password stays as it is.",
+            "Someone asked to reset the password of your Kindred account %(username)s.\n\n"
+            "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
+            "If it was not you, ignore this message; your password stays as it is.",
+            minutes,
+        ) % {"username": user.username, "minutes": minutes, "link": link}
+    await runtime.mailer.send(user.email, subject, body)
     await audit.record(db, "account.password_reset_requested", actor_id=None, target_type="user",
                        target_id=user.id)
 
@@ -282,3 +288,9 @@ async def warn_existing_owner(runtime: Runtime, email: str) -> None:
 
 async def count_users(db: AsyncSession) -> int:
     return int(await db.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def set_language(db: AsyncSession, user: User, locale: str | None) -> None:
+    """The person's language for every page and e-mail; None follows their browser."""
+    await db.execute(update(User).where(User.id == user.id).values(locale=locale or ""))
+    user.locale = locale or ""

@@ -47,6 +47,7 @@ from community.communities.models import (
 )
 from community.db import utcnow
 from community.errors import Conflict, FormErrors, NotAllowed
+from community.i18n import current_locale
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import NotificationKind
@@ -377,7 +378,7 @@ async def _screen(
     published = await _published_count(db, author)
     verdict = runtime.screener.screen(
         text, author_role=author.primary_role.value, venue=venue,
-        author_context=AuthorContext(published_posts=published, locale=author.locale),
+        author_context=AuthorContext(published_posts=published, locale=author.locale or current_locale()),
     )
     status = _status_for(verdict)
     premoderate = (
@@ -498,7 +499,7 @@ async def reply(
         await _count_published_reply(db, thread, +1, now)
         if thread.author_id != author.id:
             await notify(db, thread.author_id, NotificationKind.REPLY.value,
-                         text=_("%(name)s replied to “%(title)s”")
+                         text=lambda: _("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
                          link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
         await _notify_mentions(db, author, thread, post)
@@ -530,7 +531,7 @@ async def _notify_mentions(db: AsyncSession, author: User, thread: Thread, post:
         membership = Membership() if person.id in member_ids else None
         if access.can_read_thread(person, thread, membership):
             await notify(db, person.id, NotificationKind.MENTION.value,
-                         text=_("%(name)s mentioned you in “%(title)s”")
+                         text=lambda: _("%(name)s mentioned you in “%(title)s”")
                          % {"name": author.username, "title": thread.title},
                          link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
 
@@ -638,10 +639,13 @@ async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -
         return True
     await db.execute(update(Post).where(Post.id == post.id).values({column: column + 1}))
     await db.refresh(post, ["helpful_count", "hugs_count"])
-    label = _("found your post helpful") if kind == ReactionKind.HELPFUL else _("sent you hugs")
-    await notify(db, post.author_id, NotificationKind.REACTION.value,
-                 text=_("%(name)s %(what)s in “%(title)s”")
-                 % {"name": user.username, "what": label, "title": thread.title},
+    def text() -> str:
+        label = (_("found your post helpful") if kind == ReactionKind.HELPFUL
+                 else _("sent you hugs"))
+        return _("%(name)s %(what)s in “%(title)s”") % {
+            "name": user.username, "what": label, "title": thread.title}
+
+    await notify(db, post.author_id, NotificationKind.REACTION.value, text=text,
                  link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
     return True
 

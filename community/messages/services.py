@@ -84,7 +84,7 @@ async def send_message(
 
 async def _notify_recipient(db: AsyncSession, sender: User, recipient: User) -> None:
     await notify(db, recipient.id, "message",
-                 text=_("New message from %(name)s") % {"name": sender.username},
+                 text=lambda: _("New message from %(name)s") % {"name": sender.username},
                  link=f"/messages/{sender.username}")
 
 

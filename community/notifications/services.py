@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ScalarSelect, func, select, update
@@ -10,15 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.db import utcnow
+from community.i18n import current_locale, locale_of
 from community.notifications.models import Notification
 
 PAGE_SIZE = 30
 
 
 async def notify(
-    db: AsyncSession, user_id: int, kind: str, *, text: str, link: str = ""
+    db: AsyncSession, user_id: int, kind: str, *, text: str | Callable[[], str], link: str = ""
 ) -> Notification:
-    """Add one notification for `user_id` in the caller's transaction."""
+    """Add one notification for `user_id` in the caller's transaction.
+
+    `text` may be a function making it: it is then written in the person's own language
+    (their setting, else the language of the request that notifies them)."""
+    if callable(text):
+        chosen = await db.scalar(select(User.locale).where(User.id == user_id))
+        with locale_of(chosen or current_locale()):
+            text = text()
     # Only same-site paths: a notification never sends anyone off the site.
     safe_link = link if link.startswith("/") and not link.startswith("//") else ""
     notification = Notification(user_id=user_id, kind=kind, text=text[:500],

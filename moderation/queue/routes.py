@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import Role, User
 from community.accounts.routes import safe_next
 from community.i18n import gettext as _
+from community.i18n import ngettext
 from community.web import (
     current_user,
     form_data,
@@ -34,7 +35,8 @@ def age_text(since: datetime, now: datetime) -> str:
         return _("%(n)d min") % {"n": minutes}
     if minutes < 60 * 48:
         return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}
-    return _("%(d)d days") % {"d": minutes // (60 * 24)}
+    days = minutes // (60 * 24)
+    return ngettext("%(d)d day", "%(d)d days", days) % {"d": days}
 
 
 def _int(value: str, message: str) -> int:

@@ -255,7 +255,7 @@ async def questionnaire_response(
         "answer": answer, "definition": definition,
         "band_label": services.band_label(definition, answer.band_code),
         "crisis": services.needs_crisis_resources(answer),
-        "crisis_lines": services.CRISIS_LINES,
+        "crisis_lines": services.crisis_lines(),
         "total": services.score_text(answer.total),
     })
 

@@ -315,12 +315,14 @@ async def check_in(db: AsyncSession, person: User, report: CheckInReport) -> Che
 CRISIS_FLAGS = frozenset({"self-harm-thoughts"})
 """Flags that show crisis resources at once on the result page."""
 
-CRISIS_LINES: tuple[tuple[str, str], ...] = (
-    (_("United States"), _("Call or text 988 (Suicide & Crisis Lifeline). Emergency: 911.")),
-    (_("United Kingdom"), _("Samaritans: 116 123, free, day and night. Emergency: 999.")),
-    (_("Russia"), _("Emergency: 112.")),
-)
-"""Where to get help now, by country; shown with the local emergency number advice."""
+def crisis_lines() -> tuple[tuple[str, str], ...]:
+    """Where to get help now, by country, in the reader's language; shown with the local
+    emergency number advice."""
+    return (
+        (_("United States"), _("Call or text 988 (Suicide & Crisis Lifeline). Emergency: 911.")),
+        (_("United Kingdom"), _("Samaritans: 116 123, free, day and night. Emergency: 999.")),
+        (_("Russia"), _("Emergency: 112.")),
+    )
 
 
 def needs_crisis_resources(answer: QuestionnaireAnswer) -> bool:

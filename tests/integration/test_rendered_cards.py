@@ -26,7 +26,8 @@ TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 def kept(visitor: Visitor, kind: str) -> int:
     cache: LRUCache = visitor.app.state.runtime.fragments
-    return sum(1 for key in cache._entries if key[0] == kind)
+    # Each entry's key is (language, the caller's key); a card's own key starts with its kind.
+    return sum(1 for _language, key in cache._entries if key[0] == kind)
 
 
 def post_card(page: str, post_id: int) -> str:
