@@ -5,7 +5,7 @@ Until now every account held "en", set by default and never chosen; those become
 that a Russian-speaking person's browser is followed until they choose in the footer or
 in their account settings. The column keeps its type (no table rebuild on SQLite).
 
-Revision ID: 0007_h15i18n
+Revision ID: 0007
 Revises: 0006
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0007_h15i18n'
+revision: str = '0007'
 down_revision: str | Sequence[str] | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
