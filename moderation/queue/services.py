@@ -52,6 +52,19 @@ PRIORITY = {
     "new_member": 5,
 }
 
+# A crisis on words addressed to people now (a post, a message) before one on a standing
+# text (a profile's "about", a tip): all stay above every other reason.
+URGENT_PRIORITY_BY_TARGET = {"post": 102, "message": 101}
+
+
+def priority_for(reason: str, target_type: str) -> int:
+    """From the reason (the screening verdict or the member's report), never from how often
+    the same text was saved or reported."""
+    if reason == "urgent":
+        return URGENT_PRIORITY_BY_TARGET.get(target_type, PRIORITY["urgent"])
+    return PRIORITY.get(reason, 10)
+
+
 # Member flag reasons; those that name a screening label join that label's item.
 FLAG_REASONS = {
     "off_topic": "off_topic",
@@ -100,8 +113,8 @@ TRANSITIONS: dict[str, Transition] = {
     "ignore": Transition(_DECIDABLE, ReviewStatus.IGNORED, _STAFF),
     "reopen": Transition(_DECIDED, ReviewStatus.PENDING, _STAFF),
 }
-# Which actions change the target itself (the others only change the item).
-TARGET_DECISIONS = {"approve": "approve", "reject": "reject"}
+# After these, the target's fate is decided again from all its items (targets.settle).
+SETTLING_ACTIONS = frozenset({"approve", "reject", "ignore"})
 
 
 def flag_score(user: User) -> float:
@@ -140,7 +153,7 @@ async def open_review(
     note: str = "",
 ) -> ReviewItem:
     """Add a scored reason to the item for (target, reason), creating or reopening it."""
-    item = await _find(db, target_type, target_id, reason)
+    item = await find_item(db, target_type, target_id, reason)
     created = False
     if item is None:
         try:
@@ -149,7 +162,7 @@ async def open_review(
                     target_type=target_type,
                     target_id=target_id,
                     reason=reason,
-                    priority=PRIORITY.get(reason, 10),
+                    priority=priority_for(reason, target_type),
                     author_id=author_id,
                     community_id=community_id,
                     excerpt=excerpt[:2000],
@@ -158,7 +171,7 @@ async def open_review(
             created = True
         except IntegrityError:
             # Someone opened the same item meanwhile; join it.
-            item = await _find(db, target_type, target_id, reason)
+            item = await find_item(db, target_type, target_id, reason)
             assert item is not None
     if created:
         db.add(
@@ -179,6 +192,9 @@ async def open_review(
             detail={"target": f"{target_type}:{target_id}", "reason": reason},
         )
     else:
+        if flagger_id is None and item.is_pending and item.excerpt == excerpt[:2000]:
+            # The same text saved again while it waits: nothing new for a moderator.
+            return item
         if excerpt:
             item.excerpt = excerpt[:2000]
         if not item.is_pending:
@@ -201,7 +217,7 @@ async def open_review(
     return item
 
 
-async def _find(
+async def find_item(
     db: AsyncSession, target_type: str, target_id: int, reason: str
 ) -> ReviewItem | None:
     return await db.scalar(
@@ -233,7 +249,7 @@ async def flag(
     if info is None:
         raise NotFoundException(detail=_("There is nothing to report here."))
     item_reason = FLAG_REASONS[reason]
-    existing = await _find(db, target_type, target_id, item_reason)
+    existing = await find_item(db, target_type, target_id, item_reason)
     if (
         existing is not None
         and existing.is_pending
@@ -292,10 +308,8 @@ async def perform(
     await transition(
         db, item, action, rule.to_status, actor.id, note, expected_version=expected_version
     )
-    if action in TARGET_DECISIONS:
-        await targets.apply(
-            db, item.target_type, item.target_id, TARGET_DECISIONS[action], item.reason, actor.id
-        )
+    if action in SETTLING_ACTIONS:
+        await targets.settle(db, item.target_type, item.target_id, actor.id)
     if action == "reject" and item.author_id is not None and item.target_type != "user":
         await notify_user(
             db,
@@ -313,9 +327,10 @@ RESOLVED_BY_EDIT = ("identifying", "clinician_advice", "promotion", "advice_requ
 
 async def resolve_for_target(
     db: AsyncSession, target_type: str, target_id: int, *, actor_id: int | None, note: str
-) -> int:
+) -> bool:
     """Approve the pending screening items of a target whose author fixed it; history says
-    why. A crisis item and members' flags always wait for a person."""
+    why. A crisis item and members' flags always wait for a person: True when any item is
+    still pending (the target stays held)."""
     items = list(await db.scalars(
         select(ReviewItem).where(ReviewItem.target_type == target_type,
                                  ReviewItem.target_id == target_id,
@@ -324,7 +339,11 @@ async def resolve_for_target(
     ))
     for item in items:
         await transition(db, item, "resolved_by_edit", ReviewStatus.APPROVED, actor_id, note)
-    return len(items)
+    return await db.scalar(
+        select(ReviewItem.id).where(ReviewItem.target_type == target_type,
+                                    ReviewItem.target_id == target_id,
+                                    ReviewItem.status == ReviewStatus.PENDING).limit(1)
+    ) is not None
 
 
 async def transition(
@@ -413,6 +432,22 @@ def queue_statement(status: str = ReviewStatus.PENDING) -> Select[ReviewItem]:
 
 async def queue_page(db: AsyncSession, status: str, limit: int = 100) -> list[ReviewItem]:
     return list(await db.scalars(queue_statement(status).limit(limit)))
+
+
+async def next_in_queue(db: AsyncSession, *, exclude: int) -> int | None:
+    """The id of the first pending item in queue order, other than `exclude`."""
+    return await db.scalar(
+        queue_statement(ReviewStatus.PENDING).where(ReviewItem.id != exclude)
+        .with_only_columns(ReviewItem.id).limit(1)
+    )
+
+
+async def locales_of(db: AsyncSession, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await db.execute(select(User.id, User.locale).where(User.id.in_(wanted)))
+    return {row.id: row.locale for row in rows}
 
 
 async def item_with_history(db: AsyncSession, item_id: int) -> ReviewItem | None:
