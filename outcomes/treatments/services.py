@@ -306,7 +306,7 @@ async def apply_tip_decision(db: AsyncSession, evaluation_id: int, *, decision: 
     evaluation = await db.get(Evaluation, evaluation_id)
     if evaluation is None:
         raise LookupError(f"evaluation {evaluation_id} does not exist")
-    if decision == "approve" and evaluation.tip_status == "held":
+    if decision == "approve" and evaluation.tip_status in ("held", "off_platform"):
         new_status = "published"
     elif decision == "reject" and evaluation.tip_status == "published":
         new_status = "removed"
