@@ -10,11 +10,10 @@ from community import audit
 from community.accounts.models import User
 from community.i18n import gettext as _
 from community.screening import ScreenLabel
-from moderation.queue import services, targets
 from moderation.notices import message_template
+from moderation.queue import services, targets
 from moderation.queue.models import ReviewItem, ReviewStatus
 from moderation.vetting.services import is_verified_clinician
-
 
 MAX_REPLY = 4000
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.routes import safe_next
+from community.db import utcnow
 from community.i18n import gettext as _
 from community.web import (
     current_user,
@@ -21,7 +22,6 @@ from community.web import (
     runtime_of,
     see_other,
 )
-from community.db import utcnow
 from moderation.queue import crisis, offplatform, services, targets
 from moderation.queue.models import Penalty, ReviewStatus
 
