@@ -66,7 +66,7 @@ class Community(IdMixin, CreatedMixin, Base):
     member_count: Mapped[int] = mapped_column(default=0)
     # Held until a moderator decides (default), or published with a content notice.
     crisis_posts: Mapped[str] = mapped_column(
-        String(16), default=CrisisPosts.HOLD.value, server_default=CrisisPosts.HOLD.value
+        String(24), default=CrisisPosts.HOLD.value, server_default=CrisisPosts.HOLD.value
     )
 
 

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("community") as batch:
         batch.add_column(
-            sa.Column("crisis_posts", sa.String(length=16), nullable=False, server_default="hold")
+            sa.Column("crisis_posts", sa.String(length=24), nullable=False, server_default="hold")
         )
 
 

@@ -273,7 +273,7 @@ def test_check_in_reached_out_escalate_then_decide_and_go_to_the_next_item(
         .order_by(ReviewHistory.id)))]
     assert history == ["opened", "check_in", "reached_out", "escalated"]
     audited = set(db_run(moderator, lambda db: db.scalars(
-        select(AuditEntry.action).where(AuditEntry.target_id == item,
+        select(AuditEntry.action).where(AuditEntry.target_id == str(item),
                                         AuditEntry.target_type == "review_item"))))
     assert {"review.check_in", "review.reached_out", "review.escalated"} <= audited
     assert scalar(moderator, select(ReviewItem.status).where(ReviewItem.id == item)) == "pending"
