@@ -5,7 +5,6 @@ None of these decide the item; each is written to its history and the audit log.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,38 +46,6 @@ async def overdue_crisis_count(db: AsyncSession, settings: Settings, now: dateti
             ReviewItem.status == ReviewStatus.PENDING, ReviewItem.reason == URGENT,
             ReviewItem.opened_at < cutoff)
     ) or 0)
-
-
-async def staff_to_alert(db: AsyncSession) -> list[User]:
-    """Moderators and admins on duty: every active staff account."""
-    staff_ids = select(UserRole.user_id).where(
-        UserRole.role.in_([Role.MODERATOR.value, Role.ADMIN.value]))
-    return list(await db.scalars(
-        select(User).where(User.id.in_(staff_ids), User.is_active.is_(True),
-                           User.deleted_at.is_(None)).order_by(User.id)))
-
-
-async def alert_moderators(
-    db: AsyncSession, item: ReviewItem, mailer: Any | None, base_url: str = ""
-) -> int:
-    """In-site and by e-mail (the outbox or SMTP), once per new crisis item."""
-    people = await staff_to_alert(db)
-    link = f"/moderation/items/{item.id}"
-    for person in people:
-        await notify_user(db, person.id, "moderation",
-                          _("Someone may be in crisis: a post needs a moderator now."), link)
-        if mailer is not None and person.email:
-            try:
-                await mailer.send(
-                    person.email,
-                    _("Kindred: someone may be in crisis"),
-                    _("A text was screened as a possible crisis and is waiting for a "
-                      "moderator. Open it: %(url)s") % {"url": f"{base_url}{link}"},
-                )
-            except OSError:
-                # The in-site alert stands; a mail server being down must not lose the post.
-                logging.getLogger(__name__).exception("crisis alert e-mail not sent")
-    return len(people)
 
 
 def check_in_text(locale: str) -> str:

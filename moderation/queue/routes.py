@@ -236,6 +236,8 @@ async def flag_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
         target_id=target_id,
         reason=form.get("reason", ""),
         note=form.get("note", ""),
+        mailer=runtime_of(request).mailer,
+        base_url=runtime_of(request).settings.base_url,
     )
     return see_other(safe_next(form.get("next")) + "#reported")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from litestar.exceptions import (
     HTTPException,
@@ -237,8 +239,11 @@ async def flag(
     target_id: int,
     reason: str,
     note: str = "",
+    mailer: Any | None = None,
+    base_url: str = "",
 ) -> ReviewItem:
-    """A member reports content or a person; one flag per person per item counts."""
+    """A member reports content or a person; one flag per person per item counts. A report
+    of a crisis alerts the moderators like screening does."""
     if reason not in FLAG_REASONS:
         raise ValidationException(detail=_("Choose a reason for the report."))
     if target_type not in targets.FLAGGABLE:
@@ -250,6 +255,7 @@ async def flag(
         raise NotFoundException(detail=_("There is nothing to report here."))
     item_reason = FLAG_REASONS[reason]
     existing = await find_item(db, target_type, target_id, item_reason)
+    newly_open = existing is None or not existing.is_pending
     if (
         existing is not None
         and existing.is_pending
@@ -278,8 +284,8 @@ async def flag(
         target_id=item.id,
         detail={"reason": reason},
     )
-    if item_reason == "urgent":
-        await notify_moderators(db, item)
+    if item_reason == "urgent" and newly_open:
+        await alert_moderators(db, item, mailer, base_url)
     return item
 
 
@@ -692,18 +698,33 @@ async def notify_user(db: AsyncSession, user_id: int, kind: str, text: str, link
     return True
 
 
-async def notify_moderators(db: AsyncSession, item: ReviewItem) -> None:
-    """Tell every moderator and admin about a crisis item (it also tops the queue)."""
-    staff_ids = list(
-        await db.scalars(
-            select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF])).distinct()
-        )
-    )
-    for user_id in staff_ids:
-        await notify_user(
-            db,
-            user_id,
-            "moderation",
-            _("Someone may be in crisis: a post needs a moderator now."),
-            f"/moderation/items/{item.id}",
-        )
+async def staff_to_alert(db: AsyncSession) -> list[User]:
+    """Moderators and admins on duty: every active staff account."""
+    staff_ids = select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF]))
+    return list(await db.scalars(
+        select(User).where(User.id.in_(staff_ids), User.is_active.is_(True),
+                           User.deleted_at.is_(None)).order_by(User.id)))
+
+
+async def alert_moderators(
+    db: AsyncSession, item: ReviewItem, mailer: Any | None = None, base_url: str = ""
+) -> int:
+    """Someone may be in crisis: every moderator and admin is told in the site and, when a
+    mailer is given, by e-mail (the outbox or SMTP); once per new crisis item."""
+    people = await staff_to_alert(db)
+    link = f"/moderation/items/{item.id}"
+    for person in people:
+        await notify_user(db, person.id, "moderation",
+                          _("Someone may be in crisis: a post needs a moderator now."), link)
+        if mailer is not None and person.email:
+            try:
+                await mailer.send(
+                    person.email,
+                    _("Kindred: someone may be in crisis"),
+                    _("A text was screened or reported as a possible crisis and is waiting "
+                      "for a moderator. Open it: %(url)s") % {"url": f"{base_url}{link}"},
+                )
+            except OSError:
+                # The in-site alert stands; a mail server being down must not lose the post.
+                logging.getLogger(__name__).exception("crisis alert e-mail not sent")
+    return len(people)

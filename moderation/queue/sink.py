@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from community.screening import HeldContent, ScreenLabel
-from moderation.queue import crisis, services
+from moderation.queue import services
 
 
 def reasons_for(content: HeldContent) -> list[str]:
@@ -36,7 +36,7 @@ class QueueReviewSink:
                 community_id=content.community_id,
             )
             if reason == ScreenLabel.URGENT and newly_open:
-                await crisis.alert_moderators(db, item, self.mailer, self.base_url)
+                await services.alert_moderators(db, item, self.mailer, self.base_url)
 
     async def resolve_reviews(
         self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str

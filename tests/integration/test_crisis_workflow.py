@@ -154,7 +154,7 @@ def test_a_community_may_publish_crisis_posts_with_a_notice_for_peers(
 
 
 def test_a_real_crisis_post_outranks_any_number_of_saves_of_a_false_positive(
-    new_visitor: Callable[[], Visitor]
+    new_visitor: Callable[[], Visitor], settings: Settings
 ) -> None:
     seed(new_visitor())
     moderator = person(new_visitor, "queue_mod", role=Role.MODERATOR)
@@ -168,6 +168,8 @@ def test_a_real_crisis_post_outranks_any_number_of_saves_of_a_false_positive(
         reporter, select(User.id).where(User.username == "dying_to_try"))), "reason": "crisis",
         "next": "/"})
     assert flagged.status_code == 303
+    reported = [m for m in outbox_messages(settings.var_dir) if m["To"] == "queue_mod@example.org"]
+    assert len(reported) == 2, "the profile's screening and the member's crisis report"
     _age_items(moderator, 60 * 24)  # the false positive has waited a day
     writer = person(new_visitor, "real_crisis", joins=(SLUG,))
     start_thread(writer, SLUG, "Goodbye", CRISIS)
