@@ -251,6 +251,7 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
         return render(request, "communities/thread.html", {
             "thread": thread, "community": thread.community, "created": created,
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
+            "help_country": await services.crisis_help_country(db_session, viewer, [created]),
         }, block="reply_fragment")
     return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
 

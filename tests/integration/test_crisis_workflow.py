@@ -95,7 +95,11 @@ def test_a_crisis_post_is_hidden_from_others_and_its_author_sees_help_for_their_
     assert "Tonight" not in other.get(f"/communities/{SLUG}").text
     assert new_visitor().get(f"/threads/{thread_id}").status_code == 404
     others_thread = start_thread(other, SLUG, "Other thread", "Hello")
-    reply(writer, others_thread, "CRISISME again")
+    # Replying with htmx: the help in the answered fragment is for the UK too.
+    fragment = writer.post(f"/threads/{others_thread}/replies", {"body": "CRISISME again"},
+                           htmx=True)
+    assert fragment.status_code == 200 and "Samaritans" in fragment.text
+    assert "call 999 now" in fragment.text
     assert "CRISISME again" not in other.get(f"/threads/{others_thread}").text
     assert "CRISISME again" in writer.get(f"/threads/{others_thread}").text
 
