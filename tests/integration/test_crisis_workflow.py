@@ -26,7 +26,6 @@ from tests.helpers import KeywordScreener, Visitor, outbox_messages
 from tests.integration.test_communities_support import (
     db_run,
     person,
-    reply,
     scalar,
     seed,
     start_thread,
