@@ -103,7 +103,7 @@ def plug_in(runtime: Runtime) -> None:
     from moderation.queue.sink import QueueReviewSink
 
     runtime.install(build_extensions())
-    runtime.review_sink = QueueReviewSink()
+    runtime.review_sink = QueueReviewSink(runtime.mailer, runtime.settings.base_url)
 
 
 def route_handlers() -> Sequence[Any]:
@@ -138,13 +138,16 @@ def install_moderation_notices(jinja: Any, runtime: Runtime) -> None:
 
     notice_context = runtime.extensions.notice_context
 
-    def moderation_notice(post: Any, community: Any, locale: str = "en") -> Markup:
+    def moderation_notice(
+        post: Any, community: Any, locale: str = "en", country: str | None = None
+    ) -> Markup:
         if not post.screen_labels:
             return Markup("")
         context = notice_context(
             {"labels": post.screen_labels, "spans": post.screen_spans or []},
             getattr(community, "slug", None), locale, text=post.body,
-            icd10=getattr(community, "icd10", None),
+            icd10=getattr(community, "icd10", None), country=country,
+            crisis_published=post.status == "published",
         )
         template = jinja.get_template("moderation/partials/notices.html")
         return Markup(template.render(**context))  # noqa: S704 - autoescaped template output
@@ -191,14 +194,24 @@ def create_app(
 
     from community.notifications import install_template_globals, load_unread_count
     from moderation.queue.expiry import expiry_lifespan
+    from moderation.queue.header import install_template_globals as install_moderation_header
+    from moderation.queue.header import load_overdue_crisis
     from outcomes.research.worker import worker_lifespan
 
     async def before_request(request: Any) -> None:
         reject_out_of_range_ids(request)
         await load_unread_count(request)
+        await load_overdue_crisis(request)
+
+    def warm_screener() -> None:
+        """Load the screening pipeline (its model) now, not on the first post."""
+        warm_up = getattr(runtime.screener, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
 
     jinja = build_environment()
     install_template_globals(jinja)
+    install_moderation_header(jinja)
     install_moderation_notices(jinja, runtime)
 
     return Litestar(
@@ -227,7 +240,7 @@ def create_app(
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
         lifespan=[worker_lifespan, expiry_lifespan],
-        on_startup=[freeze_startup_objects],
+        on_startup=[warm_screener, freeze_startup_objects],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

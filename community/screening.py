@@ -122,8 +122,9 @@ class ReviewSink(Protocol):
 
     async def resolve_reviews(
         self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str
-    ) -> None:
-        """The author fixed the content (an edit that screens clean): close what is pending."""
+    ) -> bool:
+        """The author fixed the content (an edit that screens clean): close what the edit
+        answers; True when something else (a crisis, a member's report) still holds it."""
         ...
 
 
@@ -135,5 +136,5 @@ class NoReviewSink:
 
     async def resolve_reviews(
         self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str
-    ) -> None:
-        return None
+    ) -> bool:
+        return False

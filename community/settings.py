@@ -10,6 +10,9 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kindred.db"
 
 
+DEFAULT_MODERATION_TARGETS = {"urgent": 15}
+
+
 class SettingsError(RuntimeError):
     """The configuration cannot run safely."""
 
@@ -55,6 +58,9 @@ class Settings:
     fewer_than: int = 5
     premoderate_first_posts: int = 3
     moderation_response_minutes: int = 60 * 24
+    # Per review reason, overriding the general target above (crisis: 15 minutes).
+    moderation_target_minutes: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_MODERATION_TARGETS))
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -102,6 +108,10 @@ class Settings:
             premoderate_first_posts=_int(
                 "KINDRED_PREMODERATE_FIRST_POSTS", cls.premoderate_first_posts
             ),
+            moderation_response_minutes=_int(
+                "KINDRED_MODERATION_RESPONSE_MINUTES", cls.moderation_response_minutes
+            ),
+            moderation_target_minutes=_targets(os.environ.get("KINDRED_MODERATION_TARGETS", "")),
             extra={"research_worker": os.environ.get("KINDRED_RESEARCH_WORKER", "on")},
         )
         settings.check()
@@ -127,6 +137,18 @@ class Settings:
             return None
         path = self.database_url.split(":///", 1)[1]
         return None if path in {"", ":memory:"} else Path(path)
+
+
+def _targets(raw: str) -> dict[str, int]:
+    """'urgent=15,identifying=240' over the defaults: minutes per review reason."""
+    targets = dict(DEFAULT_MODERATION_TARGETS)
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        reason, _sep, minutes = part.partition("=")
+        if not reason.strip() or not minutes.strip().isdigit():
+            raise SettingsError(
+                f"KINDRED_MODERATION_TARGETS takes reason=minutes pairs, not {part!r}")
+        targets[reason.strip()] = int(minutes)
+    return targets
 
 
 def _stored_secret(var_dir: Path) -> str:

@@ -22,6 +22,7 @@ from moderation.screening.pipeline import HOLD_LABELS
 DATA_DIR = Path(__file__).resolve().parent
 REFERRALS_FILE = DATA_DIR / "referrals.json"
 CRISIS_FILE = DATA_DIR / "crisis_resources.json"
+TEMPLATES_FILE = DATA_DIR / "message_templates.json"
 
 
 @cache
@@ -37,12 +38,34 @@ def _locale_keys(locale: str) -> list[str]:
     return [*keys, language]
 
 
-def crisis_resources(locale: str) -> dict[str, Any]:
+def crisis_resources(locale: str, country: str | None = None) -> dict[str, Any]:
+    """Crisis lines and the emergency number for the author's own place: the country in
+    their profile, else the country their interface language points to, else a short
+    international list with a "find a helpline" link."""
     data = _load(CRISIS_FILE)
-    for key in _locale_keys(locale):
-        if key in data["locales"]:
-            return dict(data["locales"][key])
-    return dict(data["default"])
+    countries = data["countries"]
+    code = (country or "").strip().upper()
+    if code not in countries:
+        code = ""
+        for key in _locale_keys(locale):
+            region = key.split("-")[1] if "-" in key else data["languages"].get(key, "")
+            if region in countries:
+                code = region
+                break
+    found = dict(countries[code]) if code else dict(data["international"])
+    found["code"] = code
+    found["find_url"] = data["international"]["find_url"]
+    return found
+
+
+def message_template(name: str, locale: str) -> str:
+    """A message moderators send (`check_in`, `off_platform_reply`) in the locale, else
+    its language, else English."""
+    texts = _load(TEMPLATES_FILE)[name]
+    for key in [*_locale_keys(locale), "en"]:
+        if key in texts:
+            return str(texts[key])
+    return ""
 
 
 def _by_locale(entry: Mapping[str, Any], locale: str) -> Mapping[str, Any] | None:
@@ -122,9 +145,13 @@ def notice_context(
     *,
     text: str = "",
     icd10: str | None = None,
+    country: str | None = None,
+    crisis_published: bool = False,
 ) -> dict[str, Any]:
     """Everything the notice partials need. `verdict` is a Verdict or anything with
-    `labels` and `spans` (a stored post's screen_labels/screen_spans as a dict will do)."""
+    `labels` and `spans` (a stored post's screen_labels/screen_spans as a dict will do).
+    `country` is the author's (their profile's); `crisis_published` says the community
+    published the crisis post with a notice rather than holding it."""
     labels = _labels(verdict)
     spans = _spans(verdict)
     kinds: list[str] = []
@@ -138,7 +165,8 @@ def notice_context(
     return {
         "notices": kinds,
         "labels": labels,
-        "crisis": crisis_resources(locale) if "crisis" in kinds else None,
+        "crisis": crisis_resources(locale, country) if "crisis" in kinds else None,
+        "crisis_published": crisis_published,
         "referral": referral(community_slug, locale, icd10) if "referral" in kinds else None,
         "held": {
             "labels": held_labels,

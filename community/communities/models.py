@@ -41,6 +41,13 @@ class PostStatus(StrEnum):
     REMOVED = "removed"
 
 
+class CrisisPosts(StrEnum):
+    """What a community does with a post screened as a crisis."""
+
+    HOLD = "hold"
+    PUBLISH_WITH_NOTICE = "publish_with_notice"
+
+
 class ReactionKind(StrEnum):
     HELPFUL = "helpful"
     HUGS = "hugs"
@@ -57,6 +64,10 @@ class Community(IdMixin, CreatedMixin, Base):
     archived_at: Mapped[datetime | None]
     # Maintained by join/leave in the same transaction, so pages never count rows.
     member_count: Mapped[int] = mapped_column(default=0)
+    # Held until a moderator decides (default), or published with a content notice.
+    crisis_posts: Mapped[str] = mapped_column(
+        String(24), default=CrisisPosts.HOLD.value, server_default=CrisisPosts.HOLD.value
+    )
 
 
 class Membership(Base):

@@ -106,7 +106,8 @@ async def edit_community_page(
 ) -> Response[str]:
     community = await _community_or_404(db_session, slug, current_user(request))
     form = {"name": community.name, "icd10": community.icd10,
-            "condition_slug": community.condition_slug, "description": community.description}
+            "condition_slug": community.condition_slug, "description": community.description,
+            "crisis_posts": community.crisis_posts}
     return render(request, "communities/edit.html",
                   {"community": community, "form": form, "errors": {}})
 
@@ -205,7 +206,8 @@ async def _thread_context(
         posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
         context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
-                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted))
+                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted),
+                       help_country=await services.crisis_help_country(db, viewer, posts))
     return context
 
 
@@ -242,6 +244,7 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
         return render(request, "communities/thread.html", {
             "thread": thread, "community": thread.community, "created": created,
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
+            "help_country": await services.crisis_help_country(db_session, viewer, [created]),
         }, block="reply_fragment")
     return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
 

@@ -36,6 +36,7 @@ from community.communities import access
 from community.communities.models import (
     Audience,
     Community,
+    CrisisPosts,
     Membership,
     Post,
     PostStatus,
@@ -58,6 +59,7 @@ from community.screening import (
     AuthorContext,
     HeldContent,
     ScreenAction,
+    ScreenLabel,
     Venue,
     Verdict,
 )
@@ -126,6 +128,8 @@ def _community_fields(form: dict[str, str]) -> dict[str, str]:
         "icd10": form.get("icd10", "").strip().upper(),
         "condition_slug": form.get("condition_slug", "").strip().lower() or slug,
         "description": clean_text(form.get("description", "")).strip(),
+        "crisis_posts": form.get("crisis_posts", "") if form.get("crisis_posts", "") in {
+            c.value for c in CrisisPosts} else CrisisPosts.HOLD.value,
     }
 
 
@@ -321,6 +325,21 @@ async def post_page(
     return [row[0] for row in rows], next_cursor, reacted
 
 
+async def crisis_help_country(
+    db: AsyncSession, viewer: User | None, posts: list[Post]
+) -> str | None:
+    """The country in the viewer's profile, read only when the page shows them crisis help
+    (one of their own posts was screened as a crisis), so their help is for their place."""
+    if viewer is None or not any(
+        post.author_id == viewer.id and ScreenLabel.URGENT.value in (post.screen_labels or [])
+        for post in posts
+    ):
+        return None
+    from community.profiles.models import Profile
+
+    return await db.scalar(select(Profile.country).where(Profile.user_id == viewer.id))
+
+
 async def my_reactions(
     db: AsyncSession, viewer: User | None, post_ids: list[int]
 ) -> set[tuple[int, str]]:
@@ -353,8 +372,12 @@ class ScreenOutcome:
     premoderated: bool = False
 
 
-def _status_for(verdict: Verdict) -> PostStatus:
+def _status_for(verdict: Verdict, crisis_posts: str = CrisisPosts.HOLD.value) -> PostStatus:
+    """A crisis post waits for a moderator unless its community publishes such posts with a
+    notice; other verdicts decide as the core's `Verdict` says."""
     if verdict.is_held:
+        return PostStatus.PENDING
+    if ScreenLabel.URGENT in verdict.labels and crisis_posts != CrisisPosts.PUBLISH_WITH_NOTICE:
         return PostStatus.PENDING
     if verdict.is_off_platform:
         return PostStatus.OFF_PLATFORM
@@ -372,7 +395,8 @@ def venue_of(kind: str) -> Venue:
 
 
 async def _screen(
-    db: AsyncSession, runtime: Runtime, author: User, text: str, venue: str
+    db: AsyncSession, runtime: Runtime, author: User, text: str, venue: str,
+    community: Community,
 ) -> ScreenOutcome:
     await ensure_can_post(db, runtime, author)
     published = await _published_count(db, author)
@@ -380,7 +404,7 @@ async def _screen(
         text, author_role=author.primary_role.value, venue=venue,
         author_context=AuthorContext(published_posts=published, locale=author.locale or current_locale()),
     )
-    status = _status_for(verdict)
+    status = _status_for(verdict, community.crisis_posts)
     premoderate = (
         verdict.action == ScreenAction.PUBLISH
         and not author.has_role(Role.MODERATOR, Role.ADMIN)
@@ -450,7 +474,8 @@ async def start_thread(
         errors["body"] = [str(exc)]
     if errors:
         raise FormErrors(errors)
-    outcome = await _screen(db, runtime, author, f"{title}\n\n{body}", venue_of(kind).value)
+    outcome = await _screen(db, runtime, author, f"{title}\n\n{body}", venue_of(kind).value,
+                            community)
     now = utcnow()
     thread = Thread(community_id=community.id, author_id=author.id, title=title, kind=kind,
                     audience=audience, status=outcome.status.value, created_at=now,
@@ -486,7 +511,7 @@ async def reply(
     if thread.status != PostStatus.PUBLISHED and not access.is_staff(author):
         raise NotAllowed(_("This thread is not open for replies."))
     body = _validated_body(form.get("body", ""))
-    outcome = await _screen(db, runtime, author, body, venue_of(thread.kind).value)
+    outcome = await _screen(db, runtime, author, body, venue_of(thread.kind).value, community)
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=author.id, body=body,
                 body_html=render_markdown(body), created_at=now, version=1)
@@ -546,21 +571,26 @@ async def edit_post(
     if body == post.body:
         return post
     thread = post.thread
-    outcome = await _screen(db, runtime, editor, body, venue_of(thread.kind).value)
+    outcome = await _screen(db, runtime, editor, body, venue_of(thread.kind).value,
+                            thread.community)
     if outcome.premoderated and post.is_published:
         # A published post's edit is not a "first post"; only a verdict can hold it.
-        outcome = ScreenOutcome(_status_for(outcome.verdict), outcome.verdict)
+        outcome = ScreenOutcome(_status_for(outcome.verdict, thread.community.crisis_posts),
+                                outcome.verdict)
     was = post.status
     post.version += 1
     post.body, post.body_html, post.edited_at = body, render_markdown(body), utcnow()
     _apply_verdict(post, outcome)
     db.add(PostVersion(post_id=post.id, version=post.version, body=body,
                        screen_labels=post.screen_labels))
-    await _sync_thread_after_status_change(db, post, thread, was)
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     if was != PostStatus.PUBLISHED and post.status == PostStatus.PUBLISHED:
-        await runtime.review_sink.resolve_reviews(
+        still_held = await runtime.review_sink.resolve_reviews(
             db, "post", post.id, actor_id=editor.id, note=_("The author edited it; it now screens clean."))
+        if still_held:
+            # What the edit does not answer (a crisis, a member's report) still waits.
+            post.status = PostStatus.PENDING.value
+    await _sync_thread_after_status_change(db, post, thread, was)
     await audit.record(db, "post.edited", actor_id=editor.id, target_type="post",
                        target_id=post.id, detail={"version": post.version, "status": post.status})
     return post
@@ -679,3 +709,37 @@ async def apply_moderation_decision(
     await audit.record(db, "post.status_changed", actor_id=actor_id, target_type="post",
                        target_id=post.id, detail={"from": was, "to": status})
     return post
+
+
+async def post_off_platform_reply(
+    db: AsyncSession, post_id: int, *, actor_id: int, text: str
+) -> bool:
+    """The standard off-platform reply to a personal-advice request, posted under it in its
+    thread; the thread records that the question was moved. Only an opening post moves its
+    whole thread (then only its author and the moderators can read the thread, the answer
+    with it); False for a reply, whose author is told another way."""
+    post = await get_post(db, post_id)
+    if post is None:
+        raise LookupError(f"post {post_id} does not exist")
+    thread = post.thread
+    if not await _is_opening_post(db, post):
+        return False
+    now = utcnow()
+    if thread.moved_off_platform_at is None:
+        thread.moved_off_platform_at = now
+    body = clean_text(text).strip()
+    answer = Post(thread_id=thread.id, author_id=actor_id, body=body,
+                  body_html=render_markdown(body), created_at=now, version=1,
+                  status=PostStatus.PUBLISHED.value, screen_labels=[], screen_spans=[])
+    db.add(answer)
+    await db.flush()
+    db.add(PostVersion(post_id=answer.id, version=1, body=body, screen_labels=[]))
+    await _count_published_reply(db, thread, +1, now)
+    await notify(db, post.author_id, NotificationKind.REPLY.value,
+                 text=_("Your question “%(title)s” was answered: it is best taken to your own "
+                        "clinician.") % {"title": thread.title},
+                 link=f"/threads/{thread.id}?after={answer.id - 1}#post-{answer.id}")
+    await audit.record(db, "thread.moved_off_platform_answered", actor_id=actor_id,
+                       target_type="thread", target_id=thread.id,
+                       detail={"post": post.id, "answer": answer.id})
+    return True

@@ -89,12 +89,14 @@ async def _notify_recipient(db: AsyncSession, sender: User, recipient: User) -> 
 
 
 async def apply_moderation_decision(db: AsyncSession, message_id: int, *, decision: str) -> None:
-    """A moderator's decision on a held message. Approval delivers it, unless the two may no
+    """A moderator's decision on a held (or moved off-platform) message, once every reason it
+    was held for is decided (moderation's one rule). Approval delivers it, unless the two may no
     longer write to each other (a block since); rejection leaves it with its sender."""
     message = await db.get(Message, message_id)
     if message is None:
         raise LookupError(f"message {message_id} does not exist")
-    if decision != "approve" or message.status != MessageStatus.HELD:
+    if decision != "approve" or message.status not in (MessageStatus.HELD,
+                                                        MessageStatus.OFF_PLATFORM):
         return
     sender = await db.get(User, message.sender_id)
     recipient = await db.get(User, message.recipient_id)

@@ -25,7 +25,7 @@ from community.profiles.models import (
     Visibility,
 )
 from community.runtime import Runtime
-from community.screening import HeldContent, ScreenAction, ScreenLabel, Venue, Verdict
+from community.screening import HeldContent, ScreenLabel, Venue, Verdict
 
 ABOUT_MAX = 2000
 FIRST_YEAR = 1900
@@ -203,14 +203,16 @@ async def apply_moderation_decision(db: AsyncSession, user_id: int, *, decision:
     profile = await db.get(Profile, user_id)
     if profile is None:
         raise LookupError(f"user {user_id} has no profile")
-    if decision == "approve" and profile.about_status == AboutStatus.HELD:
+    if decision == "approve" and profile.about_status in (AboutStatus.HELD,
+                                                          AboutStatus.OFF_PLATFORM):
         profile.about_status = AboutStatus.PUBLISHED
 
 
 def _about_status(verdict: Verdict) -> AboutStatus:
-    if verdict.action is ScreenAction.HOLD:
+    # By the labels, not the one action: a crisis that also asks for advice is still moved.
+    if verdict.is_held:
         return AboutStatus.HELD
-    if verdict.action is ScreenAction.MOVE_OFF_PLATFORM:
+    if verdict.is_off_platform:
         return AboutStatus.OFF_PLATFORM
     return AboutStatus.PUBLISHED
 

@@ -10,20 +10,17 @@ from community import audit
 from community.accounts.models import User
 from community.i18n import gettext as _
 from community.screening import ScreenLabel
+from moderation.notices import message_template
 from moderation.queue import services, targets
 from moderation.queue.models import ReviewItem, ReviewStatus
 from moderation.vetting.services import is_verified_clinician
 
+MAX_REPLY = 4000
 
-def standard_reply() -> str:
-    return _(
-        "Thank you for asking. A question about one person's care needs a clinician who knows "
-        "the whole picture, so it was moved off the public page; it is kept, and you can still "
-        "see it. Please contact your own clinician or book an appointment, and bring a list of "
-        "your medicines, your symptoms and your questions. In an emergency, call your local "
-        "emergency number. You are welcome to ask a general question or share your experience "
-        "in the community."
-    )
+
+def standard_reply(locale: str = "en") -> str:
+    """The off-platform reply in the asker's language (moderation/message_templates.json)."""
+    return message_template("off_platform_reply", locale)
 
 
 async def may_answer(db: AsyncSession, user: User | None) -> bool:
@@ -47,8 +44,11 @@ async def waiting(db: AsyncSession) -> list[ReviewItem]:
     )
 
 
-async def answer(db: AsyncSession, actor: User, item_id: int, expected_version: int) -> ReviewItem:
-    """Send the standard off-platform reply; the content stays off-platform, the item closes."""
+async def answer(
+    db: AsyncSession, actor: User, item_id: int, expected_version: int, text: str = ""
+) -> ReviewItem:
+    """Send the off-platform reply (the standard one in the asker's language unless the
+    answerer adjusted it); the content stays off-platform, the item closes."""
     if not await may_answer(db, actor):
         raise PermissionDeniedException(
             detail=_("Verified clinicians and moderators answer these.")
@@ -58,11 +58,14 @@ async def answer(db: AsyncSession, actor: User, item_id: int, expected_version: 
         raise NotFoundException(detail=_("No such request."))
     if item.version != expected_version or not item.is_pending:
         raise services.ConflictError(detail=_("Someone else answered this first. Look again."))
-    text = standard_reply()
+    if not text.strip():
+        author = await db.get(User, item.author_id) if item.author_id else None
+        text = standard_reply(author.locale if author else "en")
+    text = text.strip()[:MAX_REPLY]
     await services.transition(
         db, item, "answer", ReviewStatus.REJECTED, actor.id, text, expected_version=expected_version
     )
-    await targets.apply(db, item.target_type, item.target_id, "reject", item.reason, actor.id)
+    await targets.settle(db, item.target_type, item.target_id, actor.id)
     delivered = await targets.send_off_platform_reply(
         db, item.target_type, item.target_id, actor.id, text
     )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.routes import safe_next
+from community.db import utcnow
 from community.i18n import gettext as _
 from community.i18n import ngettext
 from community.web import (
@@ -22,7 +23,7 @@ from community.web import (
     runtime_of,
     see_other,
 )
-from moderation.queue import offplatform, services, targets
+from moderation.queue import crisis, offplatform, services, targets
 from moderation.queue.models import Penalty, ReviewStatus
 
 AnyRequest = Request[Any, Any, Any]
@@ -51,11 +52,18 @@ async def _actor(request: AnyRequest, db: AsyncSession) -> User:
 
 
 def _timing(request: AnyRequest) -> dict[str, Any]:
-    minutes = runtime_of(request).settings.moderation_response_minutes
+    settings = runtime_of(request).settings
+    now = utcnow()
+
+    def target_minutes_of(reason: str) -> int:
+        return int(crisis.response_target(settings, reason) / timedelta(minutes=1))
+
     return {
         "age_text": age_text,
-        "target_age": timedelta(minutes=minutes),
-        "target_minutes": minutes,
+        "target_minutes": settings.moderation_response_minutes,
+        "crisis_minutes": target_minutes_of("urgent"),
+        "target_minutes_of": target_minutes_of,
+        "is_overdue": lambda item: crisis.is_overdue(settings, item, now),
         "link_for": targets.link,
     }
 
@@ -67,6 +75,7 @@ async def queue_page(request: AnyRequest, db_session: AsyncSession) -> Response[
         status = ReviewStatus.PENDING
     items = await services.queue_page(db_session, status)
     authors = await services.usernames(db_session, {i.author_id for i in items})
+    decided = await _decided(db_session, request)
     return render(
         request,
         "moderation/queue.html",
@@ -75,10 +84,30 @@ async def queue_page(request: AnyRequest, db_session: AsyncSession) -> Response[
             "status": status,
             "statuses": list(ReviewStatus),
             "authors": authors,
+            "decided": decided,
             **_timing(request),
         },
         block="items",
     )
+
+
+def _decision_text(action: str) -> str:
+    return {
+        "approve": _("Approved."), "reject": _("Rejected: it stays hidden."),
+        "ignore": _("Ignored."), "reopen": _("Reopened."),
+    }.get(action, "")
+
+
+async def _decided(db: AsyncSession, request: AnyRequest) -> dict[str, Any] | None:
+    """The confirmation of the decision just made, shown on the page it led to."""
+    raw = request.query_params.get("decided", "")
+    if not raw.isdigit():
+        return None
+    item = await db.get(services.ReviewItem, int(raw))
+    text = _decision_text(request.query_params.get("action", ""))
+    if item is None or not text:
+        return None
+    return {"id": item.id, "text": text, "excerpt": item.excerpt}
 
 
 @get("/moderation/items/{item_id:int}", guards=[staff_only])
@@ -100,24 +129,61 @@ async def item_page(request: AnyRequest, db_session: AsyncSession, item_id: int)
             "people": people,
             "actions": services.allowed_actions(actor, item),
             "flag_labels": services.flag_reason_labels(),
+            "check_in": await _check_in_text(db_session, item.author_id),
+            "decided": await _decided(db_session, request),
+            "done": _done_messages().get(request.query_params.get("done", ""), ""),
             **_timing(request),
         },
     )
+
+
+async def _check_in_text(db: AsyncSession, author_id: int | None) -> str:
+    author = await db.get(User, author_id) if author_id else None
+    return crisis.check_in_text(author.locale if author else "en")
+
+
+def _done_messages() -> dict[str, str]:
+    return {
+        "check_in": _("Your message was sent to the person."),
+        "reached_out": _("Recorded: someone reached out."),
+        "escalated": _("The administrators were told."),
+    }
 
 
 @post("/moderation/items/{item_id:int}/decide", guards=[staff_only])
 async def decide(request: AnyRequest, db_session: AsyncSession, item_id: int) -> Any:
     form = await form_data(request)
     version = _int(form.get("version", ""), _("The form is missing the item's version."))
-    await services.perform(
+    action = form.get("action", "")
+    item = await services.perform(
         db_session,
         await _actor(request, db_session),
         item_id,
-        form.get("action", ""),
+        action,
         version,
         form.get("note", "").strip(),
     )
-    return see_other(f"/moderation/items/{item_id}")
+    following = await services.next_in_queue(db_session, exclude=item.id)
+    if following is None:
+        return see_other(f"/moderation?decided={item.id}&action={action}")
+    return see_other(f"/moderation/items/{following}?decided={item.id}&action={action}")
+
+
+@post("/moderation/items/{item_id:int}/crisis", guards=[staff_only])
+async def crisis_action(request: AnyRequest, db_session: AsyncSession, item_id: int) -> Any:
+    """Check in with the person, record that someone reached out, or escalate."""
+    form = await form_data(request)
+    action = form.get("action", "")
+    actor = await _actor(request, db_session)
+    if action == "check_in":
+        await crisis.send_check_in(db_session, actor, item_id, form.get("message", ""))
+    elif action == "reached_out":
+        await crisis.mark_reached_out(db_session, actor, item_id, form.get("note", ""))
+    elif action == "escalated":
+        await crisis.escalate(db_session, actor, item_id, form.get("note", ""))
+    else:
+        raise ValidationException(detail=_("Unknown action."))
+    return see_other(f"/moderation/items/{item_id}?done={action}#crisis-actions")
 
 
 @get("/moderation/items/{item_id:int}/appeal", guards=[require_user])
@@ -172,6 +238,8 @@ async def flag_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
         target_id=target_id,
         reason=form.get("reason", ""),
         note=form.get("note", ""),
+        mailer=runtime_of(request).mailer,
+        base_url=runtime_of(request).settings.base_url,
     )
     return see_other(safe_next(form.get("next")) + "#reported")
 
@@ -263,10 +331,13 @@ async def off_platform_page(request: AnyRequest, db_session: AsyncSession) -> Re
             detail=_("Verified clinicians and moderators answer these.")
         )
     items = await offplatform.waiting(db_session)
+    locales = await services.locales_of(db_session, {i.author_id for i in items})
     return render(
         request,
         "moderation/off_platform.html",
-        {"items": items, "reply": offplatform.standard_reply(), **_timing(request)},
+        {"items": items, "reply_for": lambda item: offplatform.standard_reply(
+            locales.get(item.author_id, "en")),
+         "done": request.query_params.get("done") == "1", **_timing(request)},
     )
 
 
@@ -274,7 +345,8 @@ async def off_platform_page(request: AnyRequest, db_session: AsyncSession) -> Re
 async def answer(request: AnyRequest, db_session: AsyncSession, item_id: int) -> Any:
     form = await form_data(request)
     version = _int(form.get("version", ""), _("The form is missing the item's version."))
-    await offplatform.answer(db_session, await _actor(request, db_session), item_id, version)
+    await offplatform.answer(db_session, await _actor(request, db_session), item_id, version,
+                             form.get("text", ""))
     return see_other("/moderation/off-platform?done=1")
 
 
@@ -284,6 +356,7 @@ route_handlers = [
     queue_page,
     item_page,
     decide,
+    crisis_action,
     appeal_page,
     appeal_submit,
     flag_page,

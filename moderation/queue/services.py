@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from litestar.exceptions import (
     HTTPException,
@@ -51,6 +53,19 @@ PRIORITY = {
     "other": 10,
     "new_member": 5,
 }
+
+# A crisis on words addressed to people now (a post, a message) before one on a standing
+# text (a profile's "about", a tip): all stay above every other reason.
+URGENT_PRIORITY_BY_TARGET = {"post": 102, "message": 101}
+
+
+def priority_for(reason: str, target_type: str) -> int:
+    """From the reason (the screening verdict or the member's report), never from how often
+    the same text was saved or reported."""
+    if reason == "urgent":
+        return URGENT_PRIORITY_BY_TARGET.get(target_type, PRIORITY["urgent"])
+    return PRIORITY.get(reason, 10)
+
 
 # Member flag reasons; those that name a screening label join that label's item.
 FLAG_REASONS = {
@@ -100,8 +115,8 @@ TRANSITIONS: dict[str, Transition] = {
     "ignore": Transition(_DECIDABLE, ReviewStatus.IGNORED, _STAFF),
     "reopen": Transition(_DECIDED, ReviewStatus.PENDING, _STAFF),
 }
-# Which actions change the target itself (the others only change the item).
-TARGET_DECISIONS = {"approve": "approve", "reject": "reject"}
+# After these, the target's fate is decided again from all its items (targets.settle).
+SETTLING_ACTIONS = frozenset({"approve", "reject", "ignore"})
 
 
 def flag_score(user: User) -> float:
@@ -140,7 +155,7 @@ async def open_review(
     note: str = "",
 ) -> ReviewItem:
     """Add a scored reason to the item for (target, reason), creating or reopening it."""
-    item = await _find(db, target_type, target_id, reason)
+    item = await find_item(db, target_type, target_id, reason)
     created = False
     if item is None:
         try:
@@ -149,7 +164,7 @@ async def open_review(
                     target_type=target_type,
                     target_id=target_id,
                     reason=reason,
-                    priority=PRIORITY.get(reason, 10),
+                    priority=priority_for(reason, target_type),
                     author_id=author_id,
                     community_id=community_id,
                     excerpt=excerpt[:2000],
@@ -158,7 +173,7 @@ async def open_review(
             created = True
         except IntegrityError:
             # Someone opened the same item meanwhile; join it.
-            item = await _find(db, target_type, target_id, reason)
+            item = await find_item(db, target_type, target_id, reason)
             assert item is not None
     if created:
         db.add(
@@ -179,6 +194,9 @@ async def open_review(
             detail={"target": f"{target_type}:{target_id}", "reason": reason},
         )
     else:
+        if flagger_id is None and item.is_pending and item.excerpt == excerpt[:2000]:
+            # The same text saved again while it waits: nothing new for a moderator.
+            return item
         if excerpt:
             item.excerpt = excerpt[:2000]
         if not item.is_pending:
@@ -201,7 +219,7 @@ async def open_review(
     return item
 
 
-async def _find(
+async def find_item(
     db: AsyncSession, target_type: str, target_id: int, reason: str
 ) -> ReviewItem | None:
     return await db.scalar(
@@ -221,8 +239,11 @@ async def flag(
     target_id: int,
     reason: str,
     note: str = "",
+    mailer: Any | None = None,
+    base_url: str = "",
 ) -> ReviewItem:
-    """A member reports content or a person; one flag per person per item counts."""
+    """A member reports content or a person; one flag per person per item counts. A report
+    of a crisis alerts the moderators like screening does."""
     if reason not in FLAG_REASONS:
         raise ValidationException(detail=_("Choose a reason for the report."))
     if target_type not in targets.FLAGGABLE:
@@ -233,7 +254,8 @@ async def flag(
     if info is None:
         raise NotFoundException(detail=_("There is nothing to report here."))
     item_reason = FLAG_REASONS[reason]
-    existing = await _find(db, target_type, target_id, item_reason)
+    existing = await find_item(db, target_type, target_id, item_reason)
+    newly_open = existing is None or not existing.is_pending
     if (
         existing is not None
         and existing.is_pending
@@ -262,8 +284,8 @@ async def flag(
         target_id=item.id,
         detail={"reason": reason},
     )
-    if item_reason == "urgent":
-        await notify_moderators(db, item)
+    if item_reason == "urgent" and newly_open:
+        await alert_moderators(db, item, mailer, base_url)
     return item
 
 
@@ -292,10 +314,8 @@ async def perform(
     await transition(
         db, item, action, rule.to_status, actor.id, note, expected_version=expected_version
     )
-    if action in TARGET_DECISIONS:
-        await targets.apply(
-            db, item.target_type, item.target_id, TARGET_DECISIONS[action], item.reason, actor.id
-        )
+    if action in SETTLING_ACTIONS:
+        await targets.settle(db, item.target_type, item.target_id, actor.id)
     if action == "reject" and item.author_id is not None and item.target_type != "user":
         await notify_user(
             db,
@@ -313,9 +333,10 @@ RESOLVED_BY_EDIT = ("identifying", "clinician_advice", "promotion", "advice_requ
 
 async def resolve_for_target(
     db: AsyncSession, target_type: str, target_id: int, *, actor_id: int | None, note: str
-) -> int:
+) -> bool:
     """Approve the pending screening items of a target whose author fixed it; history says
-    why. A crisis item and members' flags always wait for a person."""
+    why. A crisis item and members' flags always wait for a person: True when any item is
+    still pending (the target stays held)."""
     items = list(await db.scalars(
         select(ReviewItem).where(ReviewItem.target_type == target_type,
                                  ReviewItem.target_id == target_id,
@@ -324,7 +345,11 @@ async def resolve_for_target(
     ))
     for item in items:
         await transition(db, item, "resolved_by_edit", ReviewStatus.APPROVED, actor_id, note)
-    return len(items)
+    return await db.scalar(
+        select(ReviewItem.id).where(ReviewItem.target_type == target_type,
+                                    ReviewItem.target_id == target_id,
+                                    ReviewItem.status == ReviewStatus.PENDING).limit(1)
+    ) is not None
 
 
 async def transition(
@@ -413,6 +438,22 @@ def queue_statement(status: str = ReviewStatus.PENDING) -> Select[ReviewItem]:
 
 async def queue_page(db: AsyncSession, status: str, limit: int = 100) -> list[ReviewItem]:
     return list(await db.scalars(queue_statement(status).limit(limit)))
+
+
+async def next_in_queue(db: AsyncSession, *, exclude: int) -> int | None:
+    """The id of the first pending item in queue order, other than `exclude`."""
+    return await db.scalar(
+        queue_statement(ReviewStatus.PENDING).where(ReviewItem.id != exclude)
+        .with_only_columns(ReviewItem.id).limit(1)
+    )
+
+
+async def locales_of(db: AsyncSession, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await db.execute(select(User.id, User.locale).where(User.id.in_(wanted)))
+    return {row.id: row.locale for row in rows}
 
 
 async def item_with_history(db: AsyncSession, item_id: int) -> ReviewItem | None:
@@ -653,18 +694,33 @@ async def notify_user(db: AsyncSession, user_id: int, kind: str, text: str, link
     return True
 
 
-async def notify_moderators(db: AsyncSession, item: ReviewItem) -> None:
-    """Tell every moderator and admin about a crisis item (it also tops the queue)."""
-    staff_ids = list(
-        await db.scalars(
-            select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF])).distinct()
-        )
-    )
-    for user_id in staff_ids:
-        await notify_user(
-            db,
-            user_id,
-            "moderation",
-            _("Someone may be in crisis: a post needs a moderator now."),
-            f"/moderation/items/{item.id}",
-        )
+async def staff_to_alert(db: AsyncSession) -> list[User]:
+    """Moderators and admins on duty: every active staff account."""
+    staff_ids = select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF]))
+    return list(await db.scalars(
+        select(User).where(User.id.in_(staff_ids), User.is_active.is_(True),
+                           User.deleted_at.is_(None)).order_by(User.id)))
+
+
+async def alert_moderators(
+    db: AsyncSession, item: ReviewItem, mailer: Any | None = None, base_url: str = ""
+) -> int:
+    """Someone may be in crisis: every moderator and admin is told in the site and, when a
+    mailer is given, by e-mail (the outbox or SMTP); once per new crisis item."""
+    people = await staff_to_alert(db)
+    link = f"/moderation/items/{item.id}"
+    for person in people:
+        await notify_user(db, person.id, "moderation",
+                          _("Someone may be in crisis: a post needs a moderator now."), link)
+        if mailer is not None and person.email:
+            try:
+                await mailer.send(
+                    person.email,
+                    _("Kindred: someone may be in crisis"),
+                    _("A text was screened or reported as a possible crisis and is waiting "
+                      "for a moderator. Open it: %(url)s") % {"url": f"{base_url}{link}"},
+                )
+            except OSError:
+                # The in-site alert stands; a mail server being down must not lose the post.
+                logging.getLogger(__name__).exception("crisis alert e-mail not sent")
+    return len(people)

@@ -17,8 +17,15 @@ def reasons_for(content: HeldContent) -> list[str]:
 
 
 class QueueReviewSink:
+    def __init__(self, mailer: Any | None = None, base_url: str = "") -> None:
+        # Crisis alerts go by e-mail too when a mailer is given (the app gives its own).
+        self.mailer = mailer
+        self.base_url = base_url
+
     async def open_review(self, db: Any, content: HeldContent) -> None:
         for reason in reasons_for(content):
+            before = await services.find_item(db, content.target_type, content.target_id, reason)
+            newly_open = before is None or not before.is_pending
             item = await services.open_review(
                 db,
                 target_type=content.target_type,
@@ -28,11 +35,11 @@ class QueueReviewSink:
                 excerpt=content.excerpt,
                 community_id=content.community_id,
             )
-            if reason == ScreenLabel.URGENT:
-                await services.notify_moderators(db, item)
+            if reason == ScreenLabel.URGENT and newly_open:
+                await services.alert_moderators(db, item, self.mailer, self.base_url)
 
     async def resolve_reviews(
         self, db: Any, target_type: str, target_id: int, *, actor_id: int | None, note: str
-    ) -> None:
-        await services.resolve_for_target(db, target_type, target_id, actor_id=actor_id,
-                                          note=note)
+    ) -> bool:
+        return await services.resolve_for_target(db, target_type, target_id,
+                                                 actor_id=actor_id, note=note)

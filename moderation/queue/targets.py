@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.communities import services as communities
+from community.i18n import gettext as _
 from community.messages import services as messages
 from community.profiles import services as profiles
+from moderation.queue.models import ReviewItem, ReviewStatus
 from outcomes.treatments import services as treatments
 
 
@@ -25,6 +28,8 @@ class TargetInfo:
     link: str
     author_id: int | None
     community_id: int | None = None
+    # What the review page calls it ("post in “Title”", "profile of ada", ...).
+    name: str = ""
 
 
 Loader = Callable[[AsyncSession, int], Awaitable[TargetInfo | None]]
@@ -52,11 +57,13 @@ async def _load_post(db: AsyncSession, post_id: int) -> TargetInfo | None:
     thread_id = getattr(post, "thread_id", None)
     link = f"/threads/{thread_id}#post-{post_id}" if thread_id else f"/posts/{post_id}"
     community_id = getattr(getattr(post, "thread", None), "community_id", None)
+    title = getattr(getattr(post, "thread", None), "title", "")
     return TargetInfo(
         excerpt=str(getattr(post, "body", ""))[:500],
         link=link,
         author_id=getattr(post, "author_id", None),
         community_id=community_id,
+        name=_("Post in “%(title)s”") % {"title": title} if title else _("Post"),
     )
 
 
@@ -78,10 +85,14 @@ async def _apply_post(
 async def send_off_platform_reply(
     db: AsyncSession, target_type: str, target_id: int, actor_id: int, text: str
 ) -> bool:
-    """Whether the standard reply was delivered in place. No target type has an in-thread
-    reply (the string lookup this replaced named a function that never existed), so the
-    caller notifies the author instead."""
-    return False
+    """Post the standard reply in the thread when the communities domain offers it."""
+    if target_type != "post":
+        return False
+    try:
+        return bool(await communities.post_off_platform_reply(
+            db, target_id, actor_id=actor_id, text=text))
+    except LookupError:
+        return False
 
 
 # ---- people (scraping reports, flags on a person) -------------------------------------------
@@ -92,7 +103,8 @@ async def _load_user(db: AsyncSession, user_id: int) -> TargetInfo | None:
     if user is None:
         return None
     return TargetInfo(
-        excerpt=user.username, link=f"/moderation/people/{user_id}", author_id=user_id
+        excerpt=user.username, link=f"/moderation/people/{user_id}", author_id=user_id,
+        name=_("Person: %(name)s") % {"name": user.username},
     )
 
 
@@ -112,7 +124,8 @@ async def _load_article(db: AsyncSession, article_id: int) -> TargetInfo | None:
     if article is None:
         return None
     return TargetInfo(
-        excerpt=article.title[:500], link=f"/education/{article_id}", author_id=article.author_id
+        excerpt=article.title[:500], link=f"/education/{article_id}", author_id=article.author_id,
+        name=_("Article “%(title)s”") % {"title": article.title},
     )
 
 
@@ -133,9 +146,53 @@ def _decided_by(decide: Callable[..., Awaitable[None]]) -> Applier:
     return apply
 
 
-async def _load_nothing(db: AsyncSession, target_id: int) -> TargetInfo | None:
-    """Private texts: the queue shows the excerpt kept on the item, nothing more."""
-    return None
+async def _load_message(db: AsyncSession, message_id: int) -> TargetInfo | None:
+    """A private message: moderators see it on the item; the link goes to its sender."""
+    from community.messages.models import Message
+
+    message = await db.get(Message, message_id)
+    if message is None:
+        return None
+    sender = await db.get(User, message.sender_id)
+    recipient = await db.get(User, message.recipient_id)
+    return TargetInfo(
+        excerpt=message.body[:500], link=f"/moderation/people/{message.sender_id}",
+        author_id=message.sender_id,
+        name=_("Private message from %(sender)s to %(recipient)s") % {
+            "sender": sender.username if sender else "?",
+            "recipient": recipient.username if recipient else "?"},
+    )
+
+
+async def _load_profile(db: AsyncSession, user_id: int) -> TargetInfo | None:
+    from community.profiles.models import Profile
+
+    profile = await db.get(Profile, user_id)
+    user = await db.get(User, user_id)
+    if profile is None or user is None:
+        return None
+    return TargetInfo(
+        excerpt=(profile.about or "")[:500], link=f"/people/{user.username}", author_id=user_id,
+        name=_("Profile of %(name)s (the “about” text)") % {"name": user.username},
+    )
+
+
+async def _load_tip(db: AsyncSession, evaluation_id: int) -> TargetInfo | None:
+    from outcomes.catalog.models import Treatment
+    from outcomes.treatments.models import Evaluation
+
+    evaluation = await db.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        return None
+    treatment = await db.get(Treatment, evaluation.treatment_id)
+    slug = getattr(treatment, "slug", "")
+    return TargetInfo(
+        excerpt=evaluation.tip[:500],
+        link=f"/treatments/{slug}" if slug else f"/moderation/people/{evaluation.user_id}",
+        author_id=evaluation.user_id,
+        name=_("Tip in an evaluation of %(treatment)s") % {
+            "treatment": getattr(treatment, "name", "?")},
+    )
 
 
 ADAPTERS: dict[str, TargetAdapter] = {
@@ -144,15 +201,15 @@ ADAPTERS: dict[str, TargetAdapter] = {
     # Articles are published through their own review; the item records the concern.
     "article": TargetAdapter(_load_article, _apply_nothing),
     "message": TargetAdapter(
-        _load_nothing, _decided_by(messages.apply_moderation_decision)),
+        _load_message, _decided_by(messages.apply_moderation_decision)),
     "profile": TargetAdapter(
-        _load_nothing, _decided_by(profiles.apply_moderation_decision)),
+        _load_profile, _decided_by(profiles.apply_moderation_decision)),
     "evaluation_tip": TargetAdapter(
-        _load_nothing, _decided_by(treatments.apply_tip_decision)),
+        _load_tip, _decided_by(treatments.apply_tip_decision)),
 }
 
 # What members may flag through /flags (messages have their own "report" button).
-FLAGGABLE = frozenset({"post", "user", "article"})
+FLAGGABLE = frozenset({"post", "user", "article", "evaluation_tip"})
 
 
 async def load(db: AsyncSession, target_type: str, target_id: int) -> TargetInfo | None:
@@ -171,6 +228,44 @@ async def apply(
     adapter = ADAPTERS.get(target_type)
     if adapter is not None:
         await adapter.apply(db, target_id, decision, reason, actor_id)
+
+
+# What a rejection makes of a target, by the reasons rejected: removal outranks moving a
+# personal-advice request off-platform.
+def _rejected_reason(reasons: list[str]) -> str:
+    others = [r for r in reasons if r != "advice_request"]
+    return others[0] if others else reasons[0]
+
+
+async def combined_decision(
+    db: AsyncSession, target_type: str, target_id: int
+) -> tuple[str, str] | None:
+    """The one rule for held content: (decision, reason) over every item on the target, or
+    None while it must stay as it is. Any rejected reason keeps it hidden ("reject"); it is
+    released ("approve") only when no reason is pending and at least one was approved (an
+    ignored reason neither releases nor blocks)."""
+    rows = (await db.execute(
+        select(ReviewItem.reason, ReviewItem.status).where(
+            ReviewItem.target_type == target_type, ReviewItem.target_id == target_id)
+    )).all()
+    rejected = [row.reason for row in rows if row.status == ReviewStatus.REJECTED]
+    if rejected:
+        return "reject", _rejected_reason(sorted(rejected))
+    if any(row.status == ReviewStatus.PENDING for row in rows):
+        return None
+    approved = [row.reason for row in rows if row.status == ReviewStatus.APPROVED]
+    return ("approve", approved[0]) if approved else None
+
+
+async def settle(
+    db: AsyncSession, target_type: str, target_id: int, actor_id: int | None
+) -> str | None:
+    """Apply the combined decision of every item on the target; returns it (or None)."""
+    decision = await combined_decision(db, target_type, target_id)
+    if decision is None:
+        return None
+    await apply(db, target_type, target_id, decision[0], decision[1], actor_id)
+    return decision[0]
 
 
 def link(target_type: str, target_id: int) -> str:

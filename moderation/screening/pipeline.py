@@ -88,6 +88,10 @@ def screen(
 class PipelineScreener:
     """The moderation domain's implementation of `community.screening.Screener`."""
 
+    def warm_up(self) -> None:
+        """Load the model at start-up (about 2 s), so no request waits for it."""
+        load_model()
+
     def screen(
         self,
         text: str,

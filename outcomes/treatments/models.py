@@ -114,7 +114,8 @@ class Evaluation(IdMixin, CreatedMixin, Base):
     burden: Mapped[str] = mapped_column(String(16))
     cost: Mapped[str] = mapped_column(String(16))
     tip: Mapped[str] = mapped_column(Text, default="")
-    # published | held | off_platform: a tip that is not published is shown to its author only.
+    # published | held | off_platform | removed (by a moderator): a tip that is not
+    # published is shown to its author only.
     tip_status: Mapped[str] = mapped_column(String(16), default="published")
     visibility: Mapped[str] = mapped_column(String(16), default="members")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

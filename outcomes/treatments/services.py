@@ -299,15 +299,21 @@ async def _screen_tip(db: AsyncSession, runtime: Runtime, user: User,
 
 
 async def apply_tip_decision(db: AsyncSession, evaluation_id: int, *, decision: str) -> None:
-    """A moderator's decision on a held tip: approval shows it with the evaluation (a new
-    report version, so cached cards change); rejection leaves it with its author."""
+    """A moderator's decision on a tip: approval shows a held tip with the evaluation;
+    rejection takes a published tip down (the structured evaluation stays) and leaves a
+    held one with its author. Either change is a new report version, so cached cards
+    change."""
     evaluation = await db.get(Evaluation, evaluation_id)
     if evaluation is None:
         raise LookupError(f"evaluation {evaluation_id} does not exist")
-    if decision != "approve" or evaluation.tip_status != "held":
+    if decision == "approve" and evaluation.tip_status in ("held", "off_platform"):
+        new_status = "published"
+    elif decision == "reject" and evaluation.tip_status == "published":
+        new_status = "removed"
+    else:
         return
     async with maintained(db, evaluation.user_id, evaluation.treatment_id):
-        evaluation.tip_status = "published"
+        evaluation.tip_status = new_status
 
 
 def _fill(evaluation: Evaluation, data: EvaluationInput) -> None:

@@ -93,7 +93,8 @@ def _approve_held(browser: Browser, live_server: LiveServer, problems: list[str]
             expect(moderator).to_have_url(re.compile(r"/moderation/items/\d+$"))
             _assert_inert(moderator, dialogs)
             moderator.get_by_role("button", name="Approve", exact=True).click()
-            expect(moderator).to_have_url(re.compile(r"/moderation/items/\d+$"))
+            # Confirmed on the next item in the queue, or on the queue itself.
+            expect(moderator).to_have_url(re.compile(r"/moderation(/items/\d+)?\?decided=\d+"))
             _assert_inert(moderator, dialogs)
         moderator.goto("/moderation")
         expect(moderator.locator("#queue-items tbody tr").filter(has_text=author)) \

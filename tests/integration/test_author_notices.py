@@ -35,7 +35,8 @@ def test_crisis_post_shows_help_at_once(new_visitor) -> None:
     thread_id = start_thread(writer, "major-depressive-disorder", "tonight",
                              "I want to die. I am going to kill myself tonight.")
     page = writer.get(f"/threads/{thread_id}")
-    assert "988" in page.text and "911" in page.text
+    # No country in the profile and an English interface: the international list.
+    assert "findahelpline.com" in page.text and "112" in page.text
 
 
 def test_telephone_number_is_held_and_highlighted_then_edited(new_visitor) -> None:

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from community.accounts.models import User
 from community.db import utcnow
 from community.i18n import LANGUAGE_COOKIE, format_date, locale_of
-from tests.helpers import Visitor, outbox_messages
-from tests.integration.test_communities_support import (  # noqa: F401 - fixtures
+from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     person,
     reply,
@@ -22,6 +21,7 @@ from tests.integration.test_communities_support import (  # noqa: F401 - fixture
     settings,
     start_thread,
 )
+from tests.helpers import Visitor, outbox_messages
 from tests.integration.test_reports import seed_patients
 from tests.integration.test_treatments import load_vocabularies
 

@@ -20,12 +20,38 @@ def render(name: str, context: dict[str, Any]) -> str:
 
 def test_crisis_resources_per_locale() -> None:
     assert crisis_resources("en-US")["emergency"] == "911"
-    assert "988" in crisis_resources("en")["lines"][0]["number"]
     uk = crisis_resources("en_gb")
     assert uk["emergency"] == "999" and uk["lines"][0]["number"] == "116 123"
     assert crisis_resources("ru")["emergency"] == "112"
+    assert crisis_resources("ru")["code"] == "RU"
     assert crisis_resources("ru-RU")["emergency"] == "112"
-    assert crisis_resources("xx")["emergency"] == "112", "an unknown locale gets the default"
+    assert crisis_resources("de")["lines"][0]["number"].startswith("0800 111 0")
+
+
+def test_crisis_help_is_for_the_profile_country_first() -> None:
+    # The profile's country wins over the interface language.
+    assert crisis_resources("en", "GB")["emergency"] == "999"
+    assert crisis_resources("ru", "au")["emergency"] == "000"
+    assert crisis_resources("en", "IN")["lines"][0]["number"] == "14416"
+    # No country, an English interface without a region: not somebody else's numbers.
+    international = crisis_resources("en")
+    assert international["code"] == "" and "911" not in str(international)
+    assert international["find_url"].startswith("https://findahelpline.com")
+    assert crisis_resources("xx", "ZZ")["code"] == "", "unknown: the international list"
+
+
+def test_crisis_data_covers_the_required_countries() -> None:
+    import json
+
+    from moderation.notices import CRISIS_FILE
+
+    countries = json.loads(CRISIS_FILE.read_text(encoding="utf-8"))["countries"]
+    for code in ("US", "CA", "GB", "IE", "AU", "RU", "DE", "FR", "ES", "IN"):
+        entry = countries[code]
+        assert entry["emergency"] and entry["lines"], code
+        for line in entry["lines"]:
+            assert {"name", "number", "text", "chat", "hours"} <= set(line), (code, line)
+            assert line["number"] or line["text"] or line["chat"], (code, line)
 
 
 def test_referral_merges_condition_sources_over_the_default() -> None:

@@ -21,6 +21,18 @@ from tests.integration.test_moderation_queue import (
 )
 
 
+def join_thread_community(visitor: Visitor, user_id: int, thread_id: int) -> None:
+    from community.communities.models import Membership, Thread
+
+    async def work(runtime: Any) -> None:
+        async with runtime.sessionmaker() as db:
+            thread = await db.get(Thread, thread_id)
+            db.add(Membership(user_id=user_id, community_id=thread.community_id))
+            await db.commit()
+
+    visitor.run(work)
+
+
 def test_verified_clinician_sends_the_standard_reply(visitor: Visitor, new_visitor: Any) -> None:
     from community.communities.models import Post
     from community.notifications.models import Notification
@@ -54,11 +66,28 @@ def test_verified_clinician_sends_the_standard_reply(visitor: Visitor, new_visit
         visitor.post(f"/moderation/items/{item}/answer", {"version": str(version)}).status_code
         == 409
     )
-    assert scalar(
+    assert "was answered" in scalar(
         visitor, select(Notification.text).where(Notification.user_id == author_id)
-    ).startswith("Thank you for asking")
+    )
     assert (
         scalar(visitor, select(ReviewHistory.action).order_by(ReviewHistory.id.desc())) == "answer"
     )
-    assert rows(visitor, Post) == 1
+    assert rows(visitor, Post) == 2, "the reply is in the thread"
+    answer = scalar(visitor, select(Post.body).where(Post.id != post_id))
+    assert answer.startswith("Thank you for asking")
     assert post_status(visitor, post_id) == "off_platform", "kept, never deleted"
+    from community.audit import AuditEntry
+    from community.communities.models import Thread
+
+    detail = scalar(visitor, select(AuditEntry.detail).where(
+        AuditEntry.action == "post.off_platform_answered"))
+    assert detail["in_thread"] is True
+    assert scalar(visitor, select(Thread.moved_off_platform_at)) is not None
+    # The asker sees the answer under their post; nobody else can read the thread.
+    thread_id = scalar(visitor, select(Post.thread_id).where(Post.id == post_id))
+    join_thread_community(visitor, author_id, thread_id)
+    seen = author.get(f"/threads/{thread_id}")
+    assert seen.status_code == 200 and "Thank you for asking" in seen.text
+    stranger = new_visitor()
+    as_role(stranger, "curious_other", "patient")
+    assert "Thank you for asking" not in stranger.get(f"/threads/{thread_id}").text

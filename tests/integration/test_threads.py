@@ -169,7 +169,8 @@ def test_advice_request_moves_off_platform_and_crisis_shows_help(cast: Cast) -> 
     assert "only your own clinician can give" in page
     assert "ADVICEME" not in cast.member.get(f"/threads/{cast.public_thread}").text
     crisis = reply(cast.author, cast.public_thread, "CRISISME I cannot go on")
-    assert post_status(cast.author, crisis) == "published"
+    assert post_status(cast.author, crisis) == "pending", "hidden until a moderator decides"
+    assert "CRISISME" not in cast.member.get(f"/threads/{cast.public_thread}").text
     assert "You are not alone" in cast.author.get(f"/threads/{cast.public_thread}").text
     assert "You are not alone" not in cast.member.get(f"/threads/{cast.public_thread}").text
     assert [r.target_id for r in reviews(cast.author)][-2:] == [advice, crisis]
