@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import services
+from outcomes.reports import charts, services
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
@@ -29,8 +29,12 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
     treatment, summary = await services.treatment_with_summary(db_session, slug)
     version = None if summary is None else (treatment.id, summary.version)
 
+    fewer_than = runtime_of(request).settings.fewer_than
+
     async def aggregates() -> dict[str, Any]:
-        return {"report": await services.treatment_report(db_session, treatment, summary)}
+        report = await services.treatment_report(db_session, treatment, summary)
+        return {"report": report, "sections": charts.report_sections(report, fewer_than),
+                "summary": charts.summary_in_words(report, fewer_than)}
 
     report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
                                    aggregates)

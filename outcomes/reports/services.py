@@ -48,6 +48,10 @@ class SharedEvaluations:
     names: Names
 
 
+Row = tuple[str, str, int | None]
+"""(answer key, label, patients); None is a count a narrowed release hides."""
+
+
 @dataclass
 class TreatmentReport:
     """The aggregate part of a treatment report: the same for every viewer."""
@@ -56,24 +60,33 @@ class TreatmentReport:
     current_patients: int = 0
     former_patients: int = 0
     evaluations: int = 0
-    purposes: Distribution = field(default_factory=list)
-    effectiveness: list[tuple[str, Distribution]] = field(default_factory=list)
-    side_effect_severity: Distribution = field(default_factory=list)
-    side_effects: Distribution = field(default_factory=list)
-    adherence: Distribution = field(default_factory=list)
-    burden: Distribution = field(default_factory=list)
-    cost: Distribution = field(default_factory=list)
-    doses: Distribution = field(default_factory=list)
-    durations: Distribution = field(default_factory=list)
-    stop_reasons: Distribution = field(default_factory=list)
+    purposes: list[Row] = field(default_factory=list)
+    effectiveness: list[tuple[str, str, list[Row]]] = field(default_factory=list)
+    """(purpose key, purpose name, answers)"""
+    side_effect_severity: list[Row] = field(default_factory=list)
+    side_effects: list[Row] = field(default_factory=list)
+    adherence: list[Row] = field(default_factory=list)
+    burden: list[Row] = field(default_factory=list)
+    cost: list[Row] = field(default_factory=list)
+    doses: list[Row] = field(default_factory=list)
+    durations: list[Row] = field(default_factory=list)
+    stop_reasons: list[Row] = field(default_factory=list)
 
     @property
     def patients(self) -> int:
         return self.current_patients + self.former_patients
 
 
-def _on_scale(scale: scales.Scale, counts: dict[str, int]) -> Distribution:
-    return [(label, counts.get(value, 0)) for value, label in scale.options()]
+Answers = dict[str, dict[str, int | None]]
+"""question -> answer -> patients (None: hidden by a narrowed release)."""
+
+
+def _on_scale(scale: scales.Scale, counts: dict[str, int | None]) -> list[Row]:
+    return [(value, label, counts.get(value, 0)) for value, label in scale.options()]
+
+
+def _by_count(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda row: -(row[2] or 0))
 
 
 def dose_label(answer: str) -> str:
@@ -98,6 +111,65 @@ async def treatment_with_summary(
     return row[0], row[1]
 
 
+async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:
+    """Every answer count of a treatment, from the summary table."""
+    answers: Answers = defaultdict(dict)
+    for question, answer, count in await db.execute(
+        select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
+               TreatmentAnswerCount.count)
+        .where(TreatmentAnswerCount.treatment_id == treatment_id, TreatmentAnswerCount.count > 0)
+    ):
+        answers[question][answer] = count
+    return answers
+
+
+async def report_names(db: AsyncSession, answers: Answers) -> Names:
+    purposes = set(answers.get("purpose", {})) | {
+        q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")
+    }
+    return await names_for(db, purposes=purposes,
+                           side_effects={int(a) for a in answers.get("side_effect", {})})
+
+
+def lay_out(report: TreatmentReport, answers: Answers, names: Names,
+            order: TreatmentReport | None = None) -> TreatmentReport:
+    """Fill a report's distributions from answer counts.
+
+    Without `order` the open-ended lists (purposes, side effects, doses) are sorted by
+    count; with it (a narrowed view) they keep the rows and order of the whole report, so
+    a hidden count's place in a list tells nothing about it."""
+    def get(question: str) -> dict[str, int | None]:
+        return answers.get(question, {})
+
+    if order is None:
+        report.purposes = _by_count([(k, names.purpose(k), n) for k, n in get("purpose").items()])
+        effect_keys = sorted(
+            (q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")),
+            key=lambda k: -sum(n or 0 for n in get(f"effectiveness:{k}").values()))
+        report.side_effects = _by_count([
+            (k, names.side_effects[int(k)].name, n) for k, n in get("side_effect").items()
+            if int(k) in names.side_effects])[:10]
+        report.doses = _by_count([(k, dose_label(k), n) for k, n in get("dose").items()])[:10]
+    else:
+        report.purposes = [(k, label, get("purpose").get(k, 0)) for k, label, _n in order.purposes]
+        effect_keys = [k for k, _label, _rows in order.effectiveness]
+        report.side_effects = [(k, label, get("side_effect").get(k, 0))
+                               for k, label, _n in order.side_effects]
+        report.doses = [(k, label, get("dose").get(k, 0)) for k, label, _n in order.doses]
+    report.effectiveness = [
+        (k, names.purpose(k), _on_scale(scales.EFFECTIVENESS, get(f"effectiveness:{k}")))
+        for k in effect_keys
+    ]
+    report.side_effect_severity = _on_scale(scales.SIDE_EFFECT_SEVERITY,
+                                            get("side_effect_severity"))
+    report.adherence = _on_scale(scales.ADHERENCE, get("adherence"))
+    report.burden = _on_scale(scales.BURDEN, get("burden"))
+    report.cost = _on_scale(scales.COST, get("cost"))
+    report.durations = _on_scale(scales.DURATION, get("duration"))
+    report.stop_reasons = _on_scale(scales.STOP_REASON, get("stop_reason"))
+    return report
+
+
 async def treatment_report(db: AsyncSession, treatment: Treatment,
                            summary: TreatmentSummary | None) -> TreatmentReport:
     """The report's aggregates, read from the summary tables."""
@@ -106,40 +178,8 @@ async def treatment_report(db: AsyncSession, treatment: Treatment,
         report.current_patients = summary.current_patients
         report.former_patients = summary.former_patients
         report.evaluations = summary.evaluations
-    answers: dict[str, dict[str, int]] = defaultdict(dict)
-    for question, answer, count in await db.execute(
-        select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
-               TreatmentAnswerCount.count)
-        .where(TreatmentAnswerCount.treatment_id == treatment.id, TreatmentAnswerCount.count > 0)
-    ):
-        answers[question][answer] = count
-    purposes = set(answers["purpose"]) | {
-        q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")
-    }
-    names = await names_for(db, purposes=purposes,
-                            side_effects={int(a) for a in answers["side_effect"]})
-    report.purposes = sorted(((names.purpose(k), n) for k, n in answers["purpose"].items()),
-                             key=lambda item: -item[1])
-    report.effectiveness = sorted(
-        ((names.purpose(q.split(":", 1)[1]), _on_scale(scales.EFFECTIVENESS, counts))
-         for q, counts in answers.items() if q.startswith("effectiveness:")),
-        key=lambda item: -sum(n for _label, n in item[1]),
-    )
-    report.side_effect_severity = _on_scale(scales.SIDE_EFFECT_SEVERITY,
-                                            answers["side_effect_severity"])
-    report.side_effects = sorted(
-        ((names.side_effects[int(k)].name, n) for k, n in answers["side_effect"].items()
-         if int(k) in names.side_effects),
-        key=lambda item: -item[1],
-    )[:10]
-    report.adherence = _on_scale(scales.ADHERENCE, answers["adherence"])
-    report.burden = _on_scale(scales.BURDEN, answers["burden"])
-    report.cost = _on_scale(scales.COST, answers["cost"])
-    report.doses = sorted(((dose_label(k), n) for k, n in answers["dose"].items()),
-                          key=lambda item: -item[1])[:10]
-    report.durations = _on_scale(scales.DURATION, answers["duration"])
-    report.stop_reasons = _on_scale(scales.STOP_REASON, answers["stop_reason"])
-    return report
+    answers = await treatment_answers(db, treatment.id)
+    return lay_out(report, answers, await report_names(db, answers))
 
 
 async def _evaluations_with_names(db: AsyncSession, where: Any,
