@@ -8,8 +8,8 @@ every count a release withheld (None).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from community.i18n import gettext as _
 from outcomes.tracking.charts import BarChart, bar_chart
@@ -82,7 +82,7 @@ def _block(key: str, title: str, rows: Sequence[Row], fewer_than: int, hidden_te
 
 
 def report_sections(report: Any, fewer_than: int, *, hidden_text: str = "",
-                    prefix: str = "") -> list[Section]:
+                    prefix: str = "", purposes: bool = True) -> list[Section]:
     """Every distribution of a treatment report as a drawn chart, grouped as the page reads.
 
     `report` is an `outcomes.reports.services.TreatmentReport` (of everyone, or of a
@@ -96,7 +96,7 @@ def report_sections(report: Any, fewer_than: int, *, hidden_text: str = "",
         block(f"effectiveness-{index}", _("For %(purpose)s") % {"purpose": name}, rows)
         for index, (_key, name, rows) in enumerate(report.effectiveness, start=1)
     )
-    return [
+    sections = [
         Section(_("What people take it for"),
                 (block("purposes", _("Purposes"), report.purposes, shares=False),)),
         Section(_("Effectiveness"), effectiveness),
@@ -113,6 +113,8 @@ def report_sections(report: Any, fewer_than: int, *, hidden_text: str = "",
             block("durations", _("How long people took it before stopping"), report.durations),
             block("stop-reasons", _("Reasons for stopping"), report.stop_reasons))),
     ]
+    # A narrowed view leaves purposes out: its condition filter already is one.
+    return sections if purposes else sections[1:]
 
 
 def _bounds(rows: Sequence[Row], hidden_most: int | None) -> tuple[int, int | None]:

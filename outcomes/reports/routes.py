@@ -15,8 +15,9 @@ from litestar import Request, Response, get
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.i18n import gettext as _
 from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import charts, services
+from outcomes.reports import charts, cohorts, services
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
@@ -28,7 +29,6 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                            slug: str) -> Response[str]:
     treatment, summary = await services.treatment_with_summary(db_session, slug)
     version = None if summary is None else (treatment.id, summary.version)
-
     fewer_than = runtime_of(request).settings.fewer_than
 
     async def aggregates() -> dict[str, Any]:
@@ -36,12 +36,74 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
         return {"report": report, "sections": charts.report_sections(report, fewer_than),
                 "summary": charts.summary_in_words(report, fewer_than)}
 
-    report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
-                                   aggregates)
+    bundle = None if summary is None else await _release(request, db_session, treatment,
+                                                         summary)
+    narrowing = await _narrowing(request, db_session, bundle)
+    if narrowing.narrows and bundle is not None:
+        report = await _narrowed_fragment(request, db_session, bundle, narrowing)
+    else:
+        report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
+                                       aggregates)
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
-                   "noindex": False})
+                   "choices": None if bundle is None else bundle.release.choices,
+                   "narrowing": narrowing, "noindex": narrowing.narrows},
+                  block="report")
+
+
+async def _release(request: AnyRequest, db: AsyncSession, treatment: Any,
+                   summary: Any) -> services.ReleaseBundle:
+    """The version's narrowed release, built once per (treatment version, cohort version,
+    year, threshold): everything a narrowed figure depends on."""
+    settings = runtime_of(request).settings
+    key = ("cohort release", treatment.id, summary.version,
+           await cohorts.cohort_version(db), cohorts.this_year(), settings.fewer_than)
+    cache = runtime_of(request).fragments
+    bundle = cache.get(key)
+    if bundle is None:
+        bundle = await services.cohort_release(db, treatment, summary,
+                                               fewer_than=settings.fewer_than)
+        bundle.key = key
+        cache.put(key, bundle)
+    return bundle  # type: ignore[no-any-return]
+
+
+async def _narrowing(request: AnyRequest, db: AsyncSession,
+                     bundle: services.ReleaseBundle | None) -> cohorts.Narrowing:
+    """The filters asked for, or the viewer's own values for "people like me"; values not
+    on offer are ignored."""
+    if bundle is None:
+        return cohorts.Narrowing()
+    choices = bundle.release.choices
+    viewer = current_user(request)
+    if request.query_params.get("like_me") and viewer is not None:
+        return await services.viewer_narrowing(db, viewer, choices)
+    params = request.query_params
+    return choices.valid(cohorts.Narrowing(*(str(params.get(name) or "")
+                                             for name in cohorts.DIMENSIONS)))
+
+
+async def _narrowed_fragment(request: AnyRequest, db: AsyncSession,
+                             bundle: services.ReleaseBundle,
+                             narrowing: cohorts.Narrowing) -> Markup:
+    settings = runtime_of(request).settings
+    fewer_than = settings.fewer_than
+
+    async def build() -> dict[str, Any]:
+        view = services.narrowed_report(bundle, narrowing, fewer_than)
+        hidden = _("hidden")
+        return {
+            "view": view, "choices": bundle.release.choices,
+            "sections": [] if view.report is None else charts.report_sections(
+                view.report, fewer_than, hidden_text=hidden, prefix="narrowed-",
+                purposes=False),
+            "summary": "" if view.report is None else charts.summary_in_words(
+                view.report, fewer_than, narrowed=True),
+        }
+
+    return await cached_fragment(request, (*bundle.key, narrowing.values),
+                                 "outcomes/_narrowed_report.html", build)
 
 
 async def _shared_evaluations(request: AnyRequest, db: AsyncSession, treatment_id: int,

@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from community.accounts.models import User
+from community.communities.models import Community
 from community.i18n import gettext as _
+from community.profiles.models import Profile, ProfileCondition
 from outcomes.catalog.models import Condition, Symptom, Treatment
+from outcomes.reports import cohorts
 from outcomes.reports.models import (
     ConditionReportVersion,
     ConditionTreatmentCount,
@@ -359,3 +362,84 @@ def _most_reported_statement() -> Select[str, str, int]:
         .order_by(ConditionTreatmentCount.patients.desc(), Treatment.name)
         .limit(bindparam("limit"))
     )
+
+
+# People like me ------------------------------------------------------------------------------
+
+
+@dataclass
+class NarrowedReport:
+    """A treatment report narrowed to a group: a slice of the version's one release."""
+
+    narrowing: cohorts.Narrowing
+    patients: int | None
+    """None when the release hides the group's size."""
+    report: TreatmentReport | None
+    """None when the group has too few people to show anything."""
+
+
+@dataclass
+class ReleaseBundle:
+    release: cohorts.Release
+    whole: TreatmentReport
+    names: Names
+    key: tuple[Any, ...] = ()
+    """Everything the release depends on (set by whoever caches it)."""
+
+
+async def cohort_release(db: AsyncSession, treatment: Treatment,
+                         summary: TreatmentSummary | None, *, fewer_than: int) -> ReleaseBundle:
+    """The whole report and its narrowed release (built once per version; see cohorts)."""
+    whole = await treatment_report(db, treatment, summary)
+    answers = await treatment_answers(db, treatment.id)
+    names = await report_names(db, answers)
+    shown = {(f"effectiveness:{key}", value) for key, _name, rows in whole.effectiveness
+             for value, _label, _n in rows}
+    shown |= {(question, key) for question, rows in (
+        ("side_effect_severity", whole.side_effect_severity), ("side_effect", whole.side_effects),
+        ("adherence", whole.adherence), ("burden", whole.burden), ("cost", whole.cost),
+        ("dose", whole.doses), ("duration", whole.durations), ("stop_reason", whole.stop_reasons),
+    ) for key, _label, _n in rows}
+    release = await cohorts.build_release(db, treatment.id, shown, fewer_than=fewer_than,
+                                          this_year=cohorts.this_year())
+    return ReleaseBundle(release, whole, names)
+
+
+def narrowed_report(bundle: ReleaseBundle, narrowing: cohorts.Narrowing,
+                    fewer_than: int) -> NarrowedReport:
+    """One narrowing of a release; a group of fewer than `fewer_than` shows nothing."""
+    release = bundle.release
+    patients = release.patients_in(narrowing)
+    if not release.large_enough(narrowing, fewer_than):
+        return NarrowedReport(narrowing, None, None)
+    report = lay_out(TreatmentReport(bundle.whole.treatment), release.answers_in(narrowing),
+                     bundle.names, order=bundle.whole)
+    return NarrowedReport(narrowing, patients, report)
+
+
+async def viewer_narrowing(db: AsyncSession, viewer: User, choices: cohorts.Choices,
+                           ) -> cohorts.Narrowing:
+    """"People like me": the viewer's own age band, sex and first condition on offer with
+    its years since diagnosis (whatever is missing stays "anyone")."""
+    profile = (await db.execute(select(Profile.age_band, Profile.sex)
+                                .where(Profile.user_id == viewer.id))).first()
+    offered = {value for value, _label in choices.condition}
+    rows = (await db.execute(
+        select(Condition.id, ProfileCondition.diagnosed_year)
+        .join(Community, Community.id == ProfileCondition.community_id)
+        .join(Condition, Condition.slug == Community.condition_slug)
+        .where(ProfileCondition.user_id == viewer.id)
+        .order_by(ProfileCondition.id)
+    )).all()
+    condition, years = "", ""
+    for condition_id, diagnosed_year in rows:
+        if str(condition_id) in offered:
+            condition = str(condition_id)
+            band = cohorts.year_band(diagnosed_year, cohorts.this_year())
+            years = "" if band == cohorts.NOT_STATED else band
+            break
+    narrowing = cohorts.Narrowing(
+        cohorts.AGE_GROUP_OF.get(profile.age_band or "", "") if profile else "",
+        (profile.sex or "") if profile else "",
+        condition, years)
+    return choices.valid(narrowing)
