@@ -169,3 +169,43 @@ def summary_in_words(report: Any, fewer_than: int, *, narrowed: bool = False) ->
     if not parts:
         return _("Too few people have evaluated it yet to sum it up in words.")
     return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedMeasure:
+    """One measure (e.g. adherence) drawn for each compared treatment on the same scale."""
+
+    title: str
+    blocks: tuple[tuple[str, BarBlock], ...]
+    """(treatment name, chart) per treatment."""
+
+
+def compared_measures(reports: Sequence[Any], condition_purpose: str,
+                      fewer_than: int) -> list[ComparedMeasure]:
+    """The measures of a comparison, each with the same answers in the same order for every
+    treatment and its own masking per cell."""
+    def effectiveness(report: Any) -> list[Row]:
+        for key, _name, rows in report.effectiveness:
+            if key == condition_purpose:
+                return list(rows)
+        return []
+
+    measures = (
+        ("effectiveness", _("Effectiveness for this condition"), effectiveness, True),
+        ("severity", _("Side effect severity"), lambda r: r.side_effect_severity, True),
+        ("side-effects", _("Most reported side effects"), lambda r: r.side_effects, False),
+        ("adherence", _("Adherence"), lambda r: r.adherence, True),
+        ("burden", _("Burden"), lambda r: r.burden, True),
+        ("cost", _("Monthly cost"), lambda r: r.cost, True),
+        ("stop-reasons", _("Reasons for stopping"), lambda r: r.stop_reasons, True),
+    )
+    result = []
+    for key, title, rows_of, shares in measures:
+        blocks = []
+        for index, report in enumerate(reports, start=1):
+            rows = rows_of(report)
+            blocks.append((report.treatment.name, _block(
+                f"compare-{key}-{index}", f"{report.treatment.name}: {title}", rows, fewer_than,
+                _("fewer than %(n)d") % {"n": fewer_than}, shares=shares)))
+        result.append(ComparedMeasure(title, tuple(blocks)))
+    return result

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +36,7 @@ from community.communities.models import Community
 from community.i18n import gettext as _
 from community.profiles.models import Profile, ProfileCondition, Sex
 from outcomes.catalog.models import Condition
-from outcomes.reports.models import CohortVersion, new_version
+from outcomes.reports.models import CohortVersion, ConditionTreatmentCount, new_version
 from outcomes.reports.summaries import Contribution, pair_contributions
 from outcomes.research.suppression import PRIMARY, PUBLISHED
 from outcomes.treatments.models import TreatmentCourse
@@ -193,13 +192,25 @@ def _released(counts: Any, fewer_than: int, offered: Any) -> Table:
     return Table(values, status)
 
 
-async def cohort_version(db: AsyncSession) -> int:
-    return int(await db.scalar(select(CohortVersion.version).where(CohortVersion.id == 1))
-               or 0)
+async def narrowing_choices(db: AsyncSession, treatment_id: int, *, fewer_than: int) -> Choices:
+    """The filters a treatment's report offers, from the summary tables: conditions with too
+    few patients would only be offered to be refused, so they are not."""
+    conditions = (await db.execute(
+        select(Condition.id, Condition.name)
+        .join(ConditionTreatmentCount, ConditionTreatmentCount.condition_id == Condition.id)
+        .where(ConditionTreatmentCount.treatment_id == treatment_id,
+               ConditionTreatmentCount.patients >= fewer_than)
+        .order_by(Condition.id))).all()
+    return Choices(
+        age_band=[(group, group) for group in AGE_GROUPS],
+        sex=[(s.value, s.label) for s in Sex if s.value in SEXES],
+        condition=[(str(c), name) for c, name in conditions],
+        years=[(band, year_band_label(band)) for band in YEAR_BANDS],
+    )
 
 
 async def build_release(db: AsyncSession, treatment_id: int, shown: Iterable[tuple[str, str]],
-                        *, fewer_than: int, this_year: int) -> Release:
+                        *, choices: Choices, fewer_than: int, this_year: int) -> Release:
     """Group one treatment's patients and suppress every table once (a handful of
     set-based queries over that treatment's patients, once per report version)."""
     pairs = {user_id: contribution for (user_id, _t), contribution
@@ -213,15 +224,8 @@ async def build_release(db: AsyncSession, treatment_id: int, shown: Iterable[tup
             .join(Community, Community.id == ProfileCondition.community_id)
             .join(Condition, Condition.slug == Community.condition_slug)
             .where(ProfileCondition.user_id.in_(users)))}
-    condition_patients: Counter[int] = Counter()
-    for contribution in pairs.values():
-        for key in contribution:
-            if key[0] == "condition" and key[2] == "patients":
-                condition_patients[key[1]] += 1
-    # Conditions with too few patients would be offered only to be refused: they join "other".
-    condition_ids = sorted(c for c, n in condition_patients.items() if n >= fewer_than)
-    names = dict((await db.execute(
-        select(Condition.id, Condition.name).where(Condition.id.in_(condition_ids)))).tuples().all())
+    # People taking it only for conditions not on offer count under "other".
+    condition_ids = [int(value) for value, _name in choices.condition]
     categories = (
         (*AGE_GROUPS, NOT_STATED), (*SEXES, NOT_STATED),
         (*(str(c) for c in condition_ids), OTHER), (*YEAR_BANDS, NOT_STATED),
@@ -238,12 +242,6 @@ async def build_release(db: AsyncSession, treatment_id: int, shown: Iterable[tup
         for key in contribution:
             if key[0] == "answer" and (key[1], key[2]) in wanted:
                 answers[key[1], key[2]][cell] += contribution[key]
-    choices = Choices(
-        age_band=[(group, group) for group in AGE_GROUPS],
-        sex=[(s.value, s.label) for s in Sex if s.value in SEXES],
-        condition=[(str(c), names.get(c, str(c))) for c in condition_ids],
-        years=[(band, year_band_label(band)) for band in YEAR_BANDS],
-    )
     # Cells of a category no view offers ("not stated", "other") are never shown.
     unpublished = np.zeros(tuple(n + 1 for n in shape), dtype=bool)
     for axis, cats in enumerate(categories):

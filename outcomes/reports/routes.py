@@ -27,7 +27,8 @@ AnyRequest = Request[Any, Any, Any]
 @get("/treatments/{slug:str}")
 async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                            slug: str) -> Response[str]:
-    treatment, summary = await services.treatment_with_summary(db_session, slug)
+    treatment, summary, cohort_version = await services.treatment_with_versions(db_session,
+                                                                               slug)
     version = None if summary is None else (treatment.id, summary.version)
     fewer_than = runtime_of(request).settings.fewer_than
 
@@ -36,10 +37,12 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
         return {"report": report, "sections": charts.report_sections(report, fewer_than),
                 "summary": charts.summary_in_words(report, fewer_than)}
 
-    bundle = None if summary is None else await _release(request, db_session, treatment,
-                                                         summary)
-    narrowing = await _narrowing(request, db_session, bundle)
-    if narrowing.narrows and bundle is not None:
+    choices = None if summary is None else await _choices(request, db_session, treatment,
+                                                          summary)
+    narrowing = await _narrowing(request, db_session, choices)
+    if narrowing.narrows and summary is not None and choices is not None:
+        bundle = await _release(request, db_session, treatment, summary, cohort_version,
+                                choices)
         report = await _narrowed_fragment(request, db_session, bundle, narrowing)
     else:
         report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
@@ -47,22 +50,35 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
-                   "choices": None if bundle is None else bundle.release.choices,
+                   "choices": choices,
                    "narrowing": narrowing, "noindex": narrowing.narrows},
                   block="report")
 
 
-async def _release(request: AnyRequest, db: AsyncSession, treatment: Any,
-                   summary: Any) -> services.ReleaseBundle:
+async def _choices(request: AnyRequest, db: AsyncSession, treatment: Any,
+                   summary: Any) -> cohorts.Choices:
+    """The filters on offer, kept per treatment version (they come from its summaries)."""
+    fewer_than = runtime_of(request).settings.fewer_than
+    key = ("narrowing choices", treatment.id, summary.version, fewer_than)
+    cache = runtime_of(request).fragments
+    choices = cache.get(key)
+    if choices is None:
+        choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
+        cache.put(key, choices)
+    return choices  # type: ignore[no-any-return]
+
+
+async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summary: Any,
+                   cohort_version: int, choices: cohorts.Choices) -> services.ReleaseBundle:
     """The version's narrowed release, built once per (treatment version, cohort version,
     year, threshold): everything a narrowed figure depends on."""
     settings = runtime_of(request).settings
-    key = ("cohort release", treatment.id, summary.version,
-           await cohorts.cohort_version(db), cohorts.this_year(), settings.fewer_than)
+    key = ("cohort release", treatment.id, summary.version, cohort_version,
+           cohorts.this_year(), settings.fewer_than)
     cache = runtime_of(request).fragments
     bundle = cache.get(key)
     if bundle is None:
-        bundle = await services.cohort_release(db, treatment, summary,
+        bundle = await services.cohort_release(db, treatment, summary, choices=choices,
                                                fewer_than=settings.fewer_than)
         bundle.key = key
         cache.put(key, bundle)
@@ -70,12 +86,11 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any,
 
 
 async def _narrowing(request: AnyRequest, db: AsyncSession,
-                     bundle: services.ReleaseBundle | None) -> cohorts.Narrowing:
+                     choices: cohorts.Choices | None) -> cohorts.Narrowing:
     """The filters asked for, or the viewer's own values for "people like me"; values not
     on offer are ignored."""
-    if bundle is None:
+    if choices is None:
         return cohorts.Narrowing()
-    choices = bundle.release.choices
     viewer = current_user(request)
     if request.query_params.get("like_me") and viewer is not None:
         return await services.viewer_narrowing(db, viewer, choices)
@@ -147,7 +162,7 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
 
     async def treatments() -> dict[str, Any]:
         return {"treatments": await services.condition_treatments(db_session, condition),
-                "most_common": services.most_common}
+                "most_common": services.most_common, "condition": condition}
 
     treatment_table = await cached_fragment(
         request, None if version is None else (condition.id, version),
@@ -165,4 +180,31 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
                    "noindex": False})
 
 
-route_handlers: list[Any] = [treatment_report, condition_report]
+@get("/conditions/{slug:str}/compare")
+async def compare_treatments(request: AnyRequest, db_session: AsyncSession,
+                             slug: str) -> Response[str]:
+    condition, _version = await services.condition_with_version(db_session, slug)
+    compared = await services.compared_treatments(db_session, condition,
+                                                  request.query_params.getall("t", []))
+    fewer_than = runtime_of(request).settings.fewer_than
+    enough = len(compared) >= 2
+    comparison: Markup | str = ""
+    if enough:
+        async def build() -> dict[str, Any]:
+            await services.fill_compared_reports(db_session, compared)
+            reports = [item.report for item in compared]
+            return {"compared": compared, "measures": charts.compared_measures(
+                reports, f"condition:{condition.id}", fewer_than)}
+
+        versions = tuple((item.treatment.id, item.version) for item in compared)
+        key = None if any(v is None for _t, v in versions) else (condition.id, versions)
+        comparison = await cached_fragment(request, key, "outcomes/_comparison.html", build)
+    status = 200 if enough else 400
+    response = render(request, "outcomes/compare.html",
+                      {"condition": condition, "comparison": comparison, "enough": enough,
+                       "noindex": True})
+    response.status_code = status
+    return response
+
+
+route_handlers: list[Any] = [treatment_report, condition_report, compare_treatments]

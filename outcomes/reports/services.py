@@ -22,6 +22,7 @@ from community.profiles.models import Profile, ProfileCondition
 from outcomes.catalog.models import Condition, Symptom, Treatment
 from outcomes.reports import cohorts
 from outcomes.reports.models import (
+    CohortVersion,
     ConditionReportVersion,
     ConditionTreatmentCount,
     TreatmentAnswerCount,
@@ -104,14 +105,25 @@ async def treatment_with_summary(
     """The treatment and its summary row (none before its first evaluation): one statement.
 
     The summary's `version` says whether a rendered report is still current."""
+    treatment, summary, _cohort_version = await treatment_with_versions(db, slug)
+    return treatment, summary
+
+
+async def treatment_with_versions(
+    db: AsyncSession, slug: str
+) -> tuple[Treatment, TreatmentSummary | None, int]:
+    """As `treatment_with_summary`, with the cohort version narrowed views also depend on,
+    in the same one statement."""
+    cohort_version = (select(CohortVersion.version).where(CohortVersion.id == 1)
+                      .scalar_subquery())
     row = (await db.execute(
-        select(Treatment, TreatmentSummary)
+        select(Treatment, TreatmentSummary, cohort_version)
         .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
         .where(Treatment.slug == slug)
     )).first()
     if row is None:
         raise NotFoundException(detail=_("We do not know this treatment."))
-    return row[0], row[1]
+    return row[0], row[1], int(row[2] or 0)
 
 
 async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:
@@ -388,7 +400,8 @@ class ReleaseBundle:
 
 
 async def cohort_release(db: AsyncSession, treatment: Treatment,
-                         summary: TreatmentSummary | None, *, fewer_than: int) -> ReleaseBundle:
+                         summary: TreatmentSummary | None, *, fewer_than: int,
+                         choices: cohorts.Choices | None = None) -> ReleaseBundle:
     """The whole report and its narrowed release (built once per version; see cohorts)."""
     whole = await treatment_report(db, treatment, summary)
     answers = await treatment_answers(db, treatment.id)
@@ -400,8 +413,10 @@ async def cohort_release(db: AsyncSession, treatment: Treatment,
         ("adherence", whole.adherence), ("burden", whole.burden), ("cost", whole.cost),
         ("dose", whole.doses), ("duration", whole.durations), ("stop_reason", whole.stop_reasons),
     ) for key, _label, _n in rows}
-    release = await cohorts.build_release(db, treatment.id, shown, fewer_than=fewer_than,
-                                          this_year=cohorts.this_year())
+    if choices is None:
+        choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
+    release = await cohorts.build_release(db, treatment.id, shown, choices=choices,
+                                          fewer_than=fewer_than, this_year=cohorts.this_year())
     return ReleaseBundle(release, whole, names)
 
 
@@ -443,3 +458,42 @@ async def viewer_narrowing(db: AsyncSession, viewer: User, choices: cohorts.Choi
         (profile.sex or "") if profile else "",
         condition, years)
     return choices.valid(narrowing)
+
+
+# Comparing treatments --------------------------------------------------------------------------
+
+COMPARED_AT_MOST = 4
+
+
+@dataclass
+class ComparedTreatment:
+    treatment: Treatment
+    summary: TreatmentSummary | None
+    report: TreatmentReport | None = None
+
+    @property
+    def version(self) -> int | None:
+        return None if self.summary is None else self.summary.version
+
+
+async def compared_treatments(db: AsyncSession, condition: Condition,
+                              slugs: Sequence[str]) -> list[ComparedTreatment]:
+    """Two to four treatments patients take for a condition, with their summary rows (one
+    statement); slugs of treatments nobody takes for it are left out."""
+    wanted = list(dict.fromkeys(slugs))[:COMPARED_AT_MOST]
+    rows = (await db.execute(
+        select(Treatment, TreatmentSummary)
+        .join(ConditionTreatmentCount, ConditionTreatmentCount.treatment_id == Treatment.id)
+        .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
+        .where(ConditionTreatmentCount.condition_id == condition.id,
+               ConditionTreatmentCount.patients > 0, Treatment.slug.in_(wanted))
+    )).all()
+    by_slug = {t.slug: ComparedTreatment(t, s) for t, s in rows}
+    return [by_slug[slug] for slug in wanted if slug in by_slug]
+
+
+async def fill_compared_reports(db: AsyncSession, compared: list[ComparedTreatment]) -> None:
+    """Each compared treatment's report aggregates (a fixed number of queries per treatment,
+    at most four treatments)."""
+    for item in compared:
+        item.report = await treatment_report(db, item.treatment, item.summary)
