@@ -284,3 +284,58 @@ def bar_chart(rows: Sequence[tuple[str, int | None]], *, shares: bool = True) ->
                                   bar_y + BAR_HEIGHT * 0.75))
     height = MARGIN_TOP + len(rows) * (BAR_LABEL_HEIGHT + BAR_HEIGHT + BAR_GAP) + 4
     return BarChart(BAR_WIDTH, height, plot_right, tuple(bars), by_share)
+
+
+# One combined timeline ("my charts, together") ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """A line chart or the treatments timeline, placed at `offset` in the combined drawing."""
+
+    title: str
+    kind: str
+    geometry: LineChart | Timeline
+    offset: float
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A treatment change, numbered, drawn as a line through every panel."""
+
+    number: int
+    x: float
+    day: date
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Combined:
+    width: int
+    height: int
+    panels: tuple[Panel, ...]
+    markers: tuple[Marker, ...]
+    plot_top: float
+
+
+PANEL_TITLE = 18
+
+
+def combined(panels: Sequence[tuple[str, str, LineChart | Timeline]],
+             changes: Sequence[tuple[date, str]], *, start: date, end: date) -> Combined:
+    """Stack the charts of one period on a shared time axis (they are all drawn with the
+    same scale), the treatments last, so doses and changes sit under the lines they may
+    explain; each change in [start, end] becomes a numbered line through all of them."""
+    placed: list[Panel] = []
+    offset = 0.0
+    ordered = [p for p in panels if p[1] != "timeline"] + [p for p in panels if p[1] == "timeline"]
+    for title, kind, geometry in ordered:
+        placed.append(Panel(title, kind, geometry, offset + PANEL_TITLE))
+        offset += PANEL_TITLE + geometry.height
+    x = time_scale(start, end, MARGIN_LEFT, WIDTH - MARGIN_RIGHT)
+    markers = tuple(
+        Marker(number, x(day), day, label)
+        for number, (day, label) in enumerate(
+            sorted((c for c in changes if start <= c[0] <= end), key=lambda c: c[0]), start=1)
+    )
+    return Combined(WIDTH, round(offset) + 4, tuple(placed), markers, PANEL_TITLE)
