@@ -99,3 +99,80 @@ def test_reports_drawn_compared_and_narrowed(page: Page, live_server: LiveServer
     _every_chart_has_its_table(page, "#report")
     check_accessibility(page)
     _both_widths(page, screenshot, "metformin-narrowed")
+
+
+def _history(live_server: LiveServer, username: str) -> None:
+    """Three months of one patient's metformin, a dose change, a second treatment, fatigue
+    and check-ins, written into the live server's database."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import insert, select
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from community.accounts.models import User
+    from outcomes.catalog.models import Symptom, Treatment
+    from outcomes.tracking.models import CheckIn, SymptomEntry
+    from outcomes.treatments.models import DosePeriod, TreatmentCourse
+
+    today = date.today()
+
+    async def work() -> None:
+        engine = make_engine(live_server.database_url, pool=False)
+        try:
+            async with async_sessionmaker(engine)() as db, db.begin():
+                user_id = await db.scalar(select(User.id).where(User.username == username))
+                treatments = dict((await db.execute(select(Treatment.slug, Treatment.id).where(
+                    Treatment.slug.in_(["metformin", "empagliflozin"])))).tuples().all())
+                fatigue = await db.scalar(select(Symptom.id).where(Symptom.slug == "fatigue"))
+                metformin = await db.scalar(insert(TreatmentCourse).returning(
+                    TreatmentCourse.id).values(user_id=user_id,
+                                               treatment_id=treatments["metformin"],
+                                               started_on=today - timedelta(days=80)))
+                await db.execute(insert(DosePeriod), [
+                    {"course_id": metformin, "started_on": today - timedelta(days=80),
+                     "amount": Decimal(500), "unit": "mg", "frequency": "once_daily"},
+                    {"course_id": metformin, "started_on": today - timedelta(days=50),
+                     "amount": Decimal(1000), "unit": "mg", "frequency": "twice_daily"}])
+                second = await db.scalar(insert(TreatmentCourse).returning(
+                    TreatmentCourse.id).values(user_id=user_id,
+                                               treatment_id=treatments["empagliflozin"],
+                                               started_on=today - timedelta(days=20)))
+                await db.execute(insert(DosePeriod), [{
+                    "course_id": second, "started_on": today - timedelta(days=20),
+                    "amount": Decimal(10), "unit": "mg", "frequency": "once_daily"}])
+                await db.execute(insert(SymptomEntry), [
+                    {"user_id": user_id, "symptom_id": fatigue, "severity": severity,
+                     "recorded_on": today - timedelta(days=days)}
+                    for days, severity in [(85, 3), (70, 3), (55, 2), (40, 2), (25, 1), (5, 1)]])
+                await db.execute(insert(CheckIn), [
+                    {"user_id": user_id, "level": level, "note": "",
+                     "recorded_on": today - timedelta(days=days)}
+                    for days, level in [(84, 2), (63, 2), (45, 3), (30, 4), (12, 4), (2, 5)]])
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, work()).result()
+
+
+def test_a_patients_combined_timeline(page: Page, live_server: LiveServer, screenshot: Shot,
+                                      check_accessibility: Axe) -> None:
+    from tests.browser.journeys import register_and_sign_in, unique_name
+
+    username = unique_name("together")
+    register_and_sign_in(page, username)
+    _history(live_server, username)
+    page.goto("/my/charts")
+    together = page.locator("#together")
+    expect(together.locator("svg.chart.together")).to_have_count(1)
+    expect(together.locator("table.chart-data tbody tr")).to_have_count(3)
+    expect(together.locator("table.chart-data")).to_contain_text(
+        "Metformin dose changed to 1000 mg twice a day")
+    assert page.locator("figure.chart-block svg").count() == page.locator(
+        "figure.chart-block table.chart-data").count()
+    check_accessibility(page)
+    _both_widths(page, screenshot, "combined-timeline")
+    page.emulate_media(media="print")
+    screenshot(page, "combined-timeline-print")
+    expect(page.locator(".site-header")).to_be_hidden()
