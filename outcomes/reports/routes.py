@@ -65,7 +65,7 @@ async def _choices(request: AnyRequest, db: AsyncSession, treatment: Any,
     if choices is None:
         choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
         cache.put(key, choices)
-    return choices  # type: ignore[no-any-return]
+    return choices
 
 
 async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summary: Any,
@@ -82,7 +82,7 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summar
                                                fewer_than=settings.fewer_than)
         bundle.key = key
         cache.put(key, bundle)
-    return bundle  # type: ignore[no-any-return]
+    return bundle
 
 
 async def _narrowing(request: AnyRequest, db: AsyncSession,
