@@ -113,6 +113,10 @@ def report_sections(report: Any, fewer_than: int, *, hidden_text: str = "",
             block("durations", _("How long people took it before stopping"), report.durations),
             block("stop-reasons", _("Reasons for stopping"), report.stop_reasons))),
     ]
+    if purposes and report.switched_to:
+        sections[-1] = Section(sections[-1].title, (*sections[-1].blocks, block(
+            "switched-to", _("What people who stopped it started next"), report.switched_to,
+            shares=False)))
     # A narrowed view leaves purposes out: its condition filter already is one.
     return sections if purposes else sections[1:]
 
@@ -166,6 +170,10 @@ def summary_in_words(report: Any, fewer_than: int, *, narrowed: bool = False) ->
     if most is not None and (not narrowed or all(row[2] is not None for row in severity)):
         parts.append(_("Side effects are most often rated “%(label)s”.")
                      % {"label": most[1]})
+    switches = [row for row in getattr(report, "switched_to", []) if (row[2] or 0) >= fewer_than]
+    if switches and not narrowed:
+        parts.append(_("People who stopped it most often moved to %(name)s.")
+                     % {"name": switches[0][1]})
     if not parts:
         return _("Too few people have evaluated it yet to sum it up in words.")
     return " ".join(parts)

@@ -11,9 +11,9 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from community.accounts.models import User
 from community.communities.models import Community
@@ -30,7 +30,7 @@ from outcomes.reports.models import (
 )
 from outcomes.treatments import scales
 from outcomes.treatments.access import shared_with, visible_tip
-from outcomes.treatments.models import Evaluation
+from outcomes.treatments.models import Evaluation, TreatmentCourse
 from outcomes.treatments.services import Names, names_for
 
 SHARED_EVALUATIONS_SHOWN = 20
@@ -75,6 +75,8 @@ class TreatmentReport:
     doses: list[Row] = field(default_factory=list)
     durations: list[Row] = field(default_factory=list)
     stop_reasons: list[Row] = field(default_factory=list)
+    switched_to: list[Row] = field(default_factory=list)
+    """Treatments people who stopped this one started afterwards (whole report only)."""
 
     @property
     def patients(self) -> int:
@@ -194,7 +196,31 @@ async def treatment_report(db: AsyncSession, treatment: Treatment,
         report.former_patients = summary.former_patients
         report.evaluations = summary.evaluations
     answers = await treatment_answers(db, treatment.id)
-    return lay_out(report, answers, await report_names(db, answers))
+    lay_out(report, answers, await report_names(db, answers))
+    report.switched_to = await switched_to(db, treatment.id)
+    return report
+
+
+SWITCHES_SHOWN = 8
+
+
+async def switched_to(db: AsyncSession, treatment_id: int) -> list[Row]:
+    """Patients who stopped a treatment, by the other treatments they started after it
+    (one person may count under several), most first; read once per report version."""
+    stopped = aliased(TreatmentCourse)
+    later = aliased(TreatmentCourse)
+    rows = await db.execute(
+        select(Treatment.slug, Treatment.name, func.count(func.distinct(stopped.user_id)))
+        .join(later, later.treatment_id == Treatment.id)
+        .join(stopped, (stopped.user_id == later.user_id)
+              & (later.started_on > stopped.started_on))
+        .where(stopped.treatment_id == treatment_id, stopped.stopped_on.is_not(None),
+               later.treatment_id != treatment_id)
+        .group_by(Treatment.slug, Treatment.name)
+        .order_by(func.count(func.distinct(stopped.user_id)).desc(), Treatment.name)
+        .limit(SWITCHES_SHOWN)
+    )
+    return [(slug, name, int(count)) for slug, name, count in rows]
 
 
 async def _evaluations_with_names(db: AsyncSession, where: Any,
