@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -112,12 +112,11 @@ class Choices:
 class Table:
     extended: Any
     status: Any
-    narrowed: bool = True
 
 
 @dataclass
 class Release:
-    """Every narrowed figure of one treatment report version, suppressed once."""
+    """Every narrowed figure of one treatment report version, decided once."""
 
     categories: tuple[tuple[str, ...], ...]
     patients: Table
@@ -136,7 +135,7 @@ class Release:
     def patients_in(self, narrowing: Narrowing) -> int | None:
         """Patients in the group, or None when the release hides that count."""
         cell = self.index(narrowing)
-        if not self.patients.narrowed or self.patients.status[cell] != PUBLISHED:
+        if self.patients.status[cell] != PUBLISHED:
             return None
         return int(self.patients.extended[cell])
 
@@ -145,7 +144,7 @@ class Release:
         cell = self.index(narrowing)
         result: dict[str, dict[str, int | None]] = {}
         for (question, answer), table in self.answers.items():
-            shown = table.narrowed and table.status[cell] == PUBLISHED
+            shown = table.status[cell] == PUBLISHED
             result.setdefault(question, {})[answer] = (
                 int(table.extended[cell]) if shown else None)
         return result
@@ -289,11 +288,6 @@ def _profiles_changed(session: Session, _context: Any, _instances: Any) -> None:
     stmt = insert(CohortVersion).values(id=1, version=new_version())
     session.execute(stmt.on_conflict_do_update(index_elements=["id"],
                                                set_={"version": stmt.excluded.version}))
-
-
-async def bump_cohort_version(db: AsyncSession) -> None:
-    """For bulk writes that bypass the session's objects (demo loaders, imports)."""
-    await db.execute(update(CohortVersion).values(version=new_version()))
 
 
 def this_year() -> int:
