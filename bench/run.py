@@ -208,6 +208,25 @@ def most_common_condition(site: Site) -> str:
     return f"/conditions/{slug}"
 
 
+def narrowed_treatment_report(site: Site) -> str:
+    """The most evaluated treatment narrowed to people like one patient (issue 16)."""
+    return most_evaluated_treatment(site) + "?sex=female&age_band=55-74"
+
+
+def treatment_comparison(site: Site) -> str:
+    """The most common condition's three most taken treatments side by side."""
+    condition = most_common_condition(site).rsplit("/", 1)[1]
+    slugs = [row[0] for row in db_rows(site.database_url, """
+        SELECT t.slug FROM treatment_course_purpose p
+        JOIN catalog_condition c ON c.id = p.condition_id AND c.slug = :condition
+        JOIN treatment_course tc ON tc.id = p.course_id
+        JOIN catalog_treatment t ON t.id = tc.treatment_id
+        GROUP BY t.slug ORDER BY count(*) DESC, t.slug LIMIT 3""", condition=condition)]
+    if len(slugs) < 2:
+        raise LookupError("fewer than two treatments for the most common condition")
+    return f"/conditions/{condition}/compare?" + "&".join(f"t={slug}" for slug in slugs)
+
+
 def reply_path(site: Site) -> str:
     return member_thread(0, rank=1)(site) + "/replies"
 
@@ -221,6 +240,8 @@ PAGES: list[PageSpec] = [
     PageSpec("thread of 20 posts (signed in)", member_thread(20), needs_session=True),
     PageSpec("treatment report (most evaluated)", most_evaluated_treatment),
     PageSpec("condition page (most common)", most_common_condition),
+    PageSpec("narrowed treatment report (people like me)", narrowed_treatment_report),
+    PageSpec("treatment comparison (three, most common condition)", treatment_comparison),
     PageSpec("search", "/search?q=methotrexate"),
     PageSpec("reply (POST, signed in)", reply_path, method="POST",
              form={"body": "Thank you for writing this, it helps to know I am not alone."},

@@ -81,3 +81,14 @@ class ConditionReportVersion(Base):
         BigId, ForeignKey("catalog_condition.id", ondelete="CASCADE"), primary_key=True
     )
     version: Mapped[int] = mapped_column(BigInteger, default=new_version)
+
+
+class CohortVersion(Base):
+    """One row: changes with every write to a profile or a profile's conditions, the facts
+    a narrowed report groups people by ("people like me"), so a narrowed view is reused
+    only while both its treatment's version and this one are unchanged."""
+
+    __tablename__ = "report_cohort_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=new_version)

@@ -15,8 +15,9 @@ from litestar import Request, Response, get
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.i18n import gettext as _
 from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import services
+from outcomes.reports import charts, cohorts, services
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
@@ -26,18 +27,98 @@ AnyRequest = Request[Any, Any, Any]
 @get("/treatments/{slug:str}")
 async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                            slug: str) -> Response[str]:
-    treatment, summary = await services.treatment_with_summary(db_session, slug)
+    treatment, summary, cohort_version = await services.treatment_with_versions(db_session,
+                                                                               slug)
     version = None if summary is None else (treatment.id, summary.version)
+    fewer_than = runtime_of(request).settings.fewer_than
 
     async def aggregates() -> dict[str, Any]:
-        return {"report": await services.treatment_report(db_session, treatment, summary)}
+        report = await services.treatment_report(db_session, treatment, summary)
+        return {"report": report, "sections": charts.report_sections(report, fewer_than),
+                "summary": charts.summary_in_words(report, fewer_than)}
 
-    report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
-                                   aggregates)
+    choices = None if summary is None else await _choices(request, db_session, treatment,
+                                                          summary)
+    narrowing = await _narrowing(request, db_session, choices)
+    if narrowing.narrows and summary is not None and choices is not None:
+        bundle = await _release(request, db_session, treatment, summary, cohort_version,
+                                choices)
+        report = await _narrowed_fragment(request, db_session, bundle, narrowing)
+    else:
+        report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
+                                       aggregates)
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
-                   "noindex": False})
+                   "choices": choices,
+                   "narrowing": narrowing, "noindex": narrowing.narrows},
+                  block="report")
+
+
+async def _choices(request: AnyRequest, db: AsyncSession, treatment: Any,
+                   summary: Any) -> cohorts.Choices:
+    """The filters on offer, kept per treatment version (they come from its summaries)."""
+    fewer_than = runtime_of(request).settings.fewer_than
+    key = ("narrowing choices", treatment.id, summary.version, fewer_than)
+    cache = runtime_of(request).fragments
+    choices = cache.get(key)
+    if choices is None:
+        choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
+        cache.put(key, choices)
+    return choices
+
+
+async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summary: Any,
+                   cohort_version: int, choices: cohorts.Choices) -> services.ReleaseBundle:
+    """The version's narrowed release, built once per (treatment version, cohort version,
+    year, threshold): everything a narrowed figure depends on."""
+    settings = runtime_of(request).settings
+    key = ("cohort release", treatment.id, summary.version, cohort_version,
+           cohorts.this_year(), settings.fewer_than)
+    cache = runtime_of(request).fragments
+    bundle = cache.get(key)
+    if bundle is None:
+        bundle = await services.cohort_release(db, treatment, summary, choices=choices,
+                                               fewer_than=settings.fewer_than)
+        bundle.key = key
+        cache.put(key, bundle)
+    return bundle
+
+
+async def _narrowing(request: AnyRequest, db: AsyncSession,
+                     choices: cohorts.Choices | None) -> cohorts.Narrowing:
+    """The filters asked for, or the viewer's own values for "people like me"; values not
+    on offer are ignored."""
+    if choices is None:
+        return cohorts.Narrowing()
+    viewer = current_user(request)
+    if request.query_params.get("like_me") and viewer is not None:
+        return await services.viewer_narrowing(db, viewer, choices)
+    params = request.query_params
+    return choices.valid(cohorts.Narrowing(*(str(params.get(name) or "")
+                                             for name in cohorts.DIMENSIONS)))
+
+
+async def _narrowed_fragment(request: AnyRequest, db: AsyncSession,
+                             bundle: services.ReleaseBundle,
+                             narrowing: cohorts.Narrowing) -> Markup:
+    settings = runtime_of(request).settings
+    fewer_than = settings.fewer_than
+
+    async def build() -> dict[str, Any]:
+        view = services.narrowed_report(bundle, narrowing, fewer_than)
+        hidden = _("hidden")
+        return {
+            "view": view, "choices": bundle.release.choices,
+            "sections": [] if view.report is None else charts.report_sections(
+                view.report, fewer_than, hidden_text=hidden, prefix="narrowed-",
+                purposes=False),
+            "summary": "" if view.report is None else charts.summary_in_words(
+                view.report, fewer_than, narrowed=True),
+        }
+
+    return await cached_fragment(request, (*bundle.key, narrowing.values),
+                                 "outcomes/_narrowed_report.html", build)
 
 
 async def _shared_evaluations(request: AnyRequest, db: AsyncSession, treatment_id: int,
@@ -81,7 +162,7 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
 
     async def treatments() -> dict[str, Any]:
         return {"treatments": await services.condition_treatments(db_session, condition),
-                "most_common": services.most_common}
+                "most_common": services.most_common, "condition": condition}
 
     treatment_table = await cached_fragment(
         request, None if version is None else (condition.id, version),
@@ -99,4 +180,31 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
                    "noindex": False})
 
 
-route_handlers: list[Any] = [treatment_report, condition_report]
+@get("/conditions/{slug:str}/compare")
+async def compare_treatments(request: AnyRequest, db_session: AsyncSession,
+                             slug: str) -> Response[str]:
+    condition, _version = await services.condition_with_version(db_session, slug)
+    compared = await services.compared_treatments(db_session, condition,
+                                                  request.query_params.getall("t", []))
+    fewer_than = runtime_of(request).settings.fewer_than
+    enough = len(compared) >= 2
+    comparison: Markup | str = ""
+    if enough:
+        async def build() -> dict[str, Any]:
+            await services.fill_compared_reports(db_session, compared)
+            reports = [item.report for item in compared]
+            return {"compared": compared, "measures": charts.compared_measures(
+                reports, f"condition:{condition.id}", fewer_than)}
+
+        versions = tuple((item.treatment.id, item.version) for item in compared)
+        key = None if any(v is None for _t, v in versions) else (condition.id, versions)
+        comparison = await cached_fragment(request, key, "outcomes/_comparison.html", build)
+    status = 200 if enough else 400
+    response = render(request, "outcomes/compare.html",
+                      {"condition": condition, "comparison": comparison, "enough": enough,
+                       "noindex": True})
+    response.status_code = status
+    return response
+
+
+route_handlers: list[Any] = [treatment_report, condition_report, compare_treatments]

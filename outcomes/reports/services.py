@@ -10,15 +10,19 @@ from datetime import date
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from community.accounts.models import User
+from community.communities.models import Community
 from community.errors import NotFound
 from community.i18n import gettext as _
+from community.profiles.models import Profile, ProfileCondition
 from outcomes.catalog.models import Condition, Symptom, Treatment
+from outcomes.reports import cohorts
 from outcomes.reports.models import (
+    CohortVersion,
     ConditionReportVersion,
     ConditionTreatmentCount,
     TreatmentAnswerCount,
@@ -26,7 +30,7 @@ from outcomes.reports.models import (
 )
 from outcomes.treatments import scales
 from outcomes.treatments.access import shared_with, visible_tip
-from outcomes.treatments.models import Evaluation
+from outcomes.treatments.models import Evaluation, TreatmentCourse
 from outcomes.treatments.services import Names, names_for
 
 SHARED_EVALUATIONS_SHOWN = 20
@@ -48,6 +52,10 @@ class SharedEvaluations:
     names: Names
 
 
+Row = tuple[str, str, int | None]
+"""(answer key, label, patients); None is a count a narrowed release hides."""
+
+
 @dataclass
 class TreatmentReport:
     """The aggregate part of a treatment report: the same for every viewer."""
@@ -56,24 +64,35 @@ class TreatmentReport:
     current_patients: int = 0
     former_patients: int = 0
     evaluations: int = 0
-    purposes: Distribution = field(default_factory=list)
-    effectiveness: list[tuple[str, Distribution]] = field(default_factory=list)
-    side_effect_severity: Distribution = field(default_factory=list)
-    side_effects: Distribution = field(default_factory=list)
-    adherence: Distribution = field(default_factory=list)
-    burden: Distribution = field(default_factory=list)
-    cost: Distribution = field(default_factory=list)
-    doses: Distribution = field(default_factory=list)
-    durations: Distribution = field(default_factory=list)
-    stop_reasons: Distribution = field(default_factory=list)
+    purposes: list[Row] = field(default_factory=list)
+    effectiveness: list[tuple[str, str, list[Row]]] = field(default_factory=list)
+    """(purpose key, purpose name, answers)"""
+    side_effect_severity: list[Row] = field(default_factory=list)
+    side_effects: list[Row] = field(default_factory=list)
+    adherence: list[Row] = field(default_factory=list)
+    burden: list[Row] = field(default_factory=list)
+    cost: list[Row] = field(default_factory=list)
+    doses: list[Row] = field(default_factory=list)
+    durations: list[Row] = field(default_factory=list)
+    stop_reasons: list[Row] = field(default_factory=list)
+    switched_to: list[Row] = field(default_factory=list)
+    """Treatments people who stopped this one started afterwards (whole report only)."""
 
     @property
     def patients(self) -> int:
         return self.current_patients + self.former_patients
 
 
-def _on_scale(scale: scales.Scale, counts: dict[str, int]) -> Distribution:
-    return [(label, counts.get(value, 0)) for value, label in scale.options()]
+Answers = dict[str, dict[str, int | None]]
+"""question -> answer -> patients (None: hidden by a narrowed release)."""
+
+
+def _on_scale(scale: scales.Scale, counts: dict[str, int | None]) -> list[Row]:
+    return [(value, label, counts.get(value, 0)) for value, label in scale.options()]
+
+
+def _by_count(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda row: -(row[2] or 0))
 
 
 def dose_label(answer: str) -> str:
@@ -88,14 +107,84 @@ async def treatment_with_summary(
     """The treatment and its summary row (none before its first evaluation): one statement.
 
     The summary's `version` says whether a rendered report is still current."""
+    treatment, summary, _cohort_version = await treatment_with_versions(db, slug)
+    return treatment, summary
+
+
+async def treatment_with_versions(
+    db: AsyncSession, slug: str
+) -> tuple[Treatment, TreatmentSummary | None, int]:
+    """As `treatment_with_summary`, with the cohort version narrowed views also depend on,
+    in the same one statement."""
+    cohort_version = (select(CohortVersion.version).where(CohortVersion.id == 1)
+                      .scalar_subquery())
     row = (await db.execute(
-        select(Treatment, TreatmentSummary)
+        select(Treatment, TreatmentSummary, cohort_version)
         .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
         .where(Treatment.slug == slug)
     )).first()
     if row is None:
         raise NotFound(_("We do not know this treatment."))
-    return row[0], row[1]
+    return row[0], row[1], int(row[2] or 0)
+
+
+async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:
+    """Every answer count of a treatment, from the summary table."""
+    answers: Answers = defaultdict(dict)
+    for question, answer, count in await db.execute(
+        select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
+               TreatmentAnswerCount.count)
+        .where(TreatmentAnswerCount.treatment_id == treatment_id, TreatmentAnswerCount.count > 0)
+    ):
+        answers[question][answer] = count
+    return answers
+
+
+async def report_names(db: AsyncSession, answers: Answers) -> Names:
+    purposes = set(answers.get("purpose", {})) | {
+        q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")
+    }
+    return await names_for(db, purposes=purposes,
+                           side_effects={int(a) for a in answers.get("side_effect", {})})
+
+
+def lay_out(report: TreatmentReport, answers: Answers, names: Names,
+            order: TreatmentReport | None = None) -> TreatmentReport:
+    """Fill a report's distributions from answer counts.
+
+    Without `order` the open-ended lists (purposes, side effects, doses) are sorted by
+    count; with it (a narrowed view) they keep the rows and order of the whole report, so
+    a hidden count's place in a list tells nothing about it."""
+    def get(question: str) -> dict[str, int | None]:
+        return answers.get(question, {})
+
+    if order is None:
+        report.purposes = _by_count([(k, names.purpose(k), n) for k, n in get("purpose").items()])
+        effect_keys = sorted(
+            (q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")),
+            key=lambda k: -sum(n or 0 for n in get(f"effectiveness:{k}").values()))
+        report.side_effects = _by_count([
+            (k, names.side_effects[int(k)].name, n) for k, n in get("side_effect").items()
+            if int(k) in names.side_effects])[:10]
+        report.doses = _by_count([(k, dose_label(k), n) for k, n in get("dose").items()])[:10]
+    else:
+        report.purposes = [(k, label, get("purpose").get(k, 0)) for k, label, _n in order.purposes]
+        effect_keys = [k for k, _label, _rows in order.effectiveness]
+        report.side_effects = [(k, label, get("side_effect").get(k, 0))
+                               for k, label, _n in order.side_effects]
+        report.doses = [(k, label, get("dose").get(k, 0)) for k, label, _n in order.doses]
+    report.effectiveness = [
+        (k, names.purpose(k), _on_scale(scales.EFFECTIVENESS, get(f"effectiveness:{k}")))
+        for k in effect_keys
+    ]
+    report.side_effect_severity = _on_scale(scales.SIDE_EFFECT_SEVERITY,
+                                            get("side_effect_severity"))
+    report.adherence = _on_scale(scales.ADHERENCE, get("adherence"))
+    report.burden = _on_scale(scales.BURDEN, get("burden"))
+    report.cost = _on_scale(scales.COST, get("cost"))
+    report.durations = _on_scale(scales.DURATION, get("duration"))
+    report.stop_reasons = _on_scale(scales.STOP_REASON, get("stop_reason"))
+    return report
 
 
 async def treatment_report(db: AsyncSession, treatment: Treatment,
@@ -106,40 +195,32 @@ async def treatment_report(db: AsyncSession, treatment: Treatment,
         report.current_patients = summary.current_patients
         report.former_patients = summary.former_patients
         report.evaluations = summary.evaluations
-    answers: dict[str, dict[str, int]] = defaultdict(dict)
-    for question, answer, count in await db.execute(
-        select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
-               TreatmentAnswerCount.count)
-        .where(TreatmentAnswerCount.treatment_id == treatment.id, TreatmentAnswerCount.count > 0)
-    ):
-        answers[question][answer] = count
-    purposes = set(answers["purpose"]) | {
-        q.split(":", 1)[1] for q in answers if q.startswith("effectiveness:")
-    }
-    names = await names_for(db, purposes=purposes,
-                            side_effects={int(a) for a in answers["side_effect"]})
-    report.purposes = sorted(((names.purpose(k), n) for k, n in answers["purpose"].items()),
-                             key=lambda item: -item[1])
-    report.effectiveness = sorted(
-        ((names.purpose(q.split(":", 1)[1]), _on_scale(scales.EFFECTIVENESS, counts))
-         for q, counts in answers.items() if q.startswith("effectiveness:")),
-        key=lambda item: -sum(n for _label, n in item[1]),
-    )
-    report.side_effect_severity = _on_scale(scales.SIDE_EFFECT_SEVERITY,
-                                            answers["side_effect_severity"])
-    report.side_effects = sorted(
-        ((names.side_effects[int(k)].name, n) for k, n in answers["side_effect"].items()
-         if int(k) in names.side_effects),
-        key=lambda item: -item[1],
-    )[:10]
-    report.adherence = _on_scale(scales.ADHERENCE, answers["adherence"])
-    report.burden = _on_scale(scales.BURDEN, answers["burden"])
-    report.cost = _on_scale(scales.COST, answers["cost"])
-    report.doses = sorted(((dose_label(k), n) for k, n in answers["dose"].items()),
-                          key=lambda item: -item[1])[:10]
-    report.durations = _on_scale(scales.DURATION, answers["duration"])
-    report.stop_reasons = _on_scale(scales.STOP_REASON, answers["stop_reason"])
+    answers = await treatment_answers(db, treatment.id)
+    lay_out(report, answers, await report_names(db, answers))
+    report.switched_to = await switched_to(db, treatment.id)
     return report
+
+
+SWITCHES_SHOWN = 8
+
+
+async def switched_to(db: AsyncSession, treatment_id: int) -> list[Row]:
+    """Patients who stopped a treatment, by the other treatments they started after it
+    (one person may count under several), most first; read once per report version."""
+    stopped = aliased(TreatmentCourse)
+    later = aliased(TreatmentCourse)
+    rows = await db.execute(
+        select(Treatment.slug, Treatment.name, func.count(func.distinct(stopped.user_id)))
+        .join(later, later.treatment_id == Treatment.id)
+        .join(stopped, (stopped.user_id == later.user_id)
+              & (later.started_on > stopped.started_on))
+        .where(stopped.treatment_id == treatment_id, stopped.stopped_on.is_not(None),
+               later.treatment_id != treatment_id)
+        .group_by(Treatment.slug, Treatment.name)
+        .order_by(func.count(func.distinct(stopped.user_id)).desc(), Treatment.name)
+        .limit(SWITCHES_SHOWN)
+    )
+    return [(slug, name, int(count)) for slug, name, count in rows]
 
 
 async def _evaluations_with_names(db: AsyncSession, where: Any,
@@ -319,3 +400,126 @@ def _most_reported_statement() -> Select[str, str, int]:
         .order_by(ConditionTreatmentCount.patients.desc(), Treatment.name)
         .limit(bindparam("limit"))
     )
+
+
+# People like me ------------------------------------------------------------------------------
+
+
+@dataclass
+class NarrowedReport:
+    """A treatment report narrowed to a group: a slice of the version's one release."""
+
+    narrowing: cohorts.Narrowing
+    patients: int | None
+    """None when the release hides the group's size."""
+    report: TreatmentReport | None
+    """None when the group has too few people to show anything."""
+
+
+@dataclass
+class ReleaseBundle:
+    release: cohorts.Release
+    whole: TreatmentReport
+    names: Names
+    key: tuple[Any, ...] = ()
+    """Everything the release depends on (set by whoever caches it)."""
+
+
+async def cohort_release(db: AsyncSession, treatment: Treatment,
+                         summary: TreatmentSummary | None, *, fewer_than: int,
+                         choices: cohorts.Choices | None = None) -> ReleaseBundle:
+    """The whole report and its narrowed release (built once per version; see cohorts)."""
+    whole = await treatment_report(db, treatment, summary)
+    answers = await treatment_answers(db, treatment.id)
+    names = await report_names(db, answers)
+    shown = {(f"effectiveness:{key}", value) for key, _name, rows in whole.effectiveness
+             for value, _label, _n in rows}
+    shown |= {(question, key) for question, rows in (
+        ("side_effect_severity", whole.side_effect_severity), ("side_effect", whole.side_effects),
+        ("adherence", whole.adherence), ("burden", whole.burden), ("cost", whole.cost),
+        ("dose", whole.doses), ("duration", whole.durations), ("stop_reason", whole.stop_reasons),
+    ) for key, _label, _n in rows}
+    if choices is None:
+        choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
+    release = await cohorts.build_release(db, treatment.id, shown, choices=choices,
+                                          fewer_than=fewer_than, this_year=cohorts.this_year())
+    return ReleaseBundle(release, whole, names)
+
+
+def narrowed_report(bundle: ReleaseBundle, narrowing: cohorts.Narrowing,
+                    fewer_than: int) -> NarrowedReport:
+    """One narrowing of a release; a group of fewer than `fewer_than` shows nothing."""
+    release = bundle.release
+    patients = release.patients_in(narrowing)
+    if not release.large_enough(narrowing, fewer_than):
+        return NarrowedReport(narrowing, None, None)
+    report = lay_out(TreatmentReport(bundle.whole.treatment), release.answers_in(narrowing),
+                     bundle.names, order=bundle.whole)
+    return NarrowedReport(narrowing, patients, report)
+
+
+async def viewer_narrowing(db: AsyncSession, viewer: User, choices: cohorts.Choices,
+                           ) -> cohorts.Narrowing:
+    """"People like me": the viewer's own age band, sex and first condition on offer with
+    its years since diagnosis (whatever is missing stays "anyone")."""
+    profile = (await db.execute(select(Profile.age_band, Profile.sex)
+                                .where(Profile.user_id == viewer.id))).first()
+    offered = {value for value, _label in choices.condition}
+    rows = (await db.execute(
+        select(Condition.id, ProfileCondition.diagnosed_year)
+        .join(Community, Community.id == ProfileCondition.community_id)
+        .join(Condition, Condition.slug == Community.condition_slug)
+        .where(ProfileCondition.user_id == viewer.id)
+        .order_by(ProfileCondition.id)
+    )).all()
+    condition, years = "", ""
+    for condition_id, diagnosed_year in rows:
+        if str(condition_id) in offered:
+            condition = str(condition_id)
+            band = cohorts.year_band(diagnosed_year, cohorts.this_year())
+            years = "" if band == cohorts.NOT_STATED else band
+            break
+    narrowing = cohorts.Narrowing(
+        cohorts.AGE_GROUP_OF.get(profile.age_band or "", "") if profile else "",
+        (profile.sex or "") if profile else "",
+        condition, years)
+    return choices.valid(narrowing)
+
+
+# Comparing treatments --------------------------------------------------------------------------
+
+COMPARED_AT_MOST = 4
+
+
+@dataclass
+class ComparedTreatment:
+    treatment: Treatment
+    summary: TreatmentSummary | None
+    report: TreatmentReport | None = None
+
+    @property
+    def version(self) -> int | None:
+        return None if self.summary is None else self.summary.version
+
+
+async def compared_treatments(db: AsyncSession, condition: Condition,
+                              slugs: Sequence[str]) -> list[ComparedTreatment]:
+    """Two to four treatments patients take for a condition, with their summary rows (one
+    statement); slugs of treatments nobody takes for it are left out."""
+    wanted = list(dict.fromkeys(slugs))[:COMPARED_AT_MOST]
+    rows = (await db.execute(
+        select(Treatment, TreatmentSummary)
+        .join(ConditionTreatmentCount, ConditionTreatmentCount.treatment_id == Treatment.id)
+        .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
+        .where(ConditionTreatmentCount.condition_id == condition.id,
+               ConditionTreatmentCount.patients > 0, Treatment.slug.in_(wanted))
+    )).all()
+    by_slug = {t.slug: ComparedTreatment(t, s) for t, s in rows}
+    return [by_slug[slug] for slug in wanted if slug in by_slug]
+
+
+async def fill_compared_reports(db: AsyncSession, compared: list[ComparedTreatment]) -> None:
+    """Each compared treatment's report aggregates (a fixed number of queries per treatment,
+    at most four treatments)."""
+    for item in compared:
+        item.report = await treatment_report(db, item.treatment, item.summary)

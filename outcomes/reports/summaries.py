@@ -264,31 +264,43 @@ async def invalidate_reports(db: AsyncSession) -> None:
 # ---- everything, from scratch -----------------------------------------------------------
 
 
-async def rebuild_summaries(db: AsyncSession) -> int:
-    """Recompute every summary from the data; returns how many patient-treatment pairs."""
+async def pair_contributions(
+    db: AsyncSession, treatment_id: int | None = None
+) -> dict[tuple[int, int], Contribution]:
+    """Every (person, treatment) pair's contribution, computed from the data with a fixed
+    number of set-based queries; only one treatment's pairs when `treatment_id` is given."""
+    def only(column: Any) -> tuple[Any, ...]:
+        return () if treatment_id is None else (column == treatment_id,)
+
     courses: dict[int, CourseFacts] = {}
     pairs: dict[tuple[int, int], list[CourseFacts]] = {}
     for row in await db.execute(
         select(TreatmentCourse.id, TreatmentCourse.user_id, TreatmentCourse.treatment_id,
                TreatmentCourse.started_on, TreatmentCourse.stopped_on,
-               TreatmentCourse.stop_reason)
+               TreatmentCourse.stop_reason).where(*only(TreatmentCourse.treatment_id))
     ):
         facts = CourseFacts(row.id, row.started_on, row.stopped_on, row.stop_reason)
         courses[row.id] = facts
         pairs.setdefault((row.user_id, row.treatment_id), []).append(facts)
     for course_id, condition_id, symptom_id in await db.execute(
         select(CoursePurpose.course_id, CoursePurpose.condition_id, CoursePurpose.symptom_id)
+        .join(TreatmentCourse, TreatmentCourse.id == CoursePurpose.course_id)
+        .where(*only(TreatmentCourse.treatment_id))
     ):
         courses[course_id].purposes.add(purpose_key(condition_id, symptom_id))
     for course_id, amount, unit, frequency, as_needed in await db.execute(
         select(DosePeriod.course_id, DosePeriod.amount, DosePeriod.unit, DosePeriod.frequency,
-               DosePeriod.as_needed).order_by(DosePeriod.started_on, DosePeriod.id)
+               DosePeriod.as_needed)
+        .join(TreatmentCourse, TreatmentCourse.id == DosePeriod.course_id)
+        .where(*only(TreatmentCourse.treatment_id))
+        .order_by(DosePeriod.started_on, DosePeriod.id)
     ):
         courses[course_id].dose = (amount, unit, frequency, as_needed)
     counts = {
         (row.user_id, row.treatment_id): row.n
         for row in await db.execute(
             select(Evaluation.user_id, Evaluation.treatment_id, func.count().label("n"))
+            .where(*only(Evaluation.treatment_id))
             .group_by(Evaluation.user_id, Evaluation.treatment_id)
         )
     }
@@ -300,7 +312,7 @@ async def rebuild_summaries(db: AsyncSession) -> int:
             partition_by=(Evaluation.user_id, Evaluation.treatment_id),
             order_by=(Evaluation.evaluated_on.desc(), Evaluation.id.desc()),
         ).label("rank"),
-    ).subquery()
+    ).where(*only(Evaluation.treatment_id)).subquery()
     latest_only = select(ranked).where(ranked.c.rank == 1).subquery()
     latest_by_id: dict[int, LatestEvaluation] = {}
     latest_by_pair: dict[tuple[int, int], LatestEvaluation] = {}
@@ -319,12 +331,18 @@ async def rebuild_summaries(db: AsyncSession) -> int:
         .join(latest_only, latest_only.c.id == EvaluationSideEffect.evaluation_id)
     ):
         latest_by_id[evaluation_id].side_effect_ids.add(side_effect_id)
+    return {
+        pair: contribution(pair_courses, counts.get(pair, 0), latest_by_pair.get(pair))
+        for pair, pair_courses in pairs.items()
+    }
+
+
+async def rebuild_summaries(db: AsyncSession) -> int:
+    """Recompute every summary from the data; returns how many patient-treatment pairs."""
+    pairs = await pair_contributions(db)
     totals: dict[int, Contribution] = {}
-    for (user_id, treatment_id), pair_courses in pairs.items():
-        totals.setdefault(treatment_id, Counter()).update(
-            contribution(pair_courses, counts.get((user_id, treatment_id), 0),
-                         latest_by_pair.get((user_id, treatment_id)))
-        )
+    for (_user_id, treatment_id), pair in pairs.items():
+        totals.setdefault(treatment_id, Counter()).update(pair)
     await db.execute(delete(TreatmentSummary))
     await db.execute(delete(TreatmentAnswerCount))
     await db.execute(delete(ConditionTreatmentCount))

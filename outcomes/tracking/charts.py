@@ -219,3 +219,123 @@ def _x_ticks(start: date, end: date, x: Callable[[date], float]) -> tuple[Tick, 
 
 def _number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+# Bar charts (treatment reports) ----------------------------------------------------------------
+
+BAR_WIDTH = 420
+BAR_LABEL_HEIGHT = 16
+BAR_HEIGHT = 16
+BAR_GAP = 10
+BAR_TEXT_ROOM = 120
+"""Room kept right of the longest bar for its count and percentage."""
+
+
+@dataclass(frozen=True, slots=True)
+class HorizontalBar:
+    """One answer: its label above, its bar below; a hidden count has no bar at all."""
+
+    label: str
+    count: int | None
+    """None when the count is hidden (masked)."""
+    percent: int | None
+    """Share of the distribution's total, only when no count of it is hidden."""
+    label_y: float
+    y: float
+    width: float
+    text_x: float
+    text_y: float
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    width: int
+    height: int
+    plot_right: float
+    bars: tuple[HorizontalBar, ...]
+    by_share: bool
+    """True: bar lengths are shares of the total (0-100 %); False: of the largest count."""
+
+
+def bar_chart(rows: Sequence[tuple[str, int | None]], *, shares: bool = True) -> BarChart:
+    """Horizontal bars for (label, count) rows where a hidden count is None.
+
+    `shares` is False for distributions whose counts do not add up to one whole (a patient
+    may report several side effects; a list cut to its first ten): no percentages then.
+
+    With no hidden count, each bar is its share of the total and carries its percentage.
+    With a hidden count, the total would give it away (total minus the shown counts), so
+    bars are drawn against the largest shown count and no percentage is written; a hidden
+    count is never drawn as a bar, whatever its length might be.
+    """
+    plot_right = BAR_WIDTH - BAR_TEXT_ROOM
+    shown = [count for _label, count in rows if count is not None]
+    by_share = shares and len(shown) == len(rows)
+    scale = (sum(shown) if by_share else max(shown, default=0)) or 1
+    total = sum(shown)
+    bars = []
+    for index, (label, count) in enumerate(rows):
+        top = MARGIN_TOP + index * (BAR_LABEL_HEIGHT + BAR_HEIGHT + BAR_GAP)
+        bar_y = top + BAR_LABEL_HEIGHT
+        width = 0.0 if count is None else round(count / scale * plot_right, 1)
+        percent = round(100 * count / total) if by_share and total and count is not None else None
+        bars.append(HorizontalBar(label, count, percent, top + BAR_LABEL_HEIGHT - 4, bar_y,
+                                  width, width + 6 if count is not None else 0,
+                                  bar_y + BAR_HEIGHT * 0.75))
+    height = MARGIN_TOP + len(rows) * (BAR_LABEL_HEIGHT + BAR_HEIGHT + BAR_GAP) + 4
+    return BarChart(BAR_WIDTH, height, plot_right, tuple(bars), by_share)
+
+
+# One combined timeline ("my charts, together") ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """A line chart or the treatments timeline, placed at `offset` in the combined drawing."""
+
+    title: str
+    kind: str
+    geometry: LineChart | Timeline
+    offset: float
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A treatment change, numbered, drawn as a line through every panel."""
+
+    number: int
+    x: float
+    day: date
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Combined:
+    width: int
+    height: int
+    panels: tuple[Panel, ...]
+    markers: tuple[Marker, ...]
+    plot_top: float
+
+
+PANEL_TITLE = 18
+
+
+def combined(panels: Sequence[tuple[str, str, LineChart | Timeline]],
+             changes: Sequence[tuple[date, str]], *, start: date, end: date) -> Combined:
+    """Stack the charts of one period on a shared time axis (they are all drawn with the
+    same scale), the treatments last, so doses and changes sit under the lines they may
+    explain; each change in [start, end] becomes a numbered line through all of them."""
+    placed: list[Panel] = []
+    offset = 0.0
+    ordered = [p for p in panels if p[1] != "timeline"] + [p for p in panels if p[1] == "timeline"]
+    for title, kind, geometry in ordered:
+        placed.append(Panel(title, kind, geometry, offset + PANEL_TITLE))
+        offset += PANEL_TITLE + geometry.height
+    x = time_scale(start, end, MARGIN_LEFT, WIDTH - MARGIN_RIGHT)
+    markers = tuple(
+        Marker(number, x(day), day, label)
+        for number, (day, label) in enumerate(
+            sorted((c for c in changes if start <= c[0] <= end), key=lambda c: c[0]), start=1)
+    )
+    return Combined(WIDTH, round(offset) + 4, tuple(placed), markers, PANEL_TITLE)

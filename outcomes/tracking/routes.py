@@ -270,8 +270,10 @@ async def charts_page(request: AnyRequest, db_session: AsyncSession) -> Response
     end = _today()
     start = end - timedelta(days=span)
     blocks = await services.my_charts(db_session, _person(request), start=start, end=end)
+    together = await services.together(db_session, _person(request), blocks, start=start,
+                                       end=end)
     return render(request, "outcomes/tracking/charts.html", {
-        "blocks": blocks, "span": span, "ranges": services.CHART_RANGES,
+        "blocks": blocks, "together": together, "span": span, "ranges": services.CHART_RANGES,
         "start": start, "end": end,
     }, block="charts")
 

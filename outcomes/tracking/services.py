@@ -23,7 +23,15 @@ from community.accounts.services import FormErrors
 from community.db import utcnow
 from community.i18n import gettext as _
 from outcomes.catalog.models import Condition, Symptom, Treatment
-from outcomes.tracking.charts import LineChart, Timeline, TimelineRow, line_chart, timeline
+from outcomes.tracking.charts import (
+    Combined,
+    LineChart,
+    Timeline,
+    TimelineRow,
+    combined,
+    line_chart,
+    timeline,
+)
 from outcomes.tracking.models import (
     CheckIn,
     Feeling,
@@ -577,3 +585,42 @@ async def _questionnaire_blocks(
 
 def score_text(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+async def together(db: AsyncSession, person: User, blocks: list[ChartBlock], *, start: date,
+                   end: date) -> Combined | None:
+    """Every chart of the period on one shared time axis, with the treatment changes
+    (starts, stops, dose changes) numbered through all of them; None with fewer than two
+    charts (there is nothing to put together)."""
+    if len(blocks) < 2:
+        return None
+    changes: list[tuple[date, str]] = []
+    for name, started_on, stopped_on, stop_reason in await db.execute(
+        select(Treatment.name, TreatmentCourse.started_on, TreatmentCourse.stopped_on,
+               TreatmentCourse.stop_reason)
+        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .where(TreatmentCourse.user_id == person.id)
+    ):
+        changes.append((started_on, _("Started %(name)s") % {"name": name}))
+        if stopped_on is not None:
+            reason = scales.STOP_REASON.label(stop_reason) if stop_reason else ""
+            changes.append((stopped_on, (_("Stopped %(name)s (%(reason)s)") if reason
+                                         else _("Stopped %(name)s"))
+                            % {"name": name, "reason": reason}))
+    for name, course_started, started_on, amount, unit, frequency in await db.execute(
+        select(Treatment.name, TreatmentCourse.started_on, DosePeriod.started_on,
+               DosePeriod.amount, DosePeriod.unit, DosePeriod.frequency)
+        .join(TreatmentCourse, TreatmentCourse.id == DosePeriod.course_id)
+        .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
+        .where(TreatmentCourse.user_id == person.id)
+    ):
+        if started_on == course_started:
+            continue
+        dose = " ".join(part for part in (
+            f"{amount.normalize():f}" if amount is not None else "",
+            scales.DOSE_UNIT.label(unit) if unit else "",
+            scales.FREQUENCY.label(frequency) if frequency else "") if part)
+        changes.append((started_on, _("%(name)s dose changed to %(dose)s")
+                        % {"name": name, "dose": dose or "—"}))
+    return combined([(b.title, b.kind, b.geometry) for b in blocks], changes,
+                    start=start, end=end)

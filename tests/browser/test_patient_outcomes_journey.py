@@ -134,7 +134,7 @@ def test_patient_tracks_a_treatment_symptoms_and_questionnaires(
     assert after["current-patients"] == "fewer than 5", after
     shared = page.locator("article.evaluation").filter(has_text=patient)
     expect(shared).to_contain_text("Moderate")
-    expect(page.get_by_role("region", name="Purposes")).to_contain_text(PURPOSE)
+    expect(page.get_by_role("figure", name="Purposes")).to_contain_text(PURPOSE)
     screenshot(page, "report-after-evaluation")
     check_accessibility(page)
 
@@ -167,7 +167,7 @@ def test_patient_tracks_a_treatment_symptoms_and_questionnaires(
     stopped = _report_counts(page)
     assert stopped["former-patients"] == "fewer than 5", stopped
     assert stopped["current-patients"] == before["current-patients"], stopped
-    expect(page.get_by_role("region", name="Reasons for stopping")).to_contain_text("Side effects")
+    expect(page.get_by_role("figure", name="Reasons for stopping")).to_contain_text("Side effects")
 
     # Record a symptom.
     page.goto("/my/symptoms")

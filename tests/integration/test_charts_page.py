@@ -102,8 +102,8 @@ def test_a_patients_tracking_appears_on_their_charts(
     parsed = figures_of(page.text)
     assert parsed.inline_styles == 0, "the CSP forbids style attributes and elements"
     figures = parsed.figures
-    assert set(figures) == {"treatments", f"symptom-{catalog['fatigue']}", "check-ins",
-                            "questionnaire-phq-9"}
+    assert set(figures) == {"together", "treatments", f"symptom-{catalog['fatigue']}",
+                            "check-ins", "questionnaire-phq-9"}
     for key, figure in figures.items():
         assert figure["svg"] == 1 and figure["tables"] == 1, key
 
@@ -191,3 +191,40 @@ def test_the_charts_page_makes_the_same_number_of_queries_whatever_the_data(
         visitor.post("/my/check-in", {"level": "3", "recorded_on": day})
     visitor.post("/my/questionnaires/gad-7", {f"gad7-{i}": "LA6569-3" for i in range(1, 8)})
     assert queries_for_charts() == few
+
+
+def test_together_draws_every_chart_on_one_axis_with_treatment_changes(
+    visitor: Visitor,
+) -> None:
+    catalog = seed_catalog(visitor)
+    visitor.signup_and_login("together_maker")
+    add_course(visitor, "together_maker")
+
+    async def _raise_dose(runtime: Any) -> None:
+        async with runtime.sessionmaker() as db, db.begin():
+            course_id = await db.scalar(select(TreatmentCourse.id).join(
+                User, User.id == TreatmentCourse.user_id).where(
+                User.username == "together_maker"))
+            await db.execute(insert(DosePeriod).values(
+                course_id=course_id, started_on=TODAY - timedelta(days=12),
+                amount=Decimal("10"), unit="mg", frequency="weekly"))
+
+    visitor.run(_raise_dose)
+    only_treatments = visitor.get("/my/charts").text
+    assert 'id="together"' not in only_treatments, "one chart has nothing to be put with"
+    assert visitor.post("/my/symptoms", {
+        "symptom_id": catalog["fatigue"], "severity": "2",
+        "condition_id": catalog["multiple-sclerosis"],
+        "recorded_on": (TODAY - timedelta(days=5)).isoformat()}).status_code == 303
+    page = visitor.get("/my/charts").text
+    together = figures_of(page).figures["together"]
+    assert together["svg"] == 1 and together["tables"] == 1
+    assert together["circles"] == 1 and together["rects"] == 1, "the lines, then the courses"
+    assert together["rows"][1:] == [
+        ["1", (TODAY - timedelta(days=40)).isoformat(), "Started Methotrexate"],
+        ["2", (TODAY - timedelta(days=12)).isoformat(),
+         "Methotrexate dose changed to 10 mg once a week"],
+    ]
+    svg = page.split('id="together"')[1].split("</svg>")[0]
+    assert svg.index("Symptom: Fatigue") < svg.index("Treatments"), "treatments drawn under"
+    assert svg.count('class="change"') == 2

@@ -97,14 +97,16 @@ def test_counts_from_one_to_four_read_fewer_than_five(reader: Visitor) -> None:
     assert 'id="current-patients">fewer than 5<' in page
     assert 'id="evaluation-count">fewer than 5<' in page
     assert not re.search(r"<td>[1-4]</td>", page), "no small count is shown anywhere"
-    assert "<meter" not in page
+    assert 'class="bar ' not in page, "a hidden count is never drawn as a bar"
+    assert re.search(r"<text class=\"hidden-count\"[^>]*>fewer than 5</text>", page)
     condition = reader.get("/conditions/rheumatoid-arthritis").text
     assert "Methotrexate" in condition and "fewer than 5" in condition
     assert "too few to say" in condition
     seed_patients(reader, 1, start=4)
     page = reader.get("/treatments/methotrexate").text
     assert 'id="current-patients">5<' in page
-    assert "<meter" in page
+    assert 'class="bar ' in page
+    assert "5 · 100 %" in page, "the count and its percentage are written on the chart"
     condition = reader.get("/conditions/rheumatoid-arthritis").text
     assert re.search(r"<td>5</td>", condition) and "Major" in condition
 

@@ -100,3 +100,19 @@ def test_timeline_clips_bars_and_runs_ongoing_courses_to_the_end() -> None:
 def test_an_empty_timeline_still_has_a_drawable_size() -> None:
     result = timeline([], start=START, end=END)
     assert result.bars == () and result.height > 0
+
+
+def test_combined_stacks_lines_above_the_treatments_and_numbers_changes() -> None:
+    from outcomes.tracking.charts import combined
+
+    lines = line_chart([("Fatigue", [(START, 1)])], start=START, end=END, low=0, high=3)
+    courses = timeline([TimelineRow("Methotrexate", START, None)], start=START, end=END)
+    together = combined(
+        [("Treatments", "timeline", courses), ("Fatigue", "line", lines)],
+        [(date(2026, 2, 1), "Dose up"), (date(2025, 6, 1), "Before the period"),
+         (START, "Started")], start=START, end=END)
+    assert [p.title for p in together.panels] == ["Fatigue", "Treatments"]
+    assert together.panels[1].offset > together.panels[0].offset + lines.height - 1
+    assert [(m.number, m.label) for m in together.markers] == [(1, "Started"), (2, "Dose up")]
+    assert together.markers[0].x == MARGIN_LEFT, "the same time axis as every chart"
+    assert together.height >= sum(p.geometry.height for p in together.panels)
