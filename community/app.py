@@ -89,6 +89,10 @@ def plug_in_moderation(runtime: Runtime) -> None:
     from moderation.erasure import erase_person
 
     runtime.extensions.setdefault("account_deletion_hooks", []).append(erase_person)
+    from community.home import HOME_BLOCKS_KEY
+    from moderation.home import HOME_BLOCKS as moderation_blocks
+
+    runtime.extensions.setdefault(HOME_BLOCKS_KEY, []).extend(moderation_blocks)
 
 
 def plug_in_outcomes(runtime: Runtime) -> None:
@@ -99,6 +103,10 @@ def plug_in_outcomes(runtime: Runtime) -> None:
 
     runtime.extensions["most_reported_treatments"] = most_reported_treatments
     runtime.extensions.setdefault(SIGNALS_KEY, []).extend([shared_treatments, shared_symptoms])
+    from community.home import HOME_BLOCKS_KEY
+    from outcomes.research.home import HOME_BLOCKS as research_blocks
+
+    runtime.extensions.setdefault(HOME_BLOCKS_KEY, []).extend(research_blocks)
 
 
 def route_handlers() -> Sequence[Any]:
