@@ -346,11 +346,14 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
     query = request.query_params.get("q", "")[:200]
     community_slug = request.query_params.get("community", "")
     community = await services.get_community(db_session, community_slug) if community_slug else None
+    kind = request.query_params.get("kind", "")
+    kind = kind if kind in {k.value for k in ThreadKind} else ""
     hits, next_cursor = await search_posts(
         db_session, viewer, query, community_id=community.id if community else None,
-        after=request.query_params.get("after"))
+        after=request.query_params.get("after"), kind=kind or None)
     return render(request, "communities/search.html", {
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
+        "kind": kind, "communities": await services.list_communities(db_session),
     }, block="results")
 
 
