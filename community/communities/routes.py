@@ -18,6 +18,7 @@ from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.search import search_posts
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.scraping import record_view
 from community.web import (
@@ -140,14 +141,16 @@ async def join(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
         await services.join_community(db_session, current_user(request), community)  # type: ignore[arg-type]
     except services.NotAllowed as exc:
         raise ClientException(detail=str(exc), status_code=409) from exc
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("You joined %(name)s.") % {"name": community.name})
 
 
 @post("/communities/{slug:str}/leave", guards=[require_user])
 async def leave(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
     community = await _community_or_404(db_session, slug, current_user(request))
     await services.leave_community(db_session, current_user(request), community)  # type: ignore[arg-type]
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("You left %(name)s.") % {"name": community.name})
 
 
 # ---- threads ------------------------------------------------------------------------------

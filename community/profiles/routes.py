@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.messages.access import has_blocked
 from community.profiles import likeme, services
@@ -129,8 +130,9 @@ async def edit_profile_submit(request: AnyRequest, db_session: AsyncSession) -> 
         context = await _edit_context(db_session, user, form)
         context.update(errors=exc.errors, message="")
         return render(request, "profiles/edit.html", context, status_code=400)
-    done = "crisis" if saved.verdict.action is ScreenAction.CRISIS_SUPPORT else "saved"
-    return see_other(f"/account/profile?done={done}")
+    if saved.verdict.action is ScreenAction.CRISIS_SUPPORT:
+        return see_other("/account/profile?done=crisis")
+    return redirect_with_message(request, "/account/profile", _("Your profile was saved."))
 
 
 @get("/people/like-me", guards=[require_user])
