@@ -16,11 +16,27 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import services
+from outcomes.reports import browse, services
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
 AnyRequest = Request[Any, Any, Any]
+
+
+@get("/treatments")
+async def browse_treatments(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    """Treatments by condition, A to Z, or most evaluated."""
+    raw = request.query_params.get("by", browse.BrowseBy.CONDITION)
+    by = raw if raw in {b.value for b in browse.BrowseBy} else browse.BrowseBy.CONDITION
+    fewer_than = runtime_of(request).settings.fewer_than
+    context: dict[str, Any] = {"by": by, "noindex": False}
+    if by == browse.BrowseBy.A_Z:
+        context["letters"] = await browse.a_to_z(db_session)
+    elif by == browse.BrowseBy.EVALUATED:
+        context["ranked"] = await browse.most_evaluated(db_session, fewer_than)
+    else:
+        context["groups"] = await browse.by_condition(db_session, fewer_than)
+    return render(request, "outcomes/treatments_browse.html", context)
 
 
 @get("/treatments/{slug:str}")
@@ -99,4 +115,4 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
                    "noindex": False})
 
 
-route_handlers: list[Any] = [treatment_report, condition_report]
+route_handlers: list[Any] = [browse_treatments, treatment_report, condition_report]
