@@ -140,3 +140,32 @@ def test_a_patient_opens_an_authors_page_from_a_thread_and_writes_to_them(
     for url in ("/", thread_url, "/search?q=mornings", "/account/profile"):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth <= 360"), url
+
+
+def test_a_patient_browses_treatments_by_condition_and_opens_a_report(
+    page: Page, live_server: LiveServer, screenshot: Callable[[Page, str], Path],
+    check_accessibility: Callable[[Page], Any],
+) -> None:
+    shot = tidy_screenshots(screenshot)
+    patient = register_person(live_server, "nia")
+    page.set_viewport_size(WIDE)
+    sign_in(page, patient)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Treatments", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Treatments")
+    expect(page.get_by_role("link", name="By condition")).to_have_attribute("aria-current", "page")
+    at_both_widths(page, shot, check_accessibility, "treatments-by-condition")
+
+    page.get_by_role("link", name="A to Z").click()
+    expect(page.get_by_role("link", name="Methotrexate", exact=True)).to_be_visible()
+    at_both_widths(page, shot, check_accessibility, "treatments-a-to-z")
+
+    page.get_by_role("link", name="By condition").click()
+    page.get_by_role("heading", name="Rheumatoid arthritis").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/conditions/rheumatoid-arthritis$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rheumatoid arthritis")
+    at_both_widths(page, shot, check_accessibility, "condition-report")
+
+    page.goto("/treatments?by=az")
+    page.get_by_role("link", name="Methotrexate", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/treatments/methotrexate$"))
+    at_both_widths(page, shot, check_accessibility, "treatment-report")
