@@ -194,6 +194,7 @@ def create_app(
         await runtime.close()
 
     from community.notifications import install_template_globals, load_unread_count
+    from community.notifications.digest import digest_lifespan
     from moderation.queue.expiry import expiry_lifespan
     from outcomes.research.worker import worker_lifespan
 
@@ -221,13 +222,15 @@ def create_app(
             cookie_samesite="lax",
             cookie_httponly=False,
             header_name="x-csrftoken",
-            exclude=["/api/v1/"],
+            # The signature in an unsubscribe link authenticates it: mail clients post to it
+            # with no page and no cookie (RFC 8058 one-click unsubscribe).
+            exclude=["/api/v1/", "/unsubscribe/"],
         ),
         before_send=[security_headers],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
-        lifespan=[worker_lifespan, expiry_lifespan],
+        lifespan=[worker_lifespan, expiry_lifespan, digest_lifespan],
         on_startup=[freeze_startup_objects],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,

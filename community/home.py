@@ -28,6 +28,7 @@ from community.communities.models import (
 from community.db import utcnow
 from community.i18n import gettext as _
 from community.i18n import ngettext
+from community.notifications.models import Follow, FollowTarget
 
 HOME_BLOCKS_KEY = "home_blocks"
 BLOCK_ROWS = 5
@@ -86,22 +87,25 @@ async def my_communities(db: AsyncSession, user: User) -> HomeBlock:
                 "and join it to talk with people who live with it."))
 
 
-async def my_conversations(db: AsyncSession, user: User) -> HomeBlock:
-    """Threads the person started or replied to, most recently active first."""
-    posted = exists().where(Post.thread_id == Thread.id, Post.author_id == user.id)
+async def followed_threads(db: AsyncSession, user: User) -> HomeBlock:
+    """Threads the person follows (posting in one follows it), most recently active first."""
+    followed = exists().where(Follow.user_id == user.id,
+                              Follow.target_type == FollowTarget.THREAD.value,
+                              Follow.target_id == Thread.id)
     rows = (await db.execute(
         select(Thread.id, Thread.title, Thread.reply_count, Thread.last_activity_at)
-        .where(posted, readable_threads_filter(user))
+        .where(followed, readable_threads_filter(user))
         .order_by(Thread.last_activity_at.desc()).limit(BLOCK_ROWS)
     )).all()
     items = [
         HomeItem(title, f"/threads/{thread_id}",
-                 ngettext("%(num)d reply", "%(num)d replies", replies) % {"num": replies}, when=last_activity)
+                 ngettext("%(num)d reply", "%(num)d replies", replies) % {"num": replies},
+                 when=last_activity)
         for thread_id, title, replies, last_activity in rows
     ]
     return HomeBlock(
-        "conversations", _("Your conversations"), "/search", _("Search the conversations"),
-        items, empty=_("Threads you start or reply to appear here with their latest "
+        "following", _("Threads you follow"), "/notifications", _("Your notifications"),
+        items, empty=_("Threads you start, reply to or follow appear here with their latest "
                        "activity. Open a community to start one."))
 
 
@@ -127,7 +131,7 @@ async def open_questions(db: AsyncSession, user: User) -> HomeBlock | None:
         empty=_("No question is waiting for an answer. Thank you."))
 
 
-CORE_BLOCKS: tuple[HomeBlockProvider, ...] = (my_communities, my_conversations, open_questions)
+CORE_BLOCKS: tuple[HomeBlockProvider, ...] = (my_communities, followed_threads, open_questions)
 
 
 async def home_blocks(

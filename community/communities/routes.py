@@ -20,6 +20,8 @@ from community.communities.models import Audience, Community, Post, PostStatus, 
 from community.communities.search import search_posts
 from community.flash import redirect_with_message
 from community.i18n import gettext as _
+from community.notifications.models import FollowTarget
+from community.notifications.services import follow, is_following, unfollow
 from community.scraping import record_view
 from community.web import (
     current_user,
@@ -98,6 +100,8 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
         "thread_rows": thread_rows(runtime_of(request).fragments, readable),
         "can_post": access.can_post_in(viewer, membership,
                                        archived=community.archived_at is not None),
+        "following": viewer is not None and await is_following(
+            db_session, viewer.id, FollowTarget.COMMUNITY, community.id),
     }, block="threads")
 
 
@@ -210,6 +214,8 @@ async def _thread_context(
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
     if context["readable"]:
+        context["following"] = viewer is not None and await is_following(
+            db, viewer.id, FollowTarget.THREAD, thread.id)
         posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
         context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
@@ -254,6 +260,39 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
         }, block="reply_fragment")
     return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
+
+
+@post("/threads/{thread_id:int}/follow", guards=[require_user])
+async def follow_thread(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Any:
+    """Follow a thread one may read (replies then reach the follower), or stop."""
+    viewer = current_user(request)
+    assert viewer is not None
+    thread, membership = await services.get_thread_and_membership(db_session, viewer, thread_id)
+    if thread is None or not access.can_read_thread(viewer, thread, membership):
+        raise NotFoundException(detail=_("No such thread."))
+    if (await form_data(request)).get("action") == "unfollow":
+        await unfollow(db_session, viewer.id, FollowTarget.THREAD, thread.id)
+        message = _("You no longer follow this thread.")
+    else:
+        await follow(db_session, viewer.id, FollowTarget.THREAD, thread.id)
+        message = _("You follow this thread: replies will reach your notifications.")
+    return redirect_with_message(request, f"/threads/{thread.id}", message)
+
+
+@post("/communities/{slug:str}/follow", guards=[require_user])
+async def follow_community(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    """Follow a community: each new thread one may read reaches the follower."""
+    viewer = current_user(request)
+    assert viewer is not None
+    community = await _community_or_404(db_session, slug, viewer)
+    if (await form_data(request)).get("action") == "unfollow":
+        await unfollow(db_session, viewer.id, FollowTarget.COMMUNITY, community.id)
+        message = _("You no longer follow %(name)s.") % {"name": community.name}
+    else:
+        await follow(db_session, viewer.id, FollowTarget.COMMUNITY, community.id)
+        message = _("You follow %(name)s: new threads will reach your notifications.") % {
+            "name": community.name}
+    return redirect_with_message(request, f"/communities/{community.slug}", message)
 
 
 # ---- posts --------------------------------------------------------------------------------
@@ -363,6 +402,6 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
 route_handlers: list[Any] = [
     communities_page, new_community_page, create_community, community_page,
     edit_community_page, edit_community, archive_community, join, leave,
-    new_thread_page, create_thread, thread_page, reply,
+    new_thread_page, create_thread, thread_page, reply, follow_thread, follow_community,
     edit_post_page, edit_post, delete_post, post_history, react, search_page,
 ]

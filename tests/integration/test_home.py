@@ -45,7 +45,7 @@ def test_a_patient_sees_their_communities_and_conversations(
     communities = block(page, "communities")
     assert 'href="/communities/rheumatoid-arthritis"' in communities
     assert "1 thread active this week" in communities
-    conversations = block(page, "conversations")
+    conversations = block(page, "following")
     assert f'href="/threads/{thread}"' in conversations
     assert "Mornings with stiff hands" in conversations
     assert "1 reply" in conversations
@@ -66,7 +66,7 @@ def test_conversations_leave_out_threads_the_person_can_no_longer_read(
     seed(new_visitor())
     ana = person(new_visitor, "ana_left", joins=("rheumatoid-arthritis",))
     thread = start_thread(ana, "rheumatoid-arthritis", title="Members only talk")
-    assert f'href="/threads/{thread}"' in block(ana.get("/").text, "conversations")
+    assert f'href="/threads/{thread}"' in block(ana.get("/").text, "following")
     assert ana.post("/communities/rheumatoid-arthritis/leave").status_code == 303
     # Her own thread stays listed to her (authors see their threads); a reply elsewhere
     # in a community she left does not.
@@ -76,6 +76,19 @@ def test_conversations_leave_out_threads_the_person_can_no_longer_read(
     reply(carla, other, "Same here.")
     assert carla.post("/communities/multiple-sclerosis/leave").status_code == 303
     assert "MS fatigue" not in carla.get("/").text
+
+
+def test_a_thread_followed_by_hand_appears_until_unfollowed(
+        new_visitor: Callable[[], Visitor]) -> None:
+    seed(new_visitor())
+    ana = person(new_visitor, "ana_followhome", joins=("lupus",))
+    bo = person(new_visitor, "bo_followhome", joins=("lupus",))
+    thread = start_thread(ana, "lupus", title="Sunscreen brands")
+    assert f'href="/threads/{thread}"' not in block(bo.get("/").text, "following")
+    assert bo.post(f"/threads/{thread}/follow").status_code == 303
+    assert f'href="/threads/{thread}"' in block(bo.get("/").text, "following")
+    assert bo.post(f"/threads/{thread}/follow", {"action": "unfollow"}).status_code == 303
+    assert f'href="/threads/{thread}"' not in block(bo.get("/").text, "following")
 
 
 def test_an_administrator_sees_a_waiting_research_application_one_click_from_approval(
