@@ -109,7 +109,7 @@ def _scope(viewer: User | None, community_id: int | None,
     return conditions
 
 
-def _shown_columns() -> tuple[ColumnElement[Any], ...]:
+def _shown_columns() -> tuple[Any, ...]:
     """What a result shows besides its text: author (None once deleted), date, thread kind."""
     author = case((User.deleted_at.is_(None), User.username), else_=null())
     return author, Post.created_at, Thread.kind
