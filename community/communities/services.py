@@ -495,14 +495,14 @@ async def reply(
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, now)
-        mentioned = await _notify_mentions(db, author, thread, post)
-        # Everyone following the thread hears of the reply once (a mention says more).
+        # Everyone following the thread who may still read it hears of the reply.
         followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-        for person in await _readers_among(db, thread, followers - mentioned - {author.id}):
+        for person in await _readers_among(db, thread, followers - {author.id}):
             await notify(db, person.id, NotificationKind.REPLY.value,
                          text=_("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
                          link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+        await _notify_mentions(db, author, thread, post)
     return post
 
 

@@ -61,13 +61,13 @@ def test_posting_follows_and_replies_reach_followers_who_can_read(
     reply(ana, thread, "Thanks, @bo_fol and @cy_fol.")
     assert len(notes_of(ana, "cy_fol", "reply")) == 1
     assert not notes_of(ana, "cy_fol", "mention")
-    # Bo was mentioned: one mention, not also a reply notification for the same post.
+    # Bo follows (he replied) and was mentioned: told of both.
     assert len(notes_of(ana, "bo_fol", "mention")) == 1
-    assert len(notes_of(ana, "bo_fol", "reply")) == 0
+    assert len(notes_of(ana, "bo_fol", "reply")) == 1
     # Unfollowing stops replies.
     assert bo.post(f"/threads/{thread}/follow", {"action": "unfollow"}).status_code == 303
     reply(ana, thread, "One more thing.")
-    assert len(notes_of(ana, "bo_fol", "reply")) == 0
+    assert len(notes_of(ana, "bo_fol", "reply")) == 1
 
 
 def test_following_a_community_announces_new_threads(new_visitor: Callable[[], Visitor]) -> None:
