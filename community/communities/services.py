@@ -501,7 +501,8 @@ async def reply(
             await notify(db, person.id, NotificationKind.REPLY.value,
                          text=_("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                         actor_id=author.id)
         await _notify_mentions(db, author, thread, post)
     return post
 
@@ -527,7 +528,7 @@ async def _notify_community_followers(db: AsyncSession, author: User, community:
         await notify(db, person.id, NotificationKind.NEW_THREAD.value,
                      text=_("New thread in %(community)s: “%(title)s”")
                      % {"community": community.name, "title": thread.title},
-                     link=f"/threads/{thread.id}")
+                     link=f"/threads/{thread.id}", actor_id=author.id)
 
 
 async def _count_published_reply(
@@ -560,7 +561,8 @@ async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
             await notify(db, person.id, NotificationKind.MENTION.value,
                          text=_("%(name)s mentioned you in “%(title)s”")
                          % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                         actor_id=author.id)
             notified.add(person.id)
     return notified
 
@@ -658,7 +660,8 @@ async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -
     await notify(db, post.author_id, NotificationKind.REACTION.value,
                  text=_("%(name)s %(what)s in “%(title)s”")
                  % {"name": user.username, "what": label, "title": thread.title},
-                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                 actor_id=user.id)
     return True
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from community.accounts.models import User
 from community.db import Base, BigId, CreatedMixin, IdMixin, utcnow
 
 
@@ -32,6 +33,11 @@ class Notification(IdMixin, CreatedMixin, Base):
     text: Mapped[str] = mapped_column(String(500))
     link: Mapped[str] = mapped_column(String(300), default="")
     read_at: Mapped[datetime | None]
+    # Who caused it (a reply's author, who reacted), shown with their picture; None for
+    # the site's own notices.
+    actor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[actor_id])
 
 
 class FollowTarget(StrEnum):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ScalarSelect, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
 from community.db import utcnow
@@ -24,7 +25,8 @@ PAGE_SIZE = 30
 
 
 async def notify(
-    db: AsyncSession, user_id: int, kind: str, *, text: str, link: str = ""
+    db: AsyncSession, user_id: int, kind: str, *, text: str, link: str = "",
+    actor_id: int | None = None,
 ) -> Notification | None:
     """Add one notification for `user_id` in the caller's transaction (none when the person
     turned this kind off)."""
@@ -33,7 +35,7 @@ async def notify(
     # Only same-site paths: a notification never sends anyone off the site.
     safe_link = link if link.startswith("/") and not link.startswith("//") else ""
     notification = Notification(user_id=user_id, kind=kind, text=text[:500],
-                                link=safe_link[:300])
+                                link=safe_link[:300], actor_id=actor_id)
     db.add(notification)
     await db.flush()
     return notification
@@ -60,7 +62,8 @@ async def list_notifications(
     db: AsyncSession, user_id: int, *, before: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Notification], int | None]:
     """Newest first; returns the page and the cursor for the next one (None at the end)."""
-    statement = select(Notification).where(Notification.user_id == user_id)
+    statement = (select(Notification).where(Notification.user_id == user_id)
+                 .options(joinedload(Notification.actor)))
     if before is not None:
         statement = statement.where(Notification.id < before)
     rows = list(await db.scalars(statement.order_by(Notification.id.desc()).limit(limit + 1)))

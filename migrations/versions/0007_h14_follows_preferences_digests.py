@@ -51,6 +51,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_digest_claim_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'period', name=op.f('pk_digest_claim'))
     )
+    with op.batch_alter_table('notification') as batch:
+        batch.add_column(sa.Column('actor_id', BIG_ID, nullable=True))
+        batch.create_foreign_key(op.f('fk_notification_actor_id_user_account'), 'user_account',
+                                 ['actor_id'], ['id'], ondelete='SET NULL')
     op.execute(
         "INSERT INTO follow (user_id, target_type, target_id, created_at) "
         "SELECT DISTINCT post.author_id, 'thread', post.thread_id, CURRENT_TIMESTAMP FROM post"
@@ -58,6 +62,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notification') as batch:
+        batch.drop_constraint(op.f('fk_notification_actor_id_user_account'), type_='foreignkey')
+        batch.drop_column('actor_id')
     op.drop_table('digest_claim')
     op.drop_table('notification_preference')
     op.drop_index('ix_follow_target', table_name='follow')

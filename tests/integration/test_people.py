@@ -69,6 +69,7 @@ def pages_showing_the_author(new_visitor: Callable[[], Visitor]) -> dict[str, tu
         "search": (bo, "/search?q=quinoa"),
         "conversation": (bo, f"/messages/{AUTHOR}"),
         "post history": (ana, f"/posts/{post_id}/history"),
+        "notifications": (bo, "/notifications"),
     }
 
 
