@@ -81,10 +81,12 @@ def build_extensions() -> Extensions:
     """Outcomes' and moderation's implementations of the core's hooks (the core never imports
     them). Every single hook is a required argument: leaving one out fails here."""
     from moderation.erasure import erase_person
+    from moderation.home import HOME_BLOCKS as moderation_blocks
     from moderation.notices import notice_context
     from moderation.queue.services import can_post, end_expired_suspension_of
     from moderation.vetting.extras import clinician_profile_extras
     from outcomes.reports.services import most_reported_treatments
+    from outcomes.research.home import HOME_BLOCKS as research_blocks
     from outcomes.treatments.likeme import shared_symptoms, shared_treatments
 
     return Extensions(
@@ -95,6 +97,7 @@ def build_extensions() -> Extensions:
         most_reported_treatments=most_reported_treatments,
         like_me_signals=(shared_treatments, shared_symptoms),
         account_deletion_hooks=(erase_person,),
+        home_blocks=(*moderation_blocks, *research_blocks),
     )
 
 
@@ -193,6 +196,7 @@ def create_app(
         await runtime.close()
 
     from community.notifications import install_template_globals, load_unread_count
+    from community.notifications.digest import digest_lifespan
     from moderation.queue.expiry import expiry_lifespan
     from moderation.queue.header import install_template_globals as install_moderation_header
     from moderation.queue.header import load_overdue_crisis
@@ -232,14 +236,16 @@ def create_app(
             cookie_samesite="lax",
             cookie_httponly=False,
             header_name="x-csrftoken",
-            exclude=["/api/v1/"],
+            # The signature in an unsubscribe link authenticates it: mail clients post to it
+            # with no page and no cookie (RFC 8058 one-click unsubscribe).
+            exclude=["/api/v1/", "/unsubscribe/"],
         ),
         before_send=[security_headers],
         exception_handlers={DomainError: domain_error_page, HTTPException: error_page,
                             Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
-        lifespan=[worker_lifespan, expiry_lifespan],
+        lifespan=[worker_lifespan, expiry_lifespan, digest_lifespan],
         on_startup=[warm_screener, freeze_startup_objects],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,

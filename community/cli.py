@@ -228,6 +228,37 @@ def research_run_jobs() -> None:
 
 
 @main.group()
+def notifications() -> None:
+    """Notification e-mail."""
+
+
+@notifications.command("send")
+@click.option("--at", "moment", default=None,
+              help="Act as if it were this ISO time (UTC), e.g. to send yesterday's digests.")
+def notifications_send(moment: str | None) -> None:
+    """One pass of the e-mail job (the app runs it every few minutes; safe to run anytime:
+    each digest period is sent once)."""
+    from datetime import UTC, datetime
+
+    from community.app import load_all_models
+    from community.notifications.digest import send_due
+    from community.runtime import Runtime
+
+    settings = _settings()
+    load_all_models()
+    at = datetime.fromisoformat(moment).replace(tzinfo=UTC) if moment else None
+
+    async def _run() -> str:
+        runtime = Runtime.build(settings)
+        try:
+            return f"{await send_due(runtime, at)} notification e-mails sent"
+        finally:
+            await runtime.close()
+
+    click.echo(asyncio.run(_run()))
+
+
+@main.group()
 def audit() -> None:
     """The tamper-evident audit log."""
 

@@ -15,6 +15,7 @@ Hooks (supplied by -> used by):
 - `most_reported_treatments(db, condition_slug)`: outcomes' reports -> community pages
 - `like_me_signals`, each `signal(db, *, viewer, candidate_ids)`: outcomes -> like me
 - `account_deletion_hooks`, each `hook(db, user_id, *, keep_posts)`: moderation -> deletion
+- `home_blocks`, each `block(db, user)`: moderation's and research's blocks -> the home page
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
+from community.home import HomeBlock
 from community.profiles.extras import ProfileExtras
 
 
@@ -44,7 +46,8 @@ class ReopenIfSuspensionOver(Protocol):
 
 class NoticeContext(Protocol):
     def __call__(self, verdict: Any, community_slug: str | None, locale: str, *,
-                 text: str = "", icd10: str | None = None) -> dict[str, Any]: ...
+                 text: str = "", icd10: str | None = None, country: str | None = None,
+                 crisis_published: bool = False) -> dict[str, Any]: ...
 
 
 class ProfileExtrasHook(Protocol):
@@ -63,6 +66,10 @@ class LikeMeSignal(Protocol):
     ) -> Mapping[int, tuple[float, str]]: ...
 
 
+class HomeBlockHook(Protocol):
+    async def __call__(self, db: AsyncSession, user: User) -> HomeBlock | None: ...
+
+
 class DeletionHook(Protocol):
     async def __call__(self, db: AsyncSession, user_id: int, *, keep_posts: bool) -> None: ...
 
@@ -78,6 +85,7 @@ class Extensions:
     most_reported_treatments: MostReportedTreatments
     like_me_signals: tuple[LikeMeSignal, ...] = ()
     account_deletion_hooks: tuple[DeletionHook, ...] = ()
+    home_blocks: tuple[HomeBlockHook, ...] = ()
 
 
 PROTOCOLS: dict[str, type] = {
@@ -88,6 +96,7 @@ PROTOCOLS: dict[str, type] = {
     "most_reported_treatments": MostReportedTreatments,
     "like_me_signals": LikeMeSignal,
     "account_deletion_hooks": DeletionHook,
+    "home_blocks": HomeBlockHook,
 }
 
 

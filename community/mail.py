@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -19,12 +20,17 @@ class Mailer:
         self._settings = settings
         self.outbox = settings.var_dir / "outbox"
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(self, to: str, subject: str, body: str, *,
+                   headers: Mapping[str, str] | None = None, message_id: str | None = None) -> None:
+        """Send one message. A fixed `message_id` makes a repeat replace the outbox file
+        (and lets receivers drop the duplicate)."""
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = to
         message["Subject"] = subject
-        message["Message-ID"] = make_msgid(domain="kindred.local")
+        message["Message-ID"] = message_id or make_msgid(domain="kindred.local")
+        for name, value in (headers or {}).items():
+            message[name] = value
         message.set_content(body)
         if self._settings.smtp_url:
             await anyio.to_thread.run_sync(self._send_smtp, message)

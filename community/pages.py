@@ -7,15 +7,23 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.enums import MediaType
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from community.web import render, runtime_of
+from community.home import home_blocks
+from community.web import current_user, render, runtime_of
 
 AnyRequest = Request[Any, Any, Any]
 
 
 @get("/", name="home")
-async def home(request: AnyRequest) -> Response[str]:
-    return render(request, "home.html")
+async def home(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    """The welcome page for visitors; for a signed-in person, their own home."""
+    user = current_user(request)
+    if user is None:
+        return render(request, "home.html")
+    blocks = await home_blocks(db_session, user,
+                               runtime_of(request).extensions.home_blocks)
+    return render(request, "home_person.html", {"blocks": blocks})
 
 
 @get("/healthz", exclude_from_csrf=True)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community import i18n
 from community.accounts.models import Role, User
 from community.db import intent, utcnow, write_intent
+from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
@@ -129,8 +130,13 @@ def render(
     """Render a full page, or only `block` of the same template for htmx requests."""
     env: Environment = request.app.state.jinja
     token = csrf_token(request)
+    whole_page = not (block and is_htmx(request))
+    # A confirmation carried over a redirect shows once, on the next full page.
+    flash = (pending_message(request, runtime_of(request).settings.secret_key)
+             if whole_page and FLASH_COOKIE in request.cookies else None)
     full_context = {
         "request": request,
+        "flash": flash,
         "current_user": current_user(request),
         "csrf_token": token,
         "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">') % token,
@@ -139,14 +145,18 @@ def render(
         **(context or {}),
     }
     compiled = env.get_template(template)
-    if block and is_htmx(request):
+    if not whole_page:
+        assert block is not None
         block_render = compiled.blocks[block]
         body = "".join(block_render(compiled.new_context(full_context)))
     else:
         body = compiled.render(full_context)
-    return Response(
+    response = Response(
         body, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {})
     )
+    if whole_page and FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
 
 
 def render_fragment(

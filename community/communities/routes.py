@@ -18,7 +18,10 @@ from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.search import search_posts
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
+from community.notifications.models import FollowTarget
+from community.notifications.services import follow, is_following, unfollow
 from community.scraping import record_view
 from community.web import (
     current_user,
@@ -97,6 +100,8 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
         "thread_rows": thread_rows(runtime_of(request).fragments, readable),
         "can_post": access.can_post_in(viewer, membership,
                                        archived=community.archived_at is not None),
+        "following": viewer is not None and await is_following(
+            db_session, viewer.id, FollowTarget.COMMUNITY, community.id),
     }, block="threads")
 
 
@@ -138,14 +143,16 @@ async def archive_community(request: AnyRequest, db_session: AsyncSession, slug:
 async def join(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
     community = await _community_or_404(db_session, slug, current_user(request))
     await services.join_community(db_session, current_user(request), community)  # type: ignore[arg-type]
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("You joined %(name)s.") % {"name": community.name})
 
 
 @post("/communities/{slug:str}/leave", guards=[require_user])
 async def leave(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
     community = await _community_or_404(db_session, slug, current_user(request))
     await services.leave_community(db_session, current_user(request), community)  # type: ignore[arg-type]
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("You left %(name)s.") % {"name": community.name})
 
 
 # ---- threads ------------------------------------------------------------------------------
@@ -203,6 +210,8 @@ async def _thread_context(
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
     if context["readable"]:
+        context["following"] = viewer is not None and await is_following(
+            db, viewer.id, FollowTarget.THREAD, thread.id)
         posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
         context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
@@ -247,6 +256,39 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
             "help_country": await services.crisis_help_country(db_session, viewer, [created]),
         }, block="reply_fragment")
     return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
+
+
+@post("/threads/{thread_id:int}/follow", guards=[require_user])
+async def follow_thread(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Any:
+    """Follow a thread one may read (replies then reach the follower), or stop."""
+    viewer = current_user(request)
+    assert viewer is not None
+    thread, membership = await services.get_thread_and_membership(db_session, viewer, thread_id)
+    if thread is None or not access.can_read_thread(viewer, thread, membership):
+        raise NotFoundException(detail=_("No such thread."))
+    if (await form_data(request)).get("action") == "unfollow":
+        await unfollow(db_session, viewer.id, FollowTarget.THREAD, thread.id)
+        message = _("You no longer follow this thread.")
+    else:
+        await follow(db_session, viewer.id, FollowTarget.THREAD, thread.id)
+        message = _("You follow this thread: replies will reach your notifications.")
+    return redirect_with_message(request, f"/threads/{thread.id}", message)
+
+
+@post("/communities/{slug:str}/follow", guards=[require_user])
+async def follow_community(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
+    """Follow a community: each new thread one may read reaches the follower."""
+    viewer = current_user(request)
+    assert viewer is not None
+    community = await _community_or_404(db_session, slug, viewer)
+    if (await form_data(request)).get("action") == "unfollow":
+        await unfollow(db_session, viewer.id, FollowTarget.COMMUNITY, community.id)
+        message = _("You no longer follow %(name)s.") % {"name": community.name}
+    else:
+        await follow(db_session, viewer.id, FollowTarget.COMMUNITY, community.id)
+        message = _("You follow %(name)s: new threads will reach your notifications.") % {
+            "name": community.name}
+    return redirect_with_message(request, f"/communities/{community.slug}", message)
 
 
 # ---- posts --------------------------------------------------------------------------------
@@ -338,17 +380,20 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
     query = request.query_params.get("q", "")[:200]
     community_slug = request.query_params.get("community", "")
     community = await services.get_community(db_session, community_slug) if community_slug else None
+    kind = request.query_params.get("kind", "")
+    kind = kind if kind in {k.value for k in ThreadKind} else ""
     hits, next_cursor = await search_posts(
         db_session, viewer, query, community_id=community.id if community else None,
-        after=request.query_params.get("after"))
+        after=request.query_params.get("after"), kind=kind or None)
     return render(request, "communities/search.html", {
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
+        "kind": kind, "communities": await services.list_communities(db_session),
     }, block="results")
 
 
 route_handlers: list[Any] = [
     communities_page, new_community_page, create_community, community_page,
     edit_community_page, edit_community, archive_community, join, leave,
-    new_thread_page, create_thread, thread_page, reply,
+    new_thread_page, create_thread, thread_page, reply, follow_thread, follow_community,
     edit_post_page, edit_post, delete_post, post_history, react, search_page,
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -15,9 +16,11 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     bindparam,
+    case,
     column,
     func,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -46,6 +49,10 @@ class SearchHit:
     community_name: str
     snippet: Markup
     rank: float
+    # The author's name, None for a former member.
+    author: str | None = None
+    created_at: datetime | None = None
+    thread_kind: str = ""
 
 
 def query_terms(query: str) -> list[str]:
@@ -75,7 +82,7 @@ def decode_cursor(cursor: str | None) -> tuple[float, int] | None:
 
 async def search_posts(
     db: AsyncSession, viewer: User | None, query: str, community_id: int | None = None,
-    after: str | None = None, limit: int = 20,
+    after: str | None = None, limit: int = 20, kind: str | None = None,
 ) -> tuple[list[SearchHit], str | None]:
     """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor."""
     terms = query_terms(query)
@@ -84,19 +91,33 @@ async def search_posts(
     dialect = db.get_bind().dialect.name
     if dialect == "sqlite":
         hits = await _search_sqlite(db, viewer, terms, community_id, decode_cursor(after),
-                                    limit + 1)
+                                    limit + 1, kind)
     else:
         hits = await _search_postgres(db, viewer, terms, community_id, decode_cursor(after),
-                                      limit + 1)
+                                      limit + 1, kind)
     next_cursor = encode_cursor(hits[limit - 1]) if len(hits) > limit else None
     return hits[:limit], next_cursor
 
 
-def _scope(viewer: User | None, community_id: int | None) -> list[ColumnElement[bool]]:
+def _scope(viewer: User | None, community_id: int | None,
+           kind: str | None = None) -> list[ColumnElement[bool]]:
     conditions = [access.visible_posts_filter(viewer)]
     if community_id is not None:
         conditions.append(Thread.community_id == community_id)
+    if kind is not None:
+        conditions.append(Thread.kind == kind)
     return conditions
+
+
+def _shown_columns() -> tuple[Any, ...]:
+    """What a result shows besides its text: author (None once deleted), date, thread kind."""
+    author = case((User.deleted_at.is_(None), User.username), else_=null())
+    return author, Post.created_at, Thread.kind
+
+
+def _hit(row: Any) -> SearchHit:
+    return SearchHit(row[0], row[1], row[2], row[3], row[4], highlight(row[5] or ""),
+                     float(row[6]), row[7], row[8], row[9])
 
 
 def _after(rank_column: ColumnElement[Any], cursor: tuple[float, int] | None
@@ -110,32 +131,33 @@ def _after(rank_column: ColumnElement[Any], cursor: tuple[float, int] | None
 
 async def _search_sqlite(
     db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
-    cursor: tuple[float, int] | None, limit: int,
+    cursor: tuple[float, int] | None, limit: int, kind: str | None = None,
 ) -> list[SearchHit]:
     # Each term quoted: FTS5 operators typed by a person are plain words here.
     match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
     rank: ColumnElement[float] = literal_column("bm25(posts_fts)")
     snippet: ColumnElement[str] = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
     statement = (
-        select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, snippet, rank)
+        select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, snippet, rank,
+               *_shown_columns())
         .select_from(_fts)
         .join(Post, Post.id == _fts.c.rowid)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
+        .join(User, User.id == Post.author_id)
         .where(text("posts_fts MATCH :match").bindparams(match=match),
-               *_scope(viewer, community_id),
+               *_scope(viewer, community_id, kind),
                _after(rank, cursor))
         .order_by(rank, Post.id)
         .limit(limit)
     )
     rows = await db.execute(statement)
-    return [SearchHit(r[0], r[1], r[2], r[3], r[4], highlight(r[5] or ""), float(r[6]))
-            for r in rows]
+    return [_hit(row) for row in rows]
 
 
 async def _search_postgres(
     db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
-    cursor: tuple[float, int] | None, limit: int,
+    cursor: tuple[float, int] | None, limit: int, kind: str | None = None,
 ) -> list[SearchHit]:
     # The stored `post.search_vector` (to_tsvector('english', body), migration 0005).
     english: ColumnElement[str] = literal_column("'english'")
@@ -146,7 +168,7 @@ async def _search_postgres(
         select(Post.id.label("post_id"), rank)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
-        .where(vector.op("@@")(tsquery), *_scope(viewer, community_id),
+        .where(vector.op("@@")(tsquery), *_scope(viewer, community_id, kind),
                _after(-func.ts_rank(vector, tsquery), cursor))
         .order_by(rank, Post.id)
         .limit(limit)
@@ -158,13 +180,13 @@ async def _search_postgres(
     )
     statement = (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, headline,
-               ranked.c.rank)
+               ranked.c.rank, *_shown_columns())
         .select_from(ranked)
         .join(Post, Post.id == ranked.c.post_id)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
+        .join(User, User.id == Post.author_id)
         .order_by(ranked.c.rank, Post.id)
     )
     rows = await db.execute(statement)
-    return [SearchHit(r[0], r[1], r[2], r[3], r[4], highlight(r[5] or ""), float(r[6]))
-            for r in rows]
+    return [_hit(row) for row in rows]

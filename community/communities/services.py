@@ -51,8 +51,8 @@ from community.errors import Conflict, FormErrors, NotAllowed
 from community.i18n import current_locale
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
-from community.notifications.models import NotificationKind
-from community.notifications.services import notify
+from community.notifications.models import FollowTarget, NotificationKind
+from community.notifications.services import follow, follower_ids, notify
 from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import (
@@ -491,8 +491,10 @@ async def start_thread(
     await db.flush()
     db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
     await _open_review_if_needed(db, runtime, post, thread, outcome)
+    await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
-        await _notify_mentions(db, author, thread, post)
+        mentioned = await _notify_mentions(db, author, thread, post)
+        await _notify_community_followers(db, author, community, thread, skip=mentioned)
     await audit.record(db, "thread.created", actor_id=author.id, target_type="thread",
                        target_id=thread.id, detail={"status": post.status})
     return thread, post
@@ -520,15 +522,43 @@ async def reply(
     await db.flush()
     db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
     await _open_review_if_needed(db, runtime, post, thread, outcome)
+    await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, now)
-        if thread.author_id != author.id:
-            await notify(db, thread.author_id, NotificationKind.REPLY.value,
+        # Everyone following the thread who may still read it hears of the reply.
+        followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
+        for person in await _readers_among(db, thread, followers - {author.id}):
+            await notify(db, person.id, NotificationKind.REPLY.value,
                          text=lambda: _("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                         actor_id=author.id)
         await _notify_mentions(db, author, thread, post)
     return post
+
+
+async def _readers_among(db: AsyncSession, thread: Thread, user_ids: set[int]) -> list[User]:
+    """The people among `user_ids` who may read `thread` now (one query each for people and
+    memberships): someone who left a members-only community hears nothing more of it."""
+    if not user_ids:
+        return []
+    people = list(await db.scalars(select(User).where(
+        User.id.in_(sorted(user_ids)), User.deleted_at.is_(None))))
+    member_ids = set(await db.scalars(select(Membership.user_id).where(
+        Membership.community_id == thread.community_id,
+        Membership.user_id.in_([p.id for p in people]))))
+    return [person for person in people if access.can_read_thread(
+        person, thread, Membership() if person.id in member_ids else None)]
+
+
+async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
+                                      thread: Thread, *, skip: set[int]) -> None:
+    followers = set(await follower_ids(db, FollowTarget.COMMUNITY, community.id))
+    for person in await _readers_among(db, thread, followers - skip - {author.id}):
+        await notify(db, person.id, NotificationKind.NEW_THREAD.value,
+                     text=_("New thread in %(community)s: “%(title)s”")
+                     % {"community": community.name, "title": thread.title},
+                     link=f"/threads/{thread.id}", actor_id=author.id)
 
 
 async def _count_published_reply(
@@ -541,16 +571,19 @@ async def _count_published_reply(
     await db.refresh(thread, ["reply_count", "last_activity_at"])
 
 
-async def _notify_mentions(db: AsyncSession, author: User, thread: Thread, post: Post) -> None:
+async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
+                           post: Post) -> set[int]:
+    """Tell the people mentioned who may read the thread; returns their ids."""
     names = {m.lower() for m in MENTION_RE.findall(post.body)} - {author.username_key}
     if not names:
-        return
+        return set()
     names_list = sorted(names)[:MAX_MENTIONS]
     people = list(await db.scalars(select(User).where(
         User.username_key.in_(names_list), User.deleted_at.is_(None))))
     member_ids = set(await db.scalars(select(Membership.user_id).where(
         Membership.community_id == thread.community_id,
         Membership.user_id.in_([p.id for p in people]))))
+    notified: set[int] = set()
     for person in people:
         # Only people who can read the thread hear about it: a mention must not leak it.
         membership = Membership() if person.id in member_ids else None
@@ -558,7 +591,10 @@ async def _notify_mentions(db: AsyncSession, author: User, thread: Thread, post:
             await notify(db, person.id, NotificationKind.MENTION.value,
                          text=lambda: _("%(name)s mentioned you in “%(title)s”")
                          % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                         actor_id=author.id)
+            notified.add(person.id)
+    return notified
 
 
 async def edit_post(
@@ -676,7 +712,8 @@ async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -
             "name": user.username, "what": label, "title": thread.title}
 
     await notify(db, post.author_id, NotificationKind.REACTION.value, text=text,
-                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}")
+                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                 actor_id=user.id)
     return True
 
 

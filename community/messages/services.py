@@ -85,7 +85,7 @@ async def send_message(
 async def _notify_recipient(db: AsyncSession, sender: User, recipient: User) -> None:
     await notify(db, recipient.id, "message",
                  text=lambda: _("New message from %(name)s") % {"name": sender.username},
-                 link=f"/messages/{sender.username}")
+                 link=f"/messages/{sender.username}", actor_id=sender.id)
 
 
 async def apply_moderation_decision(db: AsyncSession, message_id: int, *, decision: str) -> None:

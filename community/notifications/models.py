@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community.db import Base, BigId, CreatedMixin, IdMixin
+from community.accounts.models import User
+from community.db import Base, BigId, CreatedMixin, IdMixin, utcnow
 
 
 class NotificationKind(StrEnum):
@@ -16,6 +17,8 @@ class NotificationKind(StrEnum):
     REACTION = "reaction"
     MENTION = "mention"
     MODERATION = "moderation"
+    NEW_THREAD = "new_thread"
+    MESSAGE = "message"
 
 
 class Notification(IdMixin, CreatedMixin, Base):
@@ -30,3 +33,59 @@ class Notification(IdMixin, CreatedMixin, Base):
     text: Mapped[str] = mapped_column(String(500))
     link: Mapped[str] = mapped_column(String(300), default="")
     read_at: Mapped[datetime | None]
+    # Who caused it (a reply's author, who reacted), shown with their picture; None for
+    # the site's own notices.
+    actor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[actor_id])
+
+
+class FollowTarget(StrEnum):
+    THREAD = "thread"
+    COMMUNITY = "community"
+
+
+class Follow(IdMixin, CreatedMixin, Base):
+    """A person follows a thread (replies reach them) or a community (new threads do)."""
+
+    __tablename__ = "follow"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_type", "target_id"),
+        Index("ix_follow_target", "target_type", "target_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="CASCADE"))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(BigId)
+
+
+class Delivery(StrEnum):
+    """How one kind of notification reaches a person."""
+
+    SITE = "site"
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
+class NotificationPreference(Base):
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(16), default=Delivery.SITE)
+
+
+class DigestClaim(Base):
+    """One e-mail per person and period: the row is written (and committed) before the
+    e-mail is sent, so a run killed half-way never sends the same period twice."""
+
+    __tablename__ = "digest_claim"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

@@ -6,24 +6,37 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
 from community.db import utcnow
 from community.i18n import current_locale, locale_of
-from community.notifications.models import Notification
+from community.notifications.models import (
+    Delivery,
+    Follow,
+    FollowTarget,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 
 PAGE_SIZE = 30
 
 
 async def notify(
-    db: AsyncSession, user_id: int, kind: str, *, text: str | Callable[[], str], link: str = ""
-) -> Notification:
-    """Add one notification for `user_id` in the caller's transaction.
+    db: AsyncSession, user_id: int, kind: str, *, text: str | Callable[[], str], link: str = "",
+    actor_id: int | None = None,
+) -> Notification | None:
+    """Add one notification for `user_id` in the caller's transaction (none when the person
+    turned this kind off).
 
     `text` may be a function making it: it is then written in the person's own language
     (their setting, else the language of the request that notifies them)."""
+    if await delivery_of(db, user_id, kind) == Delivery.OFF:
+        return None
     if callable(text):
         chosen = await db.scalar(select(User.locale).where(User.id == user_id))
         with locale_of(chosen or current_locale()):
@@ -31,7 +44,7 @@ async def notify(
     # Only same-site paths: a notification never sends anyone off the site.
     safe_link = link if link.startswith("/") and not link.startswith("//") else ""
     notification = Notification(user_id=user_id, kind=kind, text=text[:500],
-                                link=safe_link[:300])
+                                link=safe_link[:300], actor_id=actor_id)
     db.add(notification)
     await db.flush()
     return notification
@@ -58,7 +71,8 @@ async def list_notifications(
     db: AsyncSession, user_id: int, *, before: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Notification], int | None]:
     """Newest first; returns the page and the cursor for the next one (None at the end)."""
-    statement = select(Notification).where(Notification.user_id == user_id)
+    statement = (select(Notification).where(Notification.user_id == user_id)
+                 .options(joinedload(Notification.actor)))
     if before is not None:
         statement = statement.where(Notification.id < before)
     rows = list(await db.scalars(statement.order_by(Notification.id.desc()).limit(limit + 1)))
@@ -75,3 +89,78 @@ async def mark_read(db: AsyncSession, user_id: int, notification_id: int | None 
         statement = statement.where(Notification.id == notification_id)
     result = await db.execute(statement.values(read_at=utcnow()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# ---- preferences ------------------------------------------------------------------------
+
+# What a person may choose per kind. Moderation outcomes always reach the site.
+CONFIGURABLE_KINDS = (NotificationKind.REPLY, NotificationKind.MENTION,
+                      NotificationKind.REACTION, NotificationKind.NEW_THREAD,
+                      NotificationKind.MESSAGE, NotificationKind.MODERATION)
+EMAIL_DELIVERIES = frozenset({Delivery.IMMEDIATE, Delivery.DAILY, Delivery.WEEKLY})
+
+
+def allowed_deliveries(kind: str) -> tuple[Delivery, ...]:
+    if kind == NotificationKind.MODERATION:
+        return tuple(d for d in Delivery if d != Delivery.OFF)
+    return tuple(Delivery)
+
+
+async def delivery_of(db: AsyncSession, user_id: int, kind: str) -> str:
+    chosen = await db.scalar(select(NotificationPreference.delivery).where(
+        NotificationPreference.user_id == user_id, NotificationPreference.kind == kind))
+    return chosen or Delivery.SITE
+
+
+async def preferences_of(db: AsyncSession, user_id: int) -> dict[str, str]:
+    rows = await db.execute(select(NotificationPreference.kind, NotificationPreference.delivery)
+                            .where(NotificationPreference.user_id == user_id))
+    chosen = dict(rows.tuples().all())
+    return {kind.value: chosen.get(kind.value, Delivery.SITE) for kind in CONFIGURABLE_KINDS}
+
+
+class PreferenceRefused(ValueError):
+    """A delivery that is not on offer for a kind."""
+
+
+async def set_preference(db: AsyncSession, user_id: int, kind: str, delivery: str) -> None:
+    if kind not in {k.value for k in CONFIGURABLE_KINDS} or delivery not in {
+            d.value for d in allowed_deliveries(kind)}:
+        raise PreferenceRefused(kind)
+    existing = await db.get(NotificationPreference, (user_id, kind))
+    if existing is None:
+        db.add(NotificationPreference(user_id=user_id, kind=kind, delivery=delivery))
+    else:
+        existing.delivery = delivery
+    await db.flush()
+
+
+# ---- following ----------------------------------------------------------------------------
+
+
+async def is_following(db: AsyncSession, user_id: int, target: FollowTarget,
+                       target_id: int) -> bool:
+    return await db.scalar(select(Follow.id).where(
+        Follow.user_id == user_id, Follow.target_type == target,
+        Follow.target_id == target_id)) is not None
+
+
+async def follow(db: AsyncSession, user_id: int, target: FollowTarget, target_id: int) -> None:
+    """Follow a thread or community (already following changes nothing)."""
+    if await is_following(db, user_id, target, target_id):
+        return
+    try:
+        async with db.begin_nested():
+            db.add(Follow(user_id=user_id, target_type=target, target_id=target_id))
+    except IntegrityError:
+        return
+
+
+async def unfollow(db: AsyncSession, user_id: int, target: FollowTarget, target_id: int) -> None:
+    await db.execute(delete(Follow).where(
+        Follow.user_id == user_id, Follow.target_type == target, Follow.target_id == target_id))
+
+
+async def follower_ids(db: AsyncSession, target: FollowTarget, target_id: int) -> list[int]:
+    return list(await db.scalars(select(Follow.user_id).where(
+        Follow.target_type == target, Follow.target_id == target_id)))

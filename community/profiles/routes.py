@@ -9,8 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from community.accounts.models import User
+from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.messages.access import has_blocked
 from community.profiles import likeme, services
@@ -60,6 +61,30 @@ async def profile_page(
     })
 
 
+@get("/people/{username:str}/card")
+async def person_card(
+    request: AnyRequest, db_session: AsyncSession, username: str
+) -> Response[str]:
+    """The small card shown when hovering or focusing a person's name (an htmx fragment)."""
+    await record_view(request, db_session, "profile")
+    subject = await services.find_person(db_session, username)
+    if subject is None:
+        await db_session.commit()
+        raise NotFoundException(detail=_("There is no member with that name."))
+    viewer = current_user(request)
+    profile = await services.profile_of(db_session, subject.id)
+    rows = await services.conditions_of(db_session, subject.id)
+    names = {c.community_id: name for c, name, _slug in rows}
+    shown = visible_fields(viewer, profile, [c for c, _name, _slug in rows])
+    facts = [value for value in (shown["age_band"], COUNTRIES.get(shown["country"] or "", ""))
+             if value]
+    return render(request, "profiles/_card.html", {
+        "subject": subject, "facts": facts, "is_clinician": subject.has_role(Role.CLINICIAN),
+        "condition_names": [names[c.community_id] for c in shown["conditions"]],
+        "can_message": viewer is not None and viewer.id != subject.id,
+    })
+
+
 async def _edit_context(
     db: AsyncSession, user: User, form: dict[str, str] | None
 ) -> dict[str, Any]:
@@ -105,8 +130,9 @@ async def edit_profile_submit(request: AnyRequest, db_session: AsyncSession) -> 
         context = await _edit_context(db_session, user, form)
         context.update(errors=exc.errors, message="")
         return render(request, "profiles/edit.html", context, status_code=400)
-    done = "crisis" if saved.verdict.action is ScreenAction.CRISIS_SUPPORT else "saved"
-    return see_other(f"/account/profile?done={done}")
+    if saved.verdict.action is ScreenAction.CRISIS_SUPPORT:
+        return see_other("/account/profile?done=crisis")
+    return redirect_with_message(request, "/account/profile", _("Your profile was saved."))
 
 
 @get("/people/like-me", guards=[require_user])
@@ -144,4 +170,4 @@ async def avatar(filename: str) -> Response[str]:
                     headers={"cache-control": "public, max-age=86400"})
 
 
-route_handlers = [profile_page, edit_profile_page, edit_profile_submit, like_me_page, avatar]
+route_handlers = [profile_page, person_card, edit_profile_page, edit_profile_submit, like_me_page, avatar]

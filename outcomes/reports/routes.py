@@ -17,11 +17,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.i18n import gettext as _
 from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import charts, cohorts, services
+from outcomes.reports import browse, charts, cohorts, services
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
 AnyRequest = Request[Any, Any, Any]
+
+
+@get("/treatments")
+async def browse_treatments(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    """Treatments by condition, A to Z, or most evaluated."""
+    raw = request.query_params.get("by", browse.BrowseBy.CONDITION)
+    by = raw if raw in {b.value for b in browse.BrowseBy} else browse.BrowseBy.CONDITION
+    fewer_than = runtime_of(request).settings.fewer_than
+    context: dict[str, Any] = {"by": by, "noindex": False}
+    if by == browse.BrowseBy.A_Z:
+        context["letters"] = await browse.a_to_z(db_session)
+    elif by == browse.BrowseBy.EVALUATED:
+        context["ranked"] = await browse.most_evaluated(db_session, fewer_than)
+    else:
+        context["groups"] = await browse.by_condition(db_session, fewer_than)
+    return render(request, "outcomes/treatments_browse.html", context)
 
 
 @get("/treatments/{slug:str}")
@@ -207,4 +223,4 @@ async def compare_treatments(request: AnyRequest, db_session: AsyncSession,
     return response
 
 
-route_handlers: list[Any] = [treatment_report, condition_report, compare_treatments]
+route_handlers: list[Any] = [browse_treatments, treatment_report, condition_report, compare_treatments]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.web import (
     WRITES,
@@ -156,7 +157,8 @@ async def admin_approve(request: AnyRequest, db_session: AsyncSession,
             detail=" ".join(m for ms in exc.errors.values() for m in ms)) from exc
     except LookupError as exc:
         raise NotFoundException(detail=_("No such pending application.")) from exc
-    return see_other("/admin/research")
+    return redirect_with_message(request, "/admin/research",
+                                 _("Approved. The applicant is now a researcher."))
 
 
 @post(
@@ -172,7 +174,8 @@ async def admin_reject(request: AnyRequest, db_session: AsyncSession,
         raise ValidationException(detail=_("Give the applicant a reason.")) from exc
     except LookupError as exc:
         raise NotFoundException(detail=_("No such pending application.")) from exc
-    return see_other("/admin/research")
+    return redirect_with_message(request, "/admin/research",
+                                 _("Rejected. The reason is kept with the application."))
 
 
 # ---- projects --------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def _list_condition(page: Page, name: str) -> None:
 
 def _post_card(page: Page, author: str) -> Any:
     return page.locator("article.post").filter(
-        has=page.locator("p.meta strong", has_text=re.compile(f"^{author}$")))
+        has=page.locator("p.meta a.person-link", has_text=re.compile(f"^{author}$")))
 
 
 def test_newcomer_joins_talks_searches_edits_and_finds_people_like_them(
