@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -31,7 +32,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
-from community.db import intent, utcnow, write_intent
+from community.db import intent, utcnow, write_intent, writing
 from community.i18n import (
     gettext,
     ngettext,
@@ -261,6 +262,19 @@ def writes(scope: Scope) -> bool:
         return True
     handler = scope.get("route_handler")
     return bool(handler is not None and handler.opt.get("writes"))
+
+
+@asynccontextmanager
+async def side_write(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """Where a write made while reading goes (mark as read, a report on a page view): the
+    request's session when the request declared it writes, else a write transaction of its
+    own, committed at once. Never the reading transaction: SQLite refuses a deferred
+    transaction that writes after another connection committed ("database is locked")."""
+    if writes(connection.scope):
+        yield request_session(connection.scope)
+        return
+    async with writing(runtime_of(connection).sessionmaker) as db:
+        yield db
 
 
 class SessionMiddleware(AbstractMiddleware):
