@@ -29,6 +29,7 @@ from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
@@ -410,7 +411,25 @@ async def security_headers(message: Message, scope: Scope) -> None:
 # ---- errors -------------------------------------------------------------------------------
 
 
+def out_of_range(exc: Exception) -> bool:
+    """Whether `exc` is a number too large for the database's integer columns, whichever way
+    a route parsed it (path, query, form, JSON): SQLite's driver raises OverflowError,
+    asyncpg a DataError ("value out of int64 range"), PostgreSQL itself SQLSTATE 22003."""
+    if isinstance(exc, OverflowError):
+        return "int" in str(exc)
+    if isinstance(exc, DBAPIError):
+        cause = exc.orig
+        if isinstance(cause, OverflowError) or getattr(cause, "sqlstate", None) == "22003":
+            return True
+        text = str(cause)
+        return "out of int" in text and "range" in text
+    return False
+
+
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if out_of_range(exc):
+        # No row has such an id: the one answer for every route, not a 500.
+        exc = NotFoundException(detail=gettext("Nothing exists at this address."))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if isinstance(exc, NotAuthorizedException) and request.method == "GET":
         return see_other(f"/login?next={request.url.path}")
