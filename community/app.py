@@ -12,7 +12,6 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
 )
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
@@ -22,6 +21,7 @@ from sqlalchemy import MetaData
 from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
+from community.accounts.csrf import SessionCSRFMiddleware
 from community.db import Base
 from community.ratelimit import AnonymousRateLimitMiddleware
 from community.runtime import Runtime
@@ -205,16 +205,10 @@ def create_app(
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         # The rate limit runs after the session middleware: signed-in people are exempt.
+        # CSRF runs inside the session middleware: its tokens are bound to the session.
         middleware=[DefineMiddleware(SessionMiddleware),
-                    DefineMiddleware(AnonymousRateLimitMiddleware)],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            cookie_httponly=False,
-            header_name="x-csrftoken",
-            exclude=["/api/v1/"],
-        ),
+                    DefineMiddleware(AnonymousRateLimitMiddleware),
+                    DefineMiddleware(SessionCSRFMiddleware)],
         before_send=[security_headers],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),

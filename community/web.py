@@ -46,6 +46,9 @@ from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
 
 SESSION_COOKIE = "kindred_session"
+ROTATED_FROM_KEY = "kindred_rotated_from"
+"""Scope key: the session hash a request came with when it was rotated on the way in (a
+privilege change), so a form rendered before the rotation still submits (see csrf)."""
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 HTMX_FILE = "htmx-2.0.11.min.js"
@@ -293,7 +296,7 @@ class SessionMiddleware(AbstractMiddleware):
         intent = write_intent.set(writing)
         set_cookie: str | None = None
         try:
-            token = _cookie(scope, SESSION_COOKIE)
+            token = cookie_of(scope, SESSION_COOKIE)
             if token:
                 set_cookie = await self._resolve(scope, runtime, token, writing=writing)
             secure = runtime.settings.secure_cookies
@@ -330,6 +333,7 @@ class SessionMiddleware(AbstractMiddleware):
         new_cookie: str | None = None
         if record.privilege_version != user.privilege_version:
             await runtime.sessions.revoke(record.token_hash)
+            scope[ROTATED_FROM_KEY] = record.token_hash  # type: ignore[literal-required]
             new_cookie = await runtime.sessions.create(
                 user.id, user.privilege_version,
                 lifetime=record.expires_at - now,
@@ -348,7 +352,7 @@ def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def cookie_of(scope: Scope, name: str) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             jar: SimpleCookie = SimpleCookie()

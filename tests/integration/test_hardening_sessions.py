@@ -143,3 +143,32 @@ def test_redis_touch_cannot_bring_back_a_session_revoked_meanwhile(redis_store: 
     revived, listed = asyncio.run(race())
     assert revived is None, "the touch recreated a revoked session"
     assert listed == []
+
+
+def raw_post(visitor: Visitor, path: str, **kwargs: Any) -> Any:
+    """A POST with exactly the token given (no helper adding the right one)."""
+    visitor._use_jar()  # its own cookies, as they are, in the client
+    return visitor.client.post(path, follow_redirects=False, **kwargs)
+
+
+def test_csrf_token_is_bound_to_the_session(new_visitor: Callable[[], Visitor]) -> None:
+    alice, mallory = new_visitor(), new_visitor()
+    alice.signup_and_login("bound_alice")
+    mallory.signup_and_login("bound_mallory")
+    planted = mallory.csrf()
+    # Mallory plants her own valid token as Alice's cookie (a sibling domain can) and makes
+    # Alice's browser submit it: double-submit alone would accept it.
+    alice.jar.set("csrftoken", planted, domain="testserver.local")
+    assert raw_post(alice, "/logout", data={"_csrf_token": planted}).status_code == 403
+    assert alice.get("/account").status_code == 200, "still signed in"
+    # Alice's own token, rendered in her pages, works by form and by htmx header.
+    page = alice.get("/account")
+    own = page.text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+    assert own != planted
+    assert raw_post(alice, "/logout", headers={"X-CSRFToken": own, "HX-Request": "true"}
+                    ).status_code == 303
+    assert alice.get("/account").status_code == 303, "signed out"
+    # Signed out, her old token is worthless, even planted back as the cookie.
+    alice.jar.set("csrftoken", own, domain="testserver.local")
+    assert raw_post(alice, "/login", data={"_csrf_token": own, "identifier": "bound_alice",
+                                           "password": "x"}).status_code == 403
