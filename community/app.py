@@ -22,6 +22,7 @@ from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.accounts.csrf import SessionCSRFMiddleware
+from community.accounts.receipts import SubmissionReceiptMiddleware
 from community.db import Base
 from community.ratelimit import AnonymousRateLimitMiddleware
 from community.runtime import Runtime
@@ -208,7 +209,8 @@ def create_app(
         # CSRF runs inside the session middleware: its tokens are bound to the session.
         middleware=[DefineMiddleware(SessionMiddleware),
                     DefineMiddleware(AnonymousRateLimitMiddleware),
-                    DefineMiddleware(SessionCSRFMiddleware)],
+                    DefineMiddleware(SessionCSRFMiddleware),
+                    DefineMiddleware(SubmissionReceiptMiddleware)],
         before_send=[security_headers],
         exception_handlers={HTTPException: error_page, Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),

@@ -44,6 +44,7 @@ from community.i18n import (
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
+from community.tokens import new_token
 
 SESSION_COOKIE = "kindred_session"
 ROTATED_FROM_KEY = "kindred_rotated_from"
@@ -135,7 +136,9 @@ def render(
         "request": request,
         "current_user": current_user(request),
         "csrf_token": token,
-        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">') % token,
+        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">'
+                             '<input type="hidden" name="_submission" value="%s">')
+        % (token, new_token()),
         "settings": runtime_of(request).settings,
         "now": utcnow(),
         **(context or {}),
@@ -183,6 +186,10 @@ async def cached_fragment(
     return html
 
 
+FORM_TOKENS = frozenset({"_csrf_token", "_submission"})
+"""Fields every form carries for the site itself (see accounts.csrf, accounts.receipts)."""
+
+
 def see_other(path: str) -> Redirect:
     """Redirect after a successful POST (303, so the browser follows with GET)."""
     return Redirect(path=path, status_code=303)
@@ -191,13 +198,13 @@ def see_other(path: str) -> Redirect:
 async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
     """The submitted form as plain strings (last value wins), without the CSRF field."""
     form = await request.form()
-    data = {key: str(value) for key, value in form.items() if key != "_csrf_token"}
+    data = {key: str(value) for key, value in form.items() if key not in FORM_TOKENS}
     return data
 
 
 async def form_lists(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
     form = await request.form()
-    return {key: [str(v) for v in form.getall(key)] for key in form if key != "_csrf_token"}
+    return {key: [str(v) for v in form.getall(key)] for key in form if key not in FORM_TOKENS}
 
 
 # ---- guards -------------------------------------------------------------------------------
