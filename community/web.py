@@ -8,6 +8,7 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 
@@ -17,8 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import MediaType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
@@ -195,15 +197,60 @@ def see_other(path: str) -> Redirect:
     return Redirect(path=path, status_code=303)
 
 
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The submitted form as plain strings (last value wins), without the CSRF field."""
+class UnstorableText(HTTPException):
+    """A form whose text holds what no database stores faithfully: a NUL character, or bytes
+    that are not UTF-8. Answered with a page that says so and gives back what was typed."""
+
+    status_code = 400
+
+    def __init__(self, typed: dict[str, str]) -> None:
+        super().__init__(detail=gettext(
+            "Nothing was saved: the text you sent contains characters that cannot be stored "
+            "(a NUL character, or bytes that are not UTF-8 text, as pasting from some "
+            "programs produces). Here is what you typed, without them; copy it, go back, "
+            "paste it and send again."))
+        self.typed = typed
+
+
+def _not_utf8(body: bytes) -> dict[str, str]:
+    """The fields of a URL-encoded body whose bytes are not UTF-8, decoded with
+    replacement characters (the form parser would have stored those silently)."""
+    found: dict[str, str] = {}
+    for pair in body.split(b"&"):
+        name, _eq, value = pair.partition(b"=")
+        raw = unquote_to_bytes(value.replace(b"+", b" "))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            key = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            found[key] = raw.decode("utf-8", "replace").replace("\x00", "")
+    return found
+
+
+async def _checked_form(request: Request[Any, Any, Any]) -> Any:
     form = await request.form()
-    data = {key: str(value) for key, value in form.items() if key not in FORM_TOKENS}
-    return data
+    typed: dict[str, str] = {}
+    content_type, _params = request.content_type
+    if content_type == RequestEncodingType.URL_ENCODED:
+        typed.update(_not_utf8(await request.body()))
+    for key, value in form.multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            typed[key] = value.replace("\x00", "")
+    if typed:
+        raise UnstorableText({key: value for key, value in typed.items()
+                              if key not in FORM_TOKENS})
+    return form
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The submitted form as plain strings (last value wins), without the site's own fields.
+    Refuses text that cannot be stored (`UnstorableText`)."""
+    form = await _checked_form(request)
+    return {key: str(value) for key, value in form.items() if key not in FORM_TOKENS}
 
 
 async def form_lists(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    form = await request.form()
+    form = await _checked_form(request)
     return {key: [str(v) for v in form.getall(key)] for key in form if key not in FORM_TOKENS}
 
 
@@ -437,10 +484,22 @@ def out_of_range(exc: Exception) -> bool:
     return False
 
 
+def unstorable_characters(exc: Exception) -> bool:
+    """PostgreSQL refusing a NUL or a byte sequence that is not UTF-8 (SQLSTATE 22021),
+    wherever it came from (a query string, a JSON body)."""
+    return isinstance(exc, DBAPIError) and (
+        getattr(exc.orig, "sqlstate", None) == "22021"
+        or "invalid byte sequence" in str(exc.orig))
+
+
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if out_of_range(exc):
         # No row has such an id: the one answer for every route, not a 500.
         exc = NotFoundException(detail=gettext("Nothing exists at this address."))
+    elif unstorable_characters(exc):
+        exc = ClientException(detail=gettext(
+            "What you sent contains characters that cannot be stored (a NUL character or "
+            "bytes that are not UTF-8 text). Remove them and try again."))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if isinstance(exc, NotAuthorizedException) and request.method == "GET":
         return see_other(f"/login?next={request.url.path}")
@@ -459,13 +518,20 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         500: gettext("Something went wrong on our side"),
     }
     detail = exc.detail if isinstance(exc, HTTPException) and status < 500 else ""
+    if status == 413:
+        detail = gettext(
+            "What you sent is larger than %(size)s, the most one request may carry, and "
+            "nothing was saved. Go back (your text is still in the form), shorten it or send "
+            "fewer files, and try again.") % {"size": "1 MiB"}
+    typed = exc.typed if isinstance(exc, UnstorableText) else {}
     if status == 500:
         request.logger.exception("unhandled error", exc_info=exc)
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
     return render(
         request,
         "error.html",
-        {"status": status, "title": titles.get(status, gettext("Error")), "detail": detail},
+        {"status": status, "title": titles.get(status, gettext("Error")), "detail": detail,
+         "typed": typed},
         status_code=status,
         headers=headers,
     )

@@ -74,6 +74,8 @@ class SessionCSRFMiddleware(AbstractMiddleware):
             expected = cookie
         else:
             expected = new_anonymous_token(secret)
+        # Set first: an error page (a refusal below, a body too large) still renders forms.
+        ScopeState.from_scope(scope).csrf_token = expected
         method = scope.get("method", "GET")
         if method not in SAFE_METHODS and not scope.get("path", "").startswith(EXEMPT_PREFIXES):
             submitted = await _submitted(scope, receive)
@@ -81,7 +83,6 @@ class SessionCSRFMiddleware(AbstractMiddleware):
                 raise PermissionDeniedException(
                     detail=_("This form has expired or did not come from this site. "
                              "Go back, reload the page and send it again."))
-        ScopeState.from_scope(scope).csrf_token = expected
         await self.app(scope, receive, _with_token(send, secret, expected, cookie, secure))
 
 

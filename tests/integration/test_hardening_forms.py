@@ -124,3 +124,39 @@ def test_symptoms_and_evaluations_are_not_doubled(visitor: Visitor) -> None:
     answers = submit_three_times(visitor, page, page, tip="Take it with food.")
     assert [a.status_code for a in answers] == [303] * 3, answers[0].text[:800]
     assert count(visitor, Evaluation) == 1
+
+
+def test_nul_and_invalid_utf8_are_refused_with_the_text_given_back(visitor: Visitor) -> None:
+    from outcomes.tracking.models import CheckIn
+
+    visitor.signup_and_login("odd_bytes")
+    refused = visitor.post("/my/check-in", {"level": "3", "note": "slept\x00 badly"})
+    assert refused.status_code == 400
+    assert "cannot be stored" in refused.text
+    assert "slept badly" in refused.text, "what was typed comes back, without the NUL"
+    visitor._use_jar()
+    body = (f"_csrf_token={visitor.csrf()}&level=3&note=caf%E9+au+lait").encode()
+    garbled = visitor.client.post("/my/check-in", content=body, follow_redirects=False,
+                                  headers={"content-type": "application/x-www-form-urlencoded"})
+    assert garbled.status_code == 400
+    assert "not UTF-8" in garbled.text and "au lait" in garbled.text
+    assert count(visitor, CheckIn) == 0
+    # The same note, well formed, is kept.
+    assert visitor.post("/my/check-in", {"level": "3", "note": "café au lait"}
+                        ).status_code == 303
+    assert count(visitor, CheckIn) == 1
+
+
+def test_nul_in_a_query_string_is_not_a_server_error(visitor: Visitor) -> None:
+    visitor.signup_and_login("odd_query")
+    for url in ("/search?q=a%00b", "/admin/users?q=%00", "/catalog/autocomplete?q=%00",
+                "/login?next=/%00"):
+        assert visitor.get(url).status_code < 500, url
+
+
+def test_a_body_over_the_limit_says_what_happened(visitor: Visitor) -> None:
+    visitor.signup_and_login("too_much")
+    response = visitor.post("/my/check-in", {"level": "3", "note": "a" * (1024 * 1024 + 1)})
+    assert response.status_code == 413
+    assert "larger than 1 MiB" in response.text and "nothing was saved" in response.text
+    assert 'name="_csrf_token" value=""' not in response.text, "its forms still work"
