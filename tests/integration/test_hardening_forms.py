@@ -111,7 +111,7 @@ def test_symptoms_and_evaluations_are_not_doubled(visitor: Visitor) -> None:
     symptoms = next(f for f in form_posting_to(visitor.get("/my/symptoms").text, "/my/symptoms")
                     .fields if f.name == "symptom_id")
     answers = submit_three_times(visitor, "/my/symptoms", "/my/symptoms", severity="2",
-                                 symptom_id=[o for o in symptoms.options if o][0])
+                                 symptom_id=next(o for o in symptoms.options if o))
     assert [a.status_code for a in answers] == [303] * 3, answers[0].text[:800]
     assert count(visitor, SymptomEntry) == 1
 
