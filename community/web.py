@@ -229,16 +229,15 @@ def _not_utf8(body: bytes) -> dict[str, str]:
 
 async def _checked_form(request: Request[Any, Any, Any]) -> Any:
     form = await request.form()
-    typed: dict[str, str] = {}
     content_type, _params = request.content_type
-    if content_type == RequestEncodingType.URL_ENCODED:
-        typed.update(_not_utf8(await request.body()))
-    for key, value in form.multi_items():
-        if isinstance(value, str) and "\x00" in value:
-            typed[key] = value.replace("\x00", "")
-    if typed:
-        raise UnstorableText({key: value for key, value in typed.items()
-                              if key not in FORM_TOKENS})
+    garbled = (_not_utf8(await request.body())
+               if content_type == RequestEncodingType.URL_ENCODED else {})
+    if garbled or any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
+        # Everything typed comes back (not passwords), so nothing has to be typed again.
+        typed = {key: value.replace("\x00", "") for key, value in form.multi_items()
+                 if isinstance(value, str) and value.strip() and key not in FORM_TOKENS
+                 and "password" not in key}
+        raise UnstorableText({**typed, **garbled})
     return form
 
 
