@@ -92,7 +92,7 @@ def _accepted(secret: str, scope: Scope, submitted: str, expected: str,
         if hmac.compare_digest(submitted, expected):
             return True
         rotated_from = scope.get(ROTATED_FROM_KEY)
-        return bool(rotated_from) and hmac.compare_digest(
+        return isinstance(rotated_from, str) and hmac.compare_digest(
             submitted, session_token(secret, rotated_from))
     # Signed out: the double-submit token, signed by us.
     return (cookie is not None and hmac.compare_digest(submitted, cookie)

@@ -89,7 +89,7 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
             await self.app(scope, receive, send)
             return
         fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != FIELD]
-        key = receipt_key(token, scope["method"], scope["path"], fields)
+        key = receipt_key(token, request.method, scope["path"], fields)
         db = request_session(scope)
         first, location = await claim(db, user.id, key)
         if first:

@@ -230,7 +230,7 @@ class RedisSessionStore:
         payload = json.dumps(asdict(record), default=lambda v: v.isoformat())
         # XX: a touch must not bring back a session revoked since it was read.
         await self._redis.set(self._key(record.token_hash), payload, ex=ttl,
-                              xx=existing_only or None)
+                              xx=existing_only)
 
     async def create(
         self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
