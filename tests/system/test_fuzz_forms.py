@@ -163,3 +163,37 @@ def test_every_form_survives_what_hypothesis_sends(visitor: Visitor) -> None:
     assert visitor.get("/account").status_code == 200, "the prober stayed signed in"
     unique = sorted(set(failures))
     assert unique == [], f"{len(unique)} failures:\n" + "\n".join(unique[:40])
+
+
+def test_every_address_with_an_id_survives_ids_at_the_limits(visitor: Visitor) -> None:
+    """GET pages and JSON exports (`.json`, the API) with ids at and past the limits."""
+    from litestar import Router
+
+    from community.app import route_handlers
+
+    _admin(visitor)
+    templates: set[str] = set()
+    for handler in route_handlers():
+        routes = handler.routes if isinstance(handler, Router) else []
+        templates.update(r.path for r in routes if "GET" in r.methods)
+        if not isinstance(handler, Router) and "GET" in handler.http_methods:
+            templates.update(handler.paths)
+    with_ids = sorted(t for t in templates if ":int}" in t or "{reference:str}" in t)
+    assert "/my/questionnaires/responses/{reference:str}" in with_ids and len(with_ids) > 10
+    failures: list[str] = []
+
+    @given(template=st.sampled_from(with_ids), number=st.one_of(
+        st.sampled_from(LIMIT_INTEGERS), st.integers(min_value=-(2**70), max_value=2**70)
+        .map(str)), suffix=st.sampled_from(["", ".json"]))
+    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None,
+                         derandomize=True, suppress_health_check=list(HealthCheck))
+    def check(template: str, number: str, suffix: str) -> None:
+        path = re.sub(r"\{\w+:(int|str)\}", number, template)
+        if "{reference:str}" in template:
+            path += suffix
+        answer = visitor.get(path)
+        if answer.status_code >= 500:
+            failures.append(f"GET {path} -> {answer.status_code}")
+
+    check()
+    assert sorted(set(failures)) == []
