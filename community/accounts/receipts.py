@@ -38,6 +38,9 @@ from community.i18n import gettext as _
 from community.web import request_session
 
 FIELD = "_submission"
+NO_RECEIPT = {"no_receipt": True}
+"""Route `opt` for a form that checks a password: its claim would be the request's first
+statement and hold SQLite's write lock while argon2 runs (a repeat fails harmlessly)."""
 KEEP_FOR = timedelta(days=1)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -75,7 +78,9 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
-        if user is None or scope.get("method", "GET") in SAFE_METHODS:
+        handler = scope.get("route_handler")
+        if (user is None or scope.get("method", "GET") in SAFE_METHODS
+                or (handler is not None and handler.opt.get("no_receipt"))):
             await self.app(scope, receive, send)
             return
         request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope, receive)
