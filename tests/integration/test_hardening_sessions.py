@@ -172,3 +172,24 @@ def test_csrf_token_is_bound_to_the_session(new_visitor: Callable[[], Visitor]) 
     alice.jar.set("csrftoken", own, domain="testserver.local")
     assert raw_post(alice, "/login", data={"_csrf_token": own, "identifier": "bound_alice",
                                            "password": "x"}).status_code == 403
+
+
+def test_a_form_rendered_before_a_privilege_change_still_submits(visitor: Visitor) -> None:
+    from sqlalchemy import update
+
+    from community.accounts.models import User
+
+    visitor.signup_and_login("promoted_person")
+    page = visitor.get("/account").text
+    before = page.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+
+    async def promote(runtime: Any) -> None:
+        async with runtime.sessionmaker() as db, db.begin():
+            await db.execute(update(User).where(User.username_key == "promoted_person")
+                             .values(privilege_version=User.privilege_version + 1))
+
+    visitor.run(promote)
+    # The session rotates on this request; the token it was rendered with still counts once.
+    answer = raw_post(visitor, "/logout", data={"_csrf_token": before})
+    assert answer.status_code == 303
+    assert visitor.get("/account").status_code == 303, "signed out"
