@@ -12,7 +12,6 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
 )
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
@@ -22,6 +21,8 @@ from sqlalchemy import MetaData
 from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
+from community.accounts.csrf import SessionCSRFMiddleware
+from community.accounts.receipts import SubmissionReceiptMiddleware
 from community.db import Base
 from community.errors import DomainError, domain_error_page
 from community.extensions import Extensions
@@ -227,19 +228,12 @@ def create_app(
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         # The rate limit runs after the session middleware: signed-in people are exempt.
         # The language follows the session (the person's setting), and precedes the rate
-        # limit so that its answer is in the visitor's language.
+        # limit so that its answer is in the visitor's language. CSRF runs inside the session
+        # middleware: its tokens are bound to the session.
         middleware=[DefineMiddleware(SessionMiddleware), DefineMiddleware(LocaleMiddleware),
-                    DefineMiddleware(AnonymousRateLimitMiddleware)],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            cookie_httponly=False,
-            header_name="x-csrftoken",
-            # The signature in an unsubscribe link authenticates it: mail clients post to it
-            # with no page and no cookie (RFC 8058 one-click unsubscribe).
-            exclude=["/api/v1/", "/unsubscribe/"],
-        ),
+                    DefineMiddleware(AnonymousRateLimitMiddleware),
+                    DefineMiddleware(SessionCSRFMiddleware),
+                    DefineMiddleware(SubmissionReceiptMiddleware)],
         before_send=[security_headers],
         exception_handlers={DomainError: domain_error_page, HTTPException: error_page,
                             Exception: error_page},

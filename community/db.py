@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
@@ -11,7 +11,7 @@ from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import BigInteger, Integer, MetaData, event, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
@@ -35,6 +35,21 @@ def intent(*, write: bool) -> Iterator[None]:
         yield
     finally:
         write_intent.reset(token)
+
+
+@asynccontextmanager
+async def writing(
+    sessionmaker: async_sessionmaker[AsyncSession], db: AsyncSession | None = None
+) -> AsyncIterator[AsyncSession]:
+    """Where a write goes: the request's `db` when given (on SQLite a second connection would
+    wait for the write lock the request itself holds), else a session of our own in a write
+    transaction, committed on exit."""
+    if db is not None:
+        yield db
+        return
+    with intent(write=True):
+        async with sessionmaker() as own, own.begin():
+            yield own
 
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY, so BIGINT falls back to it there.

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community import audit
 from community.i18n import gettext as _
 from community.screening import HeldContent, ScreenAction, Verdict
-from community.web import client_address, current_user, runtime_of
+from community.web import client_address, current_user, runtime_of, side_write, writes
 
 
 async def record_view(request: Request[Any, Any, Any], db: AsyncSession, kind: str) -> None:
@@ -34,20 +34,23 @@ async def record_view(request: Request[Any, Any, Any], db: AsyncSession, kind: s
     if count <= budget:
         return
     if count == budget + 1:
-        await audit.record(db, "scraping.suspected", actor_id=user.id if user else None,
-                           target_type="user" if user else "address",
-                           target_id=user.id if user else client_address(request),
-                           detail={"views": count, "window_seconds": window.seconds,
-                                   "kind": kind})
-        if user is not None:
-            await runtime.review_sink.open_review(
-                db,
-                HeldContent(target_type="user", target_id=user.id, author_id=user.id,
-                            verdict=Verdict(action=ScreenAction.HOLD),
-                            excerpt=_("Viewed %(n)d %(kind)s pages in %(minutes)d minutes")
-                            % {"n": count, "kind": kind, "minutes": window.seconds // 60}),
-            )
-        await db.commit()
+        # A page view reads: the report is written apart from its transaction.
+        async with side_write(request) as db:
+            await audit.record(db, "scraping.suspected", actor_id=user.id if user else None,
+                               target_type="user" if user else "address",
+                               target_id=user.id if user else client_address(request),
+                               detail={"views": count, "window_seconds": window.seconds,
+                                       "kind": kind})
+            if user is not None:
+                await runtime.review_sink.open_review(
+                    db,
+                    HeldContent(target_type="user", target_id=user.id, author_id=user.id,
+                                verdict=Verdict(action=ScreenAction.HOLD),
+                                excerpt=_("Viewed %(n)d %(kind)s pages in %(minutes)d minutes")
+                                % {"n": count, "kind": kind, "minutes": window.seconds // 60}),
+                )
+            if writes(request.scope):
+                await db.commit()
     raise TooManyRequestsException(
         detail=_("You are viewing pages faster than people read. Please slow down."),
         headers={"Retry-After": str(window.seconds)},

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from community.accounts.models import RateCounter
-from community.db import intent, utcnow
+from community.db import intent, utcnow, writing
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY = timedelta(seconds=1)
@@ -78,15 +78,8 @@ class DatabaseCounters:
         return self._sessionmaker
 
     async def hit(self, key: str, window: timedelta, *, db: AsyncSession | None = None) -> int:
-        if db is not None:
-            return await self._hit(db, key, window)
-        with intent(write=True):
-            async with self._sessionmaker() as own, own.begin():
-                return await self._hit(own, key, window)
-
-    @staticmethod
-    async def _hit(db: AsyncSession, key: str, window: timedelta) -> int:
-        count, _expires_at = await DatabaseCounters.add(db, key, window, 1)
+        async with writing(self._sessionmaker, db) as session:
+            count, _expires_at = await DatabaseCounters.add(session, key, window, 1)
         return count
 
     @staticmethod
@@ -133,13 +126,8 @@ class DatabaseCounters:
             return int(row or 0)
 
     async def reset(self, key: str, *, db: AsyncSession | None = None) -> None:
-        statement = delete(RateCounter).where(RateCounter.key == _column_key(key))
-        if db is not None:
-            await db.execute(statement)
-            return
-        with intent(write=True):
-            async with self._sessionmaker() as own, own.begin():
-                await own.execute(statement)
+        async with writing(self._sessionmaker, db) as session:
+            await session.execute(delete(RateCounter).where(RateCounter.key == _column_key(key)))
 
 
 @dataclass

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import MediaType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
@@ -25,18 +28,23 @@ from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import i18n
 from community.accounts.models import Role, User
-from community.db import intent, utcnow, write_intent
+from community.db import intent, utcnow, write_intent, writing
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
+from community.tokens import new_token
 
 SESSION_COOKIE = "kindred_session"
+ROTATED_FROM_KEY = "kindred_rotated_from"
+"""Scope key: the session hash a request came with when it was rotated on the way in (a
+privilege change), so a form rendered before the rotation still submits (see csrf)."""
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 HTMX_FILE = "htmx-2.0.11.min.js"
@@ -139,7 +147,9 @@ def render(
         "flash": flash,
         "current_user": current_user(request),
         "csrf_token": token,
-        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">') % token,
+        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">'
+                             '<input type="hidden" name="_submission" value="%s">')
+        % (token, new_token()),
         "settings": runtime_of(request).settings,
         "now": utcnow(),
         **(context or {}),
@@ -191,21 +201,69 @@ async def cached_fragment(
     return html
 
 
+FORM_TOKENS = frozenset({"_csrf_token", "_submission"})
+"""Fields every form carries for the site itself (see accounts.csrf, accounts.receipts)."""
+
+
 def see_other(path: str) -> Redirect:
     """Redirect after a successful POST (303, so the browser follows with GET)."""
     return Redirect(path=path, status_code=303)
 
 
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The submitted form as plain strings (last value wins), without the CSRF field."""
+class UnstorableText(HTTPException):
+    """A form whose text holds what no database stores faithfully: a NUL character, or bytes
+    that are not UTF-8. Answered with a page that says so and gives back what was typed."""
+
+    status_code = 400
+
+    def __init__(self, typed: dict[str, str]) -> None:
+        super().__init__(detail=gettext(
+            "Nothing was saved: the text you sent contains characters that cannot be stored "
+            "(a NUL character, or bytes that are not UTF-8 text, as pasting from some "
+            "programs produces). Here is what you typed, without them; copy it, go back, "
+            "paste it and send again."))
+        self.typed = typed
+
+
+def _not_utf8(body: bytes) -> dict[str, str]:
+    """The fields of a URL-encoded body whose bytes are not UTF-8, decoded with
+    replacement characters (the form parser would have stored those silently)."""
+    found: dict[str, str] = {}
+    for pair in body.split(b"&"):
+        name, _eq, value = pair.partition(b"=")
+        raw = unquote_to_bytes(value.replace(b"+", b" "))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            key = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            found[key] = raw.decode("utf-8", "replace").replace("\x00", "")
+    return found
+
+
+async def _checked_form(request: Request[Any, Any, Any]) -> Any:
     form = await request.form()
-    data = {key: str(value) for key, value in form.items() if key != "_csrf_token"}
-    return data
+    content_type, _params = request.content_type
+    garbled = (_not_utf8(await request.body())
+               if content_type == RequestEncodingType.URL_ENCODED else {})
+    if garbled or any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
+        # Everything typed comes back (not passwords), so nothing has to be typed again.
+        typed = {key: value.replace("\x00", "") for key, value in form.multi_items()
+                 if isinstance(value, str) and value.strip() and key not in FORM_TOKENS
+                 and "password" not in key}
+        raise UnstorableText({**typed, **garbled})
+    return form
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The submitted form as plain strings (last value wins), without the site's own fields.
+    Refuses text that cannot be stored (`UnstorableText`)."""
+    form = await _checked_form(request)
+    return {key: str(value) for key, value in form.items() if key not in FORM_TOKENS}
 
 
 async def form_lists(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    form = await request.form()
-    return {key: [str(v) for v in form.getall(key)] for key in form if key != "_csrf_token"}
+    form = await _checked_form(request)
+    return {key: [str(v) for v in form.getall(key)] for key in form if key not in FORM_TOKENS}
 
 
 # ---- guards -------------------------------------------------------------------------------
@@ -280,6 +338,19 @@ def writes(scope: Scope) -> bool:
     return bool(handler is not None and handler.opt.get("writes"))
 
 
+@asynccontextmanager
+async def side_write(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """Where a write made while reading goes (mark as read, a report on a page view): the
+    request's session when the request declared it writes, else a write transaction of its
+    own, committed at once. Never the reading transaction: SQLite refuses a deferred
+    transaction that writes after another connection committed ("database is locked")."""
+    if writes(connection.scope):
+        yield request_session(connection.scope)
+        return
+    async with writing(runtime_of(connection).sessionmaker) as db:
+        yield db
+
+
 class SessionMiddleware(AbstractMiddleware):
     """Resolve the session cookie to a user, rotate it after privilege changes, and mark
     requests that intend to write so SQLite takes its write lock up front."""
@@ -295,7 +366,7 @@ class SessionMiddleware(AbstractMiddleware):
         intent = write_intent.set(writing)
         set_cookie: str | None = None
         try:
-            token = _cookie(scope, SESSION_COOKIE)
+            token = cookie_of(scope, SESSION_COOKIE)
             if token:
                 set_cookie = await self._resolve(scope, runtime, token, writing=writing)
             secure = runtime.settings.secure_cookies
@@ -332,6 +403,7 @@ class SessionMiddleware(AbstractMiddleware):
         new_cookie: str | None = None
         if record.privilege_version != user.privilege_version:
             await runtime.sessions.revoke(record.token_hash)
+            scope[ROTATED_FROM_KEY] = record.token_hash  # type: ignore[literal-required]
             new_cookie = await runtime.sessions.create(
                 user.id, user.privilege_version,
                 lifetime=record.expires_at - now,
@@ -358,7 +430,7 @@ def locale_of_scope(scope: Scope) -> str:
         if key == b"accept-language":
             accept = value.decode("latin-1")
     return choose_locale(preference=getattr(user, "locale", None),
-                         cookie=_cookie(scope, LANGUAGE_COOKIE), accept_language=accept)
+                         cookie=cookie_of(scope, LANGUAGE_COOKIE), accept_language=accept)
 
 
 class LocaleMiddleware(AbstractMiddleware):
@@ -376,7 +448,7 @@ class LocaleMiddleware(AbstractMiddleware):
         locale = locale_of_scope(scope)
         scope[LOCALE_SCOPE_KEY] = locale  # type: ignore[literal-required]
         preference = i18n.supported(getattr(scope.get("user"), "locale", None))
-        if preference and _cookie(scope, LANGUAGE_COOKIE) != preference:
+        if preference and cookie_of(scope, LANGUAGE_COOKIE) != preference:
             secure = scope["app"].state.runtime.settings.secure_cookies
             send = _with_language_cookie(send, preference, secure=secure)
         token = i18n.use_locale(locale)
@@ -411,7 +483,7 @@ def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def cookie_of(scope: Scope, name: str) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             jar: SimpleCookie = SimpleCookie()
@@ -474,7 +546,37 @@ async def security_headers(message: Message, scope: Scope) -> None:
 # ---- errors -------------------------------------------------------------------------------
 
 
+def out_of_range(exc: Exception) -> bool:
+    """Whether `exc` is a number too large for the database's integer columns, whichever way
+    a route parsed it (path, query, form, JSON): SQLite's driver raises OverflowError,
+    asyncpg a DataError ("value out of int64 range"), PostgreSQL itself SQLSTATE 22003."""
+    if isinstance(exc, OverflowError):
+        return "int" in str(exc)
+    if isinstance(exc, DBAPIError):
+        cause = exc.orig
+        if isinstance(cause, OverflowError) or getattr(cause, "sqlstate", None) == "22003":
+            return True
+        text = str(cause)
+        return "out of int" in text and "range" in text
+    return False
+
+
+def unstorable_characters(exc: Exception) -> bool:
+    """PostgreSQL refusing a NUL or a byte sequence that is not UTF-8 (SQLSTATE 22021),
+    wherever it came from (a query string, a JSON body)."""
+    return isinstance(exc, DBAPIError) and (
+        getattr(exc.orig, "sqlstate", None) == "22021"
+        or "invalid byte sequence" in str(exc.orig))
+
+
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if out_of_range(exc):
+        # No row has such an id: the one answer for every route, not a 500.
+        exc = NotFoundException(detail=gettext("Nothing exists at this address."))
+    elif unstorable_characters(exc):
+        exc = ClientException(detail=gettext(
+            "What you sent contains characters that cannot be stored (a NUL character or "
+            "bytes that are not UTF-8 text). Remove them and try again."))
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if LOCALE_SCOPE_KEY not in request.scope:
         # No route matched, so the middleware did not run: choose the language here.
@@ -496,13 +598,20 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         500: gettext("Something went wrong on our side"),
     }
     detail = exc.detail if isinstance(exc, HTTPException) and status < 500 else ""
+    if status == 413:
+        detail = gettext(
+            "What you sent is larger than %(size)s, the most one request may carry, and "
+            "nothing was saved. Go back (your text is still in the form), shorten it or send "
+            "fewer files, and try again.") % {"size": "1 MiB"}
+    typed = exc.typed if isinstance(exc, UnstorableText) else {}
     if status == 500:
         request.logger.exception("unhandled error", exc_info=exc)
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
     return render(
         request,
         "error.html",
-        {"status": status, "title": titles.get(status, gettext("Error")), "detail": detail},
+        {"status": status, "title": titles.get(status, gettext("Error")), "detail": detail,
+         "typed": typed},
         status_code=status,
         headers=headers,
     )

@@ -23,7 +23,7 @@ PAGE = 50
 
 @get("/admin/users", guards=[require_role(Role.ADMIN)])
 async def users_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
-    query = request.query_params.get("q", "").strip().lower()
+    query = request.query_params.get("q", "").strip().lower()[:254]
     statement = select(User).order_by(User.id.desc()).limit(PAGE)
     if query:
         statement = statement.where(

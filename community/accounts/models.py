@@ -114,3 +114,15 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(200))
     count: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime]
+
+
+class FormReceipt(Base):
+    """A form submission carried out: the same one-time token sent again (a double click, a
+    flaky network) answers with where the first went instead of doing it twice."""
+
+    __tablename__ = "form_receipt"
+
+    user_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

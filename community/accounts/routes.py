@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts import services
 from community.accounts.models import User
+from community.accounts.receipts import NO_RECEIPT
 from community.i18n import LANGUAGE_COOKIE, supported
 from community.i18n import gettext as _
 from community.web import (
@@ -153,7 +154,7 @@ async def account_page(request: AnyRequest, db_session: AsyncSession) -> Respons
     return render(request, "accounts/account.html", await _account_context(request, db_session))
 
 
-@post("/account/password", guards=[require_user])
+@post("/account/password", guards=[require_user], opt=NO_RECEIPT)
 async def change_password(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
     user = current_user(request)

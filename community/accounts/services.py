@@ -100,8 +100,11 @@ async def find_for_sign_in(db: AsyncSession, identifier: str) -> User | None:
     )
 
 
-def _lock_keys(identifier: str, client_address: str) -> tuple[str, str]:
-    return f"signin:account:{identifier.strip().lower()}", f"signin:address:{client_address}"
+def _lock_keys(found: User | None, identifier: str, client_address: str) -> tuple[str, str]:
+    """The counters a sign-in attempt adds to: its account (by id, whichever of username or
+    e-mail was typed; an unknown identifier counts on its own) and its address."""
+    account = f"user:{found.id}" if found is not None else identifier.strip().lower()
+    return f"signin:account:{account}", f"signin:address:{client_address}"
 
 
 async def sign_in(
@@ -109,12 +112,15 @@ async def sign_in(
 ) -> SignInOutcome:
     """Check credentials under per-account and per-address limits shared by every process.
 
-    The password is checked on a read-only connection before `db` issues any statement:
-    on SQLite the request's first statement takes the write lock, and argon2 must not run
-    while other sign-ins wait for it.
+    The account is looked up and the password checked on a read-only connection before `db`
+    issues any statement: on SQLite the request's first statement takes the write lock, and
+    argon2 must not run while other sign-ins wait for it.
     """
     settings = runtime.settings
-    account_key, address_key = _lock_keys(identifier, client_address)
+    with intent(write=False):
+        async with runtime.sessionmaker() as reader:
+            found = await find_for_sign_in(reader, identifier)
+    account_key, address_key = _lock_keys(found, identifier, client_address)
     window = timedelta(minutes=settings.login_lockout_minutes)
     subject = identifier.strip().lower()[:64]
     if (
@@ -122,12 +128,10 @@ async def sign_in(
         or await runtime.counters.peek(address_key) >= settings.login_max_failures_per_address
     ):
         await audit.record(db, "account.sign_in_locked", actor_id=None,
-                           target_type="identifier", target_id=subject,
+                           target_type="user" if found else "identifier",
+                           target_id=found.id if found else subject,
                            detail={"address": client_address})
         return SignInOutcome(None, locked=True)
-    with intent(write=False):
-        async with runtime.sessionmaker() as reader:
-            found = await find_for_sign_in(reader, identifier)
     valid = await verify_password(found.password_hash if found else None, password)
     if found is not None and valid and not found.is_active:
         # A suspension whose time is up ends here rather than at moderation's next pass.

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User, UserSession
-from community.db import intent, utcnow
+from community.db import intent, utcnow, writing
 from community.tokens import new_token, token_hash
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -122,12 +122,8 @@ class DatabaseSessionStore:
         self._sessionmaker = sessionmaker
 
     async def _write(self, statement: Executable, db: AsyncSession | None = None) -> None:
-        if db is not None:
-            await db.execute(statement)
-            return
-        with intent(write=True):
-            async with self._sessionmaker() as own, own.begin():
-                await own.execute(statement)
+        async with writing(self._sessionmaker, db) as session:
+            await session.execute(statement)
 
     async def create(
         self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
@@ -229,10 +225,12 @@ class RedisSessionStore:
     def _index(self, user_id: int) -> str:
         return f"{self._prefix}:user-sessions:{user_id}"
 
-    async def _save(self, record: SessionRecord) -> None:
+    async def _save(self, record: SessionRecord, *, existing_only: bool = False) -> None:
         ttl = max(1, int((record.expires_at - utcnow()).total_seconds()))
         payload = json.dumps(asdict(record), default=lambda v: v.isoformat())
-        await self._redis.set(self._key(record.token_hash), payload, ex=ttl)
+        # XX: a touch must not bring back a session revoked since it was read.
+        await self._redis.set(self._key(record.token_hash), payload, ex=ttl,
+                              xx=existing_only)
 
     async def create(
         self, user_id: int, privilege_version: int, *, lifetime: timedelta, client_address: str,
@@ -271,7 +269,7 @@ class RedisSessionStore:
         if now - record.last_seen_at < TOUCH_EVERY:
             return
         record.last_seen_at = now
-        await self._save(record)
+        await self._save(record, existing_only=True)
 
     async def revoke(self, token_hash: str, *, db: AsyncSession | None = None) -> None:
         record = await self._load(token_hash)

@@ -107,22 +107,28 @@ async def apply_moderation_decision(db: AsyncSession, message_id: int, *, decisi
 
 
 async def conversation(db: AsyncSession, viewer: User, partner: User) -> list[Message]:
-    """The messages between `viewer` and `partner` that `viewer` may read, oldest first;
-    marks the delivered ones as read."""
-    messages = list(await db.scalars(
+    """The messages between `viewer` and `partner` that `viewer` may read, oldest first."""
+    messages = await db.scalars(
         select(Message)
         .where(access.between(viewer.id, partner.id), access.readable_by(viewer.id))
         .order_by(Message.id.desc())
         .limit(CONVERSATION_PAGE)
-    ))
-    if any(m.recipient_id == viewer.id and m.read_at is None for m in messages):
-        await db.execute(
-            update(Message)
-            .where(Message.sender_id == partner.id, Message.recipient_id == viewer.id,
-                   Message.status == MessageStatus.DELIVERED, Message.read_at.is_(None))
-            .values(read_at=utcnow())
-        )
-    return messages[::-1]
+    )
+    return list(messages)[::-1]
+
+
+def has_unread(messages: list[Message], viewer: User) -> bool:
+    return any(m.recipient_id == viewer.id and m.read_at is None for m in messages)
+
+
+async def mark_read(db: AsyncSession, viewer: User, partner: User) -> None:
+    """Mark the delivered messages `partner` sent `viewer` as read."""
+    await db.execute(
+        update(Message)
+        .where(Message.sender_id == partner.id, Message.recipient_id == viewer.id,
+               Message.status == MessageStatus.DELIVERED, Message.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
 
 
 async def conversations(db: AsyncSession, viewer: User) -> list[ConversationSummary]:

@@ -33,6 +33,7 @@ from tests.helpers import STRONG_PASSWORD
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "system-test-secret-key-0123456789abcdef0123"
 SERVER_START_SECONDS = 30
+START_SECONDS_PER_EXTRA_WORKER = 30  # workers start one after another on a loaded machine
 
 
 def free_port() -> int:
@@ -108,6 +109,7 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -118,11 +120,12 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 kindred("serve", "--host", "127.0.0.1", "--port", str(self.port),
-                        "--workers", "1"),
+                        "--workers", str(self.workers)),
                 env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + SERVER_START_SECONDS
+        allowed = SERVER_START_SECONDS + START_SECONDS_PER_EXTRA_WORKER * (self.workers - 1)
+        deadline = time.monotonic() + allowed
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"kindred serve exited with {self.process.returncode}:\n"
@@ -135,7 +138,7 @@ class Server:
                 pass
             time.sleep(0.1)
         self.kill()
-        raise RuntimeError(f"kindred serve was not healthy after {SERVER_START_SECONDS}s:\n"
+        raise RuntimeError(f"kindred serve was not healthy after {allowed}s:\n"
                            f"{tail(self.log)}")
 
     def kill(self) -> None:

@@ -1,0 +1,123 @@
+"""One-time submission tokens: a form sent twice (a double click, a retry on a flaky
+network) is carried out once, and the repeat answers with where the first one went.
+
+Every form carries `_submission`, a random token drawn when the page was rendered (beside
+the CSRF token, in `csrf_input`). A signed-in person's unsafe request claims a receipt for
+(person, token, path, fields) in the request's own transaction before its handler runs:
+
+- SQLite: the claim is the request's first statement, so it takes the write lock; a repeat
+  waits for the first to commit, then finds its receipt.
+- PostgreSQL: an insert of the same key waits for the first transaction's outcome.
+
+The receipt is kept only when the first request succeeds (the transaction commits on 2xx
+and 3xx); a failed form leaves nothing, and sending it again is a new attempt. Two
+different forms of one page share the page's token but not their path and fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any, cast
+
+from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.exceptions import ClientException
+from litestar.middleware import AbstractMiddleware
+from litestar.types import Message, Receive, Scope, Send
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.accounts.models import FormReceipt
+from community.db import utcnow
+from community.i18n import gettext as _
+from community.web import request_session
+
+FIELD = "_submission"
+NO_RECEIPT = {"no_receipt": True}
+"""Route `opt` for a form that checks a password: its claim would be the request's first
+statement and hold SQLite's write lock while argon2 runs (a repeat fails harmlessly)."""
+KEEP_FOR = timedelta(days=1)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class AlreadySubmitted(ClientException):
+    status_code = 409
+
+
+def receipt_key(token: str, method: str, path: str, fields: list[tuple[str, str]]) -> str:
+    canonical = json.dumps([token, method, path, sorted(fields)], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[bool, str | None]:
+    """Claim the receipt `key`: (True, None) when this is the first submission, else
+    (False, where the first one went or None)."""
+    await db.execute(delete(FormReceipt).where(FormReceipt.user_id == user_id,
+                                               FormReceipt.created_at < utcnow() - KEEP_FOR))
+    table = cast(Table, FormReceipt.__table__)
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = await db.execute(
+        insert(table).values(user_id=user_id, token_hash=key, created_at=utcnow())
+        .on_conflict_do_nothing().returning(table.c.user_id))
+    if claimed.first() is not None:
+        return True, None
+    location = await db.scalar(select(FormReceipt.location).where(
+        FormReceipt.user_id == user_id, FormReceipt.token_hash == key))
+    return False, location
+
+
+class SubmissionReceiptMiddleware(AbstractMiddleware):
+    """Runs inside the CSRF middleware (a forged request claims nothing)."""
+
+    scopes = {ScopeType.HTTP}  # noqa: RUF012 - the AbstractMiddleware class attribute
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user = scope.get("user")
+        handler = scope.get("route_handler")
+        if (user is None or scope.get("method", "GET") in SAFE_METHODS
+                or (handler is not None and handler.opt.get("no_receipt"))):
+            await self.app(scope, receive, send)
+            return
+        request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope, receive)
+        content_type, _params = request.content_type
+        if content_type not in {RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART}:
+            await self.app(scope, receive, send)
+            return
+        form = await request.form()
+        token = form.get(FIELD)
+        if not isinstance(token, str) or not 16 <= len(token) <= 64:
+            await self.app(scope, receive, send)
+            return
+        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != FIELD]
+        key = receipt_key(token, request.method, scope["path"], fields)
+        db = request_session(scope)
+        first, location = await claim(db, user.id, key)
+        if first:
+            await self.app(scope, receive, _keep_location(send, db, user.id, key))
+            return
+        if location:
+            await send({"type": "http.response.start", "status": 303, "headers": [
+                (b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        raise AlreadySubmitted(detail=_(
+            "This form was already sent, and it was not sent again. "
+            "Reload the page to see the result."))
+
+
+def _keep_location(send: Send, db: AsyncSession, user_id: int, key: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+            location = MutableScopeHeaders.from_message(message).get("location")
+            if location and len(location) <= 500:
+                await db.execute(update(FormReceipt).where(
+                    FormReceipt.user_id == user_id, FormReceipt.token_hash == key,
+                ).values(location=location))
+        await send(message)
+
+    return wrapped
