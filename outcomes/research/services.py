@@ -48,6 +48,9 @@ SNAPSHOT_MAX_AGE = timedelta(hours=24)
 DOWNLOAD_LINK_LIFETIME = timedelta(minutes=30)
 ARCHIVE_LIFETIME = timedelta(days=7)
 MAX_EPSILON = Decimal("1.0")
+# Below this the noise swamps every count (its scale grows as 1/epsilon) and the release is
+# useless; a documented floor also keeps "1E-9999" from reaching the noise library.
+MIN_EPSILON = Decimal("0.01")
 
 
 @lru_cache
@@ -316,12 +319,13 @@ def parse_export_request(
     noise: Decimal | None = None
     if epsilon not in (None, ""):
         try:
-            noise = Decimal(str(epsilon))
+            noise = Decimal(str(epsilon).strip())
         except InvalidOperation:
             noise = Decimal(-1)
-        if not noise.is_finite() or noise <= 0 or noise > MAX_EPSILON:
-            errors["epsilon"] = [_("Epsilon is a number above 0 and at most %(max)s.")
-                                 % {"max": MAX_EPSILON}]
+        if not noise.is_finite() or noise < MIN_EPSILON or noise > MAX_EPSILON:
+            noise = None
+            errors["epsilon"] = [_("Epsilon is a number from %(min)s to %(max)s.")
+                                 % {"min": MIN_EPSILON, "max": MAX_EPSILON}]
     # The form sends comma-separated slugs, the API lists; both may mix.
     clean = [sorted({c.strip() for value in values for c in value.split(",") if c.strip()})[:50]
              for values in (conditions, treatments)]
@@ -396,6 +400,27 @@ async def _charge(db: AsyncSession, project: ResearchProject, job: ExportJob,
                        target_type="research_project", target_id=project.id,
                        detail={"job": job.id, "epsilon": str(request.epsilon * len(unpaid)),
                                "left": str(budget.remaining)})
+
+
+async def refund_failed_export(db: AsyncSession, job: ExportJob) -> Decimal:
+    """Give back the epsilon a job was charged when it failed before releasing anything.
+
+    Nothing left the platform, so nothing was spent; a later export of the same release pays
+    for it again. Returns the epsilon refunded.
+    """
+    charges = list(await db.scalars(select(BudgetCharge).where(BudgetCharge.job_id == job.id)))
+    if not charges:
+        return Decimal(0)
+    project = await db.get_one(ResearchProject, job.project_id, with_for_update=True)
+    refund = sum((Decimal(c.epsilon) for c in charges), Decimal(0))
+    spent = max(Decimal(project.budget_spent) - refund, Decimal(0))
+    project.budget_spent = str(PrivacyBudget(project.budget_total, spent).spent)
+    for charge in charges:
+        await db.delete(charge)
+    await audit.record(db, "research.budget_refunded", actor_id=None,
+                       target_type="research_project", target_id=project.id,
+                       detail={"job": job.id, "epsilon": str(refund)})
+    return refund
 
 
 # ---- downloads -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -344,16 +345,28 @@ def available_tables() -> dict[str, TableSpec]:
 # ---- building, storing and slicing releases ------------------------------------------------
 
 
+def capped(keys: set[tuple[str, ...]], cap: int | None, seed: str) -> list[tuple[str, ...]]:
+    """At most `cap` of a patient's cells, drawn in a seeded random order.
+
+    Taking the first ones in sorted order would favour earlier years and alphabetically
+    earlier categories; the seed (release and patient) keeps a release reproducible.
+    """
+    ordered = sorted(keys)
+    if cap is None or len(ordered) <= cap:
+        return ordered
+    return random.Random(seed).sample(ordered, cap)
+
+
 def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
-               cap: int | None = None) -> Cube:
+               cap: int | None = None, seed: str = "") -> Cube:
     """Distinct patients per cell; rare categories of free dimensions folded into Other."""
     per_patient: dict[int, set[tuple[str, ...]]] = defaultdict(set)
     for user_id, key in pairs:
         per_patient[user_id].add(key)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
-    for keys in per_patient.values():
+    for user_id, keys in per_patient.items():
         # Under noise a patient counts in at most `cap` cells: the sensitivity the noise covers.
-        for key in sorted(keys)[:cap]:
+        for key in capped(keys, cap, f"{seed}:{spec.name}:{user_id}"):
             counts[key] += 1
     dimensions: dict[str, tuple[str, ...]] = {}
     for axis, name in enumerate(spec.dimensions):
@@ -376,7 +389,7 @@ async def compute_release(
     cap = spec.max_contributions if epsilon is not None else None
 
     def build() -> Release:
-        cube = build_cube(spec, pairs, threshold=threshold, cap=cap)
+        cube = build_cube(spec, pairs, threshold=threshold, cap=cap, seed=str(snapshot.id))
         return build_release(cube, threshold, epsilon=epsilon,
                              contributions=spec.max_contributions if epsilon is not None else 1)
 
@@ -418,12 +431,30 @@ async def store_release(
     return release
 
 
+NO_DATA = "no data in the chosen range"
+TOO_NARROW = "the request is too narrow for this table"
+
+
+class NotReleased(Exception):
+    """A table an export leaves out, and why: no data in the range, or a request too narrow.
+
+    Both reasons are decided from what the unfiltered release publishes (its categories, its
+    zeros and which cells are suppressed), never from a hidden count, so neither tells
+    whether a category is rare.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def slice_filters(
     release: Release, spec: TableSpec, filters: Mapping[str, Any]
 ) -> dict[str, list[str]]:
     """The request's filters as category lists of this table's dimensions.
 
-    Unknown categories are refused with the reason, never silently dropped.
+    A filter category the release does not list (no patients, or folded into "Other") makes
+    the request too narrow for the table; which of the two is never said.
     """
     by_name = {d.name: d for d in release.dimensions}
     chosen: dict[str, list[str]] = {}
@@ -431,13 +462,8 @@ def slice_filters(
         wanted: Sequence[str] = filters.get(name) or []
         if not wanted or name not in by_name:
             continue
-        categories = by_name[name].categories
-        missing = [c for c in wanted if c not in categories]
-        if missing:
-            raise ValueError(
-                f"{spec.name}: {name} {', '.join(missing)} is not a category of this table "
-                f"(rare categories are folded into {OTHER!r})"
-            )
+        if any(c not in by_name[name].categories for c in wanted):
+            raise NotReleased(TOO_NARROW)
         chosen[name] = list(wanted)
     year_from, year_to = filters.get("year_from"), filters.get("year_to")
     time = spec.time_dimension
@@ -446,11 +472,15 @@ def slice_filters(
         chosen[time] = [c for c in by_name[time].categories
                         if c[:4].isdigit() and low <= int(c[:4]) <= high]
         if not chosen[time]:
-            raise ValueError(f"{spec.name}: no data in the years {low} to {high}")
+            raise NotReleased(NO_DATA)
     return chosen
 
 
 def published_table(release: Release, spec: TableSpec,
                     filters: Mapping[str, Any]) -> PublishedTable:
-    """The slice of a release an export shows for these filters."""
-    return slice_release(release, slice_filters(release, spec, filters))
+    """The slice of a release an export shows for these filters; raises NotReleased when
+    it would show nothing (no patients, or every count suppressed)."""
+    table = slice_release(release, slice_filters(release, spec, filters))
+    if not table.published:
+        raise NotReleased(TOO_NARROW if table.suppressed else NO_DATA)
+    return table
