@@ -17,7 +17,7 @@ import logging
 import os
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
@@ -310,15 +310,32 @@ def _remove_partials(folder: Path, older_than: float) -> None:
 # ---- the loop started with the app ----------------------------------------------------------
 
 
-async def worker_loop(runtime: Runtime, stop: asyncio.Event) -> None:
+async def worker_loop(runtime: Runtime, stop: asyncio.Event,
+                      on_pass: Callable[[], None] | None = None) -> None:
+    """Run and purge jobs until `stop`; `on_pass` is told after each pass (tests wait on it
+    instead of on the clock)."""
     while not stop.is_set():
         try:
             await run_pending_jobs(runtime)
             await purge_expired(runtime)
         except Exception:  # a database hiccup must not end the worker
             log.exception("research export worker pass failed")
+        if on_pass is not None:
+            on_pass()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+
+
+async def serve_worker(runtime: Runtime) -> None:
+    """Run the worker loop in the foreground until SIGTERM or SIGINT (`kindred research
+    run-jobs --loop`, the production set-up): the job in hand finishes first."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await worker_loop(runtime, stop)
 
 
 def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:
@@ -331,7 +348,9 @@ def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[Non
 
 
 @contextlib.asynccontextmanager
-async def research_lifespan(runtime: Runtime) -> AsyncIterator[None]:
+async def research_lifespan(runtime: Runtime, on_pass: Callable[[], None] | None = None
+                            ) -> AsyncIterator[None]:
     """Run the export worker while the app runs."""
-    async with running(lambda stop: worker_loop(runtime, stop), "research-export-worker"):
+    async with running(lambda stop: worker_loop(runtime, stop, on_pass),
+                       "research-export-worker"):
         yield

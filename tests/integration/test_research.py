@@ -399,15 +399,20 @@ def test_export_form_rejects_bad_input(
     assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == 0
 
 
-def test_unknown_filter_category_fails_the_job_with_the_reason(
+def test_filters_are_chosen_from_lists_and_checked_before_queueing(
     new_visitor: Callable[[], Visitor], admin: Visitor, demo_table: Any
 ) -> None:
     seed_patients(admin, CELLS)
     researcher, project_id = approved_researcher(new_visitor, admin, "dr_kim")
-    job_id = int(export(researcher, project_id, condition=["zz"]).headers["location"]
-                 .rsplit("/", 1)[1])
-    run_jobs(researcher)
-    assert "zz is not a category" in researcher.get(f"/research/exports/{job_id}").text
+    page = researcher.get(f"/research/projects/{project_id}").text
+    assert '<select id="condition" name="condition" multiple' in page
+    assert '<option value="ra"' in page and '<option value="pd"' in page
+    refused = export(researcher, project_id, condition=["ra", "zz"])
+    assert refused.status_code == 400
+    assert 'id="condition-errors"' in refused.text and "Choose from the list." in refused.text
+    assert "rare" not in refused.text.lower()
+    assert '<option value="ra" selected>' in refused.text, "what was chosen is kept"
+    assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == 0
 
 
 def test_the_worker_started_with_the_app_runs_jobs_and_purges_expired_archives(
@@ -427,14 +432,12 @@ def test_the_worker_started_with_the_app_runs_jobs_and_purges_expired_archives(
     job_id = int(export(researcher, project_id).headers["location"].rsplit("/", 1)[1])
 
     async def serve_until_done(runtime: Any) -> str:
-        async with research_lifespan(runtime):
-            for _ in range(100):
-                async with runtime.sessionmaker() as db:
-                    job = await db.get_one(ExportJob, job_id)
-                if job.status in ("done", "failed"):
-                    return job.status
-                await asyncio.sleep(0.1)
-        return "timeout"
+        # Wait for the worker's first pass (which takes every queued job), not for the clock.
+        first_pass = asyncio.Event()
+        async with research_lifespan(runtime, on_pass=first_pass.set):
+            await first_pass.wait()
+        async with runtime.sessionmaker() as db:
+            return (await db.get_one(ExportJob, job_id)).status
 
     assert researcher.run(serve_until_done) == "done"
     folder = settings.var_dir / "exports"
