@@ -357,11 +357,58 @@ def capped(keys: set[tuple[str, ...]], cap: int | None, seed: str) -> list[tuple
     return random.Random(seed).sample(ordered, cap)
 
 
+Vocabularies = Mapping[str, tuple[str, ...]]
+
+
+async def vocabularies(db: AsyncSession) -> dict[str, tuple[str, ...]]:
+    """The category list of every folded dimension, from the vocabularies, not the data."""
+    from community.profiles.models import COUNTRIES
+    from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
+    from outcomes.tracking.scoring import load_questionnaires
+
+    async def slugs(column: Any) -> tuple[str, ...]:
+        return tuple(await db.scalars(select(column).order_by(column)))
+
+    conditions = await slugs(Condition.slug)
+    symptoms = await slugs(Symptom.slug)
+    return {
+        "condition": conditions,
+        "treatment": await slugs(Treatment.slug),
+        "side_effect": await slugs(SideEffect.slug),
+        "symptom": symptoms,
+        "purpose": (*conditions, *(f"symptom:{s}" for s in symptoms)),
+        "country": tuple(sorted(COUNTRIES)),
+        "instrument": tuple(sorted(load_questionnaires())),
+    }
+
+
+def fold_all(spec: TableSpec, cube: Cube, threshold: int) -> Cube:
+    """Fold the rare categories of every folded dimension into Other."""
+    for name in spec.dimensions:
+        if name in FOLDED and len(cube.dimensions[cube.names.index(name)].categories) > 1:
+            cube = fold_rare(cube, name, threshold, OTHER)
+    return cube
+
+
 def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
-               cap: int | None = None, seed: str = "") -> Cube:
-    """Distinct patients per cell; rare categories of free dimensions folded into Other."""
+               cap: int | None = None, seed: str = "",
+               domains: Vocabularies | None = None) -> Cube:
+    """Distinct patients per cell; rare categories of free dimensions folded into Other.
+
+    With `domains` (noised releases) the folded dimensions take their categories from the
+    vocabularies, with Other and Unknown for anything else, and nothing is folded here: the
+    shape of the cube then says nothing about this snapshot's counts, and folding happens
+    after the noise, on noised totals.
+    """
+    fixed_lists = {name: (*domains[name], OTHER, UNKNOWN) for name in spec.dimensions
+                   if domains is not None and name in FOLDED and name in domains
+                   and name not in spec.categories}
     per_patient: dict[int, set[tuple[str, ...]]] = defaultdict(set)
     for user_id, key in pairs:
+        if fixed_lists:
+            key = tuple(
+                c if name not in fixed_lists or c in fixed_lists[name] else OTHER
+                for name, c in zip(spec.dimensions, key, strict=True))
         per_patient[user_id].add(key)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
     for user_id, keys in per_patient.items():
@@ -371,13 +418,10 @@ def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
     dimensions: dict[str, tuple[str, ...]] = {}
     for axis, name in enumerate(spec.dimensions):
         found = sorted({key[axis] for key in counts})
-        fixed = spec.categories.get(name)
+        fixed = spec.categories.get(name) or fixed_lists.get(name)
         dimensions[name] = fixed if fixed else (tuple(found) or (UNKNOWN,))
     cube = Cube.from_counts(dimensions, counts)
-    for name in spec.dimensions:
-        if name in FOLDED and len(cube.dimensions[cube.names.index(name)].categories) > 1:
-            cube = fold_rare(cube, name, threshold, OTHER)
-    return cube
+    return cube if domains is not None else fold_all(spec, cube, threshold)
 
 
 async def compute_release(
@@ -387,11 +431,17 @@ async def compute_release(
     """Query a table's pairs, then build, noise and suppress its cube off the event loop."""
     pairs = list(await spec.query(db, consenting_users(snapshot.taken_at), snapshot))
     cap = spec.max_contributions if epsilon is not None else None
+    # Under noise the categories come from the vocabularies and folding reads noised totals.
+    domains = await vocabularies(db) if epsilon is not None else None
 
     def build() -> Release:
-        cube = build_cube(spec, pairs, threshold=threshold, cap=cap, seed=str(snapshot.id))
+        cube = build_cube(spec, pairs, threshold=threshold, cap=cap, seed=str(snapshot.id),
+                          domains=domains)
+        if epsilon is None:
+            return build_release(cube, threshold)
         return build_release(cube, threshold, epsilon=epsilon,
-                             contributions=spec.max_contributions if epsilon is not None else 1)
+                             contributions=spec.max_contributions,
+                             fold=lambda noised: fold_all(spec, noised, threshold))
 
     # Suppression of a large cube takes a while; the app keeps serving meanwhile.
     return await asyncio.to_thread(build)

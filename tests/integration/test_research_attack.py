@@ -272,6 +272,9 @@ class Attack:
         assert knowledge.dimensions == tuple(d.name for d in release.dimensions)
         labels = [(*d.categories, ALL) for d in release.dimensions]
         found = []
+        # Every solution found is a table the attacker cannot rule out: a cell already seen
+        # at 11 or more, or at two values, needs no program of its own.
+        seen: list[np.ndarray] = []
         for index in np.argwhere(release.status != PUBLISHED):
             # Categories the attacker never saw have no patients: a total is over the seen ones.
             selection = tuple(
@@ -279,16 +282,24 @@ class Attack:
                 else (knowledge.categories[d].index(labels[a][i]),)
                 for a, (d, i) in enumerate(zip(knowledge.dimensions, index, strict=True)))
             objective = knowledge.row(selection).toarray().ravel()
+            values = [float(objective @ x) for x in seen]
+            primary = release.status[tuple(index)] == PRIMARY
+            if values and (max(values) >= 11 - 1e-6 if primary
+                           else max(values) - min(values) >= 1 - 1e-6):
+                continue
             high = linprog(-objective, **program)
             assert high.status in (0, 3), high.message
             top = np.inf if high.status == 3 else -high.fun
+            if high.status == 0:
+                seen.append(high.x)
             key = "/".join(labels[a][i] for a, i in enumerate(index))
-            if release.status[tuple(index)] == PRIMARY:
+            if primary:
                 if top < 11 - 1e-6:
                     found.append((key, np.nan, top))
                 continue
             low = linprog(objective, **program)
             assert low.status == 0, low.message
+            seen.append(low.x)
             if top - low.fun < 1 - 1e-6:
                 found.append((key, low.fun, top))
         return found

@@ -407,3 +407,39 @@ def test_every_cell_of_a_cube_is_listed_once() -> None:
     cube = make_cube(np.arange(6).reshape(2, 3))
     keys = [key for key, _ in cube.cells()]
     assert keys == list(product(("a0", "a1", ALL), ("b0", "b1", "b2", ALL)))
+
+
+def test_noised_releases_take_their_categories_from_the_vocabularies() -> None:
+    from outcomes.research.tables import CATALOGUE, build_cube, fold_all
+
+    spec = CATALOGUE["treatment_use"]
+    domains = {"condition": ("asthma", "lupus", "ms"), "treatment": ("a", "b", "c")}
+    common = [(n, ("asthma", "a", "2024")) for n in range(40)]
+    # With and without five patients on a rare treatment, and one outside the vocabulary.
+    rare = [(100 + n, ("lupus", "c", "2024")) for n in range(5)] + [(200, ("ms", "zz", "2024"))]
+    without = build_cube(spec, common, threshold=11, domains=domains)
+    with_rare = build_cube(spec, common + rare, threshold=11, domains=domains)
+    assert without.dimensions == with_rare.dimensions
+    assert with_rare.dimensions[1].categories == ("a", "b", "c", "Other", "Unknown")
+    assert with_rare.count(("ms", "Other", "2024")) == 1
+    # Without noise, folding reads the true counts, so the shape tells: c was rare.
+    plain = build_cube(spec, common + rare[:5], threshold=11)
+    assert plain.dimensions[1].categories == ("a", "Other")
+    # Under noise, folding runs on the noised cube (post-processing), inside build_release.
+    release = build_release(with_rare, epsilon="1", contributions=5,
+                            fold=lambda cube: fold_all(spec, cube, 11))
+    assert release.noise is not None
+    assert set(release.dimensions[1].categories) <= {"a", "b", "c", "Other", "Unknown"}
+
+
+def test_the_per_patient_cap_draws_a_seeded_random_sample() -> None:
+    from outcomes.research.tables import capped
+
+    keys = {("c", str(year)) for year in range(2000, 2020)}
+    first = [capped(keys, 3, f"7:t:{patient}") for patient in range(50)]
+    assert first == [capped(keys, 3, f"7:t:{patient}") for patient in range(50)], "seeded"
+    assert all(len(cells) == 3 and set(cells) <= keys for cells in first)
+    earliest = sorted(keys)[:3]
+    assert sum(cells == earliest for cells in first) < 5, "not the first ones in sorted order"
+    assert {year for cells in first for _, year in cells} > {"2015", "2019"}
+    assert capped(keys, None, "x") == sorted(keys)
