@@ -367,8 +367,8 @@ def parse_export_request(
     clean = [sorted({c.strip() for value in values for c in value.split(",") if c.strip()})[:50]
              for values in (conditions, treatments)]
     if choices is not None:
-        for name, chosen in zip(FILTER_DIMENSIONS, clean, strict=True):
-            if any(c not in choices.get(name, ()) for c in chosen):
+        for name, categories in zip(FILTER_DIMENSIONS, clean, strict=True):
+            if any(c not in choices.get(name, ()) for c in categories):
                 errors[name] = [_("Choose from the list.")]
     if errors:
         raise FormErrors(errors)

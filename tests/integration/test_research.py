@@ -395,8 +395,55 @@ def test_export_form_rejects_bad_input(
         "only the tables the project was approved for"
     assert export(researcher, project_id, year_from="20x4").status_code == 400
     assert export(researcher, project_id, year_from="2025", year_to="2024").status_code == 400
-    assert export(researcher, project_id, epsilon="-1").status_code == 400
+    for epsilon in ("-1", "0", "1E-9999", "0.001", "NaN", "inf", "-inf", "sNaN", "1.5", "x"):
+        refused = export(researcher, project_id, epsilon=epsilon)
+        assert refused.status_code == 400, epsilon
+        assert 'id="epsilon-errors"' in refused.text and "from 0.01 to 1.0" in refused.text
+        assert f'value="{epsilon}"' in refused.text, "what was typed is kept"
     assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == 0
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0"
+
+
+def test_a_noised_export_that_fails_before_release_charges_nothing(
+    new_visitor: Callable[[], Visitor], admin: Visitor, demo_table: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed_patients(admin, CELLS)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_refund", budget="1")
+    from outcomes.research import worker
+
+    def broken_archive(*_args: Any) -> Any:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(worker, "build_archive", broken_archive)
+    job_id = int(export(researcher, project_id, epsilon="0.5").headers["location"]
+                 .rsplit("/", 1)[1])
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0.5", "held"
+    run_jobs(researcher)
+    assert "The export failed" in researcher.get(f"/research/exports/{job_id}").text
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0"
+    assert "1 of 1 epsilon left" in researcher.get(f"/research/projects/{project_id}").text
+    actions = [a for (a,) in query(researcher, select(AuditEntry.action))]
+    assert "research.budget_refunded" in actions
+    monkeypatch.undo()
+    # Asked again, the export is charged once more and, released this time, stays charged.
+    finished_export(researcher, project_id, epsilon="0.5")
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0.5"
+
+
+def test_a_request_with_nothing_to_release_is_refused_before_it_is_queued(
+    new_visitor: Callable[[], Visitor], admin: Visitor, demo_table: Any
+) -> None:
+    seed_patients(admin, CELLS)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_narrow")
+    finished_export(researcher, project_id)  # the snapshot's release is now computed
+    jobs = query(researcher, select(func.count()).select_from(ExportJob))[0][0]
+    # No patient before 2024.
+    empty = export(researcher, project_id, year_from="2020", year_to="2022")
+    assert empty.status_code == 400
+    assert "no data in the chosen range" in empty.text
+    assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == jobs
+    assert "rare" not in empty.text.lower()
 
 
 def test_filters_are_chosen_from_lists_and_checked_before_queueing(

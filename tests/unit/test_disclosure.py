@@ -443,3 +443,32 @@ def test_the_per_patient_cap_draws_a_seeded_random_sample() -> None:
     assert sum(cells == earliest for cells in first) < 5, "not the first ones in sorted order"
     assert {year for cells in first for _, year in cells} > {"2015", "2019"}
     assert capped(keys, None, "x") == sorted(keys)
+
+
+def test_a_slice_with_nothing_but_suppressed_counts_is_too_narrow() -> None:
+    from outcomes.research.tables import (
+        CATALOGUE,
+        NO_DATA,
+        TOO_NARROW,
+        NotReleased,
+        published_table,
+    )
+
+    spec = CATALOGUE["treatment_use"]
+    cube = Cube.from_counts(
+        {"condition": ["asthma", "lupus"], "treatment": ["a", "b"], "year": ["2023", "2024"]},
+        {("asthma", "a", "2023"): 30, ("asthma", "b", "2023"): 25, ("asthma", "a", "2024"): 3,
+         ("lupus", "a", "2023"): 14, ("lupus", "b", "2024"): 4, ("lupus", "a", "2024"): 12},
+    )
+    release = build_release(cube)
+    assert published_table(release, spec, {}).published
+    reasons = []
+    for filters in ({"condition": ["lupus"], "treatment": ["b"]},
+                    {"condition": ["asthma"], "year_from": 2024, "year_to": 2024},
+                    {"condition": ["ms"]}, {"year_from": 2019, "year_to": 2020},
+                    {"condition": ["asthma"], "treatment": ["b"], "year_from": 2024}):
+        with pytest.raises(NotReleased) as left:
+            published_table(release, spec, filters)
+        reasons.append(left.value.reason)
+    assert reasons == [TOO_NARROW, TOO_NARROW, TOO_NARROW, NO_DATA, NO_DATA]
+    assert all("rare" not in reason for reason in reasons)
