@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,12 @@ from sqlalchemy import func, select
 
 from community.accounts.models import Role, User
 from community.audit import AuditEntry
-from outcomes.research.attack import feasible_interval, release_equations, selection_row
+from outcomes.research.attack import (
+    feasible_interval,
+    release_equations,
+    selection_row,
+    suppressed_rows,
+)
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import Release
 from outcomes.research.models import (
@@ -195,7 +201,11 @@ def test_export_runs_as_a_job_with_progress_and_a_protected_archive(
     assert any(row["patients"] == "" for row in tables[DEMO]), "small cells were suppressed"
     assert {"tables", "budget", "snapshot_at", "software_version", "rule"} <= set(manifest)
     assert manifest["tables"][DEMO]["threshold"] == 11
-    assert manifest["tables"][DEMO]["suppressed"]["primary"] > 0
+    described = manifest["tables"][DEMO]
+    assert described["suppressed_cells"] == sum(row["patients"] == "" for row in tables[DEMO])
+    # Why a cell is suppressed (small, or protecting a small one) is never said.
+    assert "primary" not in json.dumps(manifest) and "complementary" not in json.dumps(described)
+    assert manifest["not_released"] == {}
     assert manifest["tables"][DEMO]["noise"] is None
     assert manifest["budget"] == {"total": "3", "spent": "0", "left": "3"}
     names = [n for (n,) in query(researcher, select(User.username))]
@@ -244,11 +254,14 @@ def test_overlapping_exports_of_a_snapshot_cannot_be_differenced(
     equations = (sparse.vstack([published[0], *rows]).tocsr(),
                  np.concatenate([published[1], np.array(values)]))
     labels = [(*cats, ALL) for cats in categories.values()]
+    # Every suppressed cell is at least 1 (zeros are published): still no primary cell is
+    # proved below 11.
+    at_least_one = suppressed_rows(release)
     for index in np.argwhere(release.status == PRIMARY):
         selection = [[i] if i < len(labels[a]) - 1 else list(range(len(labels[a]) - 1))
                      for a, i in enumerate(index)]
-        low, high = feasible_interval(equations, selection_row(shape, selection))
-        assert high - low >= release.protection - 1e-6, index
+        low, high = feasible_interval(equations, selection_row(shape, selection), at_least_one)
+        assert low >= 1 - 1e-6 and high >= release.protection - 1e-6, index
 
 
 def test_repeated_identical_request_returns_the_recorded_export(
