@@ -428,6 +428,7 @@ def test_a_noised_export_that_fails_before_release_charges_nothing(
     def broken_archive(*_args: Any) -> Any:
         raise OSError("No space left on device")
 
+    working_archive = worker.build_archive
     monkeypatch.setattr(worker, "build_archive", broken_archive)
     job_id = int(export(researcher, project_id, epsilon="0.5").headers["location"]
                  .rsplit("/", 1)[1])
@@ -438,7 +439,7 @@ def test_a_noised_export_that_fails_before_release_charges_nothing(
     assert "1 of 1 epsilon left" in researcher.get(f"/research/projects/{project_id}").text
     actions = [a for (a,) in query(researcher, select(AuditEntry.action))]
     assert "research.budget_refunded" in actions
-    monkeypatch.undo()
+    monkeypatch.setattr(worker, "build_archive", working_archive)
     # Asked again, the export is charged once more and, released this time, stays charged.
     finished_export(researcher, project_id, epsilon="0.5")
     assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0.5"
