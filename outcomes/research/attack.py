@@ -95,22 +95,37 @@ def feasible_interval(
 def unprotected_cells(release: Release) -> list[tuple[str, ...]]:
     """Suppressed cells an attacker pins down, and primary cells it proves below protection.
 
-    The attacker models every suppressed cell as at least 1 (zeros are published).
+    The attacker models every suppressed cell as at least 1 (zeros are published). Each
+    solution found is a table the attacker cannot rule out, so a cell already seen at the
+    protection level (primary) or at two values (complementary) needs no program of its own.
     """
     shape = tuple(len(d.categories) for d in release.dimensions)
     rows = cell_rows(shape)
-    equations = release_equations(release)
-    at_least_one = suppressed_rows(release)
+    problem = _bounds(release_equations(release), suppressed_rows(release))
     labels = [(*d.categories, ALL) for d in release.dimensions]
+    seen: list[npt.NDArray[np.float64]] = []
     exposed = []
     for index in np.argwhere(release.status != PUBLISHED):
         flat = int(np.ravel_multi_index(tuple(index), release.status.shape))
-        high = greatest(equations, rows[flat], at_least_one)
-        if release.status[tuple(index)] == PRIMARY:
+        objective = rows[flat].toarray().ravel()
+        values = [float(objective @ x) for x in seen]
+        primary = release.status[tuple(index)] == PRIMARY
+        if values and (max(values) >= release.protection - 1e-6 if primary
+                       else max(values) - min(values) >= 1 - 1e-6):
+            continue
+        high = linprog(-objective, **problem)
+        if high.status == 2:
+            raise ValueError("the published values are inconsistent")
+        top = np.inf if high.status == 3 else float(-high.fun)
+        if high.status == 0:
+            seen.append(high.x)
+        if primary:
             # The true count, below the threshold, is feasible: reaching protection is enough.
-            exposed_here = high < release.protection - 1e-6
+            exposed_here = top < release.protection - 1e-6
         else:
-            exposed_here = high - least(equations, rows[flat], at_least_one) < 1 - 1e-6
+            low = linprog(objective, **problem)
+            seen.append(low.x)
+            exposed_here = top - float(low.fun) < 1 - 1e-6
         if exposed_here:
             exposed.append(tuple(cats[i] for cats, i in zip(labels, index, strict=True)))
     return exposed
