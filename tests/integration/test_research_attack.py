@@ -7,6 +7,10 @@ everything the archives say: every published count, every empty (suppressed) cel
 The release is protected when that program pins no suppressed cell to one value and cannot
 prove any primary cell (a true count from 1 to 10) below 11.
 
+Before releases stopped labelling suppressed cells, the single-cell test failed: the
+manifests' primary counts of single-cell slices let the program prove primary cells of
+treatment_use, side_effects, questionnaire_bands and the evaluation tables at most 10.
+
 The data are built here, large enough that every table, `patients` and `questionnaire_bands`
 included, has hundreds of suppressed cells, and small enough per table that the programs
 solve in seconds.
