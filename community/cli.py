@@ -206,11 +206,13 @@ def research_snapshot() -> None:
 
 
 @research.command("run-jobs")
-def research_run_jobs() -> None:
-    """Run every pending export job once (for a separate worker process or cron)."""
+@click.option("--loop", is_flag=True,
+              help="Keep running: the research worker as its own process (production).")
+def research_run_jobs(loop: bool) -> None:
+    """Run every pending export job once, or keep running them with --loop."""
     from community.app import load_all_models
     from community.runtime import Runtime
-    from outcomes.research.worker import purge_expired, run_pending_jobs
+    from outcomes.research.worker import purge_expired, run_pending_jobs, serve_worker
 
     settings = _settings()
     load_all_models()
@@ -218,6 +220,9 @@ def research_run_jobs() -> None:
     async def _run() -> str:
         runtime = Runtime.build(settings)
         try:
+            if loop:
+                await serve_worker(runtime)
+                return "research worker stopped"
             done = await run_pending_jobs(runtime)
             purged = await purge_expired(runtime)
             return f"{done} export jobs run, {purged} expired archives removed"

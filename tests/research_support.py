@@ -43,7 +43,8 @@ async def _demo_query(db: Any, consenting: Any, _snapshot: DataSnapshot) -> list
 def demo_table(monkeypatch: pytest.MonkeyPatch) -> TableSpec:
     spec = TableSpec(DEMO, "Demo patients", "Synthetic patients for tests.",
                      ("condition", "sex", "year"), _demo_query,
-                     categories={"sex": ("female", "male")}, max_contributions=1)
+                     categories={"sex": ("female", "male"), "condition": ("ms", "pd", "ra")},
+                     max_contributions=1)
     monkeypatch.setitem(tables.CATALOGUE, DEMO, spec)
     return spec
 

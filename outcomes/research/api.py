@@ -102,21 +102,27 @@ API_ERRORS = [NotAuthorizedException, NotFoundException]
 
 
 @post("/exports", status_code=202, summary="Request an export", raises=API_ERRORS,
-      description="Queue an export of catalogue tables. Asking the same thing again within "
-      "one data snapshot returns the same export, charged once. 409 when the privacy budget "
-      "is too small (the detail says how much is left).")
+      description="Queue an export of catalogue tables. Filters name conditions and treatments "
+      "of the vocabularies. Asking the same thing again within one data snapshot returns the "
+      "same export, charged once. 409 when the privacy budget is too small (the detail says "
+      "how much is left); 422 when no table of the request can be released (each table's "
+      "reason: no data in the chosen range, or the request is too narrow). Tables left out of "
+      "a finished export are named in its manifest's `not_released`.")
 async def create_export(request: AnyRequest, db_session: AsyncSession,
                         data: ExportCreate) -> ExportStatus:
     project = await _project(request, db_session)
     try:
         parsed = services.parse_export_request(
             project, data.tables, data.conditions, data.treatments, data.year_from,
-            data.year_to, data.epsilon)
+            data.year_to, data.epsilon, await services.filter_choices(db_session, project))
         job, _new = await services.request_export(db_session, project, parsed,
                                                   actor_id=project.owner_id, via="api")
     except FormErrors as exc:
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
         raise HTTPException(status_code=400, detail=detail) from exc
+    except services.NothingToRelease as exc:
+        raise HTTPException(status_code=422, detail=f"Nothing in this request can be released: "
+                            f"{exc}.", extra={"not_released": exc.reasons}) from exc
     except BudgetExceeded as exc:
         raise HTTPException(status_code=409, detail=f"Privacy budget exceeded: {exc.remaining}"
                             " epsilon left.", extra={"remaining": str(exc.remaining)}) from exc

@@ -12,6 +12,14 @@ age band share the condition totals) are slices of one joint cube (condition x a
 sex): the shared totals are then literally the same release cells, and the joint release's
 protection covers every combination of its margins, which one-suppression-per-table cannot.
 
+What a slice shows is a function of the release's published values and of which cells are
+suppressed, never of a hidden count: a derived value is a sum and difference of published
+cells, an empty cell only says "suppressed" (never why: a primary 1 to 10 and a
+complementary cell look the same, in the files and in the manifest), and an omitted row only
+says "zero", which the attacker the suppression is built against already models (every
+suppressed cell at least 1). So all slices of one snapshot together tell an attacker no more
+than the release, whose primary cells keep the interval rule (see `suppression`).
+
 Differencing across snapshots (new patients arriving) is outside this guarantee; noise
 (`epsilon`) or coarser time dimensions address it.
 """
@@ -19,11 +27,10 @@ Differencing across snapshots (new patients arriving) is outside this guarantee;
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import reduce
 from itertools import product
 from typing import Any
 
@@ -130,8 +137,12 @@ def build_release(
     protection: int | None = None,
     epsilon: Decimal | str | None = None,
     contributions: int = 1,
+    fold: Callable[[Cube], Cube] | None = None,
 ) -> Release:
-    """Suppress a cube and all its margins once; with epsilon, noise the counts first."""
+    """Suppress a cube and all its margins once; with epsilon, noise the counts first.
+
+    `fold` (merging rare categories) runs after the noise, so it reads noised counts only.
+    """
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
     noise = None
@@ -141,6 +152,8 @@ def build_release(
         # Margins are sums of the noisy cells: consistent, and post-processing costs no epsilon.
         cube = Cube(cube.dimensions, counts)
         noise = Noise(eps, scale, contributions)
+    if fold is not None:
+        cube = fold(cube)
     protection = threshold if protection is None else protection
     extended = cube.extended()
     status = suppress(extended, threshold, protection)
@@ -163,9 +176,17 @@ class PublishedTable:
     rows: tuple[Row, ...]
     totals: tuple[Row, ...]
     threshold: int
-    primary: int
-    complementary: int
     noise: Noise | None
+
+    @property
+    def suppressed(self) -> int:
+        """How many cells of the slice are suppressed, whatever the reason."""
+        return sum(value is None for _, value in (*self.rows, *self.totals))
+
+    @property
+    def published(self) -> int:
+        """How many cells of the slice show a count above zero."""
+        return sum(bool(value) for _, value in (*self.rows, *self.totals))
 
 
 def slice_release(
@@ -194,20 +215,16 @@ def slice_release(
     labels = [
         [*(by_name[n][1].categories[i] for i in selection[by_name[n][0]]), ALL] for n in shown
     ]
-    values, primary_mask = _slice_values(release, selection, [n in shown for n in names])
+    values = _slice_values(release, selection, [n in shown for n in names])
     # The computed axes follow the release's order; the table lists them in `shown` order.
     order = [names.index(n) for n in shown]
     values = values.reshape([v for i, v in enumerate(values.shape) if names[i] in shown])
-    primary_mask = primary_mask.reshape(values.shape)
     kept = [names.index(n) for n in names if n in shown]
-    axes = [kept.index(axis) for axis in order]
-    values, primary_mask = values.transpose(axes), primary_mask.transpose(axes)
+    values = values.transpose([kept.index(axis) for axis in order])
     rows: list[Row] = []
     totals: list[Row] = []
     for key, value in zip(product(*labels), values.ravel().tolist(), strict=True):
         (totals if ALL in key else rows).append((key, None if value < 0 else value))
-    suppressed = values < 0
-    primary = int((suppressed & primary_mask).sum())
     return PublishedTable(
         dimensions=tuple(shown),
         filters={
@@ -218,8 +235,6 @@ def slice_release(
         rows=tuple(rows),
         totals=tuple(totals),
         threshold=release.threshold,
-        primary=primary,
-        complementary=int(suppressed.sum()) - primary,
         noise=release.noise,
     )
 
@@ -259,13 +274,13 @@ def _axis_maps(
 
 def _slice_values(
     release: Release, selection: list[list[int]], shown: list[bool]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Every cell of a slice at once: its value (-1 where suppressed) and whether primary.
+) -> npt.NDArray[np.int64]:
+    """Every cell of a slice at once: its value, or -1 where suppressed.
 
     A cell is published through the first combination of alternatives (in the order of
     `itertools.product` over the axes) that reads published release cells only; a derived
-    value from 1 to threshold - 1 is suppressed as primary, though derivable, so a small
-    count is never printed. A cell that reads one release cell is primary when that is.
+    value from 1 to threshold - 1 is suppressed, though derivable, so a small count is never
+    printed. Both decisions read published values and the suppression pattern only.
     """
     per_axis = [
         _axis_maps(size, chosen, show)
@@ -275,7 +290,6 @@ def _slice_values(
     hidden = (release.status != PUBLISHED).astype(np.float64)
     result = np.full([len(single) for _, single in per_axis], -1, dtype=np.int64)
     unresolved = np.ones(result.shape, dtype=bool)
-    small = np.zeros(result.shape, dtype=bool)
     needs_both = [bool((maps[0] != maps[1]).any()) for maps, _ in per_axis]
     for choice in product(*(range(_ALTERNATIVES if both else 1) for both in needs_both)):
         total, touched = values, hidden
@@ -285,23 +299,26 @@ def _slice_values(
         readable = unresolved & (touched == 0)
         derived = np.rint(total).astype(np.int64)
         is_small = readable & (derived > 0) & (derived < release.threshold)
-        small |= is_small
         result[readable & ~is_small] = derived[readable & ~is_small]
         unresolved &= ~readable
-    # np.ix_ would read boolean arrays as masks: broadcast each axis's flags by hand.
-    reads_one = reduce(np.logical_and, [
-        (single >= 0).reshape([-1 if a == axis else 1 for a in range(result.ndim)])
-        for axis, (_, single) in enumerate(per_axis)
-    ])
-    status = release.status[np.ix_(*(np.maximum(single, 0) for _, single in per_axis))]
-    primary = small | (unresolved & reads_one & (status == PRIMARY))
-    return result, primary
+    return result
 
 
 def _apply(array: npt.NDArray[np.float64], matrix: npt.NDArray[np.float64],
            axis: int) -> npt.NDArray[np.float64]:
     """Map one axis of an array through a matrix (outputs x inputs)."""
     return np.moveaxis(np.tensordot(matrix, array, axes=([1], [axis])), 0, axis)
+
+
+RULE = (
+    "Counts from 1 to threshold - 1 are suppressed (shown empty), and so are as many other "
+    "cells as it takes, chosen by complementary suppression, that no combination of published "
+    "numbers in any export of this snapshot proves a suppressed count to be below the "
+    "threshold: even knowing that every suppressed cell is at least 1, every suppressed count "
+    "from 1 to threshold - 1 could be threshold or more, and no suppressed cell has only one "
+    "possible value. Empty cells do not say why they are suppressed. Zeros are published: a "
+    "combination of categories that is not listed has no patients."
+)
 
 
 def manifest(
@@ -318,15 +335,16 @@ def manifest(
                 "dimensions": list(table.dimensions),
                 "filters": {dim: list(cats) for dim, cats in table.filters.items()},
                 "threshold": table.threshold,
-                "suppressed": {"primary": table.primary, "complementary": table.complementary},
+                # One number: the reason a cell is suppressed (small, or protecting a small
+                # one) would tell an attacker which cells are from 1 to 10.
+                "suppressed_cells": table.suppressed,
                 "noise": None
                 if table.noise is None
                 else {"mechanism": table.noise.mechanism, "epsilon": str(table.noise.epsilon)},
             }
             for name, table in tables.items()
         },
-        "rule": "counts from 1 to threshold - 1 suppressed, zeros published; complementary "
-        "suppression so no suppressed cell can be narrowed below the threshold's width",
+        "rule": RULE,
         "budget": None
         if budget is None
         else {

@@ -193,6 +193,8 @@ async def _project_page(request: AnyRequest, db: AsyncSession, project: Research
         "project": project, "tokens": tokens, "jobs": jobs, "new_token": new_token,
         "budget": services.budget_of(project), "form": form or {}, "errors": errors or {},
         "tables": {name: catalogue[name] for name in project.tables if name in catalogue},
+        "choices": await services.filter_choices(db, project),
+        "min_epsilon": services.MIN_EPSILON, "max_epsilon": services.MAX_EPSILON,
     }, status_code=status_code)
 
 
@@ -237,13 +239,19 @@ async def export_create(request: AnyRequest, db_session: AsyncSession, project_i
         parsed = services.parse_export_request(
             project, lists.get("tables", []), lists.get("condition", []),
             lists.get("treatment", []), form.get("year_from"), form.get("year_to"),
-            form.get("epsilon"))
+            form.get("epsilon"), await services.filter_choices(db_session, project))
         job, _new = await services.request_export(db_session, project, parsed,
                                                   actor_id=current_user(request).id,  # type: ignore[union-attr]
                                                   via="web")
     except services.FormErrors as exc:
         return await _project_page(request, db_session, project, form=lists, errors=exc.errors,
                                    status_code=400)
+    except services.NothingToRelease as exc:
+        message = _("Nothing in this request can be released: %(reasons)s. Widen the filters "
+                    "or the years.") % {"reasons": "; ".join(
+                        f"{name}: {_(reason)}" for name, reason in exc.reasons.items())}
+        return await _project_page(request, db_session, project, form=lists,
+                                   errors={"tables": [message]}, status_code=400)
     except services.BudgetExceeded as exc:
         message = _("This export needs more privacy budget than the project has left "
                     "(%(left)s epsilon).") % {"left": exc.remaining}

@@ -38,7 +38,14 @@ from outcomes.research.models import (
     ResearchProject,
 )
 from outcomes.research.privacy import BudgetExceeded, PrivacyBudget
-from outcomes.research.tables import available_tables, epsilon_key
+from outcomes.research.tables import (
+    FILTER_DIMENSIONS,
+    NotReleased,
+    available_tables,
+    epsilon_key,
+    published_table,
+    stored_release,
+)
 
 HERE = Path(__file__).resolve().parent
 CONSENT_VERSION = "v1"
@@ -48,6 +55,9 @@ SNAPSHOT_MAX_AGE = timedelta(hours=24)
 DOWNLOAD_LINK_LIFETIME = timedelta(minutes=30)
 ARCHIVE_LIFETIME = timedelta(days=7)
 MAX_EPSILON = Decimal("1.0")
+# Below this the noise swamps every count (its scale grows as 1/epsilon) and the release is
+# useless; a documented floor also keeps "1E-9999" from reaching the noise library.
+MIN_EPSILON = Decimal("0.01")
 
 
 @lru_cache
@@ -294,11 +304,41 @@ class ExportRequest:
     epsilon: Decimal | None
 
 
+FilterChoices = dict[str, list[str]]
+
+
+async def filter_choices(db: AsyncSession, project: ResearchProject) -> FilterChoices:
+    """The categories a researcher may filter on: every condition and treatment of the
+    vocabularies (and of the fixed category lists of the project's tables).
+
+    The lists come from the vocabularies, not from the data, so offering a category says
+    nothing about how many patients it has.
+    """
+    from outcomes.catalog.models import Condition, Treatment
+
+    choices: FilterChoices = {
+        "condition": list(await db.scalars(select(Condition.slug).order_by(Condition.slug))),
+        "treatment": list(await db.scalars(select(Treatment.slug).order_by(Treatment.slug))),
+    }
+    catalogue = available_tables()
+    for name in project.tables:
+        spec = catalogue.get(name)
+        for dimension in FILTER_DIMENSIONS:
+            fixed = spec.categories.get(dimension, ()) if spec else ()
+            choices[dimension] = sorted({*choices[dimension], *fixed})
+    return choices
+
+
 def parse_export_request(
     project: ResearchProject, tables: list[str], conditions: list[str], treatments: list[str],
     year_from: str | int | None, year_to: str | int | None, epsilon: str | None,
+    choices: FilterChoices | None = None,
 ) -> ExportRequest:
-    """Validate what a researcher asked for against the project's tables and the rules."""
+    """Validate what a researcher asked for against the project's tables and the rules.
+
+    With `choices`, filter categories must come from those lists; the message never says
+    more than that (nothing about how many patients a category has).
+    """
     errors: dict[str, list[str]] = {}
     chosen = sorted(set(tables))
     if not chosen:
@@ -316,15 +356,20 @@ def parse_export_request(
     noise: Decimal | None = None
     if epsilon not in (None, ""):
         try:
-            noise = Decimal(str(epsilon))
+            noise = Decimal(str(epsilon).strip())
         except InvalidOperation:
             noise = Decimal(-1)
-        if not noise.is_finite() or noise <= 0 or noise > MAX_EPSILON:
-            errors["epsilon"] = [_("Epsilon is a number above 0 and at most %(max)s.")
-                                 % {"max": MAX_EPSILON}]
+        if not noise.is_finite() or noise < MIN_EPSILON or noise > MAX_EPSILON:
+            noise = None
+            errors["epsilon"] = [_("Epsilon is a number from %(min)s to %(max)s.")
+                                 % {"min": MIN_EPSILON, "max": MAX_EPSILON}]
     # The form sends comma-separated slugs, the API lists; both may mix.
     clean = [sorted({c.strip() for value in values for c in value.split(",") if c.strip()})[:50]
              for values in (conditions, treatments)]
+    if choices is not None:
+        for name, categories in zip(FILTER_DIMENSIONS, clean, strict=True):
+            if any(c not in choices.get(name, ()) for c in categories):
+                errors[name] = [_("Choose from the list.")]
     if errors:
         raise FormErrors(errors)
     filters = {"condition": clean[0], "treatment": clean[1], **years}
@@ -337,15 +382,46 @@ def _fingerprint(project_id: int, request: ExportRequest, snapshot_id: int) -> s
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+class NothingToRelease(Exception):
+    """No table of a request can be released; each table's reason (public information)."""
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{t}: {r}" for t, r in reasons.items()))
+        self.reasons = reasons
+
+
+async def unreleasable_tables(db: AsyncSession, request: ExportRequest,
+                              snapshot_id: int) -> dict[str, str]:
+    """Tables of a request that would be left out, for those whose release is already
+    recorded (the others are computed by the worker, and its manifest says)."""
+    import asyncio
+
+    catalogue = available_tables()
+    reasons: dict[str, str] = {}
+    for name in request.tables:
+        release = await stored_release(db, catalogue[name], snapshot_id, request.epsilon)
+        if release is None:
+            continue
+        try:
+            await asyncio.to_thread(published_table, release, catalogue[name], request.filters)
+        except NotReleased as left:
+            reasons[name] = left.reason
+    return reasons
+
+
 async def request_export(
     db: AsyncSession, project: ResearchProject, request: ExportRequest, *,
     actor_id: int | None, via: str,
 ) -> tuple[ExportJob, bool]:
     """Queue an export, charging its noise to the budget; the same request is the same job.
 
-    Returns the job and whether it is new. Raises BudgetExceeded, charging nothing.
+    Returns the job and whether it is new. Raises BudgetExceeded, charging nothing, and
+    NothingToRelease when every table is known to have nothing to release.
     """
     snapshot = await current_snapshot(db)
+    left_out = await unreleasable_tables(db, request, snapshot.id)
+    if len(left_out) == len(request.tables):
+        raise NothingToRelease(left_out)
     fingerprint = _fingerprint(project.id, request, snapshot.id)
     existing = await db.scalar(
         select(ExportJob).where(ExportJob.project_id == project.id,
@@ -396,6 +472,27 @@ async def _charge(db: AsyncSession, project: ResearchProject, job: ExportJob,
                        target_type="research_project", target_id=project.id,
                        detail={"job": job.id, "epsilon": str(request.epsilon * len(unpaid)),
                                "left": str(budget.remaining)})
+
+
+async def refund_failed_export(db: AsyncSession, job: ExportJob) -> Decimal:
+    """Give back the epsilon a job was charged when it failed before releasing anything.
+
+    Nothing left the platform, so nothing was spent; a later export of the same release pays
+    for it again. Returns the epsilon refunded.
+    """
+    charges = list(await db.scalars(select(BudgetCharge).where(BudgetCharge.job_id == job.id)))
+    if not charges:
+        return Decimal(0)
+    project = await db.get_one(ResearchProject, job.project_id, with_for_update=True)
+    refund = sum((Decimal(c.epsilon) for c in charges), Decimal(0))
+    spent = max(Decimal(project.budget_spent) - refund, Decimal(0))
+    project.budget_spent = str(PrivacyBudget(project.budget_total, spent).spent)
+    for charge in charges:
+        await db.delete(charge)
+    await audit.record(db, "research.budget_refunded", actor_id=None,
+                       target_type="research_project", target_id=project.id,
+                       detail={"job": job.id, "epsilon": str(refund)})
+    return refund
 
 
 # ---- downloads -------------------------------------------------------------------------------

@@ -4,24 +4,28 @@ The table is an "extended" array: each axis holds its categories followed by the
 so one array carries the interior cells and every margin, tied by the equations
 "categories sum to their total" along every axis.
 
-Protection rule: a primary cell is protected when an attacker who knows every published
-value, every equation and that counts are non-negative cannot narrow it to an interval
-narrower than `protection` (default: the threshold).
+Protection rule (the interval rule): the attacker knows every published value, every
+equation, which cells are suppressed, that zeros are published (so every suppressed cell is
+at least 1) and that counts are whole numbers. For every primary cell that attacker's
+feasible range must reach `protection` (default: the threshold, 11): [>= 1, u] with u >= 11,
+so no linear or integer program can prove the cell is small; and no suppressed cell may be
+pinned to one value.
 
 Algorithm (the hypercube method of tau-argus' GHMITER, made exact for margins): for each
 primary cell, in a fixed order, choose one hypercube of 2^d cells around it and suppress
 its corners. Along each axis the cell pairs with another category (signs +, -) or with the
 total (signs +, +); the product of these sign vectors is a direction that keeps every
 equation true, so moving the suppressed corners along it by any integer t in
-[-min(+corners), min(-corners)] is an integer, non-negative table that agrees with all
-published values. That is an explicit certificate of the interval, so no linear program
-is needed to trust the result (tests and `attack.unprotected_cells` check it with one).
-The width, min(+ corners) + min(- corners), is the same for every corner, so one hypercube
-protects every primary cell among its corners.
-Among hypercubes with no zero corner whose certified width reaches the protection, the one
+[-(min(+corners) - 1), min(-corners) - 1] is an integer table, every suppressed cell still at
+least 1, that agrees with all published values. That is an explicit certificate of each
+corner's range, so no linear program is needed to trust the result (tests and
+`attack.unprotected_cells` check it with one): a + corner q reaches q + min(-corners) - 1,
+a - corner q reaches q + min(+corners) - 1, and the hypercube protects each primary corner
+whose reach is at least `protection`.
+Among hypercubes with no zero corner whose certified reach for the cell is enough, the one
 adding the least suppressed count wins, then the fewest new cells, then the first in
 index order, which makes the pattern deterministic. One hypercube always qualifies, so the
-search never fails: every corner sign is + (width unbounded) when the cell pairs with the
+search never fails: every corner sign is + (reach unbounded) when the cell pairs with the
 total on each axis where it holds a category, and, on each axis where it holds the total,
 with the category of one non-zero interior cell under it (the "witness"), whose value
 bounds every corner from below.
@@ -67,9 +71,9 @@ def suppress(extended: Counts, threshold: int, protection: int) -> Status:
     for cell in _protection_order(extended, primary):
         if protected[cell]:
             continue
-        # A hypercube's width is the same for all its corners, so it protects each of them.
-        for corner in [cell, *_best_hypercube(extended, suppressed, cell, protection)]:
-            suppressed[corner] = protected[corner] = True
+        for corner, reach in _best_hypercube(extended, suppressed, cell, protection):
+            suppressed[corner] = True
+            protected[corner] |= reach >= protection
     status = np.full(extended.shape, PUBLISHED, dtype=np.int8)
     status[suppressed] = COMPLEMENTARY
     status[primary] = PRIMARY
@@ -89,8 +93,9 @@ def _protection_order(extended: Counts, primary: npt.NDArray[np.bool_]) -> list[
 
 def _best_hypercube(
     extended: Counts, suppressed: npt.NDArray[np.bool_], cell: Cell, protection: int
-) -> list[Cell]:
-    """The corners of the cheapest hypercube around a cell whose certified width suffices."""
+) -> list[tuple[Cell, int]]:
+    """The corners of the cheapest hypercube around a cell whose certified reach suffices,
+    the cell first, each with the greatest value the hypercube lets an attacker give it."""
     ndim = extended.ndim
     value = extended[cell]
     # Partners kept per axis: the shortlists' product stays within the search budget.
@@ -104,11 +109,12 @@ def _best_hypercube(
         total = size - 1
         others = np.arange(total) if own == total else np.delete(np.arange(size), own)
         signs = np.where((others == total) | (own == total), 1, -1)
-        # The corner that differs from the cell on this axis alone already bounds the width:
-        # a zero there is fatal, and a - corner below protection - value can never suffice.
+        # The corner that differs from the cell on this axis alone already bounds the reach:
+        # a zero there is fatal, and a - corner c caps the cell at value + c - 1.
         line = tuple(others if a == axis else i for a, i in enumerate(cell))
         swapped = extended[line]
-        useful = np.flatnonzero((swapped > 0) & ((signs > 0) | (swapped >= protection - value)))
+        useful = np.flatnonzero(
+            (swapped > 0) & ((signs > 0) | (swapped >= protection + 1 - value)))
         if len(useful) > keep:
             must = others == (witness[axis] if own == total else total)
             useful = _shortlist(useful, must, suppressed[line], swapped, keep)
@@ -122,18 +128,22 @@ def _best_hypercube(
     corners = extended[tuple(index)]
     fresh = ~suppressed[tuple(index)]
     sign = np.broadcast_to(sign, corners.shape)
-    plus_min = np.where(sign > 0, corners, _UNBOUNDED).min(axis=0)
-    minus_min = np.where(sign < 0, corners, _UNBOUNDED).min(axis=0)
-    # The cell can fall until a + corner (itself included) hits 0 and rise until a - corner does.
-    width = np.minimum(plus_min, value) + minus_min
+    # Every suppressed cell stays at least 1: + corners (the cell among them) fall until one
+    # reaches 1, - corners rise as far; - corners fall until one reaches 1, + corners rise.
+    fall = np.minimum(np.where(sign > 0, corners, _UNBOUNDED).min(axis=0), value) - 1
+    rise = np.where(sign < 0, corners, _UNBOUNDED).min(axis=0) - 1
     cost = (corners * fresh).sum(axis=0).ravel()
     new_cells = fresh.sum(axis=0).ravel()
-    candidates = np.flatnonzero(~(corners == 0).any(axis=0) & (width >= protection))
+    candidates = np.flatnonzero(~(corners == 0).any(axis=0) & (value + rise >= protection))
     best = candidates[np.lexsort((candidates, new_cells[candidates], cost[candidates]))[0]]
-    chosen = [int(p[i]) for p, i in zip(partners, np.unravel_index(best, width.shape), strict=True)]
-    return [
-        tuple(chosen[a] if moved[m, a] else cell[a] for a in range(ndim)) for m in range(len(moved))
-    ]
+    at = np.unravel_index(best, rise.shape)
+    chosen = [int(p[i]) for p, i in zip(partners, at, strict=True)]
+    up, down = int(min(rise[at], _UNBOUNDED // 2)), int(min(fall[at], _UNBOUNDED // 2))
+    hypercube = [(cell, int(value) + up)]
+    for m in range(len(moved)):
+        corner = tuple(chosen[a] if moved[m, a] else cell[a] for a in range(ndim))
+        hypercube.append((corner, int(extended[corner]) + (up if sign[(m, *at)] > 0 else down)))
+    return hypercube
 
 
 def _witness(extended: Counts, cell: Cell) -> Cell:

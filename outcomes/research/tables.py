@@ -14,6 +14,7 @@ slice of it (`published_table`). A table whose source models are missing is unav
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -336,27 +337,83 @@ def available_tables() -> dict[str, TableSpec]:
 # ---- building, storing and slicing releases ------------------------------------------------
 
 
-def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
-               cap: int | None = None) -> Cube:
-    """Distinct patients per cell; rare categories of free dimensions folded into Other."""
-    per_patient: dict[int, set[tuple[str, ...]]] = defaultdict(set)
-    for user_id, key in pairs:
-        per_patient[user_id].add(key)
-    counts: dict[tuple[str, ...], int] = defaultdict(int)
-    for keys in per_patient.values():
-        # Under noise a patient counts in at most `cap` cells: the sensitivity the noise covers.
-        for key in sorted(keys)[:cap]:
-            counts[key] += 1
-    dimensions: dict[str, tuple[str, ...]] = {}
-    for axis, name in enumerate(spec.dimensions):
-        found = sorted({key[axis] for key in counts})
-        fixed = spec.categories.get(name)
-        dimensions[name] = fixed if fixed else (tuple(found) or (UNKNOWN,))
-    cube = Cube.from_counts(dimensions, counts)
+def capped(keys: set[tuple[str, ...]], cap: int | None, seed: str) -> list[tuple[str, ...]]:
+    """At most `cap` of a patient's cells, drawn in a seeded random order.
+
+    Taking the first ones in sorted order would favour earlier years and alphabetically
+    earlier categories; the seed (release and patient) keeps a release reproducible.
+    """
+    ordered = sorted(keys)
+    if cap is None or len(ordered) <= cap:
+        return ordered
+    return random.Random(seed).sample(ordered, cap)
+
+
+Vocabularies = Mapping[str, tuple[str, ...]]
+
+
+async def vocabularies(db: AsyncSession) -> dict[str, tuple[str, ...]]:
+    """The category list of every folded dimension, from the vocabularies, not the data."""
+    from community.profiles.models import COUNTRIES
+    from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
+    from outcomes.tracking.scoring import load_questionnaires
+
+    async def slugs(column: Any) -> tuple[str, ...]:
+        return tuple(await db.scalars(select(column).order_by(column)))
+
+    conditions = await slugs(Condition.slug)
+    symptoms = await slugs(Symptom.slug)
+    return {
+        "condition": conditions,
+        "treatment": await slugs(Treatment.slug),
+        "side_effect": await slugs(SideEffect.slug),
+        "symptom": symptoms,
+        "purpose": (*conditions, *(f"symptom:{s}" for s in symptoms)),
+        "country": tuple(sorted(COUNTRIES)),
+        "instrument": tuple(sorted(load_questionnaires())),
+    }
+
+
+def fold_all(spec: TableSpec, cube: Cube, threshold: int) -> Cube:
+    """Fold the rare categories of every folded dimension into Other."""
     for name in spec.dimensions:
         if name in FOLDED and len(cube.dimensions[cube.names.index(name)].categories) > 1:
             cube = fold_rare(cube, name, threshold, OTHER)
     return cube
+
+
+def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
+               cap: int | None = None, seed: str = "",
+               domains: Vocabularies | None = None) -> Cube:
+    """Distinct patients per cell; rare categories of free dimensions folded into Other.
+
+    With `domains` (noised releases) the folded dimensions take their categories from the
+    vocabularies, with Other and Unknown for anything else, and nothing is folded here: the
+    shape of the cube then says nothing about this snapshot's counts, and folding happens
+    after the noise, on noised totals.
+    """
+    fixed_lists = {name: (*domains[name], OTHER, UNKNOWN) for name in spec.dimensions
+                   if domains is not None and name in FOLDED and name in domains
+                   and name not in spec.categories}
+    per_patient: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    for user_id, key in pairs:
+        if fixed_lists:
+            key = tuple(
+                c if name not in fixed_lists or c in fixed_lists[name] else OTHER
+                for name, c in zip(spec.dimensions, key, strict=True))
+        per_patient[user_id].add(key)
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for user_id, keys in per_patient.items():
+        # Under noise a patient counts in at most `cap` cells: the sensitivity the noise covers.
+        for key in capped(keys, cap, f"{seed}:{spec.name}:{user_id}"):
+            counts[key] += 1
+    dimensions: dict[str, tuple[str, ...]] = {}
+    for axis, name in enumerate(spec.dimensions):
+        found = sorted({key[axis] for key in counts})
+        fixed = spec.categories.get(name) or fixed_lists.get(name)
+        dimensions[name] = fixed if fixed else (tuple(found) or (UNKNOWN,))
+    cube = Cube.from_counts(dimensions, counts)
+    return cube if domains is not None else fold_all(spec, cube, threshold)
 
 
 async def compute_release(
@@ -366,11 +423,17 @@ async def compute_release(
     """Query a table's pairs, then build, noise and suppress its cube off the event loop."""
     pairs = list(await spec.query(db, consenting_users(snapshot.taken_at), snapshot))
     cap = spec.max_contributions if epsilon is not None else None
+    # Under noise the categories come from the vocabularies and folding reads noised totals.
+    domains = await vocabularies(db) if epsilon is not None else None
 
     def build() -> Release:
-        cube = build_cube(spec, pairs, threshold=threshold, cap=cap)
+        cube = build_cube(spec, pairs, threshold=threshold, cap=cap, seed=str(snapshot.id),
+                          domains=domains)
+        if epsilon is None:
+            return build_release(cube, threshold)
         return build_release(cube, threshold, epsilon=epsilon,
-                             contributions=spec.max_contributions if epsilon is not None else 1)
+                             contributions=spec.max_contributions,
+                             fold=lambda noised: fold_all(spec, noised, threshold))
 
     # Suppression of a large cube takes a while; the app keeps serving meanwhile.
     return await asyncio.to_thread(build)
@@ -410,12 +473,30 @@ async def store_release(
     return release
 
 
+NO_DATA = "no data in the chosen range"
+TOO_NARROW = "the request is too narrow for this table"
+
+
+class NotReleased(Exception):
+    """A table an export leaves out, and why: no data in the range, or a request too narrow.
+
+    Both reasons are decided from what the unfiltered release publishes (its categories, its
+    zeros and which cells are suppressed), never from a hidden count, so neither tells
+    whether a category is rare.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def slice_filters(
     release: Release, spec: TableSpec, filters: Mapping[str, Any]
 ) -> dict[str, list[str]]:
     """The request's filters as category lists of this table's dimensions.
 
-    Unknown categories are refused with the reason, never silently dropped.
+    A filter category the release does not list (no patients, or folded into "Other") makes
+    the request too narrow for the table; which of the two is never said.
     """
     by_name = {d.name: d for d in release.dimensions}
     chosen: dict[str, list[str]] = {}
@@ -423,13 +504,8 @@ def slice_filters(
         wanted: Sequence[str] = filters.get(name) or []
         if not wanted or name not in by_name:
             continue
-        categories = by_name[name].categories
-        missing = [c for c in wanted if c not in categories]
-        if missing:
-            raise ValueError(
-                f"{spec.name}: {name} {', '.join(missing)} is not a category of this table "
-                f"(rare categories are folded into {OTHER!r})"
-            )
+        if any(c not in by_name[name].categories for c in wanted):
+            raise NotReleased(TOO_NARROW)
         chosen[name] = list(wanted)
     year_from, year_to = filters.get("year_from"), filters.get("year_to")
     time = spec.time_dimension
@@ -438,11 +514,15 @@ def slice_filters(
         chosen[time] = [c for c in by_name[time].categories
                         if c[:4].isdigit() and low <= int(c[:4]) <= high]
         if not chosen[time]:
-            raise ValueError(f"{spec.name}: no data in the years {low} to {high}")
+            raise NotReleased(NO_DATA)
     return chosen
 
 
 def published_table(release: Release, spec: TableSpec,
                     filters: Mapping[str, Any]) -> PublishedTable:
-    """The slice of a release an export shows for these filters."""
-    return slice_release(release, slice_filters(release, spec, filters))
+    """The slice of a release an export shows for these filters; raises NotReleased when
+    it would show nothing (no patients, or every count suppressed)."""
+    table = slice_release(release, slice_filters(release, spec, filters))
+    if not table.published:
+        raise NotReleased(TOO_NARROW if table.suppressed else NO_DATA)
+    return table

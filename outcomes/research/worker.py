@@ -17,7 +17,7 @@ import logging
 import os
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
@@ -34,9 +34,15 @@ from community.runtime import Runtime
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import PublishedTable, Row, manifest
 from outcomes.research.models import DataSnapshot, ExportJob, JobStatus, ResearchProject
-from outcomes.research.services import ARCHIVE_LIFETIME, archive_name, budget_of
+from outcomes.research.services import (
+    ARCHIVE_LIFETIME,
+    archive_name,
+    budget_of,
+    refund_failed_export,
+)
 from outcomes.research.tables import (
     CATALOGUE,
+    NotReleased,
     TableSpec,
     compute_release,
     published_table,
@@ -97,6 +103,7 @@ async def _update(runtime: Runtime, job_id: int, **values: Any) -> None:
 
 
 async def _fail(runtime: Runtime, job_id: int, reason: str) -> None:
+    """Mark a job failed; nothing was released, so the epsilon it was charged comes back."""
     with intent(write=True):
         async with runtime.sessionmaker() as db, db.begin():
             job = await db.get_one(ExportJob, job_id)
@@ -104,6 +111,7 @@ async def _fail(runtime: Runtime, job_id: int, reason: str) -> None:
                 JobStatus.FAILED, reason[:2000], utcnow(), None)
             await audit.record(db, "export.failed", actor_id=None, target_type="research_export",
                                target_id=job.id, detail={"reason": reason[:500]})
+            await refund_failed_export(db, job)
 
 
 # ---- running ---------------------------------------------------------------------------------
@@ -118,9 +126,11 @@ async def run_export_job(runtime: Runtime, job_id: int) -> None:
         return
     final: Path | None = None
     try:
-        tables, snapshot_at = await _published_tables(runtime, job)
-        info = await _manifest(runtime, job, tables, snapshot_at)
-        final = build_archive(exports_dir(runtime), archive_name(job), tables, info)
+        tables, left_out, snapshot_at = await _published_tables(runtime, job)
+        info = await _manifest(runtime, job, tables, left_out, snapshot_at)
+        # Compressing and fsyncing a large archive blocks: off the event loop.
+        final = await asyncio.to_thread(build_archive, exports_dir(runtime), archive_name(job),
+                                        tables, info)
         await _finish(runtime, job_id, final, info)
     except Exception as exc:  # the job records why it failed; the worker goes on
         log.exception("export job %s failed", job_id)
@@ -137,9 +147,11 @@ def _reason(exc: Exception) -> str:
 
 async def _published_tables(
     runtime: Runtime, job: ExportJob
-) -> tuple[dict[str, tuple[TableSpec, PublishedTable]], Any]:
+) -> tuple[dict[str, tuple[TableSpec, PublishedTable]], dict[str, str], Any]:
+    """The released slices of a job's tables, and the tables left out with the reason."""
     epsilon = Decimal(job.epsilon) if job.epsilon else None
     result: dict[str, tuple[TableSpec, PublishedTable]] = {}
+    left_out: dict[str, str] = {}
     snapshot_at = None
     for position, name in enumerate(job.tables):
         spec = CATALOGUE.get(name)
@@ -158,16 +170,19 @@ async def _published_tables(
                 async with runtime.sessionmaker() as db, db.begin():
                     release = await store_release(db, spec, snapshot.id, epsilon, release)
         # Slicing a large release takes a moment; the app keeps serving meanwhile.
-        result[name] = (spec, await asyncio.to_thread(published_table, release, spec,
-                                                      job.filters))
+        try:
+            result[name] = (spec, await asyncio.to_thread(published_table, release, spec,
+                                                          job.filters))
+        except NotReleased as left:
+            left_out[name] = left.reason
         await _update(runtime, job.id, progress=int(90 * (position + 1) / len(job.tables)),
                       lease_until=utcnow() + LEASE)
-    return result, snapshot_at
+    return result, left_out, snapshot_at
 
 
 async def _manifest(runtime: Runtime, job: ExportJob,
                     tables: Mapping[str, tuple[TableSpec, PublishedTable]],
-                    snapshot_at: Any) -> dict[str, Any]:
+                    left_out: Mapping[str, str], snapshot_at: Any) -> dict[str, Any]:
     async with runtime.sessionmaker() as db:
         project = await db.get_one(ResearchProject, job.project_id)
     info = manifest({name: table for name, (_, table) in tables.items()},
@@ -181,6 +196,8 @@ async def _manifest(runtime: Runtime, job: ExportJob,
         "total_marker": ALL,
         "counts": "distinct patients with research consent in force at the snapshot",
         "zero_rows": ZERO_ROWS,
+        # Tables of the request that this export does not contain, and why.
+        "not_released": dict(left_out),
     })
     return info
 
@@ -293,15 +310,32 @@ def _remove_partials(folder: Path, older_than: float) -> None:
 # ---- the loop started with the app ----------------------------------------------------------
 
 
-async def worker_loop(runtime: Runtime, stop: asyncio.Event) -> None:
+async def worker_loop(runtime: Runtime, stop: asyncio.Event,
+                      on_pass: Callable[[], None] | None = None) -> None:
+    """Run and purge jobs until `stop`; `on_pass` is told after each pass (tests wait on it
+    instead of on the clock)."""
     while not stop.is_set():
         try:
             await run_pending_jobs(runtime)
             await purge_expired(runtime)
         except Exception:  # a database hiccup must not end the worker
             log.exception("research export worker pass failed")
+        if on_pass is not None:
+            on_pass()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+
+
+async def serve_worker(runtime: Runtime) -> None:
+    """Run the worker loop in the foreground until SIGTERM or SIGINT (`kindred research
+    run-jobs --loop`, the production set-up): the job in hand finishes first."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await worker_loop(runtime, stop)
 
 
 def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:
@@ -314,7 +348,9 @@ def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[Non
 
 
 @contextlib.asynccontextmanager
-async def research_lifespan(runtime: Runtime) -> AsyncIterator[None]:
+async def research_lifespan(runtime: Runtime, on_pass: Callable[[], None] | None = None
+                            ) -> AsyncIterator[None]:
     """Run the export worker while the app runs."""
-    async with running(lambda stop: worker_loop(runtime, stop), "research-export-worker"):
+    async with running(lambda stop: worker_loop(runtime, stop, on_pass),
+                       "research-export-worker"):
         yield

@@ -133,10 +133,20 @@ def test_api_validates_requests(new_visitor: Callable[[], Visitor], demo_table: 
     payloads: list[dict[str, Any]] = [
         {"tables": []}, {"tables": ["patients"]}, {"tables": [DEMO], "epsilon": "x"},
         {"tables": [DEMO], "sql": "select *"}, {"tables": [DEMO], "year_from": 1},
+        *({"tables": [DEMO], "epsilon": e}
+          for e in ("1E-9999", "0", "-0.5", "NaN", "Infinity", "-inf", "0.009", "2")),
+        {"tables": [DEMO], "conditions": ["ra", "no-such-condition"]},
+        {"tables": [DEMO], "treatments": ["made-up"]},
     ]
     for payload in payloads:
         response = client.post("/api/v1/research/exports", json=payload, headers=bearer(token))
         assert response.status_code == 400, payload
+        assert "rare" not in response.text.lower()
+    epsilon = client.post("/api/v1/research/exports", json={"tables": [DEMO], "epsilon": "1E-9999"},
+                          headers=bearer(token))
+    assert "epsilon: Epsilon is a number from 0.01 to 1.0." in epsilon.json()["detail"]
+    budget = client.get("/api/v1/research/budget", headers=bearer(token)).json()
+    assert budget["spent"] == "0", "nothing charged for refused requests"
 
 
 def test_openapi_documents_the_research_api(visitor: Visitor) -> None:

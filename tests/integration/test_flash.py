@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from community.flash import FLASH_COOKIE, encode
 from tests.helpers import Visitor
-from tests.integration.test_communities_support import app, person, seed, settings
+from tests.communities_support import app, person, seed, settings
 
 __all__ = ["app", "settings"]
 

@@ -16,7 +16,7 @@ from community.db import utcnow
 from community.notifications.digest import send_due
 from community.notifications.models import DigestClaim, Notification
 from tests.helpers import Visitor, outbox_messages
-from tests.integration.test_communities_support import (
+from tests.communities_support import (
     app,
     person,
     reply,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from community.accounts.models import Role
 from tests.helpers import Visitor, statements_of
-from tests.integration.test_communities_support import (
+from tests.communities_support import (
     app,
     person,
     reply,
@@ -15,7 +15,7 @@ from tests.integration.test_communities_support import (
     settings,
     start_thread,
 )
-from tests.integration.test_research_support import APPLICATION, apply
+from tests.research_support import APPLICATION, apply
 
 __all__ = ["app", "settings"]
 

@@ -14,7 +14,7 @@ from community.accounts.models import User
 from community.communities.models import Community
 from community.db import utcnow
 from tests.helpers import Visitor
-from tests.integration.test_communities_support import (
+from tests.communities_support import (
     app,
     db_run,
     person,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,12 @@ from sqlalchemy import func, select
 
 from community.accounts.models import Role, User
 from community.audit import AuditEntry
-from outcomes.research.attack import feasible_interval, release_equations, selection_row
+from outcomes.research.attack import (
+    feasible_interval,
+    release_equations,
+    selection_row,
+    suppressed_rows,
+)
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import Release
 from outcomes.research.models import (
@@ -195,7 +201,11 @@ def test_export_runs_as_a_job_with_progress_and_a_protected_archive(
     assert any(row["patients"] == "" for row in tables[DEMO]), "small cells were suppressed"
     assert {"tables", "budget", "snapshot_at", "software_version", "rule"} <= set(manifest)
     assert manifest["tables"][DEMO]["threshold"] == 11
-    assert manifest["tables"][DEMO]["suppressed"]["primary"] > 0
+    described = manifest["tables"][DEMO]
+    assert described["suppressed_cells"] == sum(row["patients"] == "" for row in tables[DEMO])
+    # Why a cell is suppressed (small, or protecting a small one) is never said.
+    assert "primary" not in json.dumps(manifest) and "complementary" not in json.dumps(described)
+    assert manifest["not_released"] == {}
     assert manifest["tables"][DEMO]["noise"] is None
     assert manifest["budget"] == {"total": "3", "spent": "0", "left": "3"}
     names = [n for (n,) in query(researcher, select(User.username))]
@@ -244,11 +254,14 @@ def test_overlapping_exports_of_a_snapshot_cannot_be_differenced(
     equations = (sparse.vstack([published[0], *rows]).tocsr(),
                  np.concatenate([published[1], np.array(values)]))
     labels = [(*cats, ALL) for cats in categories.values()]
+    # Every suppressed cell is at least 1 (zeros are published): still no primary cell is
+    # proved below 11.
+    at_least_one = suppressed_rows(release)
     for index in np.argwhere(release.status == PRIMARY):
         selection = [[i] if i < len(labels[a]) - 1 else list(range(len(labels[a]) - 1))
                      for a, i in enumerate(index)]
-        low, high = feasible_interval(equations, selection_row(shape, selection))
-        assert high - low >= release.protection - 1e-6, index
+        low, high = feasible_interval(equations, selection_row(shape, selection), at_least_one)
+        assert low >= 1 - 1e-6 and high >= release.protection - 1e-6, index
 
 
 def test_repeated_identical_request_returns_the_recorded_export(
@@ -395,19 +408,72 @@ def test_export_form_rejects_bad_input(
         "only the tables the project was approved for"
     assert export(researcher, project_id, year_from="20x4").status_code == 400
     assert export(researcher, project_id, year_from="2025", year_to="2024").status_code == 400
-    assert export(researcher, project_id, epsilon="-1").status_code == 400
+    for epsilon in ("-1", "0", "1E-9999", "0.001", "NaN", "inf", "-inf", "sNaN", "1.5", "x"):
+        refused = export(researcher, project_id, epsilon=epsilon)
+        assert refused.status_code == 400, epsilon
+        assert 'id="epsilon-errors"' in refused.text and "from 0.01 to 1.0" in refused.text
+        assert f'value="{epsilon}"' in refused.text, "what was typed is kept"
     assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == 0
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0"
 
 
-def test_unknown_filter_category_fails_the_job_with_the_reason(
+def test_a_noised_export_that_fails_before_release_charges_nothing(
+    new_visitor: Callable[[], Visitor], admin: Visitor, demo_table: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed_patients(admin, CELLS)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_refund", budget="1")
+    from outcomes.research import worker
+
+    def broken_archive(*_args: Any) -> Any:
+        raise OSError("No space left on device")
+
+    working_archive = worker.build_archive
+    monkeypatch.setattr(worker, "build_archive", broken_archive)
+    job_id = int(export(researcher, project_id, epsilon="0.5").headers["location"]
+                 .rsplit("/", 1)[1])
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0.5", "held"
+    run_jobs(researcher)
+    assert "The export failed" in researcher.get(f"/research/exports/{job_id}").text
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0"
+    assert "1 of 1 epsilon left" in researcher.get(f"/research/projects/{project_id}").text
+    actions = [a for (a,) in query(researcher, select(AuditEntry.action))]
+    assert "research.budget_refunded" in actions
+    monkeypatch.setattr(worker, "build_archive", working_archive)
+    # Asked again, the export is charged once more and, released this time, stays charged.
+    finished_export(researcher, project_id, epsilon="0.5")
+    assert query(researcher, select(ResearchProject.budget_spent))[0][0] == "0.5"
+
+
+def test_a_request_with_nothing_to_release_is_refused_before_it_is_queued(
+    new_visitor: Callable[[], Visitor], admin: Visitor, demo_table: Any
+) -> None:
+    seed_patients(admin, CELLS)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_narrow")
+    finished_export(researcher, project_id)  # the snapshot's release is now computed
+    jobs = query(researcher, select(func.count()).select_from(ExportJob))[0][0]
+    # No patient before 2024.
+    empty = export(researcher, project_id, year_from="2020", year_to="2022")
+    assert empty.status_code == 400
+    assert "no data in the chosen range" in empty.text
+    assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == jobs
+    assert "rare" not in empty.text.lower()
+
+
+def test_filters_are_chosen_from_lists_and_checked_before_queueing(
     new_visitor: Callable[[], Visitor], admin: Visitor, demo_table: Any
 ) -> None:
     seed_patients(admin, CELLS)
     researcher, project_id = approved_researcher(new_visitor, admin, "dr_kim")
-    job_id = int(export(researcher, project_id, condition=["zz"]).headers["location"]
-                 .rsplit("/", 1)[1])
-    run_jobs(researcher)
-    assert "zz is not a category" in researcher.get(f"/research/exports/{job_id}").text
+    page = researcher.get(f"/research/projects/{project_id}").text
+    assert '<select id="condition" name="condition" multiple' in page
+    assert '<option value="ra"' in page and '<option value="pd"' in page
+    refused = export(researcher, project_id, condition=["ra", "zz"])
+    assert refused.status_code == 400
+    assert 'id="condition-errors"' in refused.text and "Choose from the list." in refused.text
+    assert "rare" not in refused.text.lower()
+    assert '<option value="ra" selected>' in refused.text, "what was chosen is kept"
+    assert query(researcher, select(func.count()).select_from(ExportJob))[0][0] == 0
 
 
 def test_the_worker_started_with_the_app_runs_jobs_and_purges_expired_archives(
@@ -427,14 +493,12 @@ def test_the_worker_started_with_the_app_runs_jobs_and_purges_expired_archives(
     job_id = int(export(researcher, project_id).headers["location"].rsplit("/", 1)[1])
 
     async def serve_until_done(runtime: Any) -> str:
-        async with research_lifespan(runtime):
-            for _ in range(100):
-                async with runtime.sessionmaker() as db:
-                    job = await db.get_one(ExportJob, job_id)
-                if job.status in ("done", "failed"):
-                    return job.status
-                await asyncio.sleep(0.1)
-        return "timeout"
+        # Wait for the worker's first pass (which takes every queued job), not for the clock.
+        first_pass = asyncio.Event()
+        async with research_lifespan(runtime, on_pass=first_pass.set):
+            await first_pass.wait()
+        async with runtime.sessionmaker() as db:
+            return (await db.get_one(ExportJob, job_id)).status
 
     assert researcher.run(serve_until_done) == "done"
     folder = settings.var_dir / "exports"

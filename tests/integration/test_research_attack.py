@@ -1,0 +1,420 @@
+"""The outside attack on research releases, as a test.
+
+An attacker holding a project's token exports the seven catalogue tables of one snapshot,
+unfiltered and sliced, through /api/v1/research, and solves a linear program per table over
+everything the archives say: every published count, every empty (suppressed) cell as at least
+1, every omitted row as 0, and every label the manifests give about why cells are suppressed.
+The release is protected when that program pins no suppressed cell to one value and cannot
+prove any primary cell (a true count from 1 to 10) below 11.
+
+Before releases stopped labelling suppressed cells, the single-cell test failed: the
+manifests' primary counts of single-cell slices let the program prove primary cells of
+treatment_use, side_effects, questionnaire_bands and the evaluation tables at most 10.
+
+The data are built here, large enough that every table, `patients` and `questionnaire_bands`
+included, has hundreds of suppressed cells, and small enough per table that the programs
+solve in seconds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import product
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+from sqlalchemy import insert, select
+
+from community.accounts.models import User
+from community.communities.models import Community
+from community.profiles.models import Profile, ProfileCondition
+from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
+from outcomes.research.cube import ALL
+from outcomes.research.disclosure import Release
+from outcomes.research.models import ConsentRecord, StoredRelease
+from outcomes.research.suppression import PRIMARY, PUBLISHED
+from outcomes.research.tables import CATALOGUE
+from outcomes.tracking.models import QuestionnaireAnswer, SymptomEntry
+from outcomes.treatments.models import (
+    CoursePurpose,
+    Evaluation,
+    EvaluationEffect,
+    EvaluationSideEffect,
+    TreatmentCourse,
+)
+from tests.helpers import Visitor
+from tests.research_support import (
+    approved_researcher,
+    make_admin,
+    read_zip,
+    run_jobs,
+    settings,
+)
+
+__all__ = ["settings"]
+
+ALL_TABLES = sorted(CATALOGUE)
+PATIENTS = 1100
+CONDITIONS = [f"atk-cond-{i}" for i in range(6)]
+TREATMENTS = [f"atk-drug-{i}" for i in range(8)]
+EVALUATED = TREATMENTS[:5]
+SIDE_EFFECTS = [f"atk-effect-{i}" for i in range(10)]
+YEARS = (2023, 2024, 2025)
+FIRST_ID = 5_000_000  # explicit ids far above any sequence the other fixtures use
+
+
+def skewed(rng: random.Random, items: list[Any], weights: Iterable[float]) -> Any:
+    return rng.choices(items, weights=list(weights))[0]
+
+
+def seed_community(visitor: Visitor, seed: int = 19) -> None:
+    """Consenting patients with profiles, courses, evaluations, symptoms and questionnaires."""
+    rng = random.Random(seed)
+
+    async def work(runtime: Any) -> None:
+        async with runtime.sessionmaker() as db, db.begin():
+            conditions = [Condition(slug=s, name=s) for s in CONDITIONS]
+            treatments = [Treatment(slug=s, name=s) for s in TREATMENTS]
+            effects = [SideEffect(slug=s, name=s) for s in SIDE_EFFECTS]
+            symptom = Symptom(slug="atk-fatigue", name="fatigue")
+            db.add_all([*conditions, *treatments, *effects, symptom])
+            communities = [Community(slug=f"{s}-community", name=s, icd10="X00",
+                                     condition_slug=s) for s in CONDITIONS]
+            db.add_all(communities)
+            await db.flush()
+            rows: dict[Any, list[dict[str, Any]]] = {m: [] for m in (
+                User, ConsentRecord, Profile, ProfileCondition, TreatmentCourse, CoursePurpose,
+                Evaluation, EvaluationEffect, EvaluationSideEffect, SymptomEntry,
+                QuestionnaireAnswer)}
+            next_id = iter(range(FIRST_ID, FIRST_ID + 10**6))
+            for n in range(PATIENTS):
+                user_id = next(next_id)
+                name = f"atk{n}"
+                rows[User].append({"id": user_id, "username": name, "username_key": name,
+                                   "email": f"{name}@example.org", "password_hash": "!"})
+                rows[ConsentRecord].append({"id": next(next_id), "user_id": user_id,
+                                            "version": "v1", "granted": True,
+                                            "at": datetime(2026, 1, 1, tzinfo=UTC)})
+                c = skewed(rng, list(range(6)), (30, 22, 16, 12, 10, 10))
+                rows[Profile].append({
+                    "user_id": user_id,
+                    "sex": skewed(rng, ["female", "male", "intersex", None], (50, 44, 2, 4)),
+                    "age_band": rng.choice(["18-24", "25-34", "35-44", "45-54", "55-64",
+                                            "65-74", "75-84", "85+"]),
+                    "country": skewed(rng, ["GB", "US", "DE"], (50, 35, 15))})
+                rows[ProfileCondition].append({"id": next(next_id), "user_id": user_id,
+                                               "community_id": communities[c].id})
+                for _course in range(rng.choice((1, 1, 2, 3))):
+                    t = skewed(rng, list(range(8)), (25, 18, 14, 12, 10, 8, 7, 6))
+                    course_id = next(next_id)
+                    started = date(rng.choice((2021, 2022, *YEARS)), rng.randint(1, 12), 1)
+                    rows[TreatmentCourse].append({"id": course_id, "user_id": user_id,
+                                                  "treatment_id": treatments[t].id,
+                                                  "started_on": started})
+                    rows[CoursePurpose].append({"id": next(next_id), "course_id": course_id,
+                                                "condition_id": conditions[c].id})
+                    if t >= len(EVALUATED) or rng.random() < 0.3:
+                        continue
+                    evaluation_id = next(next_id)
+                    rows[Evaluation].append({
+                        "id": evaluation_id, "course_id": course_id, "user_id": user_id,
+                        "treatment_id": treatments[t].id,
+                        "evaluated_on": date(rng.choice(YEARS), rng.randint(1, 12), 2),
+                        "side_effect_severity": skewed(
+                            rng, ["none", "mild", "moderate", "severe"], (40, 35, 18, 7)),
+                        "adherence": skewed(rng, ["always", "usually", "sometimes"],
+                                            (60, 30, 10)),
+                        "burden": skewed(rng, ["low", "medium", "high"], (50, 35, 15)),
+                        "cost": skewed(rng, ["low", "medium", "high"], (45, 35, 20))})
+                    rows[EvaluationEffect].append({
+                        "id": next(next_id), "evaluation_id": evaluation_id,
+                        "purpose": f"condition:{conditions[c].id}",
+                        "effectiveness": skewed(rng, ["none", "slight", "moderate", "major"],
+                                                (15, 30, 35, 20)),
+                        "condition_id": conditions[c].id})
+                    for effect in rng.sample(range(10), rng.choice((0, 1, 1, 2))):
+                        rows[EvaluationSideEffect].append({
+                            "evaluation_id": evaluation_id,
+                            "side_effect_id": effects[effect].id})
+                for _entry in range(rng.choice((0, 1, 2, 3))):
+                    rows[SymptomEntry].append({
+                        "id": next(next_id), "user_id": user_id, "symptom_id": symptom.id,
+                        "condition_id": conditions[c].id, "severity": rng.randint(0, 3),
+                        "recorded_on": date(rng.choice(YEARS), rng.choice((1, 4, 7, 10)), 5)})
+                for _answer in range(rng.choice((0, 1, 2))):
+                    instrument = rng.choice(("phq9", "gad7"))
+                    bands = (["minimal", "mild", "moderate", "moderately_severe", "severe"]
+                             if instrument == "phq9" else ["minimal", "mild", "moderate",
+                                                           "severe"])
+                    rows[QuestionnaireAnswer].append({
+                        "id": next(next_id), "user_id": user_id, "questionnaire_id": instrument,
+                        "answers": {}, "total": 0.0, "band_code": rng.choice(bands),
+                        "authored_at": datetime(rng.choice(YEARS), rng.choice((2, 8)), 3,
+                                                tzinfo=UTC)})
+            for model, values in rows.items():
+                if values:
+                    await db.execute(insert(model), values)
+
+    visitor.run(work)
+
+
+# ---- the attacker ------------------------------------------------------------------------------
+
+
+@dataclass
+class TableKnowledge:
+    """Everything the attacker has learnt about one table, as constraints on its cells."""
+
+    dimensions: tuple[str, ...]
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    equal: dict[tuple[tuple[int, ...], ...], float] = field(default_factory=dict)
+    at_least: dict[tuple[tuple[int, ...], ...], float] = field(default_factory=dict)
+    at_most: dict[tuple[tuple[int, ...], ...], float] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(self.categories[d]) for d in self.dimensions)
+
+    def row(self, selection: tuple[tuple[int, ...], ...]) -> sparse.csr_matrix:
+        vectors = []
+        for size, chosen in zip(self.shape, selection, strict=True):
+            vector = np.zeros(size)
+            vector[list(chosen)] = 1
+            vectors.append(sparse.csr_matrix(vector))
+        result = vectors[0]
+        for vector in vectors[1:]:
+            result = sparse.kron(result, vector)
+        return sparse.csr_matrix(result)
+
+    def learn(self, rows: list[dict[str, str]], described: dict[str, Any]) -> None:
+        """Read one exported slice: its rows, omitted zeros and its manifest entry."""
+        filters = described["filters"]
+        chosen = {d: [self.categories[d].index(c) for c in filters.get(d, self.categories[d])]
+                  for d in self.dimensions}
+        listed = {tuple(r[d] for d in self.dimensions): r["patients"] for r in rows}
+        empty = []
+        for key in product(*([*(self.categories[d][i] for i in chosen[d]), ALL]
+                             for d in self.dimensions)):
+            selection = tuple(
+                tuple(chosen[d]) if category == ALL else (self.categories[d].index(category),)
+                for d, category in zip(self.dimensions, key, strict=True))
+            value = listed.get(key, "0")  # an omitted row has no patients
+            if value == "":
+                self.at_least[selection] = max(self.at_least.get(selection, 1), 1)
+                empty.append(selection)
+            else:
+                self.equal[selection] = float(value)
+        self._learn_labels(described.get("suppressed"), empty)
+
+    def _learn_labels(self, labels: Any, empty: list[tuple[tuple[int, ...], ...]]) -> None:
+        """What a manifest's primary / complementary counts tell about the empty cells."""
+        if not isinstance(labels, dict) or not empty:
+            return
+        full = [tuple(range(n)) for n in self.shape]
+        reads_one = [s for s in empty
+                     if all(len(c) == 1 or c == f for c, f in zip(s, full, strict=True))]
+        if labels.get("primary") == len(empty):
+            for selection in empty:  # every empty cell is a count from 1 to 10
+                self.at_most[selection] = 10
+        elif labels.get("primary") == 0:
+            for selection in reads_one:  # every empty release cell protects another: >= 11
+                self.at_least[selection] = 11
+
+    def program(self) -> dict[str, Any]:
+        equal = list(self.equal.items())
+        bounds = [(-self.row(s), -v) for s, v in self.at_least.items()]
+        bounds += [(self.row(s), v) for s, v in self.at_most.items()]
+        return {
+            "A_eq": sparse.vstack([self.row(s) for s, _ in equal]).tocsr(),
+            "b_eq": np.array([v for _, v in equal]),
+            "A_ub": sparse.vstack([r for r, _ in bounds]).tocsr() if bounds else None,
+            "b_ub": np.array([v for _, v in bounds]) if bounds else None,
+            "bounds": (0, None), "method": "highs",
+        }
+
+
+def read_table_categories(knowledge: TableKnowledge, rows: list[dict[str, str]]) -> None:
+    """Each dimension's categories, from the unfiltered export (every category has a row)."""
+    for d in knowledge.dimensions:
+        knowledge.categories[d] = sorted({r[d] for r in rows} - {ALL})
+
+
+@dataclass
+class Attack:
+    """A project's exports of one snapshot, and the linear programs they allow."""
+
+    tables: dict[str, TableKnowledge]
+
+    @classmethod
+    def from_archives(cls, unfiltered: bytes, others: list[bytes]) -> Attack:
+        files, manifest = read_zip(unfiltered)
+        tables = {}
+        for name, described in manifest["tables"].items():
+            knowledge = TableKnowledge(tuple(described["dimensions"]))
+            read_table_categories(knowledge, files[name])
+            knowledge.learn(files[name], described)
+            tables[name] = knowledge
+        attack = cls(tables)
+        for content in others:
+            attack.learn(content)
+        return attack
+
+    def learn(self, content: bytes) -> None:
+        files, manifest = read_zip(content)
+        for name, described in manifest["tables"].items():
+            self.tables[name].learn(files[name], described)
+
+    def exposed(self, name: str, release: Release) -> list[tuple[str, float, float]]:
+        """Suppressed cells of a release this attacker pins, or proves below 11 if primary."""
+        knowledge = self.tables[name]
+        program = knowledge.program()
+        assert knowledge.dimensions == tuple(d.name for d in release.dimensions)
+        labels = [(*d.categories, ALL) for d in release.dimensions]
+        found = []
+        # Every solution found is a table the attacker cannot rule out: a cell already seen
+        # at 11 or more, or at two values, needs no program of its own.
+        seen: list[np.ndarray] = []
+        for index in np.argwhere(release.status != PUBLISHED):
+            # Categories the attacker never saw have no patients: a total is over the seen ones.
+            selection = tuple(
+                tuple(range(len(knowledge.categories[d]))) if labels[a][i] == ALL
+                else (knowledge.categories[d].index(labels[a][i]),)
+                for a, (d, i) in enumerate(zip(knowledge.dimensions, index, strict=True)))
+            objective = knowledge.row(selection).toarray().ravel()
+            values = [float(objective @ x) for x in seen]
+            primary = release.status[tuple(index)] == PRIMARY
+            if values and (max(values) >= 11 - 1e-6 if primary
+                           else max(values) - min(values) >= 1 - 1e-6):
+                continue
+            high = linprog(-objective, **program)
+            assert high.status in (0, 3), high.message
+            top = np.inf if high.status == 3 else -high.fun
+            if high.status == 0:
+                seen.append(high.x)
+            key = "/".join(labels[a][i] for a, i in enumerate(index))
+            if primary:
+                if top < 11 - 1e-6:
+                    found.append((key, np.nan, top))
+                continue
+            low = linprog(objective, **program)
+            assert low.status == 0, low.message
+            seen.append(low.x)
+            if top - low.fun < 1 - 1e-6:
+                found.append((key, low.fun, top))
+        return found
+
+
+# ---- the tests ---------------------------------------------------------------------------------
+
+
+def api_export(researcher: Visitor, token: str, **request: Any) -> int:
+    response = researcher.client.post("/api/v1/research/exports",
+                                      json={"tables": ALL_TABLES, **request},
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
+
+
+def download(researcher: Visitor, token: str, job_id: int) -> bytes:
+    headers = {"Authorization": f"Bearer {token}"}
+    status = researcher.client.get(f"/api/v1/research/exports/{job_id}", headers=headers).json()
+    assert status["status"] == "done", status
+    archive = researcher.client.get(status["download_url"], headers=headers)
+    assert archive.status_code == 200
+    return archive.content
+
+
+def project_with_token(new_visitor: Callable[[], Visitor]) -> tuple[Visitor, str]:
+    admin = make_admin(new_visitor)
+    seed_community(admin)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_attacker",
+                                                 tables_=ALL_TABLES)
+    page = researcher.post(f"/research/projects/{project_id}/tokens", {"label": "attack"})
+    token = page.text.split('<code id="new-token">', 1)[1].split("<", 1)[0]
+    return researcher, token
+
+
+def stored_releases(researcher: Visitor) -> dict[str, Release]:
+    async def work(runtime: Any) -> dict[str, Release]:
+        async with runtime.sessionmaker() as db:
+            rows = (await db.execute(select(StoredRelease.table_name,
+                                            StoredRelease.release_json))).all()
+        return {name: Release.from_json(text) for name, text in rows}
+
+    return researcher.run(work)
+
+
+def assert_survives(attack: Attack, releases: dict[str, Release]) -> None:
+    assert set(releases) == set(ALL_TABLES)
+    exposed = {name: attack.exposed(name, release) for name, release in releases.items()}
+    assert exposed == {name: [] for name in releases}
+
+
+def test_single_cell_slices_with_labels_recover_nothing(
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    researcher, token = project_with_token(new_visitor)
+    unfiltered = api_export(researcher, token)
+    rng = random.Random(7)
+    # One condition, one treatment, one year: the narrowest slice of every filterable table.
+    triples = rng.sample(list(product(CONDITIONS, EVALUATED, YEARS)), 24)
+    sliced = [api_export(researcher, token, conditions=[c], treatments=[t], year_from=y,
+                         year_to=y) for c, t, y in triples]
+    assert run_jobs(researcher) == 1 + len(sliced)
+    releases = stored_releases(researcher)
+    for name, release in releases.items():
+        # Hundreds of suppressed cells in every table, so the attack has work to do.
+        assert release.primary + release.complementary >= 200, (name, release.primary)
+        assert release.primary >= 50, name
+    archives = [download(researcher, token, job) for job in sliced]
+    for content in archives:
+        _files, manifest = read_zip(content)
+        for described in manifest["tables"].values():
+            assert set(described) >= {"suppressed_cells"}
+            assert "primary" not in str(described) and "complementary" not in str(described)
+    attack = Attack.from_archives(download(researcher, token, unfiltered), archives)
+    assert_survives(attack, releases)
+
+
+def test_two_hundred_random_filtered_exports_recover_nothing(
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    researcher, token = project_with_token(new_visitor)
+    unfiltered = api_export(researcher, token)
+    rng = random.Random(200)
+    jobs = []
+    for _ in range(200):
+        request: dict[str, Any] = {"tables": rng.sample(ALL_TABLES, rng.randint(1, 3))}
+        if rng.random() < 0.7:
+            request["conditions"] = rng.sample(CONDITIONS, rng.randint(1, 3))
+        if rng.random() < 0.7:
+            request["treatments"] = rng.sample(TREATMENTS, rng.randint(1, 3))
+        if rng.random() < 0.6:
+            low = rng.choice((2021, 2022, *YEARS))
+            request["year_from"], request["year_to"] = low, rng.choice(
+                [y for y in (2021, 2022, *YEARS) if y >= low])
+        jobs.append(api_export(researcher, token, **request))
+    run_jobs(researcher)
+    attack = Attack.from_archives(download(researcher, token, unfiltered), [])
+    for job in dict.fromkeys(jobs):
+        attack.learn(download(researcher, token, job))
+    assert_survives(attack, stored_releases(researcher))
+
+
+def test_an_export_releases_the_tables_with_data_and_names_the_others(
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    researcher, token = project_with_token(new_visitor)
+    job = api_export(researcher, token, year_from=2021, year_to=2022)
+    run_jobs(researcher)
+    files, manifest = read_zip(download(researcher, token, job))
+    # Symptoms start in 2023; courses in 2021.
+    assert manifest["not_released"] == {
+        name: "no data in the chosen range" for name in ALL_TABLES
+        if name not in ("treatment_use", "patients")}
+    assert set(files) == set(manifest["tables"]) == {"treatment_use", "patients"}
