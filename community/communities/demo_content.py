@@ -175,7 +175,7 @@ TOPICS: dict[str, Topic] = {
         S("shortness-of-breath", "breathlessness", "одышка"),
         S("swelling-of-legs", "swollen ankles", "отёки лодыжек"),
         S("fatigue", "tiredness", "усталость"),
-        S("nocturia", "getting up at night to pee", "ночные походы в туалет"),
+        S("nocturia", "night-time trips to the loo", "ночные походы в туалет"),
         S("dizziness", "dizziness", "головокружение"),
         S("palpitations", "palpitations", "сердцебиение"),
     )),
@@ -274,8 +274,8 @@ TOPICS: dict[str, Topic] = {
     ), (
         S("muscle-weakness", "weak grip", "слабость в руках"),
         S("cramps", "muscle cramps", "судороги в мышцах"),
-        S("difficulty-swallowing", "trouble swallowing", "трудности с глотанием"),
-        S("slurred-speech", "slurred speech", "невнятная речь"),
+        S("difficulty-swallowing", "slow eating", "трудности с едой"),
+        S("slurred-speech", "speech changes", "изменения речи"),
         S("fatigue", "fatigue", "усталость"),
         S("muscle-twitching", "twitching", "подёргивания мышц"),
     )),
@@ -321,9 +321,9 @@ DISCUSSIONS_EN: tuple[ThreadKindText, ...] = (
         "Tips for the first weeks of {treatment}",
         "Starting {treatment} soon: what helped you settle in?",
     ), (
-        "I start {treatment} next week for my {condition}. For those who have been through "
-        "the first weeks, what helped you settle in?\n\nAnything you wish you had known at "
-        "the start?",
+        "My clinician and I agreed I will try {treatment} for my {condition}. For those who "
+        "have been through the first weeks, what was it like?\n\nI am just curious how it "
+        "went for others.",
         "My first week on {treatment} is done. So far it is going fine, a little {symptom} "
         "but nothing dramatic.\n\nWhat helped you in the first month?",
     ), (
@@ -341,8 +341,8 @@ DISCUSSIONS_EN: tuple[ThreadKindText, ...] = (
         "{months} months on {treatment}: my experience",
         "My {months} months with {treatment}, for anyone deciding",
     ), (
-        "I have been taking {treatment} for {months} months for my {condition} and wanted to "
-        "write down how it has gone, in case it helps someone.\n\nThe first weeks were rough, "
+        "I have been on {treatment} for {months} months now ({condition}) and wanted to "
+        "write down how it has gone.\n\nThe first weeks were rough, "
         "but my {symptom} is noticeably better now. I still have bad days, just fewer of "
         "them.\n\nHappy to answer questions about my experience.",
     ), (
@@ -379,7 +379,7 @@ DISCUSSIONS_EN: tuple[ThreadKindText, ...] = (
         "did it change your {symptom}, and how long did it take?\n\nJust collecting "
         "experiences so I can ask better questions.",
     ), (
-        "For me {treatment} helped my {symptom} after about {weeks} weeks.",
+        "In my case the {symptom} eased on {treatment}, but it took a good {weeks} weeks.",
         "It did not change my {symptom} much, but other things got better.",
         "Yes, slowly. The difference was clear by the second month.",
         "Mixed for me: better for a while, then I needed other changes too.",
@@ -400,11 +400,11 @@ DISCUSSIONS_EN: tuple[ThreadKindText, ...] = (
         "The charities' websites were a calm place to read when I was new.",
     )),
     ThreadKindText("", (
-        "Small wins this week",
-        "Share a good moment from this week",
+        "Good moments lately",
+        "A good week, for once",
     ), (
-        "This week I managed a short walk every day despite the {symptom}. Small, but it "
-        "felt good.\n\nWhat were your wins this week?",
+        "I got out for a short walk most days, even with the {symptom}, and I felt proud of "
+        "it.\n\nHow has your week been?",
     ), (
         "Love this! Mine: I cooked dinner twice this week.",
         "Well done. A walk every day is not small at all.",
@@ -417,20 +417,20 @@ DISCUSSIONS_EN: tuple[ThreadKindText, ...] = (
 
 DISCUSSIONS_RU: tuple[ThreadKindText, ...] = (
     ThreadKindText("treatment", (
-        "Первые недели лечения ({treatment}): что помогло?",
-        "Скоро начинаю: {treatment}. Поделитесь опытом первых недель",
+        "Первые недели лечения ({treatment}): как это было?",
+        "Первый месяц лечения ({treatment}): как это было у вас?",
     ), (
-        "Со следующей недели начинаю лечение: {treatment}. Кто уже прошёл первые недели, "
-        "что помогло вам привыкнуть?\n\nЧто вы хотели бы знать в самом начале?",
-        "Первая неделя позади ({treatment}). Пока всё нормально, немного беспокоит "
-        "симптом — {symptom}, но ничего страшного.\n\nЧто помогло вам в первый месяц?",
+        "Недавно начала новое лечение ({treatment}). Как прошли первые недели у вас?\n\n"
+        "Интересно почитать про ваш опыт.",
+        "Первая неделя позади ({treatment}). Пока всё нормально, самочувствие "
+        "ровное.\n\nКак у вас прошёл первый месяц?",
     ), (
         "Первые две недели были самыми тяжёлыми, потом всё пришло в норму.",
         "Принимайте в одно и то же время каждый день. Напоминание в телефоне очень "
         "помогает.",
         "Ведите короткий дневник самочувствия. На приёме у врача это очень пригодилось.",
         "Дайте лечению время. Я чуть не бросила через три недели и рада, что продолжила.",
-        "Запишите вопросы заранее, первый контрольный приём наступает быстро.",
+        "Я записывала вопросы перед каждым приёмом, так ничего не забываешь.",
         "Удачи! Я уже {months} мес. на этом лечении, всё стабильно.",
     )),
     ThreadKindText("treatment", (
@@ -525,11 +525,9 @@ ASK_RU: tuple[ThreadKindText, ...] = (
         "\n\nСпрашиваю не про свой случай, просто хочу разобраться.",
     ), (
         "В общих чертах: это один из признанных вариантов лечения при таком диагнозе. В "
-        "клинических рекомендациях описано, как обычно начинают лечение, как его "
-        "контролируют и через какое время обычно заметен эффект. Что подходит конкретному "
-        "человеку, зависит от его истории болезни, и это вопрос к лечащему врачу.\n\n"
-        "Надёжные источники — инструкция к препарату и сайты государственных служб "
-        "здравоохранения.",
+        "клинических рекомендациях описано, как обычно начинают лечение и как его "
+        "контролируют. Что подходит конкретному человеку, решается вместе с лечащим "
+        "врачом.",
     )),
 )
 
