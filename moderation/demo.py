@@ -187,10 +187,11 @@ async def _held_posts(db: AsyncSession, runtime: Runtime, people: Sequence[DemoP
     clinician = await _user(db, staff, "dr_review")
     community = communities.get("rheumatoid-arthritis")
     if clinician is not None and community is not None:
-        thread_id = await db.scalar(
-            select(Thread.id).where(Thread.community_id == community.id,
-                                 Thread.kind == "ask_a_clinician", Thread.status == "published")
-            .order_by(Thread.id).limit(1))
+        asked = (select(Thread.id).where(Thread.community_id == community.id,
+                                         Thread.kind == "ask_a_clinician",
+                                         Thread.status == "published").order_by(Thread.id))
+        thread_id = (await db.scalar(asked.where(Thread.title.contains("methotrexate")).limit(1))
+                     or await db.scalar(asked.limit(1)))
         thread = None if thread_id is None else await get_thread(db, thread_id)
         if thread is not None:
             await reply(db, runtime, clinician, thread, {"body": CLINICIAN_ADVICE})
