@@ -14,11 +14,11 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
-from community.communities.models import Community, Membership, Thread
+from community.communities.models import Community, Membership, Post, Thread
 from community.communities.services import get_thread, reply, start_thread
 from community.demo import DemoPerson
 from community.runtime import Runtime
@@ -125,6 +125,13 @@ MEMBER_FLAGS = (
 )
 
 
+def english_members(community_id: int) -> Select[tuple[int]]:
+    """Members who write in English (the texts below are English)."""
+    return (select(Membership.user_id).join(User, User.id == Membership.user_id)
+            .where(Membership.community_id == community_id, User.locale == "en")
+            .order_by(Membership.user_id))
+
+
 async def _user(db: AsyncSession, staff: dict[str, DemoPerson], name: str) -> User | None:
     person = staff.get(name)
     return None if person is None else await db.get(User, person.id)
@@ -163,9 +170,7 @@ async def _articles(db: AsyncSession, runtime: Runtime, author: User, reviewer: 
 async def _member_of(db: AsyncSession, community: Community,
                      people: Sequence[DemoPerson], rng: random.Random) -> User | None:
     ids = {p.id for p in people}
-    members = [m for m in await db.scalars(
-        select(Membership.user_id).where(Membership.community_id == community.id)
-        .order_by(Membership.user_id)) if m in ids]
+    members = [m for m in await db.scalars(english_members(community.id)) if m in ids]
     if not members:
         return None
     return await db.get(User, rng.choice(members))
@@ -187,7 +192,8 @@ async def _held_posts(db: AsyncSession, runtime: Runtime, people: Sequence[DemoP
     clinician = await _user(db, staff, "dr_review")
     community = communities.get("rheumatoid-arthritis")
     if clinician is not None and community is not None:
-        asked = (select(Thread.id).where(Thread.community_id == community.id,
+        asked = (select(Thread.id).join(User, User.id == Thread.author_id)
+                 .where(User.locale == "en", Thread.community_id == community.id,
                                          Thread.kind == "ask_a_clinician",
                                          Thread.status == "published").order_by(Thread.id))
         thread_id = (await db.scalar(asked.where(Thread.title.contains("methotrexate")).limit(1))
@@ -203,7 +209,8 @@ async def _flags(db: AsyncSession, runtime: Runtime, people: Sequence[DemoPerson
                  rng: random.Random) -> int:
     """Replies that pass screening, and a member who reports each of them."""
     thread_ids = list(await db.scalars(
-        select(Thread.id).where(Thread.kind == "discussion", Thread.status == "published")
+        select(Thread.id).join(User, User.id == Thread.author_id)
+        .where(Thread.kind == "discussion", Thread.status == "published", User.locale == "en")
         .order_by(Thread.id).limit(200)))
     people_ids = {p.id for p in people}
     flagged = 0
@@ -213,12 +220,19 @@ async def _flags(db: AsyncSession, runtime: Runtime, people: Sequence[DemoPerson
         thread = await get_thread(db, rng.choice(thread_ids))
         if thread is None:
             continue
-        members = [m for m in await db.scalars(
-            select(Membership.user_id).where(Membership.community_id == thread.community_id)
-            .order_by(Membership.user_id)) if m in people_ids]
+        members = [m for m in await db.scalars(english_members(thread.community_id))
+                   if m in people_ids]
         if len(members) < 2:
             continue
-        author_id, flagger_id = rng.sample(members, k=2)
+        # An author past the first-posts pre-moderation, so the reply is published at once.
+        published = dict((await db.execute(
+            select(Post.author_id, func.count()).where(Post.author_id.in_(members),
+                                                       Post.status == "published")
+            .group_by(Post.author_id))).tuples().all())
+        ready = [m for m in members
+                 if published.get(m, 0) >= runtime.settings.premoderate_first_posts] or members
+        author_id = rng.choice(ready)
+        flagger_id = rng.choice([m for m in members if m != author_id])
         author = await db.get_one(User, author_id)
         post = await reply(db, runtime, author, thread, {"body": text})
         flagger = await db.get_one(User, flagger_id)

@@ -93,7 +93,7 @@ def test_demo_posts_pass_screening_unless_written_to_be_held(visitor: Visitor) -
                      if action != ScreenAction.PUBLISH}
     assert not_published == held_on_purpose, not_published ^ held_on_purpose
     for body, (_action, status) in outcome.items():
-        assert (status != "published") == (body in held_on_purpose), body
+        assert status == "published" or body in held_on_purpose, body
     # The reported replies were published first; the members' reports put them in the queue.
     for _reason, text, _note in MEMBER_FLAGS:
         assert outcome[text][1] == "published"
