@@ -99,11 +99,11 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("navigation", name="Main")
-           .get_by_role("link", name=username)).to_be_visible()
+           .get_by_role("link", name=username, exact=True)).to_be_visible()
 
 
 def nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
 def test_a_demo_patient_records_an_evaluation(demo_page: Page, demo_server: LiveServer) -> None:
