@@ -265,22 +265,27 @@ async def load(
             voices = speakers.get((community.id, russian), [])
             if len(voices) < 2:
                 russian, voices = False, speakers.get((community.id, False), voices)
-            started = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 1439))
             author = rng.choice(voices)
             ask = bool(clinicians) and rng.random() < ASK_SHARE
             title, opener, replies, answered = _conversation(
                 rng, topic, russian, ask, rng.choice(REPLY_COUNTS))
+            closing = (len(replies) >= 3 and rng.random() < 0.4) or answered
+            gaps = [timedelta(minutes=rng.randint(5, 60 * 48))
+                    for _n in range(len(replies) + closing)]
+            # Every reply is in the past: the thread starts early enough for all of them.
+            started = now - sum(gaps, timedelta()) - timedelta(
+                days=rng.randint(0, 365), minutes=rng.randint(30, 1439))
             posts = [(author, opener, started)]
             moment = started
             for index, text in enumerate(replies):
-                moment += timedelta(minutes=rng.randint(5, 60 * 48))
+                moment += gaps[index]
                 if answered and index == 0:
                     replier = clinicians[-1] if russian else clinicians[0]
                 else:
                     replier = rng.choice([v for v in voices if v != author] or voices)
                 posts.append((replier, text, moment))
-            if (len(posts) >= 4 and rng.random() < 0.4) or answered:
-                moment += timedelta(minutes=rng.randint(30, 60 * 24))
+            if closing:
+                moment += gaps[-1]
                 posts.append((author, rng.choice(THANKS_RU if russian else THANKS_EN), moment))
             thread_rows.append({
                 "community_id": community.id, "author_id": author,
