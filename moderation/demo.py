@@ -125,7 +125,7 @@ MEMBER_FLAGS = (
 )
 
 
-def english_members(community_id: int) -> Select[tuple[int]]:
+def english_members(community_id: int) -> Select[Any]:
     """Members who write in English (the texts below are English)."""
     return (select(Membership.user_id).join(User, User.id == Membership.user_id)
             .where(Membership.community_id == community_id, User.locale == "en")
@@ -182,8 +182,10 @@ async def _held_posts(db: AsyncSession, runtime: Runtime, people: Sequence[DemoP
     written = 0
     for slug, _kind, title, body in HELD_THREADS:
         community = communities.get(slug)
-        author = community and await _member_of(db, community, people, rng)
-        if community is None or author is None:
+        if community is None:
+            continue
+        author = await _member_of(db, community, people, rng)
+        if author is None:
             continue
         await start_thread(db, runtime, author, community,
                            {"title": title, "body": body, "kind": "discussion",
@@ -225,7 +227,7 @@ async def _flags(db: AsyncSession, runtime: Runtime, people: Sequence[DemoPerson
         if len(members) < 2:
             continue
         # An author past the first-posts pre-moderation, so the reply is published at once.
-        published = dict((await db.execute(
+        published: dict[int, int] = dict((await db.execute(
             select(Post.author_id, func.count()).where(Post.author_id.in_(members),
                                                        Post.status == "published")
             .group_by(Post.author_id))).tuples().all())

@@ -365,7 +365,7 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
                           "amount": Decimal(dose[0]) if dose else None,
                           "unit": dose[1] if dose else "",
                           "frequency": dose[2] if dose else "",
-                          "as_needed": bool(dose) and dose[2] == "other"})
+                          "as_needed": dose is not None and dose[2] == "other"})
             person_courses.append((course_id, treatment_id, conditions[condition_slug],
                                    started_on, stopped_on))
             course_id += 1
