@@ -218,20 +218,23 @@ def _character(rng: random.Random, side_effect_ids: Sequence[int],
              else tuple(rng.sample(list(side_effect_ids), k=min(3, len(side_effect_ids)))))
     return Character(
         effect_weights=_cumulative(works * 0.6, 0.3, 0.2 + (1 - works) * 0.1,
-                                   (1 - works) * 0.4, 0.08),
+                                   (1 - works) * 0.4, 0.08, smallest=0.1),
         severity_weights=_cumulative((1 - harsh) * 0.6, 0.35, harsh * 0.3, harsh * 0.1),
         adherence_weights=_cumulative(0.55, 0.3, 0.1 + harsh * 0.1, 0.03),
         burden_weights=_cumulative((1 - harsh) * 0.6, 0.3, harsh * 0.3, harsh * 0.15),
-        cost_weights=_cumulative((1 - pricey) * 0.5, 0.2, 0.15, 0.1, pricey * 0.4, 0.08),
+        cost_weights=_cumulative((1 - pricey) * 0.5, 0.2, 0.15, 0.1, pricey * 0.4, 0.08,
+                                 smallest=0.1),
         side_effect_ids=drawn,
-        stop_weights=_cumulative(harsh, 1 - works, pricey * 0.5, 0.2, 0.15, 0.05),
+        # Few people stop a treatment: their reasons gather on the main ones.
+        stop_weights=_cumulative(harsh, 1 - works, pricey * 0.5, 0.2, 0.15, 0.05,
+                                 smallest=0.22),
     )
 
 
-def _cumulative(*weights: float) -> tuple[float, ...]:
-    """Cumulative weights, leaving out answers rarer than SMALLEST_SHARE."""
+def _cumulative(*weights: float, smallest: float = SMALLEST_SHARE) -> tuple[float, ...]:
+    """Cumulative weights, leaving out answers rarer than `smallest`."""
     total = sum(weights)
-    return tuple(accumulate(w if w >= SMALLEST_SHARE * total else 0.0 for w in weights))
+    return tuple(accumulate(w if w >= smallest * total else 0.0 for w in weights))
 
 
 VISIBILITY_WEIGHTS = _cumulative(0.3, 0.6, 0.1)
@@ -292,8 +295,7 @@ def _treatment_plan(rng: random.Random, conditions: Sequence[str]) -> list[tuple
 
 def _stopped_after(rng: random.Random) -> int:
     """Days a stopped course lasted: most stop in the first months, some after years."""
-    return rng.choice((rng.randint(35, 180), rng.randint(35, 180), rng.randint(190, 360),
-                       rng.randint(380, 720)))
+    return rng.choice((rng.randint(35, 180), rng.randint(35, 180), rng.randint(190, 360)))
 
 
 async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = None, seed: int,
