@@ -56,10 +56,28 @@ def load_all_models() -> MetaData:
 def demo_loaders() -> list[Any]:
     """Each domain's demo loader, in dependency order: (session, people, staff, seed) -> summary."""
     from community.communities import demo as communities_demo
+    from moderation import demo as moderation_demo
+    from outcomes.research import demo as research_demo
     from outcomes.tracking import demo as tracking_demo
     from outcomes.treatments import demo as treatments_demo
 
-    return [communities_demo.load, treatments_demo.load, tracking_demo.load]
+    return [communities_demo.load, treatments_demo.load, tracking_demo.load,
+            research_demo.load, moderation_demo.load]
+
+
+def demo_runtime(settings: Settings) -> Runtime:
+    """A runtime for `kindred demo`: real screening and review queue, as the server has."""
+    runtime = Runtime.build(settings, screener=default_screener())
+    plug_in_moderation(runtime)
+    plug_in_outcomes(runtime)
+    return runtime
+
+
+async def finish_demo(runtime: Runtime) -> str:
+    """What the demo does after its data committed: build the queued research exports."""
+    from outcomes.research.demo import run_demo_exports
+
+    return await run_demo_exports(runtime)
 
 
 async def seed_reference_data(session: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import inspect
 import io
 import sys
 from pathlib import Path
@@ -348,7 +349,7 @@ def screen(input_file: Any, evaluate: bool) -> None:
 
 
 @main.command()
-@click.option("--patients", default=200, show_default=True, type=int)
+@click.option("--patients", default=3000, show_default=True, type=int)
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Only when the database has no people yet.")
 @click.option("--evaluations-per-patient", default=3, show_default=True, type=int,
@@ -359,10 +360,9 @@ def screen(input_file: Any, evaluate: bool) -> None:
 def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int,
          posts_per_patient: float | None) -> None:
     """Load deterministic synthetic demo data."""
-    from community.app import demo_loaders, load_all_models
+    from community.app import demo_loaders, demo_runtime, finish_demo, load_all_models
     from community.communities import demo as communities_demo
     from community.demo import DEMO_PASSWORD, create_people, is_empty
-    from community.runtime import Runtime
     from outcomes.treatments import demo as treatments_demo
 
     settings = _settings()
@@ -371,7 +371,7 @@ def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int,
     load_all_models()
 
     async def _run() -> str:
-        runtime = Runtime.build(settings)
+        runtime = demo_runtime(settings)
         try:
             async with runtime.sessionmaker() as session, session.begin():
                 if if_empty and not await is_empty(session):
@@ -384,8 +384,11 @@ def demo(patients: int, seed: int, if_empty: bool, evaluations_per_patient: int,
                         if loader is treatments_demo.load
                         else {"posts_per_patient": posts_per_patient}
                         if loader is communities_demo.load else {})
+                    if "runtime" in inspect.signature(loader).parameters:
+                        extra["runtime"] = runtime
                     lines.append(await loader(session, people=people, staff=staff, seed=seed,
                                               **extra))
+            lines.append(await finish_demo(runtime))
             if runtime.engine.dialect.name == "postgresql":
                 # Bulk-loaded tables have no planner statistics until autovacuum gets to them;
                 # without them search picks plans hundreds of times slower.

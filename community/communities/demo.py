@@ -10,16 +10,32 @@ fewer threads, so threads keep their realistic lengths.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.communities.demo_content import (
+    ABOUT_EN,
+    ABOUT_RU,
+    ASK_EN,
+    ASK_RU,
+    DISCUSSIONS_EN,
+    DISCUSSIONS_RU,
+    GENERIC_EN,
+    GENERIC_RU,
+    THANKS_EN,
+    THANKS_RU,
+    TOPICS,
+    Topic,
+)
 from community.communities.models import Community, Membership, Post, PostVersion, Thread
 from community.db import utcnow
-from community.demo import DemoPerson, bulk_insert
+from community.demo import DemoPerson, bulk_insert, plan_for
 from community.markdown import render_markdown
+from community.profiles.models import Profile, ProfileCondition
 
 # slug, name, ICD-10, description, treatments people talk about, symptoms they mention
 COMMUNITIES: tuple[tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -90,56 +106,13 @@ COMMUNITIES: tuple[tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]], 
      ("hot flushes", "joint pain", "fatigue", "scar tightness")),
 )
 
-TITLES = (
-    "Anyone else dealing with {symptom} on {treatment}?",
-    "Six months on {treatment}: my experience",
-    "How do you cope with {symptom}?",
-    "Tips for the first weeks of {treatment}",
-    "{symptom} getting worse in the evenings",
-    "Small wins this week",
-    "What do you wish you had known about {treatment}?",
-    "Question about {treatment} and {symptom}",
-    "Newly diagnosed and a bit overwhelmed",
-    "Does {treatment} help with {symptom} for you?",
-)
-OPENERS = (
-    "I started {treatment} about {months} months ago and wanted to share how it has gone.",
-    "Lately my {symptom} has been harder to manage than usual.",
-    "I have been living with this for {years} years and I am still learning.",
-    "My clinician and I are talking about trying {treatment}.",
-    "This week was a mixed one for me.",
-)
-MIDDLES = (
-    "The first few weeks were rough, but the {symptom} eased off after a while.",
-    "Keeping a simple diary has helped me notice patterns in my {symptom}.",
-    "I found that pacing myself makes a real difference on bad days.",
-    "Sleep seems to matter more than anything else for my {symptom}.",
-    "My family has been supportive, which helps more than I expected.",
-    "I noticed some {symptom} at first, which my clinician said can happen.",
-)
-CLOSERS = (
-    "Has anyone else had a similar experience?",
-    "I would love to hear what has worked for others.",
-    "Thanks for reading, this community helps a lot.",
-    "Wishing everyone a gentle week.",
-    "Curious how it went for you.",
-)
-REPLIES = (
-    "Thank you for sharing this. I had {symptom} too when I started {treatment}, and it got "
-    "better after about {months} months.",
-    "Same here. What helped me most was keeping a routine and resting before I needed to.",
-    "Sending hugs. The first year was the hardest for me as well.",
-    "Good question to bring to your own clinician at your next appointment.",
-    "I tried {treatment} for a while; it was not right for me, but everyone is different.",
-    "This is really helpful, thank you for writing it all down.",
-    "I keep a symptom diary too and it made my appointments much more useful.",
-    "Rooting for you. Small wins count.",
-)
 # Replies per thread: most threads are short, a few run long.
 REPLY_COUNTS = (0, 1, 2, 3, 4, 5, 6, 8, 10, 14)
 POSTS_PER_THREAD = 1 + sum(REPLY_COUNTS) / len(REPLY_COUNTS)
 # Without a posts_per_patient target, one thread is started per two memberships.
 THREADS_PER_MEMBERSHIP = 0.5
+ASK_SHARE = 0.1
+CLINICIANS = ("dr_demo", "dr_review")
 
 
 async def seed_communities(session: AsyncSession) -> int:
@@ -155,19 +128,45 @@ async def seed_communities(session: AsyncSession) -> int:
     return len(rows)
 
 
-def _fill(template: str, rng: random.Random, treatments: tuple[str, ...],
-          symptoms: tuple[str, ...]) -> str:
-    text = template.format(treatment=rng.choice(treatments), symptom=rng.choice(symptoms),
-                           months=rng.randint(2, 18), years=rng.randint(1, 20))
+@dataclass(frozen=True)
+class _Slots:
+    treatment: str
+    symptom: str
+    condition: str
+    months: int
+    weeks: int
+
+
+def _fill(template: str, slots: _Slots) -> str:
+    text = template.format(treatment=slots.treatment, symptom=slots.symptom,
+                           condition=slots.condition, months=slots.months, weeks=slots.weeks)
     return text[0].upper() + text[1:]
 
 
-def _body(rng: random.Random, treatments: tuple[str, ...], symptoms: tuple[str, ...]) -> str:
-    parts = [_fill(rng.choice(OPENERS), rng, treatments, symptoms),
-             _fill(rng.choice(MIDDLES), rng, treatments, symptoms)]
-    if rng.random() < 0.5:
-        parts.append(_fill(rng.choice(MIDDLES), rng, treatments, symptoms))
-    return " ".join(parts) + "\n\n" + rng.choice(CLOSERS)
+def _conversation(rng: random.Random, topic: Topic, russian: bool, ask: bool,
+                  replies_wanted: int) -> tuple[str, str, list[str], bool]:
+    """A title, an opening post and replies about one thing; and whether a clinician answers."""
+    kinds = (ASK_RU if russian else ASK_EN) if ask else (
+        DISCUSSIONS_RU if russian else DISCUSSIONS_EN)
+    kind = rng.choice(kinds)
+    drugs = [t for t in topic.treatments if t.drug]
+    treatment = rng.choices(drugs, weights=[t.share for t in drugs])[0]
+    symptom = rng.choice(topic.symptoms)
+    slots = _Slots(treatment.ru if russian else treatment.en,
+                   symptom.ru if russian else symptom.en,
+                   topic.ru if russian else topic.en, rng.choice((3, 4, 6, 8, 9, 12, 18)),
+                   rng.choice((2, 3, 4, 6, 8)))
+    title = _fill(rng.choice(kind.titles), slots)
+    opener = _fill(rng.choice(kind.openers), slots)
+    if ask:
+        return title, opener, [_fill(kind.replies[0], slots)], True
+    pool = [*kind.replies, *(GENERIC_RU if russian else GENERIC_EN)]
+    own = min(replies_wanted, len(kind.replies))
+    replies = [_fill(r, slots) for r in rng.sample(kind.replies, k=own)]
+    extra = rng.sample(pool[len(kind.replies):], k=min(replies_wanted - own,
+                                                       len(pool) - len(kind.replies)))
+    replies.extend(extra)
+    return title, opener, replies, False
 
 
 class _Renderer:
@@ -195,24 +194,56 @@ async def load(
     session: AsyncSession, *, people: list[DemoPerson], staff: dict[str, DemoPerson], seed: int,
     posts_per_patient: float | None = None,
 ) -> str:
-    """Communities, memberships, threads and replies, in bulk.
+    """Communities, memberships, profiles, threads and replies, in bulk.
 
-    Without `posts_per_patient` there are about five posts per patient (a lively small
-    demo); with it, about that many, by starting fewer threads of the same lengths.
+    Each patient joins the communities of their conditions (the shared plan), and writes in
+    their language. Without `posts_per_patient` there are about five posts per patient (a
+    lively small demo); with it, about that many, by starting fewer threads of the same
+    lengths.
     """
     rng = random.Random(seed)
     await seed_communities(session)
     communities = list(await session.scalars(select(Community).order_by(Community.id)))
-    topics = {slug: (t, s) for slug, _n, _i, _d, t, s in COMMUNITIES}
     if not people or not communities:
         return f"{len(communities)} communities"
+    plan = plan_for(people, seed)
+    by_slug = {c.slug: c for c in communities}
     members: dict[int, list[int]] = {c.id: [] for c in communities}
+    speakers: dict[tuple[int, bool], list[int]] = {}
     membership_rows: list[dict[str, Any]] = []
+    profile_rows: list[dict[str, Any]] = []
+    condition_rows: list[dict[str, Any]] = []
     for person in people:
-        for community in rng.sample(communities, k=rng.choice((1, 1, 2, 3))):
+        mine = plan[person.id]
+        joined = [by_slug[slug] for slug in mine.conditions if slug in by_slug]
+        for community in joined:
             members[community.id].append(person.id)
+            speakers.setdefault((community.id, mine.russian), []).append(person.id)
             membership_rows.append({"user_id": person.id, "community_id": community.id})
+            condition_rows.append({
+                "user_id": person.id, "community_id": community.id,
+                "diagnosed_year": mine.diagnosed_year if community.slug == mine.conditions[0]
+                else mine.diagnosed_year + rng.randint(0, 4),
+                "first_symptoms_year": mine.diagnosed_year - rng.choice((0, 0, 1, 2)),
+                "visibility": "members"})
+        about = ""
+        topic = TOPICS.get(mine.conditions[0])
+        if topic is not None and rng.random() < 0.3:
+            about = rng.choice(ABOUT_RU if mine.russian else ABOUT_EN).format(
+                condition=topic.ru if mine.russian else topic.en, year=mine.diagnosed_year)
+        profile_rows.append({
+            "user_id": person.id, "sex": mine.sex, "sex_visibility": "members",
+            "age_band": mine.age_band, "age_band_visibility": "members",
+            "country": mine.country, "country_visibility": "members", "about": about,
+            "about_visibility": "members", "about_status": "published", "discoverable": True})
+    clinicians = [staff[name].id for name in CLINICIANS if name in staff]
+    for community in communities:
+        for clinician_id in clinicians:
+            members[community.id].append(clinician_id)
+            membership_rows.append({"user_id": clinician_id, "community_id": community.id})
     await bulk_insert(session, Membership, membership_rows)
+    await bulk_insert(session, Profile, profile_rows)
+    await bulk_insert(session, ProfileCondition, condition_rows)
     for community in communities:
         await session.execute(update(Community).where(Community.id == community.id)
                               .values(member_count=len(members[community.id])))
@@ -225,23 +256,40 @@ async def load(
     thread_rows: list[dict[str, Any]] = []
     thread_posts: list[list[tuple[int, str, datetime]]] = []
     for community in communities:
-        ids = members[community.id]
-        if not ids:
+        topic = TOPICS.get(community.slug)
+        patients = len(members[community.id]) - len(clinicians)
+        if topic is None or patients <= 0:
             continue
-        treatments, symptoms = topics.get(community.slug, (("treatment",), ("symptoms",)))
-        for _ in range(max(1, int(len(ids) * threads_per_membership))):
-            started = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 1439))
-            author = rng.choice(ids)
-            posts = [(author, _body(rng, treatments, symptoms), started)]
+        for _ in range(max(1, int(patients * threads_per_membership))):
+            russian = rng.random() < len(speakers.get((community.id, True), ())) / patients
+            voices = speakers.get((community.id, russian), [])
+            if len(voices) < 2:
+                russian, voices = False, speakers.get((community.id, False), voices)
+            author = rng.choice(voices)
+            ask = bool(clinicians) and rng.random() < ASK_SHARE
+            title, opener, replies, answered = _conversation(
+                rng, topic, russian, ask, rng.choice(REPLY_COUNTS))
+            closing = (len(replies) >= 3 and rng.random() < 0.4) or answered
+            gaps = [timedelta(minutes=rng.randint(5, 60 * 48))
+                    for _n in range(len(replies) + closing)]
+            # Every reply is in the past: the thread starts early enough for all of them.
+            started = now - sum(gaps, timedelta()) - timedelta(
+                days=rng.randint(0, 365), minutes=rng.randint(30, 1439))
+            posts = [(author, opener, started)]
             moment = started
-            for _reply in range(rng.choice(REPLY_COUNTS)):
-                moment += timedelta(minutes=rng.randint(5, 60 * 48))
-                posts.append((rng.choice(ids), _fill(rng.choice(REPLIES), rng, treatments,
-                                                     symptoms), moment))
-            kind = "ask_a_clinician" if rng.random() < 0.1 else "discussion"
+            for index, text in enumerate(replies):
+                moment += gaps[index]
+                if answered and index == 0:
+                    replier = clinicians[-1] if russian else clinicians[0]
+                else:
+                    replier = rng.choice([v for v in voices if v != author] or voices)
+                posts.append((replier, text, moment))
+            if closing:
+                moment += gaps[-1]
+                posts.append((author, rng.choice(THANKS_RU if russian else THANKS_EN), moment))
             thread_rows.append({
-                "community_id": community.id, "author_id": author, "kind": kind,
-                "title": _fill(rng.choice(TITLES), rng, treatments, symptoms),
+                "community_id": community.id, "author_id": author,
+                "kind": "ask_a_clinician" if ask else "discussion", "title": title,
                 "audience": "public" if rng.random() < 0.2 else "members",
                 "status": "published", "created_at": started, "last_activity_at": moment,
                 "reply_count": len(posts) - 1,
@@ -266,7 +314,7 @@ async def load(
         select(Post.id, Post.version, Post.body, Post.screen_labels, Post.created_at)
         .where(Post.id > first_post_id)))
     return (f"{len(communities)} communities, {len(membership_rows)} memberships, "
-            f"{len(thread_rows)} threads, {len(post_rows)} posts")
+            f"{len(profile_rows)} profiles, {len(thread_rows)} threads, {len(post_rows)} posts")
 
 
 def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str, Any]]]:

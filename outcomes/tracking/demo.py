@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.communities.demo_content import TOPICS
 from community.db import utcnow
-from community.demo import bulk_insert
+from community.demo import bulk_insert, plan_for
 from outcomes.catalog.models import Condition, Symptom
 from outcomes.tracking.models import CheckIn, QuestionnaireAnswer, SymptomEntry
 from outcomes.tracking.scoring import QuestionnaireDefinition, score
 from outcomes.tracking.services import questionnaires, rebuild_symptom_summaries
+from outcomes.treatments.models import TreatmentCourse
 
 DAYS = 120
 PEOPLE_PER_CHUNK = 5000
@@ -28,7 +30,11 @@ STEPS = (-1, 0, 1)
 STEP_WEIGHTS = (2, 8, 10)
 SEVERITY_WEIGHTS = (1, 5, 8, 10)
 NOTES = ["", "", "", "Slept badly.", "Good walk today.", "Tired after work.",
-         "Busy but fine.", "Pain in the evening.", "Felt more like myself."]
+         "Busy but fine.", "Worse in the evening.", "Felt more like myself."]
+NOTES_RU = ["", "", "", "Плохо спала.", "Хорошо погуляла.", "Устала после работы.",
+            "Много дел, но в целом нормально.", "К вечеру хуже.", "Почти как раньше."]
+# Conditions whose members fill in PHQ-9 and GAD-7 as a matter of course.
+MOOD_CONDITIONS = frozenset({"major-depressive-disorder", "bipolar-disorder", "fibromyalgia"})
 
 
 def _walk(rng: random.Random, value: int, low: int, high: int) -> int:
@@ -57,17 +63,53 @@ def _answers(
     return answers
 
 
+def _relief(day: date, started: date | None) -> float:
+    """How much a treatment started on `started` has eased things by `day` (0 to 1)."""
+    if started is None or day < started:
+        return 0.0
+    return min(1.0, (day - started).days / 42)
+
+
+def _flares(rng: random.Random, start: date) -> list[tuple[date, date]]:
+    """Zero to two flares of one to two weeks within the tracked months."""
+    spans = []
+    for _n in range(rng.choice((0, 1, 1, 2))):
+        begin = start + timedelta(days=rng.randint(0, DAYS - 10))
+        spans.append((begin, begin + timedelta(days=rng.randint(6, 14))))
+    return spans
+
+
+def _in_flare(day: date, flares: list[tuple[date, date]]) -> bool:
+    return any(begin <= day <= end for begin, end in flares)
+
+
+async def _recent_starts(session: AsyncSession, since: date) -> dict[int, date]:
+    """Each person's most recent treatment start within the tracked months."""
+    rows = await session.execute(
+        select(TreatmentCourse.user_id, func.max(TreatmentCourse.started_on))
+        .where(TreatmentCourse.started_on >= since).group_by(TreatmentCourse.user_id))
+    return {user_id: started for user_id, started in rows}
+
+
 async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any, seed: int) -> str:
-    """Bulk-create tracking data for the demo patients; returns a one-line summary."""
+    """Bulk-create tracking data for the demo patients; returns a one-line summary.
+
+    Symptoms come from each patient's conditions; severities, check-ins and questionnaire
+    scores ease in the weeks after a treatment starts and worsen during flares.
+    """
     rng = random.Random(seed * 7919 + 17)
-    symptom_ids = list(await session.scalars(select(Symptom.id).order_by(Symptom.id)))
-    condition_ids = list(await session.scalars(select(Condition.id).order_by(Condition.id)))
-    if not symptom_ids or not condition_ids:
+    symptoms_by_slug = {slug: sid for sid, slug in await session.execute(
+        select(Symptom.id, Symptom.slug).order_by(Symptom.id))}
+    conditions_by_slug = {slug: cid for cid, slug in await session.execute(
+        select(Condition.id, Condition.slug).order_by(Condition.id))}
+    if not symptoms_by_slug or not conditions_by_slug:
         return "tracking: skipped (load the catalog first)"
+    plan = plan_for(people, seed)
     definitions = questionnaires()
     codes = {definition.id: _answer_codes(definition) for definition in definitions.values()}
     today = utcnow().date()
     start = today - timedelta(days=DAYS)
+    recent = await _recent_starts(session, start)
     symptoms: list[dict[str, Any]] = []
     check_ins: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
@@ -81,34 +123,52 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any, seed
             rows.clear()
 
     for number, person in enumerate(people, start=1):
-        condition_id = rng.choice(condition_ids)
-        if rng.random() < 0.7:
-            for symptom_id in rng.sample(symptom_ids, k=min(len(symptom_ids), rng.randint(1, 4))):
-                severity = rng.choices((0, 1, 2, 3), cum_weights=SEVERITY_WEIGHTS)[0]
-                related = condition_id if rng.random() < 0.8 else None
+        mine = plan[person.id]
+        main = mine.conditions[0]
+        topic = TOPICS.get(main)
+        condition_id = conditions_by_slug.get(main)
+        started = recent.get(person.id)
+        flares = _flares(rng, start)
+        if topic is not None and rng.random() < 0.7:
+            own = [symptoms_by_slug[s.slug] for s in topic.symptoms if s.slug in symptoms_by_slug]
+            for symptom_id in rng.sample(own, k=min(len(own), rng.randint(2, 4))):
+                base = rng.choices((1, 2, 3), weights=(3, 5, 2))[0]
+                wobble = 0
                 day = start + timedelta(days=rng.randint(0, 20))
                 while day <= today:
+                    wobble = _walk(rng, wobble, -1, 1)
+                    level = (base + wobble + (1 if _in_flare(day, flares) else 0)
+                             - round(1.5 * _relief(day, started)))
                     symptoms.append({"user_id": person.id, "symptom_id": symptom_id,
-                                     "condition_id": related, "severity": severity,
-                                     "recorded_on": day})
-                    severity = _walk(rng, severity, 0, 3)
-                    day += timedelta(days=rng.randint(3, 14))
+                                     "condition_id": condition_id if rng.random() < 0.9
+                                     else None,
+                                     "severity": min(3, max(0, level)), "recorded_on": day})
+                    day += timedelta(days=rng.randint(3, 10))
         if rng.random() < 0.5:
-            level = rng.randint(2, 4)
+            base = rng.choice((2, 3, 3, 4))
+            wobble = 0
+            notes = NOTES_RU if mine.russian else NOTES
             for offset in range(DAYS):
                 if rng.random() < 0.45:
-                    level = _walk(rng, level, 1, 5)
-                    check_ins.append({"user_id": person.id,
-                                      "recorded_on": start + timedelta(days=offset),
-                                      "level": level, "note": rng.choice(NOTES)})
-        if rng.random() < 0.35:
-            burden = rng.betavariate(2, 4)
-            chosen = [d for d in definitions.values() if d.id != "mfis" or rng.random() < 0.3]
+                    day = start + timedelta(days=offset)
+                    wobble = _walk(rng, wobble, -1, 1)
+                    level = (base + wobble - (1 if _in_flare(day, flares) else 0)
+                             + round(1.5 * _relief(day, started)))
+                    check_ins.append({"user_id": person.id, "recorded_on": day,
+                                      "level": min(5, max(1, level)), "note": rng.choice(notes)})
+        mood = main in MOOD_CONDITIONS or rng.random() < 0.15
+        if mood or main == "multiple-sclerosis" or rng.random() < 0.1:
+            burden = rng.betavariate(4, 4) if mood else rng.betavariate(2, 4)
+            chosen = [d for d in definitions.values()
+                      if (d.id == "mfis") == (main == "multiple-sclerosis") or
+                      (d.id != "mfis" and mood)]
             for definition in chosen:
-                day = start + timedelta(days=rng.randint(0, 30))
+                day = start + timedelta(days=rng.randint(0, 20))
                 while day <= today:
-                    burden = min(1.0, max(0.0, burden + rng.gauss(0, 0.08)))
-                    given = _answers(rng, codes[definition.id], burden)
+                    drift = min(1.0, max(0.0, burden + rng.gauss(0, 0.05)
+                                         + (0.2 if _in_flare(day, flares) else 0.0)
+                                         - 0.35 * _relief(day, started)))
+                    given = _answers(rng, codes[definition.id], drift)
                     result = score(definition, given)
                     answers.append({
                         "user_id": person.id, "questionnaire_id": definition.id,
@@ -117,7 +177,7 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any, seed
                         "flags": list(result.flags), "subscales": dict(result.subscales),
                         "authored_at": datetime.combine(day, time(rng.randint(7, 21)), UTC),
                     })
-                    day += timedelta(days=rng.randint(21, 40))
+                    day += timedelta(days=rng.randint(14, 30))
         if number % PEOPLE_PER_CHUNK == 0:
             await flush()
     await flush()

@@ -29,7 +29,7 @@ def test_demo_load_fills_communities_in_bulk(visitor: Visitor) -> None:
     replies = scalar(visitor, select(Thread.reply_count).where(Thread.id == busiest))
     assert scalar(visitor, select(func.count()).select_from(Post)
                   .where(Post.thread_id == busiest)) == replies + 1
-    page = visitor.get("/search?q=fatigue")
+    page = visitor.get("/search?q=weeks")
     assert page.status_code == 200 and "<mark>" in page.text.lower()
     titles = db_run(visitor, lambda db: _titles(db))
     assert all(titles) and len(set(titles)) > 10
