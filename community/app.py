@@ -68,8 +68,7 @@ def demo_loaders() -> list[Any]:
 def demo_runtime(settings: Settings) -> Runtime:
     """A runtime for `kindred demo`: real screening and review queue, as the server has."""
     runtime = Runtime.build(settings, screener=default_screener())
-    plug_in_moderation(runtime)
-    plug_in_outcomes(runtime)
+    plug_in(runtime)
     return runtime
 
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 
 from community.flash import FLASH_COOKIE, encode
-from tests.helpers import Visitor
 from tests.communities_support import app, person, seed, settings
+from tests.helpers import Visitor
 
 __all__ = ["app", "settings"]
 

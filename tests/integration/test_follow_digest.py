@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from community.db import utcnow
 from community.notifications.digest import send_due
 from community.notifications.models import DigestClaim, Notification
-from tests.helpers import Visitor, outbox_messages
 from tests.communities_support import (
     app,
     person,
@@ -25,6 +24,7 @@ from tests.communities_support import (
     settings,
     start_thread,
 )
+from tests.helpers import Visitor, outbox_messages
 
 __all__ = ["app", "settings"]
 

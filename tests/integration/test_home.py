@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 
 from community.accounts.models import Role
-from tests.helpers import Visitor, statements_of
 from tests.communities_support import (
     app,
     person,
@@ -15,6 +14,7 @@ from tests.communities_support import (
     settings,
     start_thread,
 )
+from tests.helpers import Visitor, statements_of
 from tests.research_support import APPLICATION, apply
 
 __all__ = ["app", "settings"]

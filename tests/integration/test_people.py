@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 from community.accounts.models import User
 from community.communities.models import Community
 from community.db import utcnow
-from tests.helpers import Visitor
 from tests.communities_support import (
     app,
     db_run,
@@ -24,6 +23,7 @@ from tests.communities_support import (
     settings,
     start_thread,
 )
+from tests.helpers import Visitor
 from tests.integration.test_treatments import add_course, evaluate, load_vocabularies
 
 __all__ = ["app", "settings"]
