@@ -33,10 +33,15 @@ def db_run(visitor: Visitor, work: Callable[[Any], Any]) -> Any:
     """Run `await work(db)` in a session of the app's database and commit."""
 
     async def _run(runtime: Any) -> Any:
-        async with runtime.sessionmaker() as db:
-            result = await work(db)
-            await db.commit()
-            return result
+        from community.db import intent
+
+        # A writer: on SQLite a deferred transaction that reads, then writes after another
+        # connection (a traffic-counter flush) committed, fails with "database is locked".
+        with intent(write=True):
+            async with runtime.sessionmaker() as db:
+                result = await work(db)
+                await db.commit()
+                return result
 
     return visitor.run(_run)
 

@@ -26,7 +26,7 @@ from litestar.utils.scope.state import ScopeState
 
 from community.i18n import gettext as _
 from community.tokens import token_hash
-from community.web import ROTATED_FROM_KEY, SESSION_COOKIE, cookie_of
+from community.web import ROTATED_FROM_KEY, SESSION_COOKIE, cookie_of, error_page
 
 COOKIE = "csrftoken"
 HEADER = "x-csrftoken"
@@ -79,13 +79,20 @@ class SessionCSRFMiddleware(AbstractMiddleware):
         # Set first: an error page (a refusal below, a body too large) still renders forms.
         ScopeState.from_scope(scope).csrf_token = expected
         method = scope.get("method", "GET")
+        send = _with_token(send, secret, expected, cookie, secure)
         if method not in SAFE_METHODS and not scope.get("path", "").startswith(EXEMPT_PREFIXES):
             submitted = await _submitted(scope, receive)
             if not submitted or not _accepted(secret, scope, submitted, expected, cookie):
-                raise PermissionDeniedException(
+                # Answered here, not raised: the refusal must still carry the token that
+                # works now (a stale one, left by a session that ended, would refuse forever).
+                request: Request[Any, Any, Any] = scope["litestar_app"].request_class(
+                    scope, receive)
+                refusal = error_page(request, PermissionDeniedException(
                     detail=_("This form has expired or did not come from this site. "
-                             "Go back, reload the page and send it again."))
-        await self.app(scope, receive, _with_token(send, secret, expected, cookie, secure))
+                             "Go back, reload the page and send it again.")))
+                await refusal.to_asgi_response(None, request)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _accepted(secret: str, scope: Scope, submitted: str, expected: str,
