@@ -128,7 +128,7 @@ MEMBER_FLAGS = (
 def english_members(community_id: int) -> Select[Any]:
     """Members who write in English (the texts below are English)."""
     return (select(Membership.user_id).join(User, User.id == Membership.user_id)
-            .where(Membership.community_id == community_id, User.locale == "en")
+            .where(Membership.community_id == community_id, User.locale != "ru")
             .order_by(Membership.user_id))
 
 
@@ -195,7 +195,7 @@ async def _held_posts(db: AsyncSession, runtime: Runtime, people: Sequence[DemoP
     community = communities.get("rheumatoid-arthritis")
     if clinician is not None and community is not None:
         asked = (select(Thread.id).join(User, User.id == Thread.author_id)
-                 .where(User.locale == "en", Thread.community_id == community.id,
+                 .where(User.locale != "ru", Thread.community_id == community.id,
                                          Thread.kind == "ask_a_clinician",
                                          Thread.status == "published").order_by(Thread.id))
         thread_id = (await db.scalar(asked.where(Thread.title.contains("methotrexate")).limit(1))
@@ -212,7 +212,7 @@ async def _flags(db: AsyncSession, runtime: Runtime, people: Sequence[DemoPerson
     """Replies that pass screening, and a member who reports each of them."""
     thread_ids = list(await db.scalars(
         select(Thread.id).join(User, User.id == Thread.author_id)
-        .where(Thread.kind == "discussion", Thread.status == "published", User.locale == "en")
+        .where(Thread.kind == "discussion", Thread.status == "published", User.locale != "ru")
         .order_by(Thread.id).limit(200)))
     people_ids = {p.id for p in people}
     flagged = 0
