@@ -119,8 +119,8 @@ async def unsubscribe_page(request: AnyRequest, db_session: AsyncSession, user_i
     """Signed out or in: the link from an e-mail, with one button (link scanners that
     fetch it change nothing)."""
     await _unsubscriber(db_session, request, user_id, signature)
-    return render(request, "notifications/unsubscribe.html",
-                  {"action": f"/unsubscribe/{user_id}/{signature}", "done": False})
+    action = f"/unsubscribe/{user_id}/{signature}"
+    return render(request, "notifications/unsubscribe.html", {"action": action, "done": False})
 
 
 @post("/unsubscribe/{user_id:int}/{signature:str}", opt=WRITES)

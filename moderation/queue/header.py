@@ -7,6 +7,7 @@ from typing import Any
 from community.db import intent, utcnow
 from community.web import current_user, runtime_of
 from moderation.queue.crisis import overdue_crisis_count
+from moderation.queue.services import review_reason_label
 
 STATE_KEY = "overdue_crisis"
 
@@ -35,3 +36,4 @@ def overdue_crisis(request: Any) -> int:
 
 def install_template_globals(env: Any) -> None:
     env.globals["overdue_crisis"] = overdue_crisis
+    env.globals["reason_label"] = review_reason_label

@@ -91,6 +91,23 @@ def flag_reason_labels() -> dict[str, str]:
     }
 
 
+def review_reason_label(reason: str) -> str:
+    """What a moderator reads for an item's reason (the stored key when it is unknown)."""
+    labels = {
+        "urgent": _("crisis"),
+        "advice_request": _("personal advice request"),
+        "identifying": _("identifying details"),
+        "clinician_advice": _("clinician's individual advice"),
+        "promotion": _("promotion"),
+        "scraping": _("scraping"),
+        "inappropriate": _("inappropriate"),
+        "off_topic": _("off-topic"),
+        "other": _("other"),
+        "new_member": _("new member's first posts"),
+    }
+    return labels.get(reason, reason)
+
+
 class ConflictError(HTTPException):
     """The item changed since the decision's form was shown."""
 

@@ -473,8 +473,14 @@ async def store_release(
     return release
 
 
-NO_DATA = "no data in the chosen range"
-TOO_NARROW = "the request is too narrow for this table"
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown (the manifest keeps
+    the English key)."""
+    return message
+
+
+NO_DATA = N_("no data in the chosen range")
+TOO_NARROW = N_("the request is too narrow for this table")
 
 
 class NotReleased(Exception):

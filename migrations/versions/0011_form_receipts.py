@@ -1,7 +1,7 @@
 """form receipts: one-time submission tokens, so a repeated submit returns the first result
 
-Revision ID: 0007_h17a
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_h17a"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
