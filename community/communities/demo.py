@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.communities.demo_content import (
@@ -35,6 +35,7 @@ from community.communities.models import Community, Membership, Post, PostVersio
 from community.db import utcnow
 from community.demo import DemoPerson, bulk_insert, plan_for
 from community.markdown import render_markdown
+from community.notifications.models import Follow, FollowTarget
 from community.profiles.models import Profile, ProfileCondition
 
 # slug, name, ICD-10, description, treatments people talk about, symptoms they mention
@@ -313,6 +314,12 @@ async def load(
         ["post_id", "version", "body", "screen_labels", "created_at"],
         select(Post.id, Post.version, Post.body, Post.screen_labels, Post.created_at)
         .where(Post.id > first_post_id)))
+    # As on the site, whoever wrote in a thread follows it (replies reach them).
+    await session.execute(insert(Follow).from_select(
+        ["user_id", "target_type", "target_id", "created_at"],
+        select(Post.author_id, literal(FollowTarget.THREAD.value), Post.thread_id,
+               func.min(Post.created_at))
+        .where(Post.id > first_post_id).group_by(Post.author_id, Post.thread_id)))
     return (f"{len(communities)} communities, {len(membership_rows)} memberships, "
             f"{len(profile_rows)} profiles, {len(thread_rows)} threads, {len(post_rows)} posts")
 
