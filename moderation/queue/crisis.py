@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar.exceptions import NotFoundException, ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
+from community.errors import DomainError, NotFound
 from community.i18n import gettext as _
 from community.messages.models import Message, MessageStatus
 from community.settings import Settings
@@ -66,10 +66,10 @@ async def _record(db: AsyncSession, item: ReviewItem, actor: User, action: str,
 async def _item_with_author(db: AsyncSession, item_id: int) -> tuple[ReviewItem, User]:
     item = await db.get(ReviewItem, item_id)
     if item is None:
-        raise NotFoundException(detail=_("No such review item."))
+        raise NotFound(_("No such review item."))
     author = await db.get(User, item.author_id) if item.author_id else None
     if author is None:
-        raise ValidationException(detail=_("This item has no author to reach."))
+        raise DomainError(_("This item has no author to reach."))
     return item, author
 
 
@@ -79,7 +79,7 @@ async def send_check_in(db: AsyncSession, actor: User, item_id: int, text: str) 
     item, author = await _item_with_author(db, item_id)
     body = text.strip().replace("\r\n", "\n") or check_in_text(author.locale)
     if len(body) > MAX_MESSAGE:
-        raise ValidationException(detail=_("Keep the message under 5,000 characters."))
+        raise DomainError(_("Keep the message under 5,000 characters."))
     message = Message(sender_id=actor.id, recipient_id=author.id, body=body,
                       status=MessageStatus.DELIVERED, labels="")
     db.add(message)
@@ -94,7 +94,7 @@ async def mark_reached_out(db: AsyncSession, actor: User, item_id: int, note: st
     """Someone from the team has been in touch with the person (how, in the note)."""
     item, _author = await _item_with_author(db, item_id)
     if not note.strip():
-        raise ValidationException(detail=_("Say how you reached out."))
+        raise DomainError(_("Say how you reached out."))
     await _record(db, item, actor, "reached_out", note.strip())
 
 
@@ -102,7 +102,7 @@ async def escalate(db: AsyncSession, actor: User, item_id: int, note: str) -> in
     """Ask the administrators to look now; each is notified in the site."""
     item = await db.get(ReviewItem, item_id)
     if item is None:
-        raise NotFoundException(detail=_("No such review item."))
+        raise NotFound(_("No such review item."))
     admins = list(await db.scalars(select(UserRole.user_id).where(
         UserRole.role == Role.ADMIN.value).distinct()))
     for admin_id in admins:

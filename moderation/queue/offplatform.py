@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import audit
 from community.accounts.models import User
+from community.errors import Conflict, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.screening import ScreenLabel
 from moderation.notices import message_template
@@ -50,14 +50,14 @@ async def answer(
     """Send the off-platform reply (the standard one in the asker's language unless the
     answerer adjusted it); the content stays off-platform, the item closes."""
     if not await may_answer(db, actor):
-        raise PermissionDeniedException(
-            detail=_("Verified clinicians and moderators answer these.")
+        raise NotAllowed(
+            _("Verified clinicians and moderators answer these.")
         )
     item = await db.get(ReviewItem, item_id)
     if item is None or item.reason != ScreenLabel.ADVICE_REQUEST.value:
-        raise NotFoundException(detail=_("No such request."))
+        raise NotFound(_("No such request."))
     if item.version != expected_version or not item.is_pending:
-        raise services.ConflictError(detail=_("Someone else answered this first. Look again."))
+        raise Conflict(_("Someone else answered this first. Look again."))
     if not text.strip():
         author = await db.get(User, item.author_id) if item.author_id else None
         text = standard_reply(author.locale if author else "en")

@@ -7,12 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar.exceptions import (
-    HTTPException,
-    NotFoundException,
-    PermissionDeniedException,
-    ValidationException,
-)
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from community import audit
 from community.accounts.models import Role, User, UserRole
 from community.db import utcnow
+from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
 from community.runtime import Runtime
@@ -106,12 +101,6 @@ def review_reason_label(reason: str) -> str:
         "new_member": _("new member's first posts"),
     }
     return labels.get(reason, reason)
-
-
-class ConflictError(HTTPException):
-    """The item changed since the decision's form was shown."""
-
-    status_code = 409
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,14 +251,14 @@ async def flag(
     """A member reports content or a person; one flag per person per item counts. A report
     of a crisis alerts the moderators like screening does."""
     if reason not in FLAG_REASONS:
-        raise ValidationException(detail=_("Choose a reason for the report."))
+        raise DomainError(_("Choose a reason for the report."))
     if target_type not in targets.FLAGGABLE:
-        raise ValidationException(detail=_("This cannot be reported."))
+        raise DomainError(_("This cannot be reported."))
     if reason == "other" and not note.strip():
-        raise ValidationException(detail=_("Say briefly what is wrong."))
+        raise DomainError(_("Say briefly what is wrong."))
     info = await targets.load(db, target_type, target_id)
     if info is None:
-        raise NotFoundException(detail=_("There is nothing to report here."))
+        raise NotFound(_("There is nothing to report here."))
     item_reason = FLAG_REASONS[reason]
     existing = await find_item(db, target_type, target_id, item_reason)
     newly_open = existing is None or not existing.is_pending
@@ -320,14 +309,14 @@ async def perform(
     """Apply `action` to the item when the actor's role allows it and nobody acted first."""
     rule = TRANSITIONS.get(action)
     if rule is None:
-        raise ValidationException(detail=_("Unknown action."))
+        raise DomainError(_("Unknown action."))
     item = await db.get(ReviewItem, item_id)
     if item is None:
-        raise NotFoundException(detail=_("No such review item."))
+        raise NotFound(_("No such review item."))
     if not actor.has_role(*rule.roles):
-        raise PermissionDeniedException(detail=_("Your role cannot do this."))
+        raise NotAllowed(_("Your role cannot do this."))
     if item.version != expected_version or item.status not in rule.from_statuses:
-        raise ConflictError(detail=_("Someone else decided this item first. Look again."))
+        raise Conflict(_("Someone else decided this item first. Look again."))
     await transition(
         db, item, action, rule.to_status, actor.id, note, expected_version=expected_version
     )
@@ -395,7 +384,7 @@ async def transition(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError(detail=_("Someone else decided this item first. Look again."))
+        raise Conflict(_("Someone else decided this item first. Look again."))
     from_status = item.status
     await db.refresh(item)
     db.add(
@@ -428,12 +417,12 @@ async def appeal(db: AsyncSession, user: User, item_id: int, text: str) -> Revie
     """The author asks again; a rejected item goes back to the queue with the appeal."""
     item = await db.get(ReviewItem, item_id)
     if item is None or item.author_id != user.id:
-        raise NotFoundException(detail=_("No such review item."))
+        raise NotFound(_("No such review item."))
     text = text.strip()
     if not text:
-        raise ValidationException(detail=_("Say why the decision should change."))
+        raise DomainError(_("Say why the decision should change."))
     if item.status != ReviewStatus.REJECTED:
-        raise ConflictError(detail=_("Only a decision against your content can be appealed."))
+        raise Conflict(_("Only a decision against your content can be appealed."))
     db.add(Appeal(item_id=item.id, user_id=user.id, text=text[:MAX_NOTE]))
     await transition(db, item, "appealed", ReviewStatus.PENDING, user.id, text)
     item.opened_at = utcnow()
@@ -522,7 +511,7 @@ async def pending_count(db: AsyncSession) -> int:
 async def add_note(db: AsyncSession, actor: User, subject: User, text: str) -> ModeratorNote:
     text = text.strip()
     if not text:
-        raise ValidationException(detail=_("Write the note first."))
+        raise DomainError(_("Write the note first."))
     note = ModeratorNote(subject_user_id=subject.id, author_id=actor.id, text=text[:MAX_NOTE])
     db.add(note)
     await db.flush()
@@ -556,13 +545,13 @@ async def issue_penalty(
 ) -> Penalty:
     """Silence (cannot post) or suspend (signed out, cannot sign in) a person."""
     if not may_penalise(actor, subject):
-        raise PermissionDeniedException(detail=_("You cannot penalise this person."))
+        raise NotAllowed(_("You cannot penalise this person."))
     if kind not in {k.value for k in PenaltyKind}:
-        raise ValidationException(detail=_("Unknown penalty."))
+        raise DomainError(_("Unknown penalty."))
     if not reason.strip():
-        raise ValidationException(detail=_("Give the reason; the person will be told."))
+        raise DomainError(_("Give the reason; the person will be told."))
     if days is not None and not 1 <= days <= MAX_PENALTY_DAYS:
-        raise ValidationException(detail=_("Choose between 1 and 3650 days, or no end."))
+        raise DomainError(_("Choose between 1 and 3650 days, or no end."))
     until = utcnow() + timedelta(days=days) if days else None
     penalty = Penalty(
         user_id=subject.id,

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import nh3
-from litestar.exceptions import NotFoundException
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from community import audit
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors, set_role
 from community.db import utcnow
+from community.errors import NotFound
 from community.i18n import gettext as _
 from community.settings import Settings
 from community.tokens import new_token, token_hash
@@ -216,7 +216,7 @@ async def project_of(db: AsyncSession, user: User | None, project_id: int) -> Re
     """The project if this person owns it; anyone else is told it does not exist (404)."""
     project = await db.get(ResearchProject, project_id)
     if user is None or project is None or project.owner_id != user.id:
-        raise NotFoundException(detail=_("No such project."))
+        raise NotFound(_("No such project."))
     return project
 
 
@@ -226,7 +226,7 @@ async def export_of(
     """An export of a project this person owns, or 404."""
     job = await db.get(ExportJob, job_id)
     if job is None:
-        raise NotFoundException(detail=_("No such export."))
+        raise NotFound(_("No such export."))
     return job, await project_of(db, user, job.project_id)
 
 

@@ -230,3 +230,15 @@ def test_demo_pages_photographed_and_the_metformin_report_is_full(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Type 2 diabetes")
     both("type-2-diabetes")
     assert len(pictures) == 4
+    # The same four pages in Russian, chosen with the footer's switch.
+    page.get_by_role("button", name="Русский").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    for name, url in pictures:
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        expect(page.get_by_role("navigation", name="Основное меню")
+               .get_by_role("link", name="Сообщества", exact=True).first).to_be_attached()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            shoot(page, f"{name}-ru-{width}")
+        page.set_viewport_size({"width": 1280, "height": 900})
