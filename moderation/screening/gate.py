@@ -177,6 +177,10 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return _required_of_branches(_Reader(pattern).alternatives())
 
 
+# Every gated pattern ever compiled, so a test can check each gate against the corpus.
+COMPILED: list[GatedPattern] = []
+
+
 class GatedPattern:
     """A compiled regex that is only run when the text contains one of its required literals."""
 
@@ -189,6 +193,7 @@ class GatedPattern:
         required = required_literals(pattern)
         # Longest first: a long literal is the rarest, so the usual miss is found early.
         self.factors = tuple(sorted(required, key=len, reverse=True)) if required else None
+        COMPILED.append(self)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self.factors is not None and not any(map(text.__contains__, self.factors)):

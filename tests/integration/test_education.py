@@ -236,7 +236,7 @@ def test_footprint_lists_articles_and_posts_with_their_moderation_history(
     assert "Understanding methotrexate" in page.text and "Cite the BSR update." in page.text
     assert "footprint_mod" in page.text
     assert "You should take 20 mg today." in page.text
-    assert "Individual advice" in page.text and "clinician_advice" in page.text
+    assert "Individual advice" in page.text and "clinician&#39;s individual advice" in page.text
     patient = new_visitor()
     as_role(patient, "curious_patient", "patient")
     assert patient.get("/clinician/footprint").status_code == 403

@@ -34,6 +34,14 @@ def seed_patients(visitor: Visitor, patients: int, *, evaluations_each: int = 1,
     """Bulk-insert patients who take a treatment for rheumatoid arthritis and rated it."""
 
     async def _seed(runtime: Any) -> None:
+        from community.db import intent
+
+        # A writer from its first statement: on SQLite a deferred transaction that reads, then
+        # writes after another connection (a traffic-counter flush) committed, is refused.
+        with intent(write=True):
+            await _seed_in(runtime)
+
+    async def _seed_in(runtime: Any) -> None:
         async with runtime.sessionmaker() as db:
             treatment = await db.scalar(select(Treatment).where(Treatment.slug == treatment_slug))
             condition = await db.scalar(
