@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 from sqlalchemy import insert, select
 
 from community.accounts.models import User
 from community.communities.models import Community
 from community.profiles.models import Profile, ProfileCondition
 from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
+from outcomes.research.attack import exposed_targets
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import Release
 from outcomes.research.models import ConsentRecord, StoredRelease
@@ -269,44 +269,21 @@ class Attack:
         for name, described in manifest["tables"].items():
             self.tables[name].learn(files[name], described)
 
-    def exposed(self, name: str, release: Release) -> list[tuple[str, float, float]]:
+    def exposed(self, name: str, release: Release) -> list[str]:
         """Suppressed cells of a release this attacker pins, or proves below 11 if primary."""
         knowledge = self.tables[name]
-        program = knowledge.program()
         assert knowledge.dimensions == tuple(d.name for d in release.dimensions)
         labels = [(*d.categories, ALL) for d in release.dimensions]
-        found = []
-        # Every solution found is a table the attacker cannot rule out: a cell already seen
-        # at 11 or more, or at two values, needs no program of its own.
-        seen: list[np.ndarray] = []
-        for index in np.argwhere(release.status != PUBLISHED):
-            # Categories the attacker never saw have no patients: a total is over the seen ones.
-            selection = tuple(
-                tuple(range(len(knowledge.categories[d]))) if labels[a][i] == ALL
-                else (knowledge.categories[d].index(labels[a][i]),)
-                for a, (d, i) in enumerate(zip(knowledge.dimensions, index, strict=True)))
-            objective = knowledge.row(selection).toarray().ravel()
-            values = [float(objective @ x) for x in seen]
-            primary = release.status[tuple(index)] == PRIMARY
-            if values and (max(values) >= 11 - 1e-6 if primary
-                           else max(values) - min(values) >= 1 - 1e-6):
-                continue
-            high = linprog(-objective, **program)
-            assert high.status in (0, 3), high.message
-            top = np.inf if high.status == 3 else -high.fun
-            if high.status == 0:
-                seen.append(high.x)
-            key = "/".join(labels[a][i] for a, i in enumerate(index))
-            if primary:
-                if top < 11 - 1e-6:
-                    found.append((key, np.nan, top))
-                continue
-            low = linprog(objective, **program)
-            assert low.status == 0, low.message
-            seen.append(low.x)
-            if top - low.fun < 1 - 1e-6:
-                found.append((key, low.fun, top))
-        return found
+        indices = np.argwhere(release.status != PUBLISHED)
+        # Categories the attacker never saw have no patients: a total is over the seen ones.
+        targets = sparse.vstack([knowledge.row(tuple(
+            tuple(range(len(knowledge.categories[d]))) if labels[a][i] == ALL
+            else (knowledge.categories[d].index(labels[a][i]),)
+            for a, (d, i) in enumerate(zip(knowledge.dimensions, index, strict=True))))
+            for index in indices]).tocsr()
+        primary = np.array([release.status[tuple(index)] == PRIMARY for index in indices])
+        exposed = exposed_targets(knowledge.program(), targets, primary, 11)
+        return ["/".join(labels[a][i] for a, i in enumerate(indices[k])) for k in exposed]
 
 
 # ---- the tests ---------------------------------------------------------------------------------
