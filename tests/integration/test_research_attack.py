@@ -180,16 +180,14 @@ class TableKnowledge:
     def shape(self) -> tuple[int, ...]:
         return tuple(len(self.categories[d]) for d in self.dimensions)
 
-    def row(self, selection: tuple[tuple[int, ...], ...]) -> sparse.csr_matrix:
-        vectors = []
-        for size, chosen in zip(self.shape, selection, strict=True):
-            vector = np.zeros(size)
-            vector[list(chosen)] = 1
-            vectors.append(sparse.csr_matrix(vector))
-        result = vectors[0]
-        for vector in vectors[1:]:
-            result = sparse.kron(result, vector)
-        return sparse.csr_matrix(result)
+    def rows(self, selections: Iterable[tuple[tuple[int, ...], ...]]) -> sparse.csr_matrix:
+        """One 0/1 row per selection, over the interior cells, summing the cells it covers."""
+        grid = np.arange(int(np.prod(self.shape))).reshape(self.shape)
+        columns = [grid[np.ix_(*selection)].ravel() for selection in selections]
+        pointers = np.cumsum([0, *(len(c) for c in columns)])
+        return sparse.csr_matrix(
+            (np.ones(pointers[-1]), np.concatenate([*columns, np.zeros(0, dtype=int)]),
+             pointers), shape=(len(columns), grid.size))
 
     def learn(self, rows: list[dict[str, str]], described: dict[str, Any]) -> None:
         """Read one exported slice: its rows, omitted zeros and its manifest entry."""
@@ -226,13 +224,13 @@ class TableKnowledge:
                 self.at_least[selection] = 11
 
     def program(self) -> dict[str, Any]:
-        equal = list(self.equal.items())
-        bounds = [(-self.row(s), -v) for s, v in self.at_least.items()]
-        bounds += [(self.row(s), v) for s, v in self.at_most.items()]
+        bounds = [(s, -v) for s, v in self.at_least.items()]
+        bounds += [(s, v) for s, v in self.at_most.items()]
+        signs = np.array([-1.0] * len(self.at_least) + [1.0] * len(self.at_most))
         return {
-            "A_eq": sparse.vstack([self.row(s) for s, _ in equal]).tocsr(),
-            "b_eq": np.array([v for _, v in equal]),
-            "A_ub": sparse.vstack([r for r, _ in bounds]).tocsr() if bounds else None,
+            "A_eq": self.rows(self.equal),
+            "b_eq": np.array(list(self.equal.values())),
+            "A_ub": sparse.diags(signs) @ self.rows(s for s, _ in bounds) if bounds else None,
             "b_ub": np.array([v for _, v in bounds]) if bounds else None,
             "bounds": (0, None), "method": "highs",
         }
@@ -276,11 +274,11 @@ class Attack:
         labels = [(*d.categories, ALL) for d in release.dimensions]
         indices = np.argwhere(release.status != PUBLISHED)
         # Categories the attacker never saw have no patients: a total is over the seen ones.
-        targets = sparse.vstack([knowledge.row(tuple(
+        targets = knowledge.rows(tuple(
             tuple(range(len(knowledge.categories[d]))) if labels[a][i] == ALL
             else (knowledge.categories[d].index(labels[a][i]),)
-            for a, (d, i) in enumerate(zip(knowledge.dimensions, index, strict=True))))
-            for index in indices]).tocsr()
+            for a, (d, i) in enumerate(zip(knowledge.dimensions, index, strict=True)))
+            for index in indices)
         primary = np.array([release.status[tuple(index)] == PRIMARY for index in indices])
         exposed = exposed_targets(knowledge.program(), targets, primary, 11)
         return ["/".join(labels[a][i] for a, i in enumerate(indices[k])) for k in exposed]
