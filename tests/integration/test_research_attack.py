@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import product
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,13 @@ from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
 from outcomes.research.attack import exposed_targets
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import Release
-from outcomes.research.models import ConsentRecord, StoredRelease
+from outcomes.research.models import (
+    ConsentRecord,
+    ExportJob,
+    JobStatus,
+    ResearchProject,
+    StoredRelease,
+)
 from outcomes.research.suppression import PRIMARY, PUBLISHED
 from outcomes.research.tables import CATALOGUE
 from outcomes.tracking.models import QuestionnaireAnswer, SymptomEntry
@@ -304,14 +311,52 @@ def download(researcher: Visitor, token: str, job_id: int) -> bytes:
     return archive.content
 
 
-def project_with_token(new_visitor: Callable[[], Visitor]) -> tuple[Visitor, str]:
+def project_with_token(new_visitor: Callable[[], Visitor]) -> tuple[Visitor, str, int]:
     admin = make_admin(new_visitor)
     seed_community(admin)
     researcher, project_id = approved_researcher(new_visitor, admin, "dr_attacker",
                                                  tables_=ALL_TABLES)
     page = researcher.post(f"/research/projects/{project_id}/tokens", {"label": "attack"})
     token = page.text.split('<code id="new-token">', 1)[1].split("<", 1)[0]
-    return researcher, token
+    return researcher, token, project_id
+
+
+def service_exports(researcher: Visitor, project_id: int,
+                    requests: list[dict[str, Any]]) -> list[int]:
+    """Queue exports as the API does (same parsing, same service), without the HTTP round trip."""
+    from outcomes.research import services
+
+    async def work(runtime: Any) -> list[int]:
+        ids = []
+        for request in requests:
+            async with runtime.sessionmaker() as db, db.begin():
+                project = await db.get_one(ResearchProject, project_id)
+                parsed = services.parse_export_request(
+                    project, request["tables"], request.get("conditions", []),
+                    request.get("treatments", []), request.get("year_from"),
+                    request.get("year_to"), None, await services.filter_choices(db, project))
+                job, _new = await services.request_export(db, project, parsed,
+                                                          actor_id=project.owner_id, via="api")
+                ids.append(job.id)
+        return ids
+
+    return researcher.run(work)
+
+
+def archives_on_disk(researcher: Visitor, job_ids: Iterable[int]) -> dict[int, bytes]:
+    """The archives the worker built, read where the download serves them from."""
+
+    async def work(runtime: Any) -> list[tuple[int, str, str]]:
+        async with runtime.sessionmaker() as db:
+            return [tuple(row) for row in (await db.execute(
+                select(ExportJob.id, ExportJob.status, ExportJob.archive_path)
+                .where(ExportJob.id.in_(list(job_ids))))).all()]
+
+    found = {}
+    for job_id, status, path in researcher.run(work):
+        assert status == JobStatus.DONE, (job_id, status)
+        found[job_id] = Path(path).read_bytes()
+    return found
 
 
 def stored_releases(researcher: Visitor) -> dict[str, Release]:
@@ -333,7 +378,7 @@ def assert_survives(attack: Attack, releases: dict[str, Release]) -> None:
 def test_single_cell_slices_with_labels_recover_nothing(
     new_visitor: Callable[[], Visitor],
 ) -> None:
-    researcher, token = project_with_token(new_visitor)
+    researcher, token, _project = project_with_token(new_visitor)
     unfiltered = api_export(researcher, token)
     rng = random.Random(7)
     # One condition, one treatment, one year: the narrowest slice of every filterable table.
@@ -359,10 +404,10 @@ def test_single_cell_slices_with_labels_recover_nothing(
 def test_two_hundred_random_filtered_exports_recover_nothing(
     new_visitor: Callable[[], Visitor],
 ) -> None:
-    researcher, token = project_with_token(new_visitor)
+    researcher, token, project_id = project_with_token(new_visitor)
     unfiltered = api_export(researcher, token)
     rng = random.Random(200)
-    jobs = []
+    requests = []
     for _ in range(200):
         request: dict[str, Any] = {"tables": rng.sample(ALL_TABLES, rng.randint(1, 3))}
         if rng.random() < 0.7:
@@ -373,18 +418,25 @@ def test_two_hundred_random_filtered_exports_recover_nothing(
             low = rng.choice((2021, 2022, *YEARS))
             request["year_from"], request["year_to"] = low, rng.choice(
                 [y for y in (2021, 2022, *YEARS) if y >= low])
-        jobs.append(api_export(researcher, token, **request))
+        requests.append(request)
+    # A handful through the API, the rest through the same service the API calls.
+    through_api = 5
+    jobs = [api_export(researcher, token, **request) for request in requests[:through_api]]
+    jobs += service_exports(researcher, project_id, requests[through_api:])
     run_jobs(researcher)
+    archives = archives_on_disk(researcher, jobs)
+    for job in jobs[:through_api]:
+        assert download(researcher, token, job) == archives[job]
     attack = Attack.from_archives(download(researcher, token, unfiltered), [])
     for job in dict.fromkeys(jobs):
-        attack.learn(download(researcher, token, job))
+        attack.learn(archives[job])
     assert_survives(attack, stored_releases(researcher))
 
 
 def test_an_export_releases_the_tables_with_data_and_names_the_others(
     new_visitor: Callable[[], Visitor],
 ) -> None:
-    researcher, token = project_with_token(new_visitor)
+    researcher, token, _project = project_with_token(new_visitor)
     job = api_export(researcher, token, year_from=2021, year_to=2022)
     run_jobs(researcher)
     files, manifest = read_zip(download(researcher, token, job))
