@@ -478,7 +478,7 @@ def test_two_hundred_random_filtered_exports_recover_nothing(world: World) -> No
             refused += 1
         else:
             jobs.append(job)
-    assert refused < 50, refused
+    assert refused <= 100, refused
     run_jobs(researcher)
     archives = archives_on_disk(researcher, jobs)
     for job in jobs[:through_api]:
