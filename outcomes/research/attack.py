@@ -95,37 +95,125 @@ def feasible_interval(
 def unprotected_cells(release: Release) -> list[tuple[str, ...]]:
     """Suppressed cells an attacker pins down, and primary cells it proves below protection.
 
-    The attacker models every suppressed cell as at least 1 (zeros are published). Each
-    solution found is a table the attacker cannot rule out, so a cell already seen at the
-    protection level (primary) or at two values (complementary) needs no program of its own.
+    The attacker models every suppressed cell as at least 1 (zeros are published); see
+    `exposed_targets` for how the programs are solved.
     """
     shape = tuple(len(d.categories) for d in release.dimensions)
-    rows = cell_rows(shape)
     problem = _bounds(release_equations(release), suppressed_rows(release))
     labels = [(*d.categories, ALL) for d in release.dimensions]
-    seen: list[npt.NDArray[np.float64]] = []
-    exposed = []
-    for index in np.argwhere(release.status != PUBLISHED):
-        flat = int(np.ravel_multi_index(tuple(index), release.status.shape))
-        objective = rows[flat].toarray().ravel()
-        values = [float(objective @ x) for x in seen]
-        primary = release.status[tuple(index)] == PRIMARY
-        if values and (max(values) >= release.protection - 1e-6 if primary
-                       else max(values) - min(values) >= 1 - 1e-6):
-            continue
-        high = linprog(-objective, **problem)
-        if high.status == 2:
+    indices = np.argwhere(release.status != PUBLISHED)
+    flat = np.ravel_multi_index(tuple(indices.T), release.status.shape)
+    primary = release.status.ravel()[flat] == PRIMARY
+    exposed = exposed_targets(problem, cell_rows(shape)[flat], primary, release.protection)
+    return [tuple(cats[i] for cats, i in zip(labels, indices[k], strict=True))
+            for k in exposed]
+
+
+_TOLERANCE = 1e-6
+
+
+def exposed_targets(
+    problem: dict[str, Any], targets: sparse.csr_matrix, primary: npt.NDArray[np.bool_],
+    protection: float,
+) -> list[int]:
+    """Which targets (rows over the program's variables) the attacker's program exposes.
+
+    A primary target is exposed when its greatest feasible value is below `protection`; any
+    other target when its greatest and least feasible values are less than 1 apart.
+
+    Every feasible solution found is a table the attacker cannot rule out, so a target already
+    seen at `protection` (primary) or at two values 1 apart (other) needs no program of its
+    own. Solutions are first sought for many targets at once: one program pushes every open
+    target towards the value that would settle it (up, then down), which settles most of
+    them; the programs of the rest, one or two per target, decide.
+    """
+    targets = sparse.csr_matrix(targets)
+    count, size = targets.shape
+    low, high = np.full(count, np.inf), np.full(count, -np.inf)
+
+    def see(x: npt.NDArray[np.float64]) -> None:
+        values = targets @ x
+        np.minimum(low, values, out=low)
+        np.maximum(high, values, out=high)
+
+    def unsettled() -> npt.NDArray[np.bool_]:
+        return ~np.where(primary, high >= protection - _TOLERANCE,
+                         high - low >= 1 - _TOLERANCE)
+
+    def solve(objective: npt.NDArray[np.float64], **extra: Any) -> Any:
+        result = linprog(objective, **{**problem, **extra})
+        if result.status == 2:
             raise ValueError("the published values are inconsistent")
-        top = np.inf if high.status == 3 else float(-high.fun)
-        if high.status == 0:
-            seen.append(high.x)
-        if primary:
+        return result
+
+    start = solve(np.zeros(size))
+    if start.status == 0:
+        see(start.x)
+    _settle_together(problem, targets, primary, protection, solve, see, unsettled, low, high)
+
+    exposed = []
+    for k in np.flatnonzero(unsettled()):
+        if not unsettled()[k]:
+            continue
+        objective = targets[k].toarray().ravel()
+        top_result = solve(-objective)
+        top = np.inf if top_result.status == 3 else float(-top_result.fun)
+        if top_result.status == 0:
+            see(top_result.x)
+        if primary[k]:
             # The true count, below the threshold, is feasible: reaching protection is enough.
-            exposed_here = top < release.protection - 1e-6
+            exposed_here = top < protection - _TOLERANCE
         else:
-            low = linprog(objective, **problem)
-            seen.append(low.x)
-            exposed_here = top - float(low.fun) < 1 - 1e-6
+            bottom = solve(objective)
+            see(bottom.x)
+            exposed_here = top - float(bottom.fun) < 1 - _TOLERANCE
         if exposed_here:
-            exposed.append(tuple(cats[i] for cats, i in zip(labels, index, strict=True)))
+            exposed.append(int(k))
     return exposed
+
+
+def _settle_together(
+    problem: dict[str, Any], targets: sparse.csr_matrix, primary: npt.NDArray[np.bool_],
+    protection: float, solve: Any, see: Any, unsettled: Any,
+    low: npt.NDArray[np.float64], high: npt.NDArray[np.float64],
+) -> None:
+    """Programs over many targets at once, each solution a table the attacker can't rule out.
+
+    Each target k gets a variable t_k <= its value (up) or <= minus its value (down), capped
+    at the value that would settle it; the program maximises the sum of the t_k. Rounds go on
+    while they settle targets.
+    """
+    size = targets.shape[1]
+    a_ub, b_ub = problem.get("A_ub"), problem.get("b_ub")
+    for _round in range(12):
+        settled_before = int((~unsettled()).sum())
+        for direction in (1, -1):
+            # Down: only the targets that are not primary need a second value.
+            chosen = np.flatnonzero(unsettled() if direction > 0 else unsettled() & ~primary)
+            if not len(chosen):
+                continue
+            if direction > 0:
+                goal = np.where(primary[chosen], protection,
+                                np.where(np.isfinite(low[chosen]), low[chosen] + 1, protection))
+            else:
+                goal = -(high[chosen] - 1)
+            m = len(chosen)
+            # t_k - direction * target_k . x <= 0
+            rows = sparse.hstack([-direction * targets[chosen], sparse.identity(m)]).tocsr()
+            if a_ub is not None:
+                rows = sparse.vstack([sparse.hstack(
+                    [a_ub, sparse.csr_matrix((a_ub.shape[0], m))]), rows]).tocsr()
+                bounds_ub = np.concatenate([b_ub, np.zeros(m)])
+            else:
+                bounds_ub = np.zeros(m)
+            a_eq = problem["A_eq"]
+            extra = {
+                "A_eq": sparse.hstack([a_eq, sparse.csr_matrix((a_eq.shape[0], m))]).tocsr(),
+                "A_ub": rows, "b_ub": bounds_ub,
+                "bounds": [(0, None)] * size + [(None, float(g)) for g in goal],
+            }
+            result = solve(np.concatenate([np.zeros(size), -np.ones(m)]), **extra)
+            if result.status == 0:
+                see(result.x[:size])
+        if int((~unsettled()).sum()) == settled_before:
+            return
