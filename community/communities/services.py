@@ -525,15 +525,16 @@ async def reply(
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, now)
-        # Everyone following the thread who may still read it hears of the reply.
+        # Whoever is mentioned hears of that; every other follower who may still read the
+        # thread hears of the reply (one notification per person for one reply).
+        mentioned = await _notify_mentions(db, author, thread, post)
         followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-        for person in await _readers_among(db, thread, followers - {author.id}):
+        for person in await _readers_among(db, thread, followers - {author.id} - mentioned):
             await notify(db, person.id, NotificationKind.REPLY.value,
                          text=lambda: _("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
                          link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
                          actor_id=author.id)
-        await _notify_mentions(db, author, thread, post)
     return post
 
 

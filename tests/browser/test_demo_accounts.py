@@ -106,11 +106,18 @@ def nav(page: Page, name: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
+def staff_nav(page: Page, name: str) -> None:
+    """Staff pages sit under the header's one "Staff" menu."""
+    menu = page.get_by_role("navigation", name="Main").locator("details.staff-menu")
+    menu.locator("summary").click()
+    menu.get_by_role("link", name=re.compile(f"^{re.escape(name)}")).click()
+
+
 def test_a_demo_patient_records_an_evaluation(demo_page: Page, demo_server: LiveServer) -> None:
     with _db(demo_server) as db:
         (username,) = db.execute(
             "SELECT u.username FROM user_account u JOIN treatment_course c ON c.user_id = u.id "
-            "WHERE u.locale = 'en' ORDER BY u.id LIMIT 1").fetchone()
+            "WHERE u.locale != 'ru' ORDER BY u.id LIMIT 1").fetchone()
     page = demo_page
     sign_in(page, username)
     nav(page, "My treatments")
@@ -152,7 +159,7 @@ def test_dr_demo_writes_and_submits_an_article(demo_page: Page) -> None:
 def test_moderator_decides_the_top_crisis_item(demo_page: Page) -> None:
     page = demo_page
     sign_in(page, "moderator")
-    nav(page, "Moderation")
+    staff_nav(page, "Moderation queue")
     rows = page.locator("#queue-items tbody tr")
     expect(rows.first).to_have_class(re.compile(r"reason-urgent"))
     reasons = " ".join(rows.evaluate_all("rs => rs.map(r => r.className)"))
@@ -186,8 +193,7 @@ def test_researcher_downloads_an_export_with_rows(demo_page: Page, tmp_path: Pat
 def test_admin_approves_a_clinician_application(demo_page: Page) -> None:
     page = demo_page
     sign_in(page, "admin")
-    nav(page, "Moderation")
-    page.get_by_role("link", name="Clinician applications").click()
+    staff_nav(page, "Clinician applications")
     card = page.locator("article, li, section").filter(
         has=page.get_by_role("heading", name=re.compile("Samuel Okafor"))).first
     card.get_by_role("button", name="Licence verified: approve").click()
