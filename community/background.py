@@ -1,10 +1,12 @@
-"""A loop that runs beside the app for its lifetime (export worker, suspension expiry)."""
+"""Loops that run beside the app for its lifetime (export worker, suspension expiry,
+notification e-mail)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 
@@ -20,3 +22,21 @@ async def running(loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]], na
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=grace_seconds)
+
+
+async def every(seconds: float, job: Callable[[], Awaitable[int]], stop: asyncio.Event,
+                log: logging.Logger, what: str) -> None:
+    """Run `job` every `seconds` until `stop` is set; a failure is logged and the loop goes
+    on (a database or mail hiccup must not end it); `job` returns how many things it did."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if stop.is_set():
+            return
+        try:
+            done = await job()
+        except Exception:
+            log.exception("%s failed", what)
+            continue
+        if done:
+            log.info("%s: %d", what, done)

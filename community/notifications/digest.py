@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
-from community.background import running
+from community.background import every, running
 from community.db import intent, utcnow
 from community.i18n import gettext as _
 from community.notifications.models import (
@@ -209,22 +209,10 @@ async def send_due(runtime: Runtime, now: datetime | None = None) -> int:
     return sent
 
 
-async def _pass(runtime: Runtime) -> None:
-    try:
-        sent = await send_due(runtime)
-    except Exception:  # a database or mail hiccup must not end the loop
-        log.exception("sending notification e-mail failed")
-        return
-    if sent:
-        log.info("sent %d notification e-mails", sent)
-
 
 async def digest_loop(runtime: Runtime, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), POLL_SECONDS)
-        if not stop.is_set():
-            await _pass(runtime)
+    await every(POLL_SECONDS, lambda: send_due(runtime), stop, log,
+                "sending notification e-mail")
 
 
 @contextlib.asynccontextmanager

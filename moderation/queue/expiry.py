@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar
 
-from community.background import running
+from community.background import every, running
 from community.db import intent
 from community.runtime import Runtime
 from moderation.queue.services import any_suspension_over, end_expired_suspensions
@@ -45,11 +45,8 @@ async def _pass(runtime: Runtime) -> None:
 
 
 async def expiry_loop(runtime: Runtime, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), POLL_SECONDS)
-        if not stop.is_set():
-            await _pass(runtime)
+    await every(POLL_SECONDS, lambda: end_suspensions_now(runtime), stop, log,
+                "ending expired suspensions")
 
 
 @contextlib.asynccontextmanager
