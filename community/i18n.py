@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -128,7 +129,10 @@ def compile_catalogue(locale: str) -> bytes | None:
     write_mo(buffer, catalog, use_fuzzy=False)
     data = buffer.getvalue()
     try:
-        mo_path.write_bytes(data)
+        # Whole or not at all: another process may read the .mo while this one writes it.
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        partial.write_bytes(data)
+        os.replace(partial, mo_path)
     except OSError:
         log.info("could not write %s; using the catalogue compiled in memory", mo_path)
     return data
