@@ -7,6 +7,7 @@ lists many). Holds no tests itself."""
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -106,7 +107,7 @@ def count(visitor: Visitor, statement: Any) -> int:
     return int(query(visitor, statement)[0][0])
 
 
-class Kind:
+class Kind(ABC):
     """How to make held targets of one type, and which of them another member sees."""
 
     target_type = ""
@@ -128,18 +129,21 @@ class Kind:
         made.update(zip(in_process, in_db(self.browser, work), strict=True))
         return [made[text] for text, _http in cases]
 
+    @abstractmethod
     def make_over_http(self, text: str) -> int:
-        raise NotImplementedError
+        """Make one target through the site's forms; its id."""
 
+    @abstractmethod
     async def make_in_process(self, db: Any, runtime: Any, text: str) -> int:
-        raise NotImplementedError
+        """Make one target through its service function; its id."""
 
+    @abstractmethod
     def visible(self, targets: dict[str, int]) -> set[str]:
         """Of {text: target id}, the texts the other member sees."""
-        raise NotImplementedError
 
+    @abstractmethod
     def total(self, visitor: Visitor) -> int:
-        raise NotImplementedError
+        """How many targets of this type are stored (nothing is ever deleted)."""
 
     def _next(self) -> int:
         self.count += 1

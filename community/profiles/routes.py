@@ -36,21 +36,29 @@ def _choices() -> dict[str, Any]:
             "country_options": sorted(COUNTRIES.items(), key=lambda item: item[1])}
 
 
+async def _person_as_seen(
+    request: AnyRequest, db: AsyncSession, username: str
+) -> tuple[User, Any, list[Any], dict[str, Any]]:
+    """A person, their profile and conditions, and the fields this viewer may see; every
+    look counts against the scraping budget, a miss too (guessing names finds people)."""
+    await record_view(request, db, "profile")
+    subject = await services.find_person(db, username)
+    if subject is None:
+        await db.commit()
+        raise NotFoundException(detail=_("There is no member with that name."))
+    profile = await services.profile_of(db, subject.id)
+    rows = list(await services.conditions_of(db, subject.id))
+    shown = visible_fields(current_user(request), profile, [c for c, _name, _slug in rows])
+    return subject, profile, rows, shown
+
+
 @get("/people/{username:str}")
 async def profile_page(
     request: AnyRequest, db_session: AsyncSession, username: str
 ) -> Response[str]:
-    await record_view(request, db_session, "profile")
-    subject = await services.find_person(db_session, username)
-    if subject is None:
-        # The view still counts: guessing names is how a scraper finds people.
-        await db_session.commit()
-        raise NotFoundException(detail=_("There is no member with that name."))
     viewer = current_user(request)
-    profile = await services.profile_of(db_session, subject.id)
-    rows = await services.conditions_of(db_session, subject.id)
+    subject, profile, rows, shown = await _person_as_seen(request, db_session, username)
     names = {c.community_id: (name, slug) for c, name, slug in rows}
-    shown = visible_fields(viewer, profile, [c for c, _name, _slug in rows])
     blocked = viewer is not None and await has_blocked(db_session, viewer.id, subject.id)
     extras = await extras_for(runtime_of(request).extensions.profile_extras, db_session,
                               viewer=viewer, subject=subject)
@@ -66,16 +74,9 @@ async def person_card(
     request: AnyRequest, db_session: AsyncSession, username: str
 ) -> Response[str]:
     """The small card shown when hovering or focusing a person's name (an htmx fragment)."""
-    await record_view(request, db_session, "profile")
-    subject = await services.find_person(db_session, username)
-    if subject is None:
-        await db_session.commit()
-        raise NotFoundException(detail=_("There is no member with that name."))
     viewer = current_user(request)
-    profile = await services.profile_of(db_session, subject.id)
-    rows = await services.conditions_of(db_session, subject.id)
+    subject, _profile, rows, shown = await _person_as_seen(request, db_session, username)
     names = {c.community_id: name for c, name, _slug in rows}
-    shown = visible_fields(viewer, profile, [c for c, _name, _slug in rows])
     facts = [value for value in (shown["age_band"], COUNTRIES.get(shown["country"] or "", ""))
              if value]
     return render(request, "profiles/_card.html", {
