@@ -62,6 +62,9 @@ class Verdict:
     # Under crisis support, what the screener also decided for the text itself (HOLD or
     # MOVE_OFF_PLATFORM): help is shown at once, but a telephone number is still not published.
     also: ScreenAction | None = None
+    # A crisis is possible but not likely: the text is treated as its labels say (published
+    # when clean), its author sees a gentle help panel and moderators get a crisis check.
+    urgent_possible: bool = False
 
     @property
     def is_held(self) -> bool:
