@@ -10,7 +10,7 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kindred.db"
 
 
-DEFAULT_MODERATION_TARGETS = {"urgent": 15}
+DEFAULT_MODERATION_TARGETS = {"urgent": 15, "crisis_check": 60}
 
 
 class SettingsError(RuntimeError):

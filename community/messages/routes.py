@@ -55,7 +55,7 @@ async def _conversation_context(
         "messages": await services.conversation(db, viewer, partner),
         "refusal": await access.refusal(db, viewer, partner),
         "blocked": await access.has_blocked(db, viewer.id, partner.id),
-        "form": {}, "errors": {}, "notice": "", "crisis": False,
+        "form": {}, "errors": {}, "notice": "", "crisis": False, "crisis_check": False,
         "MessageStatus": MessageStatus,
         **extra,
     }
@@ -92,11 +92,13 @@ async def send(request: AnyRequest, db_session: AsyncSession, username: str) -> 
                       block="thread")
     crisis = (sent.verdict.action is ScreenAction.CRISIS_SUPPORT
               or ScreenLabel.URGENT in sent.verdict.labels)
-    if sent.delivered and not crisis:
+    check = sent.verdict.needs_crisis_check
+    if sent.delivered and not crisis and not check:
         return see_other(f"/messages/{partner.username}")
-    # Held, moved off-platform or in crisis: the sender must see why, on this very answer.
+    # Held, moved off-platform, in crisis or possibly so: the sender must see why (or the
+    # gentle help), on this very answer.
     context = await _conversation_context(db_session, viewer, partner, crisis=crisis,
-                                          notice=sent.message.status)
+                                          crisis_check=check, notice=sent.message.status)
     return render(request, "messages/conversation.html", context, block="thread")
 
 

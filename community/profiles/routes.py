@@ -133,6 +133,8 @@ async def edit_profile_submit(request: AnyRequest, db_session: AsyncSession) -> 
         return render(request, "profiles/edit.html", context, status_code=400)
     if saved.verdict.action is ScreenAction.CRISIS_SUPPORT:
         return see_other("/account/profile?done=crisis")
+    if saved.verdict.needs_crisis_check:
+        return see_other("/account/profile?done=check")
     return redirect_with_message(request, "/account/profile", _("Your profile was saved."))
 
 

@@ -140,6 +140,8 @@ def _after_evaluation(course: TreatmentCourse, verdict: Any) -> str:
         done = "tip_held"
     elif verdict is not None and verdict.labels:
         done = "tip_support"
+    elif verdict is not None and verdict.needs_crisis_check:
+        done = "tip_check"
     return f"/my/treatments/{course.id}?done={done}"
 
 
