@@ -56,10 +56,10 @@ from community.notifications.services import follow, follower_ids, notify
 from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import (
+    URGENT_POSSIBLE,
     AuthorContext,
     HeldContent,
     ScreenAction,
-    URGENT_POSSIBLE,
     ScreenLabel,
     Venue,
     Verdict,
