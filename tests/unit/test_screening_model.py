@@ -178,3 +178,36 @@ def test_regression_set_meets_targets() -> None:
     assert tiers.recall_both >= REGRESSION_RECALL
     assert tiers.likely_fpr <= REGRESSION_LIKELY_MAX_FPR
     assert tiers.possible_fpr <= REGRESSION_MAX_FPR
+
+
+def test_frozen_measurement_records_only_aggregates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A stand-in frozen directory of our own (the real sets are never opened by tests).
+    import datetime as dt
+
+    from moderation.screening.frozen import run
+
+    frozen, results = tmp_path / "frozen", tmp_path / "results"
+    frozen.mkdir()
+    rows = [("secret-id-1", "i want to die tonight zebra-quartz", ["urgent"]),
+            ("secret-id-2", "lovely walk today zebra-quartz", [])]
+    (frozen / "f1.jsonl").write_text("".join(
+        json.dumps({"id": i, "text": t, "author_role": "patient", "venue": "discussion",
+                    "labels": labels}) + "\n" for i, t, labels in rows), encoding="utf-8")
+    today = dt.date(2026, 12, 7)
+    assert run(frozen, results, MODEL_PATH, again=False, today=today) == 0
+    printed = capsys.readouterr().out
+    report = (results / "2026-12-07-screening-frozen.json").read_text(encoding="utf-8")
+    written = report + (results / "2026-12-07-screening-frozen.md").read_text(encoding="utf-8")
+    for secret in ("secret-id", "zebra-quartz", "lovely walk"):
+        assert secret not in printed and secret not in written
+    data = json.loads(report)
+    assert data["model_sha256"] in printed and data["sets"][0]["items"] == 2
+    assert set(data["sets"][0]["urgent_tiers"]) == {"recall_both", "recall_likely",
+                                                    "likely_fpr", "possible_fpr"}
+    # Once per model: a second run refuses unless told, and then says so.
+    assert run(frozen, results, MODEL_PATH, again=False, today=today) == 1
+    assert run(frozen, results, MODEL_PATH, again=True, today=today) == 0
+    again = json.loads((results / "2026-12-07-screening-frozen-2.json").read_text("utf-8"))
+    assert again["again"] is True
