@@ -92,7 +92,7 @@ def review_reason_label(reason: str) -> str:
     """What a moderator reads for an item's reason (the stored key when it is unknown)."""
     labels = {
         "urgent": _("crisis"),
-        "crisis_check": _("possible crisis: check in"),
+        "crisis_check": _("possible crisis"),
         "advice_request": _("personal advice request"),
         "identifying": _("identifying details"),
         "clinician_advice": _("clinician's individual advice"),

@@ -75,7 +75,7 @@ def test_a_possible_crisis_is_published_with_gentle_help_and_a_check_below_likel
     check = int(scalar(moderator, select(ReviewItem.id).where(
         ReviewItem.reason == "crisis_check")))
     queue = moderator.get("/moderation").text
-    assert "possible crisis: check in" in queue
+    assert "possible crisis" in queue
     # Only a likely crisis alerts every moderator at once.
     assert scalar(moderator, select(Notification.id).where(
         Notification.link == f"/moderation/items/{check}")) is None
