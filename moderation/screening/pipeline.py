@@ -79,8 +79,7 @@ def screen(
     post = Post(text, role, venue)
     found: dict[ScreenLabel, tuple[Span, ...]] = {}
     for label, detect in DETECTORS.items():
-        spans = detect(post)
-        if spans:
+        if spans := detect(post):
             found[label] = spans
     model = load_model() if use_model else None
     possible = False
@@ -97,9 +96,9 @@ def screen(
                 # The model has no evidence span of its own: it points at the whole text.
                 found[label] = (Span(0, len(text), f"{name}_model"),)
     labels = tuple(label for label in DETECTORS if label in found)
-    spans = sorted((span for label in labels for span in found[label]),
-                   key=lambda span: (span.start, span.end, span.kind))
-    return decide(labels, tuple(dict.fromkeys(spans)), urgent_possible=possible)
+    evidence = sorted({span for label in labels for span in found[label]},
+                      key=lambda span: (span.start, span.end, span.kind))
+    return decide(labels, tuple(evidence), urgent_possible=possible)
 
 
 class PipelineScreener:
