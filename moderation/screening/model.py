@@ -31,6 +31,7 @@ WORD_FEATURES = 2**18
 N_FEATURES = CHAR_FEATURES + WORD_FEATURES
 # A threshold no probability reaches: that path never fires.
 NEVER = 2.0
+DEFAULT_VENUE = "discussion"
 
 
 def model_input(text: str, author_role: str, venue: str) -> str:
@@ -66,6 +67,21 @@ def vectorizers() -> tuple[Any, Any]:
     return char, word
 
 
+def _venue_of(model_text: str) -> str:
+    """The venue token of a model input (its second word)."""
+    return model_text.split(" ", 2)[1]
+
+
+def word_grams(model_text: str, *, venue_words: bool) -> list[str]:
+    """The word n-grams of a model input; with `venue_words`, outside discussions each word
+    again as "<venue>|<word>", so a word can weigh differently in a profile or a message."""
+    grams: list[str] = _analyzers()[1](model_text)
+    venue = _venue_of(model_text)
+    if venue_words and venue != f"zvenue{DEFAULT_VENUE}":
+        grams = grams + [f"{venue}|{gram}" for gram in grams if " " not in gram]
+    return grams
+
+
 def _scaled_block(counts: Any, sublinear: bool) -> Any:
     """Counts -> (1 + log count when sublinear), each row L2-normalised."""
     from sklearn.preprocessing import normalize
@@ -76,11 +92,16 @@ def _scaled_block(counts: Any, sublinear: bool) -> Any:
     return normalize(counts, norm="l2", copy=False)
 
 
-def featurize(texts: list[str], *, sublinear: bool = False) -> Any:
+def featurize(texts: list[str], *, sublinear: bool = False, venue_words: bool = False) -> Any:
     """A sparse (n, N_FEATURES) CSR matrix: character n-grams, then word n-grams."""
     import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
 
     char, word = vectorizers()
+    if venue_words:
+        word = HashingVectorizer(analyzer=lambda doc: word_grams(doc, venue_words=True),
+                                 n_features=WORD_FEATURES, alternate_sign=False, norm=None,
+                                 dtype=np.float64)
     return sp.hstack(
         [_scaled_block(char.transform(texts), sublinear),
          _scaled_block(word.transform(texts), sublinear)],
@@ -119,11 +140,14 @@ def _hash_one(
     return unique + offset, values / math.sqrt(float(values @ values))
 
 
-def features_one(text: str, *, sublinear: bool = False) -> tuple[Any, Any]:
+def features_one(
+    text: str, *, sublinear: bool = False, venue_words: bool = False
+) -> tuple[Any, Any]:
     """(indices, values) of one model input; identical to a row of featurize()."""
-    char_analyzer, word_analyzer = _analyzers()
+    char_analyzer, _word_analyzer = _analyzers()
     ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0, sublinear)
-    wi, wv = _hash_one(word_analyzer(text), WORD_FEATURES, CHAR_FEATURES, sublinear)
+    wi, wv = _hash_one(word_grams(text, venue_words=venue_words), WORD_FEATURES,
+                       CHAR_FEATURES, sublinear)
     return np.concatenate([ci, wi]), np.concatenate([cv, wv])
 
 
@@ -144,6 +168,7 @@ class LinearModel:
             labels = [str(label) for label in data["labels"]]
             self.labels = tuple(labels)
             self.sublinear = bool(data["sublinear"])
+            self.venue_words = bool(data["venue_words"])
             self.weights = np.zeros((N_FEATURES, len(labels)), dtype=np.float32)
             for column, label in enumerate(labels):
                 self.weights[data[f"{label}_index"], column] = data[f"{label}_weight"]
@@ -155,7 +180,7 @@ class LinearModel:
 
     def probabilities(self, text: str, author_role: str, venue: str) -> dict[str, float]:
         indices, values = features_one(model_input(text, author_role, venue),
-                                       sublinear=self.sublinear)
+                                       sublinear=self.sublinear, venue_words=self.venue_words)
         scores = values @ self.weights[indices] + self.intercepts
         return {
             label: 1.0 / (1.0 + math.exp(-float(score)))

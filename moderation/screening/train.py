@@ -65,6 +65,7 @@ class Candidate:
     sublinear: bool  # 1 + log(count) before normalising
     idf: bool  # columns scaled by inverse document frequency (folded into the weights)
     c_grid: tuple[float, ...]
+    venue_words: bool = False  # words again as "<venue>|<word>" outside discussions
 
 
 CANDIDATES = {
@@ -74,6 +75,9 @@ CANDIDATES = {
     "tfidf": Candidate(
         "the same n-grams, log-scaled counts and idf weighting, C per label from 1, 4, 16, 64",
         sublinear=True, idf=True, c_grid=(1.0, 4.0, 16.0, 64.0)),
+    "tfidf_venue": Candidate(
+        "as tfidf, and outside discussions each word also crossed with the venue",
+        sublinear=True, idf=True, c_grid=(1.0, 4.0, 16.0, 64.0), venue_words=True),
 }
 SHIPPED = "tfidf"  # the winner of `--compare` (README, "Screening quality")
 
@@ -257,7 +261,7 @@ def cross_validate(
         rows = [n for n, i in enumerate(items) if model_applies(label, i["author_role"])]
         subset = [items[n] for n in rows]
         x = featurize([model_input(i["text"], i["author_role"], i["venue"]) for i in subset],
-                      sublinear=candidate.sublinear)
+                      sublinear=candidate.sublinear, venue_words=candidate.venue_words)
         y = np.array([label in i["labels"] for i in subset], dtype=int)
         rules = np.array([label in rules_all[n] for n in rows])
         corpus = np.array([i["source"] not in OLDER_FILES for i in subset])
@@ -273,7 +277,8 @@ def train(
     candidate = CANDIDATES[name]
     results = cross_validate(items, candidate, rule_predictions(items))
     arrays: dict[str, np.ndarray] = {
-        "labels": np.array(MODEL_LABELS), "sublinear": np.array(candidate.sublinear)}
+        "labels": np.array(MODEL_LABELS), "sublinear": np.array(candidate.sublinear),
+        "venue_words": np.array(candidate.venue_words)}
     columns: dict[str, list[float]] = {k: [] for k in (
         "intercepts", "thresholds", "rule_thresholds", "possible_thresholds",
         "possible_rule_thresholds")}

@@ -57,12 +57,15 @@ def test_model_file_loads_and_is_small() -> None:
             assert np.all(data[f"{label}_weight"] != 0)
 
 
-@pytest.mark.parametrize("sublinear", [False, True])
-def test_fast_features_match_the_vectorizers(sublinear: bool) -> None:
+@pytest.mark.parametrize(("sublinear", "venue_words", "venue"), [
+    (False, False, "discussion"), (True, False, "profile"), (True, True, "profile"),
+    (True, True, "discussion")])
+def test_fast_features_match_the_vectorizers(sublinear: bool, venue_words: bool,
+                                             venue: str) -> None:
     for text in ["should i stop my metformin?? stop stop", "промокод ZDOROVO20 😭", "a", "!!!"]:
-        given = model_input(text, "patient", "discussion")
-        row = featurize([given], sublinear=sublinear)
-        indices, values = features_one(given, sublinear=sublinear)
+        given = model_input(text, "patient", venue)
+        row = featurize([given], sublinear=sublinear, venue_words=venue_words)
+        indices, values = features_one(given, sublinear=sublinear, venue_words=venue_words)
         order = np.argsort(indices)
         assert list(indices[order]) == list(row.indices)
         assert np.allclose(values[order], row.data, atol=1e-6)
