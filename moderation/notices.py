@@ -153,7 +153,8 @@ def notice_context(
     `country` is the author's (their profile's); `crisis_published` says the community
     published the crisis post with a notice rather than holding it."""
     labels = _labels(verdict)
-    spans = _spans(verdict)
+    # The model's findings (`*_model`) span the whole text: no evidence to point at.
+    spans = [span for span in _spans(verdict) if not span.kind.endswith("_model")]
     kinds: list[str] = []
     if ScreenLabel.URGENT.value in labels:
         kinds.append("crisis")
