@@ -87,6 +87,14 @@ def training_files() -> list[Path]:
     return [DATA / name for name in OLDER_FILES] + sorted(CORPUS.glob("b*.jsonl"))
 
 
+def fingerprint(paths: list[Path]) -> list[str]:
+    """"name:sha256" of each training file, stored in the model so a test can tell when a
+    batch was added or changed without retraining."""
+    import hashlib
+
+    return [f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}" for path in paths]
+
+
 def load(paths: list[Path] | None = None) -> list[dict[str, Any]]:
     """Items with `source` (file name) and `group` (the batch: the file's stem)."""
     items = []
@@ -383,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         print(compare(items))
         return 0
-    size = write(train(items), Path(args.output))
+    arrays = train(items)
+    arrays["trained_on"] = np.array(fingerprint(training_files()))
+    size = write(arrays, Path(args.output))
     print(f"wrote {args.output} ({size:,} bytes)")
     return 0
 

@@ -86,6 +86,14 @@ def test_training_is_reproducible_on_a_subset(tmp_path: Path) -> None:
     assert model.labels == MODEL_LABELS
 
 
+def test_the_shipped_model_was_trained_on_every_training_file_as_it_is() -> None:
+    # Merging a new batch means retraining: `python -m moderation.screening.train`.
+    from moderation.screening.train import fingerprint
+
+    with np.load(MODEL_PATH, allow_pickle=False) as data:
+        assert [str(row) for row in data["trained_on"]] == fingerprint(training_files())
+
+
 def test_training_reads_every_corpus_batch_and_groups_by_file() -> None:
     names = [path.name for path in training_files()]
     assert {"tune.jsonl", "holdout.jsonl", "fresh4.jsonl"} <= set(names)
