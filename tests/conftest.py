@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,26 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI=true needs KINDRED_TEST_POSTGRES_URL: PostgreSQL may not skip")
     if IN_CI and not REDIS_URL:
         raise pytest.UsageError("CI=true needs KINDRED_TEST_REDIS_URL: Redis may not skip")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with argon2's cheapest parameters.
+
+    The production parameters (64 MiB, three passes) cost a few hundred milliseconds per
+    sign-up and sign-in on this machine, and the suite signs in thousands of times;
+    `tests/unit/test_passwords.py` holds the production parameters and the rehash rule.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from community.accounts import passwords
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "_hasher", cheap)
+    patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("kindred-timing-equaliser"))
+    yield
+    patch.undo()
 
 
 def _pg_url(database: str) -> str:
@@ -78,6 +97,90 @@ def postgres_template() -> Iterator[str]:
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
 
 
+# Everything a test could change in a database's shape, besides rows.
+_SCHEMA_FINGERPRINT = """
+SELECT md5(coalesce(string_agg(part, ',' ORDER BY part), '')) FROM (
+    SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS part
+        FROM information_schema.columns WHERE table_schema = 'public'
+    UNION ALL SELECT 'i:' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+    UNION ALL SELECT 's:' || sequencename FROM pg_sequences WHERE schemaname = 'public'
+    UNION ALL SELECT 't:' || tgname FROM pg_trigger WHERE NOT tgisinternal
+    UNION ALL SELECT 'c:' || conname FROM pg_constraint c
+        JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public'
+    UNION ALL SELECT 'f:' || proname FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+) AS parts
+"""
+
+
+class PostgresDatabase:
+    """One database per test process, emptied after each test instead of dropped.
+
+    PostgreSQL checkpoints on every DROP DATABASE and copies the template on every CREATE
+    (about two seconds a test on this machine), so each test process keeps one copy of the
+    template and empties it after each test: every row deleted (with foreign-key triggers off)
+    and every sequence restarted, which leaves it as the template was. A test that changed the
+    schema itself (a restore, a migration) gets a new copy instead.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.name = f"kindred_w_{os.getpid()}"
+        self.fingerprint = ""
+        self.reset_sql = ""
+
+    async def create(self) -> None:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
+                        f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"')
+        connection = await self._connect()
+        try:
+            self.fingerprint = await connection.fetchval(_SCHEMA_FINGERPRINT)
+            tables = await connection.fetch(
+                "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'")
+            sequences = await connection.fetch(
+                "SELECT quote_ident(sequencename) AS name FROM pg_sequences "
+                "WHERE schemaname = 'public'")
+            audit_head = await connection.fetch("SELECT id, seq, hash FROM audit_head")
+        finally:
+            await connection.close()
+        statements = ["SET session_replication_role = replica"]
+        statements += [f"DELETE FROM {row['name']}" for row in tables]
+        statements += [f"ALTER SEQUENCE {row['name']} RESTART" for row in sequences]
+        statements += [f"INSERT INTO audit_head (id, seq, hash) VALUES "
+                       f"({row['id']}, {row['seq']}, '{row['hash']}')" for row in audit_head]
+        self.reset_sql = ";\n".join(statements)
+
+    async def _connect(self) -> Any:
+        import asyncpg
+
+        return await asyncpg.connect(
+            _pg_url(self.name).replace("postgresql+asyncpg://", "postgresql://"))
+
+    async def empty(self) -> None:
+        await _pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")
+        connection = await self._connect()
+        try:
+            if await connection.fetchval(_SCHEMA_FINGERPRINT) == self.fingerprint:
+                async with connection.transaction():
+                    await connection.execute(self.reset_sql)
+                return
+        finally:
+            await connection.close()
+        await self.create()
+
+    async def drop(self) -> None:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_template: str) -> Iterator[PostgresDatabase]:
+    database = PostgresDatabase(postgres_template)
+    asyncio.run(database.create())
+    yield database
+    asyncio.run(database.drop())
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
@@ -85,11 +188,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite+aiosqlite:///{target}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"kindred_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _pg_url(name)
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    database: PostgresDatabase = request.getfixturevalue("postgres_database")
+    yield _pg_url(database.name)
+    asyncio.run(database.empty())
 
 
 @pytest.fixture

@@ -91,11 +91,23 @@ class Visitor:
         assert response.status_code == 303, response.text
 
     def run(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
-        """Run a coroutine against the app's runtime inside the app's event loop."""
+        """Run a coroutine against the app's runtime inside the app's event loop.
+
+        The work counts as a writer: on SQLite a deferred transaction that reads, then writes
+        after another connection (a background summary or counter flush) committed, fails with
+        "database is locked", so its transactions take the write lock up front.
+        """
+        from community.db import intent
+
         runtime: Runtime = self.app.state.runtime
         portal = self.client.blocking_portal
         assert portal is not None
-        return portal.call(work, runtime)
+
+        async def as_writer(runtime: Runtime) -> T:
+            with intent(write=True):
+                return await work(runtime)
+
+        return portal.call(as_writer, runtime)
 
 
 def statements_of(visitor: Visitor, url: str, *, selects_only: bool = False) -> list[str]:

@@ -11,7 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 import anyio.to_thread
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from community.i18n import gettext as _
@@ -19,7 +19,11 @@ from community.i18n import gettext as _
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
-_hasher = PasswordHasher()
+# argon2id as RFC 9106 recommends where memory is limited: t=3, m=64 MiB, p=4 (above OWASP's
+# floor of m=19 MiB, t=2). Stored hashes carry their parameters; weaker ones are rehashed at
+# the next sign-in (`needs_rehash`).
+PARAMETERS: Parameters = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 # Verifying against this keeps unknown-user sign-ins as slow as wrong-password ones.
 _DUMMY_HASH = _hasher.hash("kindred-timing-equaliser")
 

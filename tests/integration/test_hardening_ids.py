@@ -3,8 +3,6 @@ a route takes them: path, query string, form field, JSON body."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.helpers import Visitor
 
 HUGE = "99999999999999999999999"
@@ -12,9 +10,13 @@ JUST_OVER = str(2**63)
 INT32_OVER = str(2**31)
 
 
-@pytest.mark.parametrize("value", [HUGE, JUST_OVER, "-" + JUST_OVER + "1", INT32_OVER])
-def test_out_of_range_ids_are_not_found(visitor: Visitor, value: str) -> None:
+def test_out_of_range_ids_are_not_found(visitor: Visitor) -> None:
     visitor.signup_and_login("id_prober")
+    for value in (HUGE, JUST_OVER, "-" + JUST_OVER + "1", INT32_OVER):
+        _out_of_range_id_is_not_found(visitor, value)
+
+
+def _out_of_range_id_is_not_found(visitor: Visitor, value: str) -> None:
     answers = {
         "flag form": visitor.post("/flags", {"target_type": "post", "target_id": value,
                                              "reason": "spam", "note": "", "next": "/"}),

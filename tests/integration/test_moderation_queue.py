@@ -7,12 +7,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import anyio
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from community.accounts.models import User, UserRole
-from community.accounts.passwords import normalise
+from community.accounts.passwords import hash_password
 from community.audit import AuditEntry
 from community.screening import HeldContent, ScreenAction, ScreenLabel, Span, Verdict
 from community.web import SESSION_COOKIE
@@ -41,7 +41,7 @@ def as_role(visitor: Visitor, username: str, role: str) -> int:
     have their own tests, and hashing per person would make these take seconds.
     """
     if not _PASSWORD_HASH:
-        _PASSWORD_HASH.append(PasswordHasher().hash(normalise(STRONG_PASSWORD)))
+        _PASSWORD_HASH.append(anyio.run(hash_password, STRONG_PASSWORD))
 
     async def create(runtime: Any) -> tuple[int, str]:
         async with runtime.sessionmaker() as db:

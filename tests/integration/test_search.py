@@ -52,18 +52,16 @@ SEEN = {
 ALL_WORDS = set().union(*SEEN.values())
 
 
-@pytest.mark.parametrize("role", sorted(SEEN))
-def test_search_returns_only_what_the_searcher_may_see(
-    world: dict[str, Visitor], role: str
-) -> None:
-    page = world[role].get("/search?q=hydroxychloroquine")
-    assert page.status_code == 200
-    found = {word for word in ALL_WORDS if word in page.text}
-    assert found == SEEN[role]
-    assert "<mark>hydroxychloroquine</mark>" in page.text.lower()
-    for word in SEEN[role]:
-        only = world[role].get(f"/search?q={word}")
-        assert word in only.text
+def test_search_returns_only_what_the_searcher_may_see(world: dict[str, Visitor]) -> None:
+    for role in sorted(SEEN):
+        page = world[role].get("/search?q=hydroxychloroquine")
+        assert page.status_code == 200, role
+        found = {word for word in ALL_WORDS if word in page.text}
+        assert found == SEEN[role], role
+        assert "<mark>hydroxychloroquine</mark>" in page.text.lower(), role
+        for word in SEEN[role]:
+            only = world[role].get(f"/search?q={word}")
+            assert word in only.text, (role, word)
 
 
 def test_search_within_one_community(world: dict[str, Visitor]) -> None:
@@ -71,12 +69,12 @@ def test_search_within_one_community(world: dict[str, Visitor]) -> None:
     assert "migraineword" in page.text and "publicword" not in page.text
 
 
-@pytest.mark.parametrize("query", ['"', "AND OR NOT", "hydroxy*", "(", "NEAR(a b)", "a:b",
-                                   "'; DROP TABLE post; --", "x" * 300, "<script>", "\x00"])
-def test_search_syntax_never_breaks(world: dict[str, Visitor], query: str) -> None:
-    response = world["member"].get("/search", params={"q": query})
-    assert response.status_code == 200
-    assert "<script>" not in response.text.split('name="q"')[1].split("</form>")[1]
+def test_search_syntax_never_breaks(world: dict[str, Visitor]) -> None:
+    for query in ['"', "AND OR NOT", "hydroxy*", "(", "NEAR(a b)", "a:b",
+                  "'; DROP TABLE post; --", "x" * 300, "<script>", "\x00"]:
+        response = world["member"].get("/search", params={"q": query})
+        assert response.status_code == 200, repr(query)
+        assert "<script>" not in response.text.split('name="q"')[1].split("</form>")[1], query
 
 
 def test_snippets_escape_user_text(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> None:
