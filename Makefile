@@ -30,10 +30,11 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
-# running in the main thread, which the database fixtures' asyncio.run() cannot share.
+# running in the main thread, which the database fixtures' asyncio.run() cannot share. Each
+# of the two workers has its own live server and Chromium; a file's journeys stay together.
 test: install $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 --ignore=tests/browser $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check community outcomes moderation tests bench .ci
