@@ -87,8 +87,9 @@ def _reminder(row: Any, now: datetime) -> HomeItem | None:
 
 
 async def reminders(db: AsyncSession, home: HomeContext) -> HomeBlock | None:
-    """What a patient has to do now: each reminder links straight to its form."""
-    if not home.user.has_role(Role.PATIENT):
+    """What a patient has to do now: each reminder links straight to its form. Staff,
+    clinicians and researchers have their own work on their home instead."""
+    if home.user.primary_role != Role.PATIENT:
         return None
     rows = (await db.execute(_due_statement(home.user.id, home.now.date()))).all()
     items = [item for row in rows if (item := _reminder(row, home.now)) is not None]
