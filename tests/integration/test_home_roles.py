@@ -141,6 +141,10 @@ def test_a_patients_reminders_go_when_done_and_education_is_new_since_the_last_v
     admin = person(new_visitor, "admin_remind", role=Role.ADMIN)
     author = verified_clinician(new_visitor, admin, "dr_writer", "Endocrinology")
     reviewer = verified_clinician(new_visitor, admin, "dr_checker", "Rheumatology")
+    refused = author.post("/education", {"title": "Checking your feet", "body": "Look daily.",
+                                         "references": "A guideline", "conditions": ["999999"]})
+    assert refused.status_code == 400 and "Choose the conditions from the list" in refused.text
+    assert "Checking your feet" in refused.text, "what was typed is kept"
     diabetes = publish_article(author, reviewer, "Checking your feet",
                                [community_id(setup, "type-2-diabetes")])
     lupus = publish_article(author, reviewer, "Sun and lupus", [community_id(setup, "lupus")])
@@ -148,6 +152,7 @@ def test_a_patients_reminders_go_when_done_and_education_is_new_since_the_last_v
     assert f'href="/education/{diabetes}"' in education and "Checking your feet" in education
     assert f'href="/education/{lupus}"' not in education
     assert 'href="/education"' in education
+    assert "Type 2 diabetes" in ana.get("/education").text, "the list names each condition"
     # A later visit shows only what was published since the one before.
     set_visit(setup, "ana_remind", seen_hours_ago=2)
     set_published(setup, diabetes, hours_ago=3)
