@@ -3,7 +3,7 @@ moderators, clinician applications for administrators, and new education for eve
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,14 +81,14 @@ async def open_questions(db: AsyncSession, home: HomeContext) -> HomeBlock | Non
 
 def _overdue(settings: Settings, now: datetime) -> ColumnElement[bool]:
     """SQL twin of `crisis.is_overdue` for pending items: older than their reason's target."""
+    general = ReviewItem.opened_at < now - timedelta(minutes=settings.moderation_response_minutes)
     special = settings.moderation_target_minutes
-    general = now - response_target(settings, "")
     if not special:
-        return ReviewItem.opened_at < general
-    return case(
-        *((ReviewItem.reason == reason, ReviewItem.opened_at < now - response_target(settings, reason))
-          for reason in special),
-        else_=ReviewItem.opened_at < general)
+        return general
+    return case(*((ReviewItem.reason == reason,
+                   ReviewItem.opened_at < now - response_target(settings, reason))
+                  for reason in special),
+                else_=general)
 
 
 async def queue_summary(db: AsyncSession, home: HomeContext) -> HomeBlock | None:
