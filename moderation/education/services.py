@@ -60,10 +60,10 @@ def _validated(form: dict[str, str]) -> dict[str, str]:
 async def article_communities(db: AsyncSession, chosen: Sequence[str]) -> list[Community]:
     """The communities (conditions) chosen on the article form, by id; anything else is an
     error the form shows."""
-    try:
-        ids = {int(value) for value in chosen}
-    except ValueError:
-        ids = {-1}
+    # An id is a short run of digits (anything longer would overflow the database's integer).
+    if not all(value.isascii() and value.isdigit() and len(value) <= 12 for value in chosen):
+        raise FormErrors({"conditions": [_("Choose the conditions from the list.")]})
+    ids = {int(value) for value in chosen}
     if not ids:
         return []
     found = list(await db.scalars(
