@@ -103,6 +103,7 @@ def build_extensions() -> Extensions:
     from moderation.notices import notice_context
     from moderation.queue.services import can_post, end_expired_suspension_of
     from moderation.vetting.extras import clinician_profile_extras
+    from outcomes.home import HOME_BLOCKS as outcomes_blocks
     from outcomes.reports.services import most_reported_treatments
     from outcomes.research.home import HOME_BLOCKS as research_blocks
     from outcomes.treatments.likeme import shared_symptoms, shared_treatments
@@ -115,7 +116,7 @@ def build_extensions() -> Extensions:
         most_reported_treatments=most_reported_treatments,
         like_me_signals=(shared_treatments, shared_symptoms),
         account_deletion_hooks=(erase_person,),
-        home_blocks=(*moderation_blocks, *research_blocks),
+        home_blocks=(*outcomes_blocks, *moderation_blocks, *research_blocks),
     )
 
 

@@ -15,7 +15,7 @@ Hooks (supplied by -> used by):
 - `most_reported_treatments(db, condition_slug)`: outcomes' reports -> community pages
 - `like_me_signals`, each `signal(db, *, viewer, candidate_ids)`: outcomes -> like me
 - `account_deletion_hooks`, each `hook(db, user_id, *, keep_posts)`: moderation -> deletion
-- `home_blocks`, each `block(db, user)`: moderation's and research's blocks -> the home page
+- `home_blocks`, each `block(db, home)`: outcomes' and moderation's blocks -> the home page
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
-from community.home import HomeBlock
+from community.home import HomeBlock, HomeContext
 from community.profiles.extras import ProfileExtras
 
 
@@ -67,7 +67,7 @@ class LikeMeSignal(Protocol):
 
 
 class HomeBlockHook(Protocol):
-    async def __call__(self, db: AsyncSession, user: User) -> HomeBlock | None: ...
+    async def __call__(self, db: AsyncSession, home: HomeContext) -> HomeBlock | None: ...
 
 
 class DeletionHook(Protocol):

@@ -58,9 +58,11 @@ def test_reactions_toggle_once_per_person_with_htmx_and_without(
     partial = reader.post(f"/posts/{post_id}/react", {"kind": "helpful"}, htmx=True)
     assert partial.status_code == 200 and "<html" not in partial.text
     assert f'id="reactions-{post_id}"' in partial.text
-    assert re.search(r'aria-pressed="true">Helpful <span class="count">1</span>', partial.text)
+    # The button: pressed state, its (hidden) icon, the label and the count.
+    pressed = r'aria-pressed="{}"><svg class="icon"[^>]*>.*?</svg>Helpful <span class="count">{}</span>'
+    assert re.search(pressed.format("true", 1), partial.text)
     again = reader.post(f"/posts/{post_id}/react", {"kind": "helpful"}, htmx=True)
-    assert re.search(r'aria-pressed="false">Helpful <span class="count">0</span>', again.text)
+    assert re.search(pressed.format("false", 0), again.text)
     assert reader.post(f"/posts/{post_id}/react", {"kind": "hugs"}).status_code == 303
     assert reader.post(f"/posts/{post_id}/react", {"kind": "helpful"}).status_code == 303
     assert scalar(reader, select(Post.helpful_count).where(Post.id == post_id)) == 1
