@@ -18,7 +18,8 @@ import os
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -45,6 +46,7 @@ from outcomes.research.tables import (
     NotReleased,
     TableSpec,
     compute_release,
+    listed_periods,
     published_table,
     store_release,
     stored_release,
@@ -126,11 +128,11 @@ async def run_export_job(runtime: Runtime, job_id: int) -> None:
         return
     final: Path | None = None
     try:
-        tables, left_out, snapshot_at = await _published_tables(runtime, job)
-        info = await _manifest(runtime, job, tables, left_out, snapshot_at)
+        published = await _published_tables(runtime, job)
+        info = await _manifest(runtime, job, published)
         # Compressing and fsyncing a large archive blocks: off the event loop.
         final = await asyncio.to_thread(build_archive, exports_dir(runtime), archive_name(job),
-                                        tables, info)
+                                        published.tables, info)
         await _finish(runtime, job_id, final, info)
     except Exception as exc:  # the job records why it failed; the worker goes on
         log.exception("export job %s failed", job_id)
@@ -145,14 +147,21 @@ def _reason(exc: Exception) -> str:
     return f"The export could not be built ({type(exc).__name__})."
 
 
-async def _published_tables(
-    runtime: Runtime, job: ExportJob
-) -> tuple[dict[str, tuple[TableSpec, PublishedTable]], dict[str, str], Any]:
+@dataclass
+class _Published:
+    """What an export releases: its slices, the tables it leaves out and why, the periods
+    each release over time lists, and the snapshot's time."""
+
+    tables: dict[str, tuple[TableSpec, PublishedTable]] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
+    periods: dict[str, dict[str, str]] = field(default_factory=dict)
+    snapshot_at: datetime | None = None
+
+
+async def _published_tables(runtime: Runtime, job: ExportJob) -> _Published:
     """The released slices of a job's tables, and the tables left out with the reason."""
     epsilon = Decimal(job.epsilon) if job.epsilon else None
-    result: dict[str, tuple[TableSpec, PublishedTable]] = {}
-    left_out: dict[str, str] = {}
-    snapshot_at = None
+    published = _Published()
     for position, name in enumerate(job.tables):
         spec = CATALOGUE.get(name)
         if spec is None or not spec.available():
@@ -160,34 +169,40 @@ async def _published_tables(
         # Computing only reads; the write lock is taken just to record the result.
         async with runtime.sessionmaker() as db:
             snapshot = await db.get_one(DataSnapshot, job.snapshot_id)
-            snapshot_at = snapshot.taken_at
+            published.snapshot_at = snapshot.taken_at
             release = await stored_release(db, spec, snapshot.id, epsilon)
             computed = release is None
             if release is None:
-                release = await compute_release(db, spec, snapshot, epsilon)
+                release = await compute_release(db, spec, snapshot, epsilon,
+                                                since=runtime.settings.research_since)
         if computed:
             with intent(write=True):
                 async with runtime.sessionmaker() as db, db.begin():
                     release = await store_release(db, spec, snapshot.id, epsilon, release)
         # Slicing a large release takes a moment; the app keeps serving meanwhile.
         try:
-            result[name] = (spec, await asyncio.to_thread(published_table, release, spec,
-                                                          job.filters))
+            published.tables[name] = (spec, await asyncio.to_thread(
+                published_table, release, spec, job.filters))
         except NotReleased as left:
-            left_out[name] = left.reason
+            published.left_out[name] = left.reason
+        else:
+            if (periods := listed_periods(release, spec)) is not None:
+                published.periods[name] = periods
         await _update(runtime, job.id, progress=int(90 * (position + 1) / len(job.tables)),
                       lease_until=utcnow() + LEASE)
-    return result, left_out, snapshot_at
+    return published
 
 
-async def _manifest(runtime: Runtime, job: ExportJob,
-                    tables: Mapping[str, tuple[TableSpec, PublishedTable]],
-                    left_out: Mapping[str, str], snapshot_at: Any) -> dict[str, Any]:
+async def _manifest(runtime: Runtime, job: ExportJob, published: _Published) -> dict[str, Any]:
     async with runtime.sessionmaker() as db:
         project = await db.get_one(ResearchProject, job.project_id)
-    info = manifest({name: table for name, (_, table) in tables.items()},
-                    snapshot_at=snapshot_at, software_version=software_version(),
+    assert published.snapshot_at is not None
+    info = manifest({name: table for name, (_, table) in published.tables.items()},
+                    snapshot_at=published.snapshot_at, software_version=software_version(),
                     budget=budget_of(project))
+    for name, periods in published.periods.items():
+        # Every period from the first to the snapshot's is listed, empty or not.
+        info["tables"][name]["periods"] = periods
     info.update({
         "project": {"id": project.id, "title": project.title,
                     "data_use_agreement": project.dua_version},
@@ -197,7 +212,7 @@ async def _manifest(runtime: Runtime, job: ExportJob,
         "counts": "distinct patients with research consent in force at the snapshot",
         "zero_rows": ZERO_ROWS,
         # Tables of the request that this export does not contain, and why.
-        "not_released": dict(left_out),
+        "not_released": dict(published.left_out),
     })
     return info
 
