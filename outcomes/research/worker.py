@@ -9,7 +9,6 @@ failed export never leaves a partial file.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
@@ -17,7 +16,7 @@ import logging
 import os
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,13 +24,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
 from sqlalchemy import or_, select, update
 
 from community import audit
-from community.background import running
+from community.background import BackgroundJob, repeat
 from community.db import intent, utcnow
 from community.runtime import Runtime
+from community.settings import Settings
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import PublishedTable, Row, manifest
 from outcomes.research.models import DataSnapshot, ExportJob, JobStatus, ResearchProject
@@ -322,50 +321,31 @@ def _remove_partials(folder: Path, older_than: float) -> None:
         _remove([p for p in folder.glob(".*.part") if p.stat().st_mtime < older_than])
 
 
-# ---- the loop started with the app ----------------------------------------------------------
+# ---- the worker beside the app, or as its own process --------------------------------------
 
 
-async def worker_loop(runtime: Runtime, stop: asyncio.Event,
-                      on_pass: Callable[[], None] | None = None) -> None:
-    """Run and purge jobs until `stop`; `on_pass` is told after each pass (tests wait on it
-    instead of on the clock)."""
-    while not stop.is_set():
-        try:
-            await run_pending_jobs(runtime)
-            await purge_expired(runtime)
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("research export worker pass failed")
-        if on_pass is not None:
-            on_pass()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+async def worker_pass(runtime: Runtime) -> int:
+    """One pass of the worker: every claimable job, then the expired archives."""
+    return await run_pending_jobs(runtime) + await purge_expired(runtime)
+
+
+def _runs_worker(settings: Settings) -> bool:
+    return settings.runs_research_worker
+
+
+# Installed through the `background_jobs` extension; a web-only process leaves it out
+# (KINDRED_RESEARCH_WORKER=off) when the worker runs as its own process (`serve_worker`).
+EXPORT_WORKER = BackgroundJob("research-export-worker", "running research export jobs",
+                              POLL_SECONDS, worker_pass, log, enabled=_runs_worker)
 
 
 async def serve_worker(runtime: Runtime) -> None:
-    """Run the worker loop in the foreground until SIGTERM or SIGINT (`kindred research
-    run-jobs --loop`, the production set-up): the job in hand finishes first."""
+    """Run the worker in the foreground until SIGTERM or SIGINT (`kindred research run-jobs
+    --loop`, the production set-up): the pass in hand finishes first."""
     import signal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await worker_loop(runtime, stop)
-
-
-def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:
-    """The app's lifespan hook: run the worker unless KINDRED settings turn it off
-    (`Settings.extra["research_worker"] == "off"`, e.g. for a web-only process)."""
-    runtime: Runtime = app.state.runtime
-    if runtime.settings.extra.get("research_worker", "on") == "off":
-        return contextlib.nullcontext()
-    return research_lifespan(runtime)
-
-
-@contextlib.asynccontextmanager
-async def research_lifespan(runtime: Runtime, on_pass: Callable[[], None] | None = None
-                            ) -> AsyncIterator[None]:
-    """Run the export worker while the app runs."""
-    async with running(lambda stop: worker_loop(runtime, stop, on_pass),
-                       "research-export-worker"):
-        yield
+    await repeat(EXPORT_WORKER, runtime, stop)
