@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 def always(_settings: Settings) -> bool:
+    """Every process runs the job (the default of `BackgroundJob.enabled`)."""
     return True
 
 
