@@ -128,6 +128,7 @@ def plug_in(runtime: Runtime) -> None:
 
 
 def route_handlers() -> Sequence[Any]:
+    from community.communities import conversation as conversation_routes
     from community.communities import routes as communities_routes
     from community.messages import routes as messages_routes
     from community.notifications import routes as notifications_routes
@@ -142,6 +143,7 @@ def route_handlers() -> Sequence[Any]:
         *accounts_routes.route_handlers,
         *accounts_admin.route_handlers,
         *communities_routes.route_handlers,
+        *conversation_routes.route_handlers,
         *profiles_routes.route_handlers,
         *messages_routes.route_handlers,
         *notifications_routes.route_handlers,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import Role, User
 from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
+from community.communities.mentions import Mentions, mention_notice, resolve_mentions
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.search import search_posts
 from community.flash import redirect_with_message
@@ -158,9 +159,9 @@ async def leave(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any
 # ---- threads ------------------------------------------------------------------------------
 
 
-def _thread_form_context(community: Community, form: dict[str, str],
-                         errors: dict[str, list[str]]) -> dict[str, Any]:
-    return {"community": community, "form": form, "errors": errors,
+def thread_form_context(community: Community, form: dict[str, str],
+                        errors: dict[str, list[str]], preview: Any = None) -> dict[str, Any]:
+    return {"community": community, "form": form, "errors": errors, "preview": preview,
             "kinds": list(ThreadKind), "audiences": list(Audience)}
 
 
@@ -173,7 +174,7 @@ async def new_thread_page(
     membership = await services.membership_of(db_session, viewer, community.id)
     if not access.can_post_in(viewer, membership, archived=community.archived_at is not None):
         raise PermissionDeniedException(detail=_("Join this community to start a thread."))
-    return render(request, "communities/new_thread.html", _thread_form_context(community, {}, {}))
+    return render(request, "communities/new_thread.html", thread_form_context(community, {}, {}))
 
 
 @post("/communities/{slug:str}/threads", guards=[require_user])
@@ -183,39 +184,45 @@ async def create_thread(request: AnyRequest, db_session: AsyncSession, slug: str
     community = await _community_or_404(db_session, slug, viewer)
     form = await form_data(request)
     try:
-        thread, _post = await services.start_thread(
+        thread, opening = await services.start_thread(
             db_session, runtime_of(request), viewer, community, form)
     except services.FormErrors as exc:
         return render(request, "communities/new_thread.html",
-                      _thread_form_context(community, form, exc.errors), status_code=400)
-    return see_other(f"/threads/{thread.id}")
+                      thread_form_context(community, form, exc.errors), status_code=400)
+    mentions = (await resolve_mentions(db_session, viewer, thread, opening.body)
+                if opening.is_published else Mentions())
+    return redirect_with_message(request, f"/threads/{thread.id}",
+                                 _posted_message(opening, mentions, _("Your thread is started.")))
 
 
-async def _thread_context(
+async def thread_context(
     request: AnyRequest, db: AsyncSession, thread_id: int, *, after: int | None
 ) -> dict[str, Any]:
+    """Everything the thread page shows this viewer; the reply box holds their draft."""
     viewer = current_user(request)
-    thread, membership = await services.get_thread_and_membership(db, viewer, thread_id)
+    thread, membership, draft = await services.get_thread_as_read(db, viewer, thread_id)
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
+    readable = access.can_read_thread(viewer, thread, membership)
+    can_reply = (readable and access.can_post_in(
+        viewer, membership, archived=thread.community.archived_at is not None)
+        and thread.status == PostStatus.PUBLISHED)
     context: dict[str, Any] = {
         "thread": thread, "community": thread.community, "membership": membership,
         "posts": [], "next_cursor": None, "reacted": set(), "created": None,
-        "form": {}, "errors": {},
-        "readable": access.can_read_thread(viewer, thread, membership),
-        "can_reply": access.can_read_thread(viewer, thread, membership)
-        and access.can_post_in(viewer, membership,
-                               archived=thread.community.archived_at is not None)
-        and thread.status == PostStatus.PUBLISHED,
+        "form": {"body": draft.body} if can_reply and draft else {}, "errors": {},
+        "draft_saved_at": draft.updated_at if can_reply and draft else None,
+        "preview": None, "readable": readable, "can_reply": can_reply,
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
-    if context["readable"]:
+    if readable:
         context["following"] = viewer is not None and await is_following(
             db, viewer.id, FollowTarget.THREAD, thread.id)
         posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
         context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
-                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted),
+                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted,
+                                             quotable=can_reply),
                        help_country=await services.crisis_help_country(db, viewer, posts))
     return context
 
@@ -225,10 +232,18 @@ async def thread_page(
     request: AnyRequest, db_session: AsyncSession, thread_id: int
 ) -> Response[str]:
     await record_view(request, db_session, "thread")
-    context = await _thread_context(request, db_session, thread_id,
-                                    after=_int_param(request, "after"))
+    context = await thread_context(request, db_session, thread_id,
+                                   after=_int_param(request, "after"))
     context["after"] = _int_param(request, "after")
     return render(request, "communities/thread.html", context, block="posts")
+
+
+def _posted_message(post: Post, mentions: Mentions, what: str) -> str:
+    """The confirmation of a new post: where it stands, and who named in it is not told."""
+    if not post.is_published:
+        return _("Your post is saved, but others cannot see it yet: the note on it says why.")
+    notice = mention_notice(mentions)
+    return f"{what} {notice}" if notice else what
 
 
 @post("/threads/{thread_id:int}/replies", guards=[require_user])
@@ -242,20 +257,25 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
     try:
         created = await services.reply(db_session, runtime_of(request), viewer, thread, form)
     except services.FormErrors as exc:
-        context = await _thread_context(request, db_session, thread_id, after=None)
-        context.update(form=form, errors=exc.errors, after=None)
+        context = await thread_context(request, db_session, thread_id, after=None)
+        context.update(form=form, errors=exc.errors, after=None, draft_saved_at=None)
         if is_htmx(request):
             # htmx does not swap 4xx answers: the form with its messages replaces itself.
             return render(request, "communities/thread.html", context, block="reply_form_oob")
         return render(request, "communities/thread.html", context, status_code=400)
+    mentions = (await resolve_mentions(db_session, viewer, thread, created.body)
+                if created.is_published else Mentions())
+    message = _posted_message(created, mentions, _("Your reply is posted."))
     if is_htmx(request):
         created.author = viewer
         return render(request, "communities/thread.html", {
             "thread": thread, "community": thread.community, "created": created,
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
+            "draft_saved_at": None, "preview": None, "reply_status": message,
             "help_country": await services.crisis_help_country(db_session, viewer, [created]),
         }, block="reply_fragment")
-    return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
+    return redirect_with_message(
+        request, f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}", message)
 
 
 @post("/threads/{thread_id:int}/follow", guards=[require_user])
