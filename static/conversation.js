@@ -123,10 +123,10 @@
 
   // ---- quoting -----------------------------------------------------------------------
 
+  // The body of the post a selection lies in, when that post may be quoted.
   function quotablePost(node) {
     var element = node && (node.nodeType === 1 ? node : node.parentElement);
-    var body = element && element.closest(".post .body");
-    return body ? body.closest("article[data-quote-url]") : null;
+    return element ? element.closest(".post .body[data-quote-url]") : null;
   }
 
   function addToReply(markdown) {
@@ -189,7 +189,7 @@
     var link = target.closest && target.closest("a.quote-link");
     if (!link || !replyBox()) { return; }
     event.preventDefault();
-    var post = link.closest("article[data-quote-url]");
+    var post = link.closest("article").querySelector(".body[data-quote-url]");
     var selection = window.getSelection();
     var inPost = selection && !selection.isCollapsed && selection.rangeCount
       && quotablePost(selection.getRangeAt(0).commonAncestorContainer) === post;

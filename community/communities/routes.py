@@ -32,7 +32,6 @@ from community.web import (
     require_role,
     require_user,
     runtime_of,
-    see_other,
 )
 
 AnyRequest = Request[Any, Any, Any]
@@ -77,7 +76,8 @@ async def create_community(request: AnyRequest, db_session: AsyncSession) -> Any
     except services.FormErrors as exc:
         return render(request, "communities/edit.html",
                       {"community": None, "form": form, "errors": exc.errors}, status_code=400)
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("The community %(name)s is open.") % {"name": community.name})
 
 
 @get("/communities/{slug:str}", name="community")
@@ -128,16 +128,20 @@ async def edit_community(request: AnyRequest, db_session: AsyncSession, slug: st
         return render(request, "communities/edit.html",
                       {"community": community, "form": form, "errors": exc.errors},
                       status_code=400)
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("Your changes to %(name)s are saved.") % {"name": community.name})
 
 
 @post("/communities/{slug:str}/archive", guards=[require_role(Role.ADMIN)])
 async def archive_community(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
     community = await _community_or_404(db_session, slug, current_user(request))
     form = await form_data(request)
+    archived = form.get("archived", "1") == "1"
     await services.set_archived(db_session, current_user(request), community,  # type: ignore[arg-type]
-                                archived=form.get("archived", "1") == "1")
-    return see_other(f"/communities/{community.slug}")
+                                archived=archived)
+    message = (_("%(name)s is archived: it stays readable and takes no new posts.")
+               if archived else _("%(name)s is open again.")) % {"name": community.name}
+    return redirect_with_message(request, f"/communities/{community.slug}", message)
 
 
 @post("/communities/{slug:str}/join", guards=[require_user])
@@ -344,7 +348,11 @@ async def edit_post(request: AnyRequest, db_session: AsyncSession, post_id: int)
     except services.FormErrors as exc:
         return render(request, "communities/edit_post.html",
                       {"post": post, "form": form, "errors": exc.errors}, status_code=400)
-    return see_other(f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}")
+    message = (_("Your changes are saved.") if post.is_published else
+               _("Your changes are saved, but others cannot see the post now: the note on it "
+                 "says why."))
+    return redirect_with_message(
+        request, f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}", message)
 
 
 @post("/posts/{post_id:int}/delete", guards=[require_user])
@@ -353,7 +361,9 @@ async def delete_post(request: AnyRequest, db_session: AsyncSession, post_id: in
     assert viewer is not None
     post = await _own_post_or_404(db_session, viewer, post_id)
     await services.delete_own_post(db_session, viewer, post)
-    return see_other(f"/threads/{post.thread_id}")
+    return redirect_with_message(
+        request, f"/threads/{post.thread_id}",
+        _("Your post is deleted: only you and the moderators can see it now."))
 
 
 @get("/posts/{post_id:int}/history", guards=[require_user])
@@ -380,7 +390,7 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         raise NotFoundException(detail=_("No such post."))
     form = await form_data(request)
     try:
-        await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
+        added = await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
     except services.FormErrors as exc:
         raise ClientException(detail=exc.errors["kind"][0]) from exc
     if is_htmx(request):
@@ -388,7 +398,9 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         return render(request, "communities/thread.html",
                       {"post": post, "reacted": reacted, "thread": post.thread,
                        "community": post.thread.community}, block="reactions_fragment")
-    return see_other(f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}")
+    return redirect_with_message(
+        request, f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}",
+        _("Your reaction is added.") if added else _("Your reaction is taken back."))
 
 
 # ---- search -------------------------------------------------------------------------------
