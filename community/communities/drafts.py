@@ -8,7 +8,6 @@ function here takes the owner's id), it is never screened, listed or shown to st
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, exists, select
@@ -88,7 +87,3 @@ async def drafts_of(db: AsyncSession, user_id: int) -> list[tuple[ReplyDraft, st
         select(ReplyDraft, Thread.title).join(Thread, Thread.id == ReplyDraft.thread_id)
         .where(ReplyDraft.user_id == user_id).order_by(ReplyDraft.updated_at.desc()))
     return [(draft, title) for draft, title in rows.tuples()]
-
-
-def saved_at(draft: ReplyDraft | None) -> datetime | None:
-    return draft.updated_at if draft is not None else None

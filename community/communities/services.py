@@ -265,7 +265,7 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
 
 
 @functools.cache
-def _thread_as_read_statement() -> Select[Any]:
+def _thread_as_read_statement() -> Select[Thread, Membership, ReplyDraft]:
     viewer_id: BindParameter[int] = bindparam("viewer_id")
     return (
         select(Thread, Membership, ReplyDraft).options(joinedload(Thread.community))
