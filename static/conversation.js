@@ -32,7 +32,9 @@
 
   function closeMentions() {
     var list = document.getElementById("mention-options");
+    var status = document.getElementById("mention-status");
     if (list) { list.hidden = true; }
+    if (status) { status.textContent = ""; }
     var box = replyBox();
     if (box) { box.removeAttribute("aria-activedescendant"); }
     active = -1;
@@ -151,21 +153,34 @@
       .catch(function () { if (fallback) { window.location.assign(fallback); } });
   }
 
+  // The part of the selection inside one quotable post (a triple click also takes the
+  // start of what follows the paragraph), as { post, range, text }, or null.
+  function selectedPassage() {
+    var selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) { return null; }
+    var range = selection.getRangeAt(0).cloneRange();
+    var post = quotablePost(range.startContainer);
+    if (!post) { return null; }
+    if (!post.contains(range.endContainer)) { range.setEndAfter(post.lastChild); }
+    var text = range.toString().trim();
+    return text ? { post: post, range: range, text: text } : null;
+  }
+
   function placeQuoteButton() {
     var button = document.getElementById("quote-selection");
     if (!button) { return; }
-    var selection = window.getSelection();
-    var text = selection && !selection.isCollapsed ? selection.toString().trim() : "";
-    var range = text ? selection.getRangeAt(0) : null;
-    var post = range ? quotablePost(range.commonAncestorContainer) : null;
-    if (!post) { button.hidden = true; return; }
-    selected = { url: post.getAttribute("data-quote-url"), text: text };
+    var passage = selectedPassage();
+    if (!passage) { button.hidden = true; return; }
+    var range = passage.range;
+    selected = { url: passage.post.getAttribute("data-quote-url"), text: passage.text };
     var rect = range.getBoundingClientRect();
     button.hidden = false;
     var left = Math.min(rect.left + window.scrollX,
                         document.documentElement.clientWidth - button.offsetWidth - 8);
     button.style.left = Math.max(8, left) + "px";
-    button.style.top = (rect.bottom + window.scrollY + 6) + "px";
+    // Above the passage, so it hides neither the text nor the post's buttons below it.
+    var above = rect.top - button.offsetHeight - 6;
+    button.style.top = ((above > 0 ? above : rect.bottom + 6) + window.scrollY) + "px";
   }
 
   var placing = null;
@@ -190,11 +205,9 @@
     if (!link || !replyBox()) { return; }
     event.preventDefault();
     var post = link.closest("article").querySelector(".body[data-quote-url]");
-    var selection = window.getSelection();
-    var inPost = selection && !selection.isCollapsed && selection.rangeCount
-      && quotablePost(selection.getRangeAt(0).commonAncestorContainer) === post;
-    fetchQuote(post.getAttribute("data-quote-url"), inPost ? selection.toString().trim() : "",
-               link.href);
+    var passage = selectedPassage();
+    fetchQuote(post.getAttribute("data-quote-url"),
+               passage && passage.post === post ? passage.text : "", link.href);
   });
 
   // ---- the draft ---------------------------------------------------------------------
