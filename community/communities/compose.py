@@ -32,9 +32,7 @@ def may_quote(viewer: User | None, thread: Thread, membership: Membership | None
     """Only a published post of a thread the viewer may reply in: a held, deleted or removed
     post is never copied into a reply, not even by its author."""
     return (post.thread_id == thread.id and post.is_published
-            and access.can_read_thread(viewer, thread, membership)
-            and access.can_post_in(viewer, membership,
-                                   archived=thread.community.archived_at is not None))
+            and access.can_reply(viewer, thread, membership))
 
 
 def quote_intro(author: User | None) -> str:

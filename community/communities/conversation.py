@@ -40,9 +40,7 @@ async def _thread_to_reply_in(
 ) -> tuple[Thread, Membership | None]:
     """The thread, when the viewer may reply in it; otherwise it answers like a missing one."""
     thread, membership = await services.get_thread_and_membership(db, viewer, thread_id)
-    if thread is None or not access.can_read_thread(viewer, thread, membership) \
-            or not access.can_post_in(viewer, membership,
-                                      archived=thread.community.archived_at is not None):
+    if thread is None or not access.can_reply(viewer, thread, membership):
         raise NotFoundException(detail=_("No such thread."))
     return thread, membership
 

@@ -37,8 +37,7 @@ async def save_draft(db: AsyncSession, author: User, thread: Thread,
     """Keep `body` as the person's draft in `thread` (None when there is nothing to keep:
     an empty box, or the text of a reply they already posted there, which a late autosave
     would otherwise bring back). Refused where they may not reply; FormErrors when too long."""
-    if not access.can_read_thread(author, thread, membership) or not access.can_post_in(
-            author, membership, archived=thread.community.archived_at is not None):
+    if not access.can_reply(author, thread, membership):
         raise NotAllowed(_("You cannot reply in this thread."))
     text = clean_text(body)
     if len(text) > MAX_DRAFT_CHARS:

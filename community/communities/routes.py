@@ -208,9 +208,7 @@ async def thread_context(
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
     readable = access.can_read_thread(viewer, thread, membership)
-    can_reply = (readable and access.can_post_in(
-        viewer, membership, archived=thread.community.archived_at is not None)
-        and thread.status == PostStatus.PUBLISHED)
+    can_reply = access.can_reply(viewer, thread, membership)
     context: dict[str, Any] = {
         "thread": thread, "community": thread.community, "membership": membership,
         "posts": [], "next_cursor": None, "reacted": set(), "created": None,

@@ -19,6 +19,7 @@ from community.screening import ScreenAction, ScreenLabel
 from community.web import (
     current_user,
     form_data,
+    is_htmx,
     render,
     require_user,
     runtime_of,
@@ -55,7 +56,7 @@ async def _conversation_context(
         "messages": await services.conversation(db, viewer, partner),
         "refusal": await access.refusal(db, viewer, partner),
         "blocked": await access.has_blocked(db, viewer.id, partner.id),
-        "form": {}, "errors": {}, "notice": "", "crisis": False,
+        "form": {}, "errors": {}, "notice": "", "crisis": False, "confirmation": "",
         "MessageStatus": MessageStatus,
         **extra,
     }
@@ -92,6 +93,12 @@ async def send(request: AnyRequest, db_session: AsyncSession, username: str) -> 
     crisis = (sent.verdict.action is ScreenAction.CRISIS_SUPPORT
               or ScreenLabel.URGENT in sent.verdict.labels)
     if sent.delivered and not crisis:
+        if is_htmx(request):
+            # The conversation swaps in place: the confirmation comes with it (a flash would
+            # wait for the next whole page).
+            context = await _conversation_context(db_session, viewer, partner,
+                                                  confirmation=_("Your message is sent."))
+            return render(request, "messages/conversation.html", context, block="thread")
         return redirect_with_message(request, f"/messages/{partner.username}",
                                      _("Your message is sent."))
     # Held, moved off-platform or in crisis: the sender must see why, on this very answer.

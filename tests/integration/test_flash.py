@@ -116,6 +116,10 @@ def test_every_save_says_so_once(new_visitor: Callable[[], Visitor]) -> None:
     confirmed(ana, ana.post("/notifications/read"), "Marked as read.")
     confirmed(ana, ana.post("/messages/bo_saves", {"body": "Thanks for the reply"}),
               "Your message is sent.")
+    # Sent in place (htmx): said in the swapped part, never left waiting for a later page.
+    in_place = ana.post("/messages/bo_saves", {"body": "And one more"}, htmx=True)
+    assert in_place.status_code == 200 and "Your message is sent." in in_place.text
+    assert FLASH_COOKIE not in in_place.headers.get("set-cookie", "")
     confirmed(bo, bo.post("/people/ana_saves/block"), "You blocked this member.")
     confirmed(bo, bo.post("/people/ana_saves/block", {"action": "unblock"}),
               "You unblocked this member.")
