@@ -141,6 +141,7 @@ def background_jobs(runtime: Runtime) -> tuple[BackgroundJob, ...]:
 
 
 def route_handlers() -> Sequence[Any]:
+    from community.communities import conversation as conversation_routes
     from community.communities import routes as communities_routes
     from community.messages import routes as messages_routes
     from community.notifications import routes as notifications_routes
@@ -155,6 +156,7 @@ def route_handlers() -> Sequence[Any]:
         *accounts_routes.route_handlers,
         *accounts_admin.route_handlers,
         *communities_routes.route_handlers,
+        *conversation_routes.route_handlers,
         *profiles_routes.route_handlers,
         *messages_routes.route_handlers,
         *notifications_routes.route_handlers,

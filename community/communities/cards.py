@@ -2,7 +2,8 @@
 
 A post card shows the post's version (its text and edit mark), status and reaction counts,
 its author's name as shown and clinician badge, how the viewer stands to it (anonymous,
-another member, its author, staff) and which reactions the viewer has given. Cards that show
+another member, its author, staff), which reactions the viewer has given and whether they
+may quote it (reply in its thread). Cards that show
 moderation details (held, deleted or screened posts seen by their author or staff) are rare
 and always rendered afresh. A thread row shows the title, kind, status, whether the viewer
 may read it, and for readable threads the author's name, reply count and last activity.
@@ -21,7 +22,8 @@ from community.web import display_name
 
 
 def post_cards(cache: LRUCache, viewer: User | None,
-               reacted: set[tuple[int, str]]) -> Cards[Post]:
+               reacted: set[tuple[int, str]], *, quotable: bool = False) -> Cards[Post]:
+    """`quotable`: the viewer may reply here, so each published post offers "Quote"."""
     kind = viewer_kind(viewer)
 
     def key(post: Post) -> Hashable | None:
@@ -33,7 +35,8 @@ def post_cards(cache: LRUCache, viewer: User | None,
         return (post.id, post.version, post.status, post.edited_at,
                 post.helpful_count, post.hugs_count,
                 display_name(author), author is not None and author.has_role(Role.CLINICIAN),
-                relation, (post.id, "helpful") in reacted, (post.id, "hugs") in reacted)
+                relation, (post.id, "helpful") in reacted, (post.id, "hugs") in reacted,
+                quotable)
 
     return Cards(cache, "post-card", key)
 

@@ -33,6 +33,8 @@ from sqlalchemy.orm import joinedload
 from community import audit
 from community.accounts.models import Role, User
 from community.communities import access
+from community.communities.drafts import discard_draft
+from community.communities.mentions import readers_among, resolve_mentions
 from community.communities.models import (
     Audience,
     Community,
@@ -43,6 +45,7 @@ from community.communities.models import (
     PostVersion,
     Reaction,
     ReactionKind,
+    ReplyDraft,
     Thread,
     ThreadKind,
 )
@@ -68,8 +71,6 @@ PAGE_SIZE = 20
 MAX_TITLE = 200
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.-]{2,31})")
-MAX_MENTIONS = 10
 
 
 # ---- communities --------------------------------------------------------------------------
@@ -264,24 +265,36 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
 
 
 @functools.cache
-def _thread_and_membership_statement() -> Select[Thread, Membership]:
+def _thread_as_read_statement() -> Select[Thread, Membership, ReplyDraft]:
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
     return (
-        select(Thread, Membership).options(joinedload(Thread.community))
+        select(Thread, Membership, ReplyDraft).options(joinedload(Thread.community))
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
-                                    Membership.user_id == bindparam("viewer_id")))
+                                    Membership.user_id == viewer_id))
+        .outerjoin(ReplyDraft, and_(ReplyDraft.thread_id == Thread.id,
+                                    ReplyDraft.user_id == viewer_id))
         .where(Thread.id == bindparam("thread_id"))
     )
+
+
+async def get_thread_as_read(
+    db: AsyncSession, viewer: User | None, thread_id: int
+) -> tuple[Thread | None, Membership | None, ReplyDraft | None]:
+    """The thread with its community, the viewer's membership of it and their draft of a
+    reply in it (only ever their own): one statement."""
+    if viewer is None:
+        return await get_thread(db, thread_id), None, None
+    row = (await db.execute(_thread_as_read_statement(),
+                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 async def get_thread_and_membership(
     db: AsyncSession, viewer: User | None, thread_id: int
 ) -> tuple[Thread | None, Membership | None]:
     """The thread with its community, and the viewer's membership of it: one statement."""
-    if viewer is None:
-        return await get_thread(db, thread_id), None
-    row = (await db.execute(_thread_and_membership_statement(),
-                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    thread, membership, _draft = await get_thread_as_read(db, viewer, thread_id)
+    return thread, membership
 
 
 @functools.cache
@@ -523,13 +536,14 @@ async def reply(
     db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
+    await discard_draft(db, author.id, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, now)
         # Whoever is mentioned hears of that; every other follower who may still read the
         # thread hears of the reply (one notification per person for one reply).
         mentioned = await _notify_mentions(db, author, thread, post)
         followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-        for person in await _readers_among(db, thread, followers - {author.id} - mentioned):
+        for person in await readers_among(db, thread, followers - {author.id} - mentioned):
             await notify(db, person.id, NotificationKind.REPLY.value,
                          text=lambda: _("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
@@ -538,24 +552,10 @@ async def reply(
     return post
 
 
-async def _readers_among(db: AsyncSession, thread: Thread, user_ids: set[int]) -> list[User]:
-    """The people among `user_ids` who may read `thread` now (one query each for people and
-    memberships): someone who left a members-only community hears nothing more of it."""
-    if not user_ids:
-        return []
-    people = list(await db.scalars(select(User).where(
-        User.id.in_(sorted(user_ids)), User.deleted_at.is_(None))))
-    member_ids = set(await db.scalars(select(Membership.user_id).where(
-        Membership.community_id == thread.community_id,
-        Membership.user_id.in_([p.id for p in people]))))
-    return [person for person in people if access.can_read_thread(
-        person, thread, Membership() if person.id in member_ids else None)]
-
-
 async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
                                       thread: Thread, *, skip: set[int]) -> None:
     followers = set(await follower_ids(db, FollowTarget.COMMUNITY, community.id))
-    for person in await _readers_among(db, thread, followers - skip - {author.id}):
+    for person in await readers_among(db, thread, followers - skip - {author.id}):
         await notify(db, person.id, NotificationKind.NEW_THREAD.value,
                      text=_("New thread in %(community)s: “%(title)s”")
                      % {"community": community.name, "title": thread.title},
@@ -574,27 +574,16 @@ async def _count_published_reply(
 
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
                            post: Post) -> set[int]:
-    """Tell the people mentioned who may read the thread; returns their ids."""
-    names = {m.lower() for m in MENTION_RE.findall(post.body)} - {author.username_key}
-    if not names:
-        return set()
-    names_list = sorted(names)[:MAX_MENTIONS]
-    people = list(await db.scalars(select(User).where(
-        User.username_key.in_(names_list), User.deleted_at.is_(None))))
-    member_ids = set(await db.scalars(select(Membership.user_id).where(
-        Membership.community_id == thread.community_id,
-        Membership.user_id.in_([p.id for p in people]))))
+    """Tell the people mentioned who may read the thread; returns their ids. Whoever cannot
+    read it hears nothing (a mention must not leak the thread): see `mentions`."""
     notified: set[int] = set()
-    for person in people:
-        # Only people who can read the thread hear about it: a mention must not leak it.
-        membership = Membership() if person.id in member_ids else None
-        if access.can_read_thread(person, thread, membership):
-            await notify(db, person.id, NotificationKind.MENTION.value,
-                         text=lambda: _("%(name)s mentioned you in “%(title)s”")
-                         % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                         actor_id=author.id)
-            notified.add(person.id)
+    for person in (await resolve_mentions(db, author, thread, post.body)).readers:
+        await notify(db, person.id, NotificationKind.MENTION.value,
+                     text=lambda: _("%(name)s mentioned you in “%(title)s”")
+                     % {"name": author.username, "title": thread.title},
+                     link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                     actor_id=author.id)
+        notified.add(person.id)
     return notified
 
 

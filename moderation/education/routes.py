@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.markdown import render_markdown
 from community.web import (
@@ -95,7 +96,9 @@ async def create(request: AnyRequest, db_session: AsyncSession) -> Any:
             await _form_context(db_session, form, conditions, exc.errors, None),
             status_code=400,
         )
-    return see_other(f"/education/{article.id}")
+    return redirect_with_message(
+        request, f"/education/{article.id}",
+        _("Your article is saved as a draft. Submit it for review when it is ready."))
 
 
 async def _article_context(
