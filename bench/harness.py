@@ -367,6 +367,11 @@ def sign_in(base_url: str, usernames: list[str], password: str) -> Member:
             })
             session = client.cookies.get(SESSION_COOKIE)
             if response.status_code == 303 and session:
+                # A signed-in person's CSRF token is bound to the new session: read it from
+                # a signed-in form (the sign-in form's token no longer counts).
+                page = client.get("/account").text
+                found = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+                token = found.group(1) if found else client.cookies.get(CSRF_COOKIE) or token
                 return Member(username, f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={token}",
                               token)
             failures.append(f"{username}: HTTP {response.status_code}")
