@@ -93,9 +93,9 @@ def sqlite_backend(workdir: Path) -> Backend:
     )
 
 
-def postgres_backend(admin_url: str) -> Backend:
-    """Fresh databases kindred_bench and kindred_bench_fortunes, dropped by `drop()`."""
-    names = ("kindred_bench", "kindred_bench_fortunes")
+def postgres_backend(admin_url: str, prefix: str = "kindred_bench") -> Backend:
+    """Fresh databases <prefix> and <prefix>_fortunes, dropped by `drop()`."""
+    names = (prefix, f"{prefix}_fortunes")
     drops = [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names]
     asyncio.run(_pg_execute(admin_url, *drops, *(f'CREATE DATABASE "{n}"' for n in names)))
     (version,) = asyncio.run(_pg_execute(admin_url, "SELECT current_setting('server_version')"))

@@ -449,6 +449,7 @@ class Options:
     evaluations_per_patient: int = 10
     spirit: bool = True
     postgres_admin_url: str | None = None
+    db_prefix: str = "kindred_bench"
 
 
 def first_demo_patient(seed: int) -> str:
@@ -647,7 +648,8 @@ def bench_spirit(backend: Backend, options: Options, workdir: Path,
     print(f"[bench] {backend.name}: Spirit {spirit.SPIRIT_VERSION}", file=sys.stderr)
     try:
         site = spirit.prepare(backend.name, workdir=workdir,
-                              postgres_admin_url=options.postgres_admin_url)
+                              postgres_admin_url=options.postgres_admin_url,
+                              database=f"{options.db_prefix}_spirit")
     except Exception as exc:  # Spirit's setup must not lose Kindred's figures
         traceback.print_exc()
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -658,7 +660,7 @@ def bench_spirit(backend: Backend, options: Options, workdir: Path,
         with spirit.serve_spirit(site, options.workers, logs) as server:
             cookie = spirit.sign_in(server.url)
             pids = [server.process.pid, *server.worker_pids()]
-            database = "spirit_bench" if backend.name == "postgresql" else None
+            database = site.database if backend.name == "postgresql" else None
             for name, headers in (("signed in", {"Cookie": cookie}), ("signed out", {})):
                 status, html = probe(server.url + site.topic_path, headers=headers)
                 shown = html.count("comment__text js-comment-text")
@@ -677,7 +679,7 @@ def bench_spirit(backend: Backend, options: Options, workdir: Path,
             result["server_errors_logged"] = server.errors_logged()
     finally:
         if backend.name == "postgresql" and options.postgres_admin_url:
-            spirit.drop_postgres(options.postgres_admin_url)
+            spirit.drop_postgres(options.postgres_admin_url, site.database)
     return result
 
 
@@ -973,6 +975,9 @@ def parse_options(argv: list[str] | None) -> Options:
                              "to it (sessions, views, replies)")
     parser.add_argument("--evaluations-per-patient", type=int, default=10,
                         help="with --scale: which scale dataset (default 10)")
+    parser.add_argument("--db-prefix", default="kindred_bench",
+                        help="PostgreSQL database names (<prefix>, <prefix>_fortunes, "
+                             "<prefix>_spirit): another name keeps runs on one server apart")
     parser.add_argument("--no-spirit", action="store_true",
                         help="leave Spirit out (its setup installs it under var/bench/spirit)")
     parser.add_argument("--keep", action="store_true",
@@ -989,6 +994,7 @@ def parse_options(argv: list[str] | None) -> Options:
         workers=args.workers, pages=pages, members=members, output=args.output,
         keep=args.keep, scale=args.scale,
         evaluations_per_patient=args.evaluations_per_patient, spirit=not args.no_spirit,
+        db_prefix=args.db_prefix,
         postgres_admin_url=postgres_url() if "postgresql" in backends else None,
     )
 
@@ -1019,7 +1025,7 @@ def main(argv: list[str] | None = None) -> int:
                                                "no server (set KINDRED_BENCH_POSTGRES_URL or "
                                                "start one on 127.0.0.1:5432)"})
                     continue
-                backend = postgres_backend(pg_url)
+                backend = postgres_backend(pg_url, options.db_prefix)
                 report["machine"]["postgresql"] = backend.version
             else:
                 raise SystemExit(f"unknown backend {name!r}")

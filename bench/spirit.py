@@ -175,7 +175,7 @@ class SpiritSite:
     backend: str
     env: dict[str, str]
     topic_path: str
-    drop: object = None
+    database: str
 
 
 def _env(backend: str, database: str, pg: dict[str, str]) -> dict[str, str]:
@@ -204,7 +204,8 @@ def _pg_parts(admin_url: str) -> dict[str, str]:
             "host": url.host or "127.0.0.1", "port": str(url.port or 5432)}
 
 
-def prepare(backend: str, *, workdir: Path, postgres_admin_url: str | None = None) -> SpiritSite:
+def prepare(backend: str, *, workdir: Path, postgres_admin_url: str | None = None,
+            database: str = "spirit_bench") -> SpiritSite:
     """A fresh Spirit database for `backend`, migrated and seeded; its topic's path."""
     started = time.monotonic()
     ensure_installed()
@@ -215,7 +216,6 @@ def prepare(backend: str, *, workdir: Path, postgres_admin_url: str | None = Non
             raise RuntimeError("no PostgreSQL server")
         from bench.harness import _pg_execute
 
-        database = "spirit_bench"
         asyncio.run(_pg_execute(postgres_admin_url,
                                 f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
                                 f'CREATE DATABASE "{database}"'))
@@ -236,14 +236,14 @@ def prepare(backend: str, *, workdir: Path, postgres_admin_url: str | None = Non
     topic_path = seeded.stdout.strip().splitlines()[-1]
     print(f"[bench] Spirit {SPIRIT_VERSION} on {backend} ready in "
           f"{time.monotonic() - started:.0f} s: {topic_path}", file=sys.stderr)
-    return SpiritSite(backend, env, topic_path)
+    return SpiritSite(backend, env, topic_path, database)
 
 
-def drop_postgres(postgres_admin_url: str) -> None:
+def drop_postgres(postgres_admin_url: str, database: str) -> None:
     from bench.harness import _pg_execute
 
     asyncio.run(_pg_execute(postgres_admin_url,
-                            'DROP DATABASE IF EXISTS "spirit_bench" WITH (FORCE)'))
+                            f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 def gunicorn_command(port: int, workers: int) -> list[str]:
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.serve:
             time.sleep(args.serve)
     if admin:
-        drop_postgres(admin)
+        drop_postgres(admin, site.database)
     return 0
 
 
