@@ -9,7 +9,8 @@ name), `wrk -t1 -c8` for `--seconds` while `py-spy record --format raw` samples 
 requests served, CPU per request (the worker's user+system time ÷ requests), and the
 samples grouped two ways: by where the innermost frame is (self time per part of the
 stack) and by which of Kindred's functions they run under (inclusive). Written to
-`bench/results/<date>-profile-<backend>-<page>.md` with the raw stacks beside it (`.txt`).
+`bench/results/<date>-profile-<backend>-<page>.md`; the raw stacks go to
+`var/bench/profiles/` (not committed).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from bench.harness import (
     sign_in,
     sqlite_backend,
 )
-from bench.run import PAGES, Site, first_demo_patient, prepare_request, request_lua
+from bench.run import PAGES, Site, first_demo_patient, prepare_request
 from community.demo import DEMO_PASSWORD
 
 TOOLS = ROOT / "var" / "bench" / "tools"
@@ -68,19 +69,15 @@ PARTS: list[tuple[str, str]] = [
 IDLE = re.compile(r"aiosqlite/core\.py:59\)$|^Condition\.wait |concurrent/futures/thread\.py:81\)$"
                   r"|^EpollSelector\.select |^$")
 
-# Inclusive time: samples with one of these functions anywhere in the stack.
-UNDER: list[tuple[str, str]] = [
-    ("the route handler (thread_page)", r"^thread_page \(community/communities/routes"),
-    ("thread context: thread, posts, authors, cards", r"^_thread_context "),
-    ("record_view (scraping defence counter)", r"^record_view "),
-    ("render (template + layout)", r"^render \(community/web"),
-    ("session, account and unread count", r"current_session|load_session|_session_row|"
-                                          r"session_and_user|SessionMiddleware"),
-    ("CSRF middleware", r"csrf\.py"),
-    ("form receipts middleware", r"receipts\.py"),
-    ("database session per request (begin, commit, close)",
-     r"request_session|db_session_provider|_close_session|before_send|commit \("),
-    ("kept post cards (cards.py)", r"cards\.py"),
+# Where each working sample is, from its whole stack (first match wins). SQLAlchemy runs a
+# statement's Python side in a greenlet whose stack does not reach the handler's.
+PHASES: list[tuple[str, str]] = [
+    ("SQLite's connection threads (running statements)", r"aiosqlite/core\.py"),
+    ("SQLAlchemy running statements (greenlets: compile cache, execute, rows, ORM)",
+     r"^(Session|AsyncSession)\.\w+ \(.*sqlalchemy/orm/session\.py"),
+    ("templates (render)", r"^render \(.*community/web\.py"),
+    ("route handler, outside SQL and templates", r"/routes\.py"),
+    ("middleware, session, routing, response (event loop)", r"community/cli\.py"),
 ]
 
 
@@ -102,8 +99,8 @@ def _frames(stack: str) -> list[str]:
 
 
 def summarise(raw: str) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
-    """(samples, self time per part, inclusive time per Kindred function, top leaf
-    functions) from py-spy's raw format: `frame;frame;... count` per line."""
+    """(samples, self time per part, samples per phase, top leaf functions) from py-spy's
+    raw format: `frame;frame;... count` per line."""
     parts: Counter[str] = Counter()
     under: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
@@ -121,10 +118,38 @@ def summarise(raw: str) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
         leaves[re.sub(r":\d+\)", ")", leaf)] += count
         parts[next((name for name, pattern in PARTS if re.search(pattern, leaf)),
                    "other (interpreter, C extensions, granian)")] += count
-        for name, pattern in UNDER:
-            if any(re.search(pattern, frame) for frame in frames):
-                under[name] += count
+        under[next((name for name, pattern in PHASES
+                    if any(re.search(pattern, frame) for frame in frames)),
+                   "other threads (granian, background loops)")] += count
     return total, parts, under, leaves
+
+
+def tables(raw: str, ms: float) -> list[str]:
+    """The report's tables: self time per part, time per phase, the top innermost functions;
+    `ms` is the CPU per request the shares are taken of."""
+    total, parts, under, leaves = summarise(raw)
+    return [
+        "Self time (where the innermost frame is):",
+        "",
+        "| part | share | ms per request |",
+        "|---|---:|---:|",
+        *[f"| {name} | {count / total:.0%} | {ms * count / total:.2f} |"
+          for name, count in parts.most_common()],
+        "",
+        "By phase (from the whole stack):",
+        "",
+        "| phase | share | ms per request |",
+        "|---|---:|---:|",
+        *[f"| {name} | {count / total:.0%} | {ms * count / total:.2f} |"
+          for name, count in under.most_common()],
+        "",
+        "Top 25 innermost functions:",
+        "",
+        "| function | share |",
+        "|---|---:|",
+        *[f"| `{name}` | {count / total:.1%} |" for name, count in leaves.most_common(25)],
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = raw_path.read_text()
     finally:
         backend.drop()
-    total, parts, under, leaves = summarise(raw)
+    total = summarise(raw)[0]
     slug = re.sub(r"\W+", "-", page.name.lower()).strip("-")[:40]
     stem = args.output / (f"{started:%Y-%m-%d}-profile-{args.backend}-{slug}"
                           + (f"-{args.label}" if args.label else ""))
@@ -211,30 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         f"**{ms:.2f} ms of CPU per request**; {total} samples of threads at work "
         "(waiting threads left out); shares below are of those",
         "",
-        "Self time (where the innermost frame is):",
-        "",
-        "| part | share | ms per request |",
-        "|---|---:|---:|",
-        *[f"| {name} | {count / total:.0%} | {ms * count / total:.2f} |"
-          for name, count in parts.most_common()],
-        "",
-        "Inclusive (samples with this anywhere in the stack; parts overlap):",
-        "",
-        "| under | share | ms per request |",
-        "|---|---:|---:|",
-        *[f"| {name} | {under[name] / total:.0%} | {ms * under[name] / total:.2f} |"
-          for name, _ in UNDER if under[name]],
-        "",
-        "Top 25 innermost functions:",
-        "",
-        "| function | share |",
-        "|---|---:|",
-        *[f"| `{name}` | {count / total:.1%} |" for name, count in leaves.most_common(25)],
-        "",
+        *tables(raw, ms),
     ]
     args.output.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".md").write_text("\n".join(lines))
-    stem.with_suffix(".txt").write_text(raw)
+    stacks = ROOT / "var" / "bench" / "profiles"
+    stacks.mkdir(parents=True, exist_ok=True)
+    (stacks / f"{stem.name}.txt").write_text(raw)
     shutil.rmtree(workdir, ignore_errors=True)
     print("\n".join(lines))
     print(f"[profile] wrote {stem}.md", file=sys.stderr)
