@@ -1041,20 +1041,30 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 if not options.keep:
                     backend.drop()
+            write_report(report, options, started)
     finally:
         if not options.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"[bench] work directory kept: {workdir}", file=sys.stderr)
     report["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = write_report(report, options, started)
+    print(text)
+    return 0
+
+
+def write_report(report: dict[str, Any], options: Options, started: dt.datetime) -> str:
+    """Write (or rewrite) the run's result files; a run still going says so."""
     options.output.mkdir(parents=True, exist_ok=True)
     stem = options.output / f"{started:%Y-%m-%d}-pages"
     text = markdown(report)
+    if "finished" not in report:
+        text = text.replace("\n\n", "\n\n**Partial: the run was still going when this was "
+                            "written.**\n\n", 1)
     stem.with_suffix(".md").write_text(text)
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(text)
     print(f"[bench] wrote {stem}.md and {stem}.json", file=sys.stderr)
-    return 0
+    return text
 
 
 if __name__ == "__main__":
