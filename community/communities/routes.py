@@ -220,11 +220,13 @@ async def thread_context(
     if readable:
         context["following"] = viewer is not None and await is_following(
             db, viewer.id, FollowTarget.THREAD, thread.id)
-        posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
+        facts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
+        cards = post_cards(runtime_of(request).fragments, viewer, reacted, quotable=can_reply)
+        # Only the posts whose cards are not kept are loaded whole (text, author, roles).
+        posts = await services.with_texts(db, facts, kept=cards.kept)
         context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
-                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted,
-                                             quotable=can_reply),
+                       post_cards=cards,
                        help_country=await services.crisis_help_country(db, viewer, posts))
     return context
 

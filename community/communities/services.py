@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from community import audit
-from community.accounts.models import Role, User
+from community.accounts.models import Role, User, UserRole
 from community.communities import access
 from community.communities.drafts import discard_draft
 from community.communities.mentions import readers_among, resolve_mentions
@@ -297,49 +298,98 @@ async def get_thread_and_membership(
     return thread, membership
 
 
+@dataclass(frozen=True, slots=True)
+class PostFacts:
+    """What a post card's key needs (community.communities.cards), read as plain columns:
+    no text and no ORM objects. A page renders only the posts whose cards are not kept,
+    from the full posts `with_texts` loads."""
+
+    id: int
+    author_id: int
+    version: int
+    status: str
+    edited_at: datetime | None
+    helpful_count: int
+    hugs_count: int
+    screen_labels: list[str]
+    author_username: str
+    author_deleted_at: datetime | None
+    author_is_clinician: bool
+
+
 @functools.cache
 def _post_page_statement(kind: str) -> Executable:
-    """Posts of one thread after a cursor, as a viewer of `kind` sees them, with the viewer's
-    reactions; built once per kind (the thread page runs it on every view)."""
+    """Facts of the posts of one thread after a cursor, as a viewer of `kind` sees them,
+    with the viewer's reactions; built once per kind (the thread page runs it on every
+    view)."""
     viewer_id: BindParameter[int] = bindparam("viewer_id")
     reacted_columns = [] if kind == "anonymous" else [
         exists().where(Reaction.post_id == Post.id, Reaction.user_id == viewer_id,
                        Reaction.kind == reaction.value).label(f"reacted_{reaction.value}")
         for reaction in ReactionKind
     ]
+    clinician = exists().where(UserRole.user_id == Post.author_id,
+                               UserRole.role == Role.CLINICIAN.value)
     return (
-        select(Post, *reacted_columns)
-        .options(joinedload(Post.author).joinedload(User.roles))
+        select(Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
+               Post.helpful_count, Post.hugs_count, Post.screen_labels, User.username,
+               User.deleted_at, clinician.label("author_is_clinician"), *reacted_columns)
+        .join(User, User.id == Post.author_id)
         .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
                access.seen_posts_filter(kind, viewer_id))
         .order_by(Post.id).limit(bindparam("limit"))
     )
 
 
+@functools.cache
+def _posts_to_render_statement() -> Executable:
+    return (select(Post).options(joinedload(Post.author).joinedload(User.roles))
+            .where(Post.id.in_(bindparam("ids", expanding=True))))
+
+
 async def post_page(
     db: AsyncSession, viewer: User | None, thread: Thread, membership: Membership | None, *,
     after: int | None = None, limit: int = PAGE_SIZE,
-) -> tuple[list[Post], int | None, set[tuple[int, str]]]:
-    """The posts of a thread the viewer may see, in order, keyset-paged on id, and the
-    viewer's own reactions to them (`my_reactions`), in the same statement. Nothing when
-    the viewer may not read the thread (`membership` is theirs in its community)."""
+) -> tuple[list[PostFacts], int | None, set[tuple[int, str]]]:
+    """The posts of a thread the viewer may see, in order, keyset-paged on id, as facts
+    (`with_texts` adds what renders them), and the viewer's own reactions to them
+    (`my_reactions`), in the same statement. Nothing when the viewer may not read the
+    thread (`membership` is theirs in its community)."""
     if not access.can_read_thread(viewer, thread, membership):
         return [], None, set()
     kind = access.viewer_kind(viewer)
     kinds = [] if kind == "anonymous" else list(ReactionKind)
-    rows = list((await db.execute(_post_page_statement(kind), {
+    rows = (await db.execute(_post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
-    })).unique())
-    next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
+    })).all()
+    next_cursor = rows[limit - 1][0] if len(rows) > limit else None
     rows = rows[:limit]
-    reacted = {(row[0].id, reaction.value) for row in rows
-               for reaction, flag in zip(kinds, row[1:], strict=True) if flag}
-    return [row[0] for row in rows], next_cursor, reacted
+    reacted = {(row[0], reaction.value) for row in rows
+               for reaction, flag in zip(kinds, row[11:], strict=True) if flag}
+    facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                       list(row[7] or []), row[8], row[9], bool(row[10])) for row in rows]
+    return facts, next_cursor, reacted
+
+
+async def with_texts(db: AsyncSession, facts: list[PostFacts], *,
+                     kept: Callable[[PostFacts], bool] = lambda _facts: False,
+                     ) -> list[Post | PostFacts]:
+    """The page's posts for its cards: the facts of those whose card is `kept`, the full
+    post (text, author, roles) of the others, read in one statement. A post gone between
+    the two statements is left out."""
+    wanted = [f.id for f in facts if not kept(f)]
+    if not wanted:
+        return list(facts)
+    full = {post.id: post for post in
+            (await db.scalars(_posts_to_render_statement(), {"ids": wanted})).unique()}
+    wanted_ids = set(wanted)
+    return [full[f.id] if f.id in wanted_ids else f for f in facts
+            if f.id not in wanted_ids or f.id in full]
 
 
 async def crisis_help_country(
-    db: AsyncSession, viewer: User | None, posts: list[Post]
+    db: AsyncSession, viewer: User | None, posts: Sequence[Post | PostFacts]
 ) -> str | None:
     """The country in the viewer's profile, read only when the page shows them crisis help
     (one of their own posts was screened as a crisis), so their help is for their place."""

@@ -124,9 +124,11 @@ def test_thread_page_query_count_does_not_grow_with_length(
     _add_posts(reader, long, "long_reader", 499)
     reply(reader, long, "A reacted-to reply")
     reader.get(f"/threads/{short}")  # warm-up: first-request work is not per page
-    assert len(statements_of(reader, f"/threads/{short}")) == len(
-        statements_of(reader, f"/threads/{long}"))
+    warm = len(statements_of(reader, f"/threads/{short}"))
+    # A page whose cards are not kept yet reads its posts' texts in one more statement.
+    assert len(statements_of(reader, f"/threads/{long}")) == warm + 1
+    assert len(statements_of(reader, f"/threads/{long}")) == warm
     deep = scalar(reader, select(Post.id).where(Post.thread_id == long).order_by(Post.id)
                   .offset(480).limit(1))
-    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == len(
-        statements_of(reader, f"/threads/{short}"))
+    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == warm + 1
+    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == warm
