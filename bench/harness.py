@@ -93,9 +93,9 @@ def sqlite_backend(workdir: Path) -> Backend:
     )
 
 
-def postgres_backend(admin_url: str) -> Backend:
-    """Fresh databases kindred_bench and kindred_bench_fortunes, dropped by `drop()`."""
-    names = ("kindred_bench", "kindred_bench_fortunes")
+def postgres_backend(admin_url: str, prefix: str = "kindred_bench") -> Backend:
+    """Fresh databases <prefix> and <prefix>_fortunes, dropped by `drop()`."""
+    names = (prefix, f"{prefix}_fortunes")
     drops = [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names]
     asyncio.run(_pg_execute(admin_url, *drops, *(f'CREATE DATABASE "{n}"' for n in names)))
     (version,) = asyncio.run(_pg_execute(admin_url, "SELECT current_setting('server_version')"))
@@ -367,6 +367,11 @@ def sign_in(base_url: str, usernames: list[str], password: str) -> Member:
             })
             session = client.cookies.get(SESSION_COOKIE)
             if response.status_code == 303 and session:
+                # A signed-in person's CSRF token is bound to the new session: read it from
+                # a signed-in form (the sign-in form's token no longer counts).
+                page = client.get("/account").text
+                found = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+                token = found.group(1) if found else client.cookies.get(CSRF_COOKIE) or token
                 return Member(username, f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={token}",
                               token)
             failures.append(f"{username}: HTTP {response.status_code}")

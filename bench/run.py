@@ -89,6 +89,10 @@ class PageSpec:
     method: str = "GET"
     form: Mapping[str, str] = field(default_factory=dict)
     expect_status: int = 200
+    # Cold pages: wrk rotates over these paths (found at run time) instead of one `path`.
+    rotate: Callable[[Site], list[str]] | None = None
+    # Forms: every request carries a fresh one-time submission token, as a browser's would.
+    fresh_submission: bool = False
 
 
 def first_link(listing: str, pattern: str, *, signed_in: bool = False) -> Callable[[Site], str]:
@@ -155,9 +159,11 @@ def member_thread(posts: int, *, rank: int = 0) -> Callable[[Site], str]:
             SELECT t.id FROM thread t
             JOIN community_membership m ON m.community_id = t.community_id
             JOIN user_account u ON u.id = m.user_id AND u.username = :username
-            WHERE t.status = 'published' ORDER BY t.reply_count DESC, t.id
+            WHERE t.status = 'published' AND t.title NOT LIKE :cold
+            ORDER BY t.reply_count DESC, t.id
             LIMIT 1 OFFSET :rank""", "thread in the member's communities",
-                         username=site.member.username, rank=rank)
+                         username=site.member.username, rank=rank,
+                         cold=COLD_TITLE + " %")
         present = _one(site, "SELECT count(*) FROM post WHERE thread_id = :t "
                              "AND status = 'published'", "post", t=thread_id)
         if posts and present < posts:
@@ -231,21 +237,192 @@ def reply_path(site: Site) -> str:
     return member_thread(0, rank=1)(site) + "/replies"
 
 
+def reaction_path(site: Site) -> str:
+    """A reaction (toggled on and off under load) on another member's post in the thread
+    the reply benchmark does not write to."""
+    if site.member is None:
+        raise LookupError("no signed-in member")
+    thread = member_thread(0, rank=2)(site).rsplit("/", 1)[1]
+    post_id = _one(site, """
+        SELECT p.id FROM post p JOIN user_account u ON u.id = p.author_id
+        WHERE p.thread_id = :t AND p.status = 'published' AND u.username != :username
+        ORDER BY p.id LIMIT 1""", "post by another member", t=int(thread),
+                   username=site.member.username)
+    return f"/posts/{post_id}/react"
+
+
+# ---------------------------------------------------------------------------------------
+# Cold pages: many distinct URLs rotated by wrk, so caches are not always warm.
+
+COLD_URLS = 1000
+COLD_THREAD_POSTS = 20
+COLD_TITLE = "Bench thread"
+
+
+def _run_sql(database_url: str, work: Callable[[Any], Any]) -> Any:
+    import asyncio
+
+    from community.db import make_engine
+
+    async def run() -> Any:
+        engine = make_engine(database_url, pool=False)
+        try:
+            async with engine.begin() as connection:
+                return await work(connection)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def ensure_cold_threads(site: Site, count: int = COLD_URLS,
+                        posts: int = COLD_THREAD_POSTS) -> list[int]:
+    """`count` threads of `posts` published posts in the signed-in member's communities,
+    added to the benchmark's database (never the product's demo) the first time: titles
+    and texts are copies of the demo's own threads and posts, authors the communities'
+    members, activity spread over the last 90 days. Returns their ids."""
+    import datetime as dt_
+
+    from sqlalchemy import insert, select, text
+
+    from community.communities.models import Post, Thread
+
+    if site.member is None:
+        raise LookupError("no signed-in member")
+    username = site.member.username
+
+    async def work(connection: Any) -> list[int]:
+        existing = [row[0] for row in await connection.execute(text(
+            "SELECT id FROM thread WHERE title LIKE :prefix ORDER BY id"),
+            {"prefix": COLD_TITLE + " %"})]
+        if len(existing) >= count:
+            return existing[:count]
+        communities = [row[0] for row in await connection.execute(text("""
+            SELECT m.community_id FROM community_membership m
+            JOIN user_account u ON u.id = m.user_id AND u.username = :username
+            ORDER BY m.community_id"""), {"username": username})]
+        if not communities:
+            raise LookupError(f"{username} belongs to no community")
+        authors = {c: [row[0] for row in await connection.execute(text(
+            "SELECT user_id FROM community_membership WHERE community_id = :c "
+            "ORDER BY user_id LIMIT 200"), {"c": c})] for c in communities}
+        titles = [row[0] for row in await connection.execute(text(
+            "SELECT title FROM thread WHERE status = 'published' ORDER BY id LIMIT 500"))]
+        bodies = list((await connection.execute(text(
+            "SELECT body, body_html FROM post WHERE status = 'published' "
+            "ORDER BY id LIMIT 2000"))).all())
+        rng = random.Random(18)
+        now = dt_.datetime.now(dt_.UTC)
+        rows = []
+        for index in range(len(existing), count):
+            community = communities[index % len(communities)]
+            moment = now - dt_.timedelta(minutes=rng.randrange(90 * 24 * 60))
+            rows.append({"community_id": community,
+                         "author_id": rng.choice(authors[community]),
+                         "title": f"{COLD_TITLE} {index + 1}: {rng.choice(titles)}"[:200],
+                         "kind": "discussion", "audience": "members", "status": "published",
+                         "created_at": moment, "last_activity_at": moment,
+                         "reply_count": posts - 1})
+        await connection.execute(insert(Thread), rows)
+        ids = [row[0] for row in await connection.execute(
+            select(Thread.id, Thread.title).where(Thread.title.like(COLD_TITLE + " %"))
+            .order_by(Thread.id))]
+        fresh = ids[len(existing):]
+        post_rows = []
+        for thread_id, thread in zip(fresh, rows, strict=True):
+            for number in range(posts):
+                body, body_html = rng.choice(bodies)
+                post_rows.append({
+                    "thread_id": thread_id, "author_id": rng.choice(authors[
+                        thread["community_id"]]) if number else thread["author_id"],
+                    "body": body, "body_html": body_html, "status": "published",
+                    "screen_labels": [], "screen_spans": [], "version": 1,
+                    "helpful_count": 0, "hugs_count": 0,
+                    "created_at": thread["created_at"] + dt_.timedelta(minutes=number)})
+        await connection.execute(insert(Post), post_rows)
+        return ids[:count]
+
+    return list(_run_sql(site.database_url, work))
+
+
+def cold_thread_pages(site: Site) -> list[str]:
+    return [f"/threads/{thread_id}" for thread_id in ensure_cold_threads(site)]
+
+
+def cold_thread_lists(site: Site) -> list[str]:
+    """Every page of every community's thread list (keyset cursors as the pages make
+    them), up to COLD_URLS."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from community.communities.models import Community, Thread
+    from community.communities.services import PAGE_SIZE, encode_thread_cursor
+
+    ensure_cold_threads(site)
+
+    async def work(connection: Any) -> list[str]:
+        communities = (await connection.execute(
+            select(Community.id, Community.slug).where(Community.archived_at.is_(None))
+            .order_by(Community.member_count.desc(), Community.id))).all()
+        paths = []
+        for community_id, slug in communities:
+            paths.append(f"/communities/{slug}")
+            threads = (await connection.execute(
+                select(Thread.id, Thread.last_activity_at)
+                .where(Thread.community_id == community_id, Thread.status == "published")
+                .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))).all()
+            for end in range(PAGE_SIZE - 1, len(threads) - 1, PAGE_SIZE):
+                thread_id, moment = threads[end]
+                cursor = encode_thread_cursor(SimpleNamespace(id=thread_id,  # type: ignore[arg-type]
+                                                              last_activity_at=moment))
+                paths.append(f"/communities/{slug}?after={cursor}")
+        return paths
+
+    paths = list(_run_sql(site.database_url, work))
+    random.Random(18).shuffle(paths)
+    return paths[:COLD_URLS]
+
+
+def cold_treatment_reports(site: Site) -> list[str]:
+    """Each evaluated treatment's report, whole and narrowed by each sex and age group."""
+    slugs = [row[0] for row in db_rows(site.database_url, """
+        SELECT t.slug FROM report_treatment_summary s JOIN catalog_treatment t
+        ON t.id = s.treatment_id ORDER BY t.slug""")]
+    narrowings = ["", "?sex=female", "?sex=male", "?age_band=18-34", "?age_band=35-54",
+                  "?age_band=55-74", "?age_band=75%2B"]
+    paths = [f"/treatments/{slug}{query}" for query in narrowings for slug in slugs]
+    return paths[:COLD_URLS]
+
+
+REPLY_TEXT = "Thank you for writing this, it helps to know I am not alone."
+
 PAGES: list[PageSpec] = [
     PageSpec("home", "/"),
+    PageSpec("personal home (signed in)", "/", needs_session=True),
     PageSpec("communities", "/communities"),
     PageSpec("sign-in form", "/login"),
     PageSpec("account settings (signed in)", "/account", needs_session=True),
     PageSpec("thread list (largest community)", biggest_community),
     PageSpec("thread of 20 posts (signed in)", member_thread(20), needs_session=True),
     PageSpec("treatment report (most evaluated)", most_evaluated_treatment),
-    PageSpec("condition page (most common)", most_common_condition),
     PageSpec("narrowed treatment report (people like me)", narrowed_treatment_report),
+    PageSpec("condition page (most common)", most_common_condition),
     PageSpec("treatment comparison (three, most common condition)", treatment_comparison),
     PageSpec("search", "/search?q=methotrexate"),
-    PageSpec("reply (POST, signed in)", reply_path, method="POST",
-             form={"body": "Thank you for writing this, it helps to know I am not alone."},
-             needs_session=True, expect_status=303),
+    PageSpec("cold: thread pages of 1,000 threads (signed in)", "", needs_session=True,
+             rotate=cold_thread_pages),
+    PageSpec("cold: thread lists, every page of every community", "",
+             rotate=cold_thread_lists),
+    PageSpec("cold: treatment reports, whole and narrowed", "", rotate=cold_treatment_reports),
+    PageSpec("reply (POST, signed in)", reply_path, method="POST", form={"body": REPLY_TEXT},
+             needs_session=True, expect_status=303, fresh_submission=True),
+    PageSpec("reaction (POST, signed in, on and off)", reaction_path, method="POST",
+             form={"kind": "helpful"}, needs_session=True, expect_status=303,
+             fresh_submission=True),
+    PageSpec("check-in (POST, signed in)", "/my/check-in", method="POST",
+             form={"recorded_on": "", "level": "4", "note": "Slept better, stiff hands."},
+             needs_session=True, expect_status=303, fresh_submission=True),
 ]
 
 
@@ -270,6 +447,9 @@ class Options:
     keep: bool
     scale: int = 0
     evaluations_per_patient: int = 10
+    spirit: bool = True
+    postgres_admin_url: str | None = None
+    db_prefix: str = "kindred_bench"
 
 
 def first_demo_patient(seed: int) -> str:
@@ -325,6 +505,48 @@ class PreparedRequest:
     method: str
     headers: dict[str, str]
     body: str
+    lua: str = ""
+    distinct_urls: int = 1
+
+
+# Per wrk thread: rotate over the paths (each thread from its own offset) and give every
+# form a fresh one-time submission token, as a browser does for each form it renders.
+ROTATE_LUA = """
+local bench_threads = 0
+function setup(thread)
+  thread:set("bench_tid", bench_threads)
+  bench_threads = bench_threads + 1
+end
+local bench_paths = %(paths)s
+local bench_fresh = %(fresh)s
+local bench_counter = 0
+local bench_nonce = ""
+function init(args)
+  local tid = bench_tid or 0
+  math.randomseed(os.time() * 131 + tid)
+  bench_nonce = string.format("%%x%%x%%x", os.time(), tid, math.random(0, 1073741824))
+  bench_counter = tid * 7919
+end
+function request()
+  bench_counter = bench_counter + 1
+  local path = nil
+  if #bench_paths > 0 then path = bench_paths[(bench_counter %% #bench_paths) + 1] end
+  local body = nil
+  if bench_fresh then
+    body = wrk.body .. "&_submission=bench" .. bench_nonce .. "n" .. bench_counter
+  end
+  return wrk.format(nil, path, nil, body)
+end
+"""
+
+
+def request_lua(paths: list[str], fresh_submission: bool) -> str:
+    from bench.harness import lua_string
+
+    if not paths and not fresh_submission:
+        return ""
+    table = "{" + ", ".join(lua_string(path) for path in paths) + "}"
+    return ROTATE_LUA % {"paths": table, "fresh": "true" if fresh_submission else "false"}
 
 
 def prepare_request(page: PageSpec, site: Site) -> PreparedRequest:
@@ -335,8 +557,15 @@ def prepare_request(page: PageSpec, site: Site) -> PreparedRequest:
     member = site.member
     if page.needs_session and member is None:
         raise NotMeasurable("no signed-in member (sign-in failed)")
+    paths: list[str] = []
     try:
-        path = page.path if isinstance(page.path, str) else page.path(site)
+        if page.rotate is not None:
+            paths = page.rotate(site)
+            if not paths:
+                raise LookupError("no paths to rotate over")
+            path = paths[0]
+        else:
+            path = page.path if isinstance(page.path, str) else page.path(site)
     except LookupError as exc:
         raise NotMeasurable(f"page not found in the data: {exc}") from exc
     headers: dict[str, str] = {}
@@ -354,15 +583,19 @@ def prepare_request(page: PageSpec, site: Site) -> PreparedRequest:
     sent = dict(headers)
     if body:
         sent["Content-Type"] = "application/x-www-form-urlencoded"
-    status, _ = probe(site.url + path, method=page.method, body=body.encode() or None,
-                      headers=sent)
-    if status != page.expect_status:
-        raise NotMeasurable(f"{page.method} {path} answered {status}, not {page.expect_status}")
-    return PreparedRequest(path, page.method, headers, body)
+    # A rotation is checked at ten paths spread over it, and at its first.
+    for checked in [path, *paths[len(paths) // 10::max(1, len(paths) // 10)][:10]]:
+        status, _ = probe(site.url + checked, method=page.method,
+                          body=body.encode() or None, headers=sent)
+        if status != page.expect_status:
+            raise NotMeasurable(f"{page.method} {checked} answered {status}, "
+                                f"not {page.expect_status}")
+    return PreparedRequest(path, page.method, headers, body,
+                           request_lua(paths, page.fresh_submission), max(1, len(paths)))
 
 
 def measure_page(page: PageSpec, site: Site, options: Options, workdir: Path,
-                 baseline: dict[str, Any], server_pids: list[int],
+                 references: dict[str, Any], server_pids: list[int],
                  server_database: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": page.name, "method": page.method,
                              "needs_session": page.needs_session}
@@ -371,7 +604,9 @@ def measure_page(page: PageSpec, site: Site, options: Options, workdir: Path,
     except NotMeasurable as exc:
         return {**entry, "measured": False, "reason": str(exc)}
     path = entry["path"] = prepared.path
+    entry["distinct_urls"] = prepared.distinct_urls
     request = {"headers": prepared.headers, "method": prepared.method, "body": prepared.body,
+               "extra_lua": prepared.lua,
                "server_pids": server_pids, "server_database": server_database}
     result = measure(site.url + path, options, workdir, **request)
     if result["peak"]["requests"] == 0:
@@ -379,6 +614,23 @@ def measure_page(page: PageSpec, site: Site, options: Options, workdir: Path,
                 "reason": f"no request completed during the {options.duration:g} s peak run"}
     entry.update(measured=True, **result)
     entry["errors"] = errors_in(result)
+    add_ratios(entry, references)
+    return entry
+
+
+# Each page's throughput is divided by each reference's, measured in the same run.
+REFERENCES = {"baseline": "Fortunes, ORM", "plain": "Fortunes, plain driver",
+              "spirit": "Spirit topic page, signed in"}
+
+
+def add_ratios(entry: dict[str, Any], references: dict[str, Any]) -> None:
+    result = entry
+    for key in ("plain", "spirit"):
+        reference = references.get(key)
+        if reference and reference.get("peak") and reference["peak"]["requests_per_second"]:
+            entry[f"throughput_vs_{key}"] = ratio(result["peak"]["requests_per_second"],
+                                                  reference["peak"]["requests_per_second"])
+    baseline = references["baseline"]
     base_peak, base_half = baseline["peak"], baseline.get("half_peak")
     entry["throughput_vs_baseline"] = ratio(result["peak"]["requests_per_second"],
                                             base_peak["requests_per_second"])
@@ -386,7 +638,49 @@ def measure_page(page: PageSpec, site: Site, options: Options, workdir: Path,
     if result.get("half_peak") and base_half:
         entry["half_peak_p99_vs_baseline"] = ratio(result["half_peak"]["p99_ms"],
                                                    base_half["p99_ms"])
-    return entry
+
+
+def bench_spirit(backend: Backend, options: Options, workdir: Path,
+                 logs: Path) -> dict[str, Any]:
+    """Spirit's topic page of 20 comments, signed in and signed out (bench/spirit.py)."""
+    from bench import spirit
+
+    print(f"[bench] {backend.name}: Spirit {spirit.SPIRIT_VERSION}", file=sys.stderr)
+    try:
+        site = spirit.prepare(backend.name, workdir=workdir,
+                              postgres_admin_url=options.postgres_admin_url,
+                              database=f"{options.db_prefix}_spirit")
+    except Exception as exc:  # Spirit's setup must not lose Kindred's figures
+        traceback.print_exc()
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    result: dict[str, Any] = {"version": spirit.SPIRIT_VERSION,
+                              "server": " ".join(spirit.gunicorn_command(0, options.workers)
+                                                 [1:4]) + " (gunicorn, sync workers)"}
+    try:
+        with spirit.serve_spirit(site, options.workers, logs) as server:
+            cookie = spirit.sign_in(server.url)
+            pids = [server.process.pid, *server.worker_pids()]
+            database = site.database if backend.name == "postgresql" else None
+            for name, headers in (("signed in", {"Cookie": cookie}), ("signed out", {})):
+                status, html = probe(server.url + site.topic_path, headers=headers)
+                shown = html.count("comment__text js-comment-text")
+                entry: dict[str, Any] = {"name": f"Spirit topic page, 20 comments ({name})",
+                                         "method": "GET", "path": site.topic_path,
+                                         "comments_shown": shown}
+                if status != 200 or shown != spirit.COMMENTS:
+                    result[name] = {**entry, "measured": False,
+                                    "reason": f"answered {status} with {shown} comments"}
+                    continue
+                measured = measure(server.url + site.topic_path, options, workdir,
+                                   headers=headers, server_pids=pids,
+                                   server_database=database)
+                result[name] = {**entry, "measured": True, **measured,
+                                "errors": errors_in(measured)}
+            result["server_errors_logged"] = server.errors_logged()
+    finally:
+        if backend.name == "postgresql" and options.postgres_admin_url:
+            spirit.drop_postgres(options.postgres_admin_url, site.database)
+    return result
 
 
 def ratio(value: float, reference: float) -> float | None:
@@ -414,19 +708,32 @@ def bench_backend(backend: Backend, options: Options, workdir: Path) -> dict[str
 
     baseline_env = {**os.environ, "PYTHONPATH": str(ROOT),
                     "BENCH_DATABASE_URL": backend.baseline_url}
-    port = free_port()
-    with serve(f"baseline-{backend.name}",
-               granian_command("bench.baseline.app:create_app", port, options.workers),
-               baseline_env, port, logs, ready_path=BASELINE_PATH) as server:
-        status, html = probe(server.url + BASELINE_PATH)
-        if status != 200 or "Additional fortune added at request time." not in html:
-            raise RuntimeError(f"the Fortunes baseline answered {status}:\n{html[:500]}")
-        baseline = measure(server.url + BASELINE_PATH, options, workdir,
-                           server_pids=[server.process.pid, *server.worker_pids()],
-                           server_database=database_name(backend.baseline_url))
-        baseline["errors"] = errors_in(baseline)
-        baseline["server_errors_logged"] = server.errors_logged()
-    report["baseline"] = baseline
+    references: dict[str, Any] = {}
+    for key, target in (("plain", "bench.baseline.plain:create_app"),
+                        ("baseline", "bench.baseline.app:create_app")):
+        print(f"[bench] {backend.name}: {REFERENCES[key]}", file=sys.stderr)
+        port = free_port()
+        with serve(f"{key}-{backend.name}", granian_command(target, port, options.workers),
+                   baseline_env, port, logs, ready_path=BASELINE_PATH) as server:
+            status, html = probe(server.url + BASELINE_PATH)
+            if status != 200 or "Additional fortune added at request time." not in html:
+                raise RuntimeError(f"{REFERENCES[key]} answered {status}:\n{html[:500]}")
+            measured = measure(server.url + BASELINE_PATH, options, workdir,
+                               server_pids=[server.process.pid, *server.worker_pids()],
+                               server_database=database_name(backend.baseline_url))
+            measured["errors"] = errors_in(measured)
+            measured["server_errors_logged"] = server.errors_logged()
+        references[key] = measured
+    report["baseline"] = references["baseline"]
+    report["baseline_plain"] = references["plain"]
+    if options.spirit:
+        report["spirit"] = bench_spirit(backend, options, workdir, logs)
+        signed_in = report["spirit"].get("signed in")
+        if signed_in and signed_in.get("measured"):
+            references["spirit"] = signed_in
+        for entry in report["spirit"].values():
+            if isinstance(entry, dict) and entry.get("measured"):
+                add_ratios(entry, references)
 
     port = free_port()
     serve_command = kindred_command("serve", "--host", "127.0.0.1", "--port", str(port),
@@ -444,7 +751,7 @@ def bench_backend(backend: Backend, options: Options, workdir: Path) -> dict[str
         for page in options.pages:
             print(f"[bench] {backend.name}: {page.name}", file=sys.stderr)
             try:
-                entry = measure_page(page, site, options, workdir, baseline, pids,
+                entry = measure_page(page, site, options, workdir, references, pids,
                                      database_name(backend.kindred_url))
             except Exception as exc:  # one broken page must not lose the others' figures
                 traceback.print_exc()
@@ -468,48 +775,110 @@ def _x(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}×"
 
 
-def _row(name: str, result: dict[str, Any], vs_rps: float | None, vs_p99: float | None) -> str:
+def _rps(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+# The issue's targets, by a word of the page's name: (× plain Fortunes, × Spirit signed in,
+# p99 ms at half of peak, req/s on SQLite). Ratios are measured in the same run.
+TARGETS: list[tuple[str, dict[str, float]]] = [
+    ("cold: thread pages", {"spirit": 25}),
+    ("thread of 20 posts", {"spirit": 50, "plain": 0.15}),
+    ("personal home", {"plain": 0.15, "p99": 50}),
+    ("thread list", {"plain": 0.15, "p99": 50}),
+    ("treatment report", {"plain": 0.15, "p99": 50}),
+    ("condition page", {"plain": 0.15, "p99": 50}),
+    ("search", {"plain": 0.15, "p99": 50}),
+    ("reply", {"sqlite_rps": 300, "p99": 100}),
+]
+
+
+def targets_of(name: str) -> dict[str, float]:
+    return next((t for word, t in TARGETS if word in name), {})
+
+
+def verdict(page: dict[str, Any], backend: str) -> str:
+    """Each target of the page, met or NOT met."""
+    parts = []
+    for kind, goal in targets_of(page["name"]).items():
+        if kind in {"plain", "spirit"}:
+            value = page.get(f"throughput_vs_{kind}")
+            if value is None:
+                parts.append(f"≥{goal:g}× {kind}: not measured")
+                continue
+            met = value >= goal
+            parts.append(f"≥{goal:g}× {'Spirit' if kind == 'spirit' else 'plain'} "
+                         f"{'met' if met else 'NOT met'}")
+        elif kind == "p99":
+            half = page.get("half_peak")
+            if not half:
+                parts.append(f"p99<{goal:g} ms: not measured")
+                continue
+            parts.append(f"p99<{goal:g} ms {'met' if half['p99_ms'] < goal else 'NOT met'}")
+        elif kind == "sqlite_rps" and backend == "sqlite":
+            rps = page["peak"]["requests_per_second"]
+            parts.append(f"≥{goal:g} req/s {'met' if rps >= goal else 'NOT met'}")
+    return ", ".join(parts)
+
+
+def _row(name: str, result: dict[str, Any], backend: str) -> str:
     peak = result["peak"]
     half = result.get("half_peak")
     half_text = "–"
     if half:
-        half_text = (f"{_ms(half['p99_ms'])} ({half['requests_per_second']:,.0f} req/s, "
-                     f"{half['fraction_of_peak']:.0%} of peak)")
+        half_text = (f"{_ms(half['p99_ms'])} ({_rps(half['requests_per_second'])}/s, "
+                     f"{half['fraction_of_peak']:.0%})")
     foreign = peak.get("foreign_cpu_share")
     others = "–" if foreign is None else f"{foreign:.0%}"
-    return (f"| {name} | {peak['requests_per_second']:,.0f} | {_ms(peak['p50_ms'])} | "
-            f"{_ms(peak['p99_ms'])} | {_x(vs_rps)} | {_x(vs_p99)} | {half_text} | "
-            f"{result.get('errors', 0)} | {others} |")
+    urls = result.get("distinct_urls", 1)
+    return (f"| {name} | {urls:,} | {_rps(peak['requests_per_second'])} | "
+            f"{_ms(peak['p99_ms'])} | {half_text} | "
+            f"{_x(result.get('throughput_vs_plain'))} | {_x(result.get('throughput_vs_baseline'))} | "
+            f"{_x(result.get('throughput_vs_spirit'))} | {result.get('errors', 0)} | {others} | "
+            f"{peak.get('load_average', '–')} | {verdict(result, backend) if 'name' in result else ''} |")
 
 
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     o = report["options"]
+    data = (f"the bench.scale dataset of {o['scale']} patients" if o.get("scale")
+            else f"`kindred demo --patients {o['patients']} --seed {o['seed']}`")
     lines = [
         f"# Page benchmark, {report['started']}",
         "",
         f"- machine: {m['cpu_model']}, {m['cpu_cores']} cores ({m['cpus_usable']} usable), "
         f"{m['memory_gib']} GiB, {m['platform']}",
-        f"- load average when the run started: {m['load_average_at_start']}",
+        f"- load average when the run started: {m['load_average_at_start']} (1 and 5 min; "
+        "the machine is shared)",
         f"- software: Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql']}, "
         f"granian {m['granian']}, Litestar {m['litestar']}, SQLAlchemy {m['sqlalchemy']}, "
         f"{m['wrk']}; Kindred {m['kindred_commit']}",
         f"- load: `wrk -t{o['threads']} -c{o['connections']} -d{o['duration']}s --latency` "
-        f"after a {o['warmup']} s warm-up; servers: granian, {o['workers']} workers, loopback; "
-        f"the load generator shares the machine's CPUs with the server",
+        f"after a {o['warmup']} s warm-up; Kindred and both Fortunes: granian, "
+        f"{o['workers']} workers; Spirit: gunicorn, {o['workers']} sync workers; loopback; "
+        "the load generator shares the machine's CPUs with the server",
         f"- p99 at half of peak: {report['half_peak_method']}",
-        f"- data: `kindred demo --patients {o['patients']} --seed {o['seed']}`",
+        f"- data: {data}; the cold rows rotate over the distinct URLs counted in the table "
+        f"(the benchmark adds {COLD_URLS:,} threads of {COLD_THREAD_POSTS} posts in the "
+        "signed-in member's communities to the benchmark database)",
         "",
-        "Ratios compare each page with the Fortunes baseline measured minutes earlier on the "
-        "same machine, database and server: req/s vs Fortunes = page req/s ÷ Fortunes req/s "
-        "(higher is better), p99 vs Fortunes = page p99 ÷ Fortunes p99 at peak (lower is "
-        "better). Errors count non-2xx/3xx answers, socket errors and timeouts over both runs. "
-        "Others' CPU is the share of the machine's CPU time that processes other than the "
-        "server, its PostgreSQL backends and wrk used during the peak run: above a few "
-        "percent, the machine was shared and the figures are noisier.",
+        "Each page's req/s is divided by the req/s of three references measured minutes "
+        "earlier in the same run on the same machine and database: the plain-driver Fortunes "
+        "(Litestar + Jinja2 + sqlite3 / asyncpg), the ORM Fortunes (the same on Kindred's "
+        "SQLAlchemy engine) and Spirit's topic page of 20 comments, signed in. Errors count "
+        "non-2xx/3xx answers, socket errors and timeouts over both runs. Others' CPU is the "
+        "share of the machine's CPU time that processes other than the server, its "
+        "PostgreSQL backends and wrk used during the peak run; load is the 1-minute load "
+        "average after it. Above a few percent of others' CPU the figures are noisy.",
+    ]
+    header = [
+        "| page | URLs | req/s | p99 ms | p99 ms at ½ peak (rate reached) | × plain Fortunes "
+        "| × ORM Fortunes | × Spirit signed in | errors | others' CPU | load | targets |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for backend in report["backends"]:
-        lines += ["", f"## {backend['backend']} {backend.get('version', '')}", ""]
+        name = backend["backend"]
+        lines += ["", f"## {name} {backend.get('version', '')}", ""]
         if "error" in backend:
             lines += [f"Not measured: {backend['error']}"]
             continue
@@ -519,16 +888,28 @@ def markdown(report: dict[str, Any]) -> str:
             f"(prepared in {backend['prepare_seconds']} s)",
             f"- signed-in pages use: {backend.get('member', '–')}",
             "",
-            "| page | req/s | p50 ms | p99 ms | req/s vs Fortunes | p99 vs Fortunes "
-            "| p99 ms at ½ peak | errors | others' CPU |",
-            "|---|---:|---:|---:|---:|---:|---|---:|---:|",
-            _row(f"Fortunes baseline (`{BASELINE_PATH}`)", backend["baseline"], 1.0, 1.0),
+            *header,
         ]
+        references = [("Fortunes, plain driver (`/fortunes`)", backend.get("baseline_plain")),
+                      ("Fortunes, ORM (`/fortunes`)", backend["baseline"])]
+        spirit = backend.get("spirit") or {}
         missing = []
+        for key in ("signed in", "signed out"):
+            entry = spirit.get(key)
+            if entry and entry.get("measured"):
+                references.append((f"{entry['name']} (`{entry['path']}`)", entry))
+            elif entry:
+                missing.append(f"- Spirit {key}: not measured: {entry['reason']}")
+        if "error" in spirit:
+            missing.append(f"- Spirit: not measured: {spirit['error']}")
+        for label, entry in references:
+            if entry:
+                lines.append(_row(f"*{label}*", {k: v for k, v in entry.items()
+                                                 if k != "name"}, name))
         for page in backend["pages"]:
             if page.get("measured"):
                 lines.append(_row(f"{page['name']} (`{page['method']} {page['path']}`)", page,
-                                  page["throughput_vs_baseline"], page["p99_vs_baseline"]))
+                                  name))
             else:
                 missing.append(f"- {page['name']}: not measured: {page['reason']}")
         if missing:
@@ -594,6 +975,11 @@ def parse_options(argv: list[str] | None) -> Options:
                              "to it (sessions, views, replies)")
     parser.add_argument("--evaluations-per-patient", type=int, default=10,
                         help="with --scale: which scale dataset (default 10)")
+    parser.add_argument("--db-prefix", default="kindred_bench",
+                        help="PostgreSQL database names (<prefix>, <prefix>_fortunes, "
+                             "<prefix>_spirit): another name keeps runs on one server apart")
+    parser.add_argument("--no-spirit", action="store_true",
+                        help="leave Spirit out (its setup installs it under var/bench/spirit)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work directory and PostgreSQL databases")
     args = parser.parse_args(argv)
@@ -607,7 +993,9 @@ def parse_options(argv: list[str] | None) -> Options:
         calibration=args.calibration, threads=args.threads, connections=args.connections,
         workers=args.workers, pages=pages, members=members, output=args.output,
         keep=args.keep, scale=args.scale,
-        evaluations_per_patient=args.evaluations_per_patient,
+        evaluations_per_patient=args.evaluations_per_patient, spirit=not args.no_spirit,
+        db_prefix=args.db_prefix,
+        postgres_admin_url=postgres_url() if "postgresql" in backends else None,
     )
 
 
@@ -618,7 +1006,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = dt.datetime.now(dt.UTC)
     workdir = Path(tempfile.mkdtemp(prefix="kindred-bench-"))
-    pg_url = postgres_url() if "postgresql" in options.backends else None
+    pg_url = options.postgres_admin_url
     report: dict[str, Any] = {
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
         "options": {k: v for k, v in vars(options).items() if k not in {"pages", "output"}},
@@ -637,7 +1025,7 @@ def main(argv: list[str] | None = None) -> int:
                                                "no server (set KINDRED_BENCH_POSTGRES_URL or "
                                                "start one on 127.0.0.1:5432)"})
                     continue
-                backend = postgres_backend(pg_url)
+                backend = postgres_backend(pg_url, options.db_prefix)
                 report["machine"]["postgresql"] = backend.version
             else:
                 raise SystemExit(f"unknown backend {name!r}")
@@ -653,20 +1041,30 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 if not options.keep:
                     backend.drop()
+            write_report(report, options, started)
     finally:
         if not options.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"[bench] work directory kept: {workdir}", file=sys.stderr)
     report["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = write_report(report, options, started)
+    print(text)
+    return 0
+
+
+def write_report(report: dict[str, Any], options: Options, started: dt.datetime) -> str:
+    """Write (or rewrite) the run's result files; a run still going says so."""
     options.output.mkdir(parents=True, exist_ok=True)
     stem = options.output / f"{started:%Y-%m-%d}-pages"
     text = markdown(report)
+    if "finished" not in report:
+        text = text.replace("\n\n", "\n\n**Partial: the run was still going when this was "
+                            "written.**\n\n", 1)
     stem.with_suffix(".md").write_text(text)
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(text)
     print(f"[bench] wrote {stem}.md and {stem}.json", file=sys.stderr)
-    return 0
+    return text
 
 
 if __name__ == "__main__":

@@ -36,39 +36,39 @@ def pages_section(path: Path) -> list[str]:
         f"-c{o['connections']}, {o['duration']} s per peak run, granian {o['workers']} workers. "
         f"Data: {data}.",
         "",
-        "| backend | page | req/s | × Fortunes | p99 ms (peak) | p99 ms at ½ peak "
-        "| others' CPU | targets |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| backend | page | req/s | × plain Fortunes | × ORM Fortunes | × Spirit signed in "
+        "| p99 ms at ½ peak | others' CPU | load | targets (issue 18) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    from bench.run import verdict
+
+    def row(backend: str, name: str, entry: dict[str, Any], verdicts: str) -> str:
+        half = (entry.get("half_peak") or {}).get("p99_ms")
+        ratios = [entry.get(f"throughput_vs_{k}") for k in ("plain", "baseline", "spirit")]
+        return (f"| {backend} | {name} | {entry['peak']['requests_per_second']:,.0f} | "
+                + " | ".join("–" if r is None else f"{r:.2f}" for r in ratios)
+                + f" | {'–' if half is None else f'{half:.1f}'} | {_share(entry['peak'])} | "
+                f"{entry['peak'].get('load_average', '–')} | {verdicts} |")
+
     for backend in report["backends"]:
+        name = backend["backend"]
         if "error" in backend:
-            lines.append(f"| {backend['backend']} | – | not measured: {backend['error']} "
-                         "| | | | | |")
+            lines.append(f"| {name} | – | not measured: {backend['error']} | | | | | | | |")
             continue
-        base = backend["baseline"]
-        lines.append(f"| {backend['backend']} | Fortunes baseline | "
-                     f"{base['peak']['requests_per_second']:,.0f} | 1.00 | "
-                     f"{base['peak']['p99_ms']:.1f} | "
-                     f"{(base.get('half_peak') or {}).get('p99_ms', float('nan')):.1f} | "
-                     f"{_share(base['peak'])} | |")
+        for label, entry in (("Fortunes, plain driver", backend.get("baseline_plain")),
+                             ("Fortunes, ORM", backend["baseline"]),
+                             ("Spirit topic page (signed in)",
+                              (backend.get("spirit") or {}).get("signed in")),
+                             ("Spirit topic page (signed out)",
+                              (backend.get("spirit") or {}).get("signed out"))):
+            if entry and entry.get("peak"):
+                lines.append(row(name, f"*{label}*", entry, ""))
         for page in backend["pages"]:
             if not page.get("measured"):
-                lines.append(f"| {backend['backend']} | {page['name']} | not measured: "
-                             f"{page.get('reason', '')} | | | | | |")
+                lines.append(f"| {name} | {page['name']} | not measured: "
+                             f"{page.get('reason', '')} | | | | | | | |")
                 continue
-            ratio = page.get("throughput_vs_baseline") or 0
-            half = (page.get("half_peak") or {}).get("p99_ms")
-            verdicts = []
-            if page["method"] == "GET":
-                verdicts.append("≥0.5× met" if ratio >= 0.5 else "≥0.5× NOT met")
-            if half is not None:
-                verdicts.append("p99<50 ms met" if half < 50 else "p99<50 ms NOT met")
-            lines.append(
-                f"| {backend['backend']} | {page['name']} | "
-                f"{page['peak']['requests_per_second']:,.0f} | {ratio:.2f} | "
-                f"{page['peak']['p99_ms']:.1f} | "
-                f"{'–' if half is None else f'{half:.1f}'} | {_share(page['peak'])} | "
-                f"{', '.join(verdicts)} |")
+            lines.append(row(name, page["name"], page, verdict(page, name)))
     return lines
 
 

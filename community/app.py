@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -23,6 +24,7 @@ from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.accounts.csrf import SessionCSRFMiddleware
 from community.accounts.receipts import SubmissionReceiptMiddleware
+from community.background import BackgroundJob, running_jobs
 from community.db import Base
 from community.errors import DomainError, domain_error_page
 from community.extensions import Extensions
@@ -101,10 +103,13 @@ def build_extensions() -> Extensions:
     from moderation.erasure import erase_person
     from moderation.home import HOME_BLOCKS as moderation_blocks
     from moderation.notices import notice_context
+    from moderation.queue.expiry import EXPIRY_JOB
     from moderation.queue.services import can_post, end_expired_suspension_of
     from moderation.vetting.extras import clinician_profile_extras
+    from outcomes.home import HOME_BLOCKS as outcomes_blocks
     from outcomes.reports.services import most_reported_treatments
     from outcomes.research.home import HOME_BLOCKS as research_blocks
+    from outcomes.research.worker import EXPORT_WORKER
     from outcomes.treatments.likeme import shared_symptoms, shared_treatments
 
     return Extensions(
@@ -115,7 +120,8 @@ def build_extensions() -> Extensions:
         most_reported_treatments=most_reported_treatments,
         like_me_signals=(shared_treatments, shared_symptoms),
         account_deletion_hooks=(erase_person,),
-        home_blocks=(*moderation_blocks, *research_blocks),
+        home_blocks=(*outcomes_blocks, *moderation_blocks, *research_blocks),
+        background_jobs=(EXPIRY_JOB, EXPORT_WORKER),
     )
 
 
@@ -127,7 +133,15 @@ def plug_in(runtime: Runtime) -> None:
     runtime.review_sink = QueueReviewSink(runtime.mailer, runtime.settings.base_url)
 
 
+def background_jobs(runtime: Runtime) -> tuple[BackgroundJob, ...]:
+    """The jobs that repeat beside the app: the core's own, then those the domains installed."""
+    from community.notifications.digest import DIGEST_JOB
+
+    return (DIGEST_JOB, *runtime.extensions.background_jobs)
+
+
 def route_handlers() -> Sequence[Any]:
+    from community.communities import conversation as conversation_routes
     from community.communities import routes as communities_routes
     from community.messages import routes as messages_routes
     from community.notifications import routes as notifications_routes
@@ -142,6 +156,7 @@ def route_handlers() -> Sequence[Any]:
         *accounts_routes.route_handlers,
         *accounts_admin.route_handlers,
         *communities_routes.route_handlers,
+        *conversation_routes.route_handlers,
         *profiles_routes.route_handlers,
         *messages_routes.route_handlers,
         *notifications_routes.route_handlers,
@@ -214,16 +229,16 @@ def create_app(
         await runtime.close()
 
     from community.notifications import install_template_globals, load_unread_count
-    from community.notifications.digest import digest_lifespan
-    from moderation.queue.expiry import expiry_lifespan
     from moderation.queue.header import install_template_globals as install_moderation_header
     from moderation.queue.header import load_overdue_crisis
-    from outcomes.research.worker import worker_lifespan
 
     async def before_request(request: Any) -> None:
         reject_out_of_range_ids(request)
         await load_unread_count(request)
         await load_overdue_crisis(request)
+
+    def background(_app: Litestar) -> AbstractAsyncContextManager[None]:
+        return running_jobs(runtime, background_jobs(runtime))
 
     def warm_screener() -> None:
         """Load the screening pipeline (its model) now, not on the first post."""
@@ -256,7 +271,7 @@ def create_app(
                             Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
-        lifespan=[worker_lifespan, expiry_lifespan, digest_lifespan],
+        lifespan=[background],
         on_startup=[warm_screener, freeze_startup_objects],
         on_shutdown=[close_runtime],
         request_max_body_size=MAX_BODY_BYTES,

@@ -32,6 +32,21 @@ class Cards(Generic[Item]):
         self._cache = cache
         self._kind = kind
         self._key_of = key_of
+        # Cards found by `kept`, held for this page: the cache may drop them meanwhile.
+        self._held: dict[Hashable, str] = {}
+
+    def kept(self, item: Any) -> bool:
+        """Whether the card of `item` is kept; if so it is held until the page renders it,
+        so the page need not load what renders it (`item` may be a lighter stand-in with
+        the fields the key reads)."""
+        own_key = self._key_of(item)
+        if own_key is None:
+            return False
+        key = (self._kind, own_key)
+        html: str | None = self._cache.get(key)
+        if html is not None:
+            self._held[key] = html
+        return html is not None
 
     def __call__(self, item: Item, render: Callable[[Item], Any], csrf_input: str = "") -> Markup:
         """The card `render` makes for `item`, with this reader's `csrf_input` in its forms."""
@@ -40,7 +55,7 @@ class Cards(Generic[Item]):
             return Markup(render(item))  # noqa: S704 (rendered by an autoescaping template)
         key = (self._kind, own_key)
         token = str(csrf_input)
-        kept: str | None = self._cache.get(key)
+        kept: str | None = self._held.get(key) or self._cache.get(key)
         if kept is None:
             html = str(render(item))
             kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html

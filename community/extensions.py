@@ -15,7 +15,10 @@ Hooks (supplied by -> used by):
 - `most_reported_treatments(db, condition_slug)`: outcomes' reports -> community pages
 - `like_me_signals`, each `signal(db, *, viewer, candidate_ids)`: outcomes -> like me
 - `account_deletion_hooks`, each `hook(db, user_id, *, keep_posts)`: moderation -> deletion
-- `home_blocks`, each `block(db, user)`: moderation's and research's blocks -> the home page
+- `home_blocks`, each `block(db, home)`: outcomes', moderation's and research's blocks -> the
+  home page
+- `background_jobs`, each a `BackgroundJob` (`job(runtime)` is one pass): moderation's
+  suspension expiry and research's export worker -> the app's lifespan (`community.background`)
 """
 
 from __future__ import annotations
@@ -23,13 +26,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
-from community.home import HomeBlock
+from community.background import BackgroundJob
+from community.home import HomeBlock, HomeContext
 from community.profiles.extras import ProfileExtras
+
+if TYPE_CHECKING:
+    from community.runtime import Runtime
 
 
 class ExtensionError(RuntimeError):
@@ -67,11 +74,15 @@ class LikeMeSignal(Protocol):
 
 
 class HomeBlockHook(Protocol):
-    async def __call__(self, db: AsyncSession, user: User) -> HomeBlock | None: ...
+    async def __call__(self, db: AsyncSession, home: HomeContext) -> HomeBlock | None: ...
 
 
 class DeletionHook(Protocol):
     async def __call__(self, db: AsyncSession, user_id: int, *, keep_posts: bool) -> None: ...
+
+
+class BackgroundPass(Protocol):
+    async def __call__(self, runtime: Runtime) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class Extensions:
     like_me_signals: tuple[LikeMeSignal, ...] = ()
     account_deletion_hooks: tuple[DeletionHook, ...] = ()
     home_blocks: tuple[HomeBlockHook, ...] = ()
+    background_jobs: tuple[BackgroundJob, ...] = ()
 
 
 PROTOCOLS: dict[str, type] = {
@@ -97,7 +109,10 @@ PROTOCOLS: dict[str, type] = {
     "like_me_signals": LikeMeSignal,
     "account_deletion_hooks": DeletionHook,
     "home_blocks": HomeBlockHook,
+    "background_jobs": BackgroundPass,
 }
+# Hooks that are objects, not bare functions: the core reads more than their call.
+KINDS: dict[str, type] = {"background_jobs": BackgroundJob}
 
 
 def check_extensions(extensions: Extensions) -> None:
@@ -106,6 +121,10 @@ def check_extensions(extensions: Extensions) -> None:
         value = getattr(extensions, spec.name)
         hooks = value if isinstance(value, tuple) else (value,)
         for hook in hooks:
+            kind = KINDS.get(spec.name)
+            if kind is not None and not isinstance(hook, kind):
+                raise ExtensionError(
+                    f"extension {spec.name!r}: {hook!r} is not a {kind.__name__}")
             _check_hook(spec.name, hook, PROTOCOLS[spec.name])
 
 

@@ -1,9 +1,13 @@
 """The signed-in home: one block per concern, each one small query, each linking to its page.
 
-The core contributes the blocks it owns (communities, conversations, open questions for
-clinicians); other domains add theirs through the `home_blocks` extension (community.extensions)
-(moderation's queue and applications, outcomes' research projects and applications), so the
+The core contributes the blocks it owns (communities, conversations); other domains add theirs
+through the `home_blocks` extension (community.extensions): outcomes' reminders, vocabulary
+proposals and research, moderation's open questions, queue, applications and education. The
 core never imports them.
+
+"New" means new since the person's last visit to their home: a visit starts when the home is
+opened after `VISIT_GAP` without opening it, and everything newer than the previous visit's
+last look counts as new for the whole visit (so a reload does not hide what was just shown).
 """
 
 from __future__ import annotations
@@ -12,26 +16,24 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from community.accounts.models import Role, User, UserRole
+from community.accounts.models import User
 from community.communities.access import readable_threads_filter
-from community.communities.models import (
-    Community,
-    Membership,
-    Post,
-    PostStatus,
-    Thread,
-    ThreadKind,
-)
-from community.db import utcnow
+from community.communities.models import Community, Membership, PostStatus, Thread
 from community.i18n import gettext as _
 from community.i18n import ngettext
 from community.notifications.models import Follow, FollowTarget
+from community.settings import Settings
 
 BLOCK_ROWS = 5
-RECENT = timedelta(days=7)
+# A visit ends after this long without opening the home; the next one starts a new "since".
+VISIT_GAP = timedelta(hours=1)
+# Within a visit, the time of the last look is written at most this often (a GET that writes).
+VISIT_WRITE_EVERY = timedelta(minutes=5)
+# Before the first visit, "new" means this recent.
+FIRST_VISIT_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class HomeItem:
     link: str
     meta: str = ""
     when: datetime | None = None
+    # A short mark beside the row ("overdue", "new", "due") and its tone (a badge class).
+    badge: str = ""
+    tone: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,40 +59,94 @@ class HomeBlock:
     empty: str = ""
     # A total beyond the rows shown (e.g. "12 waiting"), None when the rows are all.
     total: int | None = None
+    # One line under the heading saying how the rows were chosen.
+    hint: str = ""
+    # Blocks are shown in this order: a role's work first (1-9), then the person's own (10+).
+    order: int = 50
+    # The icon of `static/icons/sprite.svg` beside the heading.
+    icon: str = ""
 
 
-HomeBlockProvider = Callable[[AsyncSession, User], Awaitable[HomeBlock | None]]
+@dataclass(frozen=True)
+class HomeContext:
+    """What a block may need besides the database."""
+
+    user: User
+    now: datetime
+    # Newer than this is "new since your last visit".
+    since: datetime
+    first_visit: bool
+    settings: Settings
 
 
-async def my_communities(db: AsyncSession, user: User) -> HomeBlock:
-    """The person's communities, each with how many threads were active this week."""
-    since = utcnow() - RECENT
+HomeBlockProvider = Callable[[AsyncSession, HomeContext], Awaitable[HomeBlock | None]]
+
+
+def home_context(user: User, now: datetime, settings: Settings) -> HomeContext:
+    """Where this look at the home stands in the person's visits (see the module docstring)."""
+    last_look, since = user.home_seen_at, user.home_since
+    if last_look is not None and now - last_look > VISIT_GAP:
+        since = last_look  # a new visit: new is what came after the previous one
+    first_visit = since is None
+    return HomeContext(user, now, since or now - FIRST_VISIT_WINDOW, first_visit, settings)
+
+
+def visit_changes(home: HomeContext) -> dict[str, datetime]:
+    """What to remember of this look at the home: nothing when the last look was written less
+    than `VISIT_WRITE_EVERY` ago in the same visit (so most views never write)."""
+    now, last_look = home.now, home.user.home_seen_at
+    if last_look is None:
+        return {"home_seen_at": now}
+    if now - last_look > VISIT_GAP:
+        return {"home_seen_at": now, "home_since": last_look}
+    if now - last_look >= VISIT_WRITE_EVERY:
+        return {"home_seen_at": now}
+    return {}
+
+
+async def record_visit(db: AsyncSession, user_id: int, changes: dict[str, datetime]) -> None:
+    await db.execute(update(User).where(User.id == user_id).values(**changes))
+
+
+def _new_since(home: HomeContext, count: int) -> str:
+    if home.first_visit:
+        return ngettext("%(num)d thread active this week", "%(num)d threads active this week",
+                        count) % {"num": count}
+    return ngettext("%(num)d thread active since your last visit",
+                    "%(num)d threads active since your last visit", count) % {"num": count}
+
+
+async def my_communities(db: AsyncSession, home: HomeContext) -> HomeBlock:
+    """The person's communities, each with how many threads were active since their last visit."""
     active = (
         select(func.count(Thread.id))
-        .where(Thread.community_id == Community.id, Thread.last_activity_at >= since,
+        .where(Thread.community_id == Community.id, Thread.last_activity_at > home.since,
                Thread.status == PostStatus.PUBLISHED.value)
         .correlate(Community).scalar_subquery()
     )
     rows = (await db.execute(
         select(Community.name, Community.slug, active)
         .join(Membership, Membership.community_id == Community.id)
-        .where(Membership.user_id == user.id, Community.archived_at.is_(None))
+        .where(Membership.user_id == home.user.id, Community.archived_at.is_(None))
         .order_by(Community.name).limit(BLOCK_ROWS * 2)
     )).all()
+    quiet = _("quiet this week") if home.first_visit else _("quiet since your last visit")
     items = [
-        HomeItem(name, f"/communities/{slug}",
-                 (ngettext("%(num)d thread active this week", "%(num)d threads active this week",
-                           count) % {"num": count}) if count else _("quiet this week"))
+        HomeItem(name, f"/communities/{slug}", _new_since(home, count) if count else quiet,
+                 badge=_("new") if count else "", tone="ok")
         for name, slug, count in rows
     ]
     return HomeBlock(
         "communities", _("Your communities"), "/communities", _("All communities"), items,
         empty=_("You have not joined a community yet. Find the one for your condition "
-                "and join it to talk with people who live with it."))
+                "and join it to talk with people who live with it."),
+        order=20, icon="users")
 
 
-async def followed_threads(db: AsyncSession, user: User) -> HomeBlock:
-    """Threads the person follows (posting in one follows it), most recently active first."""
+async def followed_threads(db: AsyncSession, home: HomeContext) -> HomeBlock:
+    """Threads the person follows (posting in one follows it), most recently active first;
+    those with replies since the last visit are marked."""
+    user = home.user
     followed = exists().where(Follow.user_id == user.id,
                               Follow.target_type == FollowTarget.THREAD.value,
                               Follow.target_id == Thread.id)
@@ -99,47 +158,28 @@ async def followed_threads(db: AsyncSession, user: User) -> HomeBlock:
     items = [
         HomeItem(title, f"/threads/{thread_id}",
                  ngettext("%(num)d reply", "%(num)d replies", replies) % {"num": replies},
-                 when=last_activity)
+                 when=last_activity,
+                 badge=_("new") if replies and last_activity > home.since else "",
+                 tone="ok")
         for thread_id, title, replies, last_activity in rows
     ]
     return HomeBlock(
         "following", _("Threads you follow"), "/notifications", _("Your notifications"),
         items, empty=_("Threads you start, reply to or follow appear here with their latest "
-                       "activity. Open a community to start one."))
+                       "activity. Open a community to start one."),
+        order=30, icon="message")
 
 
-async def open_questions(db: AsyncSession, user: User) -> HomeBlock | None:
-    """For clinicians: "Ask a clinician" questions no clinician has answered yet."""
-    if not user.has_role(Role.CLINICIAN):
-        return None
-    answered = exists().where(
-        Post.thread_id == Thread.id, Post.status == PostStatus.PUBLISHED.value,
-        Post.author_id == UserRole.user_id, UserRole.role == Role.CLINICIAN.value)
-    rows = (await db.execute(
-        select(Thread.id, Thread.title, Community.name, Thread.created_at)
-        .join(Community, Community.id == Thread.community_id)
-        .where(Thread.kind == ThreadKind.ASK_A_CLINICIAN.value, ~answered,
-               Thread.status == PostStatus.PUBLISHED.value, readable_threads_filter(user))
-        .order_by(Thread.created_at).limit(BLOCK_ROWS)
-    )).all()
-    items = [HomeItem(title, f"/threads/{thread_id}", community, when=created)
-             for thread_id, title, community, created in rows]
-    return HomeBlock(
-        "questions", _("Questions waiting for a clinician"), "/communities",
-        _("All communities"), items,
-        empty=_("No question is waiting for an answer. Thank you."))
-
-
-CORE_BLOCKS: tuple[HomeBlockProvider, ...] = (my_communities, followed_threads, open_questions)
+CORE_BLOCKS: tuple[HomeBlockProvider, ...] = (my_communities, followed_threads)
 
 
 async def home_blocks(
-    db: AsyncSession, user: User, extra: Sequence[HomeBlockProvider] = ()
+    db: AsyncSession, home: HomeContext, extra: Sequence[HomeBlockProvider] = ()
 ) -> list[HomeBlock]:
-    """Every block this person's roles call for, core blocks first."""
+    """Every block this person's roles call for, in their order."""
     blocks: list[HomeBlock] = []
     for provider in (*CORE_BLOCKS, *extra):
-        block = await provider(db, user)
+        block = await provider(db, home)
         if block is not None:
             blocks.append(block)
-    return blocks
+    return sorted(blocks, key=lambda block: block.order)

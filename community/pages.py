@@ -9,8 +9,9 @@ from litestar.enums import MediaType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from community.home import home_blocks
-from community.web import current_user, render, runtime_of
+from community.db import utcnow
+from community.home import home_blocks, home_context, record_visit, visit_changes
+from community.web import current_user, render, runtime_of, side_write
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -21,9 +22,14 @@ async def home(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     user = current_user(request)
     if user is None:
         return render(request, "home.html")
-    blocks = await home_blocks(db_session, user,
-                               runtime_of(request).extensions.home_blocks)
-    return render(request, "home_person.html", {"blocks": blocks})
+    runtime = runtime_of(request)
+    home = home_context(user, utcnow(), runtime.settings)
+    blocks = await home_blocks(db_session, home, runtime.extensions.home_blocks)
+    changes = visit_changes(home)
+    if changes:
+        async with side_write(request) as db:
+            await record_visit(db, user.id, changes)
+    return render(request, "home_person.html", {"blocks": blocks, "home": home})
 
 
 @get("/healthz", exclude_from_csrf=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kindred.db"
 
 
 DEFAULT_MODERATION_TARGETS = {"urgent": 15, "crisis_check": 60}
+# Research tables list every period from here (see outcomes.research.tables.Periods).
+DEFAULT_RESEARCH_SINCE = date(2020, 1, 1)
 
 
 class SettingsError(RuntimeError):
@@ -61,6 +64,9 @@ class Settings:
     # Per review reason, overriding the general target above (crisis: 15 minutes).
     moderation_target_minutes: dict[str, int] = field(
         default_factory=lambda: dict(DEFAULT_MODERATION_TARGETS))
+    # The first day research tables count periods from (the platform's launch); earlier
+    # events are counted together, before it.
+    research_since: date = DEFAULT_RESEARCH_SINCE
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -112,6 +118,7 @@ class Settings:
                 "KINDRED_MODERATION_RESPONSE_MINUTES", cls.moderation_response_minutes
             ),
             moderation_target_minutes=_targets(os.environ.get("KINDRED_MODERATION_TARGETS", "")),
+            research_since=_date("KINDRED_RESEARCH_SINCE", DEFAULT_RESEARCH_SINCE),
             extra={"research_worker": os.environ.get("KINDRED_RESEARCH_WORKER", "on")},
         )
         settings.check()
@@ -137,6 +144,16 @@ class Settings:
             return None
         path = self.database_url.split(":///", 1)[1]
         return None if path in {"", ":memory:"} else Path(path)
+
+
+def _date(name: str, default: date) -> date:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a date like 2020-01-01, not {raw!r}") from exc
 
 
 def _targets(raw: str) -> dict[str, int]:

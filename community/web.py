@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -97,9 +97,14 @@ def role_label(role: Role | str) -> str:
 
 def display_name(user: User | None) -> str:
     """A person's name as others see it; a deleted account is "former member"."""
-    if user is None or user.deleted_at is not None:
+    if user is None:
         return gettext("former member")
-    return user.username
+    return shown_name(user.username, user.deleted_at)
+
+
+def shown_name(username: str, deleted_at: datetime | None) -> str:
+    """display_name from the account's columns alone."""
+    return gettext("former member") if deleted_at is not None else username
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:

@@ -74,7 +74,7 @@ ARTICLES = (
              "levels, which is why it is sometimes checked.\n\nIf you have questions about "
              "your own treatment, your own clinician or pharmacist is the right person to "
              "ask.",
-     "references": REFERENCES_DIABETES},
+     "references": REFERENCES_DIABETES, "about": "type-2-diabetes"},
     {"title": "Methotrexate in rheumatoid arthritis: why once a week matters",
      "body": "Methotrexate is the most widely used first treatment for rheumatoid arthritis. "
              "In arthritis it is taken **once a week**, on the same day each week, not every "
@@ -83,12 +83,12 @@ ARTICLES = (
              "nausea.\n\n## Blood tests\n\nRegular blood tests check the blood count, liver "
              "and kidneys, especially in the first months.\n\nHow long it takes to work "
              "varies: many people notice a change after six to twelve weeks.",
-     "references": REFERENCES_RA},
+     "references": REFERENCES_RA, "about": "rheumatoid-arthritis"},
     {"title": "Understanding HbA1c",
      "body": "HbA1c reflects average blood sugar over the previous two to three months. It "
              "is measured in mmol/mol or as a percentage.\n\nA single reading is one part of "
              "the picture; the trend over time is what teams usually look at.",
-     "references": REFERENCES_DIABETES},
+     "references": REFERENCES_DIABETES, "about": "type-2-diabetes"},
 )
 RETURN_COMMENTS = (
     "Clear and well written. Please add a short section on what can make HbA1c less "
@@ -156,8 +156,11 @@ async def _verify_clinicians(db: AsyncSession, staff: dict[str, DemoPerson]) -> 
 async def _articles(db: AsyncSession, runtime: Runtime, author: User, reviewer: User) -> int:
     checklist = {name: "1" for name in ("is_general", "has_references", "has_disclosures",
                                         "is_not_commercial")}
+    community_ids = dict((await db.execute(select(Community.slug, Community.id))).tuples().all())
     for index, form in enumerate(ARTICLES):
-        article = await education.create_article(db, author, form)
+        # The condition each article is about, so its community's members see it on their home.
+        about = [str(community_ids[form["about"]])] if form["about"] in community_ids else []
+        article = await education.create_article(db, author, form, about)
         await education.submit(db, runtime, author, article)
         if index < 2:
             await education.review(db, reviewer, article, {**checklist, "outcome": "publish"})

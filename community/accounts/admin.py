@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community import audit
 from community.accounts import services
 from community.accounts.models import Role, User
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
-from community.web import current_user, form_data, render, require_role, see_other
+from community.web import current_user, form_data, render, require_role, role_label
 
 AnyRequest = Request[Any, Any, Any]
 # Clinician and researcher roles come only from their vetting workflows.
@@ -49,9 +50,12 @@ async def change_role(request: AnyRequest, db_session: AsyncSession, user_id: in
     if user is None:
         raise NotFoundException(detail=_("No such person."))
     actor = await db_session.get_one(User, current_user(request).id)  # type: ignore[union-attr]
-    await services.set_role(db_session, actor=actor, user=user, role=role,
-                            granted=form.get("grant") == "1")
-    return see_other("/admin/users")
+    granted = form.get("grant") == "1"
+    await services.set_role(db_session, actor=actor, user=user, role=role, granted=granted)
+    message = (_("%(name)s now has the role: %(role)s.") if granted
+               else _("%(name)s no longer has the role: %(role)s.")) % {
+        "name": user.username, "role": role_label(role)}
+    return redirect_with_message(request, "/admin/users", message)
 
 
 @get("/admin/audit", guards=[require_role(Role.ADMIN)])

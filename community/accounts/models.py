@@ -34,6 +34,10 @@ class User(IdMixin, CreatedMixin, Base):
     deleted_at: Mapped[datetime | None]
     # The language the person chose (community.i18n.LANGUAGES); "" follows the browser.
     locale: Mapped[str] = mapped_column(String(8), default="")
+    # The person's last look at their home, and since when things are "new" on this visit
+    # (community.home).
+    home_seen_at: Mapped[datetime | None]
+    home_since: Mapped[datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="user",

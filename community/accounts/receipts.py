@@ -39,8 +39,10 @@ from community.web import request_session
 
 FIELD = "_submission"
 NO_RECEIPT = {"no_receipt": True}
-"""Route `opt` for a form that checks a password: its claim would be the request's first
-statement and hold SQLite's write lock while argon2 runs (a repeat fails harmlessly)."""
+"""Route `opt` for a form that checks a password (its claim would be the request's first
+statement and hold SQLite's write lock while argon2 runs; a repeat fails harmlessly), and for
+one that may rightly be sent many times from one page with the same fields (a preview, a
+draft's autosave, which would otherwise be refused as "already sent")."""
 KEEP_FOR = timedelta(days=1)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 

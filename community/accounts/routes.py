@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts import services
 from community.accounts.models import User
 from community.accounts.receipts import NO_RECEIPT
-from community.i18n import LANGUAGE_COOKIE, supported
+from community.flash import redirect_with_message
+from community.i18n import LANGUAGE_COOKIE, choose_locale, locale_of, supported
 from community.i18n import gettext as _
 from community.web import (
     WRITES,
@@ -145,7 +146,6 @@ async def _account_context(request: AnyRequest, db: AsyncSession) -> dict[str, A
         "sessions": sessions,
         "this_session": record.token_hash if record else "",
         "errors": {},
-        "message": request.query_params.get("done", ""),
     }
 
 
@@ -169,7 +169,8 @@ async def change_password(request: AnyRequest, db_session: AsyncSession) -> Any:
         context = await _account_context(request, db_session)
         context["errors"] = exc.errors
         return render(request, "accounts/account.html", context, status_code=400)
-    return see_other("/account?done=password")
+    return redirect_with_message(
+        request, "/account", _("Your password was changed. Every other session was signed out."))
 
 
 @post("/account/sessions/revoke", guards=[require_user])
@@ -183,7 +184,7 @@ async def revoke_session(request: AnyRequest, db_session: AsyncSession) -> Any:
     if target not in owned:
         raise NotFoundException(detail=_("That session does not exist."))
     await runtime.sessions.revoke(target, db=db_session)
-    return see_other("/account?done=session")
+    return redirect_with_message(request, "/account", _("That session was signed out."))
 
 
 @post("/account/verify-email", guards=[require_user])
@@ -191,7 +192,8 @@ async def resend_verification(request: AnyRequest, db_session: AsyncSession) -> 
     user = current_user(request)
     assert user is not None
     await services.send_verification(db_session, runtime_of(request), user)
-    return see_other("/account?done=verification")
+    return redirect_with_message(request, "/account",
+                                 _("We sent you a new confirmation link."))
 
 
 @get("/verify-email/{token:str}", opt=WRITES)
@@ -230,14 +232,19 @@ async def reset_submit(request: AnyRequest, db_session: AsyncSession, token: str
         valid = "token" not in exc.errors
         return render(request, "accounts/reset.html",
                       {"token": token, "valid": valid, "errors": exc.errors}, status_code=400)
-    return see_other("/login?next=/account")
+    return redirect_with_message(request, "/login?next=/account",
+                                 _("Your new password is saved: sign in with it."))
 
 
-def _with_language_cookie(request: AnyRequest, path: str, locale: str) -> Redirect:
+def _with_language_cookie(request: AnyRequest, path: str, locale: str,
+                          redirect: Redirect | None = None) -> Redirect:
     cookie = Cookie(key=LANGUAGE_COOKIE, value=locale, path="/", max_age=365 * 24 * 3600,
                     samesite="lax", httponly=True,
                     secure=runtime_of(request).settings.secure_cookies)
-    return Redirect(path=path, status_code=303, cookies=[cookie])
+    if redirect is None:
+        return Redirect(path=path, status_code=303, cookies=[cookie])
+    redirect.cookies.append(cookie)
+    return redirect
 
 
 @post("/language")
@@ -264,10 +271,16 @@ async def account_language(request: AnyRequest, db_session: AsyncSession) -> Any
     user = current_user(request)
     assert user is not None
     await services.set_language(db_session, user, locale)
+    # Said in the language the next page will be in.
+    with locale_of(locale or choose_locale(
+            preference=None, cookie=None,
+            accept_language=request.headers.get("accept-language"))):
+        confirmed = redirect_with_message(request, "/account",
+                                          _("Your language setting was saved."))
     if locale is None:
-        cookie = Cookie(key=LANGUAGE_COOKIE, value="", path="/", max_age=0)
-        return Redirect(path="/account?done=language", status_code=303, cookies=[cookie])
-    return _with_language_cookie(request, "/account?done=language", locale)
+        confirmed.cookies.append(Cookie(key=LANGUAGE_COOKIE, value="", path="/", max_age=0))
+        return confirmed
+    return _with_language_cookie(request, "/account", locale, confirmed)
 
 
 route_handlers = [

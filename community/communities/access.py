@@ -110,3 +110,12 @@ def can_post_in(viewer: User | None, membership: Membership | None, *, archived:
     if viewer is None or archived:
         return False
     return membership is not None or is_staff(viewer)
+
+
+def can_reply(viewer: User | None, thread: Thread, membership: Membership | None) -> bool:
+    """Whether the thread page offers the viewer a reply box (and with it mentions, quotes,
+    previews and a draft): a published thread they may read, in a community they may post in."""
+    return (thread.status == PostStatus.PUBLISHED
+            and can_read_thread(viewer, thread, membership)
+            and can_post_in(viewer, membership,
+                            archived=thread.community.archived_at is not None))

@@ -2,7 +2,8 @@
 
 A post card shows the post's version (its text and edit mark), status and reaction counts,
 its author's name as shown and clinician badge, how the viewer stands to it (anonymous,
-another member, its author, staff) and which reactions the viewer has given. Cards that show
+another member, its author, staff), which reactions the viewer has given and whether they
+may quote it (reply in its thread). Cards that show
 moderation details (held, deleted or screened posts seen by their author or staff) are rare
 and always rendered afresh. A thread row shows the title, kind, status, whether the viewer
 may read it, and for readable threads the author's name, reply count and last activity.
@@ -17,23 +18,33 @@ from community.cache import LRUCache
 from community.cards import Cards
 from community.communities.access import viewer_kind
 from community.communities.models import Post, PostStatus, Thread
-from community.web import display_name
+from community.communities.services import PostFacts
+from community.web import display_name, shown_name
 
 
 def post_cards(cache: LRUCache, viewer: User | None,
-               reacted: set[tuple[int, str]]) -> Cards[Post]:
+               reacted: set[tuple[int, str]], *, quotable: bool = False
+               ) -> Cards[Post | PostFacts]:
+    """Keyed alike from a full post or from its facts (the columns alone), so a page learns
+    which cards are kept before it loads the posts' texts. `quotable`: the viewer may reply
+    here, so each published post offers "Quote"."""
     kind = viewer_kind(viewer)
 
-    def key(post: Post) -> Hashable | None:
+    def key(post: Post | PostFacts) -> Hashable | None:
         relation = "author" if viewer is not None and viewer.id == post.author_id else kind
         if post.status != PostStatus.PUBLISHED or (
                 post.screen_labels and relation in ("author", "staff")):
             return None
-        author = post.author
+        if isinstance(post, PostFacts):
+            name = shown_name(post.author_username, post.author_deleted_at)
+            clinician = post.author_is_clinician
+        else:
+            name = display_name(post.author)
+            clinician = post.author is not None and post.author.has_role(Role.CLINICIAN)
         return (post.id, post.version, post.status, post.edited_at,
-                post.helpful_count, post.hugs_count,
-                display_name(author), author is not None and author.has_role(Role.CLINICIAN),
-                relation, (post.id, "helpful") in reacted, (post.id, "hugs") in reacted)
+                post.helpful_count, post.hugs_count, name, clinician,
+                relation, (post.id, "helpful") in reacted, (post.id, "hugs") in reacted,
+                quotable)
 
     return Cards(cache, "post-card", key)
 

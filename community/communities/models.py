@@ -165,6 +165,21 @@ class Reaction(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+
+class ReplyDraft(Base):
+    """The reply a person is writing in a thread, kept on the server until they post it or
+    empty it: one per (person, thread), read only by its owner (see communities.drafts)."""
+
+    __tablename__ = "reply_draft"
+    __table_args__ = (Index("ix_reply_draft_user_updated", "user_id", "updated_at"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("thread.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
 # ---- full-text search DDL (the migration pastes the same strings) -----------------------
 
 SQLITE_SEARCH_DDL: tuple[str, ...] = (

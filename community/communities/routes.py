@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import Role, User
 from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
+from community.communities.mentions import Mentions, mention_notice, resolve_mentions
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.search import search_posts
 from community.flash import redirect_with_message
@@ -31,7 +32,6 @@ from community.web import (
     require_role,
     require_user,
     runtime_of,
-    see_other,
 )
 
 AnyRequest = Request[Any, Any, Any]
@@ -76,7 +76,8 @@ async def create_community(request: AnyRequest, db_session: AsyncSession) -> Any
     except services.FormErrors as exc:
         return render(request, "communities/edit.html",
                       {"community": None, "form": form, "errors": exc.errors}, status_code=400)
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("The community %(name)s is open.") % {"name": community.name})
 
 
 @get("/communities/{slug:str}", name="community")
@@ -127,16 +128,20 @@ async def edit_community(request: AnyRequest, db_session: AsyncSession, slug: st
         return render(request, "communities/edit.html",
                       {"community": community, "form": form, "errors": exc.errors},
                       status_code=400)
-    return see_other(f"/communities/{community.slug}")
+    return redirect_with_message(request, f"/communities/{community.slug}",
+                                 _("Your changes to %(name)s are saved.") % {"name": community.name})
 
 
 @post("/communities/{slug:str}/archive", guards=[require_role(Role.ADMIN)])
 async def archive_community(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any:
     community = await _community_or_404(db_session, slug, current_user(request))
     form = await form_data(request)
+    archived = form.get("archived", "1") == "1"
     await services.set_archived(db_session, current_user(request), community,  # type: ignore[arg-type]
-                                archived=form.get("archived", "1") == "1")
-    return see_other(f"/communities/{community.slug}")
+                                archived=archived)
+    message = (_("%(name)s is archived: it stays readable and takes no new posts.")
+               if archived else _("%(name)s is open again.")) % {"name": community.name}
+    return redirect_with_message(request, f"/communities/{community.slug}", message)
 
 
 @post("/communities/{slug:str}/join", guards=[require_user])
@@ -158,9 +163,9 @@ async def leave(request: AnyRequest, db_session: AsyncSession, slug: str) -> Any
 # ---- threads ------------------------------------------------------------------------------
 
 
-def _thread_form_context(community: Community, form: dict[str, str],
-                         errors: dict[str, list[str]]) -> dict[str, Any]:
-    return {"community": community, "form": form, "errors": errors,
+def thread_form_context(community: Community, form: dict[str, str],
+                        errors: dict[str, list[str]], preview: Any = None) -> dict[str, Any]:
+    return {"community": community, "form": form, "errors": errors, "preview": preview,
             "kinds": list(ThreadKind), "audiences": list(Audience)}
 
 
@@ -173,7 +178,7 @@ async def new_thread_page(
     membership = await services.membership_of(db_session, viewer, community.id)
     if not access.can_post_in(viewer, membership, archived=community.archived_at is not None):
         raise PermissionDeniedException(detail=_("Join this community to start a thread."))
-    return render(request, "communities/new_thread.html", _thread_form_context(community, {}, {}))
+    return render(request, "communities/new_thread.html", thread_form_context(community, {}, {}))
 
 
 @post("/communities/{slug:str}/threads", guards=[require_user])
@@ -183,39 +188,45 @@ async def create_thread(request: AnyRequest, db_session: AsyncSession, slug: str
     community = await _community_or_404(db_session, slug, viewer)
     form = await form_data(request)
     try:
-        thread, _post = await services.start_thread(
+        thread, opening = await services.start_thread(
             db_session, runtime_of(request), viewer, community, form)
     except services.FormErrors as exc:
         return render(request, "communities/new_thread.html",
-                      _thread_form_context(community, form, exc.errors), status_code=400)
-    return see_other(f"/threads/{thread.id}")
+                      thread_form_context(community, form, exc.errors), status_code=400)
+    mentions = (await resolve_mentions(db_session, viewer, thread, opening.body)
+                if opening.is_published else Mentions())
+    return redirect_with_message(request, f"/threads/{thread.id}",
+                                 _posted_message(opening, mentions, _("Your thread is started.")))
 
 
-async def _thread_context(
+async def thread_context(
     request: AnyRequest, db: AsyncSession, thread_id: int, *, after: int | None
 ) -> dict[str, Any]:
+    """Everything the thread page shows this viewer; the reply box holds their draft."""
     viewer = current_user(request)
-    thread, membership = await services.get_thread_and_membership(db, viewer, thread_id)
+    thread, membership, draft = await services.get_thread_as_read(db, viewer, thread_id)
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
+    readable = access.can_read_thread(viewer, thread, membership)
+    can_reply = access.can_reply(viewer, thread, membership)
     context: dict[str, Any] = {
         "thread": thread, "community": thread.community, "membership": membership,
         "posts": [], "next_cursor": None, "reacted": set(), "created": None,
-        "form": {}, "errors": {},
-        "readable": access.can_read_thread(viewer, thread, membership),
-        "can_reply": access.can_read_thread(viewer, thread, membership)
-        and access.can_post_in(viewer, membership,
-                               archived=thread.community.archived_at is not None)
-        and thread.status == PostStatus.PUBLISHED,
+        "form": {"body": draft.body} if can_reply and draft else {}, "errors": {},
+        "draft_saved_at": draft.updated_at if can_reply and draft else None,
+        "preview": None, "readable": readable, "can_reply": can_reply,
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
-    if context["readable"]:
+    if readable:
         context["following"] = viewer is not None and await is_following(
             db, viewer.id, FollowTarget.THREAD, thread.id)
-        posts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
+        facts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
+        cards = post_cards(runtime_of(request).fragments, viewer, reacted, quotable=can_reply)
+        # Only the posts whose cards are not kept are loaded whole (text, author, roles).
+        posts = await services.with_texts(db, facts, kept=cards.kept)
         context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
-                       post_cards=post_cards(runtime_of(request).fragments, viewer, reacted),
+                       post_cards=cards,
                        help_country=await services.crisis_help_country(db, viewer, posts))
     return context
 
@@ -225,10 +236,18 @@ async def thread_page(
     request: AnyRequest, db_session: AsyncSession, thread_id: int
 ) -> Response[str]:
     await record_view(request, db_session, "thread")
-    context = await _thread_context(request, db_session, thread_id,
-                                    after=_int_param(request, "after"))
+    context = await thread_context(request, db_session, thread_id,
+                                   after=_int_param(request, "after"))
     context["after"] = _int_param(request, "after")
     return render(request, "communities/thread.html", context, block="posts")
+
+
+def _posted_message(post: Post, mentions: Mentions, what: str) -> str:
+    """The confirmation of a new post: where it stands, and who named in it is not told."""
+    if not post.is_published:
+        return _("Your post is saved, but others cannot see it yet: the note on it says why.")
+    notice = mention_notice(mentions)
+    return f"{what} {notice}" if notice else what
 
 
 @post("/threads/{thread_id:int}/replies", guards=[require_user])
@@ -242,20 +261,25 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
     try:
         created = await services.reply(db_session, runtime_of(request), viewer, thread, form)
     except services.FormErrors as exc:
-        context = await _thread_context(request, db_session, thread_id, after=None)
-        context.update(form=form, errors=exc.errors, after=None)
+        context = await thread_context(request, db_session, thread_id, after=None)
+        context.update(form=form, errors=exc.errors, after=None, draft_saved_at=None)
         if is_htmx(request):
             # htmx does not swap 4xx answers: the form with its messages replaces itself.
             return render(request, "communities/thread.html", context, block="reply_form_oob")
         return render(request, "communities/thread.html", context, status_code=400)
+    mentions = (await resolve_mentions(db_session, viewer, thread, created.body)
+                if created.is_published else Mentions())
+    message = _posted_message(created, mentions, _("Your reply is posted."))
     if is_htmx(request):
         created.author = viewer
         return render(request, "communities/thread.html", {
             "thread": thread, "community": thread.community, "created": created,
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
+            "draft_saved_at": None, "preview": None, "reply_status": message,
             "help_country": await services.crisis_help_country(db_session, viewer, [created]),
         }, block="reply_fragment")
-    return see_other(f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}")
+    return redirect_with_message(
+        request, f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}", message)
 
 
 @post("/threads/{thread_id:int}/follow", guards=[require_user])
@@ -324,7 +348,11 @@ async def edit_post(request: AnyRequest, db_session: AsyncSession, post_id: int)
     except services.FormErrors as exc:
         return render(request, "communities/edit_post.html",
                       {"post": post, "form": form, "errors": exc.errors}, status_code=400)
-    return see_other(f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}")
+    message = (_("Your changes are saved.") if post.is_published else
+               _("Your changes are saved, but others cannot see the post now: the note on it "
+                 "says why."))
+    return redirect_with_message(
+        request, f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}", message)
 
 
 @post("/posts/{post_id:int}/delete", guards=[require_user])
@@ -333,7 +361,9 @@ async def delete_post(request: AnyRequest, db_session: AsyncSession, post_id: in
     assert viewer is not None
     post = await _own_post_or_404(db_session, viewer, post_id)
     await services.delete_own_post(db_session, viewer, post)
-    return see_other(f"/threads/{post.thread_id}")
+    return redirect_with_message(
+        request, f"/threads/{post.thread_id}",
+        _("Your post is deleted: only you and the moderators can see it now."))
 
 
 @get("/posts/{post_id:int}/history", guards=[require_user])
@@ -360,7 +390,7 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         raise NotFoundException(detail=_("No such post."))
     form = await form_data(request)
     try:
-        await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
+        added = await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
     except services.FormErrors as exc:
         raise ClientException(detail=exc.errors["kind"][0]) from exc
     if is_htmx(request):
@@ -368,7 +398,9 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         return render(request, "communities/thread.html",
                       {"post": post, "reacted": reacted, "thread": post.thread,
                        "community": post.thread.community}, block="reactions_fragment")
-    return see_other(f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}")
+    return redirect_with_message(
+        request, f"/threads/{post.thread_id}?after={post.id - 1}#post-{post.id}",
+        _("Your reaction is added.") if added else _("Your reaction is taken back."))
 
 
 # ---- search -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,8 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from community import audit
-from community.accounts.models import Role, User
+from community.accounts.models import Role, User, UserRole
 from community.communities import access
+from community.communities.drafts import discard_draft
+from community.communities.mentions import readers_among, resolve_mentions
 from community.communities.models import (
     Audience,
     Community,
@@ -43,6 +46,7 @@ from community.communities.models import (
     PostVersion,
     Reaction,
     ReactionKind,
+    ReplyDraft,
     Thread,
     ThreadKind,
 )
@@ -69,8 +73,6 @@ PAGE_SIZE = 20
 MAX_TITLE = 200
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.-]{2,31})")
-MAX_MENTIONS = 10
 
 
 # ---- communities --------------------------------------------------------------------------
@@ -265,69 +267,130 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
 
 
 @functools.cache
-def _thread_and_membership_statement() -> Select[Thread, Membership]:
+def _thread_as_read_statement() -> Select[Thread, Membership, ReplyDraft]:
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
     return (
-        select(Thread, Membership).options(joinedload(Thread.community))
+        select(Thread, Membership, ReplyDraft).options(joinedload(Thread.community))
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
-                                    Membership.user_id == bindparam("viewer_id")))
+                                    Membership.user_id == viewer_id))
+        .outerjoin(ReplyDraft, and_(ReplyDraft.thread_id == Thread.id,
+                                    ReplyDraft.user_id == viewer_id))
         .where(Thread.id == bindparam("thread_id"))
     )
+
+
+async def get_thread_as_read(
+    db: AsyncSession, viewer: User | None, thread_id: int
+) -> tuple[Thread | None, Membership | None, ReplyDraft | None]:
+    """The thread with its community, the viewer's membership of it and their draft of a
+    reply in it (only ever their own): one statement."""
+    if viewer is None:
+        return await get_thread(db, thread_id), None, None
+    row = (await db.execute(_thread_as_read_statement(),
+                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 async def get_thread_and_membership(
     db: AsyncSession, viewer: User | None, thread_id: int
 ) -> tuple[Thread | None, Membership | None]:
     """The thread with its community, and the viewer's membership of it: one statement."""
-    if viewer is None:
-        return await get_thread(db, thread_id), None
-    row = (await db.execute(_thread_and_membership_statement(),
-                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    thread, membership, _draft = await get_thread_as_read(db, viewer, thread_id)
+    return thread, membership
+
+
+@dataclass(frozen=True, slots=True)
+class PostFacts:
+    """What a post card's key needs (community.communities.cards), read as plain columns:
+    no text and no ORM objects. A page renders only the posts whose cards are not kept,
+    from the full posts `with_texts` loads."""
+
+    id: int
+    author_id: int
+    version: int
+    status: str
+    edited_at: datetime | None
+    helpful_count: int
+    hugs_count: int
+    screen_labels: list[str]
+    author_username: str
+    author_deleted_at: datetime | None
+    author_is_clinician: bool
 
 
 @functools.cache
 def _post_page_statement(kind: str) -> Executable:
-    """Posts of one thread after a cursor, as a viewer of `kind` sees them, with the viewer's
-    reactions; built once per kind (the thread page runs it on every view)."""
+    """Facts of the posts of one thread after a cursor, as a viewer of `kind` sees them,
+    with the viewer's reactions; built once per kind (the thread page runs it on every
+    view)."""
     viewer_id: BindParameter[int] = bindparam("viewer_id")
     reacted_columns = [] if kind == "anonymous" else [
         exists().where(Reaction.post_id == Post.id, Reaction.user_id == viewer_id,
                        Reaction.kind == reaction.value).label(f"reacted_{reaction.value}")
         for reaction in ReactionKind
     ]
+    clinician = exists().where(UserRole.user_id == Post.author_id,
+                               UserRole.role == Role.CLINICIAN.value)
     return (
-        select(Post, *reacted_columns)
-        .options(joinedload(Post.author).joinedload(User.roles))
+        select(Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
+               Post.helpful_count, Post.hugs_count, Post.screen_labels, User.username,
+               User.deleted_at, clinician.label("author_is_clinician"), *reacted_columns)
+        .join(User, User.id == Post.author_id)
         .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
                access.seen_posts_filter(kind, viewer_id))
         .order_by(Post.id).limit(bindparam("limit"))
     )
 
 
+@functools.cache
+def _posts_to_render_statement() -> Executable:
+    return (select(Post).options(joinedload(Post.author).joinedload(User.roles))
+            .where(Post.id.in_(bindparam("ids", expanding=True))))
+
+
 async def post_page(
     db: AsyncSession, viewer: User | None, thread: Thread, membership: Membership | None, *,
     after: int | None = None, limit: int = PAGE_SIZE,
-) -> tuple[list[Post], int | None, set[tuple[int, str]]]:
-    """The posts of a thread the viewer may see, in order, keyset-paged on id, and the
-    viewer's own reactions to them (`my_reactions`), in the same statement. Nothing when
-    the viewer may not read the thread (`membership` is theirs in its community)."""
+) -> tuple[list[PostFacts], int | None, set[tuple[int, str]]]:
+    """The posts of a thread the viewer may see, in order, keyset-paged on id, as facts
+    (`with_texts` adds what renders them), and the viewer's own reactions to them
+    (`my_reactions`), in the same statement. Nothing when the viewer may not read the
+    thread (`membership` is theirs in its community)."""
     if not access.can_read_thread(viewer, thread, membership):
         return [], None, set()
     kind = access.viewer_kind(viewer)
     kinds = [] if kind == "anonymous" else list(ReactionKind)
-    rows = list((await db.execute(_post_page_statement(kind), {
+    rows = (await db.execute(_post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
-    })).unique())
-    next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
+    })).all()
+    next_cursor = rows[limit - 1][0] if len(rows) > limit else None
     rows = rows[:limit]
-    reacted = {(row[0].id, reaction.value) for row in rows
-               for reaction, flag in zip(kinds, row[1:], strict=True) if flag}
-    return [row[0] for row in rows], next_cursor, reacted
+    reacted = {(row[0], reaction.value) for row in rows
+               for reaction, flag in zip(kinds, row[11:], strict=True) if flag}
+    facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                       list(row[7] or []), row[8], row[9], bool(row[10])) for row in rows]
+    return facts, next_cursor, reacted
+
+
+async def with_texts(db: AsyncSession, facts: list[PostFacts], *,
+                     kept: Callable[[PostFacts], bool] = lambda _facts: False,
+                     ) -> list[Post | PostFacts]:
+    """The page's posts for its cards: the facts of those whose card is `kept`, the full
+    post (text, author, roles) of the others, read in one statement. A post gone between
+    the two statements is left out."""
+    wanted = [f.id for f in facts if not kept(f)]
+    if not wanted:
+        return list(facts)
+    full = {post.id: post for post in
+            (await db.scalars(_posts_to_render_statement(), {"ids": wanted})).unique()}
+    wanted_ids = set(wanted)
+    return [full[f.id] if f.id in wanted_ids else f for f in facts
+            if f.id not in wanted_ids or f.id in full]
 
 
 async def crisis_help_country(
-    db: AsyncSession, viewer: User | None, posts: list[Post]
+    db: AsyncSession, viewer: User | None, posts: Sequence[Post | PostFacts]
 ) -> str | None:
     """The country in the viewer's profile, read only when the page shows them crisis help
     (one of their own posts was screened as a crisis), so their help is for their place."""
@@ -527,13 +590,14 @@ async def reply(
     db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
+    await discard_draft(db, author.id, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, now)
         # Whoever is mentioned hears of that; every other follower who may still read the
         # thread hears of the reply (one notification per person for one reply).
         mentioned = await _notify_mentions(db, author, thread, post)
         followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-        for person in await _readers_among(db, thread, followers - {author.id} - mentioned):
+        for person in await readers_among(db, thread, followers - {author.id} - mentioned):
             await notify(db, person.id, NotificationKind.REPLY.value,
                          text=lambda: _("%(name)s replied to “%(title)s”")
                          % {"name": author.username, "title": thread.title},
@@ -542,24 +606,10 @@ async def reply(
     return post
 
 
-async def _readers_among(db: AsyncSession, thread: Thread, user_ids: set[int]) -> list[User]:
-    """The people among `user_ids` who may read `thread` now (one query each for people and
-    memberships): someone who left a members-only community hears nothing more of it."""
-    if not user_ids:
-        return []
-    people = list(await db.scalars(select(User).where(
-        User.id.in_(sorted(user_ids)), User.deleted_at.is_(None))))
-    member_ids = set(await db.scalars(select(Membership.user_id).where(
-        Membership.community_id == thread.community_id,
-        Membership.user_id.in_([p.id for p in people]))))
-    return [person for person in people if access.can_read_thread(
-        person, thread, Membership() if person.id in member_ids else None)]
-
-
 async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
                                       thread: Thread, *, skip: set[int]) -> None:
     followers = set(await follower_ids(db, FollowTarget.COMMUNITY, community.id))
-    for person in await _readers_among(db, thread, followers - skip - {author.id}):
+    for person in await readers_among(db, thread, followers - skip - {author.id}):
         await notify(db, person.id, NotificationKind.NEW_THREAD.value,
                      text=_("New thread in %(community)s: “%(title)s”")
                      % {"community": community.name, "title": thread.title},
@@ -578,27 +628,16 @@ async def _count_published_reply(
 
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
                            post: Post) -> set[int]:
-    """Tell the people mentioned who may read the thread; returns their ids."""
-    names = {m.lower() for m in MENTION_RE.findall(post.body)} - {author.username_key}
-    if not names:
-        return set()
-    names_list = sorted(names)[:MAX_MENTIONS]
-    people = list(await db.scalars(select(User).where(
-        User.username_key.in_(names_list), User.deleted_at.is_(None))))
-    member_ids = set(await db.scalars(select(Membership.user_id).where(
-        Membership.community_id == thread.community_id,
-        Membership.user_id.in_([p.id for p in people]))))
+    """Tell the people mentioned who may read the thread; returns their ids. Whoever cannot
+    read it hears nothing (a mention must not leak the thread): see `mentions`."""
     notified: set[int] = set()
-    for person in people:
-        # Only people who can read the thread hear about it: a mention must not leak it.
-        membership = Membership() if person.id in member_ids else None
-        if access.can_read_thread(person, thread, membership):
-            await notify(db, person.id, NotificationKind.MENTION.value,
-                         text=lambda: _("%(name)s mentioned you in “%(title)s”")
-                         % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                         actor_id=author.id)
-            notified.add(person.id)
+    for person in (await resolve_mentions(db, author, thread, post.body)).readers:
+        await notify(db, person.id, NotificationKind.MENTION.value,
+                     text=lambda: _("%(name)s mentioned you in “%(title)s”")
+                     % {"name": author.username, "title": thread.title},
+                     link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                     actor_id=author.id)
+        notified.add(person.id)
     return notified
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.messages import access, services
 from community.messages.models import MessageStatus
@@ -18,10 +19,10 @@ from community.screening import ScreenAction, ScreenLabel
 from community.web import (
     current_user,
     form_data,
+    is_htmx,
     render,
     require_user,
     runtime_of,
-    see_other,
     side_write,
 )
 
@@ -56,6 +57,7 @@ async def _conversation_context(
         "refusal": await access.refusal(db, viewer, partner),
         "blocked": await access.has_blocked(db, viewer.id, partner.id),
         "form": {}, "errors": {}, "notice": "", "crisis": False, "crisis_check": False,
+        "confirmation": "",
         "MessageStatus": MessageStatus,
         **extra,
     }
@@ -66,8 +68,7 @@ async def conversation_page(request: AnyRequest, db_session: AsyncSession,
                             username: str) -> Response[str]:
     viewer = _viewer(request)
     partner = await _partner(db_session, username)
-    context = await _conversation_context(db_session, viewer, partner,
-                                          notice=request.query_params.get("done", ""))
+    context = await _conversation_context(db_session, viewer, partner)
     if services.has_unread(context["messages"], viewer):
         # Never on this GET's reading transaction (SQLite would refuse it under load).
         async with side_write(request) as db:
@@ -94,11 +95,20 @@ async def send(request: AnyRequest, db_session: AsyncSession, username: str) -> 
               or ScreenLabel.URGENT in sent.verdict.labels)
     check = sent.verdict.needs_crisis_check
     if sent.delivered and not crisis and not check:
-        return see_other(f"/messages/{partner.username}")
+        if is_htmx(request):
+            # The conversation swaps in place: the confirmation comes with it (a flash would
+            # wait for the next whole page).
+            context = await _conversation_context(db_session, viewer, partner,
+                                                  confirmation=_("Your message is sent."))
+            return render(request, "messages/conversation.html", context, block="thread")
+        return redirect_with_message(request, f"/messages/{partner.username}",
+                                     _("Your message is sent."))
     # Held, moved off-platform, in crisis or possibly so: the sender must see why (or the
     # gentle help), on this very answer.
-    context = await _conversation_context(db_session, viewer, partner, crisis=crisis,
-                                          crisis_check=check, notice=sent.message.status)
+    context = await _conversation_context(
+        db_session, viewer, partner, crisis=crisis, crisis_check=check,
+        notice=sent.message.status,
+        confirmation=_("Your message is sent.") if sent.delivered else "")
     return render(request, "messages/conversation.html", context, block="thread")
 
 
@@ -112,7 +122,10 @@ async def block(request: AnyRequest, db_session: AsyncSession, username: str) ->
         await services.set_block(db_session, viewer, partner, blocking=blocking)
     except services.MessageRefused as exc:
         raise PermissionDeniedException(detail=str(exc)) from exc
-    return see_other(f"/messages/{partner.username}?done={'blocked' if blocking else 'unblocked'}")
+    return redirect_with_message(
+        request, f"/messages/{partner.username}",
+        _("You blocked this member. Neither of you can write to the other now.") if blocking
+        else _("You unblocked this member."))
 
 
 @post("/messages/{message_id:int}/report", guards=[require_user])
@@ -125,7 +138,8 @@ async def report(request: AnyRequest, db_session: AsyncSession, message_id: int)
     await services.report_message(db_session, runtime_of(request), viewer, message,
                                   form.get("reason", ""))
     sender = await db_session.get_one(User, message.sender_id)
-    return see_other(f"/messages/{sender.username}?done=reported")
+    return redirect_with_message(request, f"/messages/{sender.username}",
+                                 _("Thank you. A moderator will review this message."))
 
 
 route_handlers = [inbox, conversation_page, send, block, report]

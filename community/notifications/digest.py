@@ -13,23 +13,19 @@ Subjects never carry anything about health: a thread title may, so it stays in t
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from litestar import Litestar
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
-from community.background import every, running
+from community.background import BackgroundJob
 from community.db import intent, utcnow
 from community.i18n import gettext as _
 from community.notifications.models import (
@@ -209,19 +205,6 @@ async def send_due(runtime: Runtime, now: datetime | None = None) -> int:
     return sent
 
 
-
-async def digest_loop(runtime: Runtime, stop: asyncio.Event) -> None:
-    await every(POLL_SECONDS, lambda: send_due(runtime), stop, log,
-                "sending notification e-mail")
-
-
-@contextlib.asynccontextmanager
-async def _lifespan(runtime: Runtime) -> AsyncIterator[None]:
-    async with running(lambda stop: digest_loop(runtime, stop), "notification-digests"):
-        yield
-
-
-def digest_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:
-    """The app's lifespan hook (every process may run it: claims keep each e-mail single)."""
-    runtime: Runtime = app.state.runtime
-    return _lifespan(runtime)
+# Every process may run it: claims keep each e-mail single.
+DIGEST_JOB = BackgroundJob("notification-digests", "sending notification e-mail", POLL_SECONDS,
+                           send_due, log)

@@ -21,7 +21,6 @@ from community.web import (
     render,
     require_user,
     runtime_of,
-    see_other,
 )
 
 AnyRequest = Request[Any, Any, Any]
@@ -55,7 +54,7 @@ async def mark_read(request: AnyRequest, db_session: AsyncSession) -> Any:
         return render(request, "notifications/list.html", {
             "notifications": notifications, "next_cursor": next_cursor, "unread": 0,
         }, block="items")
-    return see_other("/notifications")
+    return redirect_with_message(request, "/notifications", _("Marked as read."))
 
 
 def _labels() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from community.communities.models import Community
 from community.db import Base, BigId, CreatedMixin, IdMixin, utcnow
 
 
@@ -42,6 +43,11 @@ class Article(IdMixin, CreatedMixin, Base):
         cascade="save-update, merge",
         passive_deletes="all",
     )
+    # The conditions (one community each) the article is about; their members hear of it on
+    # their home when it is published. Metadata chosen by the author, not reviewed text.
+    communities: Mapped[list[Community]] = relationship(
+        secondary="education_article_condition", lazy="selectin", order_by=Community.name,
+    )
 
     @property
     def published(self) -> ArticleVersion | None:
@@ -59,6 +65,18 @@ class Article(IdMixin, CreatedMixin, Base):
     def title(self) -> str:
         shown = self.published or self.latest
         return shown.title
+
+
+class ArticleCondition(Base):
+    __tablename__ = "education_article_condition"
+    __table_args__ = (Index("ix_education_article_condition_community_id", "community_id"),)
+
+    article_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("education_article.id", ondelete="CASCADE"), primary_key=True
+    )
+    community_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("community.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class ArticleVersion(IdMixin, CreatedMixin, Base):

@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.markdown import render_markdown
 from community.web import (
     current_user,
     form_data,
+    form_lists,
     render,
     require_role,
     runtime_of,
@@ -66,30 +68,37 @@ async def list_page(request: AnyRequest, db_session: AsyncSession) -> Response[s
     )
 
 
-def _form_context(
-    form: dict[str, str], errors: dict[str, list[str]], article: Article | None
+async def _form_context(
+    db: AsyncSession, form: dict[str, str], conditions: list[str],
+    errors: dict[str, list[str]], article: Article | None,
 ) -> dict[str, Any]:
-    return {"form": form, "errors": errors, "article": article}
+    return {"form": form, "errors": errors, "article": article, "chosen": set(conditions),
+            "choices": await services.condition_choices(db)}
 
 
 @get("/education/new", guards=[clinicians])
-async def new_page(request: AnyRequest) -> Response[str]:
-    return render(request, "moderation/education_form.html", _form_context({}, {}, None))
+async def new_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    return render(request, "moderation/education_form.html",
+                  await _form_context(db_session, {}, [], {}, None))
 
 
 @post("/education", guards=[clinicians])
 async def create(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
+    conditions = (await form_lists(request)).get("conditions", [])
     try:
-        article = await services.create_article(db_session, await _actor(request, db_session), form)
+        article = await services.create_article(
+            db_session, await _actor(request, db_session), form, conditions)
     except FormErrors as exc:
         return render(
             request,
             "moderation/education_form.html",
-            _form_context(form, exc.errors, None),
+            await _form_context(db_session, form, conditions, exc.errors, None),
             status_code=400,
         )
-    return see_other(f"/education/{article.id}")
+    return redirect_with_message(
+        request, f"/education/{article.id}",
+        _("Your article is saved as a draft. Submit it for review when it is ready."))
 
 
 async def _article_context(
@@ -152,7 +161,9 @@ async def edit_page(
         raise NotFoundException(detail=_("No such article."))
     source = article.working or article.latest
     form = {"title": source.title, "body": source.body, "references": source.references}
-    return render(request, "moderation/education_form.html", _form_context(form, {}, article))
+    chosen = [str(community.id) for community in article.communities]
+    return render(request, "moderation/education_form.html",
+                  await _form_context(db_session, form, chosen, {}, article))
 
 
 @post("/education/{article_id:int}/edit", guards=[clinicians])
@@ -161,13 +172,15 @@ async def edit_submit(request: AnyRequest, db_session: AsyncSession, article_id:
     if not access.can_edit(current_user(request), article):
         raise NotFoundException(detail=_("No such article."))
     form = await form_data(request)
+    conditions = (await form_lists(request)).get("conditions", [])
     try:
-        await services.edit_article(db_session, await _actor(request, db_session), article, form)
+        await services.edit_article(db_session, await _actor(request, db_session), article, form,
+                                    conditions)
     except FormErrors as exc:
         return render(
             request,
             "moderation/education_form.html",
-            _form_context(form, exc.errors, article),
+            await _form_context(db_session, form, conditions, exc.errors, article),
             status_code=400,
         )
     return see_other(f"/education/{article_id}?done=saved")

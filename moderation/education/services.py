@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import audit
 from community.accounts.models import User
 from community.accounts.services import FormErrors
+from community.communities.models import Community
 from community.db import utcnow
 from community.errors import Conflict, NotAllowed, NotFound
 from community.i18n import gettext as _
@@ -54,6 +57,28 @@ def _validated(form: dict[str, str]) -> dict[str, str]:
     return {"title": title, "body": body, "references": references}
 
 
+async def article_communities(db: AsyncSession, chosen: Sequence[str]) -> list[Community]:
+    """The communities (conditions) chosen on the article form, by id; anything else is an
+    error the form shows."""
+    # An id is a short run of digits (anything longer would overflow the database's integer).
+    if not all(value.isascii() and value.isdigit() and len(value) <= 12 for value in chosen):
+        raise FormErrors({"conditions": [_("Choose the conditions from the list.")]})
+    ids = {int(value) for value in chosen}
+    if not ids:
+        return []
+    found = list(await db.scalars(
+        select(Community).where(Community.id.in_(ids), Community.archived_at.is_(None))))
+    if len(found) != len(ids):
+        raise FormErrors({"conditions": [_("Choose the conditions from the list.")]})
+    return found
+
+
+async def condition_choices(db: AsyncSession) -> list[Community]:
+    """Every open community, for the article form's list of conditions."""
+    return list(await db.scalars(
+        select(Community).where(Community.archived_at.is_(None)).order_by(Community.name)))
+
+
 async def get_article(db: AsyncSession, article_id: int) -> Article:
     article = await db.scalar(select(Article).where(Article.id == article_id))
     if article is None:
@@ -61,11 +86,14 @@ async def get_article(db: AsyncSession, article_id: int) -> Article:
     return article
 
 
-async def create_article(db: AsyncSession, author: User, form: dict[str, str]) -> Article:
+async def create_article(db: AsyncSession, author: User, form: dict[str, str],
+                         conditions: Sequence[str] = ()) -> Article:
+    """A new draft; `conditions` are the ids of the communities it is about."""
     if not await is_verified_clinician(db, author):
         raise NotAllowed(_("Only verified clinicians write articles."))
     values = _validated(form)
-    article = Article(author_id=author.id)
+    communities = await article_communities(db, conditions)
+    article = Article(author_id=author.id, communities=communities)
     article.versions.append(ArticleVersion(number=1, **values))
     db.add(article)
     await db.flush()
@@ -76,16 +104,19 @@ async def create_article(db: AsyncSession, author: User, form: dict[str, str]) -
 
 
 async def edit_article(
-    db: AsyncSession, author: User, article: Article, form: dict[str, str]
+    db: AsyncSession, author: User, article: Article, form: dict[str, str],
+    conditions: Sequence[str] = (),
 ) -> ArticleVersion:
     """Change the working draft; editing a published article starts a new version, and the
-    published one stays visible until the new one is approved."""
+    published one stays visible until the new one is approved. The conditions the article is
+    about change at once (they choose who hears of it, not what it says)."""
     if not access.can_edit(author, article):
         raise NotAllowed(_("Only the author edits an article."))
     working = article.working
     if working is not None and working.status == VersionStatus.SUBMITTED:
         raise Conflict(_("This version is being reviewed; wait for the outcome."))
     values = _validated(form)
+    article.communities = await article_communities(db, conditions)
     if working is None:
         working = ArticleVersion(number=article.latest.number + 1, **values)
         article.versions.append(working)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import Role, User
 from community.accounts.routes import safe_next
 from community.db import utcnow
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.i18n import ngettext
 from community.web import (
@@ -74,7 +75,7 @@ async def queue_page(request: AnyRequest, db_session: AsyncSession) -> Response[
     if status not in {s.value for s in ReviewStatus}:
         status = ReviewStatus.PENDING
     items = await services.queue_page(db_session, status)
-    authors = await services.usernames(db_session, {i.author_id for i in items})
+    authors = await services.people_by_id(db_session, {i.author_id for i in items})
     decided = await _decided(db_session, request)
     return render(
         request,
@@ -116,7 +117,7 @@ async def item_page(request: AnyRequest, db_session: AsyncSession, item_id: int)
     if item is None:
         raise NotFoundException(detail=_("No such review item."))
     actor = current_user(request)
-    people = await services.usernames(
+    people = await services.people_by_id(
         db_session,
         {item.author_id, *(f.flagger_id for f in item.flags), *(h.actor_id for h in item.history)},
     )
@@ -241,7 +242,8 @@ async def flag_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
         mailer=runtime_of(request).mailer,
         base_url=runtime_of(request).settings.base_url,
     )
-    return see_other(safe_next(form.get("next")) + "#reported")
+    return redirect_with_message(request, safe_next(form.get("next")),
+                                 _("Thank you for telling us. A moderator will look at it."))
 
 
 @get("/moderation/people/{user_id:int}", guards=[staff_only])
@@ -251,7 +253,7 @@ async def person_page(request: AnyRequest, db_session: AsyncSession, user_id: in
         raise NotFoundException(detail=_("No such person."))
     notes, penalties = await services.person_record(db_session, user_id)
     items = await services.items_by_author(db_session, user_id)
-    people = await services.usernames(
+    people = await services.people_by_id(
         db_session, {*(n.author_id for n in notes), *(p.issued_by_id for p in penalties)}
     )
     actor = current_user(request)
@@ -287,7 +289,8 @@ async def add_note(request: AnyRequest, db_session: AsyncSession, user_id: int) 
         await _subject(db_session, user_id),
         form.get("text", ""),
     )
-    return see_other(f"/moderation/people/{user_id}")
+    return redirect_with_message(request, f"/moderation/people/{user_id}",
+                                 _("Your note is added."))
 
 
 @post("/moderation/people/{user_id:int}/penalties", guards=[staff_only])
@@ -304,7 +307,8 @@ async def add_penalty(request: AnyRequest, db_session: AsyncSession, user_id: in
         days=days,
         reason=form.get("reason", ""),
     )
-    return see_other(f"/moderation/people/{user_id}")
+    return redirect_with_message(request, f"/moderation/people/{user_id}",
+                                 _("The penalty is applied."))
 
 
 @post("/moderation/people/{user_id:int}/penalties/{penalty_id:int}/lift", guards=[staff_only])
@@ -318,7 +322,8 @@ async def lift_penalty(
     if not services.may_penalise(actor, await _subject(db_session, user_id)):
         raise PermissionDeniedException(detail=_("You cannot change this person's penalties."))
     await services.lift_penalty(db_session, actor, penalty)
-    return see_other(f"/moderation/people/{user_id}")
+    return redirect_with_message(request, f"/moderation/people/{user_id}",
+                                 _("The penalty is lifted."))
 
 
 answerers = require_role(Role.CLINICIAN, Role.MODERATOR, Role.ADMIN)

@@ -477,6 +477,16 @@ async def item_with_history(db: AsyncSession, item_id: int) -> ReviewItem | None
     )
 
 
+async def people_by_id(db: AsyncSession, ids: set[int | None]) -> dict[int, User]:
+    """The people with these ids, for pages that link each name to the person's page
+    (`partials/people.html`; a former member stays unlinked)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {person.id: person for person in await db.scalars(
+        select(User).where(User.id.in_(wanted)))}
+
+
 async def usernames(db: AsyncSession, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.web import current_user, form_data, render, require_role, require_user, see_other
 from moderation.education.services import published_by
@@ -74,12 +75,13 @@ async def applications_page(request: AnyRequest, db_session: AsyncSession) -> Re
 async def decide(request: AnyRequest, db_session: AsyncSession, application_id: int) -> Any:
     form = await form_data(request)
     actor = await db_session.get_one(User, current_user(request).id)  # type: ignore[union-attr]
+    approve = form.get("decision") == "approve"
     try:
         await services.decide(
             db_session,
             actor,
             application_id,
-            approve=form.get("decision") == "approve",
+            approve=approve,
             reason=form.get("reason", ""),
         )
     except FormErrors as exc:
@@ -94,7 +96,10 @@ async def decide(request: AnyRequest, db_session: AsyncSession, application_id: 
             },
             status_code=400,
         )
-    return see_other("/moderation/clinicians")
+    return redirect_with_message(
+        request, "/moderation/clinicians",
+        _("Approved: the clinician is verified and has been told.") if approve
+        else _("Rejected: the applicant has been told."))
 
 
 @get("/clinicians/{username:str}")

@@ -27,7 +27,7 @@ Differencing across snapshots (new patients arriving) is outside this guarantee;
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -137,12 +137,8 @@ def build_release(
     protection: int | None = None,
     epsilon: Decimal | str | None = None,
     contributions: int = 1,
-    fold: Callable[[Cube], Cube] | None = None,
 ) -> Release:
-    """Suppress a cube and all its margins once; with epsilon, noise the counts first.
-
-    `fold` (merging rare categories) runs after the noise, so it reads noised counts only.
-    """
+    """Suppress a cube and all its margins once; with epsilon, noise the counts first."""
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
     noise = None
@@ -152,8 +148,6 @@ def build_release(
         # Margins are sums of the noisy cells: consistent, and post-processing costs no epsilon.
         cube = Cube(cube.dimensions, counts)
         noise = Noise(eps, scale, contributions)
-    if fold is not None:
-        cube = fold(cube)
     protection = threshold if protection is None else protection
     extended = cube.extended()
     status = suppress(extended, threshold, protection)

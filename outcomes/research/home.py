@@ -6,14 +6,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from community.accounts.models import Role, User
-from community.home import BLOCK_ROWS, HomeBlock, HomeItem
+from community.accounts.models import Role
+from community.home import BLOCK_ROWS, HomeBlock, HomeContext, HomeItem
 from community.i18n import gettext as _
 from outcomes.research.models import ApplicationStatus, ResearchApplication, ResearchProject
 
 
-async def my_projects(db: AsyncSession, user: User) -> HomeBlock | None:
+async def my_projects(db: AsyncSession, home: HomeContext) -> HomeBlock | None:
     """A researcher's projects, newest first."""
+    user = home.user
     if not user.has_role(Role.RESEARCHER):
         return None
     rows = (await db.execute(
@@ -25,12 +26,13 @@ async def my_projects(db: AsyncSession, user: User) -> HomeBlock | None:
              for project_id, title, status in rows]
     return HomeBlock("projects", _("Your research projects"), "/research",
                      _("Research home"), items,
-                     empty=_("You have no approved project yet. Apply from the research page."))
+                     empty=_("You have no approved project yet. Apply from the research page."),
+                     order=3, icon="chart")
 
 
-async def research_applications(db: AsyncSession, user: User) -> HomeBlock | None:
+async def research_applications(db: AsyncSession, home: HomeContext) -> HomeBlock | None:
     """Research applications waiting for an administrator, each one click from its decision."""
-    if not user.has_role(Role.ADMIN):
+    if not home.user.has_role(Role.ADMIN):
         return None
     rows = (await db.execute(
         select(ResearchApplication.id, ResearchApplication.project_title,
@@ -46,7 +48,7 @@ async def research_applications(db: AsyncSession, user: User) -> HomeBlock | Non
         "research_applications", _("Research applications waiting"), "/admin/research",
         _("All research applications"), items,
         empty=_("No research application is waiting."),
-        total=rows[0][4] if rows else 0)
+        total=rows[0][4] if rows else 0, order=6, icon="badge-check")
 
 
 HOME_BLOCKS = (my_projects, research_applications)

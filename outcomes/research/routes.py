@@ -227,7 +227,8 @@ async def token_revoke(request: AnyRequest, db_session: AsyncSession, project_id
                                     token_id)
     except LookupError as exc:
         raise NotFoundException(detail=_("No such token.")) from exc
-    return see_other(f"/research/projects/{project.id}")
+    return redirect_with_message(request, f"/research/projects/{project.id}",
+                                 _("The token is revoked: it no longer opens the API."))
 
 
 @post("/research/projects/{project_id:int}/exports", guards=[researcher], include_in_schema=False)
@@ -257,7 +258,8 @@ async def export_create(request: AnyRequest, db_session: AsyncSession, project_i
                     "(%(left)s epsilon).") % {"left": exc.remaining}
         return await _project_page(request, db_session, project, form=lists,
                                    errors={"epsilon": [message]}, status_code=400)
-    return see_other(f"/research/exports/{job.id}")
+    return redirect_with_message(request, f"/research/exports/{job.id}",
+                                 _("Your export is requested: this page shows when it is ready."))
 
 
 @get("/research/exports/{job_id:int}", guards=[researcher], include_in_schema=False)

@@ -3,8 +3,15 @@
 Each table is one query returning distinct (patient, cell) pairs; the cube counts distinct
 patients per cell. No free text, no identifiers: every dimension is a curated slug, a band or
 a coarse date (month at the finest). Ages come in the profile's bands, open-ended at 85+ (so
-90+ is always collapsed); rare conditions, treatments, countries and terms are folded into
-"Other" before suppression.
+90+ is always collapsed); without noise, rare conditions, treatments, countries and terms are
+folded into "Other" before suppression.
+
+Which categories a release has is fixed before its data are read, so that a category's mere
+presence never says that someone is in it: the time dimension lists every period from a
+declared start (`Settings.research_since`) to the snapshot's date, after one category for
+everything earlier (`Periods`); answers, bands, measures, sexes and age bands list their whole
+scale; and under noise the vocabulary dimensions list every term of the vocabulary. Empty
+categories are cells like any other: zero, or noised and suppressed by the same rule.
 
 A table is computed once per data snapshot as the full cube over all its dimensions, filter
 dimensions included (`compute_release`), recorded (`store_release`), and every export is a
@@ -30,6 +37,7 @@ from sqlalchemy.sql import Executable
 
 from community.communities.models import Community
 from community.profiles.models import Profile, ProfileCondition
+from community.settings import DEFAULT_RESEARCH_SINCE
 from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
 from outcomes.research.cube import Cube, fold_rare
 from outcomes.research.disclosure import (
@@ -41,6 +49,7 @@ from outcomes.research.disclosure import (
 )
 from outcomes.research.models import ConsentRecord, DataSnapshot, StoredRelease
 from outcomes.tracking.models import QuestionnaireAnswer, SymptomEntry
+from outcomes.treatments import scales
 from outcomes.treatments.models import (
     CoursePurpose,
     Evaluation,
@@ -59,6 +68,7 @@ SEVERITIES = ("none", "mild", "moderate", "severe")
 FILTER_DIMENSIONS = ("condition", "treatment")
 FOLDED = frozenset({"condition", "treatment", "country", "side_effect", "symptom", "instrument",
                     "purpose"})
+TIME_UNITS = ("year", "quarter", "month")
 
 Pairs = Iterable[tuple[int, tuple[str, ...]]]
 Query = Callable[[AsyncSession, Select[Any], DataSnapshot], Awaitable[Pairs]]
@@ -73,7 +83,8 @@ class TableSpec:
     description: str
     dimensions: tuple[str, ...]
     query: Query
-    # Fixed category lists; other dimensions take the categories found in the data.
+    # Fixed category lists. The time dimension takes its `Periods`, the vocabulary dimensions
+    # (FOLDED) their vocabulary, and a dimension with none of these is refused.
     categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The columns the table reads, named by reference: a renamed one fails at import.
     requires: tuple[QueryableAttribute[Any], ...] = ()
@@ -82,7 +93,7 @@ class TableSpec:
 
     @property
     def time_dimension(self) -> str | None:
-        return next((d for d in ("year", "quarter", "month") if d in self.dimensions), None)
+        return next((d for d in TIME_UNITS if d in self.dimensions), None)
 
     def available(self) -> bool:
         """Whether every column the table reads is mapped in this installation."""
@@ -148,6 +159,52 @@ def year_of(day: date | datetime | None) -> str:
     return f"{day.year:04d}" if day else UNKNOWN
 
 
+PERIOD_OF: dict[str, Callable[[date | datetime | None], str]] = {
+    "year": year_of, "quarter": quarter_of, "month": month_of}
+_MONTHS_PER = {"year": 12, "quarter": 3, "month": 1}
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The categories of a time dimension, known before any data are read: everything before
+    the period holding `since`, then every period from it to the one holding `until` (the
+    snapshot's date), whether or not anyone had an event in it.
+
+    Labels sort as they run in time ("2019-12" < "2020-01"), which `place` relies on.
+    """
+
+    unit: str
+    since: date
+    until: date
+
+    @property
+    def earlier(self) -> str:
+        """The category of every event before the first period."""
+        return f"before {PERIOD_OF[self.unit](self.since)}"
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        step = _MONTHS_PER[self.unit]
+        month = self.since.year * 12 + self.since.month - 1
+        month -= month % step  # the first month of the period holding `since`
+        last = self.until.year * 12 + self.until.month - 1
+        labels = []
+        while month <= last:
+            labels.append(PERIOD_OF[self.unit](date(month // 12, month % 12 + 1, 1)))
+            month += step
+        return (self.earlier, *labels)
+
+    def place(self, label: str) -> str | None:
+        """The category of an event's period; None after the snapshot's period (or undated):
+        the release counts what had happened by its snapshot."""
+        first = PERIOD_OF[self.unit](self.since)
+        if label == UNKNOWN or not label[:4].isdigit():
+            return None
+        if label < first:
+            return self.earlier
+        return label if label <= PERIOD_OF[self.unit](self.until) else None
+
+
 # ---- the queries -----------------------------------------------------------------------------
 
 
@@ -185,6 +242,11 @@ async def _treatment_use(db: AsyncSession, consenting: Select[Any], _s: DataSnap
 
 
 EVALUATION_MEASURES = ("side_effect_severity", "adherence", "burden", "cost")
+# Every answer of every measure (one list: the measure and the answer are two dimensions).
+EVALUATION_ANSWERS = (*dict.fromkeys(
+    value for scale in (scales.SIDE_EFFECT_SEVERITY, scales.ADHERENCE, scales.BURDEN,
+                        scales.COST) for value in scale.values), UNKNOWN)
+EFFECTIVENESS_ANSWERS = (*scales.EFFECTIVENESS.values, UNKNOWN)
 
 
 async def _evaluation_answers(db: AsyncSession, consenting: Select[Any],
@@ -290,6 +352,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients giving each effectiveness answer, per treatment, "
             "year of the evaluation and purpose (the condition or symptom treated).",
             ("treatment", "year", "purpose", "answer"), _effectiveness,
+            categories={"answer": EFFECTIVENESS_ANSWERS},
             requires=(EvaluationEffect.condition_id, Evaluation.treatment_id, Symptom.slug),
             max_contributions=10,
         ),
@@ -298,6 +361,7 @@ CATALOGUE: dict[str, TableSpec] = {
             "Distinct consenting patients giving each answer on side-effect severity, "
             "adherence, burden and cost, per treatment and year of the evaluation.",
             ("treatment", "year", "measure", "answer"), _evaluation_answers,
+            categories={"measure": EVALUATION_MEASURES, "answer": EVALUATION_ANSWERS},
             requires=(Evaluation.treatment_id, Evaluation.side_effect_severity),
             max_contributions=10,
         ),
@@ -350,10 +414,12 @@ def capped(keys: set[tuple[str, ...]], cap: int | None, seed: str) -> list[tuple
 
 
 Vocabularies = Mapping[str, tuple[str, ...]]
+CategoryLists = dict[str, tuple[str, ...] | None]
 
 
 async def vocabularies(db: AsyncSession) -> dict[str, tuple[str, ...]]:
-    """The category list of every folded dimension, from the vocabularies, not the data."""
+    """The category list of every vocabulary dimension (and of the questionnaires' bands),
+    from the vocabularies, not the data."""
     from community.profiles.models import COUNTRIES
     from outcomes.catalog.models import Condition, SideEffect, Symptom, Treatment
     from outcomes.tracking.scoring import load_questionnaires
@@ -363,6 +429,7 @@ async def vocabularies(db: AsyncSession) -> dict[str, tuple[str, ...]]:
 
     conditions = await slugs(Condition.slug)
     symptoms = await slugs(Symptom.slug)
+    questionnaires = load_questionnaires()
     return {
         "condition": conditions,
         "treatment": await slugs(Treatment.slug),
@@ -370,7 +437,9 @@ async def vocabularies(db: AsyncSession) -> dict[str, tuple[str, ...]]:
         "symptom": symptoms,
         "purpose": (*conditions, *(f"symptom:{s}" for s in symptoms)),
         "country": tuple(sorted(COUNTRIES)),
-        "instrument": tuple(sorted(load_questionnaires())),
+        "instrument": tuple(sorted(questionnaires)),
+        "band": (*dict.fromkeys(band.code for definition in questionnaires.values()
+                                for band in definition.bands), UNKNOWN),
     }
 
 
@@ -382,26 +451,87 @@ def fold_all(spec: TableSpec, cube: Cube, threshold: int) -> Cube:
     return cube
 
 
-def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
-               cap: int | None = None, seed: str = "",
-               domains: Vocabularies | None = None) -> Cube:
-    """Distinct patients per cell; rare categories of free dimensions folded into Other.
+def category_lists(spec: TableSpec, *, periods: Periods | None, vocabularies: Vocabularies,
+                   noised: bool) -> CategoryLists:
+    """Each dimension's categories, decided before the data are read; None for a vocabulary
+    dimension of a release without noise, which lists the terms found and folds the rare ones
+    into Other (zeros are published there, and a folded term is one from 0 to 10).
 
-    With `domains` (noised releases) the folded dimensions take their categories from the
-    vocabularies, with Other and Unknown for anything else, and nothing is folded here: the
-    shape of the cube then says nothing about this snapshot's counts, and folding happens
-    after the noise, on noised totals.
+    Raises ValueError for a dimension with no list: its categories would come from the data.
     """
-    fixed_lists = {name: (*domains[name], OTHER, UNKNOWN) for name in spec.dimensions
-                   if domains is not None and name in FOLDED and name in domains
-                   and name not in spec.categories}
+    lists: CategoryLists = {}
+    for name in spec.dimensions:
+        if name == spec.time_dimension:
+            if periods is None or periods.unit != name:
+                raise ValueError(f"{spec.name}: a table over time needs its {name} periods")
+            lists[name] = periods.categories
+        elif name in spec.categories:
+            lists[name] = spec.categories[name]
+        elif name in FOLDED and not noised:
+            lists[name] = None
+        elif name in FOLDED and name in vocabularies:
+            lists[name] = (*vocabularies[name], OTHER, UNKNOWN)
+        elif name in vocabularies:
+            lists[name] = vocabularies[name]
+        else:
+            raise ValueError(f"{spec.name}: the dimension {name!r} has no fixed categories")
+    return lists
+
+
+def _placer(name: str, categories: tuple[str, ...] | None, periods: Periods | None,
+            time_dimension: str | None) -> Callable[[str], str | None]:
+    """How a found category is placed in a fixed list (None: the event is not counted)."""
+    if name == time_dimension:
+        assert periods is not None
+        return periods.place
+    if categories is None:
+        return lambda category: category
+    listed = frozenset(categories)
+    # A term outside the list: Other where the list has it, else Unknown.
+    fallback = OTHER if OTHER in listed else UNKNOWN if UNKNOWN in listed else None
+
+    def place(category: str) -> str | None:
+        if category in listed:
+            return category
+        if fallback is None:
+            raise ValueError(f"{category!r} is not a category of {name!r}")
+        return fallback
+
+    return place
+
+
+def _place_key(placers: Sequence[Callable[[str], str | None]],
+               key: tuple[str, ...]) -> tuple[str, ...] | None:
+    cells = []
+    for place, category in zip(placers, key, strict=True):
+        cell = place(category)
+        if cell is None:
+            return None
+        cells.append(cell)
+    return tuple(cells)
+
+
+def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int, periods: Periods | None = None,
+               vocabularies: Vocabularies | None = None, noised: bool = False,
+               cap: int | None = None, seed: str = "") -> Cube:
+    """Distinct patients per cell, over the categories of `category_lists`.
+
+    Without noise, rare terms of the vocabulary dimensions are folded into Other here, on the
+    true counts. Under noise every listed category stays, empty or not: the shape of the cube
+    then says nothing about this snapshot's data.
+    """
+    lists = category_lists(spec, periods=periods, vocabularies=vocabularies or {}, noised=noised)
+    placers = [_placer(name, lists[name], periods, spec.time_dimension)
+               for name in spec.dimensions]
     per_patient: dict[int, set[tuple[str, ...]]] = defaultdict(set)
     for user_id, key in pairs:
-        if fixed_lists:
-            key = tuple(
-                c if name not in fixed_lists or c in fixed_lists[name] else OTHER
-                for name, c in zip(spec.dimensions, key, strict=True))
         per_patient[user_id].add(key)
+    # Place each distinct key once (few), then re-key each patient's cells (many).
+    found = {key for keys in per_patient.values() for key in keys}
+    placed = {key: _place_key(placers, key) for key in found}
+    if any(placed[key] != key for key in found):
+        for user_id, keys in per_patient.items():
+            per_patient[user_id] = {cell for key in keys if (cell := placed[key]) is not None}
     counts: dict[tuple[str, ...], int] = defaultdict(int)
     for user_id, keys in per_patient.items():
         # Under noise a patient counts in at most `cap` cells: the sensitivity the noise covers.
@@ -409,34 +539,48 @@ def build_cube(spec: TableSpec, pairs: Pairs, *, threshold: int,
             counts[key] += 1
     dimensions: dict[str, tuple[str, ...]] = {}
     for axis, name in enumerate(spec.dimensions):
-        found = sorted({key[axis] for key in counts})
-        fixed = spec.categories.get(name) or fixed_lists.get(name)
-        dimensions[name] = fixed if fixed else (tuple(found) or (UNKNOWN,))
+        fixed = lists[name]
+        dimensions[name] = fixed if fixed is not None else (
+            tuple(sorted({key[axis] for key in counts})) or (UNKNOWN,))
     cube = Cube.from_counts(dimensions, counts)
-    return cube if domains is not None else fold_all(spec, cube, threshold)
+    return cube if noised else fold_all(spec, cube, threshold)
 
 
 async def compute_release(
     db: AsyncSession, spec: TableSpec, snapshot: DataSnapshot, epsilon: Decimal | None,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: int = DEFAULT_THRESHOLD, *, since: date = DEFAULT_RESEARCH_SINCE,
 ) -> Release:
-    """Query a table's pairs, then build, noise and suppress its cube off the event loop."""
+    """Query a table's pairs, then build, noise and suppress its cube off the event loop.
+
+    The time dimension runs from the period holding `since` to the snapshot's."""
     pairs = list(await spec.query(db, consenting_users(snapshot.taken_at), snapshot))
-    cap = spec.max_contributions if epsilon is not None else None
-    # Under noise the categories come from the vocabularies and folding reads noised totals.
-    domains = await vocabularies(db) if epsilon is not None else None
+    noised = epsilon is not None
+    cap = spec.max_contributions if noised else None
+    terms = await vocabularies(db)
+    periods = (Periods(spec.time_dimension, since, snapshot.taken_at.date())
+               if spec.time_dimension else None)
 
     def build() -> Release:
-        cube = build_cube(spec, pairs, threshold=threshold, cap=cap, seed=str(snapshot.id),
-                          domains=domains)
+        cube = build_cube(spec, pairs, threshold=threshold, periods=periods, vocabularies=terms,
+                          noised=noised, cap=cap, seed=str(snapshot.id))
         if epsilon is None:
             return build_release(cube, threshold)
         return build_release(cube, threshold, epsilon=epsilon,
-                             contributions=spec.max_contributions,
-                             fold=lambda noised: fold_all(spec, noised, threshold))
+                             contributions=spec.max_contributions)
 
     # Suppression of a large cube takes a while; the app keeps serving meanwhile.
     return await asyncio.to_thread(build)
+
+
+def listed_periods(release: Release, spec: TableSpec) -> dict[str, str] | None:
+    """For a manifest: the category of everything earlier, and the first and last period a
+    release lists (each listed whether or not anyone had an event in it)."""
+    if spec.time_dimension is None:
+        return None
+    dimension = next(d for d in release.dimensions if d.name == spec.time_dimension)
+    earlier, *periods = dimension.categories
+    return {"earlier": earlier, "first": periods[0] if periods else "",
+            "last": periods[-1] if periods else ""}
 
 
 def epsilon_key(epsilon: Decimal | None) -> str:

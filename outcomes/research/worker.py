@@ -9,7 +9,6 @@ failed export never leaves a partial file.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
@@ -17,20 +16,21 @@ import logging
 import os
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
 from sqlalchemy import or_, select, update
 
 from community import audit
-from community.background import running
+from community.background import BackgroundJob, repeat
 from community.db import intent, utcnow
 from community.runtime import Runtime
+from community.settings import Settings
 from outcomes.research.cube import ALL
 from outcomes.research.disclosure import PublishedTable, Row, manifest
 from outcomes.research.models import DataSnapshot, ExportJob, JobStatus, ResearchProject
@@ -45,6 +45,7 @@ from outcomes.research.tables import (
     NotReleased,
     TableSpec,
     compute_release,
+    listed_periods,
     published_table,
     store_release,
     stored_release,
@@ -126,11 +127,11 @@ async def run_export_job(runtime: Runtime, job_id: int) -> None:
         return
     final: Path | None = None
     try:
-        tables, left_out, snapshot_at = await _published_tables(runtime, job)
-        info = await _manifest(runtime, job, tables, left_out, snapshot_at)
+        published = await _published_tables(runtime, job)
+        info = await _manifest(runtime, job, published)
         # Compressing and fsyncing a large archive blocks: off the event loop.
         final = await asyncio.to_thread(build_archive, exports_dir(runtime), archive_name(job),
-                                        tables, info)
+                                        published.tables, info)
         await _finish(runtime, job_id, final, info)
     except Exception as exc:  # the job records why it failed; the worker goes on
         log.exception("export job %s failed", job_id)
@@ -145,14 +146,21 @@ def _reason(exc: Exception) -> str:
     return f"The export could not be built ({type(exc).__name__})."
 
 
-async def _published_tables(
-    runtime: Runtime, job: ExportJob
-) -> tuple[dict[str, tuple[TableSpec, PublishedTable]], dict[str, str], Any]:
+@dataclass
+class _Published:
+    """What an export releases: its slices, the tables it leaves out and why, the periods
+    each release over time lists, and the snapshot's time."""
+
+    tables: dict[str, tuple[TableSpec, PublishedTable]] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
+    periods: dict[str, dict[str, str]] = field(default_factory=dict)
+    snapshot_at: datetime | None = None
+
+
+async def _published_tables(runtime: Runtime, job: ExportJob) -> _Published:
     """The released slices of a job's tables, and the tables left out with the reason."""
     epsilon = Decimal(job.epsilon) if job.epsilon else None
-    result: dict[str, tuple[TableSpec, PublishedTable]] = {}
-    left_out: dict[str, str] = {}
-    snapshot_at = None
+    published = _Published()
     for position, name in enumerate(job.tables):
         spec = CATALOGUE.get(name)
         if spec is None or not spec.available():
@@ -160,34 +168,40 @@ async def _published_tables(
         # Computing only reads; the write lock is taken just to record the result.
         async with runtime.sessionmaker() as db:
             snapshot = await db.get_one(DataSnapshot, job.snapshot_id)
-            snapshot_at = snapshot.taken_at
+            published.snapshot_at = snapshot.taken_at
             release = await stored_release(db, spec, snapshot.id, epsilon)
             computed = release is None
             if release is None:
-                release = await compute_release(db, spec, snapshot, epsilon)
+                release = await compute_release(db, spec, snapshot, epsilon,
+                                                since=runtime.settings.research_since)
         if computed:
             with intent(write=True):
                 async with runtime.sessionmaker() as db, db.begin():
                     release = await store_release(db, spec, snapshot.id, epsilon, release)
         # Slicing a large release takes a moment; the app keeps serving meanwhile.
         try:
-            result[name] = (spec, await asyncio.to_thread(published_table, release, spec,
-                                                          job.filters))
+            published.tables[name] = (spec, await asyncio.to_thread(
+                published_table, release, spec, job.filters))
         except NotReleased as left:
-            left_out[name] = left.reason
+            published.left_out[name] = left.reason
+        else:
+            if (periods := listed_periods(release, spec)) is not None:
+                published.periods[name] = periods
         await _update(runtime, job.id, progress=int(90 * (position + 1) / len(job.tables)),
                       lease_until=utcnow() + LEASE)
-    return result, left_out, snapshot_at
+    return published
 
 
-async def _manifest(runtime: Runtime, job: ExportJob,
-                    tables: Mapping[str, tuple[TableSpec, PublishedTable]],
-                    left_out: Mapping[str, str], snapshot_at: Any) -> dict[str, Any]:
+async def _manifest(runtime: Runtime, job: ExportJob, published: _Published) -> dict[str, Any]:
     async with runtime.sessionmaker() as db:
         project = await db.get_one(ResearchProject, job.project_id)
-    info = manifest({name: table for name, (_, table) in tables.items()},
-                    snapshot_at=snapshot_at, software_version=software_version(),
+    assert published.snapshot_at is not None
+    info = manifest({name: table for name, (_, table) in published.tables.items()},
+                    snapshot_at=published.snapshot_at, software_version=software_version(),
                     budget=budget_of(project))
+    for name, periods in published.periods.items():
+        # Every period from the first to the snapshot's is listed, empty or not.
+        info["tables"][name]["periods"] = periods
     info.update({
         "project": {"id": project.id, "title": project.title,
                     "data_use_agreement": project.dua_version},
@@ -197,7 +211,7 @@ async def _manifest(runtime: Runtime, job: ExportJob,
         "counts": "distinct patients with research consent in force at the snapshot",
         "zero_rows": ZERO_ROWS,
         # Tables of the request that this export does not contain, and why.
-        "not_released": dict(left_out),
+        "not_released": dict(published.left_out),
     })
     return info
 
@@ -307,50 +321,31 @@ def _remove_partials(folder: Path, older_than: float) -> None:
         _remove([p for p in folder.glob(".*.part") if p.stat().st_mtime < older_than])
 
 
-# ---- the loop started with the app ----------------------------------------------------------
+# ---- the worker beside the app, or as its own process --------------------------------------
 
 
-async def worker_loop(runtime: Runtime, stop: asyncio.Event,
-                      on_pass: Callable[[], None] | None = None) -> None:
-    """Run and purge jobs until `stop`; `on_pass` is told after each pass (tests wait on it
-    instead of on the clock)."""
-    while not stop.is_set():
-        try:
-            await run_pending_jobs(runtime)
-            await purge_expired(runtime)
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("research export worker pass failed")
-        if on_pass is not None:
-            on_pass()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+async def worker_pass(runtime: Runtime) -> int:
+    """One pass of the worker: every claimable job, then the expired archives."""
+    return await run_pending_jobs(runtime) + await purge_expired(runtime)
+
+
+def _runs_worker(settings: Settings) -> bool:
+    return settings.runs_research_worker
+
+
+# Installed through the `background_jobs` extension; a web-only process leaves it out
+# (KINDRED_RESEARCH_WORKER=off) when the worker runs as its own process (`serve_worker`).
+EXPORT_WORKER = BackgroundJob("research-export-worker", "running research export jobs",
+                              POLL_SECONDS, worker_pass, log, enabled=_runs_worker)
 
 
 async def serve_worker(runtime: Runtime) -> None:
-    """Run the worker loop in the foreground until SIGTERM or SIGINT (`kindred research
-    run-jobs --loop`, the production set-up): the job in hand finishes first."""
+    """Run the worker in the foreground until SIGTERM or SIGINT (`kindred research run-jobs
+    --loop`, the production set-up): the pass in hand finishes first."""
     import signal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await worker_loop(runtime, stop)
-
-
-def worker_lifespan(app: Litestar) -> contextlib.AbstractAsyncContextManager[None]:
-    """The app's lifespan hook: run the worker unless KINDRED settings turn it off
-    (`Settings.extra["research_worker"] == "off"`, e.g. for a web-only process)."""
-    runtime: Runtime = app.state.runtime
-    if runtime.settings.extra.get("research_worker", "on") == "off":
-        return contextlib.nullcontext()
-    return research_lifespan(runtime)
-
-
-@contextlib.asynccontextmanager
-async def research_lifespan(runtime: Runtime, on_pass: Callable[[], None] | None = None
-                            ) -> AsyncIterator[None]:
-    """Run the export worker while the app runs."""
-    async with running(lambda stop: worker_loop(runtime, stop, on_pass),
-                       "research-export-worker"):
-        yield
+    await repeat(EXPORT_WORKER, runtime, stop)

@@ -27,6 +27,7 @@ from community.accounts.models import EmailToken, User
 from community.accounts.passwords import verify_password
 from community.accounts.services import FormErrors
 from community.communities import services as communities
+from community.communities.drafts import drafts_of, forget_drafts
 from community.communities.models import (
     Community,
     Membership,
@@ -58,7 +59,8 @@ FORMER_MEMBER = "former member"
 REMOVED_THREAD_TITLE = "[removed by its author]"
 
 ARCHIVE_FILES = (
-    "README.txt", "account.json", "profile.json", "posts.json", "posts.csv", "messages.json",
+    "README.txt", "account.json", "profile.json", "posts.json", "posts.csv", "drafts.json",
+    "messages.json",
     "treatments.json", "treatments.csv", "evaluations.json", "evaluations.csv",
     "symptoms.csv", "check_ins.csv", "questionnaires.json", "consent.json", "fhir/bundle.json",
 )
@@ -289,6 +291,7 @@ README = """Your Kindred data, as of {at}.
 account.json        your account (username, e-mail, roles)
 profile.json        your profile, conditions and communities
 posts.json/.csv     every post you wrote, with thread titles, status and earlier versions
+drafts.json         replies you started and have not posted yet
 messages.json       private messages you sent, and those delivered to you
 treatments.*        your treatment courses and doses
 evaluations.*       your evaluations of them
@@ -319,6 +322,9 @@ async def build_personal_archive(db: AsyncSession, user: User) -> bytes:
              "status", "body"),
             ((p["id"], p["thread_id"], p["thread_title"], p["community"], p["created_at"],
               p["edited_at"], p["status"], p["body"]) for p in posts)),
+        "drafts.json": _json([
+            {"thread_id": draft.thread_id, "thread_title": title, "saved_at": draft.updated_at,
+             "body": draft.body} for draft, title in await drafts_of(db, user.id)]),
         "messages.json": _json(await _messages(db, user)),
         "treatments.json": _json(courses),
         "treatments.csv": _csv(
@@ -396,6 +402,7 @@ async def delete_account(
     await db.execute(delete(Block).where(or_(Block.blocker_id == user_id,
                                              Block.blocked_id == user_id)))
     await db.execute(delete(Notification).where(Notification.user_id == user_id))
+    await forget_drafts(db, user_id)
     await _unname_in_notifications(db, user.username)
     await db.execute(delete(EmailToken).where(EmailToken.user_id == user_id))
     # Other domains (moderation's review excerpts, for one) erase their copies here.

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.db import utcnow
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.web import current_user, form_data, render, require_user, see_other
 from outcomes.catalog.models import Condition, Symptom
@@ -231,7 +232,8 @@ async def submit_questionnaire(
                                                      form)
     except FormErrors as exc:
         return _questionnaire_form(request, definition, form, exc.errors, status_code=400)
-    return see_other(f"/my/questionnaires/responses/{answer.id}")
+    return redirect_with_message(request, f"/my/questionnaires/responses/{answer.id}",
+                                 _("Your answers are saved."))
 
 
 @get("/my/questionnaires/responses/{reference:str}", guards=[require_user])

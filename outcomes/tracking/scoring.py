@@ -19,6 +19,9 @@ from typing import Any, Literal
 QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
 ORDINAL_VALUE_URL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 SCORING_URL = "https://kindred.example/fhir/scoring"
+# How often a person who answers an instrument is asked again: its recall period (the PHQ-9
+# asks about the last 2 weeks, so a new answer is due 2 weeks after the last).
+REPEAT_URL = "https://kindred.example/fhir/repeat-every"
 
 ScoringMethod = Literal["sum", "mean"]
 _METHODS: dict[str, ScoringMethod] = {"sum": "sum", "mean": "mean"}
@@ -101,6 +104,8 @@ class QuestionnaireDefinition:
     bands: tuple[Band, ...]
     flag_rules: tuple[FlagRule, ...]
     subscales: tuple[Subscale, ...]
+    repeat_days: int
+    """Days after an answer when the next one is due (the `repeat-every` extension)."""
     resource: Mapping[str, Any] = field(repr=False, compare=False)
     """The FHIR Questionnaire as loaded, for serving it unchanged."""
 
@@ -245,6 +250,10 @@ def _parse_resource(path: Path, resource: Mapping[str, Any]) -> QuestionnaireDef
     scoring = _extension(resource, SCORING_URL)
     if scoring is None:
         raise _error(path, f"missing the {SCORING_URL} extension")
+    repeat = _extension(resource, REPEAT_URL)
+    if repeat is None or repeat["valueDuration"].get("code") != "d" or not (
+            int(repeat["valueDuration"]["value"]) >= 1):
+        raise _error(path, f"missing the {REPEAT_URL} extension (a duration in days, code d)")
     instructions: list[str] = []
     items: list[Item] = []
     for raw in resource.get("item", []):
@@ -309,6 +318,7 @@ def _parse_resource(path: Path, resource: Mapping[str, Any]) -> QuestionnaireDef
         ),
         flag_rules=flag_rules,
         subscales=subscales,
+        repeat_days=int(repeat["valueDuration"]["value"]),
         resource=resource,
     )
     _check_range(path, definition)

@@ -66,6 +66,17 @@ def test_a_signal_needing_an_argument_the_core_never_passes_stops_start_up(
         create_app(settings)
 
 
+def test_a_background_job_that_is_a_bare_function_stops_start_up(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outcomes.research.worker import worker_pass
+
+    monkeypatch.setattr(app_module, "build_extensions",
+                        lambda: replace(build_extensions(), background_jobs=(worker_pass,)))
+    with pytest.raises(ExtensionError, match="not a BackgroundJob"):
+        create_app(settings)
+
+
 def test_a_renamed_hook_name_is_refused_rather_than_ignored() -> None:
     hooks: dict[str, Any] = {
         "can_post_v2": object(), "reopen_if_suspension_over": object(),

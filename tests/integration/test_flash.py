@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
+from community.accounts.models import Role
 from community.flash import FLASH_COOKIE, encode
 from tests.communities_support import app, person, seed, settings
 from tests.helpers import Visitor
@@ -65,3 +67,68 @@ def test_a_forged_or_tampered_message_is_not_shown(visitor: Visitor) -> None:
     assert status_region(visitor.get("/").text).strip() == ""
     visitor.jar.set(FLASH_COOKIE, "<script>", domain="testserver.local")
     assert status_region(visitor.get("/").text).strip() == ""
+
+
+def test_every_save_says_so_once(new_visitor: Callable[[], Visitor]) -> None:
+    """A walk through saves that used to redirect in silence: each lands on the changed page
+    and says what happened there, once."""
+    seed(new_visitor())
+    admin = person(new_visitor, "ada_saves", role=Role.ADMIN)
+    ana = person(new_visitor, "ana_saves", joins=("lupus",))
+    bo = person(new_visitor, "bo_saves", joins=("lupus",))
+
+    def confirmed(visitor: Visitor, response: Any, text: str) -> str:
+        assert response.status_code == 303, response.text
+        page = follow(visitor, response)
+        assert text in status_region(page), text
+        assert text not in status_region(visitor.get(response.headers["location"]).text)
+        return response.headers["location"]  # type: ignore[no-any-return]
+
+    community = {"slug": "pacing-circle", "name": "Pacing circle", "icd10": "G93.3",
+                 "condition_slug": "", "description": "", "crisis_posts": "hold"}
+    confirmed(admin, admin.post("/communities", community), "The community Pacing circle is open.")
+    confirmed(admin, admin.post("/communities/pacing-circle/edit",
+                                {**community, "description": "Energy envelopes"}),
+              "Your changes to Pacing circle are saved.")
+    confirmed(admin, admin.post("/communities/pacing-circle/archive", {"archived": "1"}),
+              "Pacing circle is archived")
+    confirmed(admin, admin.post("/communities/pacing-circle/archive", {"archived": "0"}),
+              "Pacing circle is open again.")
+
+    thread = confirmed(ana, ana.post("/communities/lupus/threads", {
+        "title": "Sun and flares", "body": "Hats help me.", "audience": "members",
+        "kind": "discussion"}), "Your thread is started.")
+    thread_id = int(thread.rsplit("/", 1)[1])
+    post_id = int(re.findall(r'id="post-(\d+)"', ana.get(thread).text)[0])
+    confirmed(bo, bo.post(f"/threads/{thread_id}/replies", {"body": "Mine too."}),
+              "Your reply is posted.")
+    confirmed(ana, ana.post(f"/posts/{post_id}/edit", {"body": "Hats and shade help me."}),
+              "Your changes are saved.")
+    confirmed(bo, bo.post(f"/posts/{post_id}/react", {"kind": "helpful"}),
+              "Your reaction is added.")
+    confirmed(bo, bo.post(f"/posts/{post_id}/react", {"kind": "helpful"}),
+              "Your reaction is taken back.")
+    confirmed(bo, bo.post(f"/threads/{thread_id}/draft", {"body": "Later", "save_draft": "1"}),
+              "Your draft is saved")
+    confirmed(bo, bo.post("/flags", {"target_type": "post", "target_id": str(post_id),
+                                     "reason": "off_topic", "next": thread}),
+              "Thank you for telling us.")
+    confirmed(ana, ana.post("/notifications/read"), "Marked as read.")
+    confirmed(ana, ana.post("/messages/bo_saves", {"body": "Thanks for the reply"}),
+              "Your message is sent.")
+    # Sent in place (htmx): said in the swapped part, never left waiting for a later page.
+    in_place = ana.post("/messages/bo_saves", {"body": "And one more"}, htmx=True)
+    assert in_place.status_code == 200 and "Your message is sent." in in_place.text
+    assert FLASH_COOKIE not in in_place.headers.get("set-cookie", "")
+    confirmed(bo, bo.post("/people/ana_saves/block"), "You blocked this member.")
+    confirmed(bo, bo.post("/people/ana_saves/block", {"action": "unblock"}),
+              "You unblocked this member.")
+    bo_id = re.search(r'action="/admin/users/(\d+)/roles"',
+                      admin.get("/admin/users?q=bo_saves").text)
+    assert bo_id
+    confirmed(admin, admin.post(f"/admin/users/{bo_id.group(1)}/roles",
+                                {"role": "moderator", "grant": "1"}),
+              "bo_saves now has the role: moderator.")
+    confirmed(admin, admin.post(f"/moderation/people/{bo_id.group(1)}/notes",
+                                {"text": "Kind to newcomers."}), "Your note is added.")
+    confirmed(ana, ana.post(f"/posts/{post_id}/delete"), "Your post is deleted")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from community.accounts.models import User
+from community.accounts.models import Role, User
 from community.communities.models import Community
 from community.db import utcnow
 from tests.communities_support import (
@@ -62,7 +62,17 @@ def pages_showing_the_author(new_visitor: Callable[[], Visitor]) -> dict[str, tu
     post_id = int(re.findall(r'id="post-(\d+)"', ana.get(f"/threads/{thread}").text)[0])
     assert ana.post(f"/posts/{post_id}/edit", {"body": "Stiff knuckles most mornings"}
                     ).status_code == 303
+    # A member reports her post: the moderation queue and its item show her too.
+    assert bo.post("/flags", {"target_type": "post", "target_id": str(post_id),
+                              "reason": "off_topic", "next": f"/threads/{thread}"}
+                   ).status_code == 303
+    moderator = person(new_visitor, "mod_people", role=Role.MODERATOR)
+    item = re.search(r'href="/moderation/items/(\d+)"', moderator.get("/moderation").text)
+    assert item
     return {
+        "inbox": (bo, "/messages"),
+        "review queue": (moderator, "/moderation"),
+        "review item": (moderator, f"/moderation/items/{item.group(1)}"),
         "thread": (bo, f"/threads/{thread}"),
         "thread signed out": (new_visitor(), f"/threads/{thread}"),
         "community": (bo, "/communities/rheumatoid-arthritis"),

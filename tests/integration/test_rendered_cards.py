@@ -19,7 +19,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     settings,
     start_thread,
 )
-from tests.helpers import Visitor
+from tests.helpers import Visitor, statements_of
 
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -91,6 +91,37 @@ def test_a_kept_card_follows_edits_reactions_and_who_reads(
     assert 'aria-pressed="true"' not in counted
     pressed = post_card(other.get(f"/threads/{thread_id}").text, post_id)
     assert 'aria-pressed="true"' in pressed
+
+
+def test_a_page_of_kept_cards_reads_no_post_text_until_one_changes(
+    people: dict[str, Visitor],
+) -> None:
+    """The thread page keys its cards from the posts' columns and loads whole (text, author,
+    roles) only the posts whose cards are not kept."""
+    author, reader = people["card_author"], people["card_reader"]
+    thread_id = start_thread(author, "epilepsy", title="Keeping a seizure diary")
+    first = opening_post(author, thread_id)
+    second = reply(author, thread_id, "I write the time and what came before.")
+
+    def texts_read() -> list[str]:
+        statements = statements_of(reader, f"/threads/{thread_id}", selects_only=True)
+        return [s for s in statements if "post.body_html" in s]
+
+    reader.get(f"/threads/{thread_id}")
+    assert texts_read() == []
+    page = reader.get(f"/threads/{thread_id}").text
+    assert "I write the time and what came before." in page
+    assert author.post(f"/posts/{second}/edit", {"body": "Time, food and sleep, every day."}
+                       ).status_code == 303
+    (reread,) = texts_read()
+    # Only the edited post is read again, and the page shows its new text.
+    ids = re.search(r"post\.id IN \(([^)]*)\)", reread)
+    assert ids is not None and "," not in ids.group(1), reread
+    page = reader.get(f"/threads/{thread_id}").text
+    assert "Time, food and sleep, every day." in post_card(page, second)
+    assert "I write the time" not in page
+    assert post_card(page, first)
+    assert texts_read() == []
 
 
 def test_a_kept_thread_row_follows_replies_and_membership(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -485,17 +486,31 @@ def test_the_worker_started_with_the_app_runs_jobs_and_purges_expired_archives(
 
     from sqlalchemy import update
 
+    from community.app import background_jobs
+    from community.background import always, running_jobs
     from community.db import utcnow
-    from outcomes.research.worker import purge_expired, research_lifespan
+    from outcomes.research.worker import purge_expired
 
     seed_patients(admin, CELLS)
     researcher, project_id = approved_researcher(new_visitor, admin, "dr_loop")
     job_id = int(export(researcher, project_id).headers["location"].rsplit("/", 1)[1])
 
     async def serve_until_done(runtime: Any) -> str:
+        # The worker is one of the app's background jobs, installed by research; these tests'
+        # settings turn it off (KINDRED_RESEARCH_WORKER=off), as for a web-only process.
+        worker = {job.name: job for job in background_jobs(runtime)}["research-export-worker"]
+        assert not worker.enabled(runtime.settings)
+        assert worker.enabled(replace(runtime.settings, extra={}))
         # Wait for the worker's first pass (which takes every queued job), not for the clock.
         first_pass = asyncio.Event()
-        async with research_lifespan(runtime, on_pass=first_pass.set):
+
+        async def observed(runtime: Any) -> int:
+            try:
+                return await worker.run(runtime)
+            finally:
+                first_pass.set()
+
+        async with running_jobs(runtime, [replace(worker, run=observed, enabled=always)]):
             await first_pass.wait()
         async with runtime.sessionmaker() as db:
             return (await db.get_one(ExportJob, job_id)).status

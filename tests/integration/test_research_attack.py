@@ -137,8 +137,9 @@ def seed_community(visitor: Visitor, seed: int = 19) -> None:
                             rng, ["none", "mild", "moderate", "severe"], (40, 35, 18, 7)),
                         "adherence": skewed(rng, ["always", "usually", "sometimes"],
                                             (60, 30, 10)),
-                        "burden": skewed(rng, ["low", "medium", "high"], (50, 35, 15)),
-                        "cost": skewed(rng, ["low", "medium", "high"], (45, 35, 20))})
+                        "burden": skewed(rng, ["not_at_all", "a_little", "somewhat"],
+                                         (50, 35, 15)),
+                        "cost": skewed(rng, ["under_25", "25_49", "50_99"], (45, 35, 20))})
                     rows[EvaluationEffect].append({
                         "id": next(next_id), "evaluation_id": evaluation_id,
                         "purpose": f"condition:{conditions[c].id}",
@@ -156,7 +157,7 @@ def seed_community(visitor: Visitor, seed: int = 19) -> None:
                         "recorded_on": date(rng.choice(YEARS), rng.choice((1, 4, 7, 10)), 5)})
                 for _answer in range(rng.choice((0, 1, 2))):
                     instrument = rng.choice(("phq9", "gad7"))
-                    bands = (["minimal", "mild", "moderate", "moderately_severe", "severe"]
+                    bands = (["minimal", "mild", "moderate", "moderately-severe", "severe"]
                              if instrument == "phq9" else ["minimal", "mild", "moderate",
                                                            "severe"])
                     rows[QuestionnaireAnswer].append({
@@ -200,8 +201,10 @@ class TableKnowledge:
     def learn(self, rows: list[dict[str, str]], described: dict[str, Any]) -> None:
         """Read one exported slice: its rows, omitted zeros and its manifest entry."""
         filters = described["filters"]
-        chosen = {d: [self.categories[d].index(c) for c in filters.get(d, self.categories[d])]
-                  for d in self.dimensions}
+        # A filter may name a category the unfiltered export never showed (every period is
+        # listed): it has no patients, so it adds nothing to any sum.
+        chosen = {d: [self.categories[d].index(c) for c in filters.get(d, self.categories[d])
+                      if c in self.categories[d]] for d in self.dimensions}
         listed = {tuple(r[d] for d in self.dimensions): r["patients"] for r in rows}
         empty = []
         for key in product(*([*(self.categories[d][i] for i in chosen[d]), ALL]

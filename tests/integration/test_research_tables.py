@@ -25,6 +25,7 @@ from tests.helpers import Visitor
 from tests.research_support import (
     approved_researcher,
     make_admin,
+    new_snapshot,
     read_zip,
     run_jobs,
     settings,
@@ -156,3 +157,113 @@ def test_each_table_computes_on_an_empty_database(visitor: Visitor) -> None:
                     for table in ALL_TABLES}
 
     assert visitor.run(work) == dict.fromkeys(ALL_TABLES, 0)
+
+
+def add_lone_patient(visitor: Visitor) -> None:
+    """One more consenting patient, whose every event falls in 2021, when nobody else has any,
+    with a country, age band and sex nobody else has."""
+
+    async def work(runtime: Any) -> None:
+        from sqlalchemy import select
+
+        async with runtime.sessionmaker() as db, db.begin():
+            def one(model: Any, slug: str) -> Any:
+                return db.scalar(select(model.id).where(model.slug == slug))
+
+            ra, methotrexate = await one(Condition, "ra"), await one(Treatment, "methotrexate")
+            fatigue, nausea = await one(Symptom, "fatigue"), await one(SideEffect, "nausea")
+            community_id = await db.scalar(select(Community.id).where(
+                Community.condition_slug == "ra"))
+            user = User(username="lone", username_key="lone", email="lone@example.org",
+                        password_hash="!")
+            db.add(user)
+            await db.flush()
+            db.add(ConsentRecord(user_id=user.id, version="v1", granted=True))
+            db.add(Profile(user_id=user.id, sex="intersex", age_band="85+", country="NZ"))
+            db.add(ProfileCondition(user_id=user.id, community_id=community_id))
+            course = TreatmentCourse(user_id=user.id, treatment_id=methotrexate,
+                                     started_on=date(2021, 7, 1))
+            db.add(course)
+            await db.flush()
+            db.add(CoursePurpose(course_id=course.id, condition_id=ra))
+            evaluation = Evaluation(course_id=course.id, user_id=user.id,
+                                    treatment_id=methotrexate, evaluated_on=date(2021, 8, 2),
+                                    side_effect_severity="severe", adherence="never",
+                                    burden="very", cost="200_plus")
+            db.add(evaluation)
+            await db.flush()
+            db.add(EvaluationEffect(evaluation_id=evaluation.id, purpose=f"condition:{ra}",
+                                    effectiveness="major", condition_id=ra))
+            db.add(EvaluationSideEffect(evaluation_id=evaluation.id, side_effect_id=nausea))
+            db.add(SymptomEntry(user_id=user.id, symptom_id=fatigue, condition_id=ra,
+                                severity=3, recorded_on=date(2021, 7, 10)))
+            db.add(QuestionnaireAnswer(user_id=user.id, questionnaire_id="phq-9", answers={},
+                                       total=20.0, band_code="severe",
+                                       authored_at=datetime(2021, 7, 10, tzinfo=UTC)))
+
+    visitor.run(work)
+
+
+def test_one_patient_in_an_empty_period_does_not_change_a_noised_release_s_categories(
+    new_visitor: Callable[[], Visitor]
+) -> None:
+    """The attack: a researcher exports a noised release, one patient joins whose events all
+    fall in a period (and a country, band, answer...) where nobody has one, and the next
+    snapshot's release is exported. When categories came from the data, the new period (as a
+    row, or as a suppressed cell) showed that someone had an event then."""
+    from sqlalchemy import select
+
+    from outcomes.research.disclosure import Release
+    from outcomes.research.models import StoredRelease
+
+    admin = make_admin(new_visitor)
+    seed_outcomes(admin)
+    researcher, project_id = approved_researcher(new_visitor, admin, "dr_noise", budget="20",
+                                                 tables_=ALL_TABLES)
+
+    def noised_export() -> tuple[dict[str, Any], dict[str, Any], dict[str, Release]]:
+        response = researcher.post(f"/research/projects/{project_id}/exports",
+                                   {"tables": ALL_TABLES, "epsilon": "1"})
+        assert response.status_code == 303, response.text
+        job_id = int(response.headers["location"].rsplit("/", 1)[1])
+        run_jobs(researcher)
+        page = researcher.get(f"/research/exports/{job_id}").text
+        link = re.search(r'href="(/research/exports/\d+/download\?[^"]+)"', page)
+        assert link, page
+        tables, manifest = read_zip(researcher.get(link.group(1).replace("&amp;", "&")).content)
+
+        async def releases(runtime: Any) -> dict[str, Release]:
+            async with runtime.sessionmaker() as db:
+                rows = (await db.execute(
+                    select(StoredRelease.table_name, StoredRelease.release_json)
+                    .order_by(StoredRelease.id.desc()).limit(len(ALL_TABLES)))).all()
+            return {name: Release.from_json(text) for name, text in rows}
+
+        return tables, manifest, researcher.run(releases)
+
+    before_tables, before_manifest, before = noised_export()
+    add_lone_patient(admin)
+    new_snapshot(researcher)
+    after_tables, after_manifest, after = noised_export()
+
+    def categories(release: Release) -> dict[str, tuple[str, ...]]:
+        return {d.name: d.categories for d in release.dimensions}
+
+    assert set(before) == set(after) == set(ALL_TABLES)
+    for name in ALL_TABLES:
+        assert categories(before[name]) == categories(after[name]), name
+    # The empty periods are listed before the patient came, noised and suppressed like any.
+    assert "2021" in categories(before["treatment_use"])["year"]
+    assert "2021-07" in categories(before["symptom_severity"])["month"]
+    assert "2021-Q3" in categories(before["questionnaire_bands"])["quarter"]
+    assert "NZ" in categories(before["patients"])["country"]
+    for tables, manifest in ((before_tables, before_manifest), (after_tables, after_manifest)):
+        assert manifest["not_released"] == {}
+        for name, rows in tables.items():
+            described = manifest["tables"][name]
+            assert described["suppressed_cells"] == sum(r["patients"] == "" for r in rows)
+            assert all(r["patients"] == "" or int(r["patients"]) >= 11 for r in rows), name
+        assert manifest["tables"]["symptom_severity"]["periods"] == {
+            "earlier": "before 2020-01", "first": "2020-01",
+            "last": manifest["snapshot_at"][:7]}
+        assert "periods" not in manifest["tables"]["patients"]

@@ -32,7 +32,8 @@ def thread(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> tuple[Visito
 
 def pressed(page: str, post_id: int) -> dict[str, bool]:
     block = page.split(f'id="reactions-{post_id}"')[1].split("</div>")[0]
-    return {kind: f'aria-pressed="true">{label}' in block
+    # The button's text follows its (hidden) icon.
+    return {kind: re.search(f'aria-pressed="true">(<svg[^>]*>.*?</svg>)?{label}', block) is not None
             for kind, label in (("helpful", "Helpful"), ("hugs", "Hugs"))}
 
 

@@ -75,12 +75,14 @@ def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: 
                 viewer = await db.scalar(select(User).where(User.username == username))
                 thread, membership = await services.get_thread_and_membership(
                     db, viewer, cast.members_thread)
-                posts, _cursor, _reacted = await services.post_page(
+                facts, _cursor, _reacted = await services.post_page(
                     db, viewer, thread, membership)
-                seen[username] = [post.body for post in posts]
+                posts = await services.with_texts(db, facts)
+                seen[username] = [post.body for post in posts]  # type: ignore[union-attr]
             anonymous_thread = await services.get_thread(db, cast.members_thread)
-            posts, _cursor, _reacted = await services.post_page(db, None, anonymous_thread, None)
-            seen["signed out"] = [post.body for post in posts]
+            facts, _cursor, _reacted = await services.post_page(db, None, anonymous_thread, None)
+            posts = await services.with_texts(db, facts)
+            seen["signed out"] = [post.body for post in posts]  # type: ignore[union-attr]
             return seen
 
     seen = cast.member.run(_pages)

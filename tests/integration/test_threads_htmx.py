@@ -58,9 +58,11 @@ def test_reactions_toggle_once_per_person_with_htmx_and_without(
     partial = reader.post(f"/posts/{post_id}/react", {"kind": "helpful"}, htmx=True)
     assert partial.status_code == 200 and "<html" not in partial.text
     assert f'id="reactions-{post_id}"' in partial.text
-    assert re.search(r'aria-pressed="true">Helpful <span class="count">1</span>', partial.text)
+    # The button: pressed state, its (hidden) icon, the label and the count.
+    pressed = r'aria-pressed="{}"><svg class="icon"[^>]*>.*?</svg>Helpful <span class="count">{}</span>'
+    assert re.search(pressed.format("true", 1), partial.text)
     again = reader.post(f"/posts/{post_id}/react", {"kind": "helpful"}, htmx=True)
-    assert re.search(r'aria-pressed="false">Helpful <span class="count">0</span>', again.text)
+    assert re.search(pressed.format("false", 0), again.text)
     assert reader.post(f"/posts/{post_id}/react", {"kind": "hugs"}).status_code == 303
     assert reader.post(f"/posts/{post_id}/react", {"kind": "helpful"}).status_code == 303
     assert scalar(reader, select(Post.helpful_count).where(Post.id == post_id)) == 1
@@ -122,9 +124,11 @@ def test_thread_page_query_count_does_not_grow_with_length(
     _add_posts(reader, long, "long_reader", 499)
     reply(reader, long, "A reacted-to reply")
     reader.get(f"/threads/{short}")  # warm-up: first-request work is not per page
-    assert len(statements_of(reader, f"/threads/{short}")) == len(
-        statements_of(reader, f"/threads/{long}"))
+    warm = len(statements_of(reader, f"/threads/{short}"))
+    # A page whose cards are not kept yet reads its posts' texts in one more statement.
+    assert len(statements_of(reader, f"/threads/{long}")) == warm + 1
+    assert len(statements_of(reader, f"/threads/{long}")) == warm
     deep = scalar(reader, select(Post.id).where(Post.thread_id == long).order_by(Post.id)
                   .offset(480).limit(1))
-    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == len(
-        statements_of(reader, f"/threads/{short}"))
+    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == warm + 1
+    assert len(statements_of(reader, f"/threads/{long}?after={deep}")) == warm

@@ -26,6 +26,10 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "
                   "srcset", "poster"}
 # Scripts the site itself serves (htmx) are the only <script> elements allowed.
 OWN_SCRIPT = "/static/"
+# The site's own icons (partials/ui.html) are the only <svg> allowed: exactly this element,
+# pointing into the served sprite; user text can never produce it (the sanitiser drops svg).
+OWN_ICON = {"class": "icon", "aria-hidden": "true", "focusable": "false"}
+OWN_SPRITE = "/static/icons/sprite.svg#"
 
 
 class Inspector(HTMLParser):
@@ -37,8 +41,11 @@ class Inspector(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if tag == "script" and not values.get("src", "").startswith(OWN_SCRIPT):
             self.problems.append(f"<script> {values}")
-        if tag in {"iframe", "object", "embed", "svg", "math", "base", "style", "link"} and \
-                not (tag == "link" and values.get("href", "").startswith(OWN_SCRIPT)):
+        own_icon = (tag == "svg" and values == OWN_ICON) or (
+            tag == "use" and list(values) == ["href"] and values["href"].startswith(OWN_SPRITE))
+        if tag in {"iframe", "object", "embed", "svg", "math", "base", "style", "link", "use"} \
+                and not own_icon \
+                and not (tag == "link" and values.get("href", "").startswith(OWN_SCRIPT)):
             self.problems.append(f"<{tag}>")
         if tag == "img" and not values.get("src", "").startswith("/"):
             self.problems.append(f"external img {values}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import product
 
@@ -410,26 +410,29 @@ def test_every_cell_of_a_cube_is_listed_once() -> None:
 
 
 def test_noised_releases_take_their_categories_from_the_vocabularies() -> None:
-    from outcomes.research.tables import CATALOGUE, build_cube, fold_all
+    from outcomes.research.tables import CATALOGUE, Periods, build_cube
 
     spec = CATALOGUE["treatment_use"]
     domains = {"condition": ("asthma", "lupus", "ms"), "treatment": ("a", "b", "c")}
+    periods = Periods("year", date(2023, 1, 1), date(2025, 6, 30))
     common = [(n, ("asthma", "a", "2024")) for n in range(40)]
     # With and without five patients on a rare treatment, and one outside the vocabulary.
     rare = [(100 + n, ("lupus", "c", "2024")) for n in range(5)] + [(200, ("ms", "zz", "2024"))]
-    without = build_cube(spec, common, threshold=11, domains=domains)
-    with_rare = build_cube(spec, common + rare, threshold=11, domains=domains)
+    without = build_cube(spec, common, threshold=11, periods=periods, vocabularies=domains,
+                         noised=True)
+    with_rare = build_cube(spec, common + rare, threshold=11, periods=periods,
+                           vocabularies=domains, noised=True)
     assert without.dimensions == with_rare.dimensions
     assert with_rare.dimensions[1].categories == ("a", "b", "c", "Other", "Unknown")
+    assert with_rare.dimensions[2].categories == ("before 2023", "2023", "2024", "2025")
     assert with_rare.count(("ms", "Other", "2024")) == 1
     # Without noise, folding reads the true counts, so the shape tells: c was rare.
-    plain = build_cube(spec, common + rare[:5], threshold=11)
+    plain = build_cube(spec, common + rare[:5], threshold=11, periods=periods,
+                       vocabularies=domains)
     assert plain.dimensions[1].categories == ("a", "Other")
-    # Under noise, folding runs on the noised cube (post-processing), inside build_release.
-    release = build_release(with_rare, epsilon="1", contributions=5,
-                            fold=lambda cube: fold_all(spec, cube, 11))
-    assert release.noise is not None
-    assert set(release.dimensions[1].categories) <= {"a", "b", "c", "Other", "Unknown"}
+    # Under noise every category stays, whatever the noised counts: nothing is folded.
+    release = build_release(with_rare, epsilon="1", contributions=5)
+    assert release.noise is not None and release.dimensions == with_rare.dimensions
 
 
 def test_the_per_patient_cap_draws_a_seeded_random_sample() -> None:
@@ -472,3 +475,48 @@ def test_a_slice_with_nothing_but_suppressed_counts_is_too_narrow() -> None:
         reasons.append(left.value.reason)
     assert reasons == [TOO_NARROW, TOO_NARROW, TOO_NARROW, NO_DATA, NO_DATA]
     assert all("rare" not in reason for reason in reasons)
+
+
+def test_time_categories_are_every_period_from_the_start_to_the_snapshot() -> None:
+    from outcomes.research.tables import Periods
+
+    since, until = date(2024, 5, 20), date(2025, 2, 3)
+    assert Periods("year", since, until).categories == ("before 2024", "2024", "2025")
+    assert Periods("quarter", since, until).categories == (
+        "before 2024-Q2", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1")
+    months = Periods("month", since, until)
+    assert months.categories[:3] == ("before 2024-05", "2024-05", "2024-06")
+    assert months.categories[-1] == "2025-02" and len(months.categories) == 1 + 10
+    # Earlier events count together; later ones (after the snapshot) and undated ones not.
+    assert [months.place(m) for m in ("2019-07", "2024-04", "2024-05", "2025-02", "2025-03",
+                                       "Unknown")] == [
+        "before 2024-05", "before 2024-05", "2024-05", "2025-02", None, None]
+    # A start after the snapshot leaves only the category of everything earlier.
+    assert Periods("year", date(2030, 1, 1), until).categories == ("before 2030",)
+
+
+def test_no_dimension_takes_its_categories_from_the_data_under_noise() -> None:
+    from outcomes.research.tables import CATALOGUE, Periods, TableSpec, category_lists
+
+    since, until = date(2023, 1, 1), date(2025, 6, 30)
+    vocabulary = {name: ("x",) for name in
+                  ("condition", "treatment", "side_effect", "symptom", "purpose", "country",
+                   "instrument", "band")}
+    for spec in CATALOGUE.values():
+        periods = Periods(spec.time_dimension, since, until) if spec.time_dimension else None
+        noised = category_lists(spec, periods=periods, vocabularies=vocabulary, noised=True)
+        assert all(noised.values()), spec.name
+        plain = category_lists(spec, periods=periods, vocabularies=vocabulary, noised=False)
+        # Without noise only the vocabulary dimensions list what they find (then fold it).
+        assert {name for name, listed in plain.items() if listed is None} <= {
+            "condition", "treatment", "side_effect", "purpose", "country", "instrument"}
+        if spec.time_dimension:
+            assert plain[spec.time_dimension] == periods.categories  # type: ignore[union-attr]
+    answers = CATALOGUE["evaluation_answers"]
+    assert category_lists(answers, periods=Periods("year", since, until), vocabularies={},
+                          noised=False)["answer"][:4] == ("none", "mild", "moderate", "severe")
+    unlisted = TableSpec("t", "T", "", ("colour",), CATALOGUE["patients"].query)
+    with pytest.raises(ValueError, match="no fixed categories"):
+        category_lists(unlisted, periods=None, vocabularies=vocabulary, noised=False)
+    with pytest.raises(ValueError, match="needs its year periods"):
+        category_lists(answers, periods=None, vocabularies=vocabulary, noised=True)
