@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from community.screening import ScreenLabel
 from moderation.screening import screen
 from tests.browser.conftest import LiveServer
 from tests.browser.staff import (
@@ -31,7 +32,7 @@ from tests.browser.staff import (
     register_person,
     sign_in,
 )
-from tests.browser.test_crisis_journey import COMMUNITY, CRISIS, _both_widths, _start_thread
+from tests.browser.test_crisis_journey import COMMUNITY, _both_widths, _start_thread
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +50,8 @@ SOFT = (
 
 
 TITLE = "A long week"
+# Its own likely crisis text, so the other journeys on the same server find only theirs.
+LIKELY = "I have saved up all my pills and I am going to take them tonight. Goodbye everyone."
 
 
 def _possible_text() -> str:
@@ -65,6 +68,8 @@ def test_a_possible_crisis_is_published_with_gentle_help_and_a_likely_one_is_hel
     screenshot: Shot, check_accessibility: Axe,
 ) -> None:
     soft = _possible_text()
+    assert ScreenLabel.URGENT in screen(f"Tonight\n\n{LIKELY}", author_role="patient",
+                                        venue="discussion").labels
     admin = create_admin(live_server)
     moderator = register_person(live_server, "tier_mod")
     writer = register_person(live_server, "soft_writer")
@@ -98,7 +103,7 @@ def test_a_possible_crisis_is_published_with_gentle_help_and_a_likely_one_is_hel
         _both_widths(other_page, screenshot, check_accessibility, "possible-others-read-it")
 
         # Likely: the full flow for another member's post.
-        likely_id = _start_thread(other_page, COMMUNITY, "Tonight", CRISIS)
+        likely_id = _start_thread(other_page, COMMUNITY, "Tonight", LIKELY)
         expect(other_page.locator(".crisis-notice")).to_contain_text(
             "only you and the moderators can see your post")
         response = page.goto(f"/threads/{likely_id}")
@@ -114,7 +119,7 @@ def test_a_possible_crisis_is_published_with_gentle_help_and_a_likely_one_is_hel
         mine = next(n for n, text in enumerate(texts) if soft[:30] in text)
         assert "reason-crisis_check" in classes[mine]
         assert all("reason-urgent" not in c for c in classes[mine + 1:]), "likely ones first"
-        assert any("reason-urgent" in c and "I can't do this anymore" in t
+        assert any("reason-urgent" in c and LIKELY[:30] in t
                    for c, t in zip(classes[:mine], texts[:mine], strict=True))
         expect(rows.nth(mine)).to_contain_text("possible crisis")
         _both_widths(mod_page, screenshot, check_accessibility, "queue-likely-then-check")
