@@ -65,9 +65,12 @@ PARTS: list[tuple[str, str]] = [
 
 # Threads waiting, not working: py-spy samples every thread, and these leaves are blocking
 # waits (a connection thread's queue, the thread pool, the event loop's epoll) or native
-# threads without Python frames (granian's).
+# threads without Python frames (granian's), and a writer waiting for its turn
+# (community.sqlite_driver). SQLite's own busy handler sleeps inside `_run`'s statement, where
+# py-spy cannot tell the sleep from work: profiles of concurrent writes before the writer lock
+# counted those sleeps as SQLite's time.
 IDLE = re.compile(r"aiosqlite/core\.py:59\)$|^Condition\.wait |concurrent/futures/thread\.py:81\)$"
-                  r"|^EpollSelector\.select |^$")
+                  r"|^EpollSelector\.select |^OneTripConnection\._begin_writing |^$")
 
 # Where each working sample is, from its whole stack (first match wins). SQLAlchemy runs a
 # statement's Python side in a greenlet whose stack does not reach the handler's.

@@ -9,12 +9,21 @@ when that was all of them, closes the cursor, in one trip; fetches and the close
 answered without another. A result longer than PREFETCH rows stays open and is fetched in
 further trips, so a streamed result never sits in memory whole.
 
-Everything else (the thread, commit, rollback, close, functions) is aiosqlite's own.
+Writers queue in the process instead of in SQLite: a connection whose `BEGIN IMMEDIATE`
+finds another connection of this process writing to the same file waits on a lock that
+is handed over the moment that transaction commits or rolls back. Without it every waiter
+sleeps in SQLite's busy handler (1, 2, 5, 10 ... 100 ms between attempts), so under a few
+concurrent writes the file sat unlocked while its writers slept: replies at 8 connections
+served half the requests of one connection, with p99 in seconds. Writers in other
+processes still meet in SQLite's busy handler, as before.
+
+Everything else (the thread, functions) is aiosqlite's own.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -25,16 +34,70 @@ PREFETCH = 256
 
 Row = Any
 
+# As long as SQLite's own busy_timeout (community.db): past it a writer goes on to SQLite,
+# which answers "database is locked" as it did before the gate.
+WRITER_WAIT_SECONDS = 10.0
+
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def writer_lock(database: str) -> threading.Lock:
+    """The lock this process's writing transactions on `database` take in turn."""
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(database, threading.Lock())
+
 
 class OneTripConnection(aiosqlite.Connection):
+    def __init__(self, connector: Callable[[], sqlite3.Connection], database: str,
+                 **kwargs: Any) -> None:
+        super().__init__(connector, **kwargs)
+        self._writer_lock = None if database == ":memory:" else writer_lock(database)
+        self._writing = False  # this connection holds the writer lock
+
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         # SQLAlchemy awaits `cursor.__aenter__()` for the cursor itself.
         return OneTripCursor(self)
 
+    # The three below run in the connection's thread, where the lock is taken and given.
+
+    def _begin_writing(self) -> None:
+        if self._writer_lock is not None and not self._writing:
+            self._writing = self._writer_lock.acquire(timeout=WRITER_WAIT_SECONDS)
+
+    def _done_writing(self) -> None:
+        if self._writing and (self._connection is None or not self._conn.in_transaction):
+            self._writing = False
+            self._writer_lock.release()  # type: ignore[union-attr]
+
+    def _then_done_writing(self, work: Callable[[], Any]) -> None:
+        try:
+            work()
+        finally:
+            self._done_writing()
+
+    async def commit(self) -> None:
+        await self._execute(self._then_done_writing, self._conn.commit)
+
+    async def rollback(self) -> None:
+        await self._execute(self._then_done_writing, self._conn.rollback)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._execute(self._done_writing_anyway)
+        await super().close()
+
+    def _done_writing_anyway(self) -> None:
+        """Closing ends the transaction whatever state it is in."""
+        if self._writing:
+            self._writing = False
+            self._writer_lock.release()  # type: ignore[union-attr]
+
 
 def connect(database: str) -> OneTripConnection:
     """Like aiosqlite.connect; the caller awaits the result to open it."""
-    connection = OneTripConnection(partial(sqlite3.connect, database), iter_chunk_size=64)
+    connection = OneTripConnection(partial(sqlite3.connect, database), database,
+                                   iter_chunk_size=64)
     # As SQLAlchemy does for aiosqlite: a forgotten connection never keeps the process alive.
     connection._thread.daemon = True
     return connection
@@ -72,6 +135,17 @@ class OneTripCursor:
         return state
 
     def _run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
+        writer = sql.startswith("BEGIN IMMEDIATE")
+        if writer:
+            self._connection._begin_writing()
+        try:
+            return self._cursor_run(sql, parameters, many=many)
+        except BaseException:
+            if writer:
+                self._connection._done_writing()
+            raise
+
+    def _cursor_run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
         cursor = self._connection._conn.cursor()
         try:
             if many:

@@ -56,7 +56,7 @@ from community.i18n import current_locale
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import FollowTarget, NotificationKind
-from community.notifications.services import follow, follower_ids, notify
+from community.notifications.services import follow, follower_ids, notify, notify_each
 from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import (
@@ -596,24 +596,30 @@ async def reply(
         # Whoever is mentioned hears of that; every other follower who may still read the
         # thread hears of the reply (one notification per person for one reply).
         mentioned = await _notify_mentions(db, author, thread, post)
-        followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-        for person in await readers_among(db, thread, followers - {author.id} - mentioned):
-            await notify(db, person.id, NotificationKind.REPLY.value,
-                         text=lambda: _("%(name)s replied to “%(title)s”")
-                         % {"name": author.username, "title": thread.title},
-                         link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                         actor_id=author.id)
+        await _notify_reply_followers(db, author, thread, post, skip=mentioned)
     return post
+
+
+async def _notify_reply_followers(db: AsyncSession, author: User, thread: Thread, post: Post,
+                                  *, skip: set[int]) -> None:
+    """The thread's followers who may still read it hear of the reply, all in one insert."""
+    followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
+    await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
+                      NotificationKind.REPLY.value,
+                      text=lambda: _("%(name)s replied to “%(title)s”")
+                      % {"name": author.username, "title": thread.title},
+                      link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                      actor_id=author.id)
 
 
 async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
                                       thread: Thread, *, skip: set[int]) -> None:
     followers = set(await follower_ids(db, FollowTarget.COMMUNITY, community.id))
-    for person in await readers_among(db, thread, followers - skip - {author.id}):
-        await notify(db, person.id, NotificationKind.NEW_THREAD.value,
-                     text=_("New thread in %(community)s: “%(title)s”")
-                     % {"community": community.name, "title": thread.title},
-                     link=f"/threads/{thread.id}", actor_id=author.id)
+    await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
+                      NotificationKind.NEW_THREAD.value,
+                      text=lambda: _("New thread in %(community)s: “%(title)s”")
+                      % {"community": community.name, "title": thread.title},
+                      link=f"/threads/{thread.id}", actor_id=author.id)
 
 
 async def _count_published_reply(
@@ -630,15 +636,13 @@ async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
                            post: Post) -> set[int]:
     """Tell the people mentioned who may read the thread; returns their ids. Whoever cannot
     read it hears nothing (a mention must not leak the thread): see `mentions`."""
-    notified: set[int] = set()
-    for person in (await resolve_mentions(db, author, thread, post.body)).readers:
-        await notify(db, person.id, NotificationKind.MENTION.value,
-                     text=lambda: _("%(name)s mentioned you in “%(title)s”")
-                     % {"name": author.username, "title": thread.title},
-                     link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                     actor_id=author.id)
-        notified.add(person.id)
-    return notified
+    readers = (await resolve_mentions(db, author, thread, post.body)).readers
+    await notify_each(db, readers, NotificationKind.MENTION.value,
+                      text=lambda: _("%(name)s mentioned you in “%(title)s”")
+                      % {"name": author.username, "title": thread.title},
+                      link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
+                      actor_id=author.id)
+    return {person.id for person in readers}
 
 
 async def edit_post(

@@ -137,3 +137,42 @@ def test_unread_count_hook_loads_the_count_for_signed_in_people(make_settings: A
         assert author.get("/_unread_probe").status_code == 200
         assert anonymous.get("/_unread_probe").status_code == 200
     assert seen == [2, 0]
+
+
+def test_notify_each_once_per_person_in_their_language_unless_turned_off(
+    visitor: Visitor, new_visitor: Callable[[], Visitor]
+) -> None:
+    """The batch writer of a reply's fan-out keeps `notify`'s rules: one notification per
+    person however often they are listed, none for whoever turned the kind off, each text in
+    the person's own language, only same-site links."""
+    from community.accounts.models import User
+    from community.i18n import gettext
+    from community.notifications.models import NotificationPreference
+    from community.notifications.services import notify_each
+
+    seed(visitor)
+    for name in ("ann_each", "boris_each", "carl_each"):
+        person(new_visitor, name, joins=("fibromyalgia",))
+
+    async def _fan_out(db: Any) -> int:
+        people = {u.username: u for u in await db.scalars(
+            select(User).where(User.username.like("%_each")))}
+        people["boris_each"].locale = "ru"
+        db.add(NotificationPreference(user_id=people["carl_each"].id, kind="reply",
+                                      delivery="off"))
+        await db.flush()
+        listed = [people["ann_each"], people["boris_each"], people["ann_each"],
+                  people["carl_each"]]
+        return await notify_each(db, listed, "reply", text=lambda: gettext("Notifications"),
+                                 link="//elsewhere.example/x")
+
+    assert db_run(visitor, _fan_out) == 2
+    assert _texts(visitor, "ann_each") == ["Notifications"]
+    assert _texts(visitor, "boris_each") == ["Уведомления"]
+    assert _texts(visitor, "carl_each") == []
+
+    async def _links(db: Any) -> list[str]:
+        return list(await db.scalars(select(Notification.link).where(
+            Notification.text.in_(["Notifications", "Уведомления"]))))
+
+    assert db_run(visitor, _links) == ["", ""]

@@ -76,3 +76,42 @@ async def test_writes_report_counts_ids_and_errors(engine: AsyncEngine) -> None:
         # The failed transaction left nothing behind and the connection still works.
         count = await connection.scalar(text("SELECT count(*) FROM item"))
     assert count == 1001
+
+
+async def test_writers_of_one_process_take_turns_without_sqlite_busy(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent writing transactions wait for each other in the process, not in SQLite's
+    busy handler: with SQLite's own wait at zero, every writer still gets in, and a writer
+    that fails or rolls back hands the turn on."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from community.db import intent
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.close()
+
+    await engine.dispose()  # new connections, each with no busy wait
+
+    async def add(name: str, *, fail: bool = False) -> None:
+        with intent(write=True):
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO item (name) VALUES (:n)"), {"n": name})
+                await asyncio.sleep(0.01)  # hold the write lock across an await
+                if fail:
+                    raise RuntimeError("the handler failed")
+
+    results = await asyncio.gather(*[add(f"w{n}", fail=n == 3) for n in range(8)],
+                                   return_exceptions=True)
+    assert [type(r).__name__ for r in results].count("RuntimeError") == 1
+    assert not [r for r in results if r is not None and not isinstance(r, RuntimeError)]
+    async with engine.connect() as connection:
+        names = (await connection.execute(
+            text("SELECT name FROM item WHERE name LIKE 'w%' ORDER BY name"))).scalars().all()
+    assert names == ["w0", "w1", "w2", "w4", "w5", "w6", "w7"]
+    assert not sqlite_driver.writer_lock(str(engine.url.database)).locked()

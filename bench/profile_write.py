@@ -1,0 +1,282 @@
+"""Where one reply's time goes, in-process: each part of the request measured apart.
+
+`python -m bench.profile_write [--patients 500] [--replies 200] [--followers 20]`
+
+A fresh SQLite demo (`kindred demo --patients N`), the app built in this process and driven
+through Litestar's AsyncTestClient (statements are timed from SQLAlchemy's cursor events:
+wall time with the trip to the connection's thread). Two replies are measured, each
+`--replies` times after a warm-up:
+
+- **held**: the member `bench.run`'s reply row uses (the first demo patient, below the
+  first-posts threshold, so every reply is premoderated: held, a review item reopened,
+  its history and an audit entry) in the thread `bench.run` replies to;
+- **published**: a member past the threshold, in a thread of their community that
+  `--followers` other members of it follow (added for this run): the reply is published,
+  counted on the thread and fans out one notification per follower.
+
+Per reply: CPU (this process, all threads ÷ replies), wall time, statements and their time,
+and the wall time of each part (screening, the penalty check, the review item, mentions,
+notifications, audit, the form receipt, the session, the commit, the redirect), each
+function wrapped with a timer; one reply at a time, so wall time is that part's own.
+Written to `bench/results/<date>-profile-write-sqlite[-label].md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.harness import RESULTS, ROOT, kindred_env, prepare_kindred
+
+REPLY = "Thank you for writing this, it helps to know I am not alone."
+
+# (part, module, attribute): each wrapped to add its wall time (inclusive: parts nest).
+# Functions another module imported by name are wrapped where they are called from.
+PARTS: list[tuple[str, str, str]] = [
+    ("session cookie resolved", "community.web", "SessionMiddleware._resolve"),
+    ("form receipt claimed", "community.accounts.receipts", "claim"),
+    ("service `reply` (the steps below and the rest)", "community.communities.services",
+     "reply"),
+    ("  penalty check", "community.communities.services", "ensure_can_post"),
+    ("  published-posts count (first-posts rule)", "community.communities.services",
+     "_published_count"),
+    ("  screening (the pipeline)", "moderation.screening.pipeline", "PipelineScreener.screen"),
+    ("  Markdown rendered", "community.communities.services", "render_markdown"),
+    ("  review item for held content", "community.communities.services",
+     "_open_review_if_needed"),
+    ("  follow the thread", "community.communities.services", "follow"),
+    ("  draft discarded", "community.communities.services", "discard_draft"),
+    ("  thread counters", "community.communities.services", "_count_published_reply"),
+    ("  notifications: mentions", "community.communities.services", "_notify_mentions"),
+    ("  notifications: followers", "community.communities.services",
+     "_notify_reply_followers"),
+    ("  notifications written (notify, notify_each)", "community.communities.services",
+     "notify|notify_each"),
+    ("audit entry (every caller)", "community.audit", "record"),
+    ("route: mentions again for the message", "community.communities.routes",
+     "resolve_mentions"),
+    ("route: redirect with its message", "community.communities.routes",
+     "redirect_with_message"),
+    ("commit", "sqlalchemy.ext.asyncio", "AsyncSession.commit"),
+]
+
+
+def _wrap_parts(spent: Counter[str]) -> None:
+    """Wrap every part's function so each call adds its wall time to `spent[part]`."""
+    import importlib
+    import inspect
+
+    for part, module_name, attribute in PARTS:
+        module = importlib.import_module(module_name)
+        for name in attribute.split("|"):
+            owner: Any = module
+            *path, leaf = name.split(".")
+            for step in path:
+                owner = getattr(owner, step)
+            original = getattr(owner, leaf, None)
+            if original is None:
+                continue
+            if inspect.iscoroutinefunction(original):
+                async def timed(*args: Any, _f: Any = original, _p: str = part,
+                                **kwargs: Any) -> Any:
+                    started = time.perf_counter()
+                    try:
+                        return await _f(*args, **kwargs)
+                    finally:
+                        spent[_p] += time.perf_counter() - started
+            else:
+                def timed(*args: Any, _f: Any = original, _p: str = part,  # type: ignore[misc]
+                          **kwargs: Any) -> Any:
+                    started = time.perf_counter()
+                    try:
+                        return _f(*args, **kwargs)
+                    finally:
+                        spent[_p] += time.perf_counter() - started
+            setattr(owner, leaf, timed)
+
+
+def _pick(database: Path, followers: int) -> dict[str, Any]:
+    """The two scenarios' members and threads, found in the demo data (and the followers
+    added for the published one)."""
+    from bench.run import COLD_TITLE, first_demo_patient
+
+    con = sqlite3.connect(database)
+    held_member = first_demo_patient(7)
+    held_thread = con.execute("""
+        SELECT t.id FROM thread t
+        JOIN community_membership m ON m.community_id = t.community_id
+        JOIN user_account u ON u.id = m.user_id AND u.username = ?
+        WHERE t.status = 'published' AND t.title NOT LIKE ?
+        ORDER BY t.reply_count DESC, t.id LIMIT 1 OFFSET 1""",
+                              (held_member, COLD_TITLE + " %")).fetchone()[0]
+    author_id, author = con.execute("""
+        SELECT u.id, u.username FROM user_account u JOIN post p ON p.author_id = u.id
+        WHERE p.status = 'published'
+          AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id
+                          AND r.role != 'patient')
+        GROUP BY u.id HAVING count(*) >= 5 ORDER BY count(*) DESC, u.id LIMIT 1""").fetchone()
+    thread_id, community_id = con.execute("""
+        SELECT t.id, t.community_id FROM thread t
+        JOIN community_membership m ON m.community_id = t.community_id AND m.user_id = ?
+        WHERE t.status = 'published' AND t.audience = 'members' AND t.kind = 'discussion'
+          AND t.id != ? ORDER BY t.reply_count DESC, t.id LIMIT 1""",
+                                          (author_id, held_thread)).fetchone()
+    members = [row[0] for row in con.execute("""
+        SELECT user_id FROM community_membership WHERE community_id = ? AND user_id != ?
+        ORDER BY user_id LIMIT ?""", (community_id, author_id, followers))]
+    now = dt.datetime.now(dt.UTC).isoformat(sep=" ")
+    con.executemany("INSERT OR IGNORE INTO follow (user_id, target_type, target_id, created_at) "
+                    "VALUES (?, 'thread', ?, ?)", [(m, thread_id, now) for m in members])
+    con.commit()
+    con.close()
+    return {"held": (held_member, held_thread), "published": (author, thread_id),
+            "followers": len(members)}
+
+
+async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
+                       statements: Counter[str], timings: Counter[str],
+                       spent: Counter[str]) -> dict[str, Any]:
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app) as client:
+        return {scenario: await _measure(client, *picked[scenario], replies, statements,
+                                         timings, spent) for scenario in ("held", "published")}
+
+
+async def _measure(client: Any, member: str, thread_id: int, replies: int,
+                   statements: Counter[str], timings: Counter[str],
+                   spent: Counter[str]) -> dict[str, Any]:
+    from community.demo import DEMO_PASSWORD
+
+    if True:
+        client.cookies.clear()
+        await client.get("/login")
+        csrf = client.cookies.get("csrftoken")
+        signed = await client.post("/login", data={"identifier": member,
+                                                   "password": DEMO_PASSWORD,
+                                                   "_csrf_token": csrf},
+                                   follow_redirects=False)
+        assert signed.status_code == 303, (member, signed.status_code)
+        csrf = client.cookies.get("csrftoken")
+
+        async def one(n: int) -> None:
+            answer = await client.post(f"/threads/{thread_id}/replies", data={
+                "body": REPLY, "_csrf_token": csrf, "_submission": f"profile-{member}-{n}"},
+                                       follow_redirects=False)
+            assert answer.status_code == 303, (answer.status_code, answer.text[:300])
+
+        for n in range(10):
+            await one(-n - 1)
+        statements.clear()
+        timings.clear()
+        spent.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for n in range(replies):
+            await one(n)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    inclusive = dict(spent)
+    return {"cpu_ms": cpu / replies * 1000, "wall_ms": wall / replies * 1000,
+            "statements": sum(statements.values()) / replies,
+            "sql_ms": sum(timings.values()) / replies * 1000,
+            "parts": {part: inclusive.get(part, 0.0) / replies * 1000 for part, _f, _n in PARTS},
+            "top": [(key, statements[key] / replies, timings[key] / replies * 1000)
+                    for key, _t in timings.most_common(12)]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_write", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--patients", type=int, default=500)
+    parser.add_argument("--replies", type=int, default=200)
+    parser.add_argument("--followers", type=int, default=20)
+    parser.add_argument("--label", default="")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="kindred-profile-write-"))
+    database = workdir / "kindred.db"
+    env = kindred_env(f"sqlite+aiosqlite:///{database}", workdir / "var")
+    prepare_kindred(env, args.patients, 7)
+    picked = _pick(database, args.followers)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("KINDRED_")})
+
+    from sqlalchemy import event
+
+    from community.app import create_app
+
+    app = create_app()
+    statements: Counter[str] = Counter()
+    timings: Counter[str] = Counter()
+    engine = app.state.runtime.engine.sync_engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _started(conn: Any, _c: Any, _s: Any, _p: Any, _x: Any, _m: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _ended(conn: Any, _c: Any, statement: str, _p: Any, _x: Any, _m: Any) -> None:
+        key = re.sub(r"\s+", " ", statement)[:90]
+        statements[key] += 1
+        timings[key] += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+
+    spent: Counter[str] = Counter()
+    _wrap_parts(spent)
+    results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent))
+    started = dt.datetime.now(dt.UTC)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    held, published = results["held"], results["published"]
+    lines = [
+        f"# Profile: a reply, in-process, SQLite, {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- Kindred {commit}, `kindred demo --patients {args.patients}`, the app in-process "
+        f"(AsyncTestClient), {args.replies} replies per scenario after 10 of warm-up, one at "
+        "a time, each part timed",
+        f"- load average at the end: {os.getloadavg()[0]:.2f} (the machine is shared)",
+        f"- held: `{picked['held'][0]}` in thread {picked['held'][1]} (below the first-posts "
+        f"threshold: every reply premoderated); published: `{picked['published'][0]}` in thread "
+        f"{picked['published'][1]}, followed by {picked['followers']} other members",
+        "",
+        "| per reply | held | published |",
+        "|---|---:|---:|",
+        f"| CPU, this process (ms) | {held['cpu_ms']:.2f} | {published['cpu_ms']:.2f} |",
+        f"| wall (ms) | {held['wall_ms']:.2f} | {published['wall_ms']:.2f} |",
+        f"| SQL statements | {held['statements']:.1f} | {published['statements']:.1f} |",
+        f"| SQL time, wall with the trip to the thread (ms) | {held['sql_ms']:.2f} | "
+        f"{published['sql_ms']:.2f} |",
+        "",
+        "Wall time of each part, ms per reply (inclusive, with its statements; indented parts "
+        "are steps of the service):",
+        "",
+        "| part | held | published |",
+        "|---|---:|---:|",
+        *[f"| {part} | {held['parts'][part]:.2f} | {published['parts'][part]:.2f} |"
+          for part, _f, _n in PARTS],
+        "",
+        "Statements of the published reply, by time:",
+        "",
+        "| statement | per reply | ms |",
+        "|---|---:|---:|",
+        *[f"| `{key}` | {count:.1f} | {ms:.2f} |" for key, count, ms in published["top"]],
+        "",
+    ]
+    stem = args.output / (f"{started:%Y-%m-%d}-profile-write-sqlite"
+                          + (f"-{args.label}" if args.label else ""))
+    args.output.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".md").write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
