@@ -3,7 +3,8 @@
 A save answers with a 303 to the changed page; the message rides in a short-lived cookie
 signed with the site's secret (so nobody can make the site say something it did not), is
 shown once in the page's status region, and is cleared by that page's response. A save whose
-text was screened as a crisis also carries the help panel (helplines, emergency numbers).
+text was screened as a crisis also carries a help panel: the crisis panel when a crisis is
+likely, the gentle one when it is possible.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from litestar import Request
@@ -19,16 +21,22 @@ from litestar.response import Redirect
 
 FLASH_COOKIE = "kindred_flash"
 MAX_TEXT = 300
-# What a message may carry besides its text: nothing, or the crisis help panel.
-PLAIN, CRISIS_HELP = "ok", "crisis"
+
+
+class HelpPanel(StrEnum):
+    """What a message may carry besides its text (base.html shows the matching panel)."""
+
+    NONE = "ok"
+    CRISIS = "crisis"  # a crisis is likely: help now, moderators told
+    GENTLE = "gentle"  # a crisis is possible: gentle help, someone may check in
 
 
 @dataclass(frozen=True)
 class Flash:
-    """A confirmation to show once; `crisis_help` adds the help panel below it."""
+    """A confirmation to show once, with its help panel if any."""
 
     text: str
-    crisis_help: bool = False
+    panel: HelpPanel = HelpPanel.NONE
 
 
 def _signature(secret: str, payload: str) -> str:
@@ -36,8 +44,8 @@ def _signature(secret: str, payload: str) -> str:
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
-def encode(secret: str, text: str, kind: str = PLAIN) -> str:
-    payload = base64.urlsafe_b64encode(f"{kind}|{text[:MAX_TEXT]}".encode()).decode()
+def encode(secret: str, text: str, panel: HelpPanel = HelpPanel.NONE) -> str:
+    payload = base64.urlsafe_b64encode(f"{panel.value}|{text[:MAX_TEXT]}".encode()).decode()
     return f"{payload}.{_signature(secret, payload)}"
 
 
@@ -49,20 +57,20 @@ def decode(secret: str, value: str) -> Flash | None:
         kind, sep, text = base64.urlsafe_b64decode(payload.encode()).decode().partition("|")
     except ValueError:
         return None
-    if not sep or kind not in (PLAIN, CRISIS_HELP):
+    if not sep or kind not in {panel.value for panel in HelpPanel}:
         return None
-    return Flash(text[:MAX_TEXT], crisis_help=kind == CRISIS_HELP)
+    return Flash(text[:MAX_TEXT], HelpPanel(kind))
 
 
 def redirect_with_message(request: Request[Any, Any, Any], path: str, text: str, *,
-                          crisis_help: bool = False) -> Redirect:
-    """A 303 to `path` that shows `text` there as a confirmation (with the crisis help panel
-    when the saved text was screened as a crisis)."""
+                          panel: HelpPanel = HelpPanel.NONE) -> Redirect:
+    """A 303 to `path` that shows `text` there as a confirmation (with a help panel when the
+    saved text was screened as a crisis)."""
     from community.web import runtime_of, see_other
 
     settings = runtime_of(request).settings
     response = see_other(path)
-    value = encode(settings.secret_key, text, CRISIS_HELP if crisis_help else PLAIN)
+    value = encode(settings.secret_key, text, panel)
     response.set_cookie(FLASH_COOKIE, value, path="/", max_age=60, httponly=True, samesite="lax",
                         secure=settings.secure_cookies)
     return response

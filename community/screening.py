@@ -28,6 +28,11 @@ class ScreenLabel(StrEnum):
     PROMOTION = "promotion"
 
 
+# Kept beside a text's stored labels when a crisis is possible but not likely (the author
+# notices read it back); never a label of its own.
+URGENT_POSSIBLE = "urgent_possible"
+
+
 class Venue(StrEnum):
     DISCUSSION = "discussion"
     ASK_A_CLINICIAN = "ask_a_clinician"
@@ -62,6 +67,9 @@ class Verdict:
     # Under crisis support, what the screener also decided for the text itself (HOLD or
     # MOVE_OFF_PLATFORM): help is shown at once, but a telephone number is still not published.
     also: ScreenAction | None = None
+    # A crisis is possible but not likely: the text is treated as its labels say (published
+    # when clean), its author sees a gentle help panel and moderators get a crisis check.
+    urgent_possible: bool = False
 
     @property
     def is_held(self) -> bool:
@@ -76,6 +84,17 @@ class Verdict:
     @property
     def is_visible_to_others(self) -> bool:
         return not self.is_held and not self.is_off_platform
+
+    @property
+    def needs_crisis_check(self) -> bool:
+        """A moderator should check on the author (a crisis possible, not likely)."""
+        return self.urgent_possible and ScreenLabel.URGENT not in self.labels
+
+    def stored_labels(self) -> list[str]:
+        """What a text keeps of its verdict: the labels, and URGENT_POSSIBLE when a crisis
+        check was opened."""
+        return [label.value for label in self.labels] + (
+            [URGENT_POSSIBLE] if self.needs_crisis_check else [])
 
 
 class Screener(Protocol):

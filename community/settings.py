@@ -11,7 +11,7 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kindred.db"
 
 
-DEFAULT_MODERATION_TARGETS = {"urgent": 15}
+DEFAULT_MODERATION_TARGETS = {"urgent": 15, "crisis_check": 60}
 # Research tables list every period from here (see outcomes.research.tables.Periods).
 DEFAULT_RESEARCH_SINCE = date(2020, 1, 1)
 

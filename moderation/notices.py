@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from community.screening import ScreenLabel, Span
+from community.screening import URGENT_POSSIBLE, ScreenLabel, Span
 from moderation.screening.pipeline import HOLD_LABELS
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -153,10 +153,13 @@ def notice_context(
     `country` is the author's (their profile's); `crisis_published` says the community
     published the crisis post with a notice rather than holding it."""
     labels = _labels(verdict)
-    spans = _spans(verdict)
+    # The model's findings (`*_model`) span the whole text: no evidence to point at.
+    spans = [span for span in _spans(verdict) if not span.kind.endswith("_model")]
     kinds: list[str] = []
     if ScreenLabel.URGENT.value in labels:
         kinds.append("crisis")
+    elif URGENT_POSSIBLE in labels:
+        kinds.append("crisis_check")
     if ScreenLabel.ADVICE_REQUEST.value in labels:
         kinds.append("referral")
     held_labels = [label for label in labels if label in {h.value for h in HOLD_LABELS}]
@@ -165,7 +168,8 @@ def notice_context(
     return {
         "notices": kinds,
         "labels": labels,
-        "crisis": crisis_resources(locale, country) if "crisis" in kinds else None,
+        "crisis": crisis_resources(locale, country)
+        if {"crisis", "crisis_check"} & set(kinds) else None,
         "crisis_published": crisis_published,
         "referral": referral(community_slug, locale, icd10) if "referral" in kinds else None,
         "held": {

@@ -156,6 +156,8 @@ class KeywordScreener:
                            action=ScreenAction.MOVE_OFF_PLATFORM)
         if "CRISISME" in text:
             return Verdict(labels=(ScreenLabel.URGENT,), action=ScreenAction.CRISIS_SUPPORT)
+        if "MAYBECRISIS" in text:
+            return Verdict(urgent_possible=True)
         return Verdict()
 
 

@@ -60,6 +60,7 @@ from community.notifications.services import follow, follower_ids, notify
 from community.posting import ensure_can_post
 from community.runtime import Runtime
 from community.screening import (
+    URGENT_POSSIBLE,
     AuthorContext,
     HeldContent,
     ScreenAction,
@@ -394,7 +395,8 @@ async def crisis_help_country(
     """The country in the viewer's profile, read only when the page shows them crisis help
     (one of their own posts was screened as a crisis), so their help is for their place."""
     if viewer is None or not any(
-        post.author_id == viewer.id and ScreenLabel.URGENT.value in (post.screen_labels or [])
+        post.author_id == viewer.id
+        and {ScreenLabel.URGENT.value, URGENT_POSSIBLE} & set(post.screen_labels or [])
         for post in posts
     ):
         return None
@@ -481,11 +483,13 @@ async def _screen(
 async def _open_review_if_needed(
     db: AsyncSession, runtime: Runtime, post: Post, thread: Thread, outcome: ScreenOutcome
 ) -> None:
-    if outcome.verdict.action == ScreenAction.PUBLISH and not outcome.premoderated:
-        return
     verdict = outcome.verdict
+    if (verdict.action == ScreenAction.PUBLISH and not outcome.premoderated
+            and not verdict.needs_crisis_check):
+        return
     if outcome.premoderated:
-        verdict = Verdict(labels=(), action=ScreenAction.HOLD)
+        verdict = Verdict(labels=(), action=ScreenAction.HOLD,
+                          urgent_possible=verdict.needs_crisis_check)
     await runtime.review_sink.open_review(db, HeldContent(
         target_type="post", target_id=post.id, author_id=post.author_id, verdict=verdict,
         excerpt=post.body[:500], community_id=thread.community_id,
@@ -496,7 +500,7 @@ def _apply_verdict(post: Post, outcome: ScreenOutcome, *, offset: int = 0) -> No
     """Store the verdict; spans are kept relative to the body (`offset` is where the body
     starts in the screened text, after a thread's title)."""
     post.status = outcome.status.value
-    post.screen_labels = [label.value for label in outcome.verdict.labels]
+    post.screen_labels = outcome.verdict.stored_labels()
     spans = []
     for span in outcome.verdict.spans:
         start, end = max(span.start - offset, 0), min(span.end - offset, len(post.body))

@@ -56,7 +56,8 @@ async def _conversation_context(
         "messages": await services.conversation(db, viewer, partner),
         "refusal": await access.refusal(db, viewer, partner),
         "blocked": await access.has_blocked(db, viewer.id, partner.id),
-        "form": {}, "errors": {}, "notice": "", "crisis": False, "confirmation": "",
+        "form": {}, "errors": {}, "notice": "", "crisis": False, "crisis_check": False,
+        "confirmation": "",
         "MessageStatus": MessageStatus,
         **extra,
     }
@@ -92,7 +93,8 @@ async def send(request: AnyRequest, db_session: AsyncSession, username: str) -> 
                       block="thread")
     crisis = (sent.verdict.action is ScreenAction.CRISIS_SUPPORT
               or ScreenLabel.URGENT in sent.verdict.labels)
-    if sent.delivered and not crisis:
+    check = sent.verdict.needs_crisis_check
+    if sent.delivered and not crisis and not check:
         if is_htmx(request):
             # The conversation swaps in place: the confirmation comes with it (a flash would
             # wait for the next whole page).
@@ -101,9 +103,12 @@ async def send(request: AnyRequest, db_session: AsyncSession, username: str) -> 
             return render(request, "messages/conversation.html", context, block="thread")
         return redirect_with_message(request, f"/messages/{partner.username}",
                                      _("Your message is sent."))
-    # Held, moved off-platform or in crisis: the sender must see why, on this very answer.
-    context = await _conversation_context(db_session, viewer, partner, crisis=crisis,
-                                          notice=sent.message.status)
+    # Held, moved off-platform, in crisis or possibly so: the sender must see why (or the
+    # gentle help), on this very answer.
+    context = await _conversation_context(
+        db_session, viewer, partner, crisis=crisis, crisis_check=check,
+        notice=sent.message.status,
+        confirmation=_("Your message is sent.") if sent.delivered else "")
     return render(request, "messages/conversation.html", context, block="thread")
 
 

@@ -69,10 +69,11 @@ async def send_message(
     verdict = runtime.screener.screen(body, author_role=sender.primary_role.value,
                                       venue=Venue.MESSAGE)
     message = Message(sender_id=sender.id, recipient_id=recipient.id, body=body,
-                      status=_status(verdict), labels=",".join(verdict.labels))
+                      status=_status(verdict), labels=",".join(verdict.stored_labels()))
     db.add(message)
     await db.flush()
-    if message.status != MessageStatus.DELIVERED or ScreenLabel.URGENT in verdict.labels:
+    if (message.status != MessageStatus.DELIVERED or ScreenLabel.URGENT in verdict.labels
+            or verdict.needs_crisis_check):
         await runtime.review_sink.open_review(
             db, HeldContent(target_type="message", target_id=message.id, author_id=sender.id,
                             verdict=verdict, excerpt=body[:500]),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
-from community.flash import redirect_with_message
+from community.flash import HelpPanel, redirect_with_message
 from community.i18n import gettext as _
 from community.messages.access import has_blocked
 from community.profiles import likeme, services
@@ -129,8 +129,10 @@ async def edit_profile_submit(request: AnyRequest, db_session: AsyncSession) -> 
         context = await _edit_context(db_session, user, form)
         context.update(errors=exc.errors)
         return render(request, "profiles/edit.html", context, status_code=400)
+    panel = (HelpPanel.CRISIS if saved.verdict.action is ScreenAction.CRISIS_SUPPORT
+             else HelpPanel.GENTLE if saved.verdict.needs_crisis_check else HelpPanel.NONE)
     return redirect_with_message(request, "/account/profile", _("Your profile was saved."),
-                                 crisis_help=saved.verdict.action is ScreenAction.CRISIS_SUPPORT)
+                                 panel=panel)
 
 
 @get("/people/like-me", guards=[require_user])

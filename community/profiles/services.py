@@ -223,7 +223,8 @@ async def _screen_about(db: AsyncSession, runtime: Runtime, user: User, about: s
     await ensure_can_post(db, runtime, user)
     verdict = runtime.screener.screen(about, author_role=user.primary_role.value,
                                       venue=Venue.PROFILE)
-    if not verdict.is_visible_to_others or ScreenLabel.URGENT in verdict.labels:
+    if (not verdict.is_visible_to_others or ScreenLabel.URGENT in verdict.labels
+            or verdict.needs_crisis_check):
         await runtime.review_sink.open_review(
             db, HeldContent(target_type="profile", target_id=user.id, author_id=user.id,
                             verdict=verdict, excerpt=about[:500]),

@@ -38,6 +38,8 @@ MAX_PENALTY_DAYS = 3650
 # Higher comes first; crisis before everything.
 PRIORITY = {
     "urgent": 100,
+    # A possible crisis (screening was not sure): below every likely one, above the rest.
+    "crisis_check": 90,
     "identifying": 60,
     "clinician_advice": 50,
     "advice_request": 40,
@@ -90,6 +92,7 @@ def review_reason_label(reason: str) -> str:
     """What a moderator reads for an item's reason (the stored key when it is unknown)."""
     labels = {
         "urgent": _("crisis"),
+        "crisis_check": _("possible crisis"),
         "advice_request": _("personal advice request"),
         "identifying": _("identifying details"),
         "clinician_advice": _("clinician's individual advice"),

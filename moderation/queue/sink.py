@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from community.screening import HeldContent, ScreenLabel
+from community.screening import HeldContent, ScreenAction, ScreenLabel
 from moderation.queue import services
+
+CRISIS_CHECK = "crisis_check"
 
 
 def reasons_for(content: HeldContent) -> list[str]:
-    """One review item per label; clean content sent for review is a pre-moderated new
-    member's post, or a scraping report when the target is a person."""
-    if content.verdict.labels:
-        return [label.value for label in content.verdict.labels]
-    return ["scraping" if content.target_type == "user" else "new_member"]
+    """One review item per label, and a crisis check when a crisis is possible but not
+    likely; other content sent for review is a pre-moderated new member's post, or a
+    scraping report when the target is a person."""
+    verdict = content.verdict
+    reasons = [label.value for label in verdict.labels]
+    if not reasons and (verdict.action is not ScreenAction.PUBLISH
+                        or not verdict.needs_crisis_check):
+        reasons.append("scraping" if content.target_type == "user" else "new_member")
+    if verdict.needs_crisis_check:
+        reasons.append(CRISIS_CHECK)
+    return reasons
 
 
 class QueueReviewSink:

@@ -1,4 +1,7 @@
-"""`kindred screen`: JSON lines in, one verdict per line out; with --evaluate, a quality table."""
+"""`kindred screen`: JSON lines in, one verdict per line out; with --evaluate, a quality table.
+
+The `urgent` row of the table counts both crisis tiers (likely and possible: either reaches
+a moderator as a crisis); the line under it gives each tier's false-positive rate."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any, TextIO
 
 from community.screening import Venue, Verdict
 
-from .evaluation import LABELS, format_table, score
+from .evaluation import LABELS, TierScore, format_table, predicted_labels, score
 from .pipeline import screen
 
 ROLES = frozenset({"patient", "caregiver", "clinician", "moderator", "admin", "researcher"})
@@ -47,20 +50,23 @@ def _parse(line: str, *, evaluate: bool) -> dict[str, Any]:
 
 
 def _verdict_json(item_id: Any, verdict: Verdict) -> str:
-    return json.dumps(
-        {
-            "id": item_id,
-            "labels": [label.value for label in verdict.labels],
-            "action": verdict.action.value,
-            "spans": [[span.start, span.end, span.kind] for span in verdict.spans],
-        },
-        ensure_ascii=False,
-    )
+    """One output line; `"urgent"` in labels is the likely tier, and the extra key
+    `"urgent_possible": true` appears only for the possible tier."""
+    row: dict[str, Any] = {
+        "id": item_id,
+        "labels": [label.value for label in verdict.labels],
+        "action": verdict.action.value,
+        "spans": [[span.start, span.end, span.kind] for span in verdict.spans],
+    }
+    if verdict.urgent_possible:
+        row["urgent_possible"] = True
+    return json.dumps(row, ensure_ascii=False)
 
 
 def run_screen(lines: Iterable[str], out: TextIO, *, evaluate: bool) -> int:
     """Screen JSON lines: verdicts in input order, or with evaluate the quality table; exit code."""
     pairs: list[tuple[list[str], list[str]]] = []
+    tiers = TierScore()
     errors: list[str] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -78,11 +84,14 @@ def run_screen(lines: Iterable[str], out: TextIO, *, evaluate: bool) -> int:
             continue
         verdict = screen(item["text"], author_role=item["author_role"], venue=item["venue"])
         if evaluate:
-            pairs.append((item["labels"], [label.value for label in verdict.labels]))
+            found = [label.value for label in verdict.labels]
+            pairs.append((item["labels"], predicted_labels(found, verdict.urgent_possible)))
+            tiers.add("urgent" in item["labels"], "urgent" in found, verdict.urgent_possible)
         else:
             out.write(_verdict_json(item["id"], verdict) + "\n")
     if evaluate:
         out.write(format_table(score(pairs)) + "\n")
+        out.write(tiers.line() + "\n")
         out.write(f"items: {len(pairs)}\n")
         for message in errors:
             out.write(f"skipped {message}\n")

@@ -63,3 +63,59 @@ def format_table(scores: dict[str, LabelScore]) -> str:
         for s in scores.values()
     ]
     return "\n".join([header, *rows])
+
+
+@dataclass
+class TierScore:
+    """`urgent` in two tiers: how the texts that are (or are not) a crisis were placed."""
+
+    positives: int = 0
+    negatives: int = 0
+    likely_tp: int = 0
+    possible_tp: int = 0
+    likely_fp: int = 0
+    possible_fp: int = 0
+
+    def add(self, expected: bool, likely: bool, possible: bool) -> None:
+        if expected:
+            self.positives += 1
+            self.likely_tp += likely
+            self.possible_tp += possible and not likely
+        else:
+            self.negatives += 1
+            self.likely_fp += likely
+            self.possible_fp += possible and not likely
+
+    @property
+    def recall_both(self) -> float:
+        """Anything that reaches a moderator as a crisis counts."""
+        return (self.likely_tp + self.possible_tp) / self.positives if self.positives else 1.0
+
+    @property
+    def recall_likely(self) -> float:
+        return self.likely_tp / self.positives if self.positives else 1.0
+
+    @property
+    def likely_fpr(self) -> float:
+        return self.likely_fp / self.negatives if self.negatives else 0.0
+
+    @property
+    def possible_fpr(self) -> float:
+        return self.possible_fp / self.negatives if self.negatives else 0.0
+
+    def line(self) -> str:
+        return (
+            f"urgent tiers: recall {self.recall_both:.3f} (both tiers), "
+            f"{self.recall_likely:.3f} (likely alone); false-positive rate "
+            f"likely {self.likely_fpr:.3f} ({self.likely_fp}), "
+            f"possible {self.possible_fpr:.3f} ({self.possible_fp})"
+        )
+
+
+def predicted_labels(labels: Iterable[str], urgent_possible: bool) -> list[str]:
+    """The labels scored for a verdict: a possible crisis counts as `urgent` (it reaches a
+    moderator as one)."""
+    found = list(labels)
+    if urgent_possible and "urgent" not in found:
+        found.append("urgent")
+    return found

@@ -1,9 +1,15 @@
 """The trained layer: per-label linear models over hashed character and word n-grams.
 
 `model.npz` (built by `python -m moderation.screening.train`) holds, per label, only the
-non-zero coefficients (feature index, weight), the intercept and the decision threshold; no
-pickle. Features come from scikit-learn's stateless HashingVectorizer, so training and
-inference hash text identically. The file is loaded lazily, once, on first use.
+non-zero coefficients (feature index, weight), the intercept and the decision thresholds;
+no pickle. Features come from scikit-learn's stateless HashingVectorizer, so training and
+inference hash text identically; counts may be log-scaled ("sublinear") before each block
+is L2-normalised, and any per-feature scaling used in training (idf) is folded into the
+stored weights. The file is loaded lazily, once, on first use.
+
+A label fires when the model's probability reaches its threshold, or when the rules found it
+and the probability reaches the label's (lower) rule threshold (0: the rule alone is
+enough). `urgent` has a second, lower pair of thresholds for the *possible* tier.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +29,9 @@ MODEL_LABELS = ("urgent", "advice_request", "clinician_advice", "promotion")
 CHAR_FEATURES = 2**18
 WORD_FEATURES = 2**18
 N_FEATURES = CHAR_FEATURES + WORD_FEATURES
+# A threshold no probability reaches: that path never fires.
+NEVER = 2.0
+DEFAULT_VENUE = "discussion"
 
 
 def model_input(text: str, author_role: str, venue: str) -> str:
@@ -31,7 +41,8 @@ def model_input(text: str, author_role: str, venue: str) -> str:
 
 @lru_cache(maxsize=1)
 def vectorizers() -> tuple[Any, Any]:
-    """The two hashing vectorizers (stateless; the same objects for training and inference)."""
+    """The two hashing vectorizers (stateless; the same objects for training and inference).
+    They give raw counts; `featurize` scales and normalises each block."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     char = HashingVectorizer(
@@ -40,8 +51,8 @@ def vectorizers() -> tuple[Any, Any]:
         n_features=CHAR_FEATURES,
         alternate_sign=False,
         lowercase=True,
-        norm="l2",
-        dtype=np.float32,
+        norm=None,
+        dtype=np.float64,
     )
     word = HashingVectorizer(
         analyzer="word",
@@ -50,18 +61,52 @@ def vectorizers() -> tuple[Any, Any]:
         alternate_sign=False,
         lowercase=True,
         token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
-        norm="l2",
-        dtype=np.float32,
+        norm=None,
+        dtype=np.float64,
     )
     return char, word
 
 
-def featurize(texts: list[str]) -> Any:
+def _venue_of(model_text: str) -> str:
+    """The venue token of a model input (its second word)."""
+    return model_text.split(" ", 2)[1]
+
+
+def word_grams(model_text: str, *, venue_words: bool) -> list[str]:
+    """The word n-grams of a model input; with `venue_words`, outside discussions each word
+    again as "<venue>|<word>", so a word can weigh differently in a profile or a message."""
+    grams: list[str] = _analyzers()[1](model_text)
+    venue = _venue_of(model_text)
+    if venue_words and venue != f"zvenue{DEFAULT_VENUE}":
+        grams = grams + [f"{venue}|{gram}" for gram in grams if " " not in gram]
+    return grams
+
+
+def _scaled_block(counts: Any, sublinear: bool) -> Any:
+    """Counts -> (1 + log count when sublinear), each row L2-normalised."""
+    from sklearn.preprocessing import normalize
+
+    counts = counts.tocsr().astype(np.float64)
+    if sublinear:
+        counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts, norm="l2", copy=False)
+
+
+def featurize(texts: list[str], *, sublinear: bool = False, venue_words: bool = False) -> Any:
     """A sparse (n, N_FEATURES) CSR matrix: character n-grams, then word n-grams."""
     import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
 
     char, word = vectorizers()
-    return sp.hstack([char.transform(texts), word.transform(texts)], format="csr")
+    if venue_words:
+        word = HashingVectorizer(analyzer=lambda doc: word_grams(doc, venue_words=True),
+                                 n_features=WORD_FEATURES, alternate_sign=False, norm=None,
+                                 dtype=np.float64)
+    return sp.hstack(
+        [_scaled_block(char.transform(texts), sublinear),
+         _scaled_block(word.transform(texts), sublinear)],
+        format="csr",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +123,10 @@ def _bucket(gram: str, n_features: int, murmurhash: Any) -> int:
     return (2**31 - n_features) % n_features if h == -(2**31) else abs(h) % n_features
 
 
-def _hash_one(grams: list[str], n_features: int, offset: int) -> tuple[Any, Any]:
-    """Indices and L2-normalised counts of one text's n-grams, as HashingVectorizer gives."""
+def _hash_one(
+    grams: list[str], n_features: int, offset: int, sublinear: bool
+) -> tuple[Any, Any]:
+    """Indices and normalised values of one text's n-grams, as `featurize` gives them."""
     from sklearn.utils import murmurhash3_32
 
     if not grams:
@@ -88,15 +135,29 @@ def _hash_one(grams: list[str], n_features: int, offset: int) -> tuple[Any, Any]
                           dtype=np.int64, count=len(grams))
     unique, counts = np.unique(indices, return_counts=True)
     values = counts.astype(np.float64)
+    if sublinear:
+        values = 1.0 + np.log(values)
     return unique + offset, values / math.sqrt(float(values @ values))
 
 
-def features_one(text: str) -> tuple[Any, Any]:
+def features_one(
+    text: str, *, sublinear: bool = False, venue_words: bool = False
+) -> tuple[Any, Any]:
     """(indices, values) of one model input; identical to a row of featurize()."""
-    char_analyzer, word_analyzer = _analyzers()
-    ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0)
-    wi, wv = _hash_one(word_analyzer(text), WORD_FEATURES, CHAR_FEATURES)
+    char_analyzer, _word_analyzer = _analyzers()
+    ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0, sublinear)
+    wi, wv = _hash_one(word_grams(text, venue_words=venue_words), WORD_FEATURES,
+                       CHAR_FEATURES, sublinear)
     return np.concatenate([ci, wi]), np.concatenate([cv, wv])
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the model concludes for one text: labels it asserts, and `urgent_possible`
+    when crisis is possible but not likely."""
+
+    labels: frozenset[str]
+    urgent_possible: bool = False
 
 
 class LinearModel:
@@ -106,27 +167,42 @@ class LinearModel:
         with np.load(path, allow_pickle=False) as data:
             labels = [str(label) for label in data["labels"]]
             self.labels = tuple(labels)
+            self.sublinear = bool(data["sublinear"])
+            self.venue_words = bool(data["venue_words"])
             self.weights = np.zeros((N_FEATURES, len(labels)), dtype=np.float32)
             for column, label in enumerate(labels):
                 self.weights[data[f"{label}_index"], column] = data[f"{label}_weight"]
             self.intercepts = data["intercepts"].astype(np.float64)
             self.thresholds = data["thresholds"].astype(np.float64)
+            self.rule_thresholds = data["rule_thresholds"].astype(np.float64)
+            self.possible_thresholds = data["possible_thresholds"].astype(np.float64)
+            self.possible_rule_thresholds = data["possible_rule_thresholds"].astype(np.float64)
 
     def probabilities(self, text: str, author_role: str, venue: str) -> dict[str, float]:
-        indices, values = features_one(model_input(text, author_role, venue))
+        indices, values = features_one(model_input(text, author_role, venue),
+                                       sublinear=self.sublinear, venue_words=self.venue_words)
         scores = values @ self.weights[indices] + self.intercepts
         return {
             label: 1.0 / (1.0 + math.exp(-float(score)))
             for label, score in zip(self.labels, scores, strict=True)
         }
 
-    def predict(self, text: str, author_role: str, venue: str) -> frozenset[str]:
+    def decide(
+        self, text: str, author_role: str, venue: str, rules: frozenset[str] = frozenset()
+    ) -> Decision:
+        """The labels this model asserts for the text, given what the rules found."""
         probs = self.probabilities(text, author_role, venue)
-        return frozenset(
-            label
-            for label, threshold in zip(self.labels, self.thresholds, strict=True)
-            if probs[label] >= threshold
-        )
+        found: set[str] = set()
+        possible = False
+        for n, label in enumerate(self.labels):
+            p, ruled = probs[label], label in rules
+            if p >= self.thresholds[n] or (ruled and p >= self.rule_thresholds[n]):
+                found.add(label)
+            elif p >= self.possible_thresholds[n] or (
+                ruled and p >= self.possible_rule_thresholds[n]
+            ):
+                possible = possible or label == "urgent"
+        return Decision(frozenset(found), possible)
 
 
 _LOCK = threading.Lock()

@@ -29,15 +29,30 @@ def decide_action(labels: tuple[ScreenLabel, ...] | frozenset[ScreenLabel]) -> S
     return _without_crisis(labels)
 
 
-def decide(labels: tuple[ScreenLabel, ...], spans: tuple[Span, ...] = ()) -> Verdict:
+def decide(
+    labels: tuple[ScreenLabel, ...], spans: tuple[Span, ...] = (), *, urgent_possible: bool = False
+) -> Verdict:
     """The verdict for these labels: its action and, under crisis support, what else holds
-    the text (a hold label still holds; an advice request still moves off-platform)."""
+    the text (a hold label still holds; an advice request still moves off-platform).
+    `urgent_possible` (a crisis is possible, not likely) never changes the action."""
     action = decide_action(labels)
     also = None
     if action is ScreenAction.CRISIS_SUPPORT:
         rest = _without_crisis(labels)
         also = None if rest is ScreenAction.PUBLISH else rest
-    return Verdict(labels=labels, action=action, spans=spans, also=also)
+    possible = urgent_possible and ScreenLabel.URGENT not in labels
+    return Verdict(labels=labels, action=action, spans=spans, also=also,
+                   urgent_possible=possible)
+
+
+def model_applies(label: str, role: str) -> bool:
+    """Where the model's finding counts: advice requests from non-clinicians, clinicians'
+    advice from clinicians, the other labels from anyone (the training rows are the same)."""
+    if label == ScreenLabel.ADVICE_REQUEST:
+        return role != "clinician"
+    if label == ScreenLabel.CLINICIAN_ADVICE:
+        return role == "clinician"
+    return True
 
 
 def screen(
@@ -50,39 +65,40 @@ def screen(
 ) -> Verdict:
     """Screen one piece of user text and return its labels, action and evidence spans.
 
-    Each label is the rules' finding OR the trained model's (`model.py`); the model's
-    advice_request counts only for non-clinician authors and its clinician_advice only for
-    clinicians. Identifying stays rules-only because it needs exact character spans.
-    `use_model=False` gives the rules alone (used when training the model).
+    The rules find each label with its spans; the trained model (`model.py`) then decides
+    the labels it covers, where they apply: it adds what the rules missed and drops a rule's
+    finding it does not confirm enough (training chose, per label, how much a rule needs
+    the model). `urgent` is *likely* (the label) or *possible* (`urgent_possible`).
+    Identifying stays rules-only because it needs exact character spans. `use_model=False`
+    gives the rules alone (used when training the model).
     """
     if not text.strip():
         return Verdict()
     # author_context (post count, locale) is not needed: both languages are always screened.
     role, venue = str(author_role), str(venue)
     post = Post(text, role, venue)
-    labels: list[ScreenLabel] = []
-    spans: list[Span] = []
+    found: dict[ScreenLabel, tuple[Span, ...]] = {}
     for label, detect in DETECTORS.items():
-        found = detect(post)
-        if found:
-            labels.append(label)
-            spans.extend(found)
+        if spans := detect(post):
+            found[label] = spans
     model = load_model() if use_model else None
+    possible = False
     if model is not None:
-        for name in model.predict(text, role, venue):
+        decision = model.decide(text, role, venue, frozenset(label.value for label in found))
+        possible = decision.urgent_possible
+        for name in model.labels:
             label = ScreenLabel(name)
-            if label in labels:
-                continue
-            if label is ScreenLabel.ADVICE_REQUEST and role == "clinician":
-                continue
-            if label is ScreenLabel.CLINICIAN_ADVICE and role != "clinician":
-                continue
-            labels.append(label)
-            # The model has no evidence span of its own: it points at the whole text.
-            spans.append(Span(0, len(text), f"{name}_model"))
-        labels.sort(key=list(DETECTORS).index)
-    spans.sort(key=lambda span: (span.start, span.end, span.kind))
-    return decide(tuple(labels), tuple(spans))
+            if not model_applies(name, role):
+                continue  # the rules alone decide
+            if name not in decision.labels:
+                found.pop(label, None)
+            elif label not in found:
+                # The model has no evidence span of its own: it points at the whole text.
+                found[label] = (Span(0, len(text), f"{name}_model"),)
+    labels = tuple(label for label in DETECTORS if label in found)
+    evidence = sorted({span for label in labels for span in found[label]},
+                      key=lambda span: (span.start, span.end, span.kind))
+    return decide(labels, tuple(evidence), urgent_possible=possible)
 
 
 class PipelineScreener:

@@ -1,19 +1,22 @@
 """Rebuild `model.npz` from the labelled corpus: `python -m moderation.screening.train`.
 
-Training data: tests/data/screening/{tune,fresh,fresh2,fresh3,train_extra}.jsonl (never
-holdout or fresh4: those are for measuring; fresh2 and fresh3 moved into training once
-fresh4 superseded them). One logistic regression per label over hashed character
-and word n-grams (see model.py), class_weight="balanced", fixed seeds, so the file is
-rebuilt byte-for-byte identically.
+Training data is every hand-written file we have: the team's older files (tune, fresh,
+fresh2, fresh3, fresh4, holdout: all were read, so all are training data now) and every
+corpus batch `corpus/b*.jsonl`. The frozen evaluation sets (`frozen/`) are never read here.
 
-The threshold of each label is chosen from out-of-fold probabilities (5-fold
-StratifiedGroupKFold; paraphrases of one frame of train_extra stay in one fold): the lowest
-threshold at which "rules OR model" keeps a false-positive rate <= MAX_FPR both on the
-hand-written items (tune + fresh + fresh2 + fresh3) and on the generated ones (train_extra);
-where the rules alone already exceed MAX_FPR in a part, the model may add at most ADDED_FPR
-there. GENERATED_MAX_FPR can raise a label's cap on the generated part; it is empty, so every
-label, urgent included, keeps MAX_FPR. Then the model is refit on everything and only
-non-zero weights (|w| >= PRUNE) are stored, as float16.
+Cross-validation is grouped by batch, never by item: each corpus batch and each older file
+is one group, so an author's phrasings never sit on both sides of a fold. For each label,
+out-of-fold probabilities choose the regularisation C (from the candidate's grid) and the
+thresholds: a label fires when the probability reaches `t`, or when the rules found it and
+the probability reaches `t_rule` (0 means the rule alone is enough; "never" means the rule
+does not count). The pair is the one with the highest out-of-fold recall whose
+false-positive rate stays within its cap in the corpus batches and in the older files alike.
+`urgent` gets two pairs: *likely* (cap LIKELY_MAX_FPR) and *possible* (the extra
+false positives of the possible tier, cap POSSIBLE_MAX_FPR).
+
+Then the model is refit on everything; only weights with |w| >= PRUNE are stored, as
+float16, with fixed seeds and a fixed member order, so the file is rebuilt byte-for-byte.
+`--compare` cross-validates every candidate and prints the comparison table (README).
 """
 
 from __future__ import annotations
@@ -22,56 +25,90 @@ import argparse
 import io
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .model import MODEL_LABELS, MODEL_PATH, featurize, model_input
+from .model import MODEL_LABELS, MODEL_PATH, NEVER, featurize, model_input
+from .pipeline import model_applies, screen
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "screening"
-TRAIN_FILES = (
+CORPUS = DATA / "corpus"
+OLDER_FILES = (
     "tune.jsonl",
     "fresh.jsonl",
     "fresh2.jsonl",
     "fresh3.jsonl",
-    "train_extra.jsonl",
+    "fresh4.jsonl",
+    "holdout.jsonl",
 )
-C = 16.0  # chosen by grouped cross-validation on the training data (2, 4, 8, 16, 32)
-MAX_FPR = 0.02
-# A label -> a higher cap on the generated part (train_extra), whose negatives are adversarial
-# near-misses (past crises, hyperbole, "what are the signs of an overdose?"). Empty: every
-# label keeps MAX_FPR on both parts.
-GENERATED_MAX_FPR: dict[str, float] = {}
-ADDED_FPR = 0.005
+MAX_FPR = 0.02  # every label but urgent (the issue's target)
+LIKELY_MAX_FPR = 0.01
+POSSIBLE_MAX_FPR = 0.05
+# Where a rule's finding may need the model's agreement: the lowest probability that still
+# confirms it (0.0: the rule alone; NEVER: the rule does not count).
+RULE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, NEVER)
+MIN_THRESHOLD = 0.02
 PRUNE = 1e-3
 SEED = 0
 FOLDS = 5
 
 
-def load(names: tuple[str, ...] = TRAIN_FILES) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Candidate:
+    """One way to build the linear model, compared by grouped cross-validation."""
+
+    description: str
+    sublinear: bool  # 1 + log(count) before normalising
+    idf: bool  # columns scaled by inverse document frequency (folded into the weights)
+    c_grid: tuple[float, ...]
+    venue_words: bool = False  # words again as "<venue>|<word>" outside discussions
+
+
+CANDIDATES = {
+    "baseline": Candidate(
+        "hashed char 2-5 + word 1-2 n-grams, raw counts, C = 16 for every label",
+        sublinear=False, idf=False, c_grid=(16.0,)),
+    "tfidf": Candidate(
+        "the same n-grams, log-scaled counts and idf weighting, C per label from 1, 4, 16, 64",
+        sublinear=True, idf=True, c_grid=(1.0, 4.0, 16.0, 64.0)),
+    "tfidf_venue": Candidate(
+        "as tfidf, and outside discussions each word also crossed with the venue",
+        sublinear=True, idf=True, c_grid=(1.0, 4.0, 16.0, 64.0), venue_words=True),
+}
+SHIPPED = "tfidf"  # the winner of `--compare` (README, "Screening quality")
+
+
+def training_files() -> list[Path]:
+    """The older files, then every corpus batch in name order."""
+    return [DATA / name for name in OLDER_FILES] + sorted(CORPUS.glob("b*.jsonl"))
+
+
+def fingerprint(paths: list[Path]) -> list[str]:
+    """"name:sha256" of each training file, stored in the model so a test can tell when a
+    batch was added or changed without retraining."""
+    import hashlib
+
+    return [f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}" for path in paths]
+
+
+def load(paths: list[Path] | None = None) -> list[dict[str, Any]]:
+    """Items with `source` (file name) and `group` (the batch: the file's stem)."""
     items = []
-    for name in names:
-        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+    for path in paths if paths is not None else training_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
-                item["source"] = name
+                item["source"] = path.name
+                item["group"] = path.stem
                 items.append(item)
     return items
 
 
-def applies(label: str, role: str) -> bool:
-    """Where a label's model is used (and trained): advice for non-clinicians, etc."""
-    if label == "advice_request":
-        return role != "clinician"
-    if label == "clinician_advice":
-        return role == "clinician"
-    return True
-
-
 def rule_predictions(items: list[dict[str, Any]]) -> list[set[str]]:
-    from .pipeline import screen
 
     return [
         {
@@ -84,23 +121,55 @@ def rule_predictions(items: list[dict[str, Any]]) -> list[set[str]]:
     ]
 
 
-def fit(x: Any, y: np.ndarray) -> Any:
+def idf_of(x: Any) -> np.ndarray:
+    """Smoothed inverse document frequency per column (scikit-learn's formula)."""
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    return np.log((1.0 + x.shape[0]) / (1.0 + df)) + 1.0
+
+
+def fit(x: Any, y: np.ndarray, c: float, idf: bool) -> tuple[np.ndarray, float]:
+    """(effective weights, intercept): with idf, the column scaling is folded into w."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(
-        C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=SEED
-    )
-    return model.fit(x, y)
+    scale = idf_of(x) if idf else None
+    xs = x.multiply(scale).tocsr() if scale is not None else x
+    # The dual solver: far faster when features outnumber texts, the same optimum.
+    model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", dual=True,
+                               max_iter=5000, random_state=SEED).fit(xs, y)
+    weights = model.coef_[0] * scale if scale is not None else model.coef_[0]
+    return weights, float(model.intercept_[0])
 
 
-def out_of_fold(x: Any, y: np.ndarray, groups: list[str]) -> np.ndarray:
+def probabilities(x: Any, weights: np.ndarray, intercept: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x @ weights + intercept)))
+
+
+def folds(y: np.ndarray, groups: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import StratifiedGroupKFold
 
+    splitter = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
+def out_of_fold(x: Any, y: np.ndarray, split: list[tuple[np.ndarray, np.ndarray]],
+                c: float, idf: bool) -> np.ndarray:
     probs = np.zeros(len(y))
-    folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(x, y, groups):
-        probs[test] = fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+    for train, test in split:
+        weights, intercept = fit(x[train], y[train], c, idf)
+        probs[test] = probabilities(x[test], weights, intercept)
     return probs
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A threshold and a rule threshold, and what they give out of fold."""
+
+    threshold: float
+    rule_threshold: float
+    recall: float
+
+    def predict(self, probs: np.ndarray, rules: np.ndarray) -> np.ndarray:
+        return (probs >= self.threshold) | (rules & (probs >= self.rule_threshold))
 
 
 def rates(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
@@ -110,78 +179,161 @@ def rates(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     return recall, fpr
 
 
-def choose_threshold(
-    probs: np.ndarray,
-    y: np.ndarray,
-    rules: np.ndarray,
-    parts: list[np.ndarray],
-    caps: list[float] | None = None,
-) -> float:
-    """Lowest threshold whose combined FPR stays <= its cap (MAX_FPR) in every part of the data.
+def best_pair(
+    probs: np.ndarray, y: np.ndarray, rules: np.ndarray, parts: list[np.ndarray], cap: float,
+    already: np.ndarray | None = None,
+) -> Pair:
+    """The (threshold, rule threshold) with the highest recall whose false positives, beyond
+    those `already` flagged, stay <= cap in every part; ties go to fewer false positives,
+    then to the higher threshold."""
+    already = np.zeros(len(y), dtype=bool) if already is None else already
+    thresholds = np.unique(np.concatenate([np.round(probs, 4), [NEVER]]))
+    thresholds = thresholds[thresholds >= MIN_THRESHOLD]
+    best: tuple[tuple[float, float, float], Pair] | None = None
+    for rule_threshold in RULE_GRID:
+        base = already | (rules & (probs >= rule_threshold))
+        feasible = np.ones(len(thresholds), dtype=bool)
+        for part in parts:
+            negatives = part & (y == 0)
+            extra = (_counts(probs, thresholds, negatives & ~base)
+                     + (negatives & base & ~already).sum())
+            feasible &= extra <= cap * max(int(negatives.sum()), 1)
+        positives = y == 1
+        hits = _counts(probs, thresholds, positives & ~base) + (positives & base).sum()
+        fps = _counts(probs, thresholds, (y == 0) & ~base) + ((y == 0) & base).sum()
+        for k in np.flatnonzero(feasible):
+            recall = float(hits[k]) / max(int(positives.sum()), 1)
+            key = (recall, -float(fps[k]), float(thresholds[k]))
+            if best is None or key > best[0]:
+                best = (key, Pair(float(thresholds[k]), float(rule_threshold), recall))
+    assert best is not None  # NEVER with rules that never count is always feasible
+    return best[1]
 
-    Where the rules alone already exceed the cap in a part, the model may add at most
-    ADDED_FPR to them there.
-    """
-    caps = caps or [MAX_FPR] * len(parts)
-    limits = [
-        max(cap, rates(y[part], rules[part])[1] + ADDED_FPR)
-        for part, cap in zip(parts, caps, strict=True)
-    ]
-    for threshold in np.unique(np.round(np.concatenate([probs, [0.5]]), 4)):
-        if threshold < 0.05:
-            continue
-        pred = rules | (probs >= threshold)
-        if all(rates(y[p], pred[p])[1] <= limit for p, limit in zip(parts, limits, strict=True)):
-            return float(threshold)
-    return 1.0
+
+def _counts(probs: np.ndarray, thresholds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How many items under `mask` have probability >= each threshold."""
+    ordered = np.sort(probs[mask])
+    return len(ordered) - np.searchsorted(ordered, thresholds, side="left")
 
 
-def train(items: list[dict[str, Any]], *, verbose: bool = True) -> dict[str, np.ndarray]:
-    """Cross-validate, choose thresholds, refit; return the arrays of the model file."""
-    rules_all = rule_predictions(items)
-    arrays: dict[str, np.ndarray] = {"labels": np.array(MODEL_LABELS)}
-    intercepts, thresholds = [], []
+@dataclass
+class LabelResult:
+    label: str
+    c: float
+    probs: np.ndarray
+    y: np.ndarray
+    rules: np.ndarray
+    corpus: np.ndarray
+    likely: Pair
+    possible: Pair | None = None
+
+    def tiers(self) -> tuple[np.ndarray, np.ndarray]:
+        likely = self.likely.predict(self.probs, self.rules)
+        possible = (
+            self.possible.predict(self.probs, self.rules) & ~likely
+            if self.possible is not None else np.zeros(len(self.y), dtype=bool)
+        )
+        return likely, possible
+
+
+def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, corpus: np.ndarray,
+           groups: list[str], candidate: Candidate) -> LabelResult:
+    """Choose C, then the thresholds, from out-of-fold probabilities."""
+    parts = [p for p in (corpus, ~corpus) if p.any()]
+    split = folds(y, groups)
+    best: tuple[tuple[float, float], LabelResult] | None = None
+    for c in candidate.c_grid:
+        probs = out_of_fold(x, y, split, c, candidate.idf)
+        if label == "urgent":
+            likely = best_pair(probs, y, rules, parts, LIKELY_MAX_FPR)
+            possible = best_pair(probs, y, rules, parts, POSSIBLE_MAX_FPR,
+                                 already=likely.predict(probs, rules))
+            result = LabelResult(label, c, probs, y, rules, corpus, likely, possible)
+            key = (possible.recall, likely.recall)
+        else:
+            pair = best_pair(probs, y, rules, parts, MAX_FPR)
+            result = LabelResult(label, c, probs, y, rules, corpus, pair)
+            key = (pair.recall, 0.0)
+        if best is None or key > best[0]:
+            best = (key, result)
+    assert best is not None
+    return best[1]
+
+
+def cross_validate(
+    items: list[dict[str, Any]], candidate: Candidate, rules_all: list[set[str]]
+) -> dict[str, tuple[LabelResult, Any, np.ndarray]]:
+    """Per label: the selection, the features and the labels of the rows it applies to."""
+    results = {}
     for label in MODEL_LABELS:
-        rows = [n for n, i in enumerate(items) if applies(label, i["author_role"])]
+        rows = [n for n, i in enumerate(items) if model_applies(label, i["author_role"])]
         subset = [items[n] for n in rows]
-        x = featurize([model_input(i["text"], i["author_role"], i["venue"]) for i in subset])
+        x = featurize([model_input(i["text"], i["author_role"], i["venue"]) for i in subset],
+                      sublinear=candidate.sublinear, venue_words=candidate.venue_words)
         y = np.array([label in i["labels"] for i in subset], dtype=int)
         rules = np.array([label in rules_all[n] for n in rows])
-        groups = [i.get("group") or f"{i['source']}:{i['id']}" for i in subset]
-        probs = out_of_fold(x, y, groups)
-        written = np.array([i["source"] != "train_extra.jsonl" for i in subset])
-        parts = [written, ~written]
-        caps = [MAX_FPR, GENERATED_MAX_FPR.get(label, MAX_FPR)]
-        threshold = choose_threshold(probs, y, rules, parts, caps)
-        final = fit(x, y)
-        weights = final.coef_[0]
+        corpus = np.array([i["source"] not in OLDER_FILES for i in subset])
+        groups = [i["group"] for i in subset]
+        results[label] = (select(label, x, y, rules, corpus, groups, candidate), x, y)
+    return results
+
+
+def train(
+    items: list[dict[str, Any]], *, name: str = SHIPPED, verbose: bool = True
+) -> dict[str, np.ndarray]:
+    """Cross-validate, choose C and thresholds, refit; return the arrays of the model file."""
+    candidate = CANDIDATES[name]
+    results = cross_validate(items, candidate, rule_predictions(items))
+    arrays: dict[str, np.ndarray] = {
+        "labels": np.array(MODEL_LABELS), "sublinear": np.array(candidate.sublinear),
+        "venue_words": np.array(candidate.venue_words)}
+    columns: dict[str, list[float]] = {k: [] for k in (
+        "intercepts", "thresholds", "rule_thresholds", "possible_thresholds",
+        "possible_rule_thresholds")}
+    for label in MODEL_LABELS:
+        result, x, y = results[label]
+        weights, intercept = fit(x, y, result.c, candidate.idf)
         keep = np.flatnonzero(np.abs(weights) >= PRUNE)
         arrays[f"{label}_index"] = keep.astype(np.int32)
         arrays[f"{label}_weight"] = weights[keep].astype(np.float16)
-        intercepts.append(float(final.intercept_[0]))
-        thresholds.append(threshold)
+        possible = result.possible or Pair(NEVER, NEVER, 0.0)
+        columns["intercepts"].append(intercept)
+        columns["thresholds"].append(result.likely.threshold)
+        columns["rule_thresholds"].append(result.likely.rule_threshold)
+        columns["possible_thresholds"].append(possible.threshold)
+        columns["possible_rule_thresholds"].append(possible.rule_threshold)
         if verbose:
-            pred_model = probs >= threshold
-            print(
-                f"{label}: {len(subset)} items, {int(y.sum())} positive, "
-                f"threshold {threshold:.3f}, {len(keep)} weights"
-            )
-            for name, part in (("hand-written", written), ("train_extra", ~written)):
-                r_rules = rates(y[part], rules[part])
-                r_model = rates(y[part], pred_model[part])
-                r_both = rates(y[part], rules[part] | pred_model[part])
-                print(
-                    f"  {name:<12} recall/fpr  rules {r_rules[0]:.3f}/{r_rules[1]:.3f}"
-                    f"  model(cv) {r_model[0]:.3f}/{r_model[1]:.3f}"
-                    f"  rules|model(cv) {r_both[0]:.3f}/{r_both[1]:.3f}"
-                )
-    arrays["intercepts"] = np.array(intercepts, dtype=np.float64)
-    arrays["thresholds"] = np.array(thresholds, dtype=np.float64)
+            print(f"{label}: {len(y)} items, {int(y.sum())} positive, C {result.c:g}, "
+                  f"threshold {result.likely.threshold:.3f}, rule threshold "
+                  f"{result.likely.rule_threshold:g}, {len(keep)} weights")
+            print("   " + summary(result))
+    for key, values in columns.items():
+        arrays[key] = np.array(values, dtype=np.float64)
     return arrays
 
 
+def summary(result: LabelResult) -> str:
+    """Out-of-fold recall / FPR in the corpus batches and in the older files."""
+    likely, possible = result.tiers()
+    pieces = []
+    for name, part in (("batches", result.corpus), ("older files", ~result.corpus)):
+        if not part.any():
+            continue
+        y = result.y[part]
+        r_rules = rates(y, result.rules[part])
+        r_likely = rates(y, likely[part])
+        text = (f"{name}: rules {r_rules[0]:.3f}/{r_rules[1]:.3f}, "
+                f"shipped {r_likely[0]:.3f}/{r_likely[1]:.3f}")
+        if result.possible is not None:
+            r_both = rates(y, (likely | possible)[part])
+            text += (f", both tiers {r_both[0]:.3f}, possible-tier FPR "
+                     f"{rates(y, possible[part])[1]:.3f}")
+        pieces.append(text)
+    return "; ".join(pieces)
+
+
 def write(arrays: dict[str, np.ndarray], path: Path) -> int:
-    """Write an uncompressed-then-deflated .npz deterministically (no timestamps vary)."""
+    """Write a deflated .npz deterministically (fixed member order and timestamps)."""
     import zipfile
 
     buffer = io.BytesIO()
@@ -196,13 +348,52 @@ def write(arrays: dict[str, np.ndarray], path: Path) -> int:
     return len(buffer.getvalue())
 
 
+def _shown(recall_fpr: tuple[float, float]) -> str:
+    return f"{recall_fpr[0]:.3f} / {recall_fpr[1]:.3f}"
+
+
+def compare(items: list[dict[str, Any]]) -> str:
+    """The comparison table: out-of-fold recall / FPR per label, rules alone and each
+    candidate (rules and model combined as trained), in the corpus batches and overall."""
+    rules_all = rule_predictions(items)
+    header = ["label", "part", "rules only", *CANDIDATES]
+    rows: dict[tuple[str, str], list[str]] = {}
+    for candidate in CANDIDATES.values():
+        for label, (result, _x, _y) in cross_validate(items, candidate, rules_all).items():
+            likely, possible = result.tiers()
+            for part_name, part in (("batches", result.corpus),
+                                    ("all", np.ones(len(result.y), dtype=bool))):
+                if not part.any():
+                    continue
+                y = result.y[part]
+                row = rows.setdefault((label, part_name), [
+                    label, part_name, _shown(rates(y, result.rules[part]))])
+                cell = _shown(rates(y, likely[part]))
+                if result.possible is not None:
+                    both = rates(y, (likely | possible)[part])[0]
+                    cell += (f" (both tiers {both:.3f}, possible-tier FPR "
+                             f"{rates(y, possible[part])[1]:.3f})")
+                row.append(f"{cell}, C {result.c:g}")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows.values()]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the screening model.")
     parser.add_argument("--output", default=str(MODEL_PATH))
+    parser.add_argument("--compare", action="store_true",
+                        help="cross-validate every candidate and print the table; write nothing")
     args = parser.parse_args(argv)
     items = load()
-    print(f"training items: {len(items)}")
-    size = write(train(items), Path(args.output))
+    groups = sorted({i["group"] for i in items})
+    print(f"training items: {len(items)} in {len(groups)} groups")
+    if args.compare:
+        print(compare(items))
+        return 0
+    arrays = train(items)
+    arrays["trained_on"] = np.array(fingerprint(training_files()))
+    size = write(arrays, Path(args.output))
     print(f"wrote {args.output} ({size:,} bytes)")
     return 0
 

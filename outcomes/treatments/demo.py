@@ -413,4 +413,31 @@ async def load(session: AsyncSession, *, people: Sequence[Any], staff: Any = Non
     await flush()
     await _advance_sequences(db, [TreatmentCourse, Evaluation])
     await rebuild_summaries(db)
-    return f"{total_courses} treatment courses and {total_evaluations} evaluations"
+    proposed = await _propose_missing_terms(db, people)
+    return (f"{total_courses} treatment courses and {total_evaluations} evaluations; "
+            f"{proposed} missing terms proposed")
+
+
+# Terms patients looked for and did not find, waiting for a moderator's decision (the
+# administrator's and moderators' homes show them).
+MISSING_TERMS = (
+    ("symptom", "Brain zaps", "Electric-shock feelings when a dose of my antidepressant is late."),
+    ("treatment", "Cold water swimming", "Several of us in the migraine group do it; could it "
+                                         "be listed so we can rate it?"),
+    ("side_effect", "Metallic taste", "Started with my new tablets."),
+)
+
+
+async def _propose_missing_terms(db: AsyncSession, people: Sequence[Any]) -> int:
+    """Terms the catalog lacks, proposed by the first patients (one already known is skipped)."""
+    from community.errors import FormErrors
+    from outcomes.catalog.services import propose_term
+
+    proposed = 0
+    for person, (kind, name, note) in zip(people, MISSING_TERMS, strict=False):
+        try:
+            await propose_term(db, person, kind=kind, name=name, note=note)
+        except FormErrors:
+            continue
+        proposed += 1
+    return proposed

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.accounts.services import FormErrors
-from community.flash import redirect_with_message
+from community.flash import HelpPanel, redirect_with_message
 from community.i18n import gettext as _
 from community.web import current_user, form_lists, render, require_user, runtime_of
 from outcomes.treatments import access, scales, services
@@ -140,13 +140,16 @@ async def new_evaluation_page(request: AnyRequest, db_session: AsyncSession,
 
 def _after_evaluation(request: AnyRequest, course: TreatmentCourse, verdict: Any) -> Any:
     message = _("Thank you: your evaluation was saved and counts in the report.")
+    panel = HelpPanel.NONE
     if verdict is not None and not verdict.is_visible_to_others:
         message = _("Your evaluation was saved. Your tip is waiting for a moderator and only "
                     "you can see it until then.")
     elif verdict is not None and verdict.labels:
         message = _("Your evaluation was saved. If you are in danger now, call your local "
                     "emergency number.")
-    return redirect_with_message(request, f"/my/treatments/{course.id}", message)
+    elif verdict is not None and verdict.needs_crisis_check:
+        panel = HelpPanel.GENTLE
+    return redirect_with_message(request, f"/my/treatments/{course.id}", message, panel=panel)
 
 
 @post("/my/treatments/{course_id:int}/evaluations/new", guards=[require_user])

@@ -290,7 +290,7 @@ async def _screen_tip(db: AsyncSession, runtime: Runtime, user: User,
                                       venue="evaluation")
     evaluation.tip_status = _tip_status(verdict)
     await db.flush()
-    if verdict.labels or not verdict.is_visible_to_others:
+    if verdict.labels or not verdict.is_visible_to_others or verdict.needs_crisis_check:
         await runtime.review_sink.open_review(db, HeldContent(
             target_type="evaluation_tip", target_id=evaluation.id, author_id=user.id,
             verdict=verdict, excerpt=evaluation.tip[:280],

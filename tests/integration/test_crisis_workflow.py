@@ -219,7 +219,8 @@ def test_response_targets_are_configurable_per_reason(
 ) -> None:
     monkeypatch.setenv("KINDRED_MODERATION_TARGETS", "urgent=5, identifying=240")
     from_env = Settings.from_env()
-    assert from_env.moderation_target_minutes == {"urgent": 5, "identifying": 240}
+    assert from_env.moderation_target_minutes == {"urgent": 5, "crisis_check": 60,
+                                                  "identifying": 240}
     monkeypatch.setenv("KINDRED_MODERATION_TARGETS", "urgent=soon")
     with pytest.raises(SettingsError):
         Settings.from_env()

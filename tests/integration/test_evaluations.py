@@ -33,6 +33,8 @@ class HoldingScreener:
         assert venue == "evaluation"
         if "call me" in text:
             return Verdict(labels=(ScreenLabel.IDENTIFYING,), action=ScreenAction.HOLD)
+        if "MAYBECRISIS" in text:
+            return Verdict(urgent_possible=True)
         return Verdict()
 
 
@@ -158,6 +160,17 @@ def test_held_tip_is_hidden_from_others_and_shown_to_its_author(
     sink = app.state.runtime.review_sink
     assert [c.target_type for c in sink.opened] == ["evaluation_tip"]
     assert sink.opened[0].target_id == query(owner, select(Evaluation.id))[0][0]
+    # A possible crisis in a tip: published with the evaluation, gentle help for its author,
+    # and a crisis check for the moderators.
+    second = add_course(owner, treatment="Adalimumab")
+    response = evaluate(owner, second, tip="MAYBECRISIS some weeks are very hard")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/my/treatments/{second}"
+    page = owner.get(response.headers["location"]).text
+    assert "If things are hard right now" in page and "your evaluation was saved" in page
+    assert "If things are hard right now" not in owner.get(f"/my/treatments/{second}").text
+    assert "some weeks are very hard" in member.get("/treatments/adalimumab").text
+    assert sink.opened[-1].verdict.needs_crisis_check
 
 
 def test_edit_and_delete_an_evaluation(owner: Visitor) -> None:

@@ -1,7 +1,10 @@
-"""The trained screening layer: the shipped file, reproducible training, combined quality."""
+"""The trained screening layer: the shipped file, reproducible training, the two crisis
+tiers, and the regression set of clear cases that CI gates on (not an estimate of quality
+on unseen text: that is the frozen sets' job, `python -m moderation.screening.frozen`)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -10,38 +13,43 @@ import pytest
 
 from community.screening import ScreenLabel
 from moderation.screening import screen
-from moderation.screening.evaluation import score
+from moderation.screening.cli import run_screen
+from moderation.screening.evaluation import TierScore, predicted_labels, score
 from moderation.screening.model import (
     MODEL_LABELS,
     MODEL_PATH,
+    NEVER,
     LinearModel,
     features_one,
     featurize,
     load_model,
     model_input,
 )
-from moderation.screening.train import load, train, write
+from moderation.screening.train import load, train, training_files, write
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "screening"
-TARGET_RECALL = {
-    "urgent": 0.98,
-    "advice_request": 0.95,
-    "identifying": 0.95,
-    "clinician_advice": 0.90,
-    "promotion": 0.90,
-}
+REGRESSION = DATA / "regression.jsonl"
+# Clear cases: at most one miss in twenty per label, almost no false alarm.
+REGRESSION_RECALL = 0.95
+REGRESSION_MAX_FPR = 0.02
+REGRESSION_LIKELY_MAX_FPR = 0.01
 
 
-def _items(name: str) -> list[dict]:
-    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+def _items(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_model_file_loads_and_is_small() -> None:
-    assert MODEL_PATH.stat().st_size < 2_000_000
+    assert MODEL_PATH.stat().st_size < 3_000_000
     model = load_model()
     assert model is not None
     assert model.labels == MODEL_LABELS
-    assert all(0.0 < t <= 1.0 for t in model.thresholds)
+    assert all(0.0 < t <= NEVER for t in model.thresholds)
+    urgent = MODEL_LABELS.index("urgent")
+    # Only urgent has a possible tier, and it sits below the likely one.
+    assert model.possible_thresholds[urgent] <= model.thresholds[urgent]
+    assert all(model.possible_thresholds[n] == NEVER
+               for n, label in enumerate(MODEL_LABELS) if label != "urgent")
     with np.load(MODEL_PATH, allow_pickle=False) as data:
         assert "identifying_index" not in data
         for label in MODEL_LABELS:
@@ -49,11 +57,15 @@ def test_model_file_loads_and_is_small() -> None:
             assert np.all(data[f"{label}_weight"] != 0)
 
 
-def test_fast_features_match_the_vectorizers() -> None:
-    for text in ["should i stop my metformin??", "промокод ZDOROVO20 😭", "a", "!!!"]:
-        given = model_input(text, "patient", "discussion")
-        row = featurize([given])
-        indices, values = features_one(given)
+@pytest.mark.parametrize(("sublinear", "venue_words", "venue"), [
+    (False, False, "discussion"), (True, False, "profile"), (True, True, "profile"),
+    (True, True, "discussion")])
+def test_fast_features_match_the_vectorizers(sublinear: bool, venue_words: bool,
+                                             venue: str) -> None:
+    for text in ["should i stop my metformin?? stop stop", "промокод ZDOROVO20 😭", "a", "!!!"]:
+        given = model_input(text, "patient", venue)
+        row = featurize([given], sublinear=sublinear, venue_words=venue_words)
+        indices, values = features_one(given, sublinear=sublinear, venue_words=venue_words)
         order = np.argsort(indices)
         assert list(indices[order]) == list(row.indices)
         assert np.allclose(values[order], row.data, atol=1e-6)
@@ -74,6 +86,21 @@ def test_training_is_reproducible_on_a_subset(tmp_path: Path) -> None:
     assert model.labels == MODEL_LABELS
 
 
+def test_the_shipped_model_was_trained_on_every_training_file_as_it_is() -> None:
+    # Merging a new batch means retraining: `python -m moderation.screening.train`.
+    from moderation.screening.train import fingerprint
+
+    with np.load(MODEL_PATH, allow_pickle=False) as data:
+        assert [str(row) for row in data["trained_on"]] == fingerprint(training_files())
+
+
+def test_training_reads_every_corpus_batch_and_groups_by_file() -> None:
+    names = [path.name for path in training_files()]
+    assert {"tune.jsonl", "holdout.jsonl", "fresh4.jsonl"} <= set(names)
+    assert all(path.name in names for path in sorted((DATA / "corpus").glob("b*.jsonl")))
+    assert {item["group"] for item in load()} == {path.stem for path in training_files()}
+
+
 def test_model_respects_author_roles() -> None:
     text = "You should stop the methotrexate and start 20mg prednisone tomorrow"
     assert (
@@ -87,22 +114,111 @@ def test_model_respects_author_roles() -> None:
     )
 
 
-def test_model_only_adds_labels_to_the_rules() -> None:
-    for item in _items("holdout.jsonl")[:120]:
-        kwargs = {"author_role": item["author_role"], "venue": item["venue"]}
-        rules = set(screen(item["text"], use_model=False, **kwargs).labels)
-        assert rules <= set(screen(item["text"], **kwargs).labels)
+def _tuned(**thresholds: float) -> LinearModel:
+    """The shipped model with the urgent thresholds replaced."""
+    model = LinearModel()
+    urgent = model.labels.index("urgent")
+    for name, value in thresholds.items():
+        getattr(model, name)[urgent] = value
+    return model
 
 
-@pytest.mark.parametrize("name", ["holdout.jsonl", "fresh.jsonl", "tune.jsonl"])
-def test_combined_pipeline_meets_targets(name: str) -> None:
+def test_rule_and_model_thresholds_decide_the_tiers() -> None:
+    text = "i want to die, i cant keep doing this"
+    alone = _tuned(thresholds=NEVER, rule_thresholds=0.0)
+    assert alone.decide(text, "patient", "discussion", frozenset({"urgent"})).labels == {"urgent"}
+    # The rule does not count: only the model's own (unreachable) threshold would.
+    ignored = _tuned(thresholds=NEVER, rule_thresholds=NEVER, possible_thresholds=NEVER,
+                     possible_rule_thresholds=NEVER)
+    decision = ignored.decide(text, "patient", "discussion", frozenset({"urgent"}))
+    assert "urgent" not in decision.labels and not decision.urgent_possible
+    possible = _tuned(thresholds=NEVER, rule_thresholds=NEVER, possible_thresholds=0.0)
+    decision = possible.decide("hello there", "patient", "discussion")
+    assert "urgent" not in decision.labels and decision.urgent_possible
+
+
+def test_a_possible_crisis_publishes_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation.screening import pipeline
+
+    model = _tuned(thresholds=NEVER, rule_thresholds=NEVER, possible_thresholds=0.0,
+                   possible_rule_thresholds=0.0)
+    monkeypatch.setattr(pipeline, "load_model", lambda: model)
+    verdict = screen("Rough week. How is everyone holding up?", author_role="patient",
+                     venue="discussion")
+    assert verdict.labels == () and verdict.urgent_possible and verdict.needs_crisis_check
+    assert verdict.is_visible_to_others and verdict.stored_labels() == ["urgent_possible"]
+    out = io.StringIO()
+    line = json.dumps({"id": "p", "text": "Rough week.", "author_role": "patient",
+                       "venue": "discussion"})
+    run_screen([line], out, evaluate=False)
+    assert json.loads(out.getvalue()) == {"id": "p", "labels": [], "action": "publish",
+                                          "spans": [], "urgent_possible": True}
+    # A likely crisis never carries the extra key.
+    likely = _tuned(thresholds=0.0)
+    monkeypatch.setattr(pipeline, "load_model", lambda: likely)
+    verdict = screen("Rough week.", author_role="patient", venue="discussion")
+    assert ScreenLabel.URGENT in verdict.labels and not verdict.urgent_possible
+
+
+def test_regression_set_shape() -> None:
+    items = _items(REGRESSION)
+    assert 140 <= len(items) <= 200
+    assert len({item["id"] for item in items}) == len(items)
+    trained = {item["id"] for item in load()}
+    assert {item["id"] for item in items} <= trained  # picked from training data
+    for lang in ("en", "ru"):
+        for label in ("urgent", "advice_request", "identifying", "clinician_advice",
+                      "promotion"):
+            assert sum(label in i["labels"] and i["lang"] == lang for i in items) >= 8
+        assert sum(not i["labels"] and i["lang"] == lang for i in items) >= 20
+
+
+def test_regression_set_meets_targets() -> None:
     assert load_model() is not None
     pairs = []
-    for item in _items(name):
+    tiers = TierScore()
+    for item in _items(REGRESSION):
         verdict = screen(item["text"], author_role=item["author_role"], venue=item["venue"])
-        pairs.append((item["labels"], [label.value for label in verdict.labels]))
+        found = [label.value for label in verdict.labels]
+        pairs.append((item["labels"], predicted_labels(found, verdict.urgent_possible)))
+        tiers.add("urgent" in item["labels"], "urgent" in found, verdict.urgent_possible)
     for label, s in score(pairs).items():
-        assert s.recall >= TARGET_RECALL[label], (name, label, s.recall)
-        assert s.false_positive_rate <= 0.03, (name, label, s.false_positive_rate)
+        assert s.recall >= REGRESSION_RECALL, (label, s.recall)
+        assert s.false_positive_rate <= REGRESSION_MAX_FPR or label == "urgent", (
+            label, s.false_positive_rate)
+    assert tiers.recall_both >= REGRESSION_RECALL
+    assert tiers.likely_fpr <= REGRESSION_LIKELY_MAX_FPR
+    assert tiers.possible_fpr <= REGRESSION_MAX_FPR
 
 
+def test_frozen_measurement_records_only_aggregates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A stand-in frozen directory of our own (the real sets are never opened by tests).
+    import datetime as dt
+
+    from moderation.screening.frozen import run
+
+    frozen, results = tmp_path / "frozen", tmp_path / "results"
+    frozen.mkdir()
+    rows = [("secret-id-1", "i want to die tonight zebra-quartz", ["urgent"]),
+            ("secret-id-2", "lovely walk today zebra-quartz", [])]
+    (frozen / "f1.jsonl").write_text("".join(
+        json.dumps({"id": i, "text": t, "author_role": "patient", "venue": "discussion",
+                    "labels": labels}) + "\n" for i, t, labels in rows), encoding="utf-8")
+    today = dt.date(2026, 12, 7)
+    assert run(frozen, results, MODEL_PATH, again=False, today=today) == 0
+    printed = capsys.readouterr().out
+    report = (results / "2026-12-07-screening-frozen.json").read_text(encoding="utf-8")
+    written = report + (results / "2026-12-07-screening-frozen.md").read_text(encoding="utf-8")
+    for secret in ("secret-id", "zebra-quartz", "lovely walk"):
+        assert secret not in printed and secret not in written
+    data = json.loads(report)
+    assert data["model_sha256"] in printed and data["sets"][0]["items"] == 2
+    assert set(data["sets"][0]["urgent_tiers"]) == {"recall_both", "recall_likely",
+                                                    "likely_fpr", "possible_fpr"}
+    # Once per model: a second run refuses unless told, and then says so.
+    assert run(frozen, results, MODEL_PATH, again=False, today=today) == 1
+    assert run(frozen, results, MODEL_PATH, again=True, today=today) == 0
+    again = json.loads((results / "2026-12-07-screening-frozen-2.json").read_text("utf-8"))
+    assert again["again"] is True
