@@ -148,9 +148,10 @@ def test_held_tip_is_hidden_from_others_and_shown_to_its_author(
     course_id = add_course(owner)
     response = evaluate(owner, course_id, tip="Works well, call me on 0123 456 789")
     assert response.status_code == 303
-    assert "tip_held" in response.headers["location"]
+    assert response.headers["location"] == f"/my/treatments/{course_id}"
     page = owner.get(response.headers["location"])
     assert "call me" in page.text and "Waiting for a moderator" in page.text
+    assert "Your tip is waiting for a moderator" in page.text
     member = new_visitor()
     member.signup_and_login("wise_robin")
     report = member.get("/treatments/methotrexate").text
