@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
-from community.flash import redirect_with_message
+from community.flash import HelpPanel, redirect_with_message
 from community.i18n import gettext as _
 from community.messages.access import has_blocked
 from community.profiles import likeme, services
@@ -21,7 +21,7 @@ from community.profiles.extras import extras_for
 from community.profiles.models import AGE_BANDS, COUNTRIES, AboutStatus, Sex, Visibility
 from community.scraping import record_view
 from community.screening import ScreenAction
-from community.web import current_user, form_data, render, require_user, runtime_of, see_other
+from community.web import current_user, form_data, render, require_user, runtime_of
 
 AnyRequest = Request[Any, Any, Any]
 AVATAR_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31})\.svg$")
@@ -115,9 +115,7 @@ async def _edit_context(
 async def edit_profile_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     user = current_user(request)
     assert user is not None
-    context = await _edit_context(db_session, user, None)
-    context["message"] = request.query_params.get("done", "")
-    return render(request, "profiles/edit.html", context)
+    return render(request, "profiles/edit.html", await _edit_context(db_session, user, None))
 
 
 @post("/account/profile", guards=[require_user])
@@ -129,13 +127,12 @@ async def edit_profile_submit(request: AnyRequest, db_session: AsyncSession) -> 
         saved = await services.save_profile(db_session, runtime_of(request), user, form)
     except FormErrors as exc:
         context = await _edit_context(db_session, user, form)
-        context.update(errors=exc.errors, message="")
+        context.update(errors=exc.errors)
         return render(request, "profiles/edit.html", context, status_code=400)
-    if saved.verdict.action is ScreenAction.CRISIS_SUPPORT:
-        return see_other("/account/profile?done=crisis")
-    if saved.verdict.needs_crisis_check:
-        return see_other("/account/profile?done=check")
-    return redirect_with_message(request, "/account/profile", _("Your profile was saved."))
+    panel = (HelpPanel.CRISIS if saved.verdict.action is ScreenAction.CRISIS_SUPPORT
+             else HelpPanel.GENTLE if saved.verdict.needs_crisis_check else HelpPanel.NONE)
+    return redirect_with_message(request, "/account/profile", _("Your profile was saved."),
+                                 panel=panel)
 
 
 @get("/people/like-me", guards=[require_user])

@@ -21,7 +21,6 @@ from community.web import (
     render,
     require_role,
     runtime_of,
-    see_other,
 )
 from moderation.education import access, services
 from moderation.education.models import Article, ArticleVersion
@@ -148,7 +147,6 @@ async def article_page(
 ) -> Response[str]:
     article = await services.get_article(db_session, article_id)
     context = await _article_context(request, db_session, article)
-    context["done"] = request.query_params.get("done", "")
     return render(request, "moderation/education_article.html", context)
 
 
@@ -183,7 +181,8 @@ async def edit_submit(request: AnyRequest, db_session: AsyncSession, article_id:
             await _form_context(db_session, form, conditions, exc.errors, article),
             status_code=400,
         )
-    return see_other(f"/education/{article_id}?done=saved")
+    return redirect_with_message(request, f"/education/{article_id}",
+                                 _("Draft saved. Submit it for review when it is ready."))
 
 
 @post("/education/{article_id:int}/submit", guards=[clinicians])
@@ -194,7 +193,8 @@ async def submit(request: AnyRequest, db_session: AsyncSession, article_id: int)
     await services.submit(
         db_session, runtime_of(request), await _actor(request, db_session), article
     )
-    return see_other(f"/education/{article_id}?done=submitted")
+    return redirect_with_message(request, f"/education/{article_id}",
+                                 _("Submitted for review."))
 
 
 @post(
@@ -208,9 +208,9 @@ async def review(request: AnyRequest, db_session: AsyncSession, article_id: int)
         await services.review(db_session, await _actor(request, db_session), article, form)
     except FormErrors as exc:
         context = await _article_context(request, db_session, article)
-        context.update(review_form=form, errors=exc.errors, done="")
+        context.update(review_form=form, errors=exc.errors)
         return render(request, "moderation/education_article.html", context, status_code=400)
-    return see_other(f"/education/{article_id}?done=reviewed")
+    return redirect_with_message(request, f"/education/{article_id}", _("Review recorded."))
 
 
 route_handlers = [list_page, new_page, create, article_page, edit_page, edit_submit, submit, review]

@@ -132,7 +132,6 @@ async def item_page(request: AnyRequest, db_session: AsyncSession, item_id: int)
             "flag_labels": services.flag_reason_labels(),
             "check_in": await _check_in_text(db_session, item.author_id),
             "decided": await _decided(db_session, request),
-            "done": _done_messages().get(request.query_params.get("done", ""), ""),
             **_timing(request),
         },
     )
@@ -143,7 +142,7 @@ async def _check_in_text(db: AsyncSession, author_id: int | None) -> str:
     return crisis.check_in_text(author.locale if author else "en")
 
 
-def _done_messages() -> dict[str, str]:
+def _crisis_action_messages() -> dict[str, str]:
     return {
         "check_in": _("Your message was sent to the person."),
         "reached_out": _("Recorded: someone reached out."),
@@ -184,7 +183,9 @@ async def crisis_action(request: AnyRequest, db_session: AsyncSession, item_id: 
         await crisis.escalate(db_session, actor, item_id, form.get("note", ""))
     else:
         raise ValidationException(detail=_("Unknown action."))
-    return see_other(f"/moderation/items/{item_id}?done={action}#crisis-actions")
+    # To the top of the item, not its crisis section: the confirmation is seen where it shows.
+    return redirect_with_message(request, f"/moderation/items/{item_id}",
+                                 _crisis_action_messages()[action])
 
 
 @get("/moderation/items/{item_id:int}/appeal", guards=[require_user])
@@ -195,7 +196,7 @@ async def appeal_page(request: AnyRequest, db_session: AsyncSession, item_id: in
     return render(
         request,
         "moderation/appeal.html",
-        {"item": item, "done": request.query_params.get("done") == "1", "error": ""},
+        {"item": item, "error": ""},
     )
 
 
@@ -205,7 +206,8 @@ async def appeal_submit(request: AnyRequest, db_session: AsyncSession, item_id: 
     await services.appeal(
         db_session, await _actor(request, db_session), item_id, form.get("text", "")
     )
-    return see_other(f"/moderation/items/{item_id}/appeal?done=1")
+    return redirect_with_message(request, f"/moderation/items/{item_id}/appeal",
+                                 _("Your appeal is with the moderators. We will look at it again."))
 
 
 @get("/flags/new", guards=[require_user])
@@ -341,8 +343,7 @@ async def off_platform_page(request: AnyRequest, db_session: AsyncSession) -> Re
         request,
         "moderation/off_platform.html",
         {"items": items, "reply_for": lambda item: offplatform.standard_reply(
-            locales.get(item.author_id, "en")),
-         "done": request.query_params.get("done") == "1", **_timing(request)},
+            locales.get(item.author_id, "en")), **_timing(request)},
     )
 
 
@@ -352,7 +353,8 @@ async def answer(request: AnyRequest, db_session: AsyncSession, item_id: int) ->
     version = _int(form.get("version", ""), _("The form is missing the item's version."))
     await offplatform.answer(db_session, await _actor(request, db_session), item_id, version,
                              form.get("text", ""))
-    return see_other("/moderation/off-platform?done=1")
+    return redirect_with_message(request, "/moderation/off-platform",
+                                 _("Your reply was sent into the thread; its author was told."))
 
 
 route_handlers = [

@@ -12,7 +12,7 @@ from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
 from community.flash import redirect_with_message
 from community.i18n import gettext as _
-from community.web import current_user, form_data, render, require_role, require_user, see_other
+from community.web import current_user, form_data, render, require_role, require_user
 from moderation.education.services import published_by
 from moderation.vetting import services
 from moderation.vetting.footprint import footprint
@@ -30,7 +30,6 @@ async def _apply_context(request: AnyRequest, db: AsyncSession) -> dict[str, Any
         "profile": await services.profile_of(db, user.id),
         "form": {},
         "errors": {},
-        "done": request.query_params.get("done") == "1",
     }
 
 
@@ -51,7 +50,8 @@ async def apply_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
         context = await _apply_context(request, db_session)
         context.update(form=form, errors=exc.errors)
         return render(request, "moderation/clinician_apply.html", context, status_code=400)
-    return see_other("/clinicians/apply?done=1")
+    return redirect_with_message(request, "/clinicians/apply", _(
+        "Thank you. A moderator will verify your licence and tell you the outcome."))
 
 
 @get("/moderation/clinicians", guards=[staff_only])

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.services import FormErrors
+from community.flash import redirect_with_message
 from community.i18n import gettext as _
-from community.web import current_user, form_data, render, require_role, require_user, see_other
+from community.web import current_user, form_data, render, require_role, require_user
 from outcomes.catalog import services
 from outcomes.catalog.models import TermKind, TermProposal
 
@@ -57,11 +58,11 @@ async def propose_page(request: AnyRequest) -> Response[str]:
     params = request.query_params
     form = {"kind": params.get("kind", ""), "name": params.get("name", "")}
     return render(request, "outcomes/catalog_propose.html",
-                  {"form": form, "errors": {}, "kind_labels": kind_labels(), "sent": False})
+                  {"form": form, "errors": {}, "kind_labels": kind_labels()})
 
 
 @post("/catalog/propose", guards=[require_user])
-async def propose_submit(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+async def propose_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
     form = await form_data(request)
     user = current_user(request)
     assert user is not None
@@ -70,10 +71,10 @@ async def propose_submit(request: AnyRequest, db_session: AsyncSession) -> Respo
                                     name=form.get("name", ""), note=form.get("note", ""))
     except FormErrors as exc:
         return render(request, "outcomes/catalog_propose.html",
-                      {"form": form, "errors": exc.errors, "kind_labels": kind_labels(),
-                       "sent": False}, status_code=400)
-    return render(request, "outcomes/catalog_propose.html",
-                  {"form": {}, "errors": {}, "kind_labels": kind_labels(), "sent": True})
+                      {"form": form, "errors": exc.errors, "kind_labels": kind_labels()},
+                      status_code=400)
+    return redirect_with_message(request, "/catalog/propose", _(
+        "Thank you. A moderator will review your proposal; once approved you can choose it."))
 
 
 staff_only = require_role(Role.MODERATOR, Role.ADMIN)
@@ -84,7 +85,7 @@ async def _curation(request: AnyRequest, db: AsyncSession, errors: dict[str, lis
     proposals = await services.pending_proposals(db)
     return render(request, "outcomes/moderation_terms.html",
                   {"proposals": proposals, "errors": errors, "failed_id": failed_id,
-                   "kind_labels": kind_labels(), "done": request.query_params.get("done", "")},
+                   "kind_labels": kind_labels()},
                   status_code=status_code)
 
 
@@ -109,7 +110,7 @@ async def curation_decide(request: AnyRequest, db_session: AsyncSession,
                                        reason=form.get("reason", ""))
     except FormErrors as exc:
         return await _curation(request, db_session, exc.errors, proposal_id, 400)
-    return see_other(f"/moderation/terms?done={proposal.status}")
+    return redirect_with_message(request, "/moderation/terms", _("Decision recorded."))
 
 
 route_handlers: list[Any] = [autocomplete, propose_page, propose_submit, curation_list,

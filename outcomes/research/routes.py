@@ -22,7 +22,6 @@ from community.web import (
     require_role,
     require_user,
     runtime_of,
-    see_other,
 )
 from outcomes.research import api, services
 from outcomes.research.models import (
@@ -55,7 +54,7 @@ async def _privacy_page(request: AnyRequest, db: AsyncSession, *, errors: Any = 
         "history": history, "in_force": history[0] if history and history[0].granted else None,
         "version": services.CONSENT_VERSION,
         "consent_html": services.document_html(services.consent_text()),
-        "errors": errors or {}, "message": request.query_params.get("done", ""),
+        "errors": errors or {},
     }, status_code=status_code)
 
 
@@ -72,13 +71,17 @@ async def consent_grant(request: AnyRequest, db_session: AsyncSession) -> Any:
                                      form.get("version", ""))
     except services.FormErrors as exc:
         return await _privacy_page(request, db_session, errors=exc.errors, status_code=400)
-    return see_other("/account/privacy?done=granted")
+    return redirect_with_message(request, "/account/privacy", _(
+        "Thank you. Your reports now count in research tables made from the next data "
+        "snapshot on."))
 
 
 @post("/account/privacy/withdraw", guards=[require_user], include_in_schema=False)
 async def consent_withdraw(request: AnyRequest, db_session: AsyncSession) -> Any:
     await services.withdraw_consent(db_session, await _me(request, db_session))
-    return see_other("/account/privacy?done=withdrawn")
+    return redirect_with_message(request, "/account/privacy", _(
+        "You withdrew your research consent. Every data snapshot from now on (one is taken "
+        "at least daily) leaves you out."))
 
 
 # ---- catalogue, applications -----------------------------------------------------------------
@@ -122,7 +125,8 @@ async def apply_submit(request: AnyRequest, db_session: AsyncSession) -> Any:
     except services.FormErrors as exc:
         return render(request, "research/apply.html", _apply_context(form, tables, exc.errors),
                       status_code=400)
-    return see_other("/research?done=applied")
+    return redirect_with_message(
+        request, "/research", _("Your application was sent. An administrator will review it."))
 
 
 # ---- admin vetting ---------------------------------------------------------------------------

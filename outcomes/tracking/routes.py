@@ -14,7 +14,7 @@ from community.accounts.models import User
 from community.db import utcnow
 from community.flash import redirect_with_message
 from community.i18n import gettext as _
-from community.web import current_user, form_data, render, require_user, see_other
+from community.web import current_user, form_data, render, require_user
 from outcomes.catalog.models import Condition, Symptom
 from outcomes.tracking import services
 from outcomes.tracking.access import own_record, own_records
@@ -78,7 +78,6 @@ async def _symptoms_page(
     ).all()
     context = {
         "entries": entries, "form": form, "errors": errors, "today": _today(),
-        "done": request.query_params.get("done", ""),
         **await _symptom_choices(db, person),
     }
     return render(request, "outcomes/tracking/symptoms.html", context,
@@ -98,7 +97,7 @@ async def record_symptom(request: AnyRequest, db_session: AsyncSession) -> Any:
     except FormErrors as exc:
         return await _symptoms_page(request, db_session, form, exc.errors, status_code=400)
     await services.record_symptom(db_session, _person(request), report)
-    return see_other("/my/symptoms?done=recorded")
+    return redirect_with_message(request, "/my/symptoms", _("Your symptom was recorded."))
 
 
 def _entry_form(entry: SymptomEntry) -> dict[str, str]:
@@ -133,14 +132,16 @@ async def edit_symptom(request: AnyRequest, db_session: AsyncSession, entry_id: 
     except FormErrors as exc:
         return await _edit_page(request, db_session, entry, form, exc.errors, status_code=400)
     await services.update_symptom(db_session, entry, report)
-    return see_other("/my/symptoms?done=changed")
+    return redirect_with_message(request, "/my/symptoms",
+                                 _("Your symptom report was changed."))
 
 
 @post("/my/symptoms/{entry_id:int}/delete", guards=[require_user])
 async def delete_symptom(request: AnyRequest, db_session: AsyncSession, entry_id: int) -> Any:
     entry = await own_record(db_session, SymptomEntry, _person(request), entry_id)
     await services.delete_symptom(db_session, entry)
-    return see_other("/my/symptoms?done=deleted")
+    return redirect_with_message(request, "/my/symptoms",
+                                 _("Your symptom report was deleted."))
 
 
 # Check-ins -------------------------------------------------------------------------------------
@@ -160,8 +161,7 @@ async def _check_in_page(
         form = {"recorded_on": _today().isoformat(),
                 "level": str(today.level) if today else "", "note": today.note if today else ""}
     context = {"recent": recent, "form": form, "errors": errors, "feelings": list(Feeling),
-               "today": _today(), "done": request.query_params.get("done", ""),
-               "note_max": services.NOTE_MAX}
+               "today": _today(), "note_max": services.NOTE_MAX}
     return render(request, "outcomes/tracking/check_in.html", context,
                   status_code=status_code)
 
@@ -179,7 +179,7 @@ async def check_in(request: AnyRequest, db_session: AsyncSession) -> Any:
     except FormErrors as exc:
         return await _check_in_page(request, db_session, form, exc.errors, status_code=400)
     await services.check_in(db_session, _person(request), report)
-    return see_other("/my/check-in?done=saved")
+    return redirect_with_message(request, "/my/check-in", _("Your check-in was saved."))
 
 
 # Questionnaires --------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
 from community.accounts.services import FormErrors
-from community.web import current_user, form_lists, render, require_user, runtime_of, see_other
+from community.flash import HelpPanel, redirect_with_message
+from community.i18n import gettext as _
+from community.web import current_user, form_lists, render, require_user, runtime_of
 from outcomes.treatments import access, scales, services
 from outcomes.treatments.models import Evaluation, TreatmentCourse
 
@@ -55,7 +57,8 @@ async def new_course_submit(request: AnyRequest, db_session: AsyncSession) -> An
         course = await services.start_course(db_session, _me(request), form)
     except FormErrors as exc:
         return _new_form(request, form, exc.errors, 400)
-    return see_other(f"/my/treatments/{course.id}?done=added")
+    return redirect_with_message(request, f"/my/treatments/{course.id}", _(
+        "The treatment was added. Rate it whenever you can: your ratings count in its report."))
 
 
 async def _course_context(db: AsyncSession, course: TreatmentCourse) -> dict[str, Any]:
@@ -74,14 +77,13 @@ async def course_page(request: AnyRequest, db_session: AsyncSession,
                       course_id: int) -> Response[str]:
     course = await access.owned_course(db_session, _me(request), course_id)
     context = await _course_context(db_session, course)
-    context["done"] = request.query_params.get("done", "")
     return render(request, "outcomes/course.html", context)
 
 
 async def _course_form_failed(request: AnyRequest, db: AsyncSession, course: TreatmentCourse,
                               which: str, form: Form, exc: FormErrors) -> Response[str]:
     context = await _course_context(db, course)
-    context.update(errors=exc.errors, form=form, which=which, done="")
+    context.update(errors=exc.errors, form=form, which=which)
     return render(request, "outcomes/course.html", context, status_code=400)
 
 
@@ -93,7 +95,8 @@ async def change_dose(request: AnyRequest, db_session: AsyncSession, course_id: 
         await services.change_dose(db_session, _me(request), course, form)
     except FormErrors as exc:
         return await _course_form_failed(request, db_session, course, "dose", form, exc)
-    return see_other(f"/my/treatments/{course.id}?done=dose")
+    return redirect_with_message(request, f"/my/treatments/{course.id}",
+                                 _("The new dose was saved."))
 
 
 @post("/my/treatments/{course_id:int}/stop", guards=[require_user])
@@ -104,14 +107,15 @@ async def stop_course(request: AnyRequest, db_session: AsyncSession, course_id: 
         await services.stop_course(db_session, _me(request), course, form)
     except FormErrors as exc:
         return await _course_form_failed(request, db_session, course, "stop", form, exc)
-    return see_other(f"/my/treatments/{course.id}?done=stopped")
+    return redirect_with_message(request, f"/my/treatments/{course.id}",
+                                 _("The treatment was marked as stopped."))
 
 
 @post("/my/treatments/{course_id:int}/delete", guards=[require_user])
 async def delete_course(request: AnyRequest, db_session: AsyncSession, course_id: int) -> Any:
     course = await access.owned_course(db_session, _me(request), course_id)
     await services.delete_course(db_session, _me(request), course)
-    return see_other("/my/treatments?done=deleted")
+    return redirect_with_message(request, "/my/treatments", _("The treatment was removed."))
 
 
 async def _evaluation_form(request: AnyRequest, db: AsyncSession, course: TreatmentCourse,
@@ -134,15 +138,18 @@ async def new_evaluation_page(request: AnyRequest, db_session: AsyncSession,
     return await _evaluation_form(request, db_session, course, form, {})
 
 
-def _after_evaluation(course: TreatmentCourse, verdict: Any) -> str:
-    done = "evaluated"
+def _after_evaluation(request: AnyRequest, course: TreatmentCourse, verdict: Any) -> Any:
+    message = _("Thank you: your evaluation was saved and counts in the report.")
+    panel = HelpPanel.NONE
     if verdict is not None and not verdict.is_visible_to_others:
-        done = "tip_held"
+        message = _("Your evaluation was saved. Your tip is waiting for a moderator and only "
+                    "you can see it until then.")
     elif verdict is not None and verdict.labels:
-        done = "tip_support"
+        message = _("Your evaluation was saved. If you are in danger now, call your local "
+                    "emergency number.")
     elif verdict is not None and verdict.needs_crisis_check:
-        done = "tip_check"
-    return f"/my/treatments/{course.id}?done={done}"
+        panel = HelpPanel.GENTLE
+    return redirect_with_message(request, f"/my/treatments/{course.id}", message, panel=panel)
 
 
 @post("/my/treatments/{course_id:int}/evaluations/new", guards=[require_user])
@@ -157,7 +164,7 @@ async def new_evaluation_submit(request: AnyRequest, db_session: AsyncSession,
     except FormErrors as exc:
         return await _evaluation_form(request, db_session, course, form, exc.errors,
                                       status_code=400)
-    return see_other(_after_evaluation(course, verdict))
+    return _after_evaluation(request, course, verdict)
 
 
 def _evaluation_as_form(evaluation: Evaluation, names: services.Names) -> Form:
@@ -201,7 +208,7 @@ async def edit_evaluation_submit(request: AnyRequest, db_session: AsyncSession, 
     except FormErrors as exc:
         return await _evaluation_form(request, db_session, course, form, exc.errors, evaluation,
                                       status_code=400)
-    return see_other(_after_evaluation(course, verdict))
+    return _after_evaluation(request, course, verdict)
 
 
 @post("/my/treatments/{course_id:int}/evaluations/{evaluation_id:int}/visibility",
@@ -217,7 +224,8 @@ async def evaluation_visibility(request: AnyRequest, db_session: AsyncSession, c
                                       services.first(form, "visibility"))
     except FormErrors as exc:
         return await _course_form_failed(request, db_session, course, "visibility", form, exc)
-    return see_other(f"/my/treatments/{course.id}?done=visibility")
+    return redirect_with_message(request, f"/my/treatments/{course.id}",
+                                 _("Who can see the evaluation was changed."))
 
 
 @post("/my/treatments/{course_id:int}/evaluations/{evaluation_id:int}/delete",
@@ -228,7 +236,8 @@ async def delete_evaluation(request: AnyRequest, db_session: AsyncSession, cours
     course = await access.owned_course(db_session, user, course_id)
     evaluation = await access.owned_evaluation(db_session, user, course, evaluation_id)
     await services.delete_evaluation(db_session, user, evaluation)
-    return see_other(f"/my/treatments/{course.id}?done=evaluation_deleted")
+    return redirect_with_message(request, f"/my/treatments/{course.id}",
+                                 _("The evaluation was deleted."))
 
 
 route_handlers: list[Any] = [

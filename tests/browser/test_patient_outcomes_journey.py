@@ -89,7 +89,8 @@ def test_patient_tracks_a_treatment_symptoms_and_questionnaires(
     screenshot(page, "add-treatment")
     check_accessibility(page)
     page.get_by_role("button", name="Add treatment").click()
-    expect(page).to_have_url(re.compile(r"/my/treatments/\d+\?done=added$"))
+    expect(page).to_have_url(re.compile(r"/my/treatments/\d+$"))
+    expect(page.get_by_role("status")).to_contain_text("The treatment was added.")
     expect(page.get_by_role("heading", level=1)).to_have_text(TREATMENT)
     facts = page.locator("dl.facts").first
     expect(facts).to_contain_text(PURPOSE)
@@ -119,7 +120,8 @@ def test_patient_tracks_a_treatment_symptoms_and_questionnaires(
     screenshot(page, "evaluation-form")
     check_accessibility(page)
     page.get_by_role("button", name="Save evaluation").click()
-    expect(page).to_have_url(re.compile(r"/my/treatments/\d+\?done=evaluated$"))
+    expect(page).to_have_url(re.compile(r"/my/treatments/\d+$"))
+    expect(page.get_by_role("status")).to_contain_text("your evaluation was saved")
     evaluation = page.locator("article.card[id^=evaluation-]")
     expect(evaluation).to_have_count(1)
     for text in (f"Effectiveness for {PURPOSE}", "Moderate", f"Mild: {SIDE_EFFECT}",

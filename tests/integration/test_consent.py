@@ -45,9 +45,11 @@ def test_consent_is_opt_in_granted_and_withdrawn_with_history(visitor: Visitor) 
     assert "Research use of your reports (version 1)" in page.text
     assert records(visitor) == []
 
-    assert visitor.post("/account/privacy/consent", {"version": "v1"}).status_code == 303
-    page = visitor.get("/account/privacy?done=granted")
+    granted = visitor.post("/account/privacy/consent", {"version": "v1"})
+    assert granted.status_code == 303 and granted.headers["location"] == "/account/privacy"
+    page = visitor.get("/account/privacy")
     assert "You take part" in page.text and "Withdraw my research consent" in page.text
+    assert "Your reports now count in research tables" in page.text
 
     assert visitor.post("/account/privacy/withdraw").status_code == 303
     page = visitor.get("/account/privacy")

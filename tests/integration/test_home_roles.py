@@ -233,7 +233,7 @@ def test_a_moderator_sees_the_queue_with_overdue_items_and_proposals_waiting(
     load_vocabularies(moderator)
     patient = person(new_visitor, "pat_propose")
     assert patient.post("/catalog/propose", {"kind": "treatment",
-                                             "name": "Cold plunges"}).status_code == 200
+                                             "name": "Cold plunges"}).status_code == 303
     proposals = block(moderator.get("/").text, "vocabulary_proposals")
     assert "Cold plunges" in proposals and 'href="/moderation/terms"' in proposals
     assert "1 waiting" in proposals
@@ -268,7 +268,7 @@ def test_an_administrator_sees_every_application_and_proposal_waiting(
         "disclosures": "None."}).status_code == 303
     load_vocabularies(admin)
     assert applicant.post("/catalog/propose", {"kind": "symptom",
-                                               "name": "Heavy legs"}).status_code == 200
+                                               "name": "Heavy legs"}).status_code == 303
     page = admin.get("/").text
     clinicians = block(page, "clinician_applications")
     assert "Dr Sam Lee" in clinicians and "1 waiting" in clinicians
