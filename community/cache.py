@@ -2,7 +2,8 @@
 
 A key always holds a value the database changes with the data (a summary row's version),
 never a time: another process sees a change at its next read, this process at once, and
-stale entries simply stop being asked for and age out. What is kept is text in the language
+stale entries simply stop being asked for and age out. (What the day itself changes, as
+the time people have been on a treatment so far, has the day in its key.) What is kept is text in the language
 of the request that made it, so the current language is part of every key.
 """
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.i18n import gettext as _
 from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import browse, charts, cohorts, services
+from outcomes.reports import browse, charts, cohorts, services, survival
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
@@ -47,11 +47,16 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                                                                                slug)
     version = None if summary is None else (treatment.id, summary.version)
     fewer_than = runtime_of(request).settings.fewer_than
+    # Time on treatment counts those still on it up to today: kept for a day at most.
+    today = survival.today()
 
     async def aggregates() -> dict[str, Any]:
         report = await services.treatment_report(db_session, treatment, summary)
-        return {"report": report, "sections": charts.report_sections(report, fewer_than),
-                "summary": charts.summary_in_words(report, fewer_than)}
+        curve = await services.time_on_treatment(db_session, treatment.id, today,
+                                                 fewer_than=fewer_than)
+        return {"report": report, "summary": charts.summary_in_words(report, fewer_than),
+                "sections": charts.report_sections(
+                    report, fewer_than, time_on=charts.curve_block(curve, fewer_than))}
 
     choices = None if summary is None else await _choices(request, db_session, treatment,
                                                           summary)
@@ -61,8 +66,8 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                                 choices)
         report = await _narrowed_fragment(request, db_session, bundle, narrowing)
     else:
-        report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
-                                       aggregates)
+        report = await cached_fragment(request, None if version is None else (*version, today),
+                                       "outcomes/_treatment_aggregates.html", aggregates)
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
@@ -128,7 +133,11 @@ async def _narrowed_fragment(request: AnyRequest, db: AsyncSession,
             "view": view, "choices": bundle.release.choices,
             "sections": [] if view.report is None else charts.report_sections(
                 view.report, fewer_than, hidden_text=hidden, prefix="narrowed-",
-                purposes=False),
+                purposes=False, time_on=charts.NoteBlock(
+                    "narrowed-time-on", _("How long people stay on it"),
+                    _("Drawn for everyone only. A group's figures here are counts in bands, "
+                      "protected so that no two groups can be subtracted to single anyone "
+                      "out; a day-by-day curve of a group could be."))),
             "summary": "" if view.report is None else charts.summary_in_words(
                 view.report, fewer_than, narrowed=True),
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +20,7 @@ from community.errors import NotFound
 from community.i18n import gettext as _
 from community.profiles.models import Profile, ProfileCondition
 from outcomes.catalog.models import Condition, Symptom, Treatment
-from outcomes.reports import cohorts
+from outcomes.reports import cohorts, survival
 from outcomes.reports.models import (
     CohortVersion,
     ConditionReportVersion,
@@ -28,6 +28,7 @@ from outcomes.reports.models import (
     TreatmentAnswerCount,
     TreatmentSummary,
 )
+from outcomes.reports.summaries import STOPPED_AFTER, TIME_QUESTIONS
 from outcomes.treatments import scales
 from outcomes.treatments.access import shared_with, visible_tip
 from outcomes.treatments.models import Evaluation, TreatmentCourse
@@ -129,12 +130,14 @@ async def treatment_with_versions(
 
 
 async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:
-    """Every answer count of a treatment, from the summary table."""
+    """Every answer count of a treatment, from the summary table (but the time on
+    treatment's: see `time_on_treatment`)."""
     answers: Answers = defaultdict(dict)
     for question, answer, count in await db.execute(
         select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
                TreatmentAnswerCount.count)
-        .where(TreatmentAnswerCount.treatment_id == treatment_id, TreatmentAnswerCount.count > 0)
+        .where(TreatmentAnswerCount.treatment_id == treatment_id, TreatmentAnswerCount.count > 0,
+               TreatmentAnswerCount.question.not_in(TIME_QUESTIONS))
     ):
         answers[question][answer] = count
     return answers
@@ -199,6 +202,26 @@ async def treatment_report(db: AsyncSession, treatment: Treatment,
     lay_out(report, answers, await report_names(db, answers))
     report.switched_to = await switched_to(db, treatment.id)
     return report
+
+
+async def time_on_treatment(db: AsyncSession, treatment_id: int, today: date, *,
+                            fewer_than: int) -> survival.Curve:
+    """How long people stay on a treatment, as it may be drawn on `today`: from the summary
+    table's days of former patients and start dates of current ones (one row per distinct
+    day, whatever the number of patients)."""
+    stopped: Counter[int] = Counter()
+    ongoing: Counter[int] = Counter()
+    for question, answer, count in await db.execute(
+        select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
+               TreatmentAnswerCount.count)
+        .where(TreatmentAnswerCount.treatment_id == treatment_id,
+               TreatmentAnswerCount.question.in_(TIME_QUESTIONS), TreatmentAnswerCount.count > 0)
+    ):
+        if question == STOPPED_AFTER:
+            stopped[int(answer)] += count
+        else:
+            ongoing[survival.days_on(date.fromisoformat(answer), None, today)] += count
+    return survival.masked_curve(stopped, ongoing, fewer_than=fewer_than)
 
 
 SWITCHES_SHOWN = 8

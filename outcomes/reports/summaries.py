@@ -13,6 +13,9 @@ What is counted (per treatment, per patient, not per evaluation):
   patient's latest evaluation (latest `evaluated_on`, then latest written);
 - dose is the current dose period of the latest course; stop reason and duration are
   those of the latest course of a former patient (an open course has no duration yet);
+- time on treatment (`outcomes.reports.survival`): a former patient's latest course in
+  days (`stopped_after`), a current patient's latest open course by the day it began
+  (`on_since`: its days so far change every day, its start does not);
 - `evaluations` counts every evaluation, and every evaluation counts whatever its
   visibility: the reports are aggregates and never show who answered.
 """
@@ -50,6 +53,11 @@ from outcomes.treatments.models import (
 from outcomes.treatments.scales import duration_bucket, format_amount
 
 SUMMARY_COLUMNS = ("current_patients", "former_patients", "evaluations")
+STOPPED_AFTER = "stopped_after"
+ON_SINCE = "on_since"
+TIME_QUESTIONS = (STOPPED_AFTER, ON_SINCE)
+"""Answers for the time-on-treatment curve alone: hundreds of rows per treatment, read
+apart from the others."""
 CONDITION_COLUMNS = ("patients", "evaluations", "effect_major", "effect_moderate",
                      "effect_slight", "effect_none", "effect_cant_tell")
 
@@ -102,10 +110,14 @@ def contribution(
             result["condition", int(purpose.split(":", 1)[1]), "patients"] += 1
     if last.dose is not None and last.dose[0] is not None:
         result["answer", "dose", dose_answer(*last.dose)] += 1
-    if not is_current and last.stopped_on is not None:
+    if is_current:
+        began = [c for c in ordered if c.stopped_on is None][-1].started_on
+        result["answer", ON_SINCE, began.isoformat()] += 1
+    elif last.stopped_on is not None:
         result["answer", "stop_reason", last.stop_reason or "other"] += 1
         days = (last.stopped_on - last.started_on).days
         result["answer", "duration", duration_bucket(days)] += 1
+        result["answer", STOPPED_AFTER, str(max(0, days))] += 1
     if latest is not None:
         for question in ("side_effect_severity", "adherence", "burden", "cost"):
             result["answer", question, getattr(latest, question)] += 1

@@ -29,10 +29,10 @@ long as `fewer_than` people were still on it.
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from outcomes.treatments.scales import DURATION_LIMITS
 
@@ -85,6 +85,8 @@ class Curve:
     steps: tuple[Step, ...]
     flat_until: int | None
     """The day the curve runs flat to after its last step (None: it ends there)."""
+    flat_at_risk: int | None
+    """People on it when the flat part begins (all still on it: nobody left stopped)."""
     cut_short: bool
     """Whether some stops are left undrawn."""
 
@@ -148,7 +150,7 @@ def masked_curve(stopped: Mapping[int, int], ongoing: Mapping[int, int], *,
         undrawn_stops += step.stopped
         undrawn_on_it += left_on_it
     if patients < fewer_than or not (allowed(undrawn_stops) and allowed(undrawn_on_it)):
-        return Curve(patients, (), None, total_stops > 0)
+        return Curve(patients, (), None, None, total_stops > 0)
     flat_until = None
     if undrawn_stops == 0 and undrawn_on_it >= fewer_than:
         # The day the `fewer_than`-th longest of those still on it was last seen.
@@ -158,9 +160,15 @@ def masked_curve(stopped: Mapping[int, int], ongoing: Mapping[int, int], *,
             if longest >= fewer_than:
                 flat_until = day
                 break
-    return Curve(patients, tuple(step for step, _c in steps), flat_until, undrawn_stops > 0)
+    return Curve(patients, tuple(step for step, _c in steps), flat_until,
+                 None if flat_until is None else undrawn_on_it, undrawn_stops > 0)
 
 
-def days_on(started_on: date, stopped_on: date | None, today: date) -> int:
+def days_on(started_on: dt.date, stopped_on: dt.date | None, today: dt.date) -> int:
     """Days on a course: until it stopped, or so far (never negative)."""
     return max(0, ((stopped_on or today) - started_on).days)
+
+
+def today() -> dt.date:
+    """The day people still on a treatment are counted to (UTC, as `cohorts.this_year`)."""
+    return dt.datetime.now(dt.UTC).date()

@@ -73,7 +73,7 @@ def test_steps_pool_five_stops_and_keep_the_exact_estimate() -> None:
     assert [s.still_on for s in curve.steps] == [exact[15], exact[40], exact[90]]
     # Nobody stopped after day 90: flat as long as five were still on it (the fifth
     # longest was last seen on day 200).
-    assert curve.flat_until == 200 and not curve.cut_short
+    assert curve.flat_until == 200 and curve.flat_at_risk == 11 and not curve.cut_short
     assert curve.median_day() == 90 and curve.last_day == 200
 
 
@@ -178,5 +178,6 @@ def test_no_drawn_figure_singles_anyone_out(stopped: Counter[int], ongoing: Coun
     assert curve.cut_short == (undrawn_stops > 0)
     if curve.flat_until is not None:
         assert undrawn_stops == 0 and curve.flat_until > drawn_to
+        assert curve.flat_at_risk == undrawn_on_it
         assert at_risk_on(stopped, ongoing, curve.flat_until) >= fewer_than
         assert at_risk_on(stopped, ongoing, curve.flat_until + 1) < fewer_than
