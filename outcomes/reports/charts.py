@@ -229,9 +229,10 @@ def compared_measures(reports: Sequence[Any], condition_purpose: str,
 
 CURVE_WIDTH = 640
 CURVE_HEIGHT = 240
-CURVE_LEFT, CURVE_RIGHT, CURVE_TOP, CURVE_BOTTOM = 48, 620, 12, 208
+CURVE_LEFT, CURVE_RIGHT, CURVE_TOP, CURVE_BOTTOM = 72, 610, 12, 204
 DAYS_PER_MONTH = 30.44
 TICK_MONTHS = (1, 2, 3, 6, 12, 24, 36, 60, 120)
+MOST_TICKS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,16 +298,23 @@ def _percent(share: float) -> str:
 
 
 def _day_ticks(last_day: int, x: Callable[[float], float]) -> tuple[Tick, ...]:
-    """At most seven ticks at whole months (or weeks, for a curve under two months)."""
+    """0 and at most `MOST_TICKS` more, at whole weeks, months or years: one unit per axis."""
     if last_day < 60:
-        step = next(s for s in (7, 14, 28) if last_day / s <= 6)
-        days = [float(d) for d in range(0, last_day + 1, step)]
-    else:
-        months = next((m for m in TICK_MONTHS if last_day / (m * DAYS_PER_MONTH) <= 6), 240)
-        days = [0.0]
-        while days[-1] + months * DAYS_PER_MONTH <= last_day:
-            days.append(days[-1] + months * DAYS_PER_MONTH)
-    return tuple(Tick(x(day), "0" if day == 0 else time_span(round(day))) for day in days)
+        step = next((s for s in (7, 14, 28) if last_day / s <= MOST_TICKS), 28)
+        return tuple(Tick(x(day), "0" if day == 0 else time_span(day))
+                     for day in range(0, last_day + 1, step))
+    months = next((m for m in TICK_MONTHS if last_day / (m * DAYS_PER_MONTH) <= MOST_TICKS),
+                  TICK_MONTHS[-1])
+    ticks = [Tick(x(0), "0")]
+    count = 1
+    while count * months * DAYS_PER_MONTH <= last_day:
+        total = count * months
+        label = (ngettext("%(num)d year", "%(num)d years", total // 12) % {"num": total // 12}
+                 if months % 12 == 0 else
+                 ngettext("%(num)d month", "%(num)d months", total) % {"num": total})
+        ticks.append(Tick(x(count * months * DAYS_PER_MONTH), label))
+        count += 1
+    return tuple(ticks)
 
 
 def curve_chart(curve: Curve) -> CurveChart:
@@ -333,7 +341,7 @@ def curve_chart(curve: Curve) -> CurveChart:
 
 
 def _span(first: int, last: int) -> str:
-    return _("day %(first)d to %(last)d") % {"first": first, "last": last}
+    return _("%(first)d–%(last)d") % {"first": first, "last": last}
 
 
 def curve_block(curve: Curve, fewer_than: int, *, key: str = "time-on") -> CurveBlock:

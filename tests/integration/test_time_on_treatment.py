@@ -66,9 +66,9 @@ def test_time_on_treatment_drawn_masked_and_counted_to_today(
     curve = figure(page)
     assert '<svg class="chart curve"' in curve and "<path" in curve
     assert table_rows(curve) == [
-        ("day 0 to 40", "40", "10", "75 %"),
-        ("day 41 to 100", "30", "10", "50 %"),
-        ("day 101 to 400", "20", "0", "50 %"),
+        ("0–40", "40", "10", "75 %"),
+        ("41–100", "30", "10", "50 %"),
+        ("101–400", "20", "0", "50 %"),
     ]
     assert "Half or more had stopped within 3 months." in curve
     # It sits with the other figures about stopping, after the durations chart.
@@ -84,7 +84,7 @@ def test_time_on_treatment_drawn_masked_and_counted_to_today(
     # new curve even though no one wrote anything.
     monkeypatch.setattr(survival, "today", lambda: TODAY + timedelta(days=30))
     later = table_rows(figure(visitor.get("/treatments/empagliflozin").text))
-    assert later[-1] == ("day 101 to 430", "20", "0", "50 %")
+    assert later[-1] == ("101–430", "20", "0", "50 %")
 
 
 def test_a_narrowed_report_says_why_it_has_no_curve(visitor: Visitor) -> None:
