@@ -99,10 +99,16 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summar
     cache = runtime_of(request).fragments
     bundle = cache.get(key)
     if bundle is None:
-        bundle = await services.cohort_release(db, treatment, summary, choices=choices,
-                                               fewer_than=settings.fewer_than)
-        bundle.key = key
-        cache.put(key, bundle)
+        async def build() -> services.ReleaseBundle:
+            built = await services.cohort_release(db, treatment, summary, choices=choices,
+                                                  fewer_than=settings.fewer_than)
+            built.key = key
+            cache.put(key, built)
+            return built
+
+        # Seconds for a treatment of many thousand patients: readers who miss it together
+        # wait for one build.
+        bundle = await runtime_of(request).builds.run(key, build)
     return bundle
 
 

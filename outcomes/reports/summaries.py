@@ -56,6 +56,7 @@ SUMMARY_COLUMNS = ("current_patients", "former_patients", "evaluations")
 STOPPED_AFTER = "stopped_after"
 ON_SINCE = "on_since"
 TIME_QUESTIONS = (STOPPED_AFTER, ON_SINCE)
+ID_CHUNK = 5000
 """Answers for the time-on-treatment curve alone: hundreds of rows per treatment, read
 apart from the others."""
 CONDITION_COLUMNS = ("patients", "evaluations", "effect_major", "effect_moderate",
@@ -308,41 +309,42 @@ async def pair_contributions(
         .order_by(DosePeriod.started_on, DosePeriod.id)
     ):
         courses[course_id].dose = (amount, unit, frequency, as_needed)
-    counts = {
-        (row.user_id, row.treatment_id): row.n
-        for row in await db.execute(
-            select(Evaluation.user_id, Evaluation.treatment_id, func.count().label("n"))
-            .where(*only(Evaluation.treatment_id))
-            .group_by(Evaluation.user_id, Evaluation.treatment_id)
-        )
-    }
+    # One pass over the evaluations: each pair's latest, with how many the pair has.
+    pair_of = (Evaluation.user_id, Evaluation.treatment_id)
     ranked = select(
         Evaluation.id, Evaluation.user_id, Evaluation.treatment_id,
         Evaluation.side_effect_severity, Evaluation.adherence, Evaluation.burden,
         Evaluation.cost,
         func.row_number().over(
-            partition_by=(Evaluation.user_id, Evaluation.treatment_id),
+            partition_by=pair_of,
             order_by=(Evaluation.evaluated_on.desc(), Evaluation.id.desc()),
         ).label("rank"),
+        func.count().over(partition_by=pair_of).label("n"),
     ).where(*only(Evaluation.treatment_id)).subquery()
-    latest_only = select(ranked).where(ranked.c.rank == 1).subquery()
+    counts: dict[tuple[int, int], int] = {}
     latest_by_id: dict[int, LatestEvaluation] = {}
     latest_by_pair: dict[tuple[int, int], LatestEvaluation] = {}
-    for row in await db.execute(select(latest_only)):
+    for row in await db.execute(select(ranked).where(ranked.c.rank == 1)):
         latest = LatestEvaluation(row.side_effect_severity, row.adherence, row.burden, row.cost)
         latest_by_id[row.id] = latest
         latest_by_pair[row.user_id, row.treatment_id] = latest
-    for evaluation_id, purpose, effectiveness in await db.execute(
-        select(EvaluationEffect.evaluation_id, EvaluationEffect.purpose,
-               EvaluationEffect.effectiveness)
-        .join(latest_only, latest_only.c.id == EvaluationEffect.evaluation_id)
-    ):
-        latest_by_id[evaluation_id].effects[purpose] = effectiveness
-    for evaluation_id, side_effect_id in await db.execute(
-        select(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
-        .join(latest_only, latest_only.c.id == EvaluationSideEffect.evaluation_id)
-    ):
-        latest_by_id[evaluation_id].side_effect_ids.add(side_effect_id)
+        counts[row.user_id, row.treatment_id] = row.n
+    # The latest evaluations' answers by their ids, a chunk at a time (an index lookup
+    # each), rather than joined to the ranking, which the database would redo per join.
+    latest_ids = sorted(latest_by_id)
+    for start in range(0, len(latest_ids), ID_CHUNK):
+        chunk = latest_ids[start:start + ID_CHUNK]
+        for evaluation_id, purpose, effectiveness in await db.execute(
+            select(EvaluationEffect.evaluation_id, EvaluationEffect.purpose,
+                   EvaluationEffect.effectiveness)
+            .where(EvaluationEffect.evaluation_id.in_(chunk))
+        ):
+            latest_by_id[evaluation_id].effects[purpose] = effectiveness
+        for evaluation_id, side_effect_id in await db.execute(
+            select(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
+            .where(EvaluationSideEffect.evaluation_id.in_(chunk))
+        ):
+            latest_by_id[evaluation_id].side_effect_ids.add(side_effect_id)
     return {
         pair: contribution(pair_courses, counts.get(pair, 0), latest_by_pair.get(pair))
         for pair, pair_courses in pairs.items()
