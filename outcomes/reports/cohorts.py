@@ -20,7 +20,9 @@ the pages.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,6 +150,31 @@ class Release:
             result.setdefault(question, {})[answer] = (
                 int(table.extended[cell]) if shown else None)
         return result
+
+
+def dump_release(release: Release) -> bytes:
+    """A release as bytes to store: its categories and every table (not the choices, whose
+    labels are in the reader's language)."""
+    keys = sorted(release.answers)
+    tables = [release.patients, *(release.answers[key] for key in keys)]
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, extended=np.stack([table.extended for table in tables]),
+        status=np.stack([table.status for table in tables]),
+        header=np.array([json.dumps({"categories": release.categories, "answers": keys})]))
+    return buffer.getvalue()
+
+
+def load_release(data: bytes, choices: Choices) -> Release:
+    """A stored release, with the filters on offer as the reader reads them."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+        header = json.loads(str(stored["header"][0]))
+        extended, status = stored["extended"], stored["status"]
+    tables = [Table(extended[i], status[i]) for i in range(len(extended))]
+    return Release(tuple(tuple(cats) for cats in header["categories"]), tables[0],
+                   {(question, answer): table
+                    for (question, answer), table in zip(header["answers"], tables[1:],
+                                                         strict=True)}, choices)
 
 
 def _extended(counts: Any) -> Any:

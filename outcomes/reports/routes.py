@@ -16,7 +16,14 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.i18n import gettext as _
-from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
+from community.web import (
+    cached_fragment,
+    current_user,
+    render,
+    render_fragment,
+    runtime_of,
+    side_write,
+)
 from outcomes.reports import browse, charts, cohorts, services, survival
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
@@ -94,20 +101,22 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summar
     """The version's narrowed release, built once per (treatment version, cohort version,
     year, threshold): everything a narrowed figure depends on."""
     settings = runtime_of(request).settings
-    key = ("cohort release", treatment.id, summary.version, cohort_version,
-           cohorts.this_year(), settings.fewer_than)
+    basis = services.ReleaseBasis(summary.version, cohort_version, cohorts.this_year(),
+                                  settings.fewer_than)
+    key = ("cohort release", treatment.id, basis)
     cache = runtime_of(request).fragments
     bundle = cache.get(key)
     if bundle is None:
         async def build() -> services.ReleaseBundle:
-            built = await services.cohort_release(db, treatment, summary, choices=choices,
-                                                  fewer_than=settings.fewer_than)
+            built = await services.current_release(db, treatment, summary, basis,
+                                                   choices=choices,
+                                                   store=lambda: side_write(request))
             built.key = key
             cache.put(key, built)
             return built
 
-        # Seconds for a treatment of many thousand patients: readers who miss it together
-        # wait for one build.
+        # Building takes seconds for a treatment of many thousand patients: it is stored for
+        # every process, and readers here who miss it together wait for one build or read.
         bundle = await runtime_of(request).builds.run(key, build)
     return bundle
 

@@ -1,8 +1,11 @@
-"""time on treatment: the report summaries' days of former patients and start dates of
-current ones, filled from the courses already stored
+"""time on treatment and stored narrowed releases
 
-From now on they are kept with every course write (`outcomes.reports.summaries`); this
-counts them once for the data written before, as `kindred reports rebuild` would.
+Time on treatment: the report summaries' days of former patients and start dates of
+current ones, kept with every course write from now on (`outcomes.reports.summaries`),
+counted here once for the data written before, as `kindred reports rebuild` would.
+
+Stored narrowed releases (`report_cohort_release`): a treatment's narrowed release as last
+built, so it is built once per report version rather than once per process.
 
 Revision ID: 0012
 Revises: 0011
@@ -10,6 +13,7 @@ Revises: 0011
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012'
@@ -36,6 +40,16 @@ OPEN_RANKED = """
 
 
 def upgrade() -> None:
+    op.create_table('report_cohort_release',
+    sa.Column('treatment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('treatment_version', sa.BigInteger(), nullable=False),
+    sa.Column('cohort_version', sa.BigInteger(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('fewer_than', sa.Integer(), nullable=False),
+    sa.Column('built', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['treatment_id'], ['catalog_treatment.id'], name=op.f('fk_report_cohort_release_treatment_id_catalog_treatment'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('treatment_id', name=op.f('pk_report_cohort_release'))
+    )
     postgres = op.get_bind().dialect.name == "postgresql"
     days = ("GREATEST(0, stopped_on - started_on)" if postgres else
             "MAX(0, CAST(julianday(stopped_on) - julianday(started_on) AS INTEGER))")
@@ -55,5 +69,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('report_cohort_release')
     op.execute("DELETE FROM report_treatment_answer "
                "WHERE question IN ('stopped_after', 'on_since')")
