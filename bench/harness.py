@@ -424,6 +424,7 @@ class CpuSnapshot:
     total: float  # seconds elapsed times cores
     ours: float  # seconds used by the server processes and by finished children (wrk)
     known: bool
+    server: float = 0.0  # seconds used by the server processes (and its database's backends)
 
 
 def _database_pids(database: str) -> list[int]:
@@ -445,15 +446,16 @@ def _cpu_snapshot(server_pids: list[int] | None, server_database: str | None) ->
         return CpuSnapshot(0, 0, 0, known=False)
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     total = sum(fields[:8])
-    ours = 0.0
+    server = 0.0
     backends = _database_pids(server_database) if server_pids and server_database else []
     for pid in [*(server_pids or []), *backends]:
         with suppress(OSError, IndexError, ValueError):
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ours += (int(stat[11]) + int(stat[12])) / tick
+            server += (int(stat[11]) + int(stat[12])) / tick
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    ours += children.ru_utime + children.ru_stime
-    return CpuSnapshot((total - idle) / tick, total / tick, ours, known=server_pids is not None)
+    ours = server + children.ru_utime + children.ru_stime
+    return CpuSnapshot((total - idle) / tick, total / tick, ours, known=server_pids is not None,
+                       server=server)
 
 
 def database_name(database_url: str) -> str | None:
@@ -496,6 +498,9 @@ class WrkResult:
     # Share of the machine's CPU time used by processes other than the server and wrk during
     # the run: other people's work on a shared machine, which makes the figures noisier.
     foreign_cpu_share: float | None
+    # CPU the server (and, on PostgreSQL, its database backends) spent per answered request:
+    # what a page costs, far less moved by other people's work than requests per second.
+    server_cpu_ms_per_request: float | None
     raw: str = field(repr=False)
 
     def summary(self) -> dict[str, Any]:
@@ -540,7 +545,8 @@ def run_wrk(url: str, *, seconds: float, threads: int, connections: int,
                                                     monitor_every)
     finally:
         script.unlink(missing_ok=True)
-    foreign = _foreign_share(before, _cpu_snapshot(server_pids, server_database))
+    after = _cpu_snapshot(server_pids, server_database)
+    foreign = _foreign_share(before, after)
     if returncode != 0:
         raise RuntimeError(f"wrk failed ({returncode}): {stderr.strip()}")
     match = re.search(r"^BENCH_JSON (\{.*\})$", stdout, flags=re.MULTILINE)
@@ -568,6 +574,9 @@ def run_wrk(url: str, *, seconds: float, threads: int, connections: int,
         command=shown + (f" + Lua delay() {delay_ms:.2f} ms" if delay_ms else ""),
         load_average=round(os.getloadavg()[0], 2),
         foreign_cpu_share=foreign,
+        server_cpu_ms_per_request=(
+            round((after.server - before.server) / figures["requests"] * 1000, 3)
+            if before.known and after.known and figures["requests"] else None),
         raw=stdout,
     )
 

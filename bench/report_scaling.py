@@ -9,7 +9,9 @@ Two bench.scale datasets with 10 evaluations per patient (built first when missi
 dataset's most-evaluated treatment, the same report narrowed to people like me
 (`?sex=female&age_band=55-74`), the comparison of the most common condition's three most
 taken treatments (and the Fortunes baseline) with the same settings; the result, per page,
-is the ratio large ÷ small of its peak throughput (target ≥ 0.9) and both p99s. The large
+is the ratio large ÷ small of its peak throughput (target ≥ 0.9), the same corrected by the
+Fortunes baseline of each run, the ratio small ÷ large of the server's CPU per request (the
+cost, which other work on a shared machine moves far less than throughput) and both p99s. The large
 run builds a 1,000,000-evaluation dataset and takes a long while; `--large 10000` is a
 quicker look. Results: bench/results/<date>-report-scaling.md and .json.
 """
@@ -64,10 +66,14 @@ def main(argv: list[str] | None = None) -> int:
               f"- `wrk -t2 -c16 -d{args.duration}s` after {args.warmup} s warm-up, granian "
               "2 workers; datasets from bench.scale (seed 7, 10 evaluations per patient)",
               "- target: report req/s at the large dataset ≥ 0.9× its req/s at the small one",
+              "- server CPU per request: the server's (and PostgreSQL backends') CPU seconds "
+              "over the peak run ÷ its requests; its ratio small ÷ large is the throughput "
+              "ratio the page would have alone on the machine (others' work moves it far less "
+              "than req/s)",
               "",
-              "| backend | dataset | page | req/s | p99 ms | p99 ms at ½ peak | Fortunes req/s "
-              "| others' CPU |",
-              "|---|---|---|---:|---:|---:|---:|---:|"]
+              "| backend | dataset | page | req/s | server CPU ms/request | p99 ms "
+              "| p99 ms at ½ peak | Fortunes req/s | others' CPU |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     summary: dict[str, Any] = {}
     for backend in args.backends.split(","):
         entries = {size: next((b for b in report["backends"] if b["backend"] == backend), None)
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                                    for p in entry.get("pages", [])))
         if not names:
             reason = next((e.get("error") for e in entries.values() if e), None) or "no figures"
-            lines.append(f"| {backend} | – | – | not measured: {reason} | | | | |")
+            lines.append(f"| {backend} | – | – | not measured: {reason} | | | | | |")
         for name in names:
             _page_lines(lines, summary, backend, name, entries, args.small, args.large)
     lines += ["", "Raw runs: the JSON file beside this one.", ""]
@@ -94,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 def _page_lines(lines: list[str], summary: dict[str, Any], backend: str, name: str,
                 entries: dict[int, Any], small: int, large: int) -> None:
     """The rows of one page on one backend, and its ratio large ÷ small."""
-    figures, bases = {}, {}
+    figures: dict[int, float] = {}
+    bases: dict[int, float] = {}
+    costs: dict[int, float] = {}
     for size, entry in entries.items():
         page = next((p for p in (entry or {}).get("pages", [])
                      if p["name"] == name and p.get("measured")), None)
@@ -102,15 +110,19 @@ def _page_lines(lines: list[str], summary: dict[str, Any], backend: str, name: s
             reason = next((p.get("reason") for p in (entry or {}).get("pages", [])
                            if p["name"] == name), None) or (entry or {}).get("error")
             lines.append(f"| {backend} | {size * 10:,} evaluations | {name} | not measured: "
-                         f"{reason or 'no figures'} | | | | |")
+                         f"{reason or 'no figures'} | | | | | |")
             continue
         figures[size] = page["peak"]["requests_per_second"]
         bases[size] = entry["baseline"]["peak"]["requests_per_second"]
+        cpu = page["peak"].get("server_cpu_ms_per_request")
+        if cpu:
+            costs[size] = cpu
         half = page.get("half_peak") or {}
         foreign = page["peak"].get("foreign_cpu_share")
         lines.append(
             f"| {backend} | {size * 10:,} evaluations | `{page['path']}` | "
-            f"{page['peak']['requests_per_second']:,.0f} | {page['peak']['p99_ms']:.1f} | "
+            f"{page['peak']['requests_per_second']:,.0f} | "
+            f"{'–' if cpu is None else f'{cpu:.2f}'} | {page['peak']['p99_ms']:.1f} | "
             f"{half.get('p99_ms', float('nan')):.1f} | "
             f"{entry['baseline']['peak']['requests_per_second']:,.0f} | "
             f"{'–' if foreign is None else f'{foreign:.0%}'} |")
@@ -119,13 +131,20 @@ def _page_lines(lines: list[str], summary: dict[str, Any], backend: str, name: s
         summary[f"{backend}: {name}"] = round(ratio, 3)
         verdict = "meets" if ratio >= 0.9 else "does NOT meet"
         lines.append(f"| {backend} | **{name}: ratio large ÷ small** | | **{ratio:.2f}×** "
-                     f"({verdict} the 0.9× target) | | | | |")
+                     f"({verdict} the 0.9× target) | | | | | |")
         if bases.get(small) and bases.get(large):
             fair = ratio * bases[small] / bases[large]
             summary[f"{backend}: {name} (÷ Fortunes)"] = round(fair, 3)
             lines.append(f"| {backend} | **{name}: ratio of (page ÷ Fortunes)** | | "
                          f"**{fair:.2f}×** ({'meets' if fair >= 0.9 else 'does NOT meet'} "
-                         "the target; corrects for the machine's drift) | | | | |")
+                         "the target; corrects for the machine's drift) | | | | | |")
+        if len(costs) == 2:
+            alone = costs[small] / costs[large]
+            summary[f"{backend}: {name} (server CPU per request, small ÷ large)"] = round(
+                alone, 3)
+            lines.append(f"| {backend} | **{name}: server CPU per request, small ÷ large** | | "
+                         f"**{alone:.2f}×** ({'meets' if alone >= 0.9 else 'does NOT meet'} "
+                         "the target as a cost) | | | | | |")
 
 
 if __name__ == "__main__":

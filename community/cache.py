@@ -2,14 +2,16 @@
 
 A key always holds a value the database changes with the data (a summary row's version),
 never a time: another process sees a change at its next read, this process at once, and
-stale entries simply stop being asked for and age out. What is kept is text in the language
+stale entries simply stop being asked for and age out. (What the day itself changes, as
+the time people have been on a treatment so far, has the day in its key.) What is kept is text in the language
 of the request that made it, so the current language is part of every key.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from community.i18n import current_locale
@@ -41,3 +43,35 @@ class LRUCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class SingleFlight:
+    """One build at a time per key in this process: a request that finds the same build
+    under way waits for it instead of starting another (an expensive value asked for by
+    many readers at once after it changed is built once, not once per reader). Keys hold
+    the current language, as the LRU cache's do."""
+
+    def __init__(self) -> None:
+        self._pending: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def run(self, key: Hashable, build: Callable[[], Awaitable[Any]]) -> Any:
+        key = (current_locale(), key)
+        pending = self._pending.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except Exception:  # the build that was under way failed: try our own
+                return await build()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            value = await build()
+        except BaseException as exc:
+            future.set_exception(RuntimeError(f"the build of {key!r} failed: {exc!r}"))
+            future.exception()  # retrieved here: nobody may be waiting
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            del self._pending[key]

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from community.accounts.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore
-from community.cache import LRUCache
+from community.cache import LRUCache, SingleFlight
 from community.db import make_engine
 from community.extensions import ExtensionError, Extensions, check_extensions
 from community.mail import Mailer
@@ -34,6 +34,8 @@ class Runtime:
     redis: Redis | None = None
     # Rendered fragments keyed by database versions (see community.cache).
     fragments: LRUCache = field(default_factory=lambda: LRUCache(FRAGMENT_CACHE_SIZE))
+    # Expensive values built once per key however many requests miss them at once.
+    builds: SingleFlight = field(default_factory=SingleFlight)
     installed_extensions: Extensions | None = None
 
     @classmethod

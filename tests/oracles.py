@@ -11,7 +11,9 @@ summaries' documentation:
   (latest `evaluated_on`, then latest id); effectiveness for a condition the patient's
   courses treat also counts in that condition's evaluations and effect column;
 - dose is the latest dose period of the latest course (latest `started_on`, then id);
-  stop reason ("other" when none) and duration are the latest course's, former patients only.
+  stop reason ("other" when none) and duration are the latest course's, former patients only;
+- time on treatment: a former patient's latest course in days (never below 0), a current
+  patient's latest open course by its start date.
 """
 
 from __future__ import annotations
@@ -149,6 +151,14 @@ async def expected_summaries(db: AsyncSession) -> dict[str, set[tuple[Any, ...]]
         bucket = ("under_1m" if days < 30 else "1_6m" if days < 183 else "6_12m"
                   if days < 365 else "1_2y" if days < 730 else "2y_plus")
         answers[treatment_id, "duration", bucket] += 1
+        answers[treatment_id, "stopped_after", str(max(0, days))] += 1
+    for treatment_id, started_on in await _rows(db, """
+        SELECT treatment_id, started_on FROM (
+            SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.user_id, c.treatment_id
+                                           ORDER BY c.started_on DESC, c.id DESC) AS rank
+            FROM treatment_course c WHERE c.stopped_on IS NULL
+        ) ranked WHERE rank = 1"""):
+        answers[treatment_id, "on_since", _date(started_on).isoformat()] += 1
 
     return {
         "summary": {(t, column, n) for (t, column), n in summary.items() if n},

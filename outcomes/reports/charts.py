@@ -7,12 +7,14 @@ every count a release withheld (None).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from community.i18n import gettext as _
-from outcomes.tracking.charts import BarChart, bar_chart
+from community.i18n import ngettext
+from outcomes.reports.survival import Curve
+from outcomes.tracking.charts import BarChart, Tick, bar_chart, value_scale
 
 Shown = list[tuple[str, int | None]]
 """(label, count) where None is a hidden count."""
@@ -28,6 +30,7 @@ class BarBlock:
     rows: tuple[tuple[str, str, str], ...]
     """(answer, patients, share) as written; share is empty when not shown."""
     hidden_text: str
+    kind: ClassVar[str] = "bars"
 
     @property
     def empty(self) -> bool:
@@ -71,7 +74,8 @@ Row = tuple[str, str, int | None]
 @dataclass(frozen=True, slots=True)
 class Section:
     title: str
-    blocks: tuple[BarBlock, ...]
+    blocks: tuple[Any, ...]
+    """`BarBlock`, `CurveBlock` or `NoteBlock`, told apart by their `kind`."""
 
 
 def _block(key: str, title: str, rows: Sequence[Row], fewer_than: int, hidden_text: str,
@@ -82,11 +86,12 @@ def _block(key: str, title: str, rows: Sequence[Row], fewer_than: int, hidden_te
 
 
 def report_sections(report: Any, fewer_than: int, *, hidden_text: str = "",
-                    prefix: str = "", purposes: bool = True) -> list[Section]:
+                    prefix: str = "", purposes: bool = True,
+                    time_on: CurveBlock | NoteBlock | None = None) -> list[Section]:
     """Every distribution of a treatment report as a drawn chart, grouped as the page reads.
 
     `report` is an `outcomes.reports.services.TreatmentReport` (of everyone, or of a
-    narrowed release whose hidden counts are None)."""
+    narrowed release whose hidden counts are None); `time_on` goes under stopping."""
     hidden = hidden_text or _("fewer than %(n)d") % {"n": fewer_than}
 
     def block(key: str, title: str, rows: Sequence[Row], *, shares: bool = True) -> BarBlock:
@@ -111,6 +116,7 @@ def report_sections(report: Any, fewer_than: int, *, hidden_text: str = "",
             block("doses", _("Current doses"), report.doses, shares=False))),
         Section(_("Stopping"), (
             block("durations", _("How long people took it before stopping"), report.durations),
+            *(() if time_on is None else (time_on,)),
             block("stop-reasons", _("Reasons for stopping"), report.stop_reasons))),
     ]
     if purposes and report.switched_to:
@@ -217,3 +223,154 @@ def compared_measures(reports: Sequence[Any], condition_purpose: str,
                 _("fewer than %(n)d") % {"n": fewer_than}, shares=shares)))
         result.append(ComparedMeasure(title, tuple(blocks)))
     return result
+
+
+# Time on treatment ---------------------------------------------------------------------------
+
+CURVE_WIDTH = 640
+CURVE_HEIGHT = 240
+CURVE_LEFT, CURVE_RIGHT, CURVE_TOP, CURVE_BOTTOM = 72, 610, 12, 204
+DAYS_PER_MONTH = 30.44
+TICK_MONTHS = (1, 2, 3, 6, 12, 24, 36, 60, 120)
+MOST_TICKS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CurveChart:
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    path: str
+    """An SVG path `d`: flat lines and drops, from 100 % on day 0."""
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    points: tuple[CurvePoint, ...]
+    """One mark at the end of each step, with what it says."""
+
+
+@dataclass(frozen=True, slots=True)
+class CurveBlock:
+    """How long people stay on a treatment: the curve, its table and what it says."""
+
+    key: str
+    title: str
+    chart: CurveChart | None
+    """None when nothing may be drawn."""
+    rows: tuple[tuple[str, str, str, str], ...]
+    """(days, on it at the start, stopped, still on it at the end) as written."""
+    words: str
+    notes: tuple[str, ...]
+    kind: ClassVar[str] = "curve"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteBlock:
+    """A figure that is not drawn here, and why."""
+
+    key: str
+    title: str
+    text: str
+    kind: ClassVar[str] = "note"
+
+
+def time_span(days: int) -> str:
+    """Days as people say them: days under two months, then months, then whole years."""
+    if days < 60:
+        return ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
+    months = round(days / DAYS_PER_MONTH)
+    if months >= 24 and months % 12 == 0:
+        return ngettext("%(num)d year", "%(num)d years", months // 12) % {"num": months // 12}
+    return ngettext("%(num)d month", "%(num)d months", months) % {"num": months}
+
+
+def _percent(share: float) -> str:
+    return f"{round(100 * share)} %"
+
+
+def _day_ticks(last_day: int, x: Callable[[float], float]) -> tuple[Tick, ...]:
+    """0 and at most `MOST_TICKS` more, at whole weeks, months or years: one unit per axis."""
+    if last_day < 60:
+        step = next((s for s in (7, 14, 28) if last_day / s <= MOST_TICKS), 28)
+        return tuple(Tick(x(day), "0" if day == 0 else time_span(day))
+                     for day in range(0, last_day + 1, step))
+    months = next((m for m in TICK_MONTHS if last_day / (m * DAYS_PER_MONTH) <= MOST_TICKS),
+                  TICK_MONTHS[-1])
+    ticks = [Tick(x(0), "0")]
+    count = 1
+    while count * months * DAYS_PER_MONTH <= last_day:
+        total = count * months
+        label = (ngettext("%(num)d year", "%(num)d years", total // 12) % {"num": total // 12}
+                 if months % 12 == 0 else
+                 ngettext("%(num)d month", "%(num)d months", total) % {"num": total})
+        ticks.append(Tick(x(count * months * DAYS_PER_MONTH), label))
+        count += 1
+    return tuple(ticks)
+
+
+def curve_chart(curve: Curve) -> CurveChart:
+    """The curve's geometry: a step down at the end of each step, flat in between."""
+    last_day = max(curve.last_day, 1)
+
+    def x(day: float) -> float:
+        return round(CURVE_LEFT + day / last_day * (CURVE_RIGHT - CURVE_LEFT), 1)
+
+    y = value_scale(0, 1, CURVE_BOTTOM, CURVE_TOP)
+    path = [f"M{x(0)} {y(1)}"]
+    points = []
+    for step in curve.steps:
+        path.append(f"H{x(step.last_day)} V{y(step.still_on)}")
+        points.append(CurvePoint(x(step.last_day), y(step.still_on), _(
+            "%(percent)s still on it after %(time)s") % {
+                "percent": _percent(step.still_on), "time": time_span(step.last_day)}))
+    if curve.flat_until is not None:
+        path.append(f"H{x(curve.flat_until)}")
+    y_ticks = tuple(Tick(y(share), _percent(share)) for share in (0, 0.25, 0.5, 0.75, 1))
+    return CurveChart(CURVE_WIDTH, CURVE_HEIGHT, CURVE_LEFT, CURVE_RIGHT, CURVE_TOP,
+                      CURVE_BOTTOM, " ".join(path), _day_ticks(last_day, x), y_ticks,
+                      tuple(points))
+
+
+def _span(first: int, last: int) -> str:
+    return _("%(first)d–%(last)d") % {"first": first, "last": last}
+
+
+def curve_block(curve: Curve, fewer_than: int, *, key: str = "time-on") -> CurveBlock:
+    """The time-on-treatment figure; what cannot be drawn is said, never guessed."""
+    title = _("How long people stay on it")
+    notes = [_("Each person counts once: people who stopped by how long their last course "
+               "lasted, people still on it by how long so far (they may stay longer). Each "
+               "step pools at least %(n)d stops, and none is drawn from fewer than %(n)d "
+               "people still on it.") % {"n": fewer_than}]
+    if not curve.drawn:
+        return CurveBlock(key, title, None, (), _(
+            "Too few people have taken it, or stopped it, to draw this without singling "
+            "anyone out."), tuple(notes))
+    rows = [(_span(step.first_day, step.last_day), str(step.at_risk), str(step.stopped),
+             _percent(step.still_on)) for step in curve.steps]
+    if curve.flat_until is not None:
+        first = curve.steps[-1].last_day + 1 if curve.steps else 0
+        share = curve.steps[-1].still_on if curve.steps else 1.0
+        rows.append((_span(first, curve.flat_until), str(curve.flat_at_risk), "0",
+                     _percent(share)))
+    median = curve.median_day()
+    if median is not None:
+        words = _("Half or more had stopped within %(time)s.") % {"time": time_span(median)}
+    else:
+        share = curve.steps[-1].still_on if curve.steps else 1.0
+        words = _("%(percent)s were still on it after %(time)s.") % {
+            "percent": _percent(share), "time": time_span(curve.last_day)}
+    if curve.cut_short:
+        notes.append(_("After %(time)s the curve stops: the later stops are too few, or too "
+                       "few people were still on it, to draw them without singling anyone "
+                       "out.") % {"time": time_span(curve.last_day)})
+    return CurveBlock(key, title, curve_chart(curve), tuple(rows), words, tuple(notes))

@@ -20,7 +20,9 @@ the pages.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,6 +152,31 @@ class Release:
         return result
 
 
+def dump_release(release: Release) -> bytes:
+    """A release as bytes to store: its categories and every table (not the choices, whose
+    labels are in the reader's language)."""
+    keys = sorted(release.answers)
+    tables = [release.patients, *(release.answers[key] for key in keys)]
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, extended=np.stack([table.extended for table in tables]),
+        status=np.stack([table.status for table in tables]),
+        header=np.array([json.dumps({"categories": release.categories, "answers": keys})]))
+    return buffer.getvalue()
+
+
+def load_release(data: bytes, choices: Choices) -> Release:
+    """A stored release, with the filters on offer as the reader reads them."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+        header = json.loads(str(stored["header"][0]))
+        extended, status = stored["extended"], stored["status"]
+    tables = [Table(extended[i], status[i]) for i in range(len(extended))]
+    return Release(tuple(tuple(cats) for cats in header["categories"]), tables[0],
+                   {(question, answer): table
+                    for (question, answer), table in zip(header["answers"], tables[1:],
+                                                         strict=True)}, choices)
+
+
 def _extended(counts: Any) -> Any:
     """The counts with a total appended to every axis (as `Cube.extended`)."""
     for axis in range(counts.ndim):
@@ -165,29 +192,31 @@ def _released(counts: Any, fewer_than: int, offered: Any) -> Table:
     view of the same answer already shown (the same filters with some of them dropped),
     the difference between the two is 0 or at least `fewer_than`: a pair of pages can then
     never be subtracted into a count of 1 to 4 people. Cells of categories no view offers
-    are never shown."""
+    are never shown.
+
+    Views with the same filters set depend only on wider ones, so each such set is decided
+    at once over the array (a few dozen array operations per table, whatever its size)."""
     values = _extended(counts)
-    status = np.full(values.shape, PRIMARY, dtype=np.int8)
-    cells = sorted((tuple(int(i) for i in cell) for cell in np.argwhere(offered)),
-                   key=lambda cell: -sum(i == n - 1 for i, n in zip(cell, values.shape,
-                                                                      strict=True)))
-    for cell in cells:
-        value = int(values[cell])
-        if 0 < value < fewer_than:
-            continue
-        narrowed_axes = [a for a, i in enumerate(cell) if i != values.shape[a] - 1]
-        safe = True
-        for size in range(1, len(narrowed_axes) + 1):
-            for dropped in itertools.combinations(narrowed_axes, size):
-                wider = tuple(values.shape[a] - 1 if a in dropped else i
-                              for a, i in enumerate(cell))
-                if status[wider] == PUBLISHED and 0 < int(values[wider]) - value < fewer_than:
-                    safe = False
-                    break
-            if not safe:
-                break
-        if safe:
-            status[cell] = PUBLISHED
+    shape = values.shape
+    axes = range(values.ndim)
+    status = np.full(shape, PRIMARY, dtype=np.int8)
+
+    def small(count: Any) -> Any:
+        return (count > 0) & (count < fewer_than)
+
+    for level in range(values.ndim + 1):
+        for narrowed in itertools.combinations(axes, level):
+            # Every view filtered on exactly these axes (the total on the others).
+            cells = tuple(slice(0, shape[a] - 1) if a in narrowed else slice(shape[a] - 1, None)
+                          for a in axes)
+            value = values[cells]
+            safe = offered[cells] & ~small(value)
+            for size in range(1, level + 1):
+                for dropped in itertools.combinations(narrowed, size):
+                    wider = tuple(slice(shape[a] - 1, None) if a in dropped else cells[a]
+                                  for a in axes)
+                    safe &= ~((status[wider] == PUBLISHED) & small(values[wider] - value))
+            status[cells] = np.where(safe, PUBLISHED, PRIMARY)
     return Table(values, status)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community.db import Base, BigId
@@ -92,3 +92,21 @@ class CohortVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=new_version)
+
+
+class StoredCohortRelease(Base):
+    """A treatment's narrowed release as last built (`outcomes.reports.cohorts`), with what it
+    was built from: built once per report version for every process, not once per process
+    (seconds for a treatment of many thousand patients, a few milliseconds to read)."""
+
+    __tablename__ = "report_cohort_release"
+
+    treatment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_treatment.id", ondelete="CASCADE"), primary_key=True
+    )
+    treatment_version: Mapped[int] = mapped_column(BigInteger)
+    cohort_version: Mapped[int] = mapped_column(BigInteger)
+    year: Mapped[int]
+    fewer_than: Mapped[int]
+    built: Mapped[bytes] = mapped_column(LargeBinary)
+    """`cohorts.dump_release`: the categories and every table's counts and statuses."""

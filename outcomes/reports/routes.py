@@ -16,8 +16,15 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.i18n import gettext as _
-from community.web import cached_fragment, current_user, render, render_fragment, runtime_of
-from outcomes.reports import browse, charts, cohorts, services
+from community.web import (
+    cached_fragment,
+    current_user,
+    render,
+    render_fragment,
+    runtime_of,
+    side_write,
+)
+from outcomes.reports import browse, charts, cohorts, services, survival
 from outcomes.treatments import scales
 from outcomes.treatments.access import audience
 
@@ -47,11 +54,16 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                                                                                slug)
     version = None if summary is None else (treatment.id, summary.version)
     fewer_than = runtime_of(request).settings.fewer_than
+    # Time on treatment counts those still on it up to today: kept for a day at most.
+    today = survival.today()
 
     async def aggregates() -> dict[str, Any]:
         report = await services.treatment_report(db_session, treatment, summary)
-        return {"report": report, "sections": charts.report_sections(report, fewer_than),
-                "summary": charts.summary_in_words(report, fewer_than)}
+        curve = await services.time_on_treatment(db_session, treatment.id, today,
+                                                 fewer_than=fewer_than)
+        return {"report": report, "summary": charts.summary_in_words(report, fewer_than),
+                "sections": charts.report_sections(
+                    report, fewer_than, time_on=charts.curve_block(curve, fewer_than))}
 
     choices = None if summary is None else await _choices(request, db_session, treatment,
                                                           summary)
@@ -61,8 +73,8 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
                                 choices)
         report = await _narrowed_fragment(request, db_session, bundle, narrowing)
     else:
-        report = await cached_fragment(request, version, "outcomes/_treatment_aggregates.html",
-                                       aggregates)
+        report = await cached_fragment(request, None if version is None else (*version, today),
+                                       "outcomes/_treatment_aggregates.html", aggregates)
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
@@ -89,15 +101,23 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summar
     """The version's narrowed release, built once per (treatment version, cohort version,
     year, threshold): everything a narrowed figure depends on."""
     settings = runtime_of(request).settings
-    key = ("cohort release", treatment.id, summary.version, cohort_version,
-           cohorts.this_year(), settings.fewer_than)
+    basis = services.ReleaseBasis(summary.version, cohort_version, cohorts.this_year(),
+                                  settings.fewer_than)
+    key = ("cohort release", treatment.id, basis)
     cache = runtime_of(request).fragments
     bundle = cache.get(key)
     if bundle is None:
-        bundle = await services.cohort_release(db, treatment, summary, choices=choices,
-                                               fewer_than=settings.fewer_than)
-        bundle.key = key
-        cache.put(key, bundle)
+        async def build() -> services.ReleaseBundle:
+            built = await services.current_release(db, treatment, summary, basis,
+                                                   choices=choices,
+                                                   store=lambda: side_write(request))
+            built.key = key
+            cache.put(key, built)
+            return built
+
+        # Building takes seconds for a treatment of many thousand patients: it is stored for
+        # every process, and readers here who miss it together wait for one build or read.
+        bundle = await runtime_of(request).builds.run(key, build)
     return bundle
 
 
@@ -128,7 +148,11 @@ async def _narrowed_fragment(request: AnyRequest, db: AsyncSession,
             "view": view, "choices": bundle.release.choices,
             "sections": [] if view.report is None else charts.report_sections(
                 view.report, fewer_than, hidden_text=hidden, prefix="narrowed-",
-                purposes=False),
+                purposes=False, time_on=charts.NoteBlock(
+                    "narrowed-time-on", _("How long people stay on it"),
+                    _("Drawn for everyone only. A group's figures here are counts in bands, "
+                      "protected so that no two groups can be subtracted to single anyone "
+                      "out; a day-by-day curve of a group could be."))),
             "summary": "" if view.report is None else charts.summary_in_words(
                 view.report, fewer_than, narrowed=True),
         }

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
-from collections.abc import Sequence
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -20,18 +24,22 @@ from community.errors import NotFound
 from community.i18n import gettext as _
 from community.profiles.models import Profile, ProfileCondition
 from outcomes.catalog.models import Condition, Symptom, Treatment
-from outcomes.reports import cohorts
+from outcomes.reports import cohorts, survival
 from outcomes.reports.models import (
     CohortVersion,
     ConditionReportVersion,
     ConditionTreatmentCount,
+    StoredCohortRelease,
     TreatmentAnswerCount,
     TreatmentSummary,
 )
+from outcomes.reports.summaries import STOPPED_AFTER, TIME_QUESTIONS
 from outcomes.treatments import scales
 from outcomes.treatments.access import shared_with, visible_tip
 from outcomes.treatments.models import Evaluation, TreatmentCourse
 from outcomes.treatments.services import Names, names_for
+
+logger = logging.getLogger(__name__)
 
 SHARED_EVALUATIONS_SHOWN = 20
 Distribution = list[tuple[str, int]]
@@ -129,12 +137,14 @@ async def treatment_with_versions(
 
 
 async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:
-    """Every answer count of a treatment, from the summary table."""
+    """Every answer count of a treatment, from the summary table (but the time on
+    treatment's: see `time_on_treatment`)."""
     answers: Answers = defaultdict(dict)
     for question, answer, count in await db.execute(
         select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
                TreatmentAnswerCount.count)
-        .where(TreatmentAnswerCount.treatment_id == treatment_id, TreatmentAnswerCount.count > 0)
+        .where(TreatmentAnswerCount.treatment_id == treatment_id, TreatmentAnswerCount.count > 0,
+               TreatmentAnswerCount.question.not_in(TIME_QUESTIONS))
     ):
         answers[question][answer] = count
     return answers
@@ -199,6 +209,26 @@ async def treatment_report(db: AsyncSession, treatment: Treatment,
     lay_out(report, answers, await report_names(db, answers))
     report.switched_to = await switched_to(db, treatment.id)
     return report
+
+
+async def time_on_treatment(db: AsyncSession, treatment_id: int, today: date, *,
+                            fewer_than: int) -> survival.Curve:
+    """How long people stay on a treatment, as it may be drawn on `today`: from the summary
+    table's days of former patients and start dates of current ones (one row per distinct
+    day, whatever the number of patients)."""
+    stopped: Counter[int] = Counter()
+    ongoing: Counter[int] = Counter()
+    for question, answer, count in await db.execute(
+        select(TreatmentAnswerCount.question, TreatmentAnswerCount.answer,
+               TreatmentAnswerCount.count)
+        .where(TreatmentAnswerCount.treatment_id == treatment_id,
+               TreatmentAnswerCount.question.in_(TIME_QUESTIONS), TreatmentAnswerCount.count > 0)
+    ):
+        if question == STOPPED_AFTER:
+            stopped[int(answer)] += count
+        else:
+            ongoing[survival.days_on(date.fromisoformat(answer), None, today)] += count
+    return survival.masked_curve(stopped, ongoing, fewer_than=fewer_than)
 
 
 SWITCHES_SHOWN = 8
@@ -425,13 +455,18 @@ class ReleaseBundle:
     """Everything the release depends on (set by whoever caches it)."""
 
 
-async def cohort_release(db: AsyncSession, treatment: Treatment,
-                         summary: TreatmentSummary | None, *, fewer_than: int,
-                         choices: cohorts.Choices | None = None) -> ReleaseBundle:
-    """The whole report and its narrowed release (built once per version; see cohorts)."""
-    whole = await treatment_report(db, treatment, summary)
-    answers = await treatment_answers(db, treatment.id)
-    names = await report_names(db, answers)
+@dataclass(frozen=True)
+class ReleaseBasis:
+    """Everything a treatment's narrowed release is built from."""
+
+    treatment_version: int
+    cohort_version: int
+    year: int
+    fewer_than: int
+
+
+def _shown(whole: TreatmentReport) -> set[tuple[str, str]]:
+    """The answers a narrowed report shows: those of the whole report's distributions."""
     shown = {(f"effectiveness:{key}", value) for key, _name, rows in whole.effectiveness
              for value, _label, _n in rows}
     shown |= {(question, key) for question, rows in (
@@ -439,10 +474,68 @@ async def cohort_release(db: AsyncSession, treatment: Treatment,
         ("adherence", whole.adherence), ("burden", whole.burden), ("cost", whole.cost),
         ("dose", whole.doses), ("duration", whole.durations), ("stop_reason", whole.stop_reasons),
     ) for key, _label, _n in rows}
+    return shown
+
+
+async def _whole(db: AsyncSession, treatment: Treatment,
+                 summary: TreatmentSummary | None) -> tuple[TreatmentReport, Names]:
+    """The whole report's distributions, which order a narrowed one, and their names."""
+    whole = TreatmentReport(treatment)
+    if summary is not None:
+        whole.current_patients = summary.current_patients
+        whole.former_patients = summary.former_patients
+        whole.evaluations = summary.evaluations
+    answers = await treatment_answers(db, treatment.id)
+    names = await report_names(db, answers)
+    return lay_out(whole, answers, names), names
+
+
+async def cohort_release(db: AsyncSession, treatment: Treatment,
+                         summary: TreatmentSummary | None, *, fewer_than: int,
+                         choices: cohorts.Choices | None = None) -> ReleaseBundle:
+    """The whole report and its narrowed release, built afresh (see cohorts)."""
+    whole, names = await _whole(db, treatment, summary)
     if choices is None:
         choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
-    release = await cohorts.build_release(db, treatment.id, shown, choices=choices,
+    release = await cohorts.build_release(db, treatment.id, _shown(whole), choices=choices,
                                           fewer_than=fewer_than, this_year=cohorts.this_year())
+    return ReleaseBundle(release, whole, names)
+
+
+async def current_release(db: AsyncSession, treatment: Treatment,
+                          summary: TreatmentSummary | None, basis: ReleaseBasis, *,
+                          choices: cohorts.Choices,
+                          store: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+                          ) -> ReleaseBundle:
+    """The narrowed release of `basis`: read as stored when another request or process
+    built it, else built here and stored through `store` (a write apart from this
+    request's reading transaction)."""
+    whole, names = await _whole(db, treatment, summary)
+    data = await db.scalar(select(StoredCohortRelease.built).where(
+        StoredCohortRelease.treatment_id == treatment.id,
+        StoredCohortRelease.treatment_version == basis.treatment_version,
+        StoredCohortRelease.cohort_version == basis.cohort_version,
+        StoredCohortRelease.year == basis.year,
+        StoredCohortRelease.fewer_than == basis.fewer_than))
+    if data is not None:
+        return ReleaseBundle(cohorts.load_release(data, choices), whole, names)
+    release = await cohorts.build_release(db, treatment.id, _shown(whole), choices=choices,
+                                          fewer_than=basis.fewer_than, this_year=basis.year)
+    row = {"treatment_id": treatment.id, "treatment_version": basis.treatment_version,
+           "cohort_version": basis.cohort_version, "year": basis.year,
+           "fewer_than": basis.fewer_than, "built": cohorts.dump_release(release)}
+    try:
+        async with store() as writer:
+            insert = (postgresql.insert if writer.get_bind().dialect.name == "postgresql"
+                      else sqlite.insert)(StoredCohortRelease).values(row)
+            await writer.execute(insert.on_conflict_do_update(
+                index_elements=["treatment_id"],
+                set_={column: insert.excluded[column] for column in row
+                      if column != "treatment_id"}))
+    except SQLAlchemyError:
+        # Keeping it is an optimisation: this request still has it, the next builds it.
+        logger.warning("could not store the narrowed release of treatment %s", treatment.id,
+                       exc_info=True)
     return ReleaseBundle(release, whole, names)
 
 

@@ -13,6 +13,9 @@ What is counted (per treatment, per patient, not per evaluation):
   patient's latest evaluation (latest `evaluated_on`, then latest written);
 - dose is the current dose period of the latest course; stop reason and duration are
   those of the latest course of a former patient (an open course has no duration yet);
+- time on treatment (`outcomes.reports.survival`): a former patient's latest course in
+  days (`stopped_after`), a current patient's latest open course by the day it began
+  (`on_since`: its days so far change every day, its start does not);
 - `evaluations` counts every evaluation, and every evaluation counts whatever its
   visibility: the reports are aggregates and never show who answered.
 """
@@ -50,6 +53,12 @@ from outcomes.treatments.models import (
 from outcomes.treatments.scales import duration_bucket, format_amount
 
 SUMMARY_COLUMNS = ("current_patients", "former_patients", "evaluations")
+STOPPED_AFTER = "stopped_after"
+ON_SINCE = "on_since"
+TIME_QUESTIONS = (STOPPED_AFTER, ON_SINCE)
+ID_CHUNK = 5000
+"""Answers for the time-on-treatment curve alone: hundreds of rows per treatment, read
+apart from the others."""
 CONDITION_COLUMNS = ("patients", "evaluations", "effect_major", "effect_moderate",
                      "effect_slight", "effect_none", "effect_cant_tell")
 
@@ -102,10 +111,14 @@ def contribution(
             result["condition", int(purpose.split(":", 1)[1]), "patients"] += 1
     if last.dose is not None and last.dose[0] is not None:
         result["answer", "dose", dose_answer(*last.dose)] += 1
-    if not is_current and last.stopped_on is not None:
+    if is_current:
+        began = [c for c in ordered if c.stopped_on is None][-1].started_on
+        result["answer", ON_SINCE, began.isoformat()] += 1
+    elif last.stopped_on is not None:
         result["answer", "stop_reason", last.stop_reason or "other"] += 1
         days = (last.stopped_on - last.started_on).days
         result["answer", "duration", duration_bucket(days)] += 1
+        result["answer", STOPPED_AFTER, str(max(0, days))] += 1
     if latest is not None:
         for question in ("side_effect_severity", "adherence", "burden", "cost"):
             result["answer", question, getattr(latest, question)] += 1
@@ -296,41 +309,42 @@ async def pair_contributions(
         .order_by(DosePeriod.started_on, DosePeriod.id)
     ):
         courses[course_id].dose = (amount, unit, frequency, as_needed)
-    counts = {
-        (row.user_id, row.treatment_id): row.n
-        for row in await db.execute(
-            select(Evaluation.user_id, Evaluation.treatment_id, func.count().label("n"))
-            .where(*only(Evaluation.treatment_id))
-            .group_by(Evaluation.user_id, Evaluation.treatment_id)
-        )
-    }
+    # One pass over the evaluations: each pair's latest, with how many the pair has.
+    pair_of = (Evaluation.user_id, Evaluation.treatment_id)
     ranked = select(
         Evaluation.id, Evaluation.user_id, Evaluation.treatment_id,
         Evaluation.side_effect_severity, Evaluation.adherence, Evaluation.burden,
         Evaluation.cost,
         func.row_number().over(
-            partition_by=(Evaluation.user_id, Evaluation.treatment_id),
+            partition_by=pair_of,
             order_by=(Evaluation.evaluated_on.desc(), Evaluation.id.desc()),
         ).label("rank"),
+        func.count().over(partition_by=pair_of).label("n"),
     ).where(*only(Evaluation.treatment_id)).subquery()
-    latest_only = select(ranked).where(ranked.c.rank == 1).subquery()
+    counts: dict[tuple[int, int], int] = {}
     latest_by_id: dict[int, LatestEvaluation] = {}
     latest_by_pair: dict[tuple[int, int], LatestEvaluation] = {}
-    for row in await db.execute(select(latest_only)):
+    for row in await db.execute(select(ranked).where(ranked.c.rank == 1)):
         latest = LatestEvaluation(row.side_effect_severity, row.adherence, row.burden, row.cost)
         latest_by_id[row.id] = latest
         latest_by_pair[row.user_id, row.treatment_id] = latest
-    for evaluation_id, purpose, effectiveness in await db.execute(
-        select(EvaluationEffect.evaluation_id, EvaluationEffect.purpose,
-               EvaluationEffect.effectiveness)
-        .join(latest_only, latest_only.c.id == EvaluationEffect.evaluation_id)
-    ):
-        latest_by_id[evaluation_id].effects[purpose] = effectiveness
-    for evaluation_id, side_effect_id in await db.execute(
-        select(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
-        .join(latest_only, latest_only.c.id == EvaluationSideEffect.evaluation_id)
-    ):
-        latest_by_id[evaluation_id].side_effect_ids.add(side_effect_id)
+        counts[row.user_id, row.treatment_id] = row.n
+    # The latest evaluations' answers by their ids, a chunk at a time (an index lookup
+    # each), rather than joined to the ranking, which the database would redo per join.
+    latest_ids = sorted(latest_by_id)
+    for start in range(0, len(latest_ids), ID_CHUNK):
+        chunk = latest_ids[start:start + ID_CHUNK]
+        for evaluation_id, purpose, effectiveness in await db.execute(
+            select(EvaluationEffect.evaluation_id, EvaluationEffect.purpose,
+                   EvaluationEffect.effectiveness)
+            .where(EvaluationEffect.evaluation_id.in_(chunk))
+        ):
+            latest_by_id[evaluation_id].effects[purpose] = effectiveness
+        for evaluation_id, side_effect_id in await db.execute(
+            select(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
+            .where(EvaluationSideEffect.evaluation_id.in_(chunk))
+        ):
+            latest_by_id[evaluation_id].side_effect_ids.add(side_effect_id)
     return {
         pair: contribution(pair_courses, counts.get(pair, 0), latest_by_pair.get(pair))
         for pair, pair_courses in pairs.items()

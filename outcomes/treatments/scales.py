@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -118,16 +119,13 @@ DURATION = Scale("duration", (
 EVALUATION_SCALES = (SIDE_EFFECT_SEVERITY, ADHERENCE, BURDEN, COST, VISIBILITY)
 
 
+DURATION_LIMITS = (30, 183, 365, 730)
+"""The days where each band of `DURATION` after the first begins."""
+
+
 def duration_bucket(days: int) -> str:
-    if days < 30:
-        return "under_1m"
-    if days < 183:
-        return "1_6m"
-    if days < 365:
-        return "6_12m"
-    if days < 730:
-        return "1_2y"
-    return "2y_plus"
+    """The band of `DURATION` a course of `days` days falls in."""
+    return DURATION.values[bisect_right(DURATION_LIMITS, days)]
 
 
 def check_choice(scale: Scale, value: str, errors: dict[str, list[str]],

@@ -1,14 +1,16 @@
 """Treatment reports people would rather look at than read (issue 16), in a real browser.
 
-A visitor reads the metformin report drawn as charts, compares three type 2 diabetes
-treatments from the condition page, and narrows the metformin report to people like
-them; at 1280 and 390 px, with axe, and every chart with its data table. The data is this
+A visitor reads the metformin report drawn as charts (with how long people stay on it, a
+curve shot on its own too), compares three type 2 diabetes treatments from the condition
+page, and narrows the metformin report to people like them; at 1280 and 390 px, with axe,
+and every chart with its data table. The data is this
 test's own population, written straight into the live server's database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -55,11 +57,25 @@ def _every_chart_has_its_table(page: Page, scope: str) -> int:
     return count
 
 
-def _both_widths(page: Page, screenshot: Shot, name: str) -> None:
+def _both_widths(page: Page, screenshot: Shot, name: str) -> Path:
+    """Full-page shots at 1280 and 390 px; the folder they are in."""
     page.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(page, f"{name}-1280")
+    shot = screenshot(page, f"{name}-1280")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, f"{name}-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return shot.parent
+
+
+def _curve_at_both_widths(page: Page, folder: Path) -> None:
+    """The time-on-treatment figure alone, at both widths, beside the full-page shots."""
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        figure = page.locator("#time-on")
+        figure.scroll_into_view_if_needed()
+        figure.screenshot(path=str(folder / f"time-on-treatment-curve-{width}.png"))
+        box = figure.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -73,8 +89,14 @@ def test_reports_drawn_compared_and_narrowed(page: Page, live_server: LiveServer
     expect(page.locator("#report-summary")).to_contain_text("evaluated it for Type 2 diabetes")
     _every_chart_has_its_table(page, "#report")
     expect(page.locator("#adherence svg text.value").first).to_contain_text("%")
+    curve = page.locator("#time-on")
+    expect(curve.get_by_role("heading", level=3)).to_have_text("How long people stay on it")
+    expect(curve.locator("svg.chart.curve path.line")).to_have_count(1)
+    expect(curve.get_by_role("img")).to_have_accessible_name(re.compile("still on it|stopped"))
+    assert curve.locator("table.chart-data tbody tr").count() >= 2
+    expect(curve.locator("table.chart-data")).to_be_visible()
     check_accessibility(page)
-    _both_widths(page, screenshot, "metformin-report")
+    _curve_at_both_widths(page, _both_widths(page, screenshot, "metformin-report"))
 
     page.goto("/conditions/type-2-diabetes")
     for slug in ("metformin", "semaglutide", "empagliflozin"):
@@ -95,6 +117,7 @@ def test_reports_drawn_compared_and_narrowed(page: Page, live_server: LiveServer
         page.get_by_role("button", name="Show", exact=True).click()
     expect(page.locator("#narrowed-title")).to_contain_text("Female")
     expect(page.locator("#narrowed-title")).to_contain_text("55-74")
+    expect(page.locator("#narrowed-time-on")).to_contain_text("Drawn for everyone only")
     assert "sex=female" in page.url
     _every_chart_has_its_table(page, "#report")
     check_accessibility(page)

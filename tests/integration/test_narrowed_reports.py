@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from community.profiles.models import Profile
 from outcomes.reports import cohorts, services
+from outcomes.reports.models import StoredCohortRelease, TreatmentSummary
 from outcomes.reports.summaries import pair_contributions
 from outcomes.research.suppression import PUBLISHED
 from tests.helpers import Visitor, statements_of
@@ -208,3 +209,43 @@ def test_the_filters_offer_every_age_band_and_sex(population: Visitor) -> None:
     assert [v for v, _l in choices.age_band] == list(cohorts.AGE_GROUPS)
     assert {v for v, _l in choices.sex} == {"female", "male"}
     assert choices.condition, "conditions with enough patients are offered"
+
+
+def test_a_release_is_built_once_per_version_for_every_process(
+        population: Visitor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first narrowed view of a version builds its release and stores it; a process
+    that has nothing in memory reads it instead of building; a write makes a new version,
+    whose release is built and stored in its place."""
+    url = "/treatments/metformin?sex=female"
+
+    def narrowed(page: str) -> str:
+        return page.split('id="narrowed-title"')[1].split("Evaluations shared by patients")[0]
+
+    async def stored(runtime: Any) -> tuple[int, int | None]:
+        async with runtime.sessionmaker() as db:
+            row = (await db.execute(
+                select(StoredCohortRelease.treatment_version, TreatmentSummary.version)
+                .join(TreatmentSummary,
+                      TreatmentSummary.treatment_id == StoredCohortRelease.treatment_id))).one()
+            return row[0], row[1]
+
+    async def forget(runtime: Any) -> None:
+        runtime.fragments.clear()
+
+    first = narrowed(population.get(url).text)
+    built_for, current = population.run(stored)
+    assert built_for == current
+
+    def never(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the stored release should have been read")
+
+    population.run(forget)
+    with monkeypatch.context() as patched:
+        patched.setattr(cohorts, "build_release", never)
+        assert narrowed(population.get(url).text) == first
+        assert narrowed(population.get(url + "&age_band=55-74").text)
+
+    populate(population, patients=20, seed=9)
+    population.get(url)
+    built_for, current = population.run(stored)
+    assert built_for == current
