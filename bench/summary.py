@@ -1,6 +1,6 @@
 """Write bench/results/SUMMARY.md from the newest result files (nothing is typed in by hand).
 
-`python -m bench.summary` reads the newest `*-pages.json`, `*-report-scaling-*.json`,
+`python -m bench.summary` reads the newest `*-pages.json`, every `*-report-scaling-*.json`,
 `*-export-*.json` and `*-scale-*.json` in bench/results and writes one short page with the
 machine, the load averages and a verdict against each target.
 """
@@ -127,6 +127,23 @@ def scaling_section(paths: list[Path]) -> list[str]:
             "moves far less than its throughput. All are shown.", ""]
 
 
+def interleaved_section(paths: list[Path]) -> list[str]:
+    lines = ["## Report pages at scale, interleaved (target: large ≥ 0.9× small)", "",
+             "Both datasets served at once and measured in alternation, so both sides of each "
+             "ratio met the same machine; medians over the rounds.", "",
+             "| run | backend | page | req/s ratio large ÷ small | server CPU per request, "
+             "small ÷ large | load avg start → end |", "|---|---|---|---:|---:|---|"]
+    for path in paths:
+        data = load(path)
+        for backend, entry in data["backends"].items():
+            for page in entry["runs"]:
+                ratio, cost = entry[f"{page}: ratio"], entry[f"{page}: CPU ratio"]
+                lines.append(f"| {path.name} | {backend} | {page} | {_met(ratio)} | "
+                             f"{_met(cost)} | {data['machine']['load_average_at_start']} → "
+                             f"{data['load_at_end']} |")
+    return [*lines, ""]
+
+
 def export_section(paths: list[Path]) -> list[str]:
     lines = ["## Research export", ""]
     for path in paths:
@@ -176,9 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     pages = newest("*-pages.json")
     if pages:
         lines += [*pages_section(pages[-1]), ""]
-    scaling = newest("*-report-scaling-*.json")
+    scaling = [p for p in newest("*-report-scaling-*.json") if "-interleaved-" not in p.name]
     if scaling:
         lines += scaling_section(scaling)
+    interleaved = newest("*-report-scaling-interleaved-*.json")
+    if interleaved:
+        lines += interleaved_section(interleaved)
     exports = newest("*-export-*.json")
     if exports:
         lines += export_section(exports)
