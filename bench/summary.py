@@ -1,6 +1,6 @@
 """Write bench/results/SUMMARY.md from the newest result files (nothing is typed in by hand).
 
-`python -m bench.summary` reads the newest `*-pages.json`, `*-report-scaling-*.json`,
+`python -m bench.summary` reads the newest `*-pages.json`, every `*-report-scaling-*.json`,
 `*-export-*.json` and `*-scale-*.json` in bench/results and writes one short page with the
 machine, the load averages and a verdict against each target.
 """
@@ -77,41 +77,71 @@ def _share(peak: dict[str, Any]) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _report_page(run: dict[str, Any], backend: str) -> tuple[Any, Any] | None:
+def _measured_pages(run: dict[str, Any], backend: str) -> tuple[dict[str, Any], Any] | None:
     entry = next((b for b in run["backends"] if b["backend"] == backend), None)
     if not entry or "baseline" not in entry:
         return None
-    page = next((p for p in entry.get("pages", []) if p.get("measured")), None)
-    return (page, entry["baseline"]) if page else None
+    return {p["name"]: p for p in entry.get("pages", []) if p.get("measured")}, entry["baseline"]
+
+
+def _met(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f}× {'met' if ratio >= 0.9 else 'NOT met'}"
 
 
 def scaling_section(paths: list[Path]) -> list[str]:
-    lines = ["## Treatment report at scale (target: large ≥ 0.9× small)", "",
-             "| backend | evaluations small → large | report req/s small → large | raw ratio "
-             "| Fortunes req/s small → large | ratio of (report ÷ Fortunes) | load avg |",
-             "|---|---|---|---:|---|---:|---|"]
+    lines = ["## Report pages at scale (target: large ≥ 0.9× small)", "",
+             "| run | backend | page | req/s small → large | raw ratio | ratio of (page ÷ "
+             "Fortunes) | server CPU ms/request small → large | CPU ratio small ÷ large "
+             "| load avg |",
+             "|---|---|---|---|---:|---:|---|---:|---|"]
     for path in paths:
         data = load(path)
         sizes = sorted(data["runs"], key=int)
         small, large = (data["runs"][k] for k in (sizes[0], sizes[-1]))
+        run = f"{path.name} ({int(sizes[0]) * 10:,} → {int(sizes[-1]) * 10:,} evaluations)"
         for backend in [b["backend"] for b in small["backends"]]:
-            a, b = _report_page(small, backend), _report_page(large, backend)
-            if not a or not b:
-                lines.append(f"| {backend} | {int(sizes[0]) * 10:,} → {int(sizes[-1]) * 10:,} "
-                             f"| not measured ({path.name}) | | | | |")
+            a, b = _measured_pages(small, backend), _measured_pages(large, backend)
+            if not a or not b or not a[0]:
+                lines.append(f"| {run} | {backend} | not measured | | | | | | |")
                 continue
-            ra, rb = (x[0]["peak"]["requests_per_second"] for x in (a, b))
             fa, fb = (x[1]["peak"]["requests_per_second"] for x in (a, b))
-            raw, norm = rb / ra, (rb / fb) / (ra / fa)
-            lines.append(
-                f"| {backend} | {int(sizes[0]) * 10:,} → {int(sizes[-1]) * 10:,} | "
-                f"{ra:,.0f} → {rb:,.0f} | {raw:.2f}× {'met' if raw >= 0.9 else 'NOT met'} | "
-                f"{fa:,.0f} → {fb:,.0f} | {norm:.2f}× {'met' if norm >= 0.9 else 'NOT met'} | "
-                f"{small['machine']['load_average_at_start']} → "
-                f"{large['machine']['load_average_at_start']} |")
-    return [*lines, "", "The Fortunes baseline moved between the two runs on this shared "
-            "machine; the ratio of (report ÷ Fortunes) corrects for that and is the fairer "
-            "figure. Both are shown.", ""]
+            for name, page in a[0].items():
+                other = b[0].get(name)
+                if other is None:
+                    lines.append(f"| {run} | {backend} | {name} | not measured at the large "
+                                 "size | | | | | |")
+                    continue
+                ra, rb = page["peak"]["requests_per_second"], other["peak"]["requests_per_second"]
+                ca = page["peak"].get("server_cpu_ms_per_request")
+                cb = other["peak"].get("server_cpu_ms_per_request")
+                raw, norm = rb / ra, (rb / fb) / (ra / fa)
+                lines.append(
+                    f"| {run} | {backend} | {name} | {ra:,.0f} → {rb:,.0f} | {_met(raw)} | "
+                    f"{_met(norm)} | "
+                    + (f"{ca:.2f} → {cb:.2f} | {_met(ca / cb)}" if ca and cb else "– | –")
+                    + f" | {small['machine']['load_average_at_start']} → "
+                    f"{large['machine']['load_average_at_start']} |")
+    return [*lines, "", "On this shared machine the Fortunes baseline moves between runs; the "
+            "ratio of (page ÷ Fortunes) corrects for that, and the server's CPU per request "
+            "(measured since 2026-12-07) is what a page costs, which other people's work "
+            "moves far less than its throughput. All are shown.", ""]
+
+
+def interleaved_section(paths: list[Path]) -> list[str]:
+    lines = ["## Report pages at scale, interleaved (target: large ≥ 0.9× small)", "",
+             "Both datasets served at once and measured in alternation, so both sides of each "
+             "ratio met the same machine; medians over the rounds.", "",
+             "| run | backend | page | req/s ratio large ÷ small | server CPU per request, "
+             "small ÷ large | load avg start → end |", "|---|---|---|---:|---:|---|"]
+    for path in paths:
+        data = load(path)
+        for backend, entry in data["backends"].items():
+            for page in entry["runs"]:
+                ratio, cost = entry[f"{page}: ratio"], entry[f"{page}: CPU ratio"]
+                lines.append(f"| {path.name} | {backend} | {page} | {_met(ratio)} | "
+                             f"{_met(cost)} | {data['machine']['load_average_at_start']} → "
+                             f"{data['load_at_end']} |")
+    return [*lines, ""]
 
 
 def export_section(paths: list[Path]) -> list[str]:
@@ -163,9 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     pages = newest("*-pages.json")
     if pages:
         lines += [*pages_section(pages[-1]), ""]
-    scaling = newest("*-report-scaling-*.json")
+    scaling = [p for p in newest("*-report-scaling-*.json") if "-interleaved-" not in p.name]
     if scaling:
         lines += scaling_section(scaling)
+    interleaved = newest("*-report-scaling-interleaved-*.json")
+    if interleaved:
+        lines += interleaved_section(interleaved)
     exports = newest("*-export-*.json")
     if exports:
         lines += export_section(exports)
