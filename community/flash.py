@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -33,10 +34,12 @@ class HelpPanel(StrEnum):
 
 @dataclass(frozen=True)
 class Flash:
-    """A confirmation to show once, with its help panel if any."""
+    """A confirmation to show once, with its help panel and a link onward if any."""
 
     text: str
     panel: HelpPanel = HelpPanel.NONE
+    link: str = ""  # a path on this site ("/moderation/items/7"), or none
+    link_text: str = ""
 
 
 def _signature(secret: str, payload: str) -> str:
@@ -44,8 +47,15 @@ def _signature(secret: str, payload: str) -> str:
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
-def encode(secret: str, text: str, panel: HelpPanel = HelpPanel.NONE) -> str:
-    payload = base64.urlsafe_b64encode(f"{panel.value}|{text[:MAX_TEXT]}".encode()).decode()
+def _local(path: str) -> str:
+    """`path` when it is a path on this site, else nothing (a message never links away)."""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else ""
+
+
+def encode(secret: str, text: str, panel: HelpPanel = HelpPanel.NONE, *, link: str = "",
+           link_text: str = "") -> str:
+    fields = [panel.value, text[:MAX_TEXT], _local(link), link_text[:MAX_TEXT] if link else ""]
+    payload = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
     return f"{payload}.{_signature(secret, payload)}"
 
 
@@ -54,23 +64,29 @@ def decode(secret: str, value: str) -> Flash | None:
     if not payload or not hmac.compare_digest(signature, _signature(secret, payload)):
         return None
     try:
-        kind, sep, text = base64.urlsafe_b64decode(payload.encode()).decode().partition("|")
+        fields = json.loads(base64.urlsafe_b64decode(payload.encode()))
     except ValueError:
         return None
-    if not sep or kind not in {panel.value for panel in HelpPanel}:
+    if (not isinstance(fields, list) or len(fields) != 4
+            or not all(isinstance(field, str) for field in fields)):
         return None
-    return Flash(text[:MAX_TEXT], HelpPanel(kind))
+    kind, text, link, link_text = fields
+    if kind not in {panel.value for panel in HelpPanel}:
+        return None
+    link = _local(link)
+    return Flash(text[:MAX_TEXT], HelpPanel(kind), link, link_text[:MAX_TEXT] if link else "")
 
 
 def redirect_with_message(request: Request[Any, Any, Any], path: str, text: str, *,
-                          panel: HelpPanel = HelpPanel.NONE) -> Redirect:
+                          panel: HelpPanel = HelpPanel.NONE, link: str = "",
+                          link_text: str = "") -> Redirect:
     """A 303 to `path` that shows `text` there as a confirmation (with a help panel when the
-    saved text was screened as a crisis)."""
+    saved text was screened as a crisis, and a link onward when given one)."""
     from community.web import runtime_of, see_other
 
     settings = runtime_of(request).settings
     response = see_other(path)
-    value = encode(settings.secret_key, text, panel)
+    value = encode(settings.secret_key, text, panel, link=link, link_text=link_text)
     response.set_cookie(FLASH_COOKIE, value, path="/", max_age=60, httponly=True, samesite="lax",
                         secure=settings.secure_cookies)
     return response

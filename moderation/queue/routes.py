@@ -22,7 +22,6 @@ from community.web import (
     require_role,
     require_user,
     runtime_of,
-    see_other,
 )
 from moderation.queue import crisis, offplatform, services, targets
 from moderation.queue.models import Penalty, ReviewStatus
@@ -76,7 +75,6 @@ async def queue_page(request: AnyRequest, db_session: AsyncSession) -> Response[
         status = ReviewStatus.PENDING
     items = await services.queue_page(db_session, status)
     authors = await services.people_by_id(db_session, {i.author_id for i in items})
-    decided = await _decided(db_session, request)
     return render(
         request,
         "moderation/queue.html",
@@ -85,7 +83,6 @@ async def queue_page(request: AnyRequest, db_session: AsyncSession) -> Response[
             "status": status,
             "statuses": list(ReviewStatus),
             "authors": authors,
-            "decided": decided,
             **_timing(request),
         },
         block="items",
@@ -97,18 +94,6 @@ def _decision_text(action: str) -> str:
         "approve": _("Approved."), "reject": _("Rejected: it stays hidden."),
         "ignore": _("Ignored."), "reopen": _("Reopened."),
     }.get(action, "")
-
-
-async def _decided(db: AsyncSession, request: AnyRequest) -> dict[str, Any] | None:
-    """The confirmation of the decision just made, shown on the page it led to."""
-    raw = request.query_params.get("decided", "")
-    if not raw.isdigit():
-        return None
-    item = await db.get(services.ReviewItem, int(raw))
-    text = _decision_text(request.query_params.get("action", ""))
-    if item is None or not text:
-        return None
-    return {"id": item.id, "text": text, "excerpt": item.excerpt}
 
 
 @get("/moderation/items/{item_id:int}", guards=[staff_only])
@@ -131,7 +116,6 @@ async def item_page(request: AnyRequest, db_session: AsyncSession, item_id: int)
             "actions": services.allowed_actions(actor, item),
             "flag_labels": services.flag_reason_labels(),
             "check_in": await _check_in_text(db_session, item.author_id),
-            "decided": await _decided(db_session, request),
             **_timing(request),
         },
     )
@@ -164,9 +148,13 @@ async def decide(request: AnyRequest, db_session: AsyncSession, item_id: int) ->
         form.get("note", "").strip(),
     )
     following = await services.next_in_queue(db_session, exclude=item.id)
-    if following is None:
-        return see_other(f"/moderation?decided={item.id}&action={action}")
-    return see_other(f"/moderation/items/{following}?decided={item.id}&action={action}")
+    return redirect_with_message(
+        request,
+        "/moderation" if following is None else f"/moderation/items/{following}",
+        _("Item #%(id)s: %(text)s") % {"id": item.id, "text": _decision_text(action)},
+        link=f"/moderation/items/{item.id}",
+        link_text=_("See it again"),
+    )
 
 
 @post("/moderation/items/{item_id:int}/crisis", guards=[staff_only])

@@ -182,8 +182,8 @@ def test_a_crisis_post_from_the_uk_to_the_moderator_who_reaches_out(
         _start_thread(other_page, COMMUNITY, "Meeting up", "call me on +44 7700 900123")
         mod_page.goto(f"/moderation/items/{item_id}")
         mod_page.get_by_role("button", name="Reject", exact=True).click()
-        expect(mod_page).to_have_url(re.compile(rf"/moderation/items/\d+\?decided={item_id}"))
-        assert not mod_page.url.split("?")[0].endswith(f"/{item_id}"), "the next item"
+        expect(mod_page).to_have_url(re.compile(r"/moderation/items/\d+$"))
+        assert not mod_page.url.endswith(f"/{item_id}"), "the next item"
         expect(mod_page.get_by_role("status").first).to_contain_text(
             f"Item #{item_id}: Rejected: it stays hidden.")
         _both_widths(mod_page, screenshot, check_accessibility, "next-item-after-deciding")

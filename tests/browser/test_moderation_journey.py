@@ -70,12 +70,14 @@ def _decide(page: Page, text: str, author: str, action: str, note: str = "") -> 
         page.get_by_label("Note (kept in the history)").fill(note)
     page.get_by_role("button", name=action, exact=True).click()
     # The decision is confirmed on the next item in the queue (or the queue itself) ...
-    expect(page).to_have_url(re.compile(r"/moderation(/items/\d+)?\?decided=\d+"))
-    decided = re.search(r"decided=(\d+)", page.url)
+    expect(page).to_have_url(re.compile(r"/moderation(/items/\d+)?$"))
+    confirmation = page.locator(".flash-region")
+    expect(confirmation).to_contain_text("Item #")
+    decided = re.search(r"Item #(\d+)", confirmation.inner_text())
     assert decided
-    expect(page.locator("#decided")).to_contain_text(f"Item #{decided.group(1)}")
-    # ... and the journey looks at the decided item again.
-    page.goto(f"/moderation/items/{decided.group(1)}")
+    # ... and the journey looks at the decided item again, through the confirmation's link.
+    confirmation.get_by_role("link", name="See it again").click()
+    expect(page).to_have_url(re.compile(rf"/moderation/items/{decided.group(1)}$"))
 
 
 def test_screening_at_once_and_the_moderator_works_the_queue(

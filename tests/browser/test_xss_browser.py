@@ -94,7 +94,8 @@ def _approve_held(browser: Browser, live_server: LiveServer, problems: list[str]
             _assert_inert(moderator, dialogs)
             moderator.get_by_role("button", name="Approve", exact=True).click()
             # Confirmed on the next item in the queue, or on the queue itself.
-            expect(moderator).to_have_url(re.compile(r"/moderation(/items/\d+)?\?decided=\d+"))
+            expect(moderator).to_have_url(re.compile(r"/moderation(/items/\d+)?$"))
+            expect(moderator.locator(".flash-region")).to_contain_text("Approved.")
             _assert_inert(moderator, dialogs)
         moderator.goto("/moderation")
         expect(moderator.locator("#queue-items tbody tr").filter(has_text=author)) \

@@ -30,6 +30,7 @@ from tests.communities_support import (
     start_thread,
 )
 from tests.helpers import KeywordScreener, Visitor, outbox_messages
+from tests.integration.test_flash import status_region
 from tests.profiles_support import profile_form
 
 SLUG = "major-depressive-disorder"
@@ -294,9 +295,11 @@ def test_check_in_reached_out_escalate_then_decide_and_go_to_the_next_item(
                              {"action": "reject", "version": str(version)})
     assert decided.status_code == 303
     following = scalar(moderator, select(ReviewItem.id).where(ReviewItem.reason == "identifying"))
-    assert decided.headers["location"].startswith(f"/moderation/items/{following}?decided={item}")
-    landed = moderator.get(decided.headers["location"]).text
-    assert "Rejected: it stays hidden." in landed
+    assert decided.headers["location"] == f"/moderation/items/{following}"
+    landed = status_region(moderator.get(decided.headers["location"]).text)
+    assert f"Item #{item}: Rejected: it stays hidden." in landed
+    assert f'<a href="/moderation/items/{item}">See it again</a>' in landed
+    assert status_region(moderator.get(decided.headers["location"]).text) == "", "shown once"
     stale = moderator.post(f"/moderation/items/{item}/decide",
                            {"action": "approve", "version": str(version)})
     assert stale.status_code == 409
@@ -304,8 +307,9 @@ def test_check_in_reached_out_escalate_then_decide_and_go_to_the_next_item(
     last = scalar(moderator, select(ReviewItem.version).where(ReviewItem.id == following))
     done = moderator.post(f"/moderation/items/{following}/decide",
                           {"action": "approve", "version": str(last)})
-    assert done.headers["location"].startswith("/moderation?decided=")
-    assert "Approved." in moderator.get(done.headers["location"]).text
+    assert done.headers["location"] == "/moderation"
+    assert f"Item #{following}: Approved." in status_region(
+        moderator.get(done.headers["location"]).text)
     assert other_thread
 
 

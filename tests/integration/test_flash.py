@@ -69,6 +69,19 @@ def test_a_forged_or_tampered_message_is_not_shown(visitor: Visitor) -> None:
     assert status_region(visitor.get("/").text).strip() == ""
 
 
+def test_a_message_links_only_within_the_site(visitor: Visitor) -> None:
+    secret = visitor.app.state.runtime.settings.secret_key
+    for link in ("https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"):
+        visitor.jar.set(FLASH_COOKIE, encode(secret, "Done.", link=link, link_text="Go"),
+                        domain="testserver.local")
+        shown = status_region(visitor.get("/").text)
+        assert "Done." in shown and "<a" not in shown and "Go" not in shown, link
+    visitor.jar.set(FLASH_COOKIE, encode(secret, "Done.", link="/moderation/items/7",
+                                         link_text="See it <again>"), domain="testserver.local")
+    shown = status_region(visitor.get("/").text)
+    assert '<a href="/moderation/items/7">See it &lt;again&gt;</a>' in shown
+
+
 def test_every_save_says_so_once(new_visitor: Callable[[], Visitor]) -> None:
     """A walk through saves that used to redirect in silence: each lands on the changed page
     and says what happened there, once."""
