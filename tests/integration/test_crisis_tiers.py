@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
@@ -19,22 +17,15 @@ from community.notifications.models import Notification
 from community.settings import Settings
 from moderation.queue.models import ReviewItem
 from tests.communities_support import db_run, person, scalar, seed, start_thread
-from tests.helpers import KeywordScreener, Visitor
+from tests.helpers import Visitor
 from tests.profiles_support import profile_form
+from tests.queue_support import app, settings
+
+__all__ = ["app", "settings"]
 
 SLUG = "major-depressive-disorder"
 GENTLE = "If things are hard right now"
 FULL = "You are not alone"
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(premoderate_first_posts=0)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings, screener_factory=KeywordScreener)
 
 
 def _items(visitor: Visitor) -> list[tuple[str, str, int]]:

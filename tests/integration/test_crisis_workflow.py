@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select, update
 
@@ -32,19 +31,12 @@ from tests.communities_support import (
 from tests.helpers import KeywordScreener, Visitor, outbox_messages
 from tests.integration.test_flash import status_region
 from tests.profiles_support import profile_form
+from tests.queue_support import app, settings
+
+__all__ = ["app", "settings"]
 
 SLUG = "major-depressive-disorder"
 CRISIS = "CRISISME I am going to end it tonight"
-
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(premoderate_first_posts=0)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings, screener_factory=KeywordScreener)
 
 
 def _set_country(visitor: Visitor, country: str) -> None:

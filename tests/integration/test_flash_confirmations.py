@@ -7,31 +7,20 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from community.accounts.models import Role
-from community.app import create_app
-from community.settings import Settings
 from moderation.queue.models import ReviewItem
 from outcomes.catalog.models import Symptom, TermProposal
 from outcomes.catalog.services import load_catalog
 from tests.communities_support import db_run, person, scalar, seed, start_thread
-from tests.helpers import KeywordScreener, Visitor
+from tests.helpers import Visitor
 from tests.integration.test_flash import status_region
 from tests.profiles_support import profile_form
+from tests.queue_support import app, settings
 from tests.research_support import APPLICATION
 
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(premoderate_first_posts=0)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings, screener_factory=KeywordScreener)
+__all__ = ["app", "settings"]
 
 
 def item_of(visitor: Visitor, reason: str) -> tuple[int, int]:

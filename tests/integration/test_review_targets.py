@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from community.accounts.models import Role
-from community.app import create_app
-from community.settings import Settings
 from moderation.queue.models import ReviewItem
 from outcomes.reports.models import TreatmentSummary
 from outcomes.treatments.models import Evaluation
-from tests.helpers import KeywordScreener, Visitor
+from tests.helpers import Visitor
 from tests.integration.test_messages import member, send
 from tests.integration.test_treatments import (
     add_course,
@@ -25,16 +21,9 @@ from tests.integration.test_treatments import (
     query,
 )
 from tests.profiles_support import profile_form
+from tests.queue_support import app, settings
 
-
-@pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(premoderate_first_posts=0)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings, screener_factory=KeywordScreener)
+__all__ = ["app", "settings"]
 
 
 def _decide(moderator: Visitor, item_id: int, action: str) -> str:
