@@ -320,10 +320,7 @@ def _day_ticks(last_day: int, x: Callable[[float], float]) -> tuple[Tick, ...]:
 def curve_chart(curve: Curve) -> CurveChart:
     """The curve's geometry: a step down at the end of each step, flat in between."""
     last_day = max(curve.last_day, 1)
-
-    def x(day: float) -> float:
-        return round(CURVE_LEFT + day / last_day * (CURVE_RIGHT - CURVE_LEFT), 1)
-
+    x = value_scale(0, last_day, CURVE_LEFT, CURVE_RIGHT)
     y = value_scale(0, 1, CURVE_BOTTOM, CURVE_TOP)
     path = [f"M{x(0)} {y(1)}"]
     points = []

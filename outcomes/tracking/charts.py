@@ -102,16 +102,17 @@ class Timeline:
 
 def time_scale(start: date, end: date, left: float, right: float) -> Callable[[date], float]:
     """Map days in [start, end] linearly onto [left, right]."""
-    span = max((end - start).days, 1)
+    offset = value_scale(0, max((end - start).days, 1), left, right)
 
     def x(day: date) -> float:
-        return round(left + (day - start).days / span * (right - left), 1)
+        return offset((day - start).days)
 
     return x
 
 
 def value_scale(low: float, high: float, bottom: float, top: float) -> Callable[[float], float]:
-    """Map values in [low, high] onto [bottom, top] (SVG y grows downwards)."""
+    """Map values in [low, high] linearly onto [bottom, top], rounded to tenths: on a y axis
+    `bottom` is the larger coordinate (SVG y grows downwards); on an x axis pass left, right."""
     span = (high - low) or 1
 
     def y(value: float) -> float:
