@@ -7,7 +7,12 @@ from typing import Any
 from community.db import intent, utcnow
 from community.web import current_user, runtime_of
 from moderation.queue.crisis import overdue_crisis_count
-from moderation.queue.services import review_reason_label
+from moderation.queue.services import (
+    post_status_label,
+    review_reason_label,
+    review_status_label,
+)
+from moderation.queue.targets import kind_label
 
 STATE_KEY = "overdue_crisis"
 
@@ -37,3 +42,6 @@ def overdue_crisis(request: Any) -> int:
 def install_template_globals(env: Any) -> None:
     env.globals["overdue_crisis"] = overdue_crisis
     env.globals["reason_label"] = review_reason_label
+    env.globals["status_label"] = review_status_label
+    env.globals["post_status_label"] = post_status_label
+    env.globals["target_kind_label"] = kind_label

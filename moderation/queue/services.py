@@ -88,6 +88,23 @@ def flag_reason_labels() -> dict[str, str]:
     }
 
 
+def review_status_label(status: str) -> str:
+    """An item's status as a moderator reads it (the stored key when it is unknown)."""
+    return {
+        ReviewStatus.PENDING: _("pending"), ReviewStatus.APPROVED: _("approved"),
+        ReviewStatus.REJECTED: _("rejected"), ReviewStatus.IGNORED: _("ignored"),
+    }.get(status, status)
+
+
+def post_status_label(status: str) -> str:
+    """A post's state as a moderator reads it on a person's record."""
+    return {
+        "published": _("published"), "pending": _("held for review"),
+        "off_platform": _("moved off-platform"), "author_deleted": _("deleted by its author"),
+        "removed": _("removed"),
+    }.get(status, status)
+
+
 def review_reason_label(reason: str) -> str:
     """What a moderator reads for an item's reason (the stored key when it is unknown)."""
     labels = {

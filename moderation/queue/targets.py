@@ -212,6 +212,15 @@ ADAPTERS: dict[str, TargetAdapter] = {
 FLAGGABLE = frozenset({"post", "user", "article", "evaluation_tip"})
 
 
+def kind_label(target_type: str) -> str:
+    """What a target is, in the reader's language ("post", "private message")."""
+    return {
+        "post": _("post"), "user": _("person"), "article": _("article"),
+        "message": _("private message"), "profile": _("profile"),
+        "evaluation_tip": _("evaluation tip"),
+    }.get(target_type, target_type)
+
+
 async def load(db: AsyncSession, target_type: str, target_id: int) -> TargetInfo | None:
     adapter = ADAPTERS.get(target_type)
     return await adapter.load(db, target_id) if adapter else None

@@ -99,3 +99,14 @@ def test_the_review_page_names_every_target_with_a_link(
         assert name in page, target_type
         assert f'href="{link}' in page, target_type
         assert "no longer exists" not in page, target_type
+
+    # The queue says what each item is, and its tabs, in the moderator's language.
+    english = moderator.get("/moderation").text
+    for kind in ("(private message)", "(profile)", "(evaluation tip)", "(person)"):
+        assert kind in english, kind
+    assert moderator.post("/language", {"language": "ru", "next": "/"}).status_code == 303
+    russian = moderator.get("/moderation").text
+    for kind in ("(личное сообщение)", "(профиль)", "(совет из оценки)", "(участник)",
+                 ">ожидают</a>", ">одобрено</a>"):
+        assert kind in russian, kind
+    assert "(evaluation_tip)" not in russian and ">pending</a>" not in russian
