@@ -25,7 +25,11 @@ from typing import Any
 import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("model.npz")
-MODEL_LABELS = ("urgent", "advice_request", "clinician_advice", "promotion")
+MODEL_LABELS = ("urgent", "advice_request", "clinician_advice", "promotion", "identifying")
+# Labels whose rules are precise (telephone numbers, e-mail addresses, record numbers found by
+# validators): a rule's finding always stands, and the model only adds what they miss
+# (disguised or split details) with no span of its own.
+RULES_STAND = frozenset({"identifying"})
 CHAR_FEATURES = 2**18
 WORD_FEATURES = 2**18
 N_FEATURES = CHAR_FEATURES + WORD_FEATURES

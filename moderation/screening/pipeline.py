@@ -5,7 +5,7 @@ from __future__ import annotations
 from community.screening import AuthorContext, ScreenAction, ScreenLabel, Span, Verdict
 
 from .detectors import DETECTORS
-from .model import load_model
+from .model import RULES_STAND, load_model
 from .text import Post
 
 # Labels whose text waits for a moderator (the one place this rule is written).
@@ -69,7 +69,8 @@ def screen(
     the labels it covers, where they apply: it adds what the rules missed and drops a rule's
     finding it does not confirm enough (training chose, per label, how much a rule needs
     the model). `urgent` is *likely* (the label) or *possible* (`urgent_possible`).
-    Identifying stays rules-only because it needs exact character spans. `use_model=False`
+    For `identifying` the rules' findings (exact spans) always stand and the model only
+    adds the disguised or split details they miss. `use_model=False`
     gives the rules alone (used when training the model).
     """
     if not text.strip():
@@ -91,7 +92,8 @@ def screen(
             if not model_applies(name, role):
                 continue  # the rules alone decide
             if name not in decision.labels:
-                found.pop(label, None)
+                if name not in RULES_STAND:
+                    found.pop(label, None)
             elif label not in found:
                 # The model has no evidence span of its own: it points at the whole text.
                 found[label] = (Span(0, len(text), f"{name}_model"),)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import MODEL_LABELS, MODEL_PATH, NEVER, featurize, model_input
+from .model import MODEL_LABELS, MODEL_PATH, NEVER, RULES_STAND, featurize, model_input
 from .pipeline import model_applies, screen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +181,7 @@ def rates(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 
 def best_pair(
     probs: np.ndarray, y: np.ndarray, rules: np.ndarray, parts: list[np.ndarray], cap: float,
-    already: np.ndarray | None = None,
+    already: np.ndarray | None = None, rule_grid: tuple[float, ...] = RULE_GRID,
 ) -> Pair:
     """The (threshold, rule threshold) with the highest recall whose false positives, beyond
     those `already` flagged, stay <= cap in every part; ties go to fewer false positives,
@@ -190,7 +190,7 @@ def best_pair(
     thresholds = np.unique(np.concatenate([np.round(probs, 4), [NEVER]]))
     thresholds = thresholds[thresholds >= MIN_THRESHOLD]
     best: tuple[tuple[float, float, float], Pair] | None = None
-    for rule_threshold in RULE_GRID:
+    for rule_threshold in rule_grid:
         base = already | (rules & (probs >= rule_threshold))
         feasible = np.ones(len(thresholds), dtype=bool)
         for part in parts:
@@ -251,7 +251,8 @@ def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, corpus: np.ndar
             result = LabelResult(label, c, probs, y, rules, corpus, likely, possible)
             key = (possible.recall, likely.recall)
         else:
-            pair = best_pair(probs, y, rules, parts, MAX_FPR)
+            pair = best_pair(probs, y, rules, parts, MAX_FPR,
+                             rule_grid=(0.0,) if label in RULES_STAND else RULE_GRID)
             result = LabelResult(label, c, probs, y, rules, corpus, pair)
             key = (pair.recall, 0.0)
         if best is None or key > best[0]:

@@ -40,7 +40,9 @@ def _items(path: Path) -> list[dict]:
 
 
 def test_model_file_loads_and_is_small() -> None:
-    assert MODEL_PATH.stat().st_size < 3_000_000
+    # Five labels of pruned float16 weights; the budgets that matter (load <= 1 s, p99 <= 5 ms
+    # per text) are measured by bench/screening_bench.py.
+    assert MODEL_PATH.stat().st_size < 4_000_000
     model = load_model()
     assert model is not None
     assert model.labels == MODEL_LABELS
@@ -51,7 +53,6 @@ def test_model_file_loads_and_is_small() -> None:
     assert all(model.possible_thresholds[n] == NEVER
                for n, label in enumerate(MODEL_LABELS) if label != "urgent")
     with np.load(MODEL_PATH, allow_pickle=False) as data:
-        assert "identifying_index" not in data
         for label in MODEL_LABELS:
             assert len(data[f"{label}_index"]) == len(data[f"{label}_weight"]) > 0
             assert np.all(data[f"{label}_weight"] != 0)
@@ -158,6 +159,38 @@ def test_a_possible_crisis_publishes_and_says_so(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(pipeline, "load_model", lambda: likely)
     verdict = screen("Rough week.", author_role="patient", venue="discussion")
     assert ScreenLabel.URGENT in verdict.labels and not verdict.urgent_possible
+
+
+def _never(model: LinearModel, label: str) -> LinearModel:
+    """`model` with `label` switched off: neither its own nor a rule's finding confirmed."""
+    index = model.labels.index(label)
+    model.thresholds[index] = NEVER
+    model.rule_thresholds[index] = NEVER
+    return model
+
+
+def test_identifying_rules_stand_and_the_model_adds_disguised_details(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation.screening import pipeline
+
+    # A disguised address the rules cannot see: the model finds it, with no span of its own.
+    disguised = "пиши лучше на почту: ирина точка соколова собака мейл точка ру, там проще"
+    assert ScreenLabel.IDENTIFYING not in screen(disguised, author_role="patient",
+                                                 venue="message", use_model=False).labels
+    verdict = screen(disguised, author_role="patient", venue="message")
+    assert ScreenLabel.IDENTIFYING in verdict.labels
+    assert [span.kind for span in verdict.spans] == ["identifying_model"]
+    # Even a model that confirms nothing cannot drop a telephone number the rules found,
+    # while a label whose rule needs the model's agreement goes.
+    silent = _never(_never(LinearModel(), "identifying"), "advice_request")
+    monkeypatch.setattr(pipeline, "load_model", lambda: silent)
+    text = "Should I double my metformin tonight? Call me on +44 7700 900123"
+    assert ScreenLabel.ADVICE_REQUEST in screen(text, author_role="patient", venue="discussion",
+                                                use_model=False).labels
+    verdict = screen(text, author_role="patient", venue="discussion")
+    assert ScreenLabel.IDENTIFYING in verdict.labels
+    assert ScreenLabel.ADVICE_REQUEST not in verdict.labels
+    assert any(span.kind != "identifying_model" for span in verdict.spans)
 
 
 def test_regression_set_shape() -> None:
