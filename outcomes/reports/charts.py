@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from community.i18n import gettext as _
 from community.i18n import ngettext
-from outcomes.reports.survival import Curve
+from outcomes.reports.survival import Curve, Step
 from outcomes.tracking.charts import BarChart, Tick, bar_chart, value_scale
 
 Shown = list[tuple[str, int | None]]
@@ -297,24 +297,52 @@ def _percent(share: float) -> str:
     return f"{round(100 * share)} %"
 
 
-def _day_ticks(last_day: int, x: Callable[[float], float]) -> tuple[Tick, ...]:
-    """0 and at most `MOST_TICKS` more, at whole weeks, months or years: one unit per axis."""
+def _tick_days(last_day: int) -> list[tuple[float, str]]:
+    """(day, label) of 0 and at most `MOST_TICKS` more, at whole weeks, months or years: one
+    unit per axis."""
     if last_day < 60:
         step = next((s for s in (7, 14, 28) if last_day / s <= MOST_TICKS), 28)
-        return tuple(Tick(x(day), "0" if day == 0 else time_span(day))
-                     for day in range(0, last_day + 1, step))
+        return [(day, "0" if day == 0 else time_span(day))
+                for day in range(0, last_day + 1, step)]
     months = next((m for m in TICK_MONTHS if last_day / (m * DAYS_PER_MONTH) <= MOST_TICKS),
                   TICK_MONTHS[-1])
-    ticks = [Tick(x(0), "0")]
+    ticks: list[tuple[float, str]] = [(0, "0")]
     count = 1
     while count * months * DAYS_PER_MONTH <= last_day:
         total = count * months
         label = (ngettext("%(num)d year", "%(num)d years", total // 12) % {"num": total // 12}
                  if months % 12 == 0 else
                  ngettext("%(num)d month", "%(num)d months", total) % {"num": total})
-        ticks.append(Tick(x(count * months * DAYS_PER_MONTH), label))
+        ticks.append((count * months * DAYS_PER_MONTH, label))
         count += 1
-    return tuple(ticks)
+    return ticks
+
+
+def _day_ticks(last_day: int, x: Callable[[float], float]) -> tuple[Tick, ...]:
+    return tuple(Tick(x(day), label) for day, label in _tick_days(last_day))
+
+
+# Where a time-on-treatment table starts a new row: 1, 2 and 4 weeks, then 1, 3 and 6 months,
+# 1, 2, 3, 5 and 10 years (as survival tables are read: "still on it after a year").
+LANDMARK_DAYS = (7, 14, 28, 61, 91, 183, 365, 730, 1096, 1826, 3652)
+
+
+def _between_landmarks(curve: Curve) -> tuple[Step, ...]:
+    """The curve's steps merged within each interval between two landmarks: what its table
+    lists and its marks point at. A curve over years has hundreds of steps; a table row per
+    step would be a page of numbers. Every merged figure was already on the curve (people on
+    it at the interval's start, the share still on it at its end) or is a sum of its stops."""
+    bounds = LANDMARK_DAYS
+    merged: list[Step] = []
+    for step in curve.steps:
+        interval = sum(step.last_day >= bound for bound in bounds)
+        if merged and sum(merged[-1].last_day >= bound for bound in bounds) == interval:
+            first = merged[-1]
+            merged[-1] = Step(first.first_day, step.last_day, first.at_risk,
+                              first.stopped + step.stopped, step.still_on)
+        else:
+            merged.append(step)
+    return tuple(merged)
 
 
 def curve_chart(curve: Curve) -> CurveChart:
@@ -326,6 +354,7 @@ def curve_chart(curve: Curve) -> CurveChart:
     points = []
     for step in curve.steps:
         path.append(f"H{x(step.last_day)} V{y(step.still_on)}")
+    for step in _between_landmarks(curve):
         points.append(CurvePoint(x(step.last_day), y(step.still_on), _(
             "%(percent)s still on it after %(time)s") % {
                 "percent": _percent(step.still_on), "time": time_span(step.last_day)}))
@@ -353,7 +382,7 @@ def curve_block(curve: Curve, fewer_than: int, *, key: str = "time-on") -> Curve
             "Too few people have taken it, or stopped it, to draw this without singling "
             "anyone out."), tuple(notes))
     rows = [(_span(step.first_day, step.last_day), str(step.at_risk), str(step.stopped),
-             _percent(step.still_on)) for step in curve.steps]
+             _percent(step.still_on)) for step in _between_landmarks(curve)]
     if curve.flat_until is not None:
         first = curve.steps[-1].last_day + 1 if curve.steps else 0
         share = curve.steps[-1].still_on if curve.steps else 1.0
