@@ -231,6 +231,7 @@ def create_app(
     from community.notifications import install_template_globals, load_unread_count
     from moderation.queue.header import install_template_globals as install_moderation_header
     from moderation.queue.header import load_overdue_crisis
+    from outcomes.research.labels import install_template_globals as install_research_labels
 
     async def before_request(request: Any) -> None:
         reject_out_of_range_ids(request)
@@ -250,6 +251,7 @@ def create_app(
     install_template_globals(jinja)
     install_moderation_header(jinja)
     install_moderation_notices(jinja, runtime)
+    install_research_labels(jinja)
 
     return Litestar(
         route_handlers=[

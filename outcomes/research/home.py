@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import Role
 from community.home import BLOCK_ROWS, HomeBlock, HomeContext, HomeItem
 from community.i18n import gettext as _
+from outcomes.research.labels import research_status_label
 from outcomes.research.models import ApplicationStatus, ResearchApplication, ResearchProject
 
 
@@ -22,7 +23,7 @@ async def my_projects(db: AsyncSession, home: HomeContext) -> HomeBlock | None:
         .where(ResearchProject.owner_id == user.id)
         .order_by(ResearchProject.id.desc()).limit(BLOCK_ROWS)
     )).all()
-    items = [HomeItem(title, f"/research/projects/{project_id}", status)
+    items = [HomeItem(title, f"/research/projects/{project_id}", research_status_label(status))
              for project_id, title, status in rows]
     return HomeBlock("projects", _("Your research projects"), "/research",
                      _("Research home"), items,

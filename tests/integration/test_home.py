@@ -98,6 +98,7 @@ def test_an_administrator_sees_a_waiting_research_application_one_click_from_app
                                                         "research_applications")
     researcher = person(new_visitor, "rita_home")
     assert apply(researcher, ["patients"]).status_code == 303
+    assert "waiting for a decision" in researcher.get("/research").text
 
     waiting = block(admin.get("/").text, "research_applications")
     link = re.search(r'href="(/admin/research#application-(\d+))"', waiting)
@@ -110,8 +111,13 @@ def test_an_administrator_sees_a_waiting_research_application_one_click_from_app
                       {"budget": "3"}).status_code == 303
     assert "No research application is waiting" in block(admin.get("/").text,
                                                         "research_applications")
-    # The researcher now sees the project on their own home.
-    assert APPLICATION["project_title"] in block(researcher.get("/").text, "projects")
+    # The researcher now sees the project on their own home, its state in their language.
+    projects = block(researcher.get("/").text, "projects")
+    assert APPLICATION["project_title"] in projects and "active" in projects
+    assert researcher.post("/language", {"language": "ru", "next": "/"}).status_code == 303
+    projects = block(researcher.get("/").text, "projects")
+    assert "действует" in projects and "active" not in projects
+    assert "одобрено" in researcher.get("/research").text
 
 
 def test_moderators_see_the_queue_and_clinicians_open_questions(
