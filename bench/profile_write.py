@@ -191,7 +191,7 @@ async def _measure(client: Any, member: str, thread_id: int, replies: int,
             "sql_ms": sum(timings.values()) / replies * 1000,
             "parts": {part: inclusive.get(part, 0.0) / replies * 1000 for part, _f, _n in PARTS},
             "top": [(key, statements[key] / replies, timings[key] / replies * 1000)
-                    for key, _t in timings.most_common(12)]}
+                    for key, _t in timings.most_common(30)]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,12 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         *[f"| {part} | {held['parts'][part]:.2f} | {published['parts'][part]:.2f} |"
           for part, _f, _n in PARTS],
         "",
-        "Statements of the published reply, by time:",
-        "",
-        "| statement | per reply | ms |",
-        "|---|---:|---:|",
-        *[f"| `{key}` | {count:.1f} | {ms:.2f} |" for key, count, ms in published["top"]],
-        "",
+        *[line for scenario in ("held", "published") for line in (
+            f"Statements of the {scenario} reply, by time:",
+            "",
+            "| statement | per reply | ms |",
+            "|---|---:|---:|",
+            *[f"| `{key}` | {count:.1f} | {ms:.2f} |"
+              for key, count, ms in results[scenario]["top"]],
+            "",
+        )],
     ]
     stem = args.output / (f"{started:%Y-%m-%d}-profile-write-sqlite"
                           + (f"-{args.label}" if args.label else ""))
