@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -671,26 +671,28 @@ async def _reopen(db: AsyncSession, user_ids: list[int],
     return reopened
 
 
+def _in_force(user_id: ColumnElement[int] | int) -> tuple[ColumnElement[bool], ...]:
+    """The penalties of `user_id` in force now (not lifted, not run out)."""
+    return (Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
+            (Penalty.until.is_(None)) | (Penalty.until > utcnow()))
+
+
 async def active_penalties(
     db: AsyncSession, user_id: int, *, kind: str | None = None
 ) -> list[Penalty]:
-    now = utcnow()
-    statement = select(Penalty).where(
-        Penalty.user_id == user_id,
-        Penalty.lifted_at.is_(None),
-        (Penalty.until.is_(None)) | (Penalty.until > now),
-    )
+    statement = select(Penalty).where(*_in_force(user_id))
     if kind:
         statement = statement.where(Penalty.kind == kind)
     return list(await db.scalars(statement))
 
 
 async def can_post(db: AsyncSession, user_id: int) -> bool:
-    """For the core: may this person write anything visible to others right now?"""
-    user = await db.get(User, user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
-        return False
-    return not await active_penalties(db, user_id)
+    """For the core: may this person write anything visible to others right now? (One
+    statement: an active account with no penalty in force.)"""
+    allowed = await db.scalar(select(User.id).where(
+        User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
+        ~exists().where(*_in_force(User.id))))
+    return allowed is not None
 
 
 async def person_record(
