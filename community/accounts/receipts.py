@@ -96,7 +96,7 @@ async def prune_receipts_now(runtime: Runtime) -> int:
 
 
 # Off every form's path (a claim used to delete its person's old receipts first); every
-# process may run it, a pass that finds nothing writes nothing.
+# process may run it (a pass is one DELETE; two at once remove the same rows once).
 RECEIPT_PRUNE_JOB = BackgroundJob("form-receipt-pruning", "removing old form receipts",
                                   PRUNE_SECONDS, prune_receipts_now, log)
 
