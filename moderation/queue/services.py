@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
@@ -671,7 +671,9 @@ async def _reopen(db: AsyncSession, user_ids: list[int],
     return reopened
 
 
-def _in_force(user_id: ColumnElement[int] | int) -> tuple[ColumnElement[bool], ...]:
+def _in_force(
+    user_id: int | ColumnElement[int] | InstrumentedAttribute[int],
+) -> tuple[ColumnElement[bool], ...]:
     """The penalties of `user_id` in force now (not lifted, not run out)."""
     return (Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
             (Penalty.until.is_(None)) | (Penalty.until > utcnow()))
