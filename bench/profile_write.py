@@ -14,7 +14,8 @@ wall time with the trip to the connection's thread). Two replies are measured, e
   `--followers` other members of it follow (added for this run): the reply is published,
   counted on the thread and fans out one notification per follower.
 
-Per reply: CPU (this process, all threads ÷ replies), wall time, statements and their time,
+Per reply: CPU (this process, all threads ÷ replies), wall time, how long SQLite's write lock
+was held (BEGIN IMMEDIATE to COMMIT), statements and their time,
 and the wall time of each part (screening, the penalty check, the review item, mentions,
 notifications, audit, the form receipt, the session, the commit, the redirect), each
 function wrapped with a timer; one reply at a time, so wall time is that part's own.
@@ -39,6 +40,7 @@ from typing import Any
 
 from bench.harness import RESULTS, ROOT, kindred_env, prepare_kindred
 
+WRITE_LOCK = "write lock held"
 REPLY = "Thank you for writing this, it helps to know I am not alone."
 
 # (part, module, attribute): each wrapped to add its wall time (inclusive: parts nest).
@@ -189,9 +191,10 @@ async def _measure(client: Any, member: str, thread_id: int, replies: int,
     return {"cpu_ms": cpu / replies * 1000, "wall_ms": wall / replies * 1000,
             "statements": sum(statements.values()) / replies,
             "sql_ms": sum(timings.values()) / replies * 1000,
+            "write_lock_ms": spent.get(WRITE_LOCK, 0.0) / replies * 1000,
             "parts": {part: inclusive.get(part, 0.0) / replies * 1000 for part, _f, _n in PARTS},
             "top": [(key, statements[key] / replies, timings[key] / replies * 1000)
-                    for key, _t in timings.most_common(12)]}
+                    for key, _t in timings.most_common(30)]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,10 +229,22 @@ def main(argv: list[str] | None = None) -> int:
     @event.listens_for(engine, "after_cursor_execute")
     def _ended(conn: Any, _c: Any, statement: str, _p: Any, _x: Any, _m: Any) -> None:
         key = re.sub(r"\s+", " ", statement)[:90]
+        if statement.startswith("BEGIN IMMEDIATE"):
+            conn.info["bench_writing"] = time.perf_counter()
         statements[key] += 1
         timings[key] += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
 
     spent: Counter[str] = Counter()
+
+    # SQLite's write lock is held from BEGIN IMMEDIATE until the transaction ends: one writer
+    # at a time, so 1 / (this time) bounds the replies per second of all processes together.
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _write_ended(conn: Any) -> None:
+        began = conn.info.pop("bench_writing", None)
+        if began is not None:
+            spent[WRITE_LOCK] += time.perf_counter() - began
+
     _wrap_parts(spent)
     results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent))
     started = dt.datetime.now(dt.UTC)
@@ -252,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| CPU, this process (ms) | {held['cpu_ms']:.2f} | {published['cpu_ms']:.2f} |",
         f"| wall (ms) | {held['wall_ms']:.2f} | {published['wall_ms']:.2f} |",
         f"| SQL statements | {held['statements']:.1f} | {published['statements']:.1f} |",
+        f"| SQLite's write lock held, BEGIN IMMEDIATE to COMMIT (ms) | "
+        f"{held['write_lock_ms']:.2f} | {published['write_lock_ms']:.2f} |",
         f"| SQL time, wall with the trip to the thread (ms) | {held['sql_ms']:.2f} | "
         f"{published['sql_ms']:.2f} |",
         "",
@@ -263,12 +280,15 @@ def main(argv: list[str] | None = None) -> int:
         *[f"| {part} | {held['parts'][part]:.2f} | {published['parts'][part]:.2f} |"
           for part, _f, _n in PARTS],
         "",
-        "Statements of the published reply, by time:",
-        "",
-        "| statement | per reply | ms |",
-        "|---|---:|---:|",
-        *[f"| `{key}` | {count:.1f} | {ms:.2f} |" for key, count, ms in published["top"]],
-        "",
+        *[line for scenario in ("held", "published") for line in (
+            f"Statements of the {scenario} reply, by time:",
+            "",
+            "| statement | per reply | ms |",
+            "|---|---:|---:|",
+            *[f"| `{key}` | {count:.1f} | {ms:.2f} |"
+              for key, count, ms in results[scenario]["top"]],
+            "",
+        )],
     ]
     stem = args.output / (f"{started:%Y-%m-%d}-profile-write-sqlite"
                           + (f"-{args.label}" if args.label else ""))

@@ -87,7 +87,7 @@ def recreate(url: str) -> None:
     if url.startswith("sqlite"):
         path = Path(url.split("///", 1)[1])
         path.parent.mkdir(parents=True, exist_ok=True)
-        for extra in ("", "-wal", "-shm"):
+        for extra in ("", "-wal", "-shm", "-writers"):
             Path(f"{path}{extra}").unlink(missing_ok=True)
         return
     admin = postgres_url()

@@ -44,7 +44,7 @@ PG_FILE = "database.pgdump"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 VAR_FOLDER = "var"
 RESTORED_DATABASE = "kindred.db"
-SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal", "-writers")  # -writers: community.sqlite_driver
 
 
 class BackupError(Exception):

@@ -11,6 +11,7 @@ from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import BigInteger, Integer, MetaData, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
@@ -50,6 +51,14 @@ async def writing(
     with intent(write=True):
         async with sessionmaker() as own, own.begin():
             yield own
+
+
+def dialect_insert(db: AsyncSession, target: Any) -> Any:
+    """An INSERT of `target` (a mapped class or table) that can say ON CONFLICT, for the
+    session's database: PostgreSQL's or SQLite's (the same clauses on both)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target)
+    return sqlite.insert(target)
 
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY, so BIGINT falls back to it there.

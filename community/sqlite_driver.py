@@ -14,16 +14,22 @@ finds another connection of this process writing to the same file waits on a loc
 is handed over the moment that transaction commits or rolls back. Without it every waiter
 sleeps in SQLite's busy handler (1, 2, 5, 10 ... 100 ms between attempts), so under a few
 concurrent writes the file sat unlocked while its writers slept: replies at 8 connections
-served half the requests of one connection, with p99 in seconds. Writers in other
-processes still meet in SQLite's busy handler, as before.
+served half the requests of one connection, with p99 in seconds. The processes serving one
+database (granian's workers) take turns the same way: the holder of the process's lock also
+holds an exclusive `flock` on `<database>-writers` beside the file, given up at the same
+moment; a waiter asks for it again every 0.1 to 1 ms (a blocking `flock` could not give up
+after WRITER_WAIT_SECONDS), so the turn passes within a millisecond, not SQLite's 100.
 
 Everything else (the thread, functions) is aiosqlite's own.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -48,12 +54,64 @@ def writer_lock(database: str) -> threading.Lock:
         return _writer_locks.setdefault(database, threading.Lock())
 
 
+class WriterFile:
+    """The `flock` that the processes writing to one database take in turn; only the holder
+    of the process's `writer_lock` asks for it, so one descriptor per process serves."""
+
+    def __init__(self, database: str) -> None:
+        self.path = f"{database}-writers"
+        self._descriptor: int | None = None
+        self._pid = 0
+
+    def _opened(self) -> int | None:
+        # A forked child must not share its parent's open file (flock belongs to it).
+        if self._descriptor is None or self._pid != os.getpid():
+            try:
+                self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                                           0o600)
+            except OSError:  # a read-only directory: SQLite's own wait still serves
+                self._descriptor = None
+            self._pid = os.getpid()
+        return self._descriptor
+
+    def acquire(self, timeout: float) -> bool:
+        descriptor = self._opened()
+        if descriptor is None:
+            return False
+        deadline, pause = time.monotonic() + timeout, 0.0001
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
+
+    def release(self) -> None:
+        if self._descriptor is not None and self._pid == os.getpid():
+            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+
+_writer_files: dict[str, WriterFile] = {}
+
+
+def writer_file(database: str) -> WriterFile:
+    """The file lock this process's writer holder takes against other processes."""
+    with _writer_locks_guard:
+        return _writer_files.setdefault(database, WriterFile(database))
+
+
 class OneTripConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], database: str,
                  **kwargs: Any) -> None:
         super().__init__(connector, **kwargs)
-        self._writer_lock = None if database == ":memory:" else writer_lock(database)
+        memory = database == ":memory:" or database.startswith("file::memory:")
+        self._writer_lock = None if memory else writer_lock(database)
+        self._writer_file = None if memory else writer_file(database)
         self._writing = False  # this connection holds the writer lock
+        self._writing_file = False  # ... and the other processes' file lock
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         # SQLAlchemy awaits `cursor.__aenter__()` for the cursor itself.
@@ -63,12 +121,15 @@ class OneTripConnection(aiosqlite.Connection):
 
     def _begin_writing(self) -> None:
         if self._writer_lock is not None and not self._writing:
+            started = time.monotonic()
             self._writing = self._writer_lock.acquire(timeout=WRITER_WAIT_SECONDS)
+            if self._writing and self._writer_file is not None:
+                left = max(WRITER_WAIT_SECONDS - (time.monotonic() - started), 0.0)
+                self._writing_file = self._writer_file.acquire(left)
 
     def _done_writing(self) -> None:
         if self._writing and (self._connection is None or not self._conn.in_transaction):
-            self._writing = False
-            self._writer_lock.release()  # type: ignore[union-attr]
+            self._done_writing_anyway()
 
     def _then_done_writing(self, work: Callable[[], Any]) -> None:
         try:
@@ -89,6 +150,9 @@ class OneTripConnection(aiosqlite.Connection):
 
     def _done_writing_anyway(self) -> None:
         """Closing ends the transaction whatever state it is in."""
+        if self._writing_file:
+            self._writing_file = False
+            self._writer_file.release()  # type: ignore[union-attr]
         if self._writing:
             self._writing = False
             self._writer_lock.release()  # type: ignore[union-attr]

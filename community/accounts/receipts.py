@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
@@ -27,15 +28,19 @@ from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import AbstractMiddleware
 from litestar.types import Message, Receive, Scope, Send
-from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import FormReceipt
-from community.db import utcnow
+from community.background import BackgroundJob
+from community.db import dialect_insert, intent, utcnow
 from community.i18n import gettext as _
 from community.web import request_session
+
+if TYPE_CHECKING:
+    from community.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 FIELD = "_submission"
 NO_RECEIPT = {"no_receipt": True}
@@ -44,6 +49,7 @@ statement and hold SQLite's write lock while argon2 runs; a repeat fails harmles
 one that may rightly be sent many times from one page with the same fields (a preview, a
 draft's autosave, which would otherwise be refused as "already sent")."""
 KEEP_FOR = timedelta(days=1)
+PRUNE_SECONDS = 3600.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -58,19 +64,41 @@ def receipt_key(token: str, method: str, path: str, fields: list[tuple[str, str]
 
 async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[bool, str | None]:
     """Claim the receipt `key`: (True, None) when this is the first submission, else
-    (False, where the first one went or None)."""
-    await db.execute(delete(FormReceipt).where(FormReceipt.user_id == user_id,
-                                               FormReceipt.created_at < utcnow() - KEEP_FOR))
-    table = cast(Table, FormReceipt.__table__)
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    (False, where the first one went or None). A receipt older than KEEP_FOR no longer
+    counts: claiming its key again takes it over (`prune_receipts` removes the rest)."""
+    now = utcnow()
+    insert = dialect_insert(db, FormReceipt)
     claimed = await db.execute(
-        insert(table).values(user_id=user_id, token_hash=key, created_at=utcnow())
-        .on_conflict_do_nothing().returning(table.c.user_id))
+        insert.values(user_id=user_id, token_hash=key, created_at=now)
+        .on_conflict_do_update(index_elements=["user_id", "token_hash"],
+                               set_={"created_at": now, "location": None},
+                               where=FormReceipt.created_at < now - KEEP_FOR)
+        .returning(FormReceipt.user_id))
     if claimed.first() is not None:
         return True, None
     location = await db.scalar(select(FormReceipt.location).where(
         FormReceipt.user_id == user_id, FormReceipt.token_hash == key))
     return False, location
+
+
+async def prune_receipts(db: AsyncSession) -> int:
+    """Remove the receipts older than KEEP_FOR; returns how many."""
+    result = await db.execute(delete(FormReceipt).where(
+        FormReceipt.created_at < utcnow() - KEEP_FOR))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def prune_receipts_now(runtime: Runtime) -> int:
+    """One pass of RECEIPT_PRUNE_JOB, in a write transaction of its own."""
+    with intent(write=True):
+        async with runtime.sessionmaker() as db, db.begin():
+            return await prune_receipts(db)
+
+
+# Off every form's path (a claim used to delete its person's old receipts first); every
+# process may run it (a pass is one DELETE; two at once remove the same rows once).
+RECEIPT_PRUNE_JOB = BackgroundJob("form-receipt-pruning", "removing old form receipts",
+                                  PRUNE_SECONDS, prune_receipts_now, log)
 
 
 class SubmissionReceiptMiddleware(AbstractMiddleware):

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
@@ -628,8 +629,11 @@ async def _count_published_reply(
     values: dict[str, Any] = {"reply_count": Thread.reply_count + delta}
     if moment is not None:
         values["last_activity_at"] = moment
-    await db.execute(update(Thread).where(Thread.id == thread.id).values(**values))
-    await db.refresh(thread, ["reply_count", "last_activity_at"])
+    # The counter is added to in SQL (concurrent replies), and read back in the same statement.
+    counted = (await db.execute(update(Thread).where(Thread.id == thread.id).values(**values)
+                                .returning(Thread.reply_count, Thread.last_activity_at))).one()
+    set_committed_value(thread, "reply_count", counted.reply_count)
+    set_committed_value(thread, "last_activity_at", counted.last_activity_at)
 
 
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.db import utcnow
+from community.db import dialect_insert, utcnow
 from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
@@ -181,36 +180,41 @@ async def open_review(
     note: str = "",
 ) -> ReviewItem:
     """Add a scored reason to the item for (target, reason), creating or reopening it."""
-    item = await find_item(db, target_type, target_id, reason)
-    created = False
-    if item is None:
-        try:
-            async with db.begin_nested():
-                item = ReviewItem(
-                    target_type=target_type,
-                    target_id=target_id,
-                    reason=reason,
-                    priority=priority_for(reason, target_type),
-                    author_id=author_id,
-                    community_id=community_id,
-                    excerpt=excerpt[:2000],
-                )
-                db.add(item)
-            created = True
-        except IntegrityError:
-            # Someone opened the same item meanwhile; join it.
-            item = await find_item(db, target_type, target_id, reason)
-            assert item is not None
-    if created:
-        db.add(
-            ReviewHistory(
-                item_id=item.id,
-                actor_id=flagger_id,
-                action="opened",
-                to_status=ReviewStatus.PENDING,
-                note=note[:MAX_NOTE],
-            )
-        )
+    item, _newly_open = await open_or_join_review(
+        db, target_type=target_type, target_id=target_id, reason=reason, author_id=author_id,
+        excerpt=excerpt, community_id=community_id, flagger_id=flagger_id, score=score,
+        note=note)
+    return item
+
+
+async def open_or_join_review(
+    db: AsyncSession,
+    *,
+    target_type: str,
+    target_id: int,
+    reason: str,
+    author_id: int | None,
+    excerpt: str,
+    community_id: int | None = None,
+    flagger_id: int | None = None,
+    score: float = 1.0,
+    note: str = "",
+) -> tuple[ReviewItem, bool]:
+    """`open_review`, also telling whether the item waits anew (created or reopened) rather
+    than being joined while it was pending."""
+    # One statement creates the item; an item already there (or opened meanwhile by another
+    # transaction) makes it insert nothing, and it is read instead.
+    item = await db.scalar(
+        dialect_insert(db, ReviewItem).values(
+            target_type=target_type, target_id=target_id, reason=reason,
+            priority=priority_for(reason, target_type), author_id=author_id,
+            community_id=community_id, excerpt=excerpt[:2000], score=score,
+        ).on_conflict_do_nothing().returning(ReviewItem))
+    if item is not None:
+        db.add(ReviewHistory(item_id=item.id, actor_id=flagger_id, action="opened",
+                             to_status=ReviewStatus.PENDING, note=note[:MAX_NOTE]))
+        db.add(Flag(item_id=item.id, flagger_id=flagger_id, reason=reason,
+                    note=note[:MAX_NOTE], score=score))
         await audit.record(
             db,
             "review.opened",
@@ -219,22 +223,25 @@ async def open_review(
             target_id=item.id,
             detail={"target": f"{target_type}:{target_id}", "reason": reason},
         )
-    else:
-        if flagger_id is None and item.is_pending and item.excerpt == excerpt[:2000]:
-            # The same text saved again while it waits: nothing new for a moderator.
-            return item
-        if excerpt:
-            item.excerpt = excerpt[:2000]
-        if not item.is_pending:
-            await transition(
-                db,
-                item,
-                "reopened",
-                ReviewStatus.PENDING,
-                flagger_id,
-                note or _("New content or a new report."),
-            )
-            item.opened_at = utcnow()
+        return item, True
+    item = await find_item(db, target_type, target_id, reason)
+    assert item is not None
+    newly_open = not item.is_pending
+    if flagger_id is None and item.is_pending and item.excerpt == excerpt[:2000]:
+        # The same text saved again while it waits: nothing new for a moderator.
+        return item, False
+    if excerpt:
+        item.excerpt = excerpt[:2000]
+    if not item.is_pending:
+        await transition(
+            db,
+            item,
+            "reopened",
+            ReviewStatus.PENDING,
+            flagger_id,
+            note or _("New content or a new report."),
+        )
+        item.opened_at = utcnow()
     db.add(
         Flag(
             item_id=item.id, flagger_id=flagger_id, reason=reason, note=note[:MAX_NOTE], score=score
@@ -242,7 +249,7 @@ async def open_review(
     )
     item.score = (item.score or 0.0) + score
     await db.flush()
-    return item
+    return item, newly_open
 
 
 async def find_item(
@@ -681,26 +688,30 @@ async def _reopen(db: AsyncSession, user_ids: list[int],
     return reopened
 
 
+def _in_force(
+    user_id: int | ColumnElement[int] | InstrumentedAttribute[int],
+) -> tuple[ColumnElement[bool], ...]:
+    """The penalties of `user_id` in force now (not lifted, not run out)."""
+    return (Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
+            (Penalty.until.is_(None)) | (Penalty.until > utcnow()))
+
+
 async def active_penalties(
     db: AsyncSession, user_id: int, *, kind: str | None = None
 ) -> list[Penalty]:
-    now = utcnow()
-    statement = select(Penalty).where(
-        Penalty.user_id == user_id,
-        Penalty.lifted_at.is_(None),
-        (Penalty.until.is_(None)) | (Penalty.until > now),
-    )
+    statement = select(Penalty).where(*_in_force(user_id))
     if kind:
         statement = statement.where(Penalty.kind == kind)
     return list(await db.scalars(statement))
 
 
 async def can_post(db: AsyncSession, user_id: int) -> bool:
-    """For the core: may this person write anything visible to others right now?"""
-    user = await db.get(User, user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
-        return False
-    return not await active_penalties(db, user_id)
+    """For the core: may this person write anything visible to others right now? (One
+    statement: an active account with no penalty in force.)"""
+    allowed = await db.scalar(select(User.id).where(
+        User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
+        ~exists().where(*_in_force(User.id))))
+    return allowed is not None
 
 
 async def person_record(

@@ -32,9 +32,7 @@ class QueueReviewSink:
 
     async def open_review(self, db: Any, content: HeldContent) -> None:
         for reason in reasons_for(content):
-            before = await services.find_item(db, content.target_type, content.target_id, reason)
-            newly_open = before is None or not before.is_pending
-            item = await services.open_review(
+            item, newly_open = await services.open_or_join_review(
                 db,
                 target_type=content.target_type,
                 target_id=content.target_id,

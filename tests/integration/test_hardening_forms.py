@@ -160,3 +160,49 @@ def test_a_body_over_the_limit_says_what_happened(visitor: Visitor) -> None:
     assert response.status_code == 413
     assert "larger than 1 MiB" in response.text and "nothing was saved" in response.text
     assert 'name="_csrf_token" value=""' not in response.text, "its forms still work"
+
+
+def test_a_receipt_older_than_a_day_no_longer_counts_and_the_job_prunes_it(
+    visitor: Visitor,
+) -> None:
+    """The claim itself takes over an expired receipt (it no longer deletes old ones first);
+    the background job removes the expired receipts and keeps the fresh."""
+    from sqlalchemy import update
+
+    from community.accounts.models import FormReceipt, User
+    from community.accounts.receipts import KEEP_FOR, RECEIPT_PRUNE_JOB, claim
+    from community.app import background_jobs
+    from community.db import utcnow
+
+    visitor.signup_and_login("old_receipts")
+
+    async def age(db: Any, key: str) -> None:
+        await db.execute(update(FormReceipt).where(FormReceipt.token_hash == key).values(
+            created_at=utcnow() - KEEP_FOR - KEEP_FOR / 24, location="/where/it/went"))
+
+    async def work(runtime: Any) -> tuple[Any, ...]:
+        async with runtime.sessionmaker() as db, db.begin():
+            user_id = await db.scalar(select(User.id).where(User.username == "old_receipts"))
+            first = await claim(db, user_id, "a" * 64)
+            await db.execute(update(FormReceipt).where(FormReceipt.token_hash == "a" * 64)
+                             .values(location="/threads/1"))
+            repeat = await claim(db, user_id, "a" * 64)
+            await age(db, "a" * 64)
+            after_a_day = await claim(db, user_id, "a" * 64)
+            await claim(db, user_id, "b" * 64)
+            await age(db, "b" * 64)
+            await claim(db, user_id, "c" * 64)
+        pruned = await RECEIPT_PRUNE_JOB(runtime)
+        async with runtime.sessionmaker() as db:
+            kept = set(await db.scalars(select(FormReceipt.token_hash).where(
+                FormReceipt.user_id == user_id)))
+        names = {job.name for job in background_jobs(runtime)}
+        return first, repeat, after_a_day, pruned, kept, names
+
+    first, repeat, after_a_day, pruned, kept, names = visitor.run(work)
+    assert first == (True, None)
+    assert repeat == (False, "/threads/1")
+    assert after_a_day == (True, None), "an expired receipt is a new submission"
+    assert pruned == 1
+    assert kept == {"a" * 64, "c" * 64}
+    assert RECEIPT_PRUNE_JOB.name in names

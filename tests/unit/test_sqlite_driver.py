@@ -115,3 +115,86 @@ async def test_writers_of_one_process_take_turns_without_sqlite_busy(
             text("SELECT name FROM item WHERE name LIKE 'w%' ORDER BY name"))).scalars().all()
     assert names == ["w0", "w1", "w2", "w4", "w5", "w6", "w7"]
     assert not sqlite_driver.writer_lock(str(engine.url.database)).locked()
+
+
+ROOT = str(Path(__file__).resolve().parents[2])
+_OTHER_PROCESS = """
+import asyncio, sys
+from sqlalchemy import event, text
+from community.db import intent, make_engine
+
+async def main(url, count):
+    engine = make_engine(url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def no_busy_wait(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    async def add(n):
+        with intent(write=True):
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO item (name) VALUES (:n)"),
+                                         {"n": f"other {n}"})
+                await asyncio.sleep(0.005)
+
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for n in range(count):
+        await add(n)
+    await engine.dispose()
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+async def test_writers_of_two_processes_take_turns_without_sqlite_busy(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Another process writing to the same file waits on the shared file lock, not in SQLite's
+    busy handler: with SQLite's own wait at zero in both processes, every write gets in."""
+    import asyncio
+    import os
+    import sys
+
+    from sqlalchemy import event
+
+    from community.db import intent
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.close()
+
+    await engine.dispose()
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _OTHER_PROCESS, str(engine.url), "40",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": ROOT})
+    assert other.stdin is not None and other.stdout is not None
+
+    async def add(n: int) -> None:
+        with intent(write=True):
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO item (name) VALUES (:n)"),
+                                         {"n": f"this {n}"})
+                await asyncio.sleep(0.005)
+
+    try:
+        assert await other.stdout.readline() == b"ready\n"
+        other.stdin.write(b"go\n")  # both processes write from here on
+        await other.stdin.drain()
+        for n in range(40):
+            await add(n)
+        assert await other.wait() == 0
+    finally:
+        if other.returncode is None:
+            other.kill()
+            await other.wait()
+    async with engine.connect() as connection:
+        counts = (await connection.execute(text(
+            "SELECT substr(name, 1, 5), count(*) FROM item WHERE name LIKE 'this %' "
+            "OR name LIKE 'other %' GROUP BY 1 ORDER BY 1"))).all()
+    assert [tuple(row) for row in counts] == [("other", 40), ("this ", 40)]
