@@ -40,6 +40,13 @@ def age_text(since: datetime, now: datetime) -> str:
     return ngettext("%(d)d day", "%(d)d days", days) % {"d": days}
 
 
+def duration_text(minutes: int) -> str:
+    """A response target as people say it: "15 minutes", "24 hours", "90 minutes"."""
+    if minutes >= 120 and minutes % 60 == 0:
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60) % {"num": minutes // 60}
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+
+
 def _int(value: str, message: str) -> int:
     try:
         return int(value)
@@ -63,6 +70,7 @@ def _timing(request: AnyRequest) -> dict[str, Any]:
         "target_minutes": settings.moderation_response_minutes,
         "crisis_minutes": target_minutes_of("urgent"),
         "target_minutes_of": target_minutes_of,
+        "duration_text": duration_text,
         "is_overdue": lambda item: crisis.is_overdue(settings, item, now),
         "link_for": targets.link,
     }

@@ -102,11 +102,12 @@ def test_the_review_page_names_every_target_with_a_link(
 
     # The queue says what each item is, and its tabs, in the moderator's language.
     english = moderator.get("/moderation").text
-    for kind in ("(private message)", "(profile)", "(evaluation tip)", "(person)"):
+    for kind in ("(private message)", "(profile)", "(evaluation tip)", "(person)",
+                 "15 minutes for a crisis, 24 hours otherwise"):
         assert kind in english, kind
     assert moderator.post("/language", {"language": "ru", "next": "/"}).status_code == 303
     russian = moderator.get("/moderation").text
     for kind in ("(личное сообщение)", "(профиль)", "(совет из оценки)", "(участник)",
-                 ">ожидают</a>", ">одобрено</a>"):
+                 ">ожидают</a>", ">одобрено</a>", "15 минут для кризисных, 24 часа"):
         assert kind in russian, kind
     assert "(evaluation_tip)" not in russian and ">pending</a>" not in russian
