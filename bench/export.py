@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import RESULTS, SECRET_KEY, machine
+from bench.harness import RESULTS, SECRET_KEY, machine, unused_stem
 from bench.scale import SCALE_DIR, build, database_url, exists
 
 
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = asyncio.run(count_rows(url))
     args.output.mkdir(parents=True, exist_ok=True)
-    stem = args.output / f"{started:%Y-%m-%d}-export-{args.backend}-{args.patients}"
+    stem = unused_stem(args.output / f"{started:%Y-%m-%d}-export-{args.backend}-{args.patients}")
     base = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": info,
             "backend": args.backend, "patients": args.patients,
             "database": url.rsplit("/", 1)[1],

@@ -51,6 +51,16 @@ class Backend:
     drop: Callable[[], None] = field(default=lambda: None, repr=False)
 
 
+def unused_stem(stem: Path) -> Path:
+    """`stem`, or `stem-2`, `stem-3`, ... : the first whose .md and .json are both free, so a
+    second run on the same day never overwrites the first one's figures."""
+    candidate, number = stem, 1
+    while candidate.with_suffix(".md").exists() or candidate.with_suffix(".json").exists():
+        number += 1
+        candidate = stem.with_name(f"{stem.name}-{number}")
+    return candidate
+
+
 def port_open(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)

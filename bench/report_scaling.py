@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import run
-from bench.harness import RESULTS
+from bench.harness import RESULTS, unused_stem
 
 
 def measure(backends: str, patients: int, pages: str, rest: list[str]) -> dict[str, Any]:
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             _page_lines(lines, summary, backend, name, entries, args.small, args.large)
     lines += ["", "Raw runs: the JSON file beside this one.", ""]
     args.output.mkdir(parents=True, exist_ok=True)
-    stem = args.output / (f"{started:%Y-%m-%d}-report-scaling-"
-                          f"{args.backends.replace(',', '-')}-{args.large}")
+    stem = unused_stem(args.output / (f"{started:%Y-%m-%d}-report-scaling-"
+                                      f"{args.backends.replace(',', '-')}-{args.large}"))
     stem.with_suffix(".md").write_text("\n".join(lines))
     stem.with_suffix(".json").write_text(json.dumps(
         {"ratios": summary, "runs": {str(k): v for k, v in runs.items()}}, indent=2,
@@ -264,8 +264,8 @@ def interleaved(args: argparse.Namespace) -> int:
     lines += ["", f"Load average at the end: {report['load_at_end']}. Every run: the JSON file "
               "beside this one.", ""]
     args.output.mkdir(parents=True, exist_ok=True)
-    stem = args.output / (f"{started:%Y-%m-%d}-report-scaling-interleaved-"
-                          f"{args.backends.replace(',', '-')}-{args.large}")
+    stem = unused_stem(args.output / (f"{started:%Y-%m-%d}-report-scaling-interleaved-"
+                                      f"{args.backends.replace(',', '-')}-{args.large}"))
     stem.with_suffix(".md").write_text("\n".join(lines))
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print("\n".join(lines))
