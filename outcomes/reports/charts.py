@@ -283,11 +283,15 @@ class NoteBlock:
     kind: ClassVar[str] = "note"
 
 
-def time_span(days: int) -> str:
-    """Days as people say them: days under two months, then months, then whole years."""
+def time_span(days: int, *, at_least: bool = False) -> str:
+    """Days as people say them: days under two months, then months, then whole years.
+    `at_least`: the span may be rounded down to whole years from three years on ("after 6
+    years", not "after 79 months")."""
     if days < 60:
         return ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
     months = round(days / DAYS_PER_MONTH)
+    if at_least and months >= 36:
+        months -= months % 12
     if months >= 24 and months % 12 == 0:
         return ngettext("%(num)d year", "%(num)d years", months // 12) % {"num": months // 12}
     return ngettext("%(num)d month", "%(num)d months", months) % {"num": months}
@@ -394,7 +398,7 @@ def curve_block(curve: Curve, fewer_than: int, *, key: str = "time-on") -> Curve
     else:
         share = curve.steps[-1].still_on if curve.steps else 1.0
         words = _("%(percent)s were still on it after %(time)s.") % {
-            "percent": _percent(share), "time": time_span(curve.last_day)}
+            "percent": _percent(share), "time": time_span(curve.last_day, at_least=True)}
     if curve.cut_short:
         notes.append(_("After %(time)s the curve stops: the later stops are too few, or too "
                        "few people were still on it, to draw them without singling anyone "

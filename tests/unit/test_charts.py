@@ -116,3 +116,14 @@ def test_combined_stacks_lines_above_the_treatments_and_numbers_changes() -> Non
     assert [(m.number, m.label) for m in together.markers] == [(1, "Started"), (2, "Dose up")]
     assert together.markers[0].x == MARGIN_LEFT, "the same time axis as every chart"
     assert together.height >= sum(p.geometry.height for p in together.panels)
+
+
+def test_time_on_treatment_is_said_as_people_say_it() -> None:
+    from outcomes.reports.charts import time_span
+
+    assert time_span(40) == "40 days"
+    assert time_span(91) == "3 months"
+    assert time_span(730) == "2 years"
+    assert time_span(2413) == "79 months"  # exact: where the curve stops
+    assert time_span(2413, at_least=True) == "6 years"  # "still on it after 6 years"
+    assert time_span(800, at_least=True) == "26 months"  # under three years: months
