@@ -23,7 +23,11 @@ from community import pages
 from community.accounts import admin as accounts_admin
 from community.accounts import routes as accounts_routes
 from community.accounts.csrf import SessionCSRFMiddleware
-from community.accounts.receipts import SubmissionReceiptMiddleware
+from community.accounts.receipts import (
+    SubmissionReceiptMiddleware,
+    SubmittedBefore,
+    submitted_before_answer,
+)
 from community.background import BackgroundJob, running_jobs
 from community.db import Base
 from community.errors import DomainError, domain_error_page
@@ -271,7 +275,7 @@ def create_app(
                     DefineMiddleware(SubmissionReceiptMiddleware)],
         before_send=[security_headers],
         exception_handlers={DomainError: domain_error_page, HTTPException: error_page,
-                            Exception: error_page},
+                            SubmittedBefore: submitted_before_answer, Exception: error_page},
         state=State({"runtime": runtime, "jinja": jinja, ALCHEMY_STATE_KEY: alchemy}),
         before_request=before_request,
         lifespan=[background],

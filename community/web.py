@@ -335,12 +335,22 @@ async def release_request_session(scope: Scope) -> None:
             await pending
 
 
+WRITE_PHASE = {"write_phase": True}
+"""Route `opt` for an unsafe handler that reads and computes first, in a read transaction,
+and then enters its write phase itself (`community.accounts.receipts.begin_writing`): SQLite's
+write lock is held for its writes and the checks that must be atomic with them, not for the
+session, the screening or the Markdown before them."""
+WRITE_PHASE_BEGUN = "kindred_write_phase_begun"
+
+
 def writes(scope: Scope) -> bool:
-    """Whether a request intends to write: an unsafe method, or a route marked WRITES."""
-    if scope.get("method", "GET") in UNSAFE_METHODS:
-        return True
+    """Whether the request's transaction writes: from its first statement for an unsafe
+    method or a route marked WRITES; for a route marked WRITE_PHASE once that phase began."""
     handler = scope.get("route_handler")
-    return bool(handler is not None and handler.opt.get("writes"))
+    opt = handler.opt if handler is not None else {}
+    if opt.get("write_phase"):
+        return bool(scope.get(WRITE_PHASE_BEGUN))
+    return scope.get("method", "GET") in UNSAFE_METHODS or bool(opt.get("writes"))
 
 
 @asynccontextmanager

@@ -9,6 +9,9 @@ the CSRF token, in `csrf_input`). A signed-in person's unsafe request claims a r
   waits for the first to commit, then finds its receipt.
 - PostgreSQL: an insert of the same key waits for the first transaction's outcome.
 
+A handler marked `WRITE_PHASE` reads and computes first; its receipt is claimed when it
+enters its write phase (`begin_writing`), as the first statement of its write transaction.
+
 The receipt is kept only when the first request succeeds (the transaction commits on 2xx
 and 3xx); a failed form leaves nothing, and sending it again is a new attempt. Two
 different forms of one page share the page's token but not their path and fields.
@@ -22,7 +25,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException
@@ -35,7 +38,7 @@ from community.accounts.models import FormReceipt
 from community.background import BackgroundJob
 from community.db import dialect_insert, intent, utcnow
 from community.i18n import gettext as _
-from community.web import request_session
+from community.web import WRITE_PHASE_BEGUN, request_session
 
 if TYPE_CHECKING:
     from community.runtime import Runtime
@@ -53,8 +56,32 @@ PRUNE_SECONDS = 3600.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+PENDING_KEY = "kindred_receipt_pending"  # (user id, key) until the write phase claims it
+CLAIMED_KEY = "kindred_receipt_claimed"
+
+
 class AlreadySubmitted(ClientException):
     status_code = 409
+
+
+class SubmittedBefore(Exception):
+    """A form sent again found its first submission's receipt: answered with a 303 to where
+    the first one went (`submitted_before_answer`)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def submitted_before_answer(_request: Request[Any, Any, Any],
+                            exc: SubmittedBefore) -> Response[bytes]:
+    return Response(b"", status_code=303, headers={"location": exc.location})
+
+
+def _already_submitted() -> AlreadySubmitted:
+    return AlreadySubmitted(detail=_(
+        "This form was already sent, and it was not sent again. "
+        "Reload the page to see the result."))
 
 
 def receipt_key(token: str, method: str, path: str, fields: list[tuple[str, str]]) -> str:
@@ -79,6 +106,32 @@ async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[bool, str | N
     location = await db.scalar(select(FormReceipt.location).where(
         FormReceipt.user_id == user_id, FormReceipt.token_hash == key))
     return False, location
+
+
+async def begin_writing(request: Request[Any, Any, Any], db: AsyncSession) -> None:
+    """The write phase of a handler marked `WRITE_PHASE`: the read transaction it ran so far
+    ends (it wrote nothing; the objects it loaded stay loaded), a write transaction begins
+    (SQLite takes its write lock here, not at the request's first statement), and the form's
+    receipt is claimed in it first, so a form sent twice still writes once. What the handler
+    checked before may have changed meanwhile: it checks again what must hold with its
+    writes."""
+    if db.in_transaction():
+        await db.commit()
+    with intent(write=True):
+        await db.connection()
+    scope = request.scope
+    scope[WRITE_PHASE_BEGUN] = True  # type: ignore[literal-required]
+    pending = scope.pop(PENDING_KEY, None)  # type: ignore[misc]
+    if pending is None:
+        return
+    user_id, key = pending
+    first, location = await claim(db, user_id, key)
+    if first:
+        scope[CLAIMED_KEY] = True  # type: ignore[literal-required]
+        return
+    if location:
+        raise SubmittedBefore(location)
+    raise _already_submitted()
 
 
 async def prune_receipts(db: AsyncSession) -> int:
@@ -126,6 +179,10 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
         fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != FIELD]
         key = receipt_key(token, request.method, scope["path"], fields)
         db = request_session(scope)
+        if handler is not None and handler.opt.get("write_phase"):
+            scope[PENDING_KEY] = (user.id, key)  # type: ignore[literal-required]
+            await self.app(scope, receive, _keep_location(send, db, user.id, key, scope))
+            return
         first, location = await claim(db, user.id, key)
         if first:
             await self.app(scope, receive, _keep_location(send, db, user.id, key))
@@ -135,14 +192,16 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
                 (b"location", location.encode("latin-1")), (b"content-length", b"0")]})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        raise AlreadySubmitted(detail=_(
-            "This form was already sent, and it was not sent again. "
-            "Reload the page to see the result."))
+        raise _already_submitted()
 
 
-def _keep_location(send: Send, db: AsyncSession, user_id: int, key: str) -> Send:
+def _keep_location(send: Send, db: AsyncSession, user_id: int, key: str,
+                   write_phase: Scope | None = None) -> Send:
+    """Record where a claimed submission went (a handler with a write phase claims only
+    once it enters that phase, so only then)."""
     async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+        if (message["type"] == "http.response.start" and 300 <= message["status"] < 400
+                and (write_phase is None or write_phase.get(CLAIMED_KEY))):
             location = MutableScopeHeaders.from_message(message).get("location")
             if location and len(location) <= 500:
                 await db.execute(update(FormReceipt).where(

@@ -14,6 +14,7 @@ from litestar.exceptions import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
+from community.accounts.receipts import begin_writing
 from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
 from community.communities.mentions import Mentions, mention_notice, resolve_mentions
@@ -25,6 +26,7 @@ from community.notifications.models import FollowTarget
 from community.notifications.services import follow, is_following, unfollow
 from community.scraping import record_view
 from community.web import (
+    WRITE_PHASE,
     current_user,
     form_data,
     is_htmx,
@@ -250,16 +252,19 @@ def _posted_message(post: Post, mentions: Mentions, what: str) -> str:
     return f"{what} {notice}" if notice else what
 
 
-@post("/threads/{thread_id:int}/replies", guards=[require_user])
+@post("/threads/{thread_id:int}/replies", guards=[require_user], opt=WRITE_PHASE)
 async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Any:
+    """Read, check, screen and render first; SQLite's write lock is taken only for the
+    writes (`begin_writing`), where what may have changed meanwhile is checked again."""
     viewer = current_user(request)
     assert viewer is not None
     thread = await services.get_thread(db_session, thread_id)
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
     form = await form_data(request)
+    runtime = runtime_of(request)
     try:
-        created = await services.reply(db_session, runtime_of(request), viewer, thread, form)
+        prepared = await services.prepare_reply(db_session, runtime, viewer, thread, form)
     except services.FormErrors as exc:
         context = await thread_context(request, db_session, thread_id, after=None)
         context.update(form=form, errors=exc.errors, after=None, draft_saved_at=None)
@@ -267,6 +272,8 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
             # htmx does not swap 4xx answers: the form with its messages replaces itself.
             return render(request, "communities/thread.html", context, block="reply_form_oob")
         return render(request, "communities/thread.html", context, status_code=400)
+    await begin_writing(request, db_session)
+    created = await services.write_reply(db_session, runtime, viewer, thread, prepared)
     mentions = (await resolve_mentions(db_session, viewer, thread, created.body)
                 if created.is_published else Mentions())
     message = _posted_message(created, mentions, _("Your reply is posted."))

@@ -52,7 +52,7 @@ from community.communities.models import (
     ThreadKind,
 )
 from community.db import utcnow
-from community.errors import Conflict, FormErrors, NotAllowed
+from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
@@ -460,16 +460,27 @@ def venue_of(kind: str) -> Venue:
     return Venue.ASK_A_CLINICIAN if kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
 
 
+def _verdict(runtime: Runtime, author: User, text: str, venue: str, published: int) -> Verdict:
+    return runtime.screener.screen(
+        text, author_role=author.primary_role.value, venue=venue,
+        author_context=AuthorContext(published_posts=published, locale=author.locale or current_locale()),
+    )
+
+
 async def _screen(
     db: AsyncSession, runtime: Runtime, author: User, text: str, venue: str,
     community: Community,
 ) -> ScreenOutcome:
     await ensure_can_post(db, runtime, author)
     published = await _published_count(db, author)
-    verdict = runtime.screener.screen(
-        text, author_role=author.primary_role.value, venue=venue,
-        author_context=AuthorContext(published_posts=published, locale=author.locale or current_locale()),
-    )
+    return _outcome(runtime, author, _verdict(runtime, author, text, venue, published),
+                    published, community)
+
+
+def _outcome(runtime: Runtime, author: User, verdict: Verdict, published: int,
+             community: Community) -> ScreenOutcome:
+    """What a verdict makes of a post: its status, and whether the first-posts rule holds
+    it for a moderator (`published`: the author's published posts so far)."""
     status = _status_for(verdict, community.crisis_posts)
     premoderate = (
         verdict.action == ScreenAction.PUBLISH
@@ -571,20 +582,81 @@ async def start_thread(
 async def reply(
     db: AsyncSession, runtime: Runtime, author: User, thread: Thread, form: dict[str, str]
 ) -> Post:
-    """Add a reply; it inherits the thread's audience."""
+    """Add a reply; it inherits the thread's audience. (The route splits the two steps
+    around its write phase: `prepare_reply` reads, `write_reply` writes.)"""
+    prepared = await prepare_reply(db, runtime, author, thread, form)
+    return await write_reply(db, runtime, author, thread, prepared)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedReply:
+    """A reply checked, screened and rendered, not yet written (`write_reply`)."""
+
+    body: str
+    body_html: str
+    verdict: Verdict
+    published_before: int  # the author's published posts when it was screened
+
+
+def _ensure_may_reply(author: User, thread: Thread, membership: Membership | None) -> None:
     community = thread.community
-    membership = await membership_of(db, author, community.id)
     if not access.can_read_thread(author, thread, membership) or not access.can_post_in(
         author, membership, archived=community.archived_at is not None
     ):
         raise NotAllowed(_("Join this community to reply."))
     if thread.status != PostStatus.PUBLISHED and not access.is_staff(author):
         raise NotAllowed(_("This thread is not open for replies."))
+
+
+async def prepare_reply(
+    db: AsyncSession, runtime: Runtime, author: User, thread: Thread, form: dict[str, str]
+) -> PreparedReply:
+    """Everything a reply needs that only reads or computes: may the author reply here,
+    may they post at all, is the text valid, its verdict and its HTML. Writes nothing."""
+    membership = await membership_of(db, author, thread.community_id)
+    _ensure_may_reply(author, thread, membership)
     body = _validated_body(form.get("body", ""))
-    outcome = await _screen(db, runtime, author, body, venue_of(thread.kind).value, community)
-    now = utcnow()
+    await ensure_can_post(db, runtime, author)
+    published = await _published_count(db, author)
+    verdict = _verdict(runtime, author, body, venue_of(thread.kind).value, published)
+    return PreparedReply(body, render_markdown(body), verdict, published)
+
+
+@functools.cache
+def _thread_to_write_in_statement() -> Select[Thread, Membership]:
+    return (
+        select(Thread, Membership).options(joinedload(Thread.community))
+        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
+                                    Membership.user_id == bindparam("author_id")))
+        .where(Thread.id == bindparam("thread_id"))
+        # The objects the read phase loaded take the values read now.
+        .execution_options(populate_existing=True)
+    )
+
+
+async def write_reply(
+    db: AsyncSession, runtime: Runtime, author: User, thread: Thread, prepared: PreparedReply
+) -> Post:
+    """Write a prepared reply. In the same transaction as its writes, what may have changed
+    since it was prepared is checked again: the thread still there and open, the author
+    still a member who may read it, no penalty in force, and their published posts (the
+    first-posts rule; screened again only if that count moved)."""
+    found = (await db.execute(_thread_to_write_in_statement(),
+                              {"author_id": author.id, "thread_id": thread.id})).first()
+    if found is None:
+        raise NotFound(_("No such thread."))
+    thread, membership = found[0], found[1]
+    _ensure_may_reply(author, thread, membership)
+    await ensure_can_post(db, runtime, author)
+    published = await _published_count(db, author)
+    verdict = prepared.verdict
+    if published != prepared.published_before:
+        verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,
+                           published)
+    outcome = _outcome(runtime, author, verdict, published, thread.community)
+    body, now = prepared.body, utcnow()
     post = Post(thread_id=thread.id, author_id=author.id, body=body,
-                body_html=render_markdown(body), created_at=now, version=1)
+                body_html=prepared.body_html, created_at=now, version=1)
     _apply_verdict(post, outcome)
     db.add(post)
     await db.flush()
