@@ -16,8 +16,9 @@ wall time with the trip to the connection's thread). Two replies are measured, e
 
 Per reply: CPU (this process, all threads ÷ replies), wall time, how long SQLite's write lock
 was held (BEGIN IMMEDIATE to COMMIT), statements and their time,
-and the wall time of each part (screening, the penalty check, the review item, mentions,
-notifications, audit, the form receipt, the session, the commit, the redirect), each
+and the wall time of each part (the read phase with the screening and the Markdown, the
+write phase with the re-checks, the review item, mentions, notifications, audit, the form
+receipt; the session, the commit, the redirect), each
 function wrapped with a timer; one reply at a time, so wall time is that part's own.
 Written to `bench/results/<date>-profile-write-sqlite[-label].md`.
 """
@@ -47,12 +48,17 @@ REPLY = "Thank you for writing this, it helps to know I am not alone."
 # Functions another module imported by name are wrapped where they are called from.
 PARTS: list[tuple[str, str, str]] = [
     ("session cookie resolved", "community.web", "SessionMiddleware._resolve"),
-    ("form receipt claimed", "community.accounts.receipts", "claim"),
-    ("service `reply` (the steps below and the rest)", "community.communities.services",
-     "reply"),
-    ("  penalty check", "community.communities.services", "ensure_can_post"),
-    ("  published-posts count (first-posts rule)", "community.communities.services",
-     "_published_count"),
+    ("read phase: `prepare_reply` (the steps below and the rest)",
+     "community.communities.services", "prepare_reply"),
+    ("write phase begun (read transaction ended, BEGIN IMMEDIATE, receipt claimed)",
+     "community.communities.routes", "begin_writing"),
+    ("  form receipt claimed", "community.accounts.receipts", "claim"),
+    ("write phase: `write_reply` (the steps below and the rest)",
+     "community.communities.services", "write_reply"),
+    ("  thread, membership and published posts (read, then checked again)",
+     "community.communities.services", "_thread_to_reply_in"),
+    ("  penalty check (read, then checked again)", "community.communities.services",
+     "ensure_can_post"),
     ("  screening (the pipeline)", "moderation.screening.pipeline", "PipelineScreener.screen"),
     ("  Markdown rendered", "community.communities.services", "render_markdown"),
     ("  review item for held content", "community.communities.services",

@@ -450,9 +450,14 @@ def _status_for(verdict: Verdict, crisis_posts: str = CrisisPosts.HOLD.value) ->
     return PostStatus.PUBLISHED
 
 
+def _published_posts_of(author_id: int | BindParameter[int]) -> Select[tuple[int]]:
+    """How many posts of the author are published (the first-posts rule counts them)."""
+    return select(func.count()).select_from(Post).where(
+        Post.author_id == author_id, Post.status == PostStatus.PUBLISHED.value)
+
+
 async def _published_count(db: AsyncSession, author: User) -> int:
-    return int(await db.scalar(select(func.count()).select_from(Post).where(
-        Post.author_id == author.id, Post.status == PostStatus.PUBLISHED.value)) or 0)
+    return int(await db.scalar(_published_posts_of(author.id)) or 0)
 
 
 def venue_of(kind: str) -> Venue:
@@ -613,25 +618,39 @@ async def prepare_reply(
 ) -> PreparedReply:
     """Everything a reply needs that only reads or computes: may the author reply here,
     may they post at all, is the text valid, its verdict and its HTML. Writes nothing."""
-    membership = await membership_of(db, author, thread.community_id)
-    _ensure_may_reply(author, thread, membership)
+    thread, published = await _thread_to_reply_in(db, author, thread.id)
     body = _validated_body(form.get("body", ""))
     await ensure_can_post(db, runtime, author)
-    published = await _published_count(db, author)
     verdict = _verdict(runtime, author, body, venue_of(thread.kind).value, published)
     return PreparedReply(body, render_markdown(body), verdict, published)
 
 
 @functools.cache
-def _thread_to_write_in_statement() -> Select[Thread, Membership]:
+def _thread_to_reply_in_statement() -> Select[Thread, Membership, int]:
+    author_id: BindParameter[int] = bindparam("author_id")
     return (
-        select(Thread, Membership).options(joinedload(Thread.community))
+        select(Thread, Membership, _published_posts_of(author_id).scalar_subquery())
+        .options(joinedload(Thread.community))
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
-                                    Membership.user_id == bindparam("author_id")))
+                                    Membership.user_id == author_id))
         .where(Thread.id == bindparam("thread_id"))
-        # The objects the read phase loaded take the values read now.
+        # The thread and membership already loaded take the values read now.
         .execution_options(populate_existing=True)
     )
+
+
+async def _thread_to_reply_in(
+    db: AsyncSession, author: User, thread_id: int
+) -> tuple[Thread, int]:
+    """The thread as it is now, refused unless the author may reply in it, and how many of
+    the author's posts are published: one statement."""
+    found = (await db.execute(_thread_to_reply_in_statement(),
+                              {"author_id": author.id, "thread_id": thread_id})).first()
+    if found is None:
+        raise NotFound(_("No such thread."))
+    thread, membership, published = found[0], found[1], int(found[2] or 0)
+    _ensure_may_reply(author, thread, membership)
+    return thread, published
 
 
 async def write_reply(
@@ -641,14 +660,8 @@ async def write_reply(
     since it was prepared is checked again: the thread still there and open, the author
     still a member who may read it, no penalty in force, and their published posts (the
     first-posts rule; screened again only if that count moved)."""
-    found = (await db.execute(_thread_to_write_in_statement(),
-                              {"author_id": author.id, "thread_id": thread.id})).first()
-    if found is None:
-        raise NotFound(_("No such thread."))
-    thread, membership = found[0], found[1]
-    _ensure_may_reply(author, thread, membership)
+    thread, published = await _thread_to_reply_in(db, author, thread.id)
     await ensure_can_post(db, runtime, author)
-    published = await _published_count(db, author)
     verdict = prepared.verdict
     if published != prepared.published_before:
         verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,
