@@ -1,0 +1,206 @@
+"""A reply is read, checked, screened and rendered before its write transaction, and written
+in a short one (issue 18): whatever changes between the two is checked again with the writes.
+
+Each test changes something in the gap, from another connection, exactly between the read
+phase (`prepare_reply`) and the write phase, and the reply must answer as if the change had
+come first. On SQLite the change could not even be written if the read phase held the
+write lock (it would wait for the request that waits for it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community import sqlite_driver
+from community.accounts.models import Role, User
+from community.communities import services
+from community.communities.models import Membership, Post, PostStatus, Thread
+from community.db import intent
+from community.settings import Settings
+from moderation.queue.services import issue_penalty
+from tests.communities_support import (  # noqa: F401 - fixtures
+    app,
+    db_run,
+    person,
+    scalar,
+    seed,
+    start_thread,
+)
+from tests.forms import form_posting_to
+from tests.helpers import Visitor
+
+Change = Callable[[AsyncSession], Awaitable[None]]
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    # One published post is enough to be past the first-posts rule.
+    return make_settings(premoderate_first_posts=1)
+
+
+def change_between_phases(monkeypatch: pytest.MonkeyPatch, change: Change) -> list[bool]:
+    """Make `change` (committed in a write transaction of its own) land after the reply's
+    read phase and before its write phase. Returns, per reply, whether SQLite's write lock
+    of this process was free while the reply was being prepared."""
+    prepare = services.prepare_reply
+    lock_was_free: list[bool] = []
+
+    async def prepare_then_change(db: AsyncSession, runtime: Any, *args: Any) -> Any:
+        prepared = await prepare(db, runtime, *args)
+        database = runtime.engine.url.database
+        if runtime.engine.dialect.name == "sqlite" and database:
+            lock_was_free.append(not sqlite_driver.writer_lock(database).locked())
+        with intent(write=True):
+            async with runtime.sessionmaker() as other, other.begin():
+                await change(other)
+        return prepared
+
+    monkeypatch.setattr(services, "prepare_reply", prepare_then_change)
+    return lock_was_free
+
+
+def posts_saying(visitor: Visitor, text: str) -> list[tuple[str]]:
+    return list(db_run(visitor, lambda db: _statuses(db, text)))
+
+
+async def _statuses(db: AsyncSession, text: str) -> list[tuple[str]]:
+    return [(status,) for status in await db.scalars(
+        select(Post.status).where(Post.body == text))]
+
+
+@pytest.fixture
+def thread_and_writer(new_visitor: Callable[[], Visitor]) -> tuple[int, Visitor, Visitor]:
+    """A thread in migraine started by a member, a writer past the first-posts rule, and a
+    moderator."""
+    moderator = person(new_visitor, "phase_mod", role=Role.MODERATOR)
+    seed(moderator)
+    starter = person(new_visitor, "phase_starter", joins=("migraine",))
+    writer = person(new_visitor, "phase_writer", joins=("migraine",))
+    thread_id = start_thread(starter, "migraine", "Cold packs?", "Do cold packs help anyone?")
+    # Both first posts wait for a moderator (the first-posts rule); a moderator lets them out.
+    db_run(moderator, _publish_everything)
+    earlier = writer.post(f"/threads/{thread_id}/replies", {"body": "Mine live in the freezer."})
+    assert earlier.status_code == 303
+    db_run(moderator, _publish_everything)
+    return thread_id, writer, moderator
+
+
+async def _publish_everything(db: AsyncSession) -> None:
+    await db.execute(update(Post).values(status=PostStatus.PUBLISHED.value))
+    await db.execute(update(Thread).values(status=PostStatus.PUBLISHED.value))
+
+
+def test_a_penalty_given_while_the_reply_was_prepared_refuses_it(
+    thread_and_writer: tuple[int, Visitor, Visitor], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    thread_id, writer, _moderator = thread_and_writer
+
+    async def silence(db: AsyncSession) -> None:
+        moderator = await db.scalar(select(User).where(User.username == "phase_mod"))
+        subject = await db.scalar(select(User).where(User.username == "phase_writer"))
+        await issue_penalty(db, writer.app.state.runtime, moderator, subject, kind="silence",
+                            days=3, reason="promotion")
+
+    lock_was_free = change_between_phases(monkeypatch, silence)
+    answer = writer.post(f"/threads/{thread_id}/replies", {"body": "Buy my cold packs"})
+    assert answer.status_code == 403
+    assert "penalty" in answer.text
+    assert posts_saying(writer, "Buy my cold packs") == []
+    assert all(lock_was_free), "the read phase held SQLite's write lock"
+
+
+def test_a_thread_held_while_the_reply_was_prepared_refuses_it(
+    thread_and_writer: tuple[int, Visitor, Visitor], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    thread_id, writer, _moderator = thread_and_writer
+
+    async def hold_thread(db: AsyncSession) -> None:
+        await db.execute(update(Thread).where(Thread.id == thread_id)
+                         .values(status=PostStatus.PENDING.value))
+
+    change_between_phases(monkeypatch, hold_thread)
+    answer = writer.post(f"/threads/{thread_id}/replies", {"body": "Into a held thread"})
+    assert answer.status_code == 403
+    assert posts_saying(writer, "Into a held thread") == []
+
+
+def test_leaving_the_community_while_the_reply_was_prepared_refuses_it(
+    thread_and_writer: tuple[int, Visitor, Visitor], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    thread_id, writer, _moderator = thread_and_writer
+
+    async def leave(db: AsyncSession) -> None:
+        writer_id = await db.scalar(select(User.id).where(User.username == "phase_writer"))
+        membership = await db.scalar(select(Membership).where(Membership.user_id == writer_id))
+        await db.delete(membership)
+
+    change_between_phases(monkeypatch, leave)
+    answer = writer.post(f"/threads/{thread_id}/replies", {"body": "After I left"})
+    assert answer.status_code == 403
+    assert posts_saying(writer, "After I left") == []
+
+
+def test_a_post_removed_while_the_reply_was_prepared_brings_back_the_first_posts_rule(
+    thread_and_writer: tuple[int, Visitor, Visitor], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Screened past the rule (one published post), but that post was removed before the
+    write: the reply is held for a moderator, as it would have been had the removal come
+    first."""
+    thread_id, writer, _moderator = thread_and_writer
+
+    async def remove_earlier_post(db: AsyncSession) -> None:
+        await db.execute(update(Post).where(Post.body == "Mine live in the freezer.")
+                         .values(status=PostStatus.REMOVED.value))
+
+    change_between_phases(monkeypatch, remove_earlier_post)
+    answer = writer.post(f"/threads/{thread_id}/replies", {"body": "Cold on the neck helps."})
+    assert answer.status_code == 303
+    assert posts_saying(writer, "Cold on the neck helps.") == [(PostStatus.PENDING.value,)]
+
+
+def test_without_a_change_the_reply_is_published_and_counted(
+    thread_and_writer: tuple[int, Visitor, Visitor], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control for the tests above: the same reply with nothing changed in the gap."""
+    thread_id, writer, _moderator = thread_and_writer
+
+    async def nothing(_db: AsyncSession) -> None:
+        return None
+
+    change_between_phases(monkeypatch, nothing)
+    counted = select(Thread.reply_count).where(Thread.id == thread_id)
+    before = scalar(writer, counted)
+    answer = writer.post(f"/threads/{thread_id}/replies", {"body": "Cold on the neck helps."})
+    assert answer.status_code == 303
+    assert posts_saying(writer, "Cold on the neck helps.") == [(PostStatus.PUBLISHED.value,)]
+    assert scalar(writer, counted) == before + 1
+
+
+def test_a_reply_sent_twice_is_written_once_whichever_way_it_answers(
+    thread_and_writer: tuple[int, Visitor, Visitor],
+) -> None:
+    """The form's receipt is claimed in the write phase: a repeat of a redirected reply goes
+    where the first went; a repeat of an htmx reply (answered in place, no address) is
+    refused as already sent."""
+    thread_id, writer, _moderator = thread_and_writer
+    page = writer.get(f"/threads/{thread_id}").text
+    data = form_posting_to(page, f"/threads/{thread_id}/replies").values(body="Twice, once.")
+    writer._use_jar()
+    answers = [writer.client.post(f"/threads/{thread_id}/replies", data=data,
+                                  follow_redirects=False) for _ in range(2)]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    assert posts_saying(writer, "Twice, once.") == [(PostStatus.PUBLISHED.value,)]
+
+    page = writer.get(f"/threads/{thread_id}").text
+    data = form_posting_to(page, f"/threads/{thread_id}/replies").values(body="In place.")
+    headers = {"HX-Request": "true", "X-CSRFToken": writer.csrf()}
+    writer._use_jar()
+    answers = [writer.client.post(f"/threads/{thread_id}/replies", data=data, headers=headers,
+                                  follow_redirects=False) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 409]
+    assert posts_saying(writer, "In place.") == [(PostStatus.PUBLISHED.value,)]
