@@ -450,7 +450,7 @@ def _status_for(verdict: Verdict, crisis_posts: str = CrisisPosts.HOLD.value) ->
     return PostStatus.PUBLISHED
 
 
-def _published_posts_of(author_id: int | BindParameter[int]) -> Select[tuple[int]]:
+def _published_posts_of(author_id: int | BindParameter[int]) -> Select[int]:
     """How many posts of the author are published (the first-posts rule counts them)."""
     return select(func.count()).select_from(Post).where(
         Post.author_id == author_id, Post.status == PostStatus.PUBLISHED.value)
