@@ -53,6 +53,18 @@ async def writing(
             yield own
 
 
+async def switch_to_writing(db: AsyncSession) -> None:
+    """End what `db` has read so far and go on writing, on the same connection and keeping
+    the objects it loaded. On SQLite the read transaction ends and a write transaction
+    begins (`COMMIT; BEGIN IMMEDIATE`: nothing was written; the write lock is taken here,
+    and what is read from now on is the latest); on PostgreSQL nothing needs to change (rows
+    lock as they are written, and each statement reads what is committed)."""
+    connection = await db.connection()
+    if connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql("COMMIT")
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def dialect_insert(db: AsyncSession, target: Any) -> Any:
     """An INSERT of `target` (a mapped class or table) that can say ON CONFLICT, for the
     session's database: PostgreSQL's or SQLite's (the same clauses on both)."""

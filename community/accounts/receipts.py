@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import FormReceipt
 from community.background import BackgroundJob
-from community.db import dialect_insert, intent, utcnow
+from community.db import dialect_insert, intent, switch_to_writing, utcnow
 from community.i18n import gettext as _
 from community.web import WRITE_PHASE_BEGUN, request_session
 
@@ -111,14 +111,11 @@ async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[bool, str | N
 async def begin_writing(request: Request[Any, Any, Any], db: AsyncSession) -> None:
     """The write phase of a handler marked `WRITE_PHASE`: the read transaction it ran so far
     ends (it wrote nothing; the objects it loaded stay loaded), a write transaction begins
-    (SQLite takes its write lock here, not at the request's first statement), and the form's
-    receipt is claimed in it first, so a form sent twice still writes once. What the handler
-    checked before may have changed meanwhile: it checks again what must hold with its
-    writes."""
-    if db.in_transaction():
-        await db.commit()
-    with intent(write=True):
-        await db.connection()
+    (SQLite takes its write lock here, not at the request's first statement;
+    `switch_to_writing`), and the form's receipt is claimed in it first, so a form sent
+    twice still writes once. What the handler checked before may have changed meanwhile: it
+    checks again what must hold with its writes."""
+    await switch_to_writing(db)
     scope = request.scope
     scope[WRITE_PHASE_BEGUN] = True  # type: ignore[literal-required]
     pending = scope.pop(PENDING_KEY, None)  # type: ignore[misc]

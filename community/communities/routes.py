@@ -258,13 +258,11 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
     writes (`begin_writing`), where what may have changed meanwhile is checked again."""
     viewer = current_user(request)
     assert viewer is not None
-    thread = await services.get_thread(db_session, thread_id)
-    if thread is None or not access.can_see_thread_exists(viewer, thread):
-        raise NotFoundException(detail=_("No such thread."))
     form = await form_data(request)
     runtime = runtime_of(request)
     try:
-        prepared = await services.prepare_reply(db_session, runtime, viewer, thread, form)
+        thread, prepared = await services.prepare_reply(db_session, runtime, viewer, thread_id,
+                                                        form)
     except services.FormErrors as exc:
         context = await thread_context(request, db_session, thread_id, after=None)
         context.update(form=form, errors=exc.errors, after=None, draft_saved_at=None)

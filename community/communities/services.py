@@ -589,7 +589,7 @@ async def reply(
 ) -> Post:
     """Add a reply; it inherits the thread's audience. (The route splits the two steps
     around its write phase: `prepare_reply` reads, `write_reply` writes.)"""
-    prepared = await prepare_reply(db, runtime, author, thread, form)
+    thread, prepared = await prepare_reply(db, runtime, author, thread.id, form)
     return await write_reply(db, runtime, author, thread, prepared)
 
 
@@ -614,15 +614,16 @@ def _ensure_may_reply(author: User, thread: Thread, membership: Membership | Non
 
 
 async def prepare_reply(
-    db: AsyncSession, runtime: Runtime, author: User, thread: Thread, form: dict[str, str]
-) -> PreparedReply:
-    """Everything a reply needs that only reads or computes: may the author reply here,
-    may they post at all, is the text valid, its verdict and its HTML. Writes nothing."""
-    thread, published = await _thread_to_reply_in(db, author, thread.id)
+    db: AsyncSession, runtime: Runtime, author: User, thread_id: int, form: dict[str, str]
+) -> tuple[Thread, PreparedReply]:
+    """Everything a reply needs that only reads or computes: the thread (with its
+    community), may the author reply in it, is the text valid, its verdict and its HTML.
+    Writes nothing. The penalty check is left to `write_reply`, which must make it with
+    the writes anyway (a penalty may start meanwhile)."""
+    thread, published = await _thread_to_reply_in(db, author, thread_id)
     body = _validated_body(form.get("body", ""))
-    await ensure_can_post(db, runtime, author)
     verdict = _verdict(runtime, author, body, venue_of(thread.kind).value, published)
-    return PreparedReply(body, render_markdown(body), verdict, published)
+    return thread, PreparedReply(body, render_markdown(body), verdict, published)
 
 
 @functools.cache
@@ -646,7 +647,7 @@ async def _thread_to_reply_in(
     the author's posts are published: one statement."""
     found = (await db.execute(_thread_to_reply_in_statement(),
                               {"author_id": author.id, "thread_id": thread_id})).first()
-    if found is None:
+    if found is None or not access.can_see_thread_exists(author, found[0]):
         raise NotFound(_("No such thread."))
     thread, membership, published = found[0], found[1], int(found[2] or 0)
     _ensure_may_reply(author, thread, membership)

@@ -110,7 +110,8 @@ def test_a_penalty_given_while_the_reply_was_prepared_refuses_it(
     assert answer.status_code == 403
     assert "penalty" in answer.text
     assert posts_saying(writer, "Buy my cold packs") == []
-    assert all(lock_was_free), "the read phase held SQLite's write lock"
+    if writer.app.state.runtime.engine.dialect.name == "sqlite":
+        assert lock_was_free == [True], "the read phase held SQLite's write lock"
 
 
 def test_a_thread_held_while_the_reply_was_prepared_refuses_it(
@@ -124,7 +125,7 @@ def test_a_thread_held_while_the_reply_was_prepared_refuses_it(
 
     change_between_phases(monkeypatch, hold_thread)
     answer = writer.post(f"/threads/{thread_id}/replies", {"body": "Into a held thread"})
-    assert answer.status_code == 403
+    assert answer.status_code == 404  # as had the hold come first: a held thread is hidden
     assert posts_saying(writer, "Into a held thread") == []
 
 
