@@ -33,12 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import i18n
 from community.accounts.models import Role, User
-from community.db import intent, utcnow, write_intent, writing
+from community.db import intent, read_only_request, utcnow, write_intent, writing
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
+from community.sqlite_driver import inline_reads
 from community.tokens import new_token
 
 SESSION_COOKIE = "kindred_session"
@@ -312,6 +313,12 @@ WRITES = {"writes": True}
 SQLite then takes the write lock at its first statement, as for unsafe methods."""
 
 
+SHORT_READS = {"short_reads": True}
+"""Route `opt` for a page whose every statement is short (indexed reads of a page of rows):
+on SQLite its reads run on the event loop, without a trip to the connection's thread
+(community.sqlite_driver). Only for pages measured to read little: the loop waits for them."""
+
+
 ALCHEMY_STATE_KEY = "alchemy"
 
 
@@ -369,6 +376,10 @@ class SessionMiddleware(AbstractMiddleware):
         runtime: Runtime = scope["app"].state.runtime
         writing = writes(scope)
         intent = write_intent.set(writing)
+        read_only = read_only_request.set(not writing)
+        handler = scope.get("route_handler")
+        short = inline_reads.set(not writing and handler is not None
+                                 and bool(handler.opt.get("short_reads")))
         set_cookie: str | None = None
         try:
             token = cookie_of(scope, SESSION_COOKIE)
@@ -377,6 +388,8 @@ class SessionMiddleware(AbstractMiddleware):
             secure = runtime.settings.secure_cookies
             await self.app(scope, receive, _with_cookie(send, set_cookie, secure=secure))
         finally:
+            inline_reads.reset(short)
+            read_only_request.reset(read_only)
             write_intent.reset(intent)
             # The plugin closes the request's session when the response ends; a request cut
             # short before that still gives its connection back.
