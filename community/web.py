@@ -11,7 +11,14 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -33,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import i18n
 from community.accounts.models import Role, User
+from community.cards import kept_html
 from community.db import intent, read_only_request, utcnow, write_intent, writing
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
@@ -83,7 +91,20 @@ def build_environment() -> Environment:
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
     env.filters["display_name"] = display_name
     env.globals["role_label"] = role_label
+    env.globals["kept_layout"] = kept_layout
     return env
+
+
+@pass_context
+def kept_layout(context: Context, part: str, *shown: Hashable,
+                caller: Callable[[], str]) -> Markup:
+    """`part` of the base layout as the `{% call %}` block renders it, kept per language
+    (community.cache), viewer (id, name, roles) and the `shown` values it shows besides; the
+    reader's CSRF input is put back in its forms."""
+    user: User | None = context.get("current_user")
+    viewer = None if user is None else (user.id, user.username, tuple(sorted(user.role_names)))
+    return kept_html(runtime_of(context["request"]).fragments, ("layout", part, viewer, shown),
+                     caller, context.get("csrf_input", ""))
 
 
 def role_label(role: Role | str) -> str:
@@ -501,16 +522,34 @@ def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
 
+COOKIES_SCOPE_KEY = "kindred_cookies"
+
+
+def _cookie_jars(scope: Scope) -> list[dict[str, str] | None]:
+    """The request's Cookie headers parsed once (each middleware asks for its cookie): one
+    dict per header, None for a header that does not parse."""
+    jars: list[dict[str, str] | None] | None = scope.get(COOKIES_SCOPE_KEY)  # type: ignore[assignment]
+    if jars is None:
+        jars = []
+        for key, value in scope.get("headers", []):
+            if key == b"cookie":
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(value.decode("latin-1"))
+                except Exception:
+                    jars.append(None)
+                    continue
+                jars.append({name: morsel.value for name, morsel in jar.items()})
+        scope[COOKIES_SCOPE_KEY] = jars  # type: ignore[literal-required]
+    return jars
+
+
 def cookie_of(scope: Scope, name: str) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:
-                return None
-            if name in jar:
-                return jar[name].value
+    for jar in _cookie_jars(scope):
+        if jar is None:
+            return None
+        if name in jar:
+            return jar[name]
     return None
 
 
