@@ -92,7 +92,19 @@ def build_environment() -> Environment:
     env.filters["display_name"] = display_name
     env.globals["role_label"] = role_label
     env.globals["kept_layout"] = kept_layout
+    env.globals["imported_with_context"] = imported_with_context
     return env
+
+
+@pass_context
+def imported_with_context(context: Context, name: str) -> Any:
+    """`{% import name with context %}`, made once per render: a page whose blocks each
+    import the same macros (each block must, to render alone for htmx) evaluated the
+    imported template once per block."""
+    made: dict[str, Any] = context.__dict__.setdefault("_kindred_imported", {})
+    if name not in made:
+        made[name] = context.environment.get_template(name).make_module(context.get_all())
+    return made[name]
 
 
 @pass_context
