@@ -375,6 +375,33 @@ async def release_request_session(scope: Scope) -> None:
             await pending
 
 
+def commit_or_close_request_session(
+    session_scope_key: str,
+) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The request session's before-send handler: commit on 2xx and 3xx (POST-redirect-GET
+    must keep its write), roll back otherwise, close at the end. A request that only reads
+    and holds no unflushed change skips the commit: it opened no transaction
+    (community.db.reads_only), and SQLAlchemy's commit machinery cost more than its reads."""
+    from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
+    from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
+        autocommit_handler_maker,
+        default_handler_maker,
+    )
+    autocommit = autocommit_handler_maker(commit_on_redirect=True,
+                                          session_scope_key=session_scope_key)
+    close = default_handler_maker(session_scope_key=session_scope_key)
+
+    async def handler(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start" and not writes(scope):
+            session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
+            if session is None or not (session.new or session.dirty or session.deleted):
+                await close(message, scope)
+                return
+        await autocommit(message, scope)
+
+    return handler
+
+
 def writes(scope: Scope) -> bool:
     """Whether a request intends to write: an unsafe method, or a route marked WRITES."""
     if scope.get("method", "GET") in UNSAFE_METHODS:
