@@ -91,32 +91,60 @@ def build_environment() -> Environment:
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
     env.filters["display_name"] = display_name
     env.globals["role_label"] = role_label
+    env.globals["kept"] = kept
     env.globals["kept_layout"] = kept_layout
     env.globals["imported_with_context"] = imported_with_context
     return env
 
 
 @pass_context
-def imported_with_context(context: Context, name: str) -> Any:
-    """`{% import name with context %}`, made once per render: a page whose blocks each
-    import the same macros (each block must, to render alone for htmx) evaluated the
-    imported template once per block."""
-    made: dict[str, Any] = context.__dict__.setdefault("_kindred_imported", {})
-    if name not in made:
-        made[name] = context.environment.get_template(name).make_module(context.get_all())
-    return made[name]
+def kept(context: Context, *key: Hashable, caller: Callable[[], str]) -> Markup:
+    """What the `{% call %}` block renders, kept under `key` (its first part names what is
+    kept; community.cards.kept_html). The key must hold everything the block shows but the
+    language (every kept entry is keyed by it) and the reader's CSRF input (put back for
+    each reader)."""
+    return kept_html(runtime_of(context["request"]).fragments, key, caller,
+                     context.get("csrf_input", ""))
 
 
 @pass_context
 def kept_layout(context: Context, part: str, *shown: Hashable,
                 caller: Callable[[], str]) -> Markup:
-    """`part` of the base layout as the `{% call %}` block renders it, kept per language
-    (community.cache), viewer (id, name, roles) and the `shown` values it shows besides; the
-    reader's CSRF input is put back in its forms."""
+    """`part` of the base layout, kept as `kept` does per viewer (id, name, roles) and the
+    `shown` values it shows besides."""
     user: User | None = context.get("current_user")
     viewer = None if user is None else (user.id, user.username, tuple(sorted(user.role_names)))
-    return kept_html(runtime_of(context["request"]).fragments, ("layout", part, viewer, shown),
-                     caller, context.get("csrf_input", ""))
+    return kept(context, "layout", part, viewer, *shown, caller=caller)
+
+
+class _ImportedLater:
+    """A template's macros, imported with a render's context on the first macro call: a
+    page whose parts are all kept never evaluates the template at all."""
+
+    def __init__(self, context: Context, name: str) -> None:
+        self._context = context
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, macro: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self._module is None:
+                template = self._context.environment.get_template(self._name)
+                self._module = template.make_module(self._context.get_all())
+            return getattr(self._module, macro)(*args, **kwargs)
+
+        return call
+
+
+@pass_context
+def imported_with_context(context: Context, name: str) -> _ImportedLater:
+    """`{% import name with context %}`, made once per render and only when a macro of it is
+    called: a page whose blocks each import the same macros (each block must, to render
+    alone for htmx) evaluated the imported template once per block."""
+    made: dict[str, _ImportedLater] = context.__dict__.setdefault("_kindred_imported", {})
+    if name not in made:
+        made[name] = _ImportedLater(context, name)
+    return made[name]
 
 
 def role_label(role: Role | str) -> str:

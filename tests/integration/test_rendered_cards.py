@@ -177,3 +177,32 @@ def test_the_kept_site_header_is_each_readers_own_and_follows_their_counts(
     assert other.post("/language", {"language": "ru", "next": "/"}).status_code in (302, 303)
     russian = site_header(other.get(f"/threads/{thread_id}").text)
     assert "Sign out" not in russian and "card_other" in russian
+
+
+def reply_form(page: str) -> str:
+    match = re.search(r'<form id="reply-form".*?</form>', page, re.DOTALL)
+    assert match, "no reply box"
+    return match.group(0)
+
+
+def test_the_kept_empty_reply_box_carries_each_readers_token_and_never_a_draft(
+    people: dict[str, Visitor],
+) -> None:
+    """The empty reply box is kept per thread (`kept` in community.web); a draft, an error
+    or a preview is rendered afresh, for its owner only."""
+    author, reader, other = people["card_author"], people["card_reader"], people["card_other"]
+    thread_id = start_thread(author, "epilepsy", title="Auras and naps")
+    first = reply_form(reader.get(f"/threads/{thread_id}").text)
+    assert kept(reader, "reply-form") == 1
+    second = reply_form(other.get(f"/threads/{thread_id}").text)
+    assert set(TOKEN.findall(first)) == {reader.csrf()}
+    assert set(TOKEN.findall(second)) == {other.csrf()}
+    assert first.replace(reader.csrf(), "").split('name="_submission"')[0] == (
+        second.replace(other.csrf(), "").split('name="_submission"')[0])
+    saved = reader.post(f"/threads/{thread_id}/draft", {"body": "Naps help me, mostly."},
+                        htmx=True)
+    assert saved.status_code == 200
+    own = reply_form(reader.get(f"/threads/{thread_id}").text)
+    assert "Naps help me, mostly." in own and "is back in the reply box" in own
+    assert "Naps help me" not in other.get(f"/threads/{thread_id}").text
+    assert kept(reader, "reply-form") == 1
