@@ -122,12 +122,20 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
 
 def postgres_begin_listener(engine: AsyncEngine) -> None:
     """Transactions that only read run in autocommit: asyncpg's adapter then sends no BEGIN
-    before the first statement and no COMMIT at the end (`reads_only`)."""
+    before the first statement and no COMMIT at the end (`reads_only`). A streamed result
+    needs a server-side cursor, which PostgreSQL keeps only inside a transaction: its
+    statement opens one, ended with the request's session."""
 
     def _begin(connection: Any) -> None:
         connection.connection.dbapi_connection.autocommit = reads_only()
 
+    def _stream_in_transaction(connection: Any, _cursor: Any, _statement: str,
+                               _parameters: Any, context: Any, _executemany: bool) -> None:
+        if context is not None and context.execution_options.get("stream_results"):
+            connection.connection.dbapi_connection.autocommit = False
+
     event.listen(engine.sync_engine, "begin", _begin)
+    event.listen(engine.sync_engine, "before_cursor_execute", _stream_in_transaction)
 
 
 def sqlite_begin_listeners(engine: AsyncEngine) -> None:
