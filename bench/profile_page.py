@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         admin = postgres_url()
         if admin is None:
             raise SystemExit("no PostgreSQL server")
-        backend = postgres_backend(admin, "kindred_profile")
+        backend = postgres_backend(admin, f"kindred_profile_{os.getpid()}")
     try:
         env = kindred_env(backend.kindred_url, workdir / "var")
         prepare_kindred(env, args.patients, 7)

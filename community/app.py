@@ -42,6 +42,7 @@ from community.web import (
     LocaleMiddleware,
     SessionMiddleware,
     build_environment,
+    commit_or_close_request_session,
     error_page,
     reject_out_of_range_ids,
     security_headers,
@@ -224,11 +225,11 @@ def create_app(
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=runtime.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        # Commit on 2xx and 3xx alike: POST-redirect-GET must keep its write.
-        before_send_handler="autocommit_include_redirects",
         create_all=False,
         set_default_exception_handler=False,
     )
+    # The config makes its session's scope key unique per app: the handler needs it.
+    alchemy.before_send_handler = commit_or_close_request_session(alchemy.session_scope_key)
 
     async def close_runtime() -> None:
         await runtime.close()

@@ -54,12 +54,20 @@ class Cards(Generic[Item]):
         if own_key is None:
             return Markup(render(item))  # noqa: S704 (rendered by an autoescaping template)
         key = (self._kind, own_key)
-        token = str(csrf_input)
-        kept: str | None = self._held.get(key) or self._cache.get(key)
-        if kept is None:
-            html = str(render(item))
-            kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
-            self._cache.put(key, kept)
-        if token:
-            kept = kept.replace(_TOKEN_PLACEHOLDER, token)
-        return Markup(kept)  # noqa: S704 (rendered by an autoescaping template)
+        return kept_html(self._cache, key, lambda: render(item), csrf_input,
+                         held=self._held.get(key))
+
+
+def kept_html(cache: LRUCache, key: Hashable, render: Callable[[], Any], csrf_input: str = "",
+              *, held: str | None = None) -> Markup:
+    """What `render` makes, kept under `key` (which must hold everything it shows), with this
+    reader's `csrf_input` put back in its forms. `held`: the kept text, already taken."""
+    token = str(csrf_input)
+    kept: str | None = held or cache.get(key)
+    if kept is None:
+        html = str(render())
+        kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
+        cache.put(key, kept)
+    if token:
+        kept = kept.replace(_TOKEN_PLACEHOLDER, token)
+    return Markup(kept)  # noqa: S704 (rendered by an autoescaping template)

@@ -27,6 +27,20 @@ NAMING_CONVENTION = {
 }
 
 write_intent: ContextVar[bool] = ContextVar("kindred_write_intent", default=False)
+read_only_request: ContextVar[bool] = ContextVar("kindred_read_only_request", default=False)
+"""Set by the session middleware for a request that declared it writes nothing (a safe
+method, not marked WRITES): its reads need no transaction (`reads_only`)."""
+
+
+def reads_only() -> bool:
+    """Whether the transaction about to begin only reads: a read-only request, outside any
+    write it makes on its own (`writing`, `intent(write=True)`). Such a transaction is not
+    opened on the server at all: on PostgreSQL each statement runs in autocommit (under READ
+    COMMITTED a transaction of reads gains nothing: each statement takes its own snapshot
+    anyway), saving the BEGIN and COMMIT round trips; on SQLite no BEGIN is issued, so each
+    SELECT is its own read transaction and the commit has nothing to do."""
+    return read_only_request.get() and not write_intent.get()
+
 
 @contextmanager
 def intent(*, write: bool) -> Iterator[None]:
@@ -109,7 +123,11 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
     if not pool:
         kwargs["poolclass"] = NullPool
     elif not url.startswith("sqlite"):
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # No pre-ping: with asyncpg it cost three round trips (BEGIN, a ping, ROLLBACK) per
+        # checkout. A connection the server dropped fails its first statement instead;
+        # SQLAlchemy then discards every connection of the pool opened before the failure,
+        # so after a server restart one request per worker is answered with an error.
+        kwargs.update(pool_size=10, max_overflow=10, pool_recycle=3600)
     if url.startswith("sqlite"):
         # One trip to aiosqlite's thread per statement (community.sqlite_driver).
         database = make_url(url).database or ":memory:"
@@ -118,7 +136,27 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         sqlite_begin_listeners(engine)
+    elif url.startswith("postgresql+asyncpg"):
+        postgres_begin_listener(engine)
     return engine
+
+
+def postgres_begin_listener(engine: AsyncEngine) -> None:
+    """Transactions that only read run in autocommit: asyncpg's adapter then sends no BEGIN
+    before the first statement and no COMMIT at the end (`reads_only`). A streamed result
+    needs a server-side cursor, which PostgreSQL keeps only inside a transaction: its
+    statement opens one, ended with the request's session."""
+
+    def _begin(connection: Any) -> None:
+        connection.connection.dbapi_connection.autocommit = reads_only()
+
+    def _stream_in_transaction(connection: Any, _cursor: Any, _statement: str,
+                               _parameters: Any, context: Any, _executemany: bool) -> None:
+        if context is not None and context.execution_options.get("stream_results"):
+            connection.connection.dbapi_connection.autocommit = False
+
+    event.listen(engine.sync_engine, "begin", _begin)
+    event.listen(engine.sync_engine, "before_cursor_execute", _stream_in_transaction)
 
 
 def sqlite_begin_listeners(engine: AsyncEngine) -> None:
@@ -126,14 +164,18 @@ def sqlite_begin_listeners(engine: AsyncEngine) -> None:
 
     In WAL mode a deferred transaction that read first and writes later fails with
     SQLITE_BUSY when another connection committed meanwhile; busy_timeout cannot help.
-    Requests that intend to write (unsafe methods, jobs) begin IMMEDIATE instead.
+    Requests that intend to write (unsafe methods, jobs) begin IMMEDIATE instead; those
+    that only read (`reads_only`) issue no BEGIN: each statement is its own transaction.
     """
 
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
 
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        if write_intent.get():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not reads_only():
+            connection.exec_driver_sql("BEGIN")
 
     event.listen(engine.sync_engine, "connect", _connect)
     event.listen(engine.sync_engine, "begin", _begin)

@@ -20,6 +20,14 @@ holds an exclusive `flock` on `<database>-writers` beside the file, given up at 
 moment; a waiter asks for it again every 0.1 to 1 ms (a blocking `flock` could not give up
 after WRITER_WAIT_SECONDS), so the turn passes within a millisecond, not SQLite's 100.
 
+A request that only reads short statements may run them on the event loop itself
+(`inline_reads`): a SELECT outside any transaction (a read-only request issues no BEGIN,
+community.db) is then answered without the trip to the connection's thread, which cost more
+than SQLite spent on the thread page's statements. In WAL mode such a read never waits for a
+writer. The connection is opened with `check_same_thread=False`; SQLAlchemy awaits every
+call on a connection before the next, so the loop and the connection's thread never use it
+at once. A commit or rollback with no transaction open makes no trip either.
+
 Everything else (the thread, functions) is aiosqlite's own.
 """
 
@@ -31,6 +39,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -43,6 +52,10 @@ Row = Any
 # As long as SQLite's own busy_timeout (community.db): past it a writer goes on to SQLite,
 # which answers "database is locked" as it did before the gate.
 WRITER_WAIT_SECONDS = 10.0
+
+inline_reads: ContextVar[bool] = ContextVar("kindred_sqlite_inline_reads", default=False)
+"""Set for a request that only reads and whose reads are short (community.web.SHORT_READS):
+its SELECTs outside a transaction run on the event loop."""
 
 _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
@@ -137,11 +150,18 @@ class OneTripConnection(aiosqlite.Connection):
         finally:
             self._done_writing()
 
+    def _idle(self) -> bool:
+        """No transaction open and no writer's turn held: a commit or rollback has nothing
+        to do (read from the loop: `in_transaction` only asks SQLite's autocommit flag)."""
+        return not self._writing and not self._conn.in_transaction
+
     async def commit(self) -> None:
-        await self._execute(self._then_done_writing, self._conn.commit)
+        if not self._idle():
+            await self._execute(self._then_done_writing, self._conn.commit)
 
     async def rollback(self) -> None:
-        await self._execute(self._then_done_writing, self._conn.rollback)
+        if not self._idle():
+            await self._execute(self._then_done_writing, self._conn.rollback)
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -160,8 +180,8 @@ class OneTripConnection(aiosqlite.Connection):
 
 def connect(database: str) -> OneTripConnection:
     """Like aiosqlite.connect; the caller awaits the result to open it."""
-    connection = OneTripConnection(partial(sqlite3.connect, database), database,
-                                   iter_chunk_size=64)
+    connection = OneTripConnection(partial(sqlite3.connect, database, check_same_thread=False),
+                                   database, iter_chunk_size=64)
     # As SQLAlchemy does for aiosqlite: a forgotten connection never keeps the process alive.
     connection._thread.daemon = True
     return connection
@@ -225,9 +245,17 @@ class OneTripCursor:
     def _take(self, state: tuple[Any, ...]) -> None:
         (self._rows, self._open, self.description, self.rowcount, self.lastrowid) = state
 
+    def _inline(self, sql: str) -> bool:
+        """Whether `sql` is a read to run on the event loop (see `inline_reads`)."""
+        return (inline_reads.get() and sql[:6].upper() == "SELECT"
+                and not self._connection._conn.in_transaction)
+
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
         await self.close()
-        self._take(await self._trip(partial(self._run, sql, parameters or (), many=False)))
+        if self._inline(sql):
+            self._take(self._cursor_run(sql, parameters or (), many=False))
+        else:
+            self._take(await self._trip(partial(self._run, sql, parameters or (), many=False)))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:

@@ -11,7 +11,14 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -33,12 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import i18n
 from community.accounts.models import Role, User
-from community.db import intent, utcnow, write_intent, writing
+from community.cards import kept_html
+from community.db import intent, read_only_request, utcnow, write_intent, writing
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
 from community.notifications.services import unread_count_of_user
 from community.runtime import Runtime
+from community.sqlite_driver import inline_reads
 from community.tokens import new_token
 
 SESSION_COOKIE = "kindred_session"
@@ -82,7 +91,60 @@ def build_environment() -> Environment:
     env.globals.update(htmx_file=HTMX_FILE, Role=Role)
     env.filters["display_name"] = display_name
     env.globals["role_label"] = role_label
+    env.globals["kept"] = kept
+    env.globals["kept_layout"] = kept_layout
+    env.globals["imported_with_context"] = imported_with_context
     return env
+
+
+@pass_context
+def kept(context: Context, *key: Hashable, caller: Callable[[], str]) -> Markup:
+    """What the `{% call %}` block renders, kept under `key` (its first part names what is
+    kept; community.cards.kept_html). The key must hold everything the block shows but the
+    language (every kept entry is keyed by it) and the reader's CSRF input (put back for
+    each reader)."""
+    return kept_html(runtime_of(context["request"]).fragments, key, caller,
+                     context.get("csrf_input", ""))
+
+
+@pass_context
+def kept_layout(context: Context, part: str, *shown: Hashable,
+                caller: Callable[[], str]) -> Markup:
+    """`part` of the base layout, kept as `kept` does per viewer (id, name, roles) and the
+    `shown` values it shows besides."""
+    user: User | None = context.get("current_user")
+    viewer = None if user is None else (user.id, user.username, tuple(sorted(user.role_names)))
+    return kept(context, "layout", part, viewer, *shown, caller=caller)
+
+
+class _ImportedLater:
+    """A template's macros, imported with a render's context on the first macro call: a
+    page whose parts are all kept never evaluates the template at all."""
+
+    def __init__(self, context: Context, name: str) -> None:
+        self._context = context
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, macro: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self._module is None:
+                template = self._context.environment.get_template(self._name)
+                self._module = template.make_module(self._context.get_all())
+            return getattr(self._module, macro)(*args, **kwargs)
+
+        return call
+
+
+@pass_context
+def imported_with_context(context: Context, name: str) -> _ImportedLater:
+    """`{% import name with context %}`, made once per render and only when a macro of it is
+    called: a page whose blocks each import the same macros (each block must, to render
+    alone for htmx) evaluated the imported template once per block."""
+    made: dict[str, _ImportedLater] = context.__dict__.setdefault("_kindred_imported", {})
+    if name not in made:
+        made[name] = _ImportedLater(context, name)
+    return made[name]
 
 
 def role_label(role: Role | str) -> str:
@@ -312,6 +374,12 @@ WRITES = {"writes": True}
 SQLite then takes the write lock at its first statement, as for unsafe methods."""
 
 
+SHORT_READS = {"short_reads": True}
+"""Route `opt` for a page whose every statement is short (indexed reads of a page of rows):
+on SQLite its reads run on the event loop, without a trip to the connection's thread
+(community.sqlite_driver). Only for pages measured to read little: the loop waits for them."""
+
+
 ALCHEMY_STATE_KEY = "alchemy"
 
 
@@ -335,6 +403,33 @@ async def release_request_session(scope: Scope) -> None:
             await pending
 
 
+def commit_or_close_request_session(
+    session_scope_key: str,
+) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The request session's before-send handler: commit on 2xx and 3xx (POST-redirect-GET
+    must keep its write), roll back otherwise, close at the end. A request that only reads
+    and holds no unflushed change skips the commit: it opened no transaction
+    (community.db.reads_only), and SQLAlchemy's commit machinery cost more than its reads."""
+    from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
+    from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
+        autocommit_handler_maker,
+        default_handler_maker,
+    )
+    autocommit = autocommit_handler_maker(commit_on_redirect=True,
+                                          session_scope_key=session_scope_key)
+    close = default_handler_maker(session_scope_key=session_scope_key)
+
+    async def handler(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start" and not writes(scope):
+            session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
+            if session is None or not (session.new or session.dirty or session.deleted):
+                await close(message, scope)
+                return
+        await autocommit(message, scope)
+
+    return handler
+
+
 WRITE_PHASE = {"write_phase": True}
 """Route `opt` for an unsafe handler that reads and computes first, in a read transaction,
 and then enters its write phase itself (`community.accounts.receipts.begin_writing`): SQLite's
@@ -343,14 +438,20 @@ session, the screening or the Markdown before them."""
 WRITE_PHASE_BEGUN = "kindred_write_phase_begun"
 
 
+def has_write_phase(scope: Scope) -> bool:
+    """Whether the request's route is marked WRITE_PHASE."""
+    handler = scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get("write_phase"))
+
+
 def writes(scope: Scope) -> bool:
     """Whether the request's transaction writes: from its first statement for an unsafe
     method or a route marked WRITES; for a route marked WRITE_PHASE once that phase began."""
-    handler = scope.get("route_handler")
-    opt = handler.opt if handler is not None else {}
-    if opt.get("write_phase"):
+    if has_write_phase(scope):
         return bool(scope.get(WRITE_PHASE_BEGUN))
-    return scope.get("method", "GET") in UNSAFE_METHODS or bool(opt.get("writes"))
+    handler = scope.get("route_handler")
+    return (scope.get("method", "GET") in UNSAFE_METHODS
+            or bool(handler is not None and handler.opt.get("writes")))
 
 
 @asynccontextmanager
@@ -379,6 +480,11 @@ class SessionMiddleware(AbstractMiddleware):
         runtime: Runtime = scope["app"].state.runtime
         writing = writes(scope)
         intent = write_intent.set(writing)
+        # A request with a write phase reads in a transaction it will go on writing in.
+        read_only = read_only_request.set(not writing and not has_write_phase(scope))
+        handler = scope.get("route_handler")
+        short = inline_reads.set(not writing and handler is not None
+                                 and bool(handler.opt.get("short_reads")))
         set_cookie: str | None = None
         try:
             token = cookie_of(scope, SESSION_COOKIE)
@@ -387,6 +493,8 @@ class SessionMiddleware(AbstractMiddleware):
             secure = runtime.settings.secure_cookies
             await self.app(scope, receive, _with_cookie(send, set_cookie, secure=secure))
         finally:
+            inline_reads.reset(short)
+            read_only_request.reset(read_only)
             write_intent.reset(intent)
             # The plugin closes the request's session when the response ends; a request cut
             # short before that still gives its connection back.
@@ -498,16 +606,34 @@ def _minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
 
 
+COOKIES_SCOPE_KEY = "kindred_cookies"
+
+
+def _cookie_jars(scope: Scope) -> list[dict[str, str] | None]:
+    """The request's Cookie headers parsed once (each middleware asks for its cookie): one
+    dict per header, None for a header that does not parse."""
+    jars: list[dict[str, str] | None] | None = scope.get(COOKIES_SCOPE_KEY)  # type: ignore[assignment]
+    if jars is None:
+        jars = []
+        for key, value in scope.get("headers", []):
+            if key == b"cookie":
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(value.decode("latin-1"))
+                except Exception:
+                    jars.append(None)
+                    continue
+                jars.append({name: morsel.value for name, morsel in jar.items()})
+        scope[COOKIES_SCOPE_KEY] = jars  # type: ignore[literal-required]
+    return jars
+
+
 def cookie_of(scope: Scope, name: str) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:
-                return None
-            if name in jar:
-                return jar[name].value
+    for jar in _cookie_jars(scope):
+        if jar is None:
+            return None
+        if name in jar:
+            return jar[name]
     return None
 
 

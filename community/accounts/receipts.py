@@ -38,7 +38,7 @@ from community.accounts.models import FormReceipt
 from community.background import BackgroundJob
 from community.db import dialect_insert, intent, switch_to_writing, utcnow
 from community.i18n import gettext as _
-from community.web import WRITE_PHASE_BEGUN, request_session
+from community.web import WRITE_PHASE_BEGUN, has_write_phase, request_session
 
 if TYPE_CHECKING:
     from community.runtime import Runtime
@@ -176,7 +176,7 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
         fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != FIELD]
         key = receipt_key(token, request.method, scope["path"], fields)
         db = request_session(scope)
-        if handler is not None and handler.opt.get("write_phase"):
+        if has_write_phase(scope):
             scope[PENDING_KEY] = (user.id, key)  # type: ignore[literal-required]
             await self.app(scope, receive, _keep_location(send, db, user.id, key, scope))
             return

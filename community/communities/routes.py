@@ -26,6 +26,7 @@ from community.notifications.models import FollowTarget
 from community.notifications.services import follow, is_following, unfollow
 from community.scraping import record_view
 from community.web import (
+    SHORT_READS,
     WRITE_PHASE,
     current_user,
     form_data,
@@ -206,7 +207,8 @@ async def thread_context(
 ) -> dict[str, Any]:
     """Everything the thread page shows this viewer; the reply box holds their draft."""
     viewer = current_user(request)
-    thread, membership, draft = await services.get_thread_as_read(db, viewer, thread_id)
+    thread, membership, draft, following = await services.get_thread_as_read(db, viewer,
+                                                                             thread_id)
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
     readable = access.can_read_thread(viewer, thread, membership)
@@ -220,8 +222,7 @@ async def thread_context(
         "noindex": thread.audience != Audience.PUBLIC or thread.status != PostStatus.PUBLISHED,
     }
     if readable:
-        context["following"] = viewer is not None and await is_following(
-            db, viewer.id, FollowTarget.THREAD, thread.id)
+        context["following"] = following
         facts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
                                                                after=after)
         cards = post_cards(runtime_of(request).fragments, viewer, reacted, quotable=can_reply)
@@ -233,7 +234,7 @@ async def thread_context(
     return context
 
 
-@get("/threads/{thread_id:int}", name="thread")
+@get("/threads/{thread_id:int}", name="thread", opt=SHORT_READS)
 async def thread_page(
     request: AnyRequest, db_session: AsyncSession, thread_id: int
 ) -> Response[str]:

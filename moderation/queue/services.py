@@ -89,10 +89,11 @@ def flag_reason_labels() -> dict[str, str]:
 
 def review_status_label(status: str) -> str:
     """An item's status as a moderator reads it (the stored key when it is unknown)."""
-    return {
+    labels: dict[str, str] = {
         ReviewStatus.PENDING: _("pending"), ReviewStatus.APPROVED: _("approved"),
         ReviewStatus.REJECTED: _("rejected"), ReviewStatus.IGNORED: _("ignored"),
-    }.get(status, status)
+    }
+    return labels.get(status, status)
 
 
 def post_status_label(status: str) -> str:

@@ -140,3 +140,69 @@ def test_a_kept_thread_row_follows_replies_and_membership(
     after = thread_row(reader.get("/communities/epilepsy").text, thread_id)
     assert "1 reply" in after
     assert "card_author" not in thread_row(outsider.get("/communities/epilepsy").text, thread_id)
+
+
+def site_header(page: str) -> str:
+    match = re.search(r'<header class="site-header">.*?</header>', page, re.DOTALL)
+    assert match, "no site header"
+    return match.group(0)
+
+
+def unread_badge(header: str) -> list[str]:
+    return re.findall(r'<span class="badge warn">(\d+)<span class="visually-hidden">', header)
+
+
+def test_the_kept_site_header_is_each_readers_own_and_follows_their_counts(
+    people: dict[str, Visitor], visitor: Visitor
+) -> None:
+    """The layout's header is kept per language and viewer with the counts it shows
+    (community.web.kept_layout): never another reader's name, token or count."""
+    author, reader, other = people["card_author"], people["card_reader"], people["card_other"]
+    thread_id = start_thread(author, "epilepsy", title="Night-time auras")
+    reader.get(f"/threads/{thread_id}")
+    assert kept(reader, "layout") >= 1
+    for person_, name in ((reader, "card_reader"), (other, "card_other")):
+        header = site_header(person_.get(f"/threads/{thread_id}").text)
+        assert f'<a href="/account">{name}</a>' in header
+        assert set(TOKEN.findall(header)) == {person_.csrf()}
+        assert not unread_badge(header)
+    anonymous = site_header(visitor.get(f"/threads/{thread_id}").text)
+    assert "card_" not in anonymous and '<a href="/login">Sign in</a>' in anonymous
+    # A reply reaches the author (who follows their thread): their badge counts it at once,
+    # the others' headers stay as they were.
+    reply(reader, thread_id, "Mine too, around midnight.")
+    assert set(unread_badge(site_header(author.get(f"/threads/{thread_id}").text))) == {"1"}
+    assert not unread_badge(site_header(other.get(f"/threads/{thread_id}").text))
+    # Another language is another header.
+    assert other.post("/language", {"language": "ru", "next": "/"}).status_code in (302, 303)
+    russian = site_header(other.get(f"/threads/{thread_id}").text)
+    assert "Sign out" not in russian and "card_other" in russian
+
+
+def reply_form(page: str) -> str:
+    match = re.search(r'<form id="reply-form".*?</form>', page, re.DOTALL)
+    assert match, "no reply box"
+    return match.group(0)
+
+
+def test_the_kept_empty_reply_box_carries_each_readers_token_and_never_a_draft(
+    people: dict[str, Visitor],
+) -> None:
+    """The empty reply box is kept per thread (`kept` in community.web); a draft, an error
+    or a preview is rendered afresh, for its owner only."""
+    author, reader, other = people["card_author"], people["card_reader"], people["card_other"]
+    thread_id = start_thread(author, "epilepsy", title="Auras and naps")
+    first = reply_form(reader.get(f"/threads/{thread_id}").text)
+    assert kept(reader, "reply-form") == 1
+    second = reply_form(other.get(f"/threads/{thread_id}").text)
+    assert set(TOKEN.findall(first)) == {reader.csrf()}
+    assert set(TOKEN.findall(second)) == {other.csrf()}
+    assert first.replace(reader.csrf(), "").split('name="_submission"')[0] == (
+        second.replace(other.csrf(), "").split('name="_submission"')[0])
+    saved = reader.post(f"/threads/{thread_id}/draft", {"body": "Naps help me, mostly."},
+                        htmx=True)
+    assert saved.status_code == 200
+    own = reply_form(reader.get(f"/threads/{thread_id}").text)
+    assert "Naps help me, mostly." in own and "is back in the reply box" in own
+    assert "Naps help me" not in other.get(f"/threads/{thread_id}").text
+    assert kept(reader, "reply-form") == 1

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from jinja2 import pass_context
+from sqlalchemy import event
 
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
@@ -86,3 +87,38 @@ def test_labels_are_translated_once_per_page_not_per_post(
     for n in range(5):
         reply(author, thread_id, f"Another reply, number {n}.")
     assert translations_per_view() == short
+
+
+def test_a_signed_in_view_reads_in_three_statements_without_a_transaction(
+    thread: tuple[Visitor, Visitor, int], new_visitor: Callable[[], Visitor]
+) -> None:
+    """The session with its account and unread count; the thread with the reader's
+    membership, draft and follow; the posts with the reader's reactions. A view only reads:
+    no BEGIN (on PostgreSQL none is sent either: autocommit, community.db.reads_only)."""
+    author, reader, thread_id = thread
+    reply(author, thread_id, "Mine come at night, mostly.")
+    reader.get(f"/threads/{thread_id}")  # warm: the session's last-seen mark, the cards
+    commits: list[object] = []
+    engine = reader.app.state.runtime.engine.sync_engine
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", committed)
+    try:
+        statements = statements_of(reader, f"/threads/{thread_id}")
+    finally:
+        event.remove(engine, "commit", committed)
+    assert not commits  # nothing to commit: the session is closed instead
+    assert len(statements) == 3, statements
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
+    assert "follow" in statements[1]
+    # The follow flag read with the thread is the reader's own.
+    assert "Stop following" not in reader.get(f"/threads/{thread_id}").text
+    assert reader.post(f"/threads/{thread_id}/follow").status_code == 303
+    assert "You follow this thread" in reader.get(f"/threads/{thread_id}").text
+    other = person(new_visitor, "other_fl", joins=("epilepsy",))
+    assert "Stop following" not in other.get(f"/threads/{thread_id}").text
+    assert "Stop following" in author.get(f"/threads/{thread_id}").text  # automatic
+    assert reader.post(f"/threads/{thread_id}/follow", {"action": "unfollow"}).status_code == 303
+    assert "Stop following" not in reader.get(f"/threads/{thread_id}").text

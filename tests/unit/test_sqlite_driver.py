@@ -3,12 +3,12 @@ errors come back as SQLAlchemy expects (community.sqlite_driver)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -85,8 +85,6 @@ async def test_writers_of_one_process_take_turns_without_sqlite_busy(
     busy handler: with SQLite's own wait at zero, every writer still gets in, and a writer
     that fails or rolls back hands the turn on."""
     import asyncio
-
-    from sqlalchemy import event
 
     from community.db import intent
 
@@ -198,3 +196,53 @@ async def test_writers_of_two_processes_take_turns_without_sqlite_busy(
             "SELECT substr(name, 1, 5), count(*) FROM item WHERE name LIKE 'this %' "
             "OR name LIKE 'other %' GROUP BY 1 ORDER BY 1"))).all()
     assert [tuple(row) for row in counts] == [("other", 40), ("this ", 40)]
+
+
+@pytest.fixture
+def read_only_request() -> Iterator[None]:
+    """Inside a request that only reads and marked its reads short (community.web)."""
+    from community.db import read_only_request as read_only
+
+    read_only_token = read_only.set(True)
+    inline_token = sqlite_driver.inline_reads.set(True)
+    yield
+    sqlite_driver.inline_reads.reset(inline_token)
+    read_only.reset(read_only_token)
+
+
+async def test_a_read_only_request_reads_on_the_loop_without_begin_or_trips(
+    engine: AsyncEngine, trips: list[Any], read_only_request: None
+) -> None:
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: statements.append(statement))
+    async with engine.connect() as connection:
+        rows = (await connection.execute(
+            text("SELECT name FROM item WHERE id <= 20 ORDER BY id"))).all()
+        long = (await connection.execute(text("SELECT id FROM item ORDER BY id"))).all()
+        await connection.commit()
+    assert [row.name for row in rows] == [f"item {n:04d}" for n in range(20)]
+    assert [row.id for row in long] == list(range(1, 1001))
+    assert not [s for s in statements if s.startswith("BEGIN")]
+    # Only the rows past the first PREFETCH of the long result took trips; the commit with
+    # nothing open and the pool's rollback took none.
+    assert len(trips) == 1
+
+
+async def test_a_write_inside_a_read_only_request_still_takes_its_turn_in_the_thread(
+    engine: AsyncEngine, trips: list[Any], read_only_request: None
+) -> None:
+    from community.db import intent
+
+    with intent(write=True):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO item (name) VALUES ('written')"))
+            # Inside the write transaction a read goes to the thread too.
+            count = await connection.scalar(text("SELECT count(*) FROM item"))
+    assert count == 1001
+    # BEGIN IMMEDIATE, the insert, the read and the commit: each a trip.
+    assert len(trips) == 4
+    assert not sqlite_driver.writer_lock(str(engine.url.database)).locked()
+    async with engine.connect() as connection:
+        assert await connection.scalar(
+            text("SELECT count(*) FROM item WHERE name = 'written'")) == 1
