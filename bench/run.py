@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -54,6 +55,7 @@ from bench.harness import (
     short_schema,
     sign_in,
     sqlite_backend,
+    unused_stem,
 )
 from community.demo import DEMO_PASSWORD
 
@@ -1053,10 +1055,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+@functools.cache
+def _run_stem(output: Path, started: dt.datetime) -> Path:
+    """This run's result files: chosen once, beside (never over) an earlier run of the day."""
+    return unused_stem(output / f"{started:%Y-%m-%d}-pages")
+
+
 def write_report(report: dict[str, Any], options: Options, started: dt.datetime) -> str:
     """Write (or rewrite) the run's result files; a run still going says so."""
     options.output.mkdir(parents=True, exist_ok=True)
-    stem = options.output / f"{started:%Y-%m-%d}-pages"
+    stem = _run_stem(options.output, started)
     text = markdown(report)
     if "finished" not in report:
         text = text.replace("\n\n", "\n\n**Partial: the run was still going when this was "
