@@ -20,6 +20,8 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect
 
+from community.paths import same_site_path
+
 FLASH_COOKIE = "kindred_flash"
 MAX_TEXT = 300
 
@@ -49,7 +51,7 @@ def _signature(secret: str, payload: str) -> str:
 
 def _local(path: str) -> str:
     """`path` when it is a path on this site, else nothing (a message never links away)."""
-    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else ""
+    return path if same_site_path(path) else ""
 
 
 def encode(secret: str, text: str, panel: HelpPanel = HelpPanel.NONE, *, link: str = "",

@@ -17,6 +17,7 @@ from community.accounts.receipts import NO_RECEIPT
 from community.flash import redirect_with_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, locale_of, supported
 from community.i18n import gettext as _
+from community.paths import same_site_path
 from community.web import (
     WRITES,
     client_address,
@@ -34,7 +35,7 @@ AnyRequest = Request[Any, Any, Any]
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if target and same_site_path(target):
         return target
     return "/"
 

@@ -22,6 +22,7 @@ from community.notifications.models import (
     NotificationKind,
     NotificationPreference,
 )
+from community.paths import same_site_path
 
 PAGE_SIZE = 30
 
@@ -42,7 +43,7 @@ async def notify(
         with locale_of(chosen or current_locale()):
             text = text()
     # Only same-site paths: a notification never sends anyone off the site.
-    safe_link = link if link.startswith("/") and not link.startswith("//") else ""
+    safe_link = link if same_site_path(link) else ""
     notification = Notification(user_id=user_id, kind=kind, text=text[:500],
                                 link=safe_link[:300], actor_id=actor_id)
     db.add(notification)
@@ -65,7 +66,7 @@ async def notify_each(
         NotificationPreference.user_id.in_([person.id for person in unique]),
         NotificationPreference.kind == kind,
         NotificationPreference.delivery == Delivery.OFF)))
-    safe_link = link if link.startswith("/") and not link.startswith("//") else ""
+    safe_link = link if same_site_path(link) else ""
     rows = []
     for person in unique:
         if person.id in silenced:
