@@ -58,6 +58,8 @@ _FREE_MAIL = re.compile(
 
 _PHONE_CANDIDATE = re.compile(r"(?<![\w/.,])\+?\s?\(?\d[\d\s().\-]{5,22}\d(?![\w/])")
 _DECIMAL_TOKEN = re.compile(r"^\d+[.,]\d{1,2}$")
+# "02.11.2024", "2024-11-02": a date, whatever a numbering plan would make of its digits.
+_DATE_TOKEN = re.compile(r"^\(?(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})$")
 _PHONE_CUE = re.compile(
     r"(?:call|text|phone|ph|tel|cell|mobile|whats\s?app|ring|reach\s+me|my\s+number|sms|signal"
     r"|viber"
@@ -246,6 +248,8 @@ def _phones(post: Post) -> Iterator[Span]:
         raw = candidate.group(0)
         digits = re.sub(r"\D", "", raw)
         if not 7 <= len(digits) <= 15 or any(_DECIMAL_TOKEN.match(t) for t in raw.split()):
+            continue
+        if _DATE_TOKEN.match(raw.strip()):
             continue
         before = post.folded[max(0, candidate.start() - 40) : candidate.start()]
         cued = _PHONE_CUE.search(before) is not None

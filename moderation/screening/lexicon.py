@@ -110,7 +110,7 @@ CLINICIAN_EN = (
     r"|ophthalmologist|podiatrist|dietitian|dietician|np|pa)"
 )
 CLINICIAN_RU = (
-    r"(?:доктор|врач|д-р|др|профессор|проф|хирург|терапевт|педиатр|невролог|невропатолог|кардиолог"
+    r"(?:доктор|врач|профессор|хирург|терапевт|педиатр|невролог|невропатолог|кардиолог"
     r"|эндокринолог|ревматолог|онколог|гинеколог|уролог|гастроэнтеролог|психиатр|психотерапевт"
     r"|психолог|офтальмолог|окулист|лор|дерматолог|нефролог|гематолог|медсестр|фельдшер|акушерк"
     r"|заведующ|аллерголог|пульмонолог|гепатолог|инфекционист|травматолог|ортопед|нейрохирург"
@@ -143,7 +143,11 @@ selena gomez|michael fox|michael j fox|lady gaga|celine dion|venus williams|sere
 |halsey|stephen hawking|muhammad ali|robin williams|christina applegate|bruce willis|toni braxton
 |nick jonas|halle berry|tom hanks|sonia sotomayor|kim kardashian|justin bieber|hailey bieber
 |jennifer aniston|mary poppins|sherlock holmes|gregory house|john watson|mark hyman|harry potter
-|john hopkins|johns hopkins|mayo clinic
+|john hopkins|johns hopkins|mayo clinic|selma blair|mariah carey|sharon stone|ben stiller
+|missy elliott|ryan white|agatha christie|carrie fisher|stephen fry|demi lovato|angelina jolie
+|jamie-lynn sigler|jack osbourne|ozzy osbourne|elton john|freddie mercury|magic johnson
+|steve jobs|frida kahlo|princess diana|prince harry|billy connolly|michael douglas
+|james earl jones|mary tyler moore|sonia sotomayor|nick cannon|jim carrey|tom daley
 |комаровский|мясников|малышева|елена малышева|евгений комаровский|александр мясников
 """
 PUBLIC_FIGURES = frozenset(
@@ -187,5 +191,9 @@ _RU_FIRST_NAME_WORDS = """
 елизавета жанна зинаида зоя инна ирина карина кира кристина ксения лариса лидия любовь людмила
 маргарита марина мария милана надежда наталья наталия нина оксана олеся ольга полина раиса
 светлана софия софья тамара татьяна ульяна юлия яна
+саша шура леша лёша андрюша антоша боря вадик валера вася витя володя вова слава гена гоша гриша
+дима женя жора ваня игорек илюша костя макс миша коля толя олежка паша петя рома сережа серёжа
+стас степа тима федя юра аленка аля аня галя даша катя лиза лена лера вика зина ира карина ксюша
+лара лида люба люда рита маша надя наташа оля поля рая света соня тома таня уля юля
 """
 RU_FIRST_NAMES = frozenset(_RU_FIRST_NAME_WORDS.split())

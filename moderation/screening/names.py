@@ -32,9 +32,11 @@ _WORD = r"[A-Za-z][a-zA-Z'\-]+"
 _CAP_RU = r"[А-ЯЁ][а-яё\-]+"
 
 # Titles are matched on the original text: case tells "Ms Smith" from "MS fatigue".
+# Only an abbreviated title takes a full stop: "nurse. Green tea" ends a sentence. A title
+# and its name stand on one line.
 _TITLE_EN = GatedPattern(
-    r"\b(?:[Dd]r|DR|[Dd]octor|[Pp]rof|[Pp]rofessor|[Nn]urse|[Mm]rs|[Mm]r|Ms|Miss|Dra)\.?\s+"
-    rf"(?P<name>(?:[A-Z]\.\s?)?{_WORD}(?:\s+(?:[A-Z]\.\s?)?{_CAP}){{0,2}})"
+    r"\b(?:(?P<short>[Dd]r|DR|[Pp]rof|[Mm]rs|[Mm]r|Ms|Dra)\.?|[Dd]octor|[Pp]rofessor|[Nn]urse|Miss)"
+    rf"[^\S\n]+(?P<name>(?:[A-Z]\.\s?)?{_WORD}(?:\s+(?:[A-Z]\.\s?)?{_CAP}){{0,2}})"
 )
 # Lowercase patterns run on the folded text (same offsets); case is then read from the original.
 _LOW_WORD = r"[a-z][a-z'\-]+"
@@ -56,7 +58,11 @@ _EPONYM_AFTER = re.compile(
     r"|ulcer|esophagus|oesophagus|node|chorea|contracture|disorder|anomaly|maneuver|manoeuvre)\b"
 )
 
-_TITLE_RU = GatedPattern(rf"(?<![а-яё])(?:{CLINICIAN_RU})\.?\s+(?P<name>[а-яё][а-яё\-]+)")
+# Abbreviations ("д-р", "проф.") take no endings, or "других" and "профиле" would be titles;
+# only they take a full stop ("к врачу. Если" is two sentences).
+_TITLE_RU = GatedPattern(
+    rf"(?<![а-яё])(?:(?:д-р|др|проф)\.?|{CLINICIAN_RU})[^\S\n]+(?P<name>[а-яё][а-яё\-]+)"
+)
 _CAP_RU_RUN = re.compile(rf"{_CAP_RU}(?:\s+{_CAP_RU}){{0,2}}")
 _PATRONYMIC = re.compile(
     r"^(?:[а-яё]+(?:ович|евич)(?:а|у|ем|е)?|[а-яё]+(?:овн|евн)(?:а|ы|е|у|ой)"
@@ -185,7 +191,12 @@ def _english(post: Post) -> Iterator[Span]:
             for m in re.finditer(r"\S+", match.group("name"))
         ]
         lead = 1 if len(tokens) > 1 and re.fullmatch(r"[A-Z]\.", tokens[0][1]) else 0
-        if not _is_english_name_token(tokens[lead][1], after_title=True) and not (
+        first = tokens[lead][1]
+        # After a title spelt out ("nurse reckons"), a lowercase word is a name only if it is
+        # a surname; after "dr" or "mr" people do write names in lowercase.
+        if first[0].islower() and not match.group("short") and first.lower() not in SURNAMES:
+            continue
+        if not _is_english_name_token(first, after_title=True) and not (
             # "Mr Alistair Fenwick": a first name that is also a dictionary word still counts
             # when a capitalised surname follows it.
             len(tokens) > lead + 1
@@ -205,7 +216,10 @@ def _english(post: Post) -> Iterator[Span]:
             end = position + len(token)
         if text[end - 2 : end] == "'s":
             end -= 2
-        if not _is_eponym_use(text, end) and not _public(text[match.start("name") : end]):
+        named = text[match.start("name") : end].removesuffix("'s")
+        if _first_name_alone(named):
+            continue
+        if not _is_eponym_use(text, end) and not _public(named):
             yield Span(match.start(), end, KIND)
     for pattern in (_ROLE_FULL_NAME_EN, _SELF_INTRO_EN):
         for match in _overlapping(pattern, post.folded):
@@ -222,6 +236,12 @@ def _english(post: Post) -> Iterator[Span]:
             and not _public(match.group(0))
         ):
             yield Span(match.start(), match.end(), KIND)
+
+
+def _first_name_alone(name: str) -> bool:
+    """ "Nurse Sue", "Dr Sarah": a first name alone names no one, even after a title."""
+    low = name.lower()
+    return " " not in low and low in FIRST_NAMES and low not in SURNAMES
 
 
 def _leading_name(words: str) -> str:
@@ -264,8 +284,14 @@ def _plausible_full_name(name: str, *, strict: bool) -> bool:
     )
 
 
+# "Дмитриев", "Федорова": a patronymic surname, though "Дмитрий" and "Федор" hide in it.
+_OV_SURNAME_RU = re.compile(r"[а-яё]{3,}(?:ов|ев|ёв)(?:а|у|ым|ом|ой|ых|е)?$")
+
+
 def _ru_first_name(token: str) -> bool:
     low = token.lower()
+    if low not in RU_FIRST_NAMES and _OV_SURNAME_RU.match(low):
+        return False
     candidates = (
         low,
         low[:-1] + "а",
@@ -280,10 +306,15 @@ def _ru_first_name(token: str) -> bool:
     return any(c in RU_FIRST_NAMES for c in candidates)
 
 
+# Adjectives' endings ("такое", "пищевого"); surnames in -ский/-цкий take them too.
+_ADJECTIVE_RU = re.compile(r"(?<!ск)(?<!цк)(?:ого|его|ому|ему|ое|ее|ые|ие|ых)$")
+
+
 def _ru_surname(token: str) -> bool:
     low = token.lower()
     return (
         _SURNAME_RU.match(low) is not None
+        and _ADJECTIVE_RU.search(low) is None
         and low not in _NOT_SURNAMES_RU
         and not low.startswith(tuple(EPONYMS))
         and DRUG_RE.match(low) is None
@@ -304,6 +335,9 @@ def _russian(post: Post) -> Iterator[Span]:
         if _ru_not_person(word):
             continue
         capitalised = _CAP_RU_RUN.match(text, match.start("name"))
+        # "медсестра Оля", "акушерке Наташе": a first name alone names no one.
+        if (not capitalised or " " not in capitalised.group(0)) and _ru_first_name(word):
+            continue
         if capitalised:
             yield Span(match.start(), capitalised.end(), KIND)
         elif _ru_surname(word):
@@ -326,7 +360,8 @@ def _russian(post: Post) -> Iterator[Span]:
         # also an eponym ("Кузнецов Игорь Анатольевич").
         if any(_ru_not_person(w) for w in words) and not (has_first and has_patronymic):
             continue
-        has_surname = any(_ru_surname(w) for w in words)
+        # A word is a first name or a surname, not both ("Вашей Полине" is no full name).
+        has_surname = any(_ru_surname(w) and not _ru_first_name(w) for w in words)
         if has_first and (has_patronymic or has_surname):
             yield Span(match.start(), match.end(), KIND)
 

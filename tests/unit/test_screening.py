@@ -119,6 +119,10 @@ def test_clinicians_do_not_request_advice() -> None:
         "СНИЛС 112-233-445 95",
         "живу на ул. Ленина, д. 14, кв. 56",
         "звоните +7 (903) 555-12-34",
+        "Невролог Дмитриев в РС-центре предложил окрелизумаб",
+        "мой кардиолог Федоров назначил бисопролол",
+        "dr whitfield said to wait",
+        "Nurse Okonkwo at the ward was lovely",
     ],
 )
 def test_identifying_is_found(text: str) -> None:
@@ -140,6 +144,19 @@ def test_identifying_is_found(text: str) -> None:
         "order number 1234567890 never arrived",
         "синдром Жильбера и отек Квинке, болезнь Бехтерева",
         "BP 128/82, eGFR 55, platelets 150 000",
+        # A title ending a sentence is not followed by a name.
+        "Обязательно покажитесь врачу. Если боль усилится, вызывайте скорую.",
+        "Сходите к психотерапевту. Многие боятся, а зря.",
+        "The nurse. Green tea helped me more than anything.",
+        # Abbreviated titles take no endings: "других" is not "др." and a name.
+        "Нужно исключить других факторов, например щитовидку, и профиле липидов",
+        # A first name alone names no one, even after a title.
+        "district nurse Sue came out this morning",
+        "медсестре Лене огромное спасибо",
+        "the nurse reckons it is just a virus",
+        "Вашей Полине скоро станет легче",
+        # A date is not a telephone number.
+        "анализы сдала 02.11.2024, ждём результатов",
     ],
 )
 def test_identifying_hard_negatives_pass(text: str) -> None:
