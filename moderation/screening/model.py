@@ -175,7 +175,8 @@ class LinearModel:
             self.venue_words = bool(data["venue_words"])
             self.weights = np.zeros((N_FEATURES, len(labels)), dtype=np.float32)
             for column, label in enumerate(labels):
-                self.weights[data[f"{label}_index"], column] = data[f"{label}_weight"]
+                kept = np.flatnonzero(np.unpackbits(data[f"{label}_mask"], count=N_FEATURES))
+                self.weights[kept, column] = data[f"{label}_weight"]
             self.intercepts = data["intercepts"].astype(np.float64)
             self.thresholds = data["thresholds"].astype(np.float64)
             self.rule_thresholds = data["rule_thresholds"].astype(np.float64)

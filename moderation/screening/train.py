@@ -10,7 +10,9 @@ out-of-fold probabilities choose the regularisation C (from the candidate's grid
 thresholds: a label fires when the probability reaches `t`, or when the rules found it and
 the probability reaches `t_rule` (0 means the rule alone is enough; "never" means the rule
 does not count). The pair is the one with the highest out-of-fold recall whose
-false-positive rate stays within its cap in the corpus batches and in the older files alike.
+false-positive rate stays within its cap over all the training items, and in the corpus
+batches and in the older files apart wherever a part has enough negatives for its cap to be
+more than a couple of texts (`fpr_parts`).
 `urgent` gets two pairs: *likely* (cap LIKELY_MAX_FPR) and *possible* (the extra
 false positives of the possible tier, cap POSSIBLE_MAX_FPR).
 
@@ -31,7 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from .model import MODEL_LABELS, MODEL_PATH, NEVER, RULES_STAND, featurize, model_input
+from .model import (
+    MODEL_LABELS,
+    MODEL_PATH,
+    N_FEATURES,
+    NEVER,
+    RULES_STAND,
+    featurize,
+    model_input,
+)
 from .pipeline import model_applies, screen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +62,7 @@ POSSIBLE_MAX_FPR = 0.05
 # confirms it (0.0: the rule alone; NEVER: the rule does not count).
 RULE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, NEVER)
 MIN_THRESHOLD = 0.02
+MIN_PART_NEGATIVES = 500
 PRUNE = 1e-3
 SEED = 0
 FOLDS = 5
@@ -236,10 +247,22 @@ class LabelResult:
         return likely, possible
 
 
+def fpr_parts(y: np.ndarray, corpus: np.ndarray) -> list[np.ndarray]:
+    """Where a false-positive cap must hold: over everything, and in the corpus batches and in
+    the older files apart, each only when it has enough negatives for a 2 % cap to mean a
+    count (a part of 136 negatives allows two false positives, so its third would decide
+    the threshold for every other text)."""
+    parts = [np.ones(len(y), dtype=bool)]
+    for part in (corpus, ~corpus):
+        if int((part & (y == 0)).sum()) >= MIN_PART_NEGATIVES:
+            parts.append(part)
+    return parts
+
+
 def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, corpus: np.ndarray,
            groups: list[str], candidate: Candidate) -> LabelResult:
     """Choose C, then the thresholds, from out-of-fold probabilities."""
-    parts = [p for p in (corpus, ~corpus) if p.any()]
+    parts = fpr_parts(y, corpus)
     split = folds(y, groups)
     best: tuple[tuple[float, float], LabelResult] | None = None
     for c in candidate.c_grid:
@@ -295,7 +318,11 @@ def train(
         result, x, y = results[label]
         weights, intercept = fit(x, y, result.c, candidate.idf)
         keep = np.flatnonzero(np.abs(weights) >= PRUNE)
-        arrays[f"{label}_index"] = keep.astype(np.int32)
+        # Which features have a weight, as a bitmap: an eighth of a byte per feature instead
+        # of four bytes per kept index.
+        mask = np.zeros(N_FEATURES, dtype=bool)
+        mask[keep] = True
+        arrays[f"{label}_mask"] = np.packbits(mask)
         arrays[f"{label}_weight"] = weights[keep].astype(np.float16)
         possible = result.possible or Pair(NEVER, NEVER, 0.0)
         columns["intercepts"].append(intercept)
