@@ -56,6 +56,10 @@ OLDER_FILES = (
     "holdout.jsonl",
 )
 MAX_FPR = 0.02  # every label but urgent (the issue's target)
+# Out-of-fold false-positive rates have run below those on outside-written text full of
+# names, numbers, prices and shops (the frozen sets' aggregate figures, f1-f21): where a
+# label's recall has room to spare, its cap leaves half the target as headroom.
+LABEL_MAX_FPR = {"identifying": 0.01, "promotion": 0.01}
 LIKELY_MAX_FPR = 0.01
 POSSIBLE_MAX_FPR = 0.05
 # Where a rule's finding may need the model's agreement: the lowest probability that still
@@ -274,7 +278,7 @@ def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, corpus: np.ndar
             result = LabelResult(label, c, probs, y, rules, corpus, likely, possible)
             key = (possible.recall, likely.recall)
         else:
-            pair = best_pair(probs, y, rules, parts, MAX_FPR,
+            pair = best_pair(probs, y, rules, parts, LABEL_MAX_FPR.get(label, MAX_FPR),
                              rule_grid=(0.0,) if label in RULES_STAND else RULE_GRID)
             result = LabelResult(label, c, probs, y, rules, corpus, pair)
             key = (pair.recall, 0.0)
