@@ -28,7 +28,7 @@ class Viewer:
     role_names: frozenset[Role]
 
     def has_role(self, *roles: Role) -> bool:
-        return any(r in self.role_names for r in roles)
+        return not self.role_names.isdisjoint(roles)
 
     @property
     def is_staff(self) -> bool:

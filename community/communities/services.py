@@ -8,6 +8,7 @@ status and a review is opened when a human has to look.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from sqlalchemy import (
     BindParameter,
     Executable,
     Select,
+    Text,
     and_,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -60,7 +63,7 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import utcnow
+from community.db import connection_of, utcnow
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -313,7 +316,7 @@ async def get_thread_as_read(
     """The thread with its community, the viewer's membership of it, their draft of a reply
     in it (only ever their own) and whether they follow it: one statement, read as plain
     rows (Core on the session's connection; the page only shows them)."""
-    connection = await db.connection()
+    connection = await connection_of(db)
     row: Any = (await connection.execute(_thread_as_read_statement(), {
         "viewer_id": viewer.id if viewer is not None else None, "thread_id": thread_id,
     })).first()
@@ -351,11 +354,10 @@ async def get_thread_and_membership(
     return (row[0], row[1]) if row else (None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class PostFacts:
+class PostFacts(NamedTuple):
     """What a post card's key needs (community.communities.cards), read as plain columns:
     no text and no ORM objects. A page renders only the posts whose cards are not kept,
-    from the full posts `with_texts` loads."""
+    from the full posts `with_texts` loads. (A named tuple: twenty are made per page.)"""
 
     id: int
     author_id: int
@@ -368,6 +370,11 @@ class PostFacts:
     author_username: str
     author_deleted_at: datetime | None
     author_is_clinician: bool
+
+
+def _labels(stored: str | None) -> list[str]:
+    """Screening labels from their stored JSON text; almost every post has none."""
+    return [] if not stored or stored == "[]" else list(json.loads(stored))
 
 
 @functools.cache
@@ -384,8 +391,10 @@ def _post_page_statement(kind: str) -> Executable:
     clinician = exists().where(UserRole.user_id == Post.author_id,
                                UserRole.role == Role.CLINICIAN.value)
     return (
+        # The labels as their stored text (`_labels`): decoding twenty empty lists as JSON
+        # cost more than the rest of the row.
         select(Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
-               Post.helpful_count, Post.hugs_count, Post.screen_labels, User.username,
+               Post.helpful_count, Post.hugs_count, cast(Post.screen_labels, Text), User.username,
                User.deleted_at, clinician.label("author_is_clinician"), *reacted_columns)
         .join(User, User.id == Post.author_id)
         .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
@@ -415,7 +424,7 @@ async def post_page(
     # On the session's connection, as Core: the statement selects columns only, and the
     # ORM's execution path (its compile state, the result's entities) cost more than SQLite
     # spent answering it.
-    connection = await db.connection()
+    connection = await connection_of(db)
     rows = (await connection.execute(_post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
@@ -425,7 +434,7 @@ async def post_page(
     reacted = {(row[0], reaction.value) for row in rows
                for reaction, flag in zip(kinds, row[11:], strict=True) if flag}
     facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                       list(row[7] or []), row[8], row[9], bool(row[10])) for row in rows]
+                       _labels(row[7]), row[8], row[9], bool(row[10])) for row in rows]
     return facts, next_cursor, reacted
 
 
