@@ -185,9 +185,15 @@ def current_reader(connection: ASGIConnection[Any, Any, Any, Any]) -> Reader | N
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return request.headers.get("hx-request") == "true" and not request.headers.get(
-        "hx-history-restore-request"
-    )
+    """Whether htmx asked (and not to restore its history): read from the raw headers, as
+    building the request's header map for it cost more than the question."""
+    asked = restoring = False
+    for key, value in request.scope["headers"]:
+        if key == b"hx-request":
+            asked = value == b"true"
+        elif key == b"hx-history-restore-request":
+            restoring = restoring or bool(value)
+    return asked and not restoring
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -214,8 +220,8 @@ def render(
     token = csrf_token(request)
     whole_page = not (block and is_htmx(request))
     # A confirmation carried over a redirect shows once, on the next full page.
-    flash = (pending_message(request, runtime_of(request).settings.secret_key)
-             if whole_page and FLASH_COOKIE in request.cookies else None)
+    has_flash = whole_page and cookie_of(request.scope, FLASH_COOKIE) is not None
+    flash = pending_message(request, runtime_of(request).settings.secret_key) if has_flash else None
     full_context = {
         "request": request,
         "flash": flash,
@@ -238,7 +244,7 @@ def render(
     response = Response(
         body, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {})
     )
-    if whole_page and FLASH_COOKIE in request.cookies:
+    if has_flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
 
