@@ -76,8 +76,11 @@ IDLE = re.compile(r"aiosqlite/core\.py:59\)$|^Condition\.wait |concurrent/future
 # statement's Python side in a greenlet whose stack does not reach the handler's.
 PHASES: list[tuple[str, str]] = [
     ("SQLite's connection threads (running statements)", r"aiosqlite/core\.py"),
+    # A statement run as Core on the session's connection (`AsyncConnection.execute`)
+    # starts its greenlet at `Connection.execute`, not at the session.
     ("SQLAlchemy running statements (greenlets: compile cache, execute, rows, ORM)",
-     r"^(Session|AsyncSession)\.\w+ \(.*sqlalchemy/orm/session\.py"),
+     r"^(Session|AsyncSession)\.\w+ \(.*sqlalchemy/orm/session\.py"
+     r"|^Connection\.execute \(.*sqlalchemy/engine/base\.py"),
     ("templates (render)", r"^render \(.*community/web\.py"),
     ("route handler, outside SQL and templates", r"/routes\.py"),
     ("middleware, session, routing, response (event loop)", r"community/cli\.py"),

@@ -11,7 +11,8 @@ for each reader, so no reader ever receives another's token.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from markupsafe import Markup
@@ -32,8 +33,10 @@ class Cards(Generic[Item]):
         self._cache = cache
         self._kind = kind
         self._key_of = key_of
-        # Cards found by `kept`, held for this page: the cache may drop them meanwhile.
+        # Cards found by `kept`, held for this page: the cache may drop them meanwhile. By
+        # key, and by the item asked about (with the item, so its id stays its own).
         self._held: dict[Hashable, str] = {}
+        self._held_items: dict[int, tuple[Any, str]] = {}
 
     def kept(self, item: Any) -> bool:
         """Whether the card of `item` is kept; if so it is held until the page renders it,
@@ -46,6 +49,7 @@ class Cards(Generic[Item]):
         html: str | None = self._cache.get(key)
         if html is not None:
             self._held[key] = html
+            self._held_items[id(item)] = (item, html)
         return html is not None
 
     def __call__(self, item: Item, render: Callable[[Item], Any], csrf_input: str = "") -> Markup:
@@ -57,17 +61,46 @@ class Cards(Generic[Item]):
         return kept_html(self._cache, key, lambda: render(item), csrf_input,
                          held=self._held.get(key))
 
+    def all(self, items: Iterable[Item], render: Callable[[Item], Any],
+            csrf_input: str = "") -> Markup:
+        """The cards of `items`, one after the other, as `__call__` makes each: a card held
+        by `kept` for this very item is not looked up again, and this reader's token is put
+        back once in the whole text."""
+        token = str(csrf_input)
+        parts: list[str] = []
+        for item in items:
+            held = self._held_items.get(id(item))
+            if held is not None and held[0] is item:
+                parts.append(held[1])
+                continue
+            own_key = self._key_of(item)
+            if own_key is None:
+                parts.append(str(render(item)))  # afresh, with the reader's own token
+                continue
+            key = (self._kind, own_key)
+            parts.append(_kept_text(self._cache, key, partial(render, item), token,
+                                    held=self._held.get(key)))
+        html = "".join(parts)
+        return Markup(html.replace(_TOKEN_PLACEHOLDER, token) if token else html)  # noqa: S704
+
+
+def _kept_text(cache: LRUCache, key: Hashable, render: Callable[[], Any], token: str,
+               *, held: str | None = None) -> str:
+    """What `render` makes, as kept under `key`: the reader's `token` is the placeholder."""
+    kept: str | None = held or cache.get(key)
+    if kept is None:
+        html = str(render())
+        kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
+        cache.put(key, kept)
+    return kept
+
 
 def kept_html(cache: LRUCache, key: Hashable, render: Callable[[], Any], csrf_input: str = "",
               *, held: str | None = None) -> Markup:
     """What `render` makes, kept under `key` (which must hold everything it shows), with this
     reader's `csrf_input` put back in its forms. `held`: the kept text, already taken."""
     token = str(csrf_input)
-    kept: str | None = held or cache.get(key)
-    if kept is None:
-        html = str(render())
-        kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
-        cache.put(key, kept)
+    kept = _kept_text(cache, key, render, token, held=held)
     if token:
         kept = kept.replace(_TOKEN_PLACEHOLDER, token)
     return Markup(kept)  # noqa: S704 (rendered by an autoescaping template)

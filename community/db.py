@@ -12,7 +12,13 @@ from typing import Any
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import BigInteger, Integer, MetaData, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
@@ -77,6 +83,24 @@ async def switch_to_writing(db: AsyncSession) -> None:
     if connection.dialect.name == "sqlite":
         await connection.exec_driver_sql("COMMIT")
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_CONNECTION_KEY = "kindred_connection"
+
+
+async def connection_of(db: AsyncSession) -> AsyncConnection:
+    """`db.connection()`, asked of the session once per transaction: a page that runs
+    several statements as Core on its session's connection paid the session's bookkeeping
+    (a greenlet, its transaction's state checks) for each of them."""
+    held = db.info.get(_CONNECTION_KEY)
+    transaction = db.sync_session.get_transaction()
+    if held is not None and transaction is not None and held[0] is transaction \
+            and transaction.is_active:
+        connection: AsyncConnection = held[1]
+        return connection
+    connection = await db.connection()
+    db.info[_CONNECTION_KEY] = (db.sync_session.get_transaction(), connection)
+    return connection
 
 
 def dialect_insert(db: AsyncSession, target: Any) -> Any:

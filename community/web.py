@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community import i18n
 from community.accounts.models import Role, User
+from community.accounts.viewer import Reader
 from community.cards import kept_html
 from community.db import intent, read_only_request, utcnow, write_intent, writing
 from community.flash import FLASH_COOKIE, pending_message
@@ -112,7 +113,7 @@ def kept_layout(context: Context, part: str, *shown: Hashable,
                 caller: Callable[[], str]) -> Markup:
     """`part` of the base layout, kept as `kept` does per viewer (id, name, roles) and the
     `shown` values it shows besides."""
-    user: User | None = context.get("current_user")
+    user: Reader | None = context.get("current_user")
     viewer = None if user is None else (user.id, user.username, tuple(sorted(user.role_names)))
     return kept(context, "layout", part, viewer, *shown, caller=caller)
 
@@ -157,7 +158,7 @@ def role_label(role: Role | str) -> str:
     return labels.get(Role(role), str(role))
 
 
-def display_name(user: User | None) -> str:
+def display_name(user: Reader | None) -> str:
     """A person's name as others see it; a deleted account is "former member"."""
     if user is None:
         return gettext("former member")
@@ -177,10 +178,22 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     return connection.scope.get("user")
 
 
+def current_reader(connection: ASGIConnection[Any, Any, Any, Any]) -> Reader | None:
+    """The signed-in person as a page that only reads sees them: a `Viewer` on routes marked
+    PLAIN_VIEWER, else the `User`."""
+    return connection.scope.get("user")
+
+
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return request.headers.get("hx-request") == "true" and not request.headers.get(
-        "hx-history-restore-request"
-    )
+    """Whether htmx asked (and not to restore its history): read from the raw headers, as
+    building the request's header map for it cost more than the question."""
+    asked = restoring = False
+    for key, value in request.scope["headers"]:
+        if key == b"hx-request":
+            asked = value == b"true"
+        elif key == b"hx-history-restore-request":
+            restoring = restoring or bool(value)
+    return asked and not restoring
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -207,8 +220,8 @@ def render(
     token = csrf_token(request)
     whole_page = not (block and is_htmx(request))
     # A confirmation carried over a redirect shows once, on the next full page.
-    flash = (pending_message(request, runtime_of(request).settings.secret_key)
-             if whole_page and FLASH_COOKIE in request.cookies else None)
+    has_flash = whole_page and cookie_of(request.scope, FLASH_COOKIE) is not None
+    flash = pending_message(request, runtime_of(request).settings.secret_key) if has_flash else None
     full_context = {
         "request": request,
         "flash": flash,
@@ -231,7 +244,7 @@ def render(
     response = Response(
         body, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {})
     )
-    if whole_page and FLASH_COOKIE in request.cookies:
+    if has_flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
 
@@ -380,6 +393,12 @@ on SQLite its reads run on the event loop, without a trip to the connection's th
 (community.sqlite_driver). Only for pages measured to read little: the loop waits for them."""
 
 
+PLAIN_VIEWER = {"plain_viewer": True}
+"""Route `opt` for a page that only reads and takes the signed-in person as plain values
+(`community.accounts.viewer.Viewer`, read without the ORM): its handler, access rules and
+templates ask only what a `Viewer` answers (`current_reader`)."""
+
+
 ALCHEMY_STATE_KEY = "alchemy"
 
 
@@ -509,8 +528,10 @@ class SessionMiddleware(AbstractMiddleware):
         # same database session (the handler's `db_session`); a write resolves on its own
         # connection, so SQLite's write lock is not held while passwords are checked.
         if not writing:
+            handler = scope.get("route_handler")
+            plain = handler is not None and bool(handler.opt.get("plain_viewer"))
             found = await runtime.sessions.resolve(token, request_session(scope),
-                                                   unread_count_of_user())
+                                                   unread_count_of_user(), plain=plain)
         else:
             with intent(write=False):
                 async with runtime.sessionmaker() as db:

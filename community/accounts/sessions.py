@@ -7,18 +7,27 @@ store cannot be replayed as cookies.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from sqlalchemy import ColumnElement, Executable, Select, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
-from community.accounts.models import User, UserSession
-from community.db import intent, utcnow, writing
+from community.accounts.models import Role, User, UserRole, UserSession
+from community.accounts.viewer import Viewer
+from community.db import connection_of, intent, utcnow, writing
 from community.tokens import new_token, token_hash
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -41,10 +50,11 @@ class SessionRecord:
 
 @dataclass
 class SignedIn:
-    """A session with its account (roles loaded) and the extra columns asked for."""
+    """A session with its account (roles loaded; a `Viewer` when asked for plain values)
+    and the extra columns asked for."""
 
     record: SessionRecord
-    user: User | None
+    user: User | Viewer | None
     extra: tuple[Any, ...]
 
 
@@ -57,11 +67,11 @@ class _BuiltOnce:
     with the same statement, and building one costs more than running it. Callers pass the
     same column objects each time (see notifications.unread_count_of_user)."""
 
-    def __init__(self, build: Callable[[tuple[ColumnElement[Any], ...]], Select[Any]]) -> None:
+    def __init__(self, build: Callable[[tuple[ColumnElement[Any], ...]], Executable]) -> None:
         self._build = build
-        self._built: dict[tuple[int, ...], tuple[tuple[Any, ...], Select[Any]]] = {}
+        self._built: dict[tuple[int, ...], tuple[tuple[Any, ...], Executable]] = {}
 
-    def __call__(self, extra: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+    def __call__(self, extra: tuple[ColumnElement[Any], ...]) -> Executable:
         key = tuple(map(id, extra))
         found = self._built.get(key)
         if found is None or any(a is not b for a, b in zip(found[0], extra, strict=True)):
@@ -78,16 +88,61 @@ _session_with_user = _BuiltOnce(lambda extra: _with_user(
 _user_by_id = _BuiltOnce(lambda extra: _with_user(
     select(User, *extra).where(User.id == bindparam("user_id"))))
 
+# The same reads as plain columns, one row per role (a row with a NULL role for none).
+_SESSION_COLUMNS = (UserSession.token_hash, UserSession.user_id, UserSession.privilege_version,
+                    UserSession.created_at, UserSession.last_seen_at, UserSession.expires_at,
+                    UserSession.client_address, UserSession.user_agent, UserSession.revoked_at)
+_VIEWER_COLUMNS = (User.id, User.username, User.locale, User.privilege_version, User.is_active,
+                   User.deleted_at)
+_session_with_viewer = _BuiltOnce(lambda extra: (
+    select(*_SESSION_COLUMNS, *_VIEWER_COLUMNS, *extra, UserRole.role)
+    .outerjoin(User, User.id == UserSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"))))
+_viewer_by_id = _BuiltOnce(lambda extra: (
+    select(*_VIEWER_COLUMNS, *extra, UserRole.role)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(User.id == bindparam("user_id"))))
+
+
+def _viewer_of(rows: Sequence[Any], start: int) -> tuple[Viewer | None, tuple[Any, ...]]:
+    """The viewer in `rows[*][start:]` (the account's columns, the extra ones, the role last)
+    and the extra columns; no viewer when the account is gone."""
+    first = rows[0]
+    if first[start] is None:
+        return None, ()
+    user_id, username, locale, privilege_version, is_active, deleted_at = first[start:start + 6]
+    viewer = Viewer(id=user_id, username=username, locale=locale,
+                    privilege_version=privilege_version, is_active=is_active,
+                    deleted_at=deleted_at,
+                    role_names=frozenset(Role(row[-1]) for row in rows if row[-1] is not None))
+    return viewer, tuple(first[start + len(_VIEWER_COLUMNS):-1])
+
+
+def _record_of(row: Any) -> SessionRecord:
+    """The session in the first columns of a row of `_session_with_viewer`."""
+    return SessionRecord(
+        token_hash=row[0], user_id=row[1], privilege_version=row[2], created_at=row[3],
+        last_seen_at=row[4], expires_at=row[5], client_address=row[6], user_agent=row[7])
+
+
+async def _plain_rows(db: AsyncSession, statement: Executable,
+                      parameters: dict[str, Any]) -> Sequence[Any]:
+    # Core on the session's connection: no ORM objects, no identity map.
+    connection = await connection_of(db)
+    return (await connection.execute(statement, parameters)).all()
+
 
 class SessionStore(Protocol):
     """Writes take the request's `db` session when there is one: on SQLite a second
     connection would wait for the write lock that the request itself holds."""
 
     async def resolve(
-        self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
+        self, token: str, db: AsyncSession, *extra: ColumnElement[Any], plain: bool = False
     ) -> SignedIn | None:
         """The unrevoked session of `token` with its account and `extra` (columns that may
-        refer to `User`), in as few statements on `db` as the store allows."""
+        refer to `User`), in as few statements on `db` as the store allows. `plain`: the
+        account as a `Viewer` (plain values), not a `User`."""
         ...
 
     async def create(
@@ -134,8 +189,15 @@ class DatabaseSessionStore:
         return token
 
     async def resolve(
-        self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
+        self, token: str, db: AsyncSession, *extra: ColumnElement[Any], plain: bool = False
     ) -> SignedIn | None:
+        if plain:
+            rows = await _plain_rows(db, _session_with_viewer(extra),
+                                     {"token_hash": token_hash(token)})
+            if not rows or rows[0][8] is not None:
+                return None
+            viewer, found_extra = _viewer_of(rows, len(_SESSION_COLUMNS))
+            return SignedIn(_record_of(rows[0]), viewer, found_extra)
         row = (await db.execute(_session_with_user(extra),
                                 {"token_hash": token_hash(token)})).unique().first()
         if row is None or row[0].revoked_at is not None:
@@ -254,11 +316,17 @@ class RedisSessionStore:
         return await self._load(token_hash(token))
 
     async def resolve(
-        self, token: str, db: AsyncSession, *extra: ColumnElement[Any]
+        self, token: str, db: AsyncSession, *extra: ColumnElement[Any], plain: bool = False
     ) -> SignedIn | None:
         record = await self.get(token)
         if record is None:
             return None
+        if plain:
+            rows = await _plain_rows(db, _viewer_by_id(extra), {"user_id": record.user_id})
+            if not rows:
+                return SignedIn(record, None, ())
+            viewer, found_extra = _viewer_of(rows, 0)
+            return SignedIn(record, viewer, found_extra)
         row = (await db.execute(_user_by_id(extra), {"user_id": record.user_id})).unique().first()
         if row is None:
             return SignedIn(record, None, ())

@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from community.accounts.models import User
+from community.accounts.viewer import Reader
 from community.communities.models import Audience, Membership, Post, PostStatus, Thread
+from community.communities.plain import AnyMembership, AnyThread
 
 
-def is_staff(viewer: User | None) -> bool:
+def is_staff(viewer: Reader | None) -> bool:
     return viewer is not None and viewer.is_staff
 
 
-def listed_threads_filter(viewer: User | None) -> ColumnElement[bool]:
+def listed_threads_filter(viewer: Reader | None) -> ColumnElement[bool]:
     """Threads whose existence (title) the viewer may learn."""
     return listed_threads_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
 
@@ -38,7 +39,7 @@ def listed_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
     return or_(published, Thread.author_id == viewer_id)
 
 
-def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
+def readable_threads_filter(viewer: Reader | None) -> ColumnElement[bool]:
     """Threads whose posts the viewer may read (SQL over Thread)."""
     if is_staff(viewer):
         return true()
@@ -49,7 +50,7 @@ def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
     return and_(listed_threads_filter(viewer), or_(public, Thread.community_id.in_(member_of)))
 
 
-def visible_posts_filter(viewer: User | None) -> ColumnElement[bool]:
+def visible_posts_filter(viewer: Reader | None) -> ColumnElement[bool]:
     """Posts the viewer may read; the query must join Thread. Used by search."""
     if is_staff(viewer):
         return true()
@@ -68,20 +69,21 @@ def seen_posts_filter(kind: str, viewer_id: Any) -> ColumnElement[bool]:
     return or_(Post.status == PostStatus.PUBLISHED.value, own)
 
 
-def viewer_kind(viewer: User | None) -> str:
+def viewer_kind(viewer: Reader | None) -> str:
     """What the filters above distinguish: "anonymous", "staff" or "member"."""
     if viewer is None:
         return "anonymous"
     return "staff" if viewer.is_staff else "member"
 
 
-def can_see_thread_exists(viewer: User | None, thread: Thread) -> bool:
+def can_see_thread_exists(viewer: Reader | None, thread: AnyThread) -> bool:
     if is_staff(viewer) or thread.status == PostStatus.PUBLISHED:
         return True
     return viewer is not None and thread.author_id == viewer.id
 
 
-def can_read_thread(viewer: User | None, thread: Thread, membership: Membership | None) -> bool:
+def can_read_thread(viewer: Reader | None, thread: AnyThread,
+                    membership: AnyMembership | None) -> bool:
     """Python twin of readable_threads_filter for one thread already loaded."""
     if not can_see_thread_exists(viewer, thread):
         return False
@@ -90,29 +92,31 @@ def can_read_thread(viewer: User | None, thread: Thread, membership: Membership 
     return viewer is not None and membership is not None
 
 
-def can_see_post(viewer: User | None, post: Post) -> bool:
+def can_see_post(viewer: Reader | None, post: Post) -> bool:
     """Given a readable thread: may the viewer see this post's text?"""
     if is_staff(viewer) or post.status == PostStatus.PUBLISHED:
         return True
     return viewer is not None and post.author_id == viewer.id
 
 
-def can_edit_post(viewer: User | None, post: Post) -> bool:
+def can_edit_post(viewer: Reader | None, post: Post) -> bool:
     editable = post.status not in (PostStatus.AUTHOR_DELETED, PostStatus.REMOVED)
     return viewer is not None and post.author_id == viewer.id and editable
 
 
-def can_view_history(viewer: User | None, post: Post) -> bool:
+def can_view_history(viewer: Reader | None, post: Post) -> bool:
     return viewer is not None and (post.author_id == viewer.id or is_staff(viewer))
 
 
-def can_post_in(viewer: User | None, membership: Membership | None, *, archived: bool) -> bool:
+def can_post_in(viewer: Reader | None, membership: AnyMembership | None, *,
+                archived: bool) -> bool:
     if viewer is None or archived:
         return False
     return membership is not None or is_staff(viewer)
 
 
-def can_reply(viewer: User | None, thread: Thread, membership: Membership | None) -> bool:
+def can_reply(viewer: Reader | None, thread: AnyThread,
+              membership: AnyMembership | None) -> bool:
     """Whether the thread page offers the viewer a reply box (and with it mentions, quotes,
     previews and a draft): a published thread they may read, in a community they may post in."""
     return (thread.status == PostStatus.PUBLISHED

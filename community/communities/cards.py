@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from community.accounts.models import Role, User
+from community.accounts.models import Role
+from community.accounts.viewer import Reader
 from community.cache import LRUCache
 from community.cards import Cards
 from community.communities.access import viewer_kind
@@ -22,7 +23,7 @@ from community.communities.services import PostFacts
 from community.web import display_name, shown_name
 
 
-def post_cards(cache: LRUCache, viewer: User | None,
+def post_cards(cache: LRUCache, viewer: Reader | None,
                reacted: set[tuple[int, str]], *, quotable: bool = False
                ) -> Cards[Post | PostFacts]:
     """Keyed alike from a full post or from its facts (the columns alone), so a page learns

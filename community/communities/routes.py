@@ -26,8 +26,10 @@ from community.notifications.models import FollowTarget
 from community.notifications.services import follow, is_following, unfollow
 from community.scraping import record_view
 from community.web import (
+    PLAIN_VIEWER,
     SHORT_READS,
     WRITE_PHASE,
+    current_reader,
     current_user,
     form_data,
     is_htmx,
@@ -206,7 +208,7 @@ async def thread_context(
     request: AnyRequest, db: AsyncSession, thread_id: int, *, after: int | None
 ) -> dict[str, Any]:
     """Everything the thread page shows this viewer; the reply box holds their draft."""
-    viewer = current_user(request)
+    viewer = current_reader(request)
     thread, membership, draft, following = await services.get_thread_as_read(db, viewer,
                                                                              thread_id)
     if thread is None or not access.can_see_thread_exists(viewer, thread):
@@ -234,7 +236,7 @@ async def thread_context(
     return context
 
 
-@get("/threads/{thread_id:int}", name="thread", opt=SHORT_READS)
+@get("/threads/{thread_id:int}", name="thread", opt={**SHORT_READS, **PLAIN_VIEWER})
 async def thread_page(
     request: AnyRequest, db_session: AsyncSession, thread_id: int
 ) -> Response[str]:

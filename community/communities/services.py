@@ -8,6 +8,7 @@ status and a review is opened when a human has to look.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from sqlalchemy import (
     BindParameter,
     Executable,
     Select,
+    Text,
     and_,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -34,6 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
+from community.accounts.viewer import Reader
 from community.communities import access
 from community.communities.drafts import discard_draft
 from community.communities.mentions import readers_among, resolve_mentions
@@ -51,7 +55,15 @@ from community.communities.models import (
     Thread,
     ThreadKind,
 )
-from community.db import utcnow
+from community.communities.plain import (
+    AnyMembership,
+    AnyThread,
+    CommunityRow,
+    MembershipRow,
+    ReplyDraftRow,
+    ThreadRow,
+)
+from community.db import connection_of, utcnow
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -268,14 +280,19 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
 
 
 @functools.cache
-def _thread_as_read_statement() -> Select[Thread, Membership, ReplyDraft, bool]:
+def _thread_as_read_statement() -> Executable:
     viewer_id: BindParameter[int] = bindparam("viewer_id")
     following = exists().where(Follow.user_id == viewer_id,
                                Follow.target_type == FollowTarget.THREAD.value,
                                Follow.target_id == Thread.id)
     return (
-        select(Thread, Membership, ReplyDraft, following.label("following"))
-        .options(joinedload(Thread.community))
+        select(Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
+               Thread.audience, Thread.status,
+               Community.id, Community.slug, Community.name, Community.icd10,
+               Community.archived_at,
+               Membership.community_id, Membership.joined_at,
+               ReplyDraft.body, ReplyDraft.updated_at, following.label("following"))
+        .join(Community, Community.id == Thread.community_id)
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
                                     Membership.user_id == viewer_id))
         .outerjoin(ReplyDraft, and_(ReplyDraft.thread_id == Thread.id,
@@ -285,39 +302,62 @@ def _thread_as_read_statement() -> Select[Thread, Membership, ReplyDraft, bool]:
 
 
 class ThreadAsRead(NamedTuple):
-    """A thread as one viewer finds it: `thread` is None when there is none."""
+    """A thread as one viewer finds it, as plain rows: `thread` is None when there is none."""
 
-    thread: Thread | None
-    membership: Membership | None = None
-    draft: ReplyDraft | None = None
+    thread: ThreadRow | None
+    membership: MembershipRow | None = None
+    draft: ReplyDraftRow | None = None
     following: bool = False
 
 
 async def get_thread_as_read(
-    db: AsyncSession, viewer: User | None, thread_id: int
+    db: AsyncSession, viewer: Reader | None, thread_id: int
 ) -> ThreadAsRead:
     """The thread with its community, the viewer's membership of it, their draft of a reply
-    in it (only ever their own) and whether they follow it: one statement."""
-    if viewer is None:
-        return ThreadAsRead(await get_thread(db, thread_id))
-    row = (await db.execute(_thread_as_read_statement(),
-                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
-    return ThreadAsRead(row[0], row[1], row[2], bool(row[3])) if row else ThreadAsRead(None)
+    in it (only ever their own) and whether they follow it: one statement, read as plain
+    rows (Core on the session's connection; the page only shows them)."""
+    connection = await connection_of(db)
+    row: Any = (await connection.execute(_thread_as_read_statement(), {
+        "viewer_id": viewer.id if viewer is not None else None, "thread_id": thread_id,
+    })).first()
+    if row is None:
+        return ThreadAsRead(None)
+    community = CommunityRow(id=row[7], slug=row[8], name=row[9], icd10=row[10],
+                             archived_at=row[11])
+    thread = ThreadRow(id=row[0], community_id=row[1], author_id=row[2], title=row[3],
+                       kind=row[4], audience=row[5], status=row[6], community=community)
+    membership = (MembershipRow(community_id=row[12], joined_at=row[13])
+                  if row[12] is not None else None)
+    draft = ReplyDraftRow(body=row[14], updated_at=row[15]) if row[14] is not None else None
+    return ThreadAsRead(thread, membership, draft, bool(row[16]))
+
+
+@functools.cache
+def _thread_and_membership_statement() -> Executable:
+    return (
+        select(Thread, Membership)
+        .options(joinedload(Thread.community))
+        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
+                                    Membership.user_id == bindparam("viewer_id")))
+        .where(Thread.id == bindparam("thread_id"))
+    )
 
 
 async def get_thread_and_membership(
     db: AsyncSession, viewer: User | None, thread_id: int
 ) -> tuple[Thread | None, Membership | None]:
     """The thread with its community, and the viewer's membership of it: one statement."""
-    found = await get_thread_as_read(db, viewer, thread_id)
-    return found.thread, found.membership
+    if viewer is None:
+        return await get_thread(db, thread_id), None
+    row: Any = (await db.execute(_thread_and_membership_statement(),
+                            {"viewer_id": viewer.id, "thread_id": thread_id})).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class PostFacts:
+class PostFacts(NamedTuple):
     """What a post card's key needs (community.communities.cards), read as plain columns:
     no text and no ORM objects. A page renders only the posts whose cards are not kept,
-    from the full posts `with_texts` loads."""
+    from the full posts `with_texts` loads. (A named tuple: twenty are made per page.)"""
 
     id: int
     author_id: int
@@ -330,6 +370,11 @@ class PostFacts:
     author_username: str
     author_deleted_at: datetime | None
     author_is_clinician: bool
+
+
+def _labels(stored: str | None) -> list[str]:
+    """Screening labels from their stored JSON text; almost every post has none."""
+    return [] if not stored or stored == "[]" else list(json.loads(stored))
 
 
 @functools.cache
@@ -346,8 +391,10 @@ def _post_page_statement(kind: str) -> Executable:
     clinician = exists().where(UserRole.user_id == Post.author_id,
                                UserRole.role == Role.CLINICIAN.value)
     return (
+        # The labels as their stored text (`_labels`): decoding twenty empty lists as JSON
+        # cost more than the rest of the row.
         select(Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
-               Post.helpful_count, Post.hugs_count, Post.screen_labels, User.username,
+               Post.helpful_count, Post.hugs_count, cast(Post.screen_labels, Text), User.username,
                User.deleted_at, clinician.label("author_is_clinician"), *reacted_columns)
         .join(User, User.id == Post.author_id)
         .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
@@ -363,7 +410,7 @@ def _posts_to_render_statement() -> Executable:
 
 
 async def post_page(
-    db: AsyncSession, viewer: User | None, thread: Thread, membership: Membership | None, *,
+    db: AsyncSession, viewer: Reader | None, thread: AnyThread, membership: AnyMembership | None, *,
     after: int | None = None, limit: int = PAGE_SIZE,
 ) -> tuple[list[PostFacts], int | None, set[tuple[int, str]]]:
     """The posts of a thread the viewer may see, in order, keyset-paged on id, as facts
@@ -377,7 +424,7 @@ async def post_page(
     # On the session's connection, as Core: the statement selects columns only, and the
     # ORM's execution path (its compile state, the result's entities) cost more than SQLite
     # spent answering it.
-    connection = await db.connection()
+    connection = await connection_of(db)
     rows = (await connection.execute(_post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
@@ -387,7 +434,7 @@ async def post_page(
     reacted = {(row[0], reaction.value) for row in rows
                for reaction, flag in zip(kinds, row[11:], strict=True) if flag}
     facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                       list(row[7] or []), row[8], row[9], bool(row[10])) for row in rows]
+                       _labels(row[7]), row[8], row[9], bool(row[10])) for row in rows]
     return facts, next_cursor, reacted
 
 
@@ -408,7 +455,7 @@ async def with_texts(db: AsyncSession, facts: list[PostFacts], *,
 
 
 async def crisis_help_country(
-    db: AsyncSession, viewer: User | None, posts: Sequence[Post | PostFacts]
+    db: AsyncSession, viewer: Reader | None, posts: Sequence[Post | PostFacts]
 ) -> str | None:
     """The country in the viewer's profile, read only when the page shows them crisis help
     (one of their own posts was screened as a crisis), so their help is for their place."""
