@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Integer, MetaData, event, make_url
+from sqlalchemy import BigInteger, Executable, Insert, Integer, MetaData, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,6 +77,60 @@ async def switch_to_writing(db: AsyncSession) -> None:
     if connection.dialect.name == "sqlite":
         await connection.exec_driver_sql("COMMIT")
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
+
+
+def _with_defaults(statement: Executable, params: dict[str, Any]) -> dict[str, Any]:
+    """An INSERT's parameters with its columns' Python defaults filled in (as SQLAlchemy's
+    execution would), so the compiled statement needs nothing but `params`."""
+    if not isinstance(statement, Insert):
+        return params
+    filled = dict(params)
+    for column in statement.table.columns:
+        default = column.default
+        if column.key in filled or default is None or not default.is_scalar and not (
+                default.is_callable):
+            continue
+        filled[column.key] = default.arg(None) if default.is_callable else default.arg
+    return filled
+
+
+def _driver_form(dialect: Any, statement: Executable, keys: tuple[str, ...]) -> tuple[Any, str]:
+    """`statement` compiled once for `dialect` and these parameter names (kept per statement
+    object: pass statements built once, at import or under functools.cache)."""
+    cache_key = (id(statement), dialect.name, keys)
+    found = _driver_forms.get(cache_key)
+    if found is None or found[0].statement is not statement:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        if compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params:
+            raise ValueError(f"write_later cannot run {statement}: it needs SQLAlchemy's execution")
+        found = _driver_forms[cache_key] = (compiled, str(compiled))
+    return found
+
+
+async def write_later(db: AsyncSession, statement: Executable, params: dict[str, Any]) -> None:
+    """A write in `db`'s transaction whose result nobody reads (an INSERT's id, a rowcount).
+
+    On SQLite it goes to the connection's thread with the next statement or the commit (one
+    trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; elsewhere it
+    runs now. Objects the session holds unflushed are flushed first, so rows keep their order.
+    `statement` is a Core statement built once (its compiled form is kept by identity)."""
+    if db.new or db.dirty or db.deleted:
+        await db.flush()
+    connection = await db.connection()
+    params = _with_defaults(statement, params)
+    if connection.dialect.name != "sqlite":
+        await connection.execute(statement, params)
+        return
+    compiled, sql = _driver_form(connection.dialect, statement, tuple(sorted(params)))
+    values = compiled.construct_params(params)
+    processors = compiled._bind_processors  # noqa: SLF001 - the types' own conversions
+    ordered = tuple(processors[name](values[name]) if name in processors else values[name]
+                    for name in compiled.positiontup)
+    raw = await connection.get_raw_connection()
+    raw.driver_connection.defer(sql, ordered)
 
 
 def dialect_insert(db: AsyncSession, target: Any) -> Any:

@@ -28,6 +28,12 @@ writer. The connection is opened with `check_same_thread=False`; SQLAlchemy awai
 call on a connection before the next, so the loop and the connection's thread never use it
 at once. A commit or rollback with no transaction open makes no trip either.
 
+Writes whose results nobody reads (`defer`: a write phase's rows, community.db.write_later)
+wait on the connection and go to its thread with the next statement, commit or not at all
+(a rollback drops them): a reply's write phase is then a few trips, not one per row. A
+deferred write that fails raises from the statement or commit it went with; the transaction
+fails as a whole either way.
+
 Everything else (the thread, functions) is aiosqlite's own.
 """
 
@@ -125,6 +131,21 @@ class OneTripConnection(aiosqlite.Connection):
         self._writer_file = None if memory else writer_file(database)
         self._writing = False  # this connection holds the writer lock
         self._writing_file = False  # ... and the other processes' file lock
+        self._deferred: list[tuple[str, Sequence[Any]]] = []
+
+    def defer(self, sql: str, parameters: Sequence[Any]) -> None:
+        """Run `sql` in this transaction before the next statement or the commit, in the
+        same trip to the thread (from the event loop, between statements)."""
+        self._deferred.append((sql, parameters))
+
+    def _take_deferred(self) -> list[tuple[str, Sequence[Any]]]:
+        deferred, self._deferred = self._deferred, []
+        return deferred
+
+    def _run_deferred(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
+        """In the connection's thread: the writes deferred until now, in their order."""
+        for sql, parameters in deferred:
+            self._conn.execute(sql, parameters).close()
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         # SQLAlchemy awaits `cursor.__aenter__()` for the cursor itself.
@@ -155,15 +176,22 @@ class OneTripConnection(aiosqlite.Connection):
         to do (read from the loop: `in_transaction` only asks SQLite's autocommit flag)."""
         return not self._writing and not self._conn.in_transaction
 
+    def _commit_with(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
+        self._run_deferred(deferred)
+        self._conn.commit()
+
     async def commit(self) -> None:
-        if not self._idle():
-            await self._execute(self._then_done_writing, self._conn.commit)
+        if self._deferred or not self._idle():
+            await self._execute(self._then_done_writing,
+                                partial(self._commit_with, self._take_deferred()))
 
     async def rollback(self) -> None:
+        self._deferred = []
         if not self._idle():
             await self._execute(self._then_done_writing, self._conn.rollback)
 
     async def close(self) -> None:
+        self._deferred = []
         if self._connection is not None:
             await self._execute(self._done_writing_anyway)
         await super().close()
@@ -218,11 +246,13 @@ class OneTripCursor:
             cursor.close()
         return state
 
-    def _run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
+    def _run(self, sql: str, parameters: Any, *, many: bool,
+             deferred: list[tuple[str, Sequence[Any]]]) -> tuple[Any, ...]:
         writer = sql.startswith("BEGIN IMMEDIATE")
         if writer:
             self._connection._begin_writing()
         try:
+            self._connection._run_deferred(deferred)
             return self._cursor_run(sql, parameters, many=many)
         except BaseException:
             if writer:
@@ -248,19 +278,22 @@ class OneTripCursor:
     def _inline(self, sql: str) -> bool:
         """Whether `sql` is a read to run on the event loop (see `inline_reads`)."""
         return (inline_reads.get() and sql[:6].upper() == "SELECT"
-                and not self._connection._conn.in_transaction)
+                and not self._connection._conn.in_transaction
+                and not self._connection._deferred)
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
         await self.close()
         if self._inline(sql):
             self._take(self._cursor_run(sql, parameters or (), many=False))
         else:
-            self._take(await self._trip(partial(self._run, sql, parameters or (), many=False)))
+            self._take(await self._trip(partial(self._run, sql, parameters or (), many=False,
+                                                deferred=self._connection._take_deferred())))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         await self.close()
-        self._take(await self._trip(partial(self._run, sql, parameters, many=True)))
+        self._take(await self._trip(partial(self._run, sql, parameters, many=True,
+                                            deferred=self._connection._take_deferred())))
         return self
 
     async def _more(self, size: int | None) -> None:
