@@ -75,8 +75,10 @@ async def switch_to_writing(db: AsyncSession) -> None:
     lock as they are written, and each statement reads what is committed)."""
     connection = await db.connection()
     if connection.dialect.name == "sqlite":
-        await connection.exec_driver_sql("COMMIT")
-        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Both go with the write phase's first statement (one trip; community.sqlite_driver).
+        driver = (await connection.get_raw_connection()).driver_connection
+        driver.defer("COMMIT", ())
+        driver.defer("BEGIN IMMEDIATE", ())
 
 
 _driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
@@ -226,10 +228,11 @@ def sqlite_begin_listeners(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
 
     def _begin(connection: Any) -> None:
+        # Sent with the transaction's first statement, not in a trip of its own.
         if write_intent.get():
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.connection.driver_connection.defer("BEGIN IMMEDIATE", ())
         elif not reads_only():
-            connection.exec_driver_sql("BEGIN")
+            connection.connection.driver_connection.defer("BEGIN", ())
 
     event.listen(engine.sync_engine, "connect", _connect)
     event.listen(engine.sync_engine, "begin", _begin)

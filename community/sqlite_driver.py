@@ -28,11 +28,12 @@ writer. The connection is opened with `check_same_thread=False`; SQLAlchemy awai
 call on a connection before the next, so the loop and the connection's thread never use it
 at once. A commit or rollback with no transaction open makes no trip either.
 
-Writes whose results nobody reads (`defer`: a write phase's rows, community.db.write_later)
+Statements whose results nobody reads (`defer`: a transaction's `BEGIN`, the `COMMIT; BEGIN
+IMMEDIATE` of a switch to writing, a write phase's rows through community.db.write_later)
 wait on the connection and go to its thread with the next statement, commit or not at all
-(a rollback drops them): a reply's write phase is then a few trips, not one per row. A
-deferred write that fails raises from the statement or commit it went with; the transaction
-fails as a whole either way.
+(a rollback drops them; a commit of a transaction that only began makes no trip): a reply's
+write phase is then a few trips, not one per row. A deferred statement that fails raises
+from the statement or commit it went with; the transaction fails as a whole either way.
 
 Everything else (the thread, functions) is aiosqlite's own.
 """
@@ -143,8 +144,11 @@ class OneTripConnection(aiosqlite.Connection):
         return deferred
 
     def _run_deferred(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
-        """In the connection's thread: the writes deferred until now, in their order."""
+        """In the connection's thread: the statements deferred until now, in their order (a
+        `BEGIN IMMEDIATE` among them waits for the writer's turn first)."""
         for sql, parameters in deferred:
+            if sql.startswith("BEGIN IMMEDIATE"):
+                self._begin_writing()
             self._conn.execute(sql, parameters).close()
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
@@ -181,9 +185,10 @@ class OneTripConnection(aiosqlite.Connection):
         self._conn.commit()
 
     async def commit(self) -> None:
-        if self._deferred or not self._idle():
-            await self._execute(self._then_done_writing,
-                                partial(self._commit_with, self._take_deferred()))
+        deferred = self._take_deferred()
+        if all(sql.startswith("BEGIN") for sql, _parameters in deferred) and self._idle():
+            return  # a transaction begun (deferred) and never used: nothing to commit
+        await self._execute(self._then_done_writing, partial(self._commit_with, deferred))
 
     async def rollback(self) -> None:
         self._deferred = []
@@ -248,15 +253,13 @@ class OneTripCursor:
 
     def _run(self, sql: str, parameters: Any, *, many: bool,
              deferred: list[tuple[str, Sequence[Any]]]) -> tuple[Any, ...]:
-        writer = sql.startswith("BEGIN IMMEDIATE")
-        if writer:
-            self._connection._begin_writing()
         try:
             self._connection._run_deferred(deferred)
+            if sql.startswith("BEGIN IMMEDIATE"):
+                self._connection._begin_writing()
             return self._cursor_run(sql, parameters, many=many)
         except BaseException:
-            if writer:
-                self._connection._done_writing()
+            self._connection._done_writing()  # given up unless a transaction is open
             raise
 
     def _cursor_run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
