@@ -17,7 +17,7 @@ from sqlalchemy import JSON, String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from community.db import Base, BigId, utcnow, write_later
+from community.db import Base, BigId, table_of, utcnow, write_later
 
 GENESIS = "0" * 64
 
@@ -71,8 +71,8 @@ def entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-_HEAD = AuditHead.__table__
-_ENTRY = AuditEntry.__table__
+_HEAD = table_of(AuditHead)
+_ENTRY = table_of(AuditEntry)
 _HEAD_FOR_WRITING = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
 _ADD_ENTRY = insert(_ENTRY)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(

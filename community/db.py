@@ -7,14 +7,25 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Executable, Insert, Integer, MetaData, event, make_url
+from sqlalchemy import (
+    BigInteger,
+    ClauseElement,
+    Executable,
+    Insert,
+    Integer,
+    MetaData,
+    Table,
+    event,
+    make_url,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from community import sqlite_driver
 
@@ -76,9 +87,14 @@ async def switch_to_writing(db: AsyncSession) -> None:
     connection = await db.connection()
     if connection.dialect.name == "sqlite":
         # Both go with the write phase's first statement (one trip; community.sqlite_driver).
-        driver = (await connection.get_raw_connection()).driver_connection
+        driver: Any = (await connection.get_raw_connection()).driver_connection
         driver.defer("COMMIT", ())
         driver.defer("BEGIN IMMEDIATE", ())
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's table, for Core statements that skip the ORM."""
+    return cast(Table, model.__table__)
 
 
 _driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
@@ -92,10 +108,11 @@ def _with_defaults(statement: Executable, params: dict[str, Any]) -> dict[str, A
     filled = dict(params)
     for column in statement.table.columns:
         default = column.default
-        if column.key in filled or default is None or not default.is_scalar and not (
-                default.is_callable):
+        if column.key in filled or default is None or (not default.is_scalar and not (
+                default.is_callable)):
             continue
-        filled[column.key] = default.arg(None) if default.is_callable else default.arg
+        value = default.arg  # type: ignore[attr-defined]
+        filled[column.key] = value(None) if default.is_callable else value
     return filled
 
 
@@ -105,7 +122,8 @@ def _driver_form(dialect: Any, statement: Executable, keys: tuple[str, ...]) -> 
     cache_key = (id(statement), dialect.name, keys)
     found = _driver_forms.get(cache_key)
     if found is None or found[0].statement is not statement:
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(
+            dialect=dialect, column_keys=list(keys)))
         if compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params:
             raise ValueError(f"write_later cannot run {statement}: it needs SQLAlchemy's execution")
         found = _driver_forms[cache_key] = (compiled, str(compiled))
@@ -128,11 +146,11 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
         return
     compiled, sql = _driver_form(connection.dialect, statement, tuple(sorted(params)))
     values = compiled.construct_params(params)
-    processors = compiled._bind_processors  # noqa: SLF001 - the types' own conversions
+    processors = compiled._bind_processors
     ordered = tuple(processors[name](values[name]) if name in processors else values[name]
                     for name in compiled.positiontup)
-    raw = await connection.get_raw_connection()
-    raw.driver_connection.defer(sql, ordered)
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    driver.defer(sql, ordered)
 
 
 def dialect_insert(db: AsyncSession, target: Any) -> Any:

@@ -36,7 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import FormReceipt
 from community.background import BackgroundJob
-from community.db import dialect_insert, intent, switch_to_writing, utcnow, write_later
+from community.db import (
+    dialect_insert,
+    intent,
+    switch_to_writing,
+    table_of,
+    utcnow,
+    write_later,
+)
 from community.i18n import gettext as _
 from community.web import WRITE_PHASE_BEGUN, has_write_phase, request_session
 
@@ -192,7 +199,7 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
         raise _already_submitted()
 
 
-_RECEIPTS = FormReceipt.__table__
+_RECEIPTS = table_of(FormReceipt)
 _KEEP_LOCATION = update(_RECEIPTS).where(
     _RECEIPTS.c.user_id == bindparam("receipt_user"),
     _RECEIPTS.c.token_hash == bindparam("receipt_key")).values(location=bindparam("new_location"))

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import User
 from community.communities import access
 from community.communities.models import Membership, Post, ReplyDraft, Thread
-from community.db import utcnow, write_later
+from community.db import table_of, utcnow, write_later
 from community.errors import FormErrors, NotAllowed
 from community.i18n import gettext as _
 from community.markdown import MAX_BODY_CHARS, clean_text
@@ -70,9 +70,9 @@ async def _drop_oldest(db: AsyncSession, user_id: int) -> None:
                                               ReplyDraft.thread_id.not_in(kept)))
 
 
-_DISCARD = delete(ReplyDraft.__table__).where(
-    ReplyDraft.__table__.c.user_id == bindparam("user_id"),
-    ReplyDraft.__table__.c.thread_id == bindparam("thread_id"))
+_DRAFTS = table_of(ReplyDraft)
+_DISCARD = delete(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("user_id"),
+                                 _DRAFTS.c.thread_id == bindparam("thread_id"))
 
 
 async def discard_draft(db: AsyncSession, user_id: int, thread_id: int) -> None:

@@ -52,7 +52,7 @@ from community.communities.models import (
     Thread,
     ThreadKind,
 )
-from community.db import utcnow, write_later
+from community.db import table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -699,8 +699,8 @@ async def write_reply(
     return post
 
 
-_ADD_POST = insert(Post.__table__).returning(Post.__table__.c.id)
-_ADD_POST_VERSION = insert(PostVersion.__table__)
+_ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
+_ADD_POST_VERSION = insert(table_of(PostVersion))
 
 
 async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared: PreparedReply,
@@ -712,7 +712,7 @@ async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared:
                 body_html=prepared.body_html, created_at=utcnow(), version=1, edited_at=None,
                 helpful_count=0, hugs_count=0)
     _apply_verdict(post, outcome)
-    columns = {column.key: getattr(post, column.key) for column in Post.__table__.columns
+    columns = {column.key: getattr(post, column.key) for column in table_of(Post).columns
                if column.key != "id"}
     post.id = (await db.execute(_ADD_POST, columns)).scalar_one()
     make_transient_to_detached(post)

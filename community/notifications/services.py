@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
-from community.db import utcnow, write_later
+from community.db import table_of, utcnow, write_later
 from community.i18n import current_locale, locale_of
 from community.notifications.models import (
     Delivery,
@@ -179,7 +179,7 @@ async def is_following(db: AsyncSession, user_id: int, target: FollowTarget,
 @functools.cache
 def _follow_statement(dialect: str) -> Insert:
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return make(Follow.__table__).on_conflict_do_nothing(
+    return make(table_of(Follow)).on_conflict_do_nothing(
         index_elements=["user_id", "target_type", "target_id"])
 
 

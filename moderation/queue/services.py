@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.db import dialect_insert, utcnow, write_later
+from community.db import dialect_insert, table_of, utcnow, write_later
 from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
@@ -166,8 +166,8 @@ def allowed_actions(user: User | None, item: ReviewItem) -> list[str]:
 
 # ---- opening ---------------------------------------------------------------------------
 
-_ADD_HISTORY = insert(ReviewHistory.__table__)
-_ADD_FLAG = insert(Flag.__table__)
+_ADD_HISTORY = insert(table_of(ReviewHistory))
+_ADD_FLAG = insert(table_of(Flag))
 
 
 async def open_review(

@@ -8,6 +8,7 @@ write lock (it would wait for the request that waits for it)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,8 +23,8 @@ from community.audit import AuditEntry
 from community.communities import services
 from community.communities.models import Membership, Post, PostStatus, PostVersion, Thread
 from community.db import intent
-from community.settings import Settings
 from community.notifications.models import Follow
+from community.settings import Settings
 from moderation.queue.models import Flag, ReviewHistory, ReviewItem
 from moderation.queue.services import issue_penalty
 from moderation.queue.sink import QueueReviewSink
@@ -222,7 +223,7 @@ def _kind(statement: str) -> str:
         return f"{verb} {words[1]}"
     if verb == "SELECT":  # the outermost FROM, not a subquery's
         depth = 0
-        for word, following in zip(words, words[1:], strict=False):
+        for word, following in itertools.pairwise(words):
             if word == "FROM" and depth == 0:
                 return f"SELECT {following}"
             depth += word.count("(") - word.count(")")
