@@ -97,6 +97,17 @@ def table_of(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
+WROTE_LATER = "kindred_wrote_later"
+"""In a session's `info` once `write_later` was used: the session holds writes its unit of
+work does not know of (`holds_writes`)."""
+
+
+def holds_writes(db: AsyncSession) -> bool:
+    """Whether committing `db` would write anything: objects added, changed or deleted, or
+    rows written through `write_later`."""
+    return bool(db.new or db.dirty or db.deleted or db.info.get(WROTE_LATER))
+
+
 _driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
 
 
@@ -139,6 +150,7 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     `statement` is a Core statement built once (its compiled form is kept by identity)."""
     if db.new or db.dirty or db.deleted:
         await db.flush()
+    db.info[WROTE_LATER] = True
     connection = await db.connection()
     params = _with_defaults(statement, params)
     if connection.dialect.name != "sqlite":
