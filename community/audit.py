@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, select
+from sqlalchemy import JSON, String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from community.db import Base, BigId, utcnow
+from community.db import Base, BigId, table_of, utcnow, write_later
 
 GENESIS = "0" * 64
 
@@ -71,6 +71,14 @@ def entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+_HEAD = table_of(AuditHead)
+_ENTRY = table_of(AuditEntry)
+_HEAD_FOR_WRITING = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_ADD_ENTRY = insert(_ENTRY)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
 async def record(
     session: AsyncSession,
     action: str,
@@ -79,33 +87,25 @@ async def record(
     target_type: str = "",
     target_id: str | int = "",
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction; it commits or rolls back with the change."""
+) -> None:
+    """Append one entry in the caller's transaction; it commits or rolls back with the change.
+
+    The head is read (and locked) now; the entry and the head's move are written with the
+    transaction's next statement (`write_later`: one trip on SQLite)."""
     # The row lock serialises writers so two transactions never chain onto one predecessor.
-    head = (
-        await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    ).scalar_one()
+    head = (await session.execute(_HEAD_FOR_WRITING)).one()
     seq, prev_hash = head.seq + 1, head.hash
     at = utcnow()
     clean_detail = json.loads(json.dumps(detail or {}, default=str))
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        detail=clean_detail,
-        prev_hash=prev_hash,
-    )
-    entry.hash = entry_hash(
+    entry_digest = entry_hash(
         seq=seq, at=at, actor_id=actor_id, action=action, target_type=target_type,
         target_id=str(target_id), detail=clean_detail, prev_hash=prev_hash,
     )
-    session.add(entry)
-    head.seq, head.hash = seq, entry.hash
-    await session.flush()
-    return entry
+    await write_later(session, _ADD_ENTRY, {
+        "seq": seq, "at": at, "actor_id": actor_id, "action": action,
+        "target_type": target_type, "target_id": str(target_id), "detail": clean_detail,
+        "prev_hash": prev_hash, "hash": entry_digest})
+    await write_later(session, _MOVE_HEAD, {"new_seq": seq, "new_hash": entry_digest})
 
 
 @dataclass(frozen=True)

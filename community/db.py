@@ -7,10 +7,20 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Integer, MetaData, event, make_url
+from sqlalchemy import (
+    BigInteger,
+    ClauseElement,
+    Executable,
+    Insert,
+    Integer,
+    MetaData,
+    Table,
+    event,
+    make_url,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -21,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from community import sqlite_driver
 
@@ -81,8 +92,83 @@ async def switch_to_writing(db: AsyncSession) -> None:
     lock as they are written, and each statement reads what is committed)."""
     connection = await db.connection()
     if connection.dialect.name == "sqlite":
-        await connection.exec_driver_sql("COMMIT")
-        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Both go with the write phase's first statement (one trip; community.sqlite_driver).
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        driver.defer("COMMIT", ())
+        driver.defer("BEGIN IMMEDIATE", ())
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's table, for Core statements that skip the ORM."""
+    return cast(Table, model.__table__)
+
+
+WROTE_LATER = "kindred_wrote_later"
+"""In a session's `info` once `write_later` was used: the session holds writes its unit of
+work does not know of (`holds_writes`)."""
+
+
+def holds_writes(db: AsyncSession) -> bool:
+    """Whether committing `db` would write anything: objects added, changed or deleted, or
+    rows written through `write_later`."""
+    return bool(db.new or db.dirty or db.deleted or db.info.get(WROTE_LATER))
+
+
+_driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
+
+
+def _with_defaults(statement: Executable, params: dict[str, Any]) -> dict[str, Any]:
+    """An INSERT's parameters with its columns' Python defaults filled in (as SQLAlchemy's
+    execution would), so the compiled statement needs nothing but `params`."""
+    if not isinstance(statement, Insert):
+        return params
+    filled = dict(params)
+    for column in statement.table.columns:
+        default = column.default
+        if column.key in filled or default is None or (not default.is_scalar and not (
+                default.is_callable)):
+            continue
+        value = default.arg  # type: ignore[attr-defined]
+        filled[column.key] = value(None) if default.is_callable else value
+    return filled
+
+
+def _driver_form(dialect: Any, statement: Executable, keys: tuple[str, ...]) -> tuple[Any, str]:
+    """`statement` compiled once for `dialect` and these parameter names (kept per statement
+    object: pass statements built once, at import or under functools.cache)."""
+    cache_key = (id(statement), dialect.name, keys)
+    found = _driver_forms.get(cache_key)
+    if found is None or found[0].statement is not statement:
+        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(
+            dialect=dialect, column_keys=list(keys)))
+        if compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params:
+            raise ValueError(f"write_later cannot run {statement}: it needs SQLAlchemy's execution")
+        found = _driver_forms[cache_key] = (compiled, str(compiled))
+    return found
+
+
+async def write_later(db: AsyncSession, statement: Executable, params: dict[str, Any]) -> None:
+    """A write in `db`'s transaction whose result nobody reads (an INSERT's id, a rowcount).
+
+    On SQLite it goes to the connection's thread with the next statement or the commit (one
+    trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; elsewhere it
+    runs now. Objects the session holds unflushed are flushed first, so rows keep their order.
+    `statement` is a Core statement built once (its compiled form is kept by identity)."""
+    if db.new or db.dirty or db.deleted:
+        await db.flush()
+    db.info[WROTE_LATER] = True
+    connection = await db.connection()
+    params = _with_defaults(statement, params)
+    if connection.dialect.name != "sqlite":
+        await connection.execute(statement, params)
+        return
+    compiled, sql = _driver_form(connection.dialect, statement, tuple(sorted(params)))
+    values = compiled.construct_params(params)
+    processors = compiled._bind_processors
+    ordered = tuple(processors[name](values[name]) if name in processors else values[name]
+                    for name in compiled.positiontup)
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    driver.defer(sql, ordered)
 
 
 _CONNECTION_KEY = "kindred_connection"
@@ -196,10 +282,11 @@ def sqlite_begin_listeners(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
 
     def _begin(connection: Any) -> None:
+        # Sent with the transaction's first statement, not in a trip of its own.
         if write_intent.get():
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.connection.driver_connection.defer("BEGIN IMMEDIATE", ())
         elif not reads_only():
-            connection.exec_driver_sql("BEGIN")
+            connection.connection.driver_connection.defer("BEGIN", ())
 
     event.listen(engine.sync_engine, "connect", _connect)
     event.listen(engine.sync_engine, "begin", _begin)

@@ -28,6 +28,13 @@ writer. The connection is opened with `check_same_thread=False`; SQLAlchemy awai
 call on a connection before the next, so the loop and the connection's thread never use it
 at once. A commit or rollback with no transaction open makes no trip either.
 
+Statements whose results nobody reads (`defer`: a transaction's `BEGIN`, the `COMMIT; BEGIN
+IMMEDIATE` of a switch to writing, a write phase's rows through community.db.write_later)
+wait on the connection and go to its thread with the next statement, commit or not at all
+(a rollback drops them; a commit of a transaction that only began makes no trip): a reply's
+write phase is then a few trips, not one per row. A deferred statement that fails raises
+from the statement or commit it went with; the transaction fails as a whole either way.
+
 Everything else (the thread, functions) is aiosqlite's own.
 """
 
@@ -125,6 +132,24 @@ class OneTripConnection(aiosqlite.Connection):
         self._writer_file = None if memory else writer_file(database)
         self._writing = False  # this connection holds the writer lock
         self._writing_file = False  # ... and the other processes' file lock
+        self._deferred: list[tuple[str, Sequence[Any]]] = []
+
+    def defer(self, sql: str, parameters: Sequence[Any]) -> None:
+        """Run `sql` in this transaction before the next statement or the commit, in the
+        same trip to the thread (from the event loop, between statements)."""
+        self._deferred.append((sql, parameters))
+
+    def _take_deferred(self) -> list[tuple[str, Sequence[Any]]]:
+        deferred, self._deferred = self._deferred, []
+        return deferred
+
+    def _run_deferred(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
+        """In the connection's thread: the statements deferred until now, in their order (a
+        `BEGIN IMMEDIATE` among them waits for the writer's turn first)."""
+        for sql, parameters in deferred:
+            if sql.startswith("BEGIN IMMEDIATE"):
+                self._begin_writing()
+            self._conn.execute(sql, parameters).close()
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         # SQLAlchemy awaits `cursor.__aenter__()` for the cursor itself.
@@ -155,15 +180,23 @@ class OneTripConnection(aiosqlite.Connection):
         to do (read from the loop: `in_transaction` only asks SQLite's autocommit flag)."""
         return not self._writing and not self._conn.in_transaction
 
+    def _commit_with(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
+        self._run_deferred(deferred)
+        self._conn.commit()
+
     async def commit(self) -> None:
-        if not self._idle():
-            await self._execute(self._then_done_writing, self._conn.commit)
+        deferred = self._take_deferred()
+        if all(sql.startswith("BEGIN") for sql, _parameters in deferred) and self._idle():
+            return  # a transaction begun (deferred) and never used: nothing to commit
+        await self._execute(self._then_done_writing, partial(self._commit_with, deferred))
 
     async def rollback(self) -> None:
+        self._deferred = []
         if not self._idle():
             await self._execute(self._then_done_writing, self._conn.rollback)
 
     async def close(self) -> None:
+        self._deferred = []
         if self._connection is not None:
             await self._execute(self._done_writing_anyway)
         await super().close()
@@ -218,15 +251,15 @@ class OneTripCursor:
             cursor.close()
         return state
 
-    def _run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
-        writer = sql.startswith("BEGIN IMMEDIATE")
-        if writer:
-            self._connection._begin_writing()
+    def _run(self, sql: str, parameters: Any, *, many: bool,
+             deferred: list[tuple[str, Sequence[Any]]]) -> tuple[Any, ...]:
         try:
+            self._connection._run_deferred(deferred)
+            if sql.startswith("BEGIN IMMEDIATE"):
+                self._connection._begin_writing()
             return self._cursor_run(sql, parameters, many=many)
         except BaseException:
-            if writer:
-                self._connection._done_writing()
+            self._connection._done_writing()  # given up unless a transaction is open
             raise
 
     def _cursor_run(self, sql: str, parameters: Any, *, many: bool) -> tuple[Any, ...]:
@@ -248,19 +281,22 @@ class OneTripCursor:
     def _inline(self, sql: str) -> bool:
         """Whether `sql` is a read to run on the event loop (see `inline_reads`)."""
         return (inline_reads.get() and sql[:6].upper() == "SELECT"
-                and not self._connection._conn.in_transaction)
+                and not self._connection._conn.in_transaction
+                and not self._connection._deferred)
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
         await self.close()
         if self._inline(sql):
             self._take(self._cursor_run(sql, parameters or (), many=False))
         else:
-            self._take(await self._trip(partial(self._run, sql, parameters or (), many=False)))
+            self._take(await self._trip(partial(self._run, sql, parameters or (), many=False,
+                                                deferred=self._connection._take_deferred())))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         await self.close()
-        self._take(await self._trip(partial(self._run, sql, parameters, many=True)))
+        self._take(await self._trip(partial(self._run, sql, parameters, many=True,
+                                            deferred=self._connection._take_deferred())))
         return self
 
     async def _more(self, size: int | None) -> None:

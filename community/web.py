@@ -42,7 +42,7 @@ from community import i18n
 from community.accounts.models import Role, User
 from community.accounts.viewer import Reader
 from community.cards import kept_html
-from community.db import intent, read_only_request, utcnow, write_intent, writing
+from community.db import holds_writes, intent, read_only_request, utcnow, write_intent, writing
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
@@ -427,7 +427,8 @@ def commit_or_close_request_session(
 ) -> Callable[[Message, Scope], Awaitable[None]]:
     """The request session's before-send handler: commit on 2xx and 3xx (POST-redirect-GET
     must keep its write), roll back otherwise, close at the end. A request that only reads
-    and holds no unflushed change skips the commit: it opened no transaction
+    and holds no change (`holds_writes`: none unflushed, none written later) skips the
+    commit: it opened no transaction
     (community.db.reads_only), and SQLAlchemy's commit machinery cost more than its reads."""
     from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
     from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
@@ -441,7 +442,7 @@ def commit_or_close_request_session(
     async def handler(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start" and not writes(scope):
             session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
-            if session is None or not (session.new or session.dirty or session.deleted):
+            if session is None or not holds_writes(session):
                 await close(message, scope)
                 return
         await autocommit(message, scope)

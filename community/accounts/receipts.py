@@ -31,12 +31,19 @@ from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import AbstractMiddleware
 from litestar.types import Message, Receive, Scope, Send
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import FormReceipt
 from community.background import BackgroundJob
-from community.db import dialect_insert, intent, switch_to_writing, utcnow
+from community.db import (
+    dialect_insert,
+    intent,
+    switch_to_writing,
+    table_of,
+    utcnow,
+    write_later,
+)
 from community.i18n import gettext as _
 from community.web import WRITE_PHASE_BEGUN, has_write_phase, request_session
 
@@ -192,6 +199,12 @@ class SubmissionReceiptMiddleware(AbstractMiddleware):
         raise _already_submitted()
 
 
+_RECEIPTS = table_of(FormReceipt)
+_KEEP_LOCATION = update(_RECEIPTS).where(
+    _RECEIPTS.c.user_id == bindparam("receipt_user"),
+    _RECEIPTS.c.token_hash == bindparam("receipt_key")).values(location=bindparam("new_location"))
+
+
 def _keep_location(send: Send, db: AsyncSession, user_id: int, key: str,
                    write_phase: Scope | None = None) -> Send:
     """Record where a claimed submission went (a handler with a write phase claims only
@@ -201,9 +214,9 @@ def _keep_location(send: Send, db: AsyncSession, user_id: int, key: str,
                 and (write_phase is None or write_phase.get(CLAIMED_KEY))):
             location = MutableScopeHeaders.from_message(message).get("location")
             if location and len(location) <= 500:
-                await db.execute(update(FormReceipt).where(
-                    FormReceipt.user_id == user_id, FormReceipt.token_hash == key,
-                ).values(location=location))
+                # Written with the commit that follows (one trip on SQLite).
+                await write_later(db, _KEEP_LOCATION, {
+                    "receipt_user": user_id, "receipt_key": key, "new_location": location})
         await send(message)
 
     return wrapped

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, exists, select
+from sqlalchemy import Table, bindparam, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import User
 from community.communities import access
 from community.communities.models import Membership, Post, ReplyDraft, Thread
-from community.db import utcnow
+from community.db import table_of, utcnow, write_later
 from community.errors import FormErrors, NotAllowed
 from community.i18n import gettext as _
 from community.markdown import MAX_BODY_CHARS, clean_text
@@ -70,9 +70,14 @@ async def _drop_oldest(db: AsyncSession, user_id: int) -> None:
                                               ReplyDraft.thread_id.not_in(kept)))
 
 
+_DRAFTS = table_of(ReplyDraft)
+_DISCARD = delete(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("user_id"),
+                                 _DRAFTS.c.thread_id == bindparam("thread_id"))
+
+
 async def discard_draft(db: AsyncSession, user_id: int, thread_id: int) -> None:
-    await db.execute(delete(ReplyDraft).where(ReplyDraft.user_id == user_id,
-                                              ReplyDraft.thread_id == thread_id))
+    """Delete the person's draft in the thread (with the transaction's next statement)."""
+    await write_later(db, _DISCARD, {"user_id": user_id, "thread_id": thread_id})
 
 
 async def forget_drafts(db: AsyncSession, user_id: int) -> None:

@@ -26,13 +26,14 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     or_,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from community import audit
@@ -63,7 +64,7 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import connection_of, utcnow
+from community.db import connection_of, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -732,22 +733,40 @@ async def write_reply(
         verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,
                            published)
     outcome = _outcome(runtime, author, verdict, published, thread.community)
-    body, now = prepared.body, utcnow()
-    post = Post(thread_id=thread.id, author_id=author.id, body=body,
-                body_html=prepared.body_html, created_at=now, version=1)
-    _apply_verdict(post, outcome)
-    db.add(post)
-    await db.flush()
-    db.add(PostVersion(post_id=post.id, version=1, body=body, screen_labels=post.screen_labels))
+    post = await _insert_post(db, thread, author, prepared, outcome)
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     await discard_draft(db, author.id, thread.id)
     if post.is_published:
-        await _count_published_reply(db, thread, +1, now)
+        await _count_published_reply(db, thread, +1, post.created_at)
         # Whoever is mentioned hears of that; every other follower who may still read the
         # thread hears of the reply (one notification per person for one reply).
         mentioned = await _notify_mentions(db, author, thread, post)
         await _notify_reply_followers(db, author, thread, post, skip=mentioned)
+    return post
+
+
+_ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
+_ADD_POST_VERSION = insert(table_of(PostVersion))
+
+
+async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared: PreparedReply,
+                       outcome: ScreenOutcome) -> Post:
+    """The reply and its first version as two Core inserts (no unit of work: the post's id
+    comes back from the insert, the version goes with the next statement); the `Post`
+    returned is in the session as if it had been loaded."""
+    post = Post(thread_id=thread.id, author_id=author.id, body=prepared.body,
+                body_html=prepared.body_html, created_at=utcnow(), version=1, edited_at=None,
+                helpful_count=0, hugs_count=0)
+    _apply_verdict(post, outcome)
+    columns = {column.key: getattr(post, column.key) for column in table_of(Post).columns
+               if column.key != "id"}
+    post.id = (await db.execute(_ADD_POST, columns)).scalar_one()
+    make_transient_to_detached(post)
+    db.add(post)
+    await write_later(db, _ADD_POST_VERSION, {
+        "post_id": post.id, "version": 1, "body": post.body,
+        "screen_labels": post.screen_labels, "created_at": post.created_at})
     return post
 
 

@@ -6,13 +6,13 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, ScalarSelect, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
-from community.db import utcnow
+from community.db import table_of, utcnow, write_later
 from community.i18n import current_locale, locale_of
 from community.notifications.models import (
     Delivery,
@@ -176,15 +176,18 @@ async def is_following(db: AsyncSession, user_id: int, target: FollowTarget,
         Follow.target_id == target_id)) is not None
 
 
+@functools.cache
+def _follow_statement(dialect: str) -> Insert:
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make(table_of(Follow)).on_conflict_do_nothing(
+        index_elements=["user_id", "target_type", "target_id"])
+
+
 async def follow(db: AsyncSession, user_id: int, target: FollowTarget, target_id: int) -> None:
-    """Follow a thread or community (already following changes nothing)."""
-    if await is_following(db, user_id, target, target_id):
-        return
-    try:
-        async with db.begin_nested():
-            db.add(Follow(user_id=user_id, target_type=target, target_id=target_id))
-    except IntegrityError:
-        return
+    """Follow a thread or community (already following changes nothing): one statement,
+    written with the transaction's next one (`write_later`)."""
+    await write_later(db, _follow_statement(db.get_bind().dialect.name), {
+        "user_id": user_id, "target_type": target.value, "target_id": target_id})
 
 
 async def unfollow(db: AsyncSession, user_id: int, target: FollowTarget, target_id: int) -> None:

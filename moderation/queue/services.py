@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.db import dialect_insert, utcnow
+from community.db import dialect_insert, table_of, utcnow, write_later
 from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
@@ -166,6 +166,9 @@ def allowed_actions(user: User | None, item: ReviewItem) -> list[str]:
 
 # ---- opening ---------------------------------------------------------------------------
 
+_ADD_HISTORY = insert(table_of(ReviewHistory))
+_ADD_FLAG = insert(table_of(Flag))
+
 
 async def open_review(
     db: AsyncSession,
@@ -212,10 +215,13 @@ async def open_or_join_review(
             community_id=community_id, excerpt=excerpt[:2000], score=score,
         ).on_conflict_do_nothing().returning(ReviewItem))
     if item is not None:
-        db.add(ReviewHistory(item_id=item.id, actor_id=flagger_id, action="opened",
-                             to_status=ReviewStatus.PENDING, note=note[:MAX_NOTE]))
-        db.add(Flag(item_id=item.id, flagger_id=flagger_id, reason=reason,
-                    note=note[:MAX_NOTE], score=score))
+        # Rows nobody reads back in this request: written with the next statement.
+        await write_later(db, _ADD_HISTORY, {
+            "item_id": item.id, "actor_id": flagger_id, "action": "opened",
+            "to_status": ReviewStatus.PENDING.value, "note": note[:MAX_NOTE]})
+        await write_later(db, _ADD_FLAG, {
+            "item_id": item.id, "flagger_id": flagger_id, "reason": reason,
+            "note": note[:MAX_NOTE], "score": score})
         await audit.record(
             db,
             "review.opened",

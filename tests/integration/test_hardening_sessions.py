@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from community import sqlite_driver
 from community.audit import AuditEntry
 from community.messages.models import Message
 from tests.helpers import Visitor
@@ -23,25 +24,41 @@ DML = ("INSERT", "UPDATE", "DELETE")
 def writes_on_reading_transactions(visitor: Visitor) -> Iterator[list[str]]:
     """The INSERT/UPDATE/DELETE statements issued inside a deferred SQLite transaction
     (one begun by a reading request): under concurrent writers each fails at once with
-    "database is locked". Empty on PostgreSQL, which has no such transaction."""
+    "database is locked". Empty on PostgreSQL, which has no such transaction. On SQLite a
+    BEGIN, a switch to writing and rows written later are deferred to the connection's next
+    trip (community.sqlite_driver): those are watched too."""
     engine = visitor.app.state.runtime.engine.sync_engine
     offending: list[str] = []
+    reading: dict[int, bool] = {}  # per driver connection: inside a deferred transaction
 
-    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def seen(connection: int, statement: str) -> None:
         head = statement.lstrip().upper()
         if head.startswith("BEGIN"):
-            conn.info["deferred"] = head == "BEGIN"
-        elif head.startswith(DML) and conn.info.get("deferred"):
+            reading[connection] = head == "BEGIN"
+        elif head.startswith(("COMMIT", "ROLLBACK")):
+            reading[connection] = False
+        elif head.startswith(DML) and reading.get(connection):
             offending.append(statement)
 
+    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen(id(conn.connection.driver_connection), statement)
+
     def ended(conn: Any) -> None:
-        conn.info["deferred"] = False
+        reading[id(conn.connection.driver_connection)] = False
+
+    defer = sqlite_driver.OneTripConnection.defer
+
+    def deferred(driver: Any, sql: str, parameters: Any) -> None:
+        seen(id(driver), sql)
+        defer(driver, sql, parameters)
 
     event.listen(engine, "before_cursor_execute", record)
     event.listen(engine, "commit", ended)
     event.listen(engine, "rollback", ended)
     try:
-        yield offending
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sqlite_driver.OneTripConnection, "defer", deferred)
+            yield offending
     finally:
         event.remove(engine, "before_cursor_execute", record)
         event.remove(engine, "commit", ended)

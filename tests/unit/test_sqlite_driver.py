@@ -211,11 +211,19 @@ def read_only_request() -> Iterator[None]:
 
 
 async def test_a_read_only_request_reads_on_the_loop_without_begin_or_trips(
-    engine: AsyncEngine, trips: list[Any], read_only_request: None
+    engine: AsyncEngine, trips: list[Any], read_only_request: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     statements: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_a: statements.append(statement))
+    defer = sqlite_driver.OneTripConnection.defer
+
+    def deferred(self: Any, sql: str, parameters: Any) -> None:  # a BEGIN is deferred
+        statements.append(sql)
+        defer(self, sql, parameters)
+
+    monkeypatch.setattr(sqlite_driver.OneTripConnection, "defer", deferred)
     async with engine.connect() as connection:
         rows = (await connection.execute(
             text("SELECT name FROM item WHERE id <= 20 ORDER BY id"))).all()
@@ -240,9 +248,55 @@ async def test_a_write_inside_a_read_only_request_still_takes_its_turn_in_the_th
             # Inside the write transaction a read goes to the thread too.
             count = await connection.scalar(text("SELECT count(*) FROM item"))
     assert count == 1001
-    # BEGIN IMMEDIATE, the insert, the read and the commit: each a trip.
-    assert len(trips) == 4
+    # The insert (BEGIN IMMEDIATE goes with it), the read and the commit: each a trip.
+    assert len(trips) == 3
     assert not sqlite_driver.writer_lock(str(engine.url.database)).locked()
     async with engine.connect() as connection:
         assert await connection.scalar(
             text("SELECT count(*) FROM item WHERE name = 'written'")) == 1
+
+
+async def _later_names(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        return list((await connection.execute(text(
+            "SELECT name FROM item WHERE name LIKE 'later%' ORDER BY name"))).scalars())
+
+
+async def test_deferred_writes_go_with_the_next_statement_or_the_commit(
+    engine: AsyncEngine, trips: list[Any]
+) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # the pool's first use, BEGIN
+        driver = (await connection.get_raw_connection()).driver_connection
+        trips.clear()
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("later 1",))
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("later 2",))
+        assert trips == []
+        seen = (await connection.execute(text(
+            "SELECT count(*) FROM item WHERE name LIKE 'later%'"))).scalar()
+        assert (seen, len(trips)) == (2, 1)
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("later 3",))
+        trips.clear()
+        await connection.commit()
+        assert len(trips) == 1
+    assert await _later_names(engine) == ["later 1", "later 2", "later 3"]
+
+
+async def test_a_rollback_drops_deferred_writes_and_a_failing_one_fails_its_carrier(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        driver = (await connection.get_raw_connection()).driver_connection
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("later 1",))
+        await connection.rollback()
+    assert await _later_names(engine) == []
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        driver = (await connection.get_raw_connection()).driver_connection
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("later 1",))
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("item 0001",))  # taken
+        with pytest.raises(IntegrityError):
+            await connection.execute(text("SELECT 1"))
+        await connection.rollback()
+    assert await _later_names(engine) == []
