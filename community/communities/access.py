@@ -40,13 +40,20 @@ def listed_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
 
 def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
     """Threads whose posts the viewer may read (SQL over Thread)."""
-    if is_staff(viewer):
+    return readable_threads_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def readable_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """readable_threads_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
+    itself or a bound parameter standing for it."""
+    if kind == "staff":
         return true()
     public = Thread.audience == Audience.PUBLIC.value
-    if viewer is None:
-        return and_(listed_threads_filter(viewer), public)
-    member_of = select(Membership.community_id).where(Membership.user_id == viewer.id)
-    return and_(listed_threads_filter(viewer), or_(public, Thread.community_id.in_(member_of)))
+    if kind == "anonymous":
+        return and_(listed_threads_of(kind, viewer_id), public)
+    member_of = select(Membership.community_id).where(Membership.user_id == viewer_id)
+    return and_(listed_threads_of(kind, viewer_id),
+                or_(public, Thread.community_id.in_(member_of)))
 
 
 def visible_posts_filter(viewer: User | None) -> ColumnElement[bool]:
