@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
@@ -82,13 +82,26 @@ def viewer_kind(viewer: User | None) -> str:
     return "staff" if viewer.is_staff else "member"
 
 
-def can_see_thread_exists(viewer: User | None, thread: Thread) -> bool:
+class ThreadShown(Protocol):
+    """What the checks below ask of a thread: a loaded `Thread`, or a row of a list read as
+    plain columns (`services.ListedThread`)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def author_id(self) -> int: ...
+
+
+def can_see_thread_exists(viewer: User | None, thread: ThreadShown) -> bool:
     if is_staff(viewer) or thread.status == PostStatus.PUBLISHED:
         return True
     return viewer is not None and thread.author_id == viewer.id
 
 
-def can_read_thread(viewer: User | None, thread: Thread, membership: Membership | None) -> bool:
+def can_read_thread(viewer: User | None, thread: ThreadShown,
+                    membership: Membership | None) -> bool:
     """Python twin of readable_threads_filter for one thread already loaded."""
     if not can_see_thread_exists(viewer, thread):
         return False
