@@ -58,10 +58,15 @@ def readable_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
 
 def visible_posts_filter(viewer: User | None) -> ColumnElement[bool]:
     """Posts the viewer may read; the query must join Thread. Used by search."""
-    if is_staff(viewer):
+    return visible_posts_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def visible_posts_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """visible_posts_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
+    itself or a bound parameter standing for it."""
+    if kind == "staff":
         return true()
-    return and_(readable_threads_filter(viewer),
-                seen_posts_filter(viewer_kind(viewer), viewer.id if viewer is not None else None))
+    return and_(readable_threads_of(kind, viewer_id), seen_posts_filter(kind, viewer_id))
 
 
 def seen_posts_filter(kind: str, viewer_id: Any) -> ColumnElement[bool]:

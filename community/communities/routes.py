@@ -429,7 +429,7 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
         after=request.query_params.get("after"), kind=kind or None)
     return render(request, "communities/search.html", {
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
-        "kind": kind, "communities": await services.list_communities(db_session),
+        "kind": kind, "communities": await services.community_choices(db_session),
     }, block="results")
 
 

@@ -87,6 +87,18 @@ async def list_communities(db: AsyncSession, *, include_archived: bool = False) 
 
 
 @functools.cache
+def _community_choices_statement() -> Executable:
+    return (select(Community.slug, Community.name).where(Community.archived_at.is_(None))
+            .order_by(Community.name))
+
+
+async def community_choices(db: AsyncSession) -> Sequence[Any]:
+    """The open communities' slugs and names, for a form's choice (as columns: no objects)."""
+    connection = await db.connection()
+    return (await connection.execute(_community_choices_statement())).all()
+
+
+@functools.cache
 def _community_by_slug() -> Select[Any]:
     return select(Community).where(Community.slug == bindparam("slug"))
 

@@ -123,3 +123,35 @@ def test_the_community_read_with_the_list_carries_each_readers_own_membership_an
     page = bo.get(url).text
     assert "Join this community" in page and "Follow new threads" in page
     assert "Page not found" in new_visitor().get("/communities/no-such-place").text
+
+
+def test_a_search_reads_in_two_statements_and_binds_each_filter(
+        new_visitor: Callable[[], Visitor]) -> None:
+    """The search statement is built once per shape and serves every search of that shape:
+    the words, the community, the thread kind and the reader are bound for each."""
+    seed(new_visitor())
+    ana = person(new_visitor, "ana_search", joins=("lupus", "migraine"))
+    start_thread(ana, "lupus", title="Sun and rashes", audience="public",
+                 body="hydroxychloroquine lupusword helps my skin")
+    start_thread(ana, "lupus", title="Is it safe long term?", audience="public",
+                 kind="ask_a_clinician", body="hydroxychloroquine questionword for my eyes")
+    start_thread(ana, "migraine", title="Auras", audience="public",
+                 body="hydroxychloroquine migraineword and auras")
+    outsider = new_visitor()
+    outsider.get("/search?q=auras")
+    statements = view(outsider, "/search?q=hydroxychloroquine")
+    assert len(statements) == 2, statements  # the results, the communities to choose from
+    assert len(view(ana, "/search?q=hydroxychloroquine")) == 3  # and the session
+
+    def words(url: str) -> set[str]:
+        page = outsider.get(url).text
+        return {w for w in ("lupusword", "questionword", "migraineword") if w in page}
+
+    assert words("/search?q=hydroxychloroquine") == {"lupusword", "questionword",
+                                                     "migraineword"}
+    assert words("/search?q=hydroxychloroquine&community=lupus") == {"lupusword",
+                                                                     "questionword"}
+    assert words("/search?q=hydroxychloroquine&community=migraine") == {"migraineword"}
+    assert words("/search?q=hydroxychloroquine&kind=ask_a_clinician") == {"questionword"}
+    assert words("/search?q=hydroxychloroquine&community=migraine&kind=ask_a_clinician") == set()
+    assert words("/search?q=auras") == {"migraineword"}
