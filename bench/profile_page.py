@@ -73,16 +73,17 @@ IDLE = re.compile(r"aiosqlite/core\.py:59\)$|^Condition\.wait |concurrent/future
                   r"|^EpollSelector\.select |^OneTripConnection\._begin_writing |^$")
 
 # Where each working sample is, from its whole stack (first match wins). SQLAlchemy runs a
-# statement's Python side in a greenlet whose stack does not reach the handler's.
+# statement's Python side in a greenlet whose stack does not reach the handler's: it starts
+# at the session's method, or at the connection's for a statement run as Core.
 PHASES: list[tuple[str, str]] = [
     ("SQLite's connection threads (running statements)", r"aiosqlite/core\.py"),
     # A statement run as Core on the session's connection (`AsyncConnection.execute`)
     # starts its greenlet at `Connection.execute`, not at the session.
     ("SQLAlchemy running statements (greenlets: compile cache, execute, rows, ORM)",
      r"^(Session|AsyncSession)\.\w+ \(.*sqlalchemy/orm/session\.py"
-     r"|^Connection\.execute \(.*sqlalchemy/engine/base\.py"),
+     r"|^Connection\.\w+ \(.*sqlalchemy/engine/base\.py"),
     ("templates (render)", r"^render \(.*community/web\.py"),
-    ("route handler, outside SQL and templates", r"/routes\.py"),
+    ("route handler, outside SQL and templates", r"/routes\.py|community/pages\.py"),
     ("middleware, session, routing, response (event loop)", r"community/cli\.py"),
 ]
 

@@ -3,9 +3,22 @@ moderators, clinician applications for administrators, and new education for eve
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User, UserRole
@@ -18,7 +31,7 @@ from community.communities.models import (
     Thread,
     ThreadKind,
 )
-from community.home import BLOCK_ROWS, HomeBlock, HomeContext, HomeItem
+from community.home import BLOCK_ROWS, HomeBlock, HomeContext, HomeItem, rows_of
 from community.i18n import gettext as _
 from community.profiles.models import ProfileCondition
 from community.settings import Settings
@@ -137,22 +150,30 @@ async def clinician_applications(db: AsyncSession, home: HomeContext) -> HomeBlo
         total=rows[0][3] if rows else 0, order=4, icon="badge-check")
 
 
-async def new_education(db: AsyncSession, home: HomeContext) -> HomeBlock:
-    """Vetted articles about the conditions of the person's communities and profile, first
-    published since their last visit."""
-    user = home.user
-    mine = (select(Membership.community_id).where(Membership.user_id == user.id)
+@functools.cache
+def _new_education_statement() -> Executable:
+    """Published articles about the person's conditions (their communities and profile)
+    first published after `since`; built once, the person and the time bound."""
+    user_id: BindParameter[int] = bindparam("user_id")
+    mine = (select(Membership.community_id).where(Membership.user_id == user_id)
             .union(select(ProfileCondition.community_id)
-                   .where(ProfileCondition.user_id == user.id)))
+                   .where(ProfileCondition.user_id == user_id)))
     about_mine = exists().where(ArticleCondition.article_id == Article.id,
                                 ArticleCondition.community_id.in_(mine))
-    rows = (await db.execute(
+    return (
         select(Article.id, ArticleVersion.title, Article.first_published_at)
         .join(ArticleVersion, and_(ArticleVersion.article_id == Article.id,
                                    ArticleVersion.status == VersionStatus.PUBLISHED.value))
-        .where(Article.first_published_at > home.since, about_mine)
+        .where(Article.first_published_at > bindparam("since"), about_mine)
         .order_by(Article.first_published_at.desc(), Article.id.desc()).limit(BLOCK_ROWS)
-    )).all()
+    )
+
+
+async def new_education(db: AsyncSession, home: HomeContext) -> HomeBlock:
+    """Vetted articles about the conditions of the person's communities and profile, first
+    published since their last visit."""
+    rows = await rows_of(db, _new_education_statement(),
+                         {"user_id": home.user.id, "since": home.since})
     items = [HomeItem(title, f"/education/{article_id}", when=published,
                       badge=_("new"), tone="ok")
              for article_id, title, published in rows]

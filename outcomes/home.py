@@ -10,15 +10,29 @@ period, `repeat-every` in its FHIR file) has passed since the last answer.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Date, String, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Date,
+    String,
+    bindparam,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role
-from community.home import BLOCK_ROWS, HomeBlock, HomeContext, HomeItem
+from community.home import BLOCK_ROWS, HomeBlock, HomeContext, HomeItem, rows_of
 from community.i18n import format_date, ngettext
 from community.i18n import gettext as _
 from outcomes.catalog.models import ProposalStatus, TermProposal, Treatment
@@ -35,13 +49,16 @@ REEVALUATE_AFTER = timedelta(days=90)
 REMINDER_ROWS = 8
 
 
-def _due_statement(user_id: int, today: date) -> Any:
+@functools.cache
+def _due_statement() -> Any:
     """One statement for every kind of reminder: (kind, course id, name, last date, started
-    on, last answered at); questionnaires are filtered by their own intervals afterwards."""
+    on, last answered at); questionnaires are filtered by their own intervals afterwards.
+    Built once: the person and the days are bound parameters (`_due_parameters`)."""
+    user_id: BindParameter[int] = bindparam("user_id")
     no_id, no_text = null().cast(BigInteger), null().cast(String)
     no_day, no_moment = null().cast(Date), null().cast(DateTimeUTC(timezone=True))
     check_in = select(literal("check_in"), no_id, no_text, no_day, no_day, no_moment).where(
-        ~exists().where(CheckIn.user_id == user_id, CheckIn.recorded_on == today))
+        ~exists().where(CheckIn.user_id == user_id, CheckIn.recorded_on == bindparam("today")))
     last_evaluated = (select(func.max(Evaluation.evaluated_on))
                       .where(Evaluation.course_id == TreatmentCourse.id)
                       .correlate(TreatmentCourse).scalar_subquery())
@@ -50,8 +67,8 @@ def _due_statement(user_id: int, today: date) -> Any:
                TreatmentCourse.started_on, no_moment)
         .join(Treatment, Treatment.id == TreatmentCourse.treatment_id)
         .where(TreatmentCourse.user_id == user_id, TreatmentCourse.stopped_on.is_(None),
-               TreatmentCourse.started_on <= today - EVALUATE_AFTER,
-               or_(last_evaluated.is_(None), last_evaluated <= today - REEVALUATE_AFTER))
+               TreatmentCourse.started_on <= bindparam("started_by"),
+               or_(last_evaluated.is_(None), last_evaluated <= bindparam("evaluated_by")))
     )
     answered = (
         select(literal("questionnaire"), no_id, QuestionnaireAnswer.questionnaire_id, no_day,
@@ -60,6 +77,13 @@ def _due_statement(user_id: int, today: date) -> Any:
         .group_by(QuestionnaireAnswer.questionnaire_id)
     )
     return union_all(check_in, evaluations, answered)
+
+
+def _due_parameters(user_id: int, today: date) -> dict[str, Any]:
+    """`_due_statement`'s parameters: a treatment started by `started_by` is due its first
+    evaluation, one last evaluated by `evaluated_by` is due again."""
+    return {"user_id": user_id, "today": today, "started_by": today - EVALUATE_AFTER,
+            "evaluated_by": today - REEVALUATE_AFTER}
 
 
 def _reminder(row: Any, now: datetime) -> HomeItem | None:
@@ -91,7 +115,7 @@ async def reminders(db: AsyncSession, home: HomeContext) -> HomeBlock | None:
     clinicians and researchers have their own work on their home instead."""
     if home.user.primary_role != Role.PATIENT:
         return None
-    rows = (await db.execute(_due_statement(home.user.id, home.now.date()))).all()
+    rows = await rows_of(db, _due_statement(), _due_parameters(home.user.id, home.now.date()))
     items = [item for row in rows if (item := _reminder(row, home.now)) is not None]
     return HomeBlock(
         "reminders", _("Your reminders"), "/my/charts", _("Your charts"),

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
@@ -41,21 +41,33 @@ def listed_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
 
 def readable_threads_filter(viewer: Reader | None) -> ColumnElement[bool]:
     """Threads whose posts the viewer may read (SQL over Thread)."""
-    if is_staff(viewer):
+    return readable_threads_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def readable_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """readable_threads_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
+    itself or a bound parameter standing for it."""
+    if kind == "staff":
         return true()
     public = Thread.audience == Audience.PUBLIC.value
-    if viewer is None:
-        return and_(listed_threads_filter(viewer), public)
-    member_of = select(Membership.community_id).where(Membership.user_id == viewer.id)
-    return and_(listed_threads_filter(viewer), or_(public, Thread.community_id.in_(member_of)))
+    if kind == "anonymous":
+        return and_(listed_threads_of(kind, viewer_id), public)
+    member_of = select(Membership.community_id).where(Membership.user_id == viewer_id)
+    return and_(listed_threads_of(kind, viewer_id),
+                or_(public, Thread.community_id.in_(member_of)))
 
 
 def visible_posts_filter(viewer: Reader | None) -> ColumnElement[bool]:
     """Posts the viewer may read; the query must join Thread. Used by search."""
-    if is_staff(viewer):
+    return visible_posts_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def visible_posts_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """visible_posts_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
+    itself or a bound parameter standing for it."""
+    if kind == "staff":
         return true()
-    return and_(readable_threads_filter(viewer),
-                seen_posts_filter(viewer_kind(viewer), viewer.id if viewer is not None else None))
+    return and_(readable_threads_of(kind, viewer_id), seen_posts_filter(kind, viewer_id))
 
 
 def seen_posts_filter(kind: str, viewer_id: Any) -> ColumnElement[bool]:
@@ -76,13 +88,25 @@ def viewer_kind(viewer: Reader | None) -> str:
     return "staff" if viewer.is_staff else "member"
 
 
-def can_see_thread_exists(viewer: Reader | None, thread: AnyThread) -> bool:
+class ThreadShown(Protocol):
+    """What the checks below ask of a thread: a loaded `Thread`, the thread page's plain row
+    (`plain.ThreadRow`), or a row of a list read as plain columns (`services.ListedThread`)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def author_id(self) -> int: ...
+
+
+def can_see_thread_exists(viewer: Reader | None, thread: ThreadShown) -> bool:
     if is_staff(viewer) or thread.status == PostStatus.PUBLISHED:
         return True
     return viewer is not None and thread.author_id == viewer.id
 
 
-def can_read_thread(viewer: Reader | None, thread: AnyThread,
+def can_read_thread(viewer: Reader | None, thread: ThreadShown,
                     membership: AnyMembership | None) -> bool:
     """Python twin of readable_threads_filter for one thread already loaded."""
     if not can_see_thread_exists(viewer, thread):

@@ -18,8 +18,8 @@ from community.accounts.viewer import Reader
 from community.cache import LRUCache
 from community.cards import Cards
 from community.communities.access import viewer_kind
-from community.communities.models import Post, PostStatus, Thread
-from community.communities.services import PostFacts
+from community.communities.models import Post, PostStatus
+from community.communities.services import ListedThread, PostFacts
 from community.web import display_name, shown_name
 
 
@@ -50,11 +50,11 @@ def post_cards(cache: LRUCache, viewer: Reader | None,
     return Cards(cache, "post-card", key)
 
 
-def thread_rows(cache: LRUCache, readable: set[int]) -> Cards[Thread]:
-    def key(thread: Thread) -> Hashable:
+def thread_rows(cache: LRUCache, readable: set[int]) -> Cards[ListedThread]:
+    def key(thread: ListedThread) -> Hashable:
         shown = thread.id in readable
         return (thread.id, thread.title, thread.kind, thread.status, shown,
-                display_name(thread.author) if shown else None,
+                shown_name(thread.author_username, thread.author_deleted_at) if shown else None,
                 thread.reply_count if shown else None,
                 thread.last_activity_at if shown else None)
 

@@ -23,7 +23,7 @@ from community.communities.search import search_posts
 from community.flash import redirect_with_message
 from community.i18n import gettext as _
 from community.notifications.models import FollowTarget
-from community.notifications.services import follow, is_following, unfollow
+from community.notifications.services import follow, unfollow
 from community.scraping import record_view
 from community.web import (
     PLAIN_VIEWER,
@@ -85,13 +85,18 @@ async def create_community(request: AnyRequest, db_session: AsyncSession) -> Any
                                  _("The community %(name)s is open.") % {"name": community.name})
 
 
-@get("/communities/{slug:str}", name="community")
+@get("/communities/{slug:str}", name="community", opt=SHORT_READS)
 async def community_page(request: AnyRequest, db_session: AsyncSession, slug: str) -> Response[str]:
+    """A community's thread list. Its reads are short (the community by its slug, a page of
+    threads by the community's activity index, the viewer's membership and follow, the top
+    treatments), so on SQLite they run on the event loop (SHORT_READS)."""
     viewer = current_user(request)
-    community = await _community_or_404(db_session, slug, viewer)
+    community, membership, following = await services.get_community_as_read(
+        db_session, viewer, slug)
+    if community is None:
+        raise NotFoundException(detail=_("No such community."))
     threads, next_cursor = await services.thread_page(
         db_session, viewer, community, after=request.query_params.get("after"))
-    membership = await services.membership_of(db_session, viewer, community.id)
     readable = {t.id for t in threads if access.can_read_thread(viewer, t, membership)}
     # The outcomes domain, when plugged in, says which treatments members report most.
     top_treatments = runtime_of(request).extensions.most_reported_treatments
@@ -106,8 +111,7 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
         "thread_rows": thread_rows(runtime_of(request).fragments, readable),
         "can_post": access.can_post_in(viewer, membership,
                                        archived=community.archived_at is not None),
-        "following": viewer is not None and await is_following(
-            db_session, viewer.id, FollowTarget.COMMUNITY, community.id),
+        "following": following,
     }, block="threads")
 
 
@@ -427,7 +431,7 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
         after=request.query_params.get("after"), kind=kind or None)
     return render(request, "communities/search.html", {
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
-        "kind": kind, "communities": await services.list_communities(db_session),
+        "kind": kind, "communities": await services.community_choices(db_session),
     }, block="results")
 
 

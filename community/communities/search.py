@@ -6,6 +6,7 @@ never contain); `highlight` escapes everything else and only then turns them int
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,9 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
+    Executable,
+    Float,
+    String,
     and_,
     bindparam,
     case,
@@ -84,28 +88,42 @@ async def search_posts(
     db: AsyncSession, viewer: User | None, query: str, community_id: int | None = None,
     after: str | None = None, limit: int = 20, kind: str | None = None,
 ) -> tuple[list[SearchHit], str | None]:
-    """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor."""
+    """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor.
+
+    The statement is built once per engine, viewer kind and shape of the search (filtered
+    by community, by thread kind, after a cursor), with everything else bound, and run as
+    Core on the session's connection: the hits are only displayed."""
     terms = query_terms(query)
     if not terms:
         return [], None
     dialect = db.get_bind().dialect.name
+    cursor = decode_cursor(after)
+    shape = {"viewer_kind": access.viewer_kind(viewer), "in_community": community_id is not None,
+             "of_kind": kind is not None, "after": cursor is not None}
+    parameters: dict[str, Any] = {
+        "viewer_id": viewer.id if viewer is not None else None, "community_id": community_id,
+        "thread_kind": kind, "limit": limit + 1,
+        "after_rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,
+    }
     if dialect == "sqlite":
-        hits = await _search_sqlite(db, viewer, terms, community_id, decode_cursor(after),
-                                    limit + 1, kind)
+        statement = _sqlite_statement(**shape)
+        # Each term quoted: FTS5 operators typed by a person are plain words here.
+        parameters["match"] = " ".join('"' + term.replace('"', "") + '"' for term in terms)
     else:
-        hits = await _search_postgres(db, viewer, terms, community_id, decode_cursor(after),
-                                      limit + 1, kind)
+        statement = _postgres_statement(**shape)
+        parameters["terms"] = " ".join(terms)
+    connection = await db.connection()
+    hits = [_hit(row) for row in await connection.execute(statement, parameters)]
     next_cursor = encode_cursor(hits[limit - 1]) if len(hits) > limit else None
     return hits[:limit], next_cursor
 
 
-def _scope(viewer: User | None, community_id: int | None,
-           kind: str | None = None) -> list[ColumnElement[bool]]:
-    conditions = [access.visible_posts_filter(viewer)]
-    if community_id is not None:
-        conditions.append(Thread.community_id == community_id)
-    if kind is not None:
-        conditions.append(Thread.kind == kind)
+def _scope(viewer_kind: str, *, in_community: bool, of_kind: bool) -> list[ColumnElement[bool]]:
+    conditions = [access.visible_posts_of(viewer_kind, bindparam("viewer_id"))]
+    if in_community:
+        conditions.append(Thread.community_id == bindparam("community_id"))
+    if of_kind:
+        conditions.append(Thread.kind == bindparam("thread_kind"))
     return conditions
 
 
@@ -120,24 +138,21 @@ def _hit(row: Any) -> SearchHit:
                      float(row[6]), row[7], row[8], row[9])
 
 
-def _after(rank_column: ColumnElement[Any], cursor: tuple[float, int] | None
-           ) -> ColumnElement[bool]:
+def _after(rank_column: ColumnElement[Any], after: bool) -> ColumnElement[bool]:
     """Best first means ascending rank (both engines' rank is made 'lower is better')."""
-    if cursor is None:
+    if not after:
         return literal_column("1") == 1
-    rank, post_id = cursor
-    return or_(rank_column > rank, and_(rank_column == rank, Post.id > post_id))
+    rank = bindparam("after_rank", type_=Float)
+    return or_(rank_column > rank,
+               and_(rank_column == rank, Post.id > bindparam("after_id", type_=Post.id.type)))
 
 
-async def _search_sqlite(
-    db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
-    cursor: tuple[float, int] | None, limit: int, kind: str | None = None,
-) -> list[SearchHit]:
-    # Each term quoted: FTS5 operators typed by a person are plain words here.
-    match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
+@functools.cache
+def _sqlite_statement(viewer_kind: str, *, in_community: bool, of_kind: bool,
+                      after: bool) -> Executable:
     rank: ColumnElement[float] = literal_column("bm25(posts_fts)")
     snippet: ColumnElement[str] = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
-    statement = (
+    return (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, snippet, rank,
                *_shown_columns())
         .select_from(_fts)
@@ -145,40 +160,38 @@ async def _search_sqlite(
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
         .join(User, User.id == Post.author_id)
-        .where(text("posts_fts MATCH :match").bindparams(match=match),
-               *_scope(viewer, community_id, kind),
-               _after(rank, cursor))
+        .where(text("posts_fts MATCH :match"),
+               *_scope(viewer_kind, in_community=in_community, of_kind=of_kind),
+               _after(rank, after))
         .order_by(rank, Post.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    rows = await db.execute(statement)
-    return [_hit(row) for row in rows]
 
 
-async def _search_postgres(
-    db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
-    cursor: tuple[float, int] | None, limit: int, kind: str | None = None,
-) -> list[SearchHit]:
+@functools.cache
+def _postgres_statement(viewer_kind: str, *, in_community: bool, of_kind: bool,
+                        after: bool) -> Executable:
     # The stored `post.search_vector` (to_tsvector('english', body), migration 0005).
     english: ColumnElement[str] = literal_column("'english'")
     vector: ColumnElement[Any] = literal_column("post.search_vector")
-    tsquery = func.plainto_tsquery(english, bindparam("terms", " ".join(terms)))
+    tsquery = func.plainto_tsquery(english, bindparam("terms", type_=String))
     rank = (-func.ts_rank(vector, tsquery)).label("rank")
     ranked = (
         select(Post.id.label("post_id"), rank)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
-        .where(vector.op("@@")(tsquery), *_scope(viewer, community_id, kind),
-               _after(-func.ts_rank(vector, tsquery), cursor))
+        .where(vector.op("@@")(tsquery),
+               *_scope(viewer_kind, in_community=in_community, of_kind=of_kind),
+               _after(-func.ts_rank(vector, tsquery), after))
         .order_by(rank, Post.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     ).subquery()
     headline = func.ts_headline(
         english, Post.body, tsquery,
         bindparam("headline_options", f"StartSel={START}, StopSel={STOP}, MaxWords=35, "
                   "MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""),
     )
-    statement = (
+    return (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, headline,
                ranked.c.rank, *_shown_columns())
         .select_from(ranked)
@@ -188,5 +201,3 @@ async def _search_postgres(
         .join(User, User.id == Post.author_id)
         .order_by(ranked.c.rank, Post.id)
     )
-    rows = await db.execute(statement)
-    return [_hit(row) for row in rows]

@@ -100,12 +100,58 @@ async def list_communities(db: AsyncSession, *, include_archived: bool = False) 
 
 
 @functools.cache
+def _community_choices_statement() -> Executable:
+    return (select(Community.slug, Community.name).where(Community.archived_at.is_(None))
+            .order_by(Community.name))
+
+
+async def community_choices(db: AsyncSession) -> Sequence[Any]:
+    """The open communities' slugs and names, for a form's choice (as columns: no objects)."""
+    connection = await db.connection()
+    return (await connection.execute(_community_choices_statement())).all()
+
+
+@functools.cache
 def _community_by_slug() -> Select[Any]:
     return select(Community).where(Community.slug == bindparam("slug"))
 
 
 async def get_community(db: AsyncSession, slug: str) -> Community | None:
     return await db.scalar(_community_by_slug(), {"slug": slug})
+
+
+class CommunityAsRead(NamedTuple):
+    """A community as one viewer finds it: `community` is None when there is none."""
+
+    community: Community | None
+    membership: Membership | None = None
+    following: bool = False
+
+
+@functools.cache
+def _community_as_read_statement() -> Executable:
+    viewer_id: BindParameter[int | None] = bindparam("viewer_id")
+    following = exists().where(Follow.user_id == viewer_id,
+                               Follow.target_type == FollowTarget.COMMUNITY.value,
+                               Follow.target_id == Community.id)
+    return (
+        select(Community, Membership, following.label("following"))
+        .outerjoin(Membership, and_(Membership.community_id == Community.id,
+                                    Membership.user_id == viewer_id))
+        .where(Community.slug == bindparam("slug"))
+    )
+
+
+async def get_community_as_read(db: AsyncSession, viewer: User | None,
+                                slug: str) -> CommunityAsRead:
+    """The community with the viewer's membership of it and whether they follow it (its
+    new threads): one statement, where its list page read three."""
+    found = (await db.execute(_community_as_read_statement(), {
+        "slug": slug, "viewer_id": viewer.id if viewer is not None else None})).first()
+    if found is None:
+        return CommunityAsRead(None)
+    community, membership, following = found
+    return CommunityAsRead(community, membership, viewer is not None and bool(following))
 
 
 async def membership_of(
@@ -223,7 +269,24 @@ async def leave_community(db: AsyncSession, user: User, community: Community) ->
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def encode_thread_cursor(thread: Thread) -> str:
+@dataclass(frozen=True, slots=True)
+class ListedThread:
+    """A row of a community's thread list read as plain columns, not ORM objects: what the
+    row shows (community.communities.cards) and what `access.can_read_thread` asks."""
+
+    id: int
+    title: str
+    kind: str
+    audience: str
+    status: str
+    author_id: int
+    reply_count: int
+    last_activity_at: datetime
+    author_username: str
+    author_deleted_at: datetime | None
+
+
+def encode_thread_cursor(thread: Thread | ListedThread) -> str:
     """(last activity in microseconds since the epoch, id): exact and URL-safe."""
     return f"{(thread.last_activity_at - _EPOCH) // timedelta(microseconds=1)}_{thread.id}"
 
@@ -238,12 +301,14 @@ def decode_thread_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 @functools.cache
-def _thread_page_statement(kind: str, *, after: bool) -> Select[Any]:
-    """Threads of a community listed to a viewer of `kind`, latest activity first; built
-    once per kind (every community page runs it)."""
-    # The list shows authors' names only: their roles are never loaded.
+def _thread_page_statement(kind: str, *, after: bool) -> Executable:
+    """Threads of a community listed to a viewer of `kind`, latest activity first, as the
+    columns of `ListedThread`; built once per kind (every community page runs it)."""
     statement = (
-        select(Thread).options(joinedload(Thread.author).raiseload(User.roles))
+        select(Thread.id, Thread.title, Thread.kind, Thread.audience, Thread.status,
+               Thread.author_id, Thread.reply_count, Thread.last_activity_at, User.username,
+               User.deleted_at)
+        .join(User, User.id == Thread.author_id)
         .where(Thread.community_id == bindparam("community_id"),
                access.listed_threads_of(kind, bindparam("viewer_id")))
     )
@@ -260,8 +325,10 @@ def _thread_page_statement(kind: str, *, after: bool) -> Select[Any]:
 async def thread_page(
     db: AsyncSession, viewer: User | None, community: Community, *, after: str | None = None,
     limit: int = PAGE_SIZE,
-) -> tuple[list[Thread], str | None]:
-    """Threads by latest activity, keyset-paged on (last_activity_at, id)."""
+) -> tuple[list[ListedThread], str | None]:
+    """Threads by latest activity, keyset-paged on (last_activity_at, id). Run as Core on
+    the session's connection: the rows are only displayed, and building a Thread and a User
+    for each cost more than the statement."""
     cursor = decode_thread_cursor(after)
     parameters: dict[str, Any] = {
         "community_id": community.id, "limit": limit + 1,
@@ -270,7 +337,8 @@ async def thread_page(
     if cursor is not None:
         parameters["moment"], parameters["thread_id"] = cursor
     statement = _thread_page_statement(access.viewer_kind(viewer), after=cursor is not None)
-    rows = list((await db.scalars(statement, parameters)).unique())
+    connection = await db.connection()
+    rows = [ListedThread(*row) for row in await connection.execute(statement, parameters)]
     next_cursor = encode_thread_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
