@@ -40,21 +40,32 @@ def listed_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
 
 def readable_threads_filter(viewer: User | None) -> ColumnElement[bool]:
     """Threads whose posts the viewer may read (SQL over Thread)."""
-    if is_staff(viewer):
+    return readable_threads_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def readable_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """readable_threads_filter for a viewer of `kind`; `viewer_id` as in listed_threads_of."""
+    if kind == "staff":
         return true()
     public = Thread.audience == Audience.PUBLIC.value
-    if viewer is None:
-        return and_(listed_threads_filter(viewer), public)
-    member_of = select(Membership.community_id).where(Membership.user_id == viewer.id)
-    return and_(listed_threads_filter(viewer), or_(public, Thread.community_id.in_(member_of)))
+    if kind == "anonymous":
+        return and_(listed_threads_of(kind, viewer_id), public)
+    member_of = select(Membership.community_id).where(Membership.user_id == viewer_id)
+    return and_(listed_threads_of(kind, viewer_id),
+                or_(public, Thread.community_id.in_(member_of)))
 
 
 def visible_posts_filter(viewer: User | None) -> ColumnElement[bool]:
     """Posts the viewer may read; the query must join Thread. Used by search."""
-    if is_staff(viewer):
+    return visible_posts_of(viewer_kind(viewer), viewer.id if viewer is not None else None)
+
+
+def visible_posts_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
+    """visible_posts_filter for a viewer of `kind`; `viewer_id` as in listed_threads_of, so
+    a statement built once serves every viewer of the same kind."""
+    if kind == "staff":
         return true()
-    return and_(readable_threads_filter(viewer),
-                seen_posts_filter(viewer_kind(viewer), viewer.id if viewer is not None else None))
+    return and_(readable_threads_of(kind, viewer_id), seen_posts_filter(kind, viewer_id))
 
 
 def seen_posts_filter(kind: str, viewer_id: Any) -> ColumnElement[bool]:

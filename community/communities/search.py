@@ -6,6 +6,7 @@ never contain); `highlight` escapes everything else and only then turns them int
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,9 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
+    Executable,
+    Float,
+    String,
     and_,
     bindparam,
     case,
@@ -27,6 +31,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import util as sql_util
 
 from community.accounts.models import User
 from community.communities import access
@@ -88,24 +93,41 @@ async def search_posts(
     terms = query_terms(query)
     if not terms:
         return [], None
-    dialect = db.get_bind().dialect.name
-    if dialect == "sqlite":
-        hits = await _search_sqlite(db, viewer, terms, community_id, decode_cursor(after),
-                                    limit + 1, kind)
+    cursor = decode_cursor(after)
+    connection = await db.connection()
+    if connection.dialect.name == "sqlite":
+        # Each term quoted: FTS5 operators typed by a person are plain words here.
+        match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
+        statement = _sqlite_statement(*_variant(viewer, community_id, kind, cursor))
     else:
-        hits = await _search_postgres(db, viewer, terms, community_id, decode_cursor(after),
-                                      limit + 1, kind)
+        match = " ".join(terms)
+        statement = _postgres_statement(*_variant(viewer, community_id, kind, cursor))
+    # On the session's connection, as Core: the rows are only displayed.
+    rows = await connection.execute(statement, {
+        "match": match, "viewer_id": viewer.id if viewer is not None else None,
+        "community_id": community_id, "thread_kind": kind, "limit": limit + 1,
+        "after_rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,
+        "headline_options": HEADLINE_OPTIONS,
+    })
+    hits = [_hit(row) for row in rows]
     next_cursor = encode_cursor(hits[limit - 1]) if len(hits) > limit else None
     return hits[:limit], next_cursor
 
 
-def _scope(viewer: User | None, community_id: int | None,
-           kind: str | None = None) -> list[ColumnElement[bool]]:
-    conditions = [access.visible_posts_filter(viewer)]
-    if community_id is not None:
-        conditions.append(Thread.community_id == community_id)
-    if kind is not None:
-        conditions.append(Thread.kind == kind)
+def _variant(viewer: User | None, community_id: int | None, kind: str | None,
+             cursor: tuple[float, int] | None) -> tuple[str, bool, bool, bool]:
+    """What the statement's shape depends on: the kind of viewer (the values are bound)
+    and which filters are asked for."""
+    return (access.viewer_kind(viewer), community_id is not None, kind is not None,
+            cursor is not None)
+
+
+def _scope(viewer_kind: str, in_community: bool, of_kind: bool) -> list[ColumnElement[bool]]:
+    conditions = [access.visible_posts_of(viewer_kind, bindparam("viewer_id"))]
+    if in_community:
+        conditions.append(Thread.community_id == bindparam("community_id"))
+    if of_kind:
+        conditions.append(Thread.kind == bindparam("thread_kind"))
     return conditions
 
 
@@ -120,24 +142,22 @@ def _hit(row: Any) -> SearchHit:
                      float(row[6]), row[7], row[8], row[9])
 
 
-def _after(rank_column: ColumnElement[Any], cursor: tuple[float, int] | None
-           ) -> ColumnElement[bool]:
+def _after(rank_column: ColumnElement[Any], post_id: ColumnElement[int], after: bool
+           ) -> list[ColumnElement[bool]]:
     """Best first means ascending rank (both engines' rank is made 'lower is better')."""
-    if cursor is None:
-        return literal_column("1") == 1
-    rank, post_id = cursor
-    return or_(rank_column > rank, and_(rank_column == rank, Post.id > post_id))
+    if not after:
+        return []
+    rank = bindparam("after_rank", type_=Float)
+    return [or_(rank_column > rank, and_(rank_column == rank, post_id > bindparam("after_id")))]
 
 
-async def _search_sqlite(
-    db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
-    cursor: tuple[float, int] | None, limit: int, kind: str | None = None,
-) -> list[SearchHit]:
-    # Each term quoted: FTS5 operators typed by a person are plain words here.
-    match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
+@functools.cache
+def _sqlite_statement(viewer_kind: str, in_community: bool, of_kind: bool,
+                      after: bool) -> Executable:
+    """Built once per shape (`_variant`); every value is bound."""
     rank: ColumnElement[float] = literal_column("bm25(posts_fts)")
     snippet: ColumnElement[str] = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
-    statement = (
+    return (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, snippet, rank,
                *_shown_columns())
         .select_from(_fts)
@@ -145,40 +165,50 @@ async def _search_sqlite(
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
         .join(User, User.id == Post.author_id)
-        .where(text("posts_fts MATCH :match").bindparams(match=match),
-               *_scope(viewer, community_id, kind),
-               _after(rank, cursor))
+        .where(text("posts_fts MATCH :match"), *_scope(viewer_kind, in_community, of_kind),
+               *_after(rank, Post.id, after))
         .order_by(rank, Post.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    rows = await db.execute(statement)
-    return [_hit(row) for row in rows]
 
 
-async def _search_postgres(
-    db: AsyncSession, viewer: User | None, terms: list[str], community_id: int | None,
-    cursor: tuple[float, int] | None, limit: int, kind: str | None = None,
-) -> list[SearchHit]:
-    # The stored `post.search_vector` (to_tsvector('english', body), migration 0005).
+HEADLINE_OPTIONS = (f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=12, "
+                    'MaxFragments=2, FragmentDelimiter=" … "')
+
+
+@functools.cache
+def _postgres_statement(viewer_kind: str, in_community: bool, of_kind: bool,
+                        after: bool) -> Executable:
+    """Built once per shape (`_variant`); every value is bound. The posts that match are
+    found first, through the GIN index on the stored `post.search_vector`
+    (to_tsvector('english', body), migration 0005), and only then joined to their threads
+    and filtered: left to itself the planner started from the threads the viewer may read
+    (a scan of them all, or an index probe per thread), which cost more than the search.
+    Only the page's hits get a headline."""
     english: ColumnElement[str] = literal_column("'english'")
+    tsquery = func.plainto_tsquery(english, bindparam("match", type_=String))
     vector: ColumnElement[Any] = literal_column("post.search_vector")
-    tsquery = func.plainto_tsquery(english, bindparam("terms", " ".join(terms)))
-    rank = (-func.ts_rank(vector, tsquery)).label("rank")
-    ranked = (
-        select(Post.id.label("post_id"), rank)
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(Community, Community.id == Thread.community_id)
-        .where(vector.op("@@")(tsquery), *_scope(viewer, community_id, kind),
-               _after(-func.ts_rank(vector, tsquery), cursor))
-        .order_by(rank, Post.id)
-        .limit(limit)
-    ).subquery()
-    headline = func.ts_headline(
-        english, Post.body, tsquery,
-        bindparam("headline_options", f"StartSel={START}, StopSel={STOP}, MaxWords=35, "
-                  "MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""),
+    matched = (
+        select(Post.id, Post.thread_id, Post.author_id, Post.status,
+               vector.label("search_vector"))
+        .where(vector.op("@@")(tsquery))
+        .cte("matched").prefix_with("MATERIALIZED")
     )
-    statement = (
+    rank = (-func.ts_rank(matched.c.search_vector, tsquery)).label("rank")
+    # The visibility rules are written over Post and Thread: here Post is the matched rows.
+    seen = sql_util.ClauseAdapter(matched).traverse
+    ranked = (
+        select(matched.c.id.label("post_id"), rank)
+        .select_from(matched)
+        .join(Thread, Thread.id == matched.c.thread_id)
+        .where(*[seen(condition) for condition in _scope(viewer_kind, in_community, of_kind)],
+               *_after(rank.element, matched.c.id, after))
+        .order_by(rank, matched.c.id)
+        .limit(bindparam("limit"))
+    ).subquery()
+    headline = func.ts_headline(english, Post.body, tsquery,
+                                bindparam("headline_options", type_=String))
+    return (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, headline,
                ranked.c.rank, *_shown_columns())
         .select_from(ranked)
@@ -188,5 +218,3 @@ async def _search_postgres(
         .join(User, User.id == Post.author_id)
         .order_by(ranked.c.rank, Post.id)
     )
-    rows = await db.execute(statement)
-    return [_hit(row) for row in rows]

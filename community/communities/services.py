@@ -89,6 +89,25 @@ async def list_communities(db: AsyncSession, *, include_archived: bool = False) 
     return list(await db.scalars(statement))
 
 
+class CommunityChoice(NamedTuple):
+    slug: str
+    name: str
+
+
+@functools.cache
+def _community_choices_statement() -> Select[Any]:
+    return (select(Community.slug, Community.name).where(Community.archived_at.is_(None))
+            .order_by(Community.name))
+
+
+async def community_choices(db: AsyncSession) -> list[CommunityChoice]:
+    """The open communities' slugs and names, by name (a page's choice of community): two
+    columns, no objects."""
+    connection = await db.connection()
+    return [CommunityChoice(*row) for row in await connection.execute(
+        _community_choices_statement())]
+
+
 @functools.cache
 def _community_by_slug() -> Select[Any]:
     return select(Community).where(Community.slug == bindparam("slug"))
