@@ -142,7 +142,7 @@ def _hit(row: Any) -> SearchHit:
                      float(row[6]), row[7], row[8], row[9])
 
 
-def _after(rank_column: ColumnElement[Any], post_id: ColumnElement[int], after: bool
+def _after(rank_column: ColumnElement[Any], post_id: ColumnElement[int] | Any, after: bool
            ) -> list[ColumnElement[bool]]:
     """Best first means ascending rank (both engines' rank is made 'lower is better')."""
     if not after:

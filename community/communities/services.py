@@ -95,7 +95,7 @@ class CommunityChoice(NamedTuple):
 
 
 @functools.cache
-def _community_choices_statement() -> Select[Any]:
+def _community_choices_statement() -> Select[str, str]:
     return (select(Community.slug, Community.name).where(Community.archived_at.is_(None))
             .order_by(Community.name))
 
@@ -104,7 +104,7 @@ async def community_choices(db: AsyncSession) -> list[CommunityChoice]:
     """The open communities' slugs and names, by name (a page's choice of community): two
     columns, no objects."""
     connection = await db.connection()
-    return [CommunityChoice(*row) for row in await connection.execute(
+    return [CommunityChoice(slug, name) for slug, name in await connection.execute(
         _community_choices_statement())]
 
 
