@@ -4,11 +4,14 @@
 
 A fresh database (`kindred demo --patients N`), Kindred served by granian with one worker,
 the page found and checked as `bench.run` does (a `PAGES` entry chosen by a word of its
-name), `wrk -t1 -c8` for `--seconds` while `py-spy record --format raw` samples the worker
-(py-spy from the registry, installed once into `var/bench/tools/`). The report gives the
-requests served, CPU per request (the worker's user+system time ÷ requests), and the
-samples grouped two ways: by where the innermost frame is (self time per part of the
-stack) and by which of Kindred's functions they run under (inclusive). Written to
+name; `--page cold:` is the cold thread page, rotating over the 1,000 threads of 20 posts
+`bench.run` adds, so most cards are not kept), `wrk -t1 -c8` for `--seconds` while
+`py-spy record --format raw` samples the worker (py-spy from the registry, installed once
+into `var/bench/tools/`). The report gives the requests served, CPU per request (the
+worker's user+system time ÷ requests; on PostgreSQL also its backends' for the database,
+which py-spy does not see), and the samples grouped two ways: by where the innermost frame
+is (self time per part of the stack) and by which of Kindred's functions they run under
+(inclusive). Written to
 `bench/results/<date>-profile-<backend>-<page>.md`; the raw stacks go to
 `var/bench/profiles/` (not committed).
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 from bench.harness import (
     RESULTS,
     ROOT,
+    _database_pids,
     free_port,
     kindred_command,
     kindred_env,
@@ -99,6 +103,18 @@ def ensure_py_spy() -> Path:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu(database: str | None) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `database` (none on SQLite,
+    whose work is the worker's own)."""
+    seconds = {}
+    for pid in _database_pids(database) if database else []:
+        try:
+            seconds[pid] = cpu_seconds(pid)
+        except (OSError, IndexError, ValueError):
+            continue  # the backend ended meanwhile
+    return seconds
 
 
 def _frames(stack: str) -> list[str]:
@@ -213,12 +229,18 @@ def main(argv: list[str] | None = None) -> int:
                                     str(raw_path)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             time.sleep(0.5)
+            database = (None if args.backend == "sqlite"
+                        else backend.kindred_url.rpartition("/")[2])
+            database_before = database_cpu(database)
             before = cpu_seconds(worker)
             load = subprocess.run(["wrk", "-t1", f"-c{args.connections}",
                                    f"-d{round(args.seconds) - 1}s", "-s", str(script),
                                    server.url + prepared.path],
                                   capture_output=True, text=True, check=True).stdout
             cpu = cpu_seconds(worker) - before
+            # A backend that started during the run counts from zero.
+            database_seconds = sum(seconds - database_before.get(pid, 0.0)
+                                   for pid, seconds in database_cpu(database).items())
             spy.wait(timeout=args.seconds + 60)
         requests = int(re.search(r"(\d+) requests in", load).group(1))  # type: ignore[union-attr]
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", load).group(1))  # type: ignore[union-attr]
@@ -230,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     stem = args.output / (f"{started:%Y-%m-%d}-profile-{args.backend}-{slug}"
                           + (f"-{args.label}" if args.label else ""))
     ms = cpu / requests * 1000 if requests else 0.0
+    database_ms = database_seconds / requests * 1000 if requests else 0.0
     lines = [
         f"# Profile: {page.name} on {args.backend}, {started:%Y-%m-%d %H:%M} UTC",
         "",
@@ -242,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- {requests} requests, {rps:.0f} req/s; worker CPU {cpu:.2f} s: "
         f"**{ms:.2f} ms of CPU per request**; {total} samples of threads at work "
         "(waiting threads left out); shares below are of those",
+        *([f"- PostgreSQL's backends for this database: {database_seconds:.2f} s, "
+           f"**{database_ms:.2f} ms of CPU per request** (not sampled; worker and database "
+           f"together: {ms + database_ms:.2f} ms)"] if args.backend != "sqlite" else []),
         "",
         *tables(raw, ms),
     ]

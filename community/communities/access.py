@@ -45,8 +45,7 @@ def readable_threads_filter(viewer: Reader | None) -> ColumnElement[bool]:
 
 
 def readable_threads_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
-    """readable_threads_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
-    itself or a bound parameter standing for it."""
+    """readable_threads_filter for a viewer of `kind`; `viewer_id` as in listed_threads_of."""
     if kind == "staff":
         return true()
     public = Thread.audience == Audience.PUBLIC.value
@@ -63,8 +62,8 @@ def visible_posts_filter(viewer: Reader | None) -> ColumnElement[bool]:
 
 
 def visible_posts_of(kind: str, viewer_id: Any) -> ColumnElement[bool]:
-    """visible_posts_filter for a viewer of `kind` (`viewer_kind`); `viewer_id` is the id
-    itself or a bound parameter standing for it."""
+    """visible_posts_filter for a viewer of `kind`; `viewer_id` as in listed_threads_of, so
+    a statement built once serves every viewer of the same kind."""
     if kind == "staff":
         return true()
     return and_(readable_threads_of(kind, viewer_id), seen_posts_filter(kind, viewer_id))

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from community.accounts.models import Role
 from community.accounts.viewer import Reader
 from community.cache import LRUCache
 from community.cards import Cards
 from community.communities.access import viewer_kind
 from community.communities.models import Post, PostStatus
 from community.communities.services import ListedThread, PostFacts
-from community.web import display_name, shown_name
+from community.web import shown_name
 
 
 def post_cards(cache: LRUCache, viewer: Reader | None,
@@ -30,22 +29,18 @@ def post_cards(cache: LRUCache, viewer: Reader | None,
     which cards are kept before it loads the posts' texts. `quotable`: the viewer may reply
     here, so each published post offers "Quote"."""
     kind = viewer_kind(viewer)
+    viewer_id = viewer.id if viewer is not None else None
 
     def key(post: Post | PostFacts) -> Hashable | None:
-        relation = "author" if viewer is not None and viewer.id == post.author_id else kind
+        relation = "author" if viewer_id == post.author_id else kind
         if post.status != PostStatus.PUBLISHED or (
                 post.screen_labels and relation in ("author", "staff")):
             return None
-        if isinstance(post, PostFacts):
-            name = shown_name(post.author_username, post.author_deleted_at)
-            clinician = post.author_is_clinician
-        else:
-            name = display_name(post.author)
-            clinician = post.author is not None and post.author.has_role(Role.CLINICIAN)
         return (post.id, post.version, post.status, post.edited_at,
-                post.helpful_count, post.hugs_count, name, clinician,
-                relation, (post.id, "helpful") in reacted, (post.id, "hugs") in reacted,
-                quotable)
+                post.helpful_count, post.hugs_count,
+                shown_name(post.author_username, post.author_deleted_at),
+                post.author_is_clinician, relation, (post.id, "helpful") in reacted,
+                (post.id, "hugs") in reacted, quotable)
 
     return Cards(cache, "post-card", key)
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community.accounts.models import User
+from community.accounts.models import Role, User
 from community.db import Base, BigId, CreatedMixin, IdMixin, utcnow
 
 
@@ -136,6 +136,20 @@ class Post(IdMixin, CreatedMixin, Base):
     def body_markup(self) -> Markup:
         """The body as HTML: sanitized by nh3 against the allow-list when it was written."""
         return Markup(self.body_html)  # noqa: S704 - sanitized at write (community.markdown)
+
+    # What a post card shows of its author, named as in the card's plain-column form
+    # (community.communities.services.PostFacts); `author` must be loaded.
+    @property
+    def author_username(self) -> str:
+        return self.author.username
+
+    @property
+    def author_deleted_at(self) -> datetime | None:
+        return self.author.deleted_at
+
+    @property
+    def author_is_clinician(self) -> bool:
+        return self.author.has_role(Role.CLINICIAN)
 
 
 class PostVersion(Base):

@@ -31,6 +31,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import util as sql_util
 
 from community.accounts.models import User
 from community.communities import access
@@ -88,37 +89,40 @@ async def search_posts(
     db: AsyncSession, viewer: User | None, query: str, community_id: int | None = None,
     after: str | None = None, limit: int = 20, kind: str | None = None,
 ) -> tuple[list[SearchHit], str | None]:
-    """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor.
-
-    The statement is built once per engine, viewer kind and shape of the search (filtered
-    by community, by thread kind, after a cursor), with everything else bound, and run as
-    Core on the session's connection: the hits are only displayed."""
+    """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor."""
     terms = query_terms(query)
     if not terms:
         return [], None
-    dialect = db.get_bind().dialect.name
     cursor = decode_cursor(after)
-    shape = {"viewer_kind": access.viewer_kind(viewer), "in_community": community_id is not None,
-             "of_kind": kind is not None, "after": cursor is not None}
-    parameters: dict[str, Any] = {
-        "viewer_id": viewer.id if viewer is not None else None, "community_id": community_id,
-        "thread_kind": kind, "limit": limit + 1,
-        "after_rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,
-    }
-    if dialect == "sqlite":
-        statement = _sqlite_statement(**shape)
-        # Each term quoted: FTS5 operators typed by a person are plain words here.
-        parameters["match"] = " ".join('"' + term.replace('"', "") + '"' for term in terms)
-    else:
-        statement = _postgres_statement(**shape)
-        parameters["terms"] = " ".join(terms)
     connection = await db.connection()
-    hits = [_hit(row) for row in await connection.execute(statement, parameters)]
+    if connection.dialect.name == "sqlite":
+        # Each term quoted: FTS5 operators typed by a person are plain words here.
+        match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
+        statement = _sqlite_statement(*_variant(viewer, community_id, kind, cursor))
+    else:
+        match = " ".join(terms)
+        statement = _postgres_statement(*_variant(viewer, community_id, kind, cursor))
+    # On the session's connection, as Core: the rows are only displayed.
+    rows = await connection.execute(statement, {
+        "match": match, "viewer_id": viewer.id if viewer is not None else None,
+        "community_id": community_id, "thread_kind": kind, "limit": limit + 1,
+        "after_rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,
+        "headline_options": HEADLINE_OPTIONS,
+    })
+    hits = [_hit(row) for row in rows]
     next_cursor = encode_cursor(hits[limit - 1]) if len(hits) > limit else None
     return hits[:limit], next_cursor
 
 
-def _scope(viewer_kind: str, *, in_community: bool, of_kind: bool) -> list[ColumnElement[bool]]:
+def _variant(viewer: User | None, community_id: int | None, kind: str | None,
+             cursor: tuple[float, int] | None) -> tuple[str, bool, bool, bool]:
+    """What the statement's shape depends on: the kind of viewer (the values are bound)
+    and which filters are asked for."""
+    return (access.viewer_kind(viewer), community_id is not None, kind is not None,
+            cursor is not None)
+
+
+def _scope(viewer_kind: str, in_community: bool, of_kind: bool) -> list[ColumnElement[bool]]:
     conditions = [access.visible_posts_of(viewer_kind, bindparam("viewer_id"))]
     if in_community:
         conditions.append(Thread.community_id == bindparam("community_id"))
@@ -138,18 +142,19 @@ def _hit(row: Any) -> SearchHit:
                      float(row[6]), row[7], row[8], row[9])
 
 
-def _after(rank_column: ColumnElement[Any], after: bool) -> ColumnElement[bool]:
+def _after(rank_column: ColumnElement[Any], post_id: ColumnElement[int] | Any, after: bool
+           ) -> list[ColumnElement[bool]]:
     """Best first means ascending rank (both engines' rank is made 'lower is better')."""
     if not after:
-        return literal_column("1") == 1
+        return []
     rank = bindparam("after_rank", type_=Float)
-    return or_(rank_column > rank,
-               and_(rank_column == rank, Post.id > bindparam("after_id", type_=Post.id.type)))
+    return [or_(rank_column > rank, and_(rank_column == rank, post_id > bindparam("after_id")))]
 
 
 @functools.cache
-def _sqlite_statement(viewer_kind: str, *, in_community: bool, of_kind: bool,
+def _sqlite_statement(viewer_kind: str, in_community: bool, of_kind: bool,
                       after: bool) -> Executable:
+    """Built once per shape (`_variant`); every value is bound."""
     rank: ColumnElement[float] = literal_column("bm25(posts_fts)")
     snippet: ColumnElement[str] = literal_column("snippet(posts_fts, 0, char(2), char(3), '…', 24)")
     return (
@@ -160,37 +165,49 @@ def _sqlite_statement(viewer_kind: str, *, in_community: bool, of_kind: bool,
         .join(Thread, Thread.id == Post.thread_id)
         .join(Community, Community.id == Thread.community_id)
         .join(User, User.id == Post.author_id)
-        .where(text("posts_fts MATCH :match"),
-               *_scope(viewer_kind, in_community=in_community, of_kind=of_kind),
-               _after(rank, after))
+        .where(text("posts_fts MATCH :match"), *_scope(viewer_kind, in_community, of_kind),
+               *_after(rank, Post.id, after))
         .order_by(rank, Post.id)
         .limit(bindparam("limit"))
     )
+
+
+HEADLINE_OPTIONS = (f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=12, "
+                    'MaxFragments=2, FragmentDelimiter=" … "')
 
 
 @functools.cache
-def _postgres_statement(viewer_kind: str, *, in_community: bool, of_kind: bool,
+def _postgres_statement(viewer_kind: str, in_community: bool, of_kind: bool,
                         after: bool) -> Executable:
-    # The stored `post.search_vector` (to_tsvector('english', body), migration 0005).
+    """Built once per shape (`_variant`); every value is bound. The posts that match are
+    found first, through the GIN index on the stored `post.search_vector`
+    (to_tsvector('english', body), migration 0005), and only then joined to their threads
+    and filtered: left to itself the planner started from the threads the viewer may read
+    (a scan of them all, or an index probe per thread), which cost more than the search.
+    Only the page's hits get a headline."""
     english: ColumnElement[str] = literal_column("'english'")
+    tsquery = func.plainto_tsquery(english, bindparam("match", type_=String))
     vector: ColumnElement[Any] = literal_column("post.search_vector")
-    tsquery = func.plainto_tsquery(english, bindparam("terms", type_=String))
-    rank = (-func.ts_rank(vector, tsquery)).label("rank")
+    matched = (
+        select(Post.id, Post.thread_id, Post.author_id, Post.status,
+               vector.label("search_vector"))
+        .where(vector.op("@@")(tsquery))
+        .cte("matched").prefix_with("MATERIALIZED")
+    )
+    rank = (-func.ts_rank(matched.c.search_vector, tsquery)).label("rank")
+    # The visibility rules are written over Post and Thread: here Post is the matched rows.
+    seen = sql_util.ClauseAdapter(matched).traverse
     ranked = (
-        select(Post.id.label("post_id"), rank)
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(Community, Community.id == Thread.community_id)
-        .where(vector.op("@@")(tsquery),
-               *_scope(viewer_kind, in_community=in_community, of_kind=of_kind),
-               _after(-func.ts_rank(vector, tsquery), after))
-        .order_by(rank, Post.id)
+        select(matched.c.id.label("post_id"), rank)
+        .select_from(matched)
+        .join(Thread, Thread.id == matched.c.thread_id)
+        .where(*[seen(condition) for condition in _scope(viewer_kind, in_community, of_kind)],
+               *_after(rank.element, matched.c.id, after))
+        .order_by(rank, matched.c.id)
         .limit(bindparam("limit"))
     ).subquery()
-    headline = func.ts_headline(
-        english, Post.body, tsquery,
-        bindparam("headline_options", f"StartSel={START}, StopSel={STOP}, MaxWords=35, "
-                  "MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""),
-    )
+    headline = func.ts_headline(english, Post.body, tsquery,
+                                bindparam("headline_options", type_=String))
     return (
         select(Post.id, Thread.id, Thread.title, Community.slug, Community.name, headline,
                ranked.c.rank, *_shown_columns())

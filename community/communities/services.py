@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from markupsafe import Markup
 from sqlalchemy import (
     BindParameter,
     Executable,
@@ -99,16 +102,23 @@ async def list_communities(db: AsyncSession, *, include_archived: bool = False) 
     return list(await db.scalars(statement))
 
 
+class CommunityChoice(NamedTuple):
+    slug: str
+    name: str
+
+
 @functools.cache
-def _community_choices_statement() -> Executable:
+def _community_choices_statement() -> Select[str, str]:
     return (select(Community.slug, Community.name).where(Community.archived_at.is_(None))
             .order_by(Community.name))
 
 
-async def community_choices(db: AsyncSession) -> Sequence[Any]:
-    """The open communities' slugs and names, for a form's choice (as columns: no objects)."""
+async def community_choices(db: AsyncSession) -> list[CommunityChoice]:
+    """The open communities' slugs and names, by name (a page's choice of community): two
+    columns, no objects."""
     connection = await db.connection()
-    return (await connection.execute(_community_choices_statement())).all()
+    return [CommunityChoice(slug, name) for slug, name in await connection.execute(
+        _community_choices_statement())]
 
 
 @functools.cache
@@ -423,10 +433,14 @@ async def get_thread_and_membership(
     return (row[0], row[1]) if row else (None, None)
 
 
-class PostFacts(NamedTuple):
-    """What a post card's key needs (community.communities.cards), read as plain columns:
-    no text and no ORM objects. A page renders only the posts whose cards are not kept,
-    from the full posts `with_texts` loads. (A named tuple: twenty are made per page.)"""
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__,
+# which costs more than the page's other work on these rows.
+@dataclass(slots=True)
+class PostFacts:
+    """What a post card shows besides its text, read as plain columns: no text and no ORM
+    objects. Its key (community.communities.cards) is made of these alone, so a page
+    learns which cards are kept before it reads any text; `with_texts` adds the text of the
+    others."""
 
     id: int
     author_id: int
@@ -439,6 +453,24 @@ class PostFacts(NamedTuple):
     author_username: str
     author_deleted_at: datetime | None
     author_is_clinician: bool
+    thread_id: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class PostCard(PostFacts):
+    """A post as its card renders it: the facts and the sanitised HTML stored at write time.
+    The text as written and what screening found in it are read only for a post with screen
+    labels, whose card may show its author and staff the moderation notice."""
+
+    body_html: str = ""
+    body: str = ""
+    screen_spans: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def body_markup(self) -> Markup:
+        """The body as HTML: sanitized by nh3 against the allow-list when it was written."""
+        return Markup(self.body_html)  # noqa: S704 - sanitized at write (community.markdown)
 
 
 def _labels(stored: str | None) -> list[str]:
@@ -464,7 +496,8 @@ def _post_page_statement(kind: str) -> Executable:
         # cost more than the rest of the row.
         select(Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
                Post.helpful_count, Post.hugs_count, cast(Post.screen_labels, Text), User.username,
-               User.deleted_at, clinician.label("author_is_clinician"), *reacted_columns)
+               User.deleted_at, clinician.label("author_is_clinician"), Post.thread_id,
+               Post.created_at, *reacted_columns)
         .join(User, User.id == Post.author_id)
         .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
                access.seen_posts_filter(kind, viewer_id))
@@ -473,9 +506,11 @@ def _post_page_statement(kind: str) -> Executable:
 
 
 @functools.cache
-def _posts_to_render_statement() -> Executable:
-    return (select(Post).options(joinedload(Post.author).joinedload(User.roles))
-            .where(Post.id.in_(bindparam("ids", expanding=True))))
+def _post_texts_statement(*, screened: bool) -> Executable:
+    """The stored HTML of posts by id; with `screened`, also their text as written and the
+    spans screening found (what the moderation notice shows)."""
+    columns = [Post.id, Post.body_html, *([Post.body, Post.screen_spans] if screened else [])]
+    return select(*columns).where(Post.id.in_(bindparam("ids", expanding=True)))
 
 
 async def post_page(
@@ -501,26 +536,34 @@ async def post_page(
     next_cursor = rows[limit - 1][0] if len(rows) > limit else None
     rows = rows[:limit]
     reacted = {(row[0], reaction.value) for row in rows
-               for reaction, flag in zip(kinds, row[11:], strict=True) if flag}
+               for reaction, flag in zip(kinds, row[13:], strict=True) if flag}
     facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                       _labels(row[7]), row[8], row[9], bool(row[10])) for row in rows]
+                       _labels(row[7]), row[8], row[9], bool(row[10]), row[11], row[12])
+             for row in rows]
     return facts, next_cursor, reacted
 
 
 async def with_texts(db: AsyncSession, facts: list[PostFacts], *,
                      kept: Callable[[PostFacts], bool] = lambda _facts: False,
-                     ) -> list[Post | PostFacts]:
-    """The page's posts for its cards: the facts of those whose card is `kept`, the full
-    post (text, author, roles) of the others, read in one statement. A post gone between
-    the two statements is left out."""
-    wanted = [f.id for f in facts if not kept(f)]
+                     ) -> list[PostFacts]:
+    """The page's posts for its cards: the facts of those whose card is `kept`, a `PostCard`
+    (the facts and the stored HTML) for the others, whose texts are read in one statement of
+    columns (no ORM objects: the texts are only displayed). A post gone between the two
+    statements is left out."""
+    wanted = [f for f in facts if not kept(f)]
     if not wanted:
         return list(facts)
-    full = {post.id: post for post in
-            (await db.scalars(_posts_to_render_statement(), {"ids": wanted})).unique()}
-    wanted_ids = set(wanted)
-    return [full[f.id] if f.id in wanted_ids else f for f in facts
-            if f.id not in wanted_ids or f.id in full]
+    screened = any(f.screen_labels for f in wanted)
+    connection = await db.connection()
+    texts = {row[0]: row[1:] for row in await connection.execute(
+        _post_texts_statement(screened=screened), {"ids": [f.id for f in wanted]})}
+    wanted_ids = {f.id for f in wanted}
+    return [f if f.id not in wanted_ids else PostCard(*_facts_of(f), *texts[f.id])
+            for f in facts if f.id not in wanted_ids or f.id in texts]
+
+
+# Every field of PostFacts, in order, as one tuple.
+_facts_of = operator.attrgetter(*(item.name for item in dataclass_fields(PostFacts)))
 
 
 async def crisis_help_country(

@@ -73,7 +73,10 @@ def view(visitor: Visitor, url: str) -> list[str]:
     finally:
         event.remove(engine, "commit", committed)
     assert not commits
-    assert all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
+    # Reads only: a SELECT, or one led by a common table expression (PostgreSQL's search).
+    assert all(s.lstrip().upper().startswith(("SELECT", "WITH")) for s in statements), statements
+    assert not any(word in s.upper() for s in statements
+                   for word in ("INSERT ", "UPDATE ", "DELETE ")), statements
     return statements
 
 

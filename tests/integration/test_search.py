@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -107,3 +108,41 @@ def test_search_pages_with_a_cursor(visitor: Visitor, new_visitor: Callable[[], 
 
     second = visitor.get(f"/search?q=tiotropium&after={unquote(cursor.group(1))}", htmx=True)
     assert second.status_code == 200 and second.text.count('class="snippet"') == 5
+
+
+def test_search_by_kind_of_thread_and_within_a_community_with_the_same_words(
+        visitor: Visitor, new_visitor: Callable[[], Visitor]) -> None:
+    """Every filter is a bound value of a statement built once per shape: asking with other
+    values (another kind, another community, another searcher) gets other answers."""
+    seed(visitor)
+    author = person(new_visitor, "kinds_author", joins=("lupus", "migraine"))
+    start_thread(author, "lupus", title="Asking", audience="public", kind="ask_a_clinician",
+                 body="belimumab askword infusions")
+    start_thread(author, "lupus", title="Talking", audience="public",
+                 body="belimumab talkword infusions")
+    start_thread(author, "migraine", title="Elsewhere", audience="public",
+                 body="belimumab elsewhereword infusions")
+
+    def found(url: str) -> set[str]:
+        text = visitor.get(url).text
+        return {word for word in ("askword", "talkword", "elsewhereword") if word in text}
+
+    assert found("/search?q=belimumab") == {"askword", "talkword", "elsewhereword"}
+    assert found("/search?q=belimumab&kind=ask_a_clinician") == {"askword"}
+    assert found("/search?q=belimumab&kind=discussion") == {"talkword", "elsewhereword"}
+    assert found("/search?q=belimumab&kind=discussion&community=lupus") == {"talkword"}
+    assert found("/search?q=belimumab&kind=ask_a_clinician&community=migraine") == set()
+    # A kind that does not exist is no filter at all.
+    assert found("/search?q=belimumab&kind=nonsense") == {"askword", "talkword", "elsewhereword"}
+
+
+def test_the_community_choices_are_the_open_communities(
+        world: dict[str, Visitor], new_visitor: Callable[[], Visitor]) -> None:
+    admin = person(new_visitor, "admin_w", role=Role.ADMIN)
+    assert admin.post("/communities/copd/archive", {"archived": "1"}).status_code == 303
+    page = world["member"].get("/search?q=hydroxychloroquine&community=lupus").text
+    choices = page.split('id="search-community"')[1].split("</select>")[0]
+    assert '<option value="lupus" selected>' in choices
+    assert '<option value="migraine">' in choices
+    assert 'value="copd"' not in choices
+    assert re.search(r'<option value="migraine">[^<]*Migraine[^<]*</option>', choices)

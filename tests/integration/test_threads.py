@@ -78,15 +78,16 @@ def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: 
                 facts, _cursor, _reacted = await services.post_page(
                     db, viewer, thread, membership)
                 posts = await services.with_texts(db, facts)
-                seen[username] = [post.body for post in posts]  # type: ignore[union-attr]
+                seen[username] = [post.body_html for post in posts]  # type: ignore[attr-defined]
             anonymous_thread = await services.get_thread(db, cast.members_thread)
             facts, _cursor, _reacted = await services.post_page(db, None, anonymous_thread, None)
             posts = await services.with_texts(db, facts)
-            seen["signed out"] = [post.body for post in posts]  # type: ignore[union-attr]
+            seen["signed out"] = [post.body_html for post in posts]  # type: ignore[attr-defined]
             return seen
 
     seen = cast.member.run(_pages)
-    assert seen == {"other_ola": [], "member_mo": [MEMBERS_BODY], "signed out": []}
+    # What a card shows: the HTML stored when the post was written.
+    assert seen == {"other_ola": [], "member_mo": [f"<p>{MEMBERS_BODY}</p>\n"], "signed out": []}
 
 
 def test_members_only_thread_shows_only_its_title_to_outsiders(cast: Cast) -> None:
