@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from community import sqlite_driver
 from community.runtime import Runtime
 from community.screening import (
     AuthorContext,
@@ -177,3 +180,25 @@ def queue_wired_app(settings: Any) -> Any:
     from community.app import create_app
 
     return create_app(settings, screener_factory=KeywordScreener)
+
+
+@contextmanager
+def sqlite_trips(visitor: Visitor) -> Iterator[list[object]]:
+    """The reads sent to SQLite's connection thread while inside (none on PostgreSQL)."""
+    trips: list[object] = []
+    if visitor.app.state.runtime.engine.dialect.name != "sqlite":
+        yield trips
+        return
+    real_trip = sqlite_driver.OneTripCursor._trip
+
+    async def counted(cursor: Any, work: Callable[[], Any]) -> Any:
+        # Reads only: a write beside the page (a counter flushed by another task) has its
+        # own transaction and its own trips.
+        statement = getattr(work, "args", ("",))[0]
+        if isinstance(statement, str) and statement.lstrip().upper().startswith("SELECT"):
+            trips.append(work)
+        return await real_trip(cursor, work)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite_driver.OneTripCursor, "_trip", counted)
+        yield trips

@@ -19,7 +19,32 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(IdMixin, CreatedMixin, Base):
+class RoleQuestions:
+    """What the access rules ask of a person's roles: a loaded `User` and the thread page's
+    plain `Viewer` (community.accounts.viewer) answer them alike."""
+
+    __slots__ = ()
+
+    @property
+    def role_names(self) -> frozenset[Role]:
+        raise NotImplementedError
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.role_names.isdisjoint(roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def primary_role(self) -> Role:
+        for role in (Role.ADMIN, Role.MODERATOR, Role.CLINICIAN, Role.RESEARCHER):
+            if role in self.role_names:
+                return role
+        return Role.PATIENT
+
+
+class User(RoleQuestions, IdMixin, CreatedMixin, Base):
     __tablename__ = "user_account"
 
     username: Mapped[str] = mapped_column(String(32))
@@ -48,19 +73,6 @@ class User(IdMixin, CreatedMixin, Base):
     def role_names(self) -> frozenset[Role]:
         return frozenset(Role(r.role) for r in self.roles)
 
-    def has_role(self, *roles: Role) -> bool:
-        return any(r in self.role_names for r in roles)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.has_role(Role.MODERATOR, Role.ADMIN)
-
-    @property
-    def primary_role(self) -> Role:
-        for role in (Role.ADMIN, Role.MODERATOR, Role.CLINICIAN, Role.RESEARCHER):
-            if role in self.role_names:
-                return role
-        return Role.PATIENT
 
 
 class UserRole(Base):

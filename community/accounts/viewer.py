@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
-from community.accounts.models import Role, User
+from community.accounts.models import Role, RoleQuestions, User
 
 
 @dataclass(frozen=True, slots=True)
-class Viewer:
+class Viewer(RoleQuestions):
     """The account's columns that requests read, and its roles."""
 
     id: int
@@ -26,20 +26,6 @@ class Viewer:
     is_active: bool
     deleted_at: datetime | None
     role_names: frozenset[Role]
-
-    def has_role(self, *roles: Role) -> bool:
-        return not self.role_names.isdisjoint(roles)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.has_role(Role.MODERATOR, Role.ADMIN)
-
-    @property
-    def primary_role(self) -> Role:
-        for role in (Role.ADMIN, Role.MODERATOR, Role.CLINICIAN, Role.RESEARCHER):
-            if role in self.role_names:
-                return role
-        return Role.PATIENT
 
 
 Reader: TypeAlias = User | Viewer

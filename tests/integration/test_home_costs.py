@@ -8,15 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import event, update
 
-from community import sqlite_driver
 from community.accounts.models import User
 from community.communities.models import Thread
 from community.db import utcnow
 from tests.communities_support import app, db_run, person, reply, seed, settings, start_thread
-from tests.helpers import Visitor, statements_of
+from tests.helpers import Visitor, sqlite_trips, statements_of
 from tests.integration.test_home import block
 from tests.integration.test_treatments import add_course, load_vocabularies
 
@@ -81,22 +79,9 @@ def test_a_patients_home_reads_in_five_statements_however_much_they_have(
     assert "Starting out with fibromyalgia" in block(page, "following")
     assert "Evaluate Semaglutide" in block(page, "reminders")
 
-    if ana.app.state.runtime.engine.dialect.name == "sqlite":
-        trips: list[object] = []
-        real_trip = sqlite_driver.OneTripCursor._trip
-
-        async def counted(cursor: Any, work: Callable[[], Any]) -> Any:
-            # Reads only: a write beside the page (a counter flushed by another task) has
-            # its own transaction and its own trips.
-            statement = getattr(work, "args", ("",))[0]
-            if isinstance(statement, str) and statement.lstrip().upper().startswith("SELECT"):
-                trips.append(work)
-            return await real_trip(cursor, work)
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(sqlite_driver.OneTripCursor, "_trip", counted)
-            assert ana.get("/").status_code == 200
-        assert not trips, "the home's reads run on the event loop (SHORT_READS)"
+    with sqlite_trips(ana) as trips:
+        assert ana.get("/").status_code == 200
+    assert not trips, "the home's reads run on the event loop (SHORT_READS)"
 
 
 def test_each_person_sees_their_own_blocks_and_their_own_new_marks(

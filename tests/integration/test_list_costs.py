@@ -8,14 +8,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
-from community import sqlite_driver
 from community.accounts.models import User
 from community.communities.models import Thread
 from tests.communities_support import app, person, reply, seed, settings, start_thread
-from tests.helpers import Visitor, statements_of
+from tests.helpers import Visitor, sqlite_trips, statements_of
 
 __all__ = ["app", "settings"]
 
@@ -37,26 +35,6 @@ def loaded_objects(*classes: type) -> Iterator[list[object]]:
             event.remove(cls, "load", on_load)
 
 
-@contextmanager
-def sqlite_trips(visitor: Visitor) -> Iterator[list[object]]:
-    """The reads sent to SQLite's connection thread while inside (none on PostgreSQL)."""
-    trips: list[object] = []
-    if visitor.app.state.runtime.engine.dialect.name != "sqlite":
-        yield trips
-        return
-    real_trip = sqlite_driver.OneTripCursor._trip
-
-    async def counted(cursor: Any, work: Callable[[], Any]) -> Any:
-        # Reads only: a write beside the page (a counter flushed by another task) has its
-        # own transaction and its own trips.
-        statement = getattr(work, "args", ("",))[0]
-        if isinstance(statement, str) and statement.lstrip().upper().startswith("SELECT"):
-            trips.append(work)
-        return await real_trip(cursor, work)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sqlite_driver.OneTripCursor, "_trip", counted)
-        yield trips
 
 
 def view(visitor: Visitor, url: str) -> list[str]:
