@@ -13,6 +13,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import event
 
 from community import sqlite_driver
 from community.runtime import Runtime
@@ -202,3 +203,39 @@ def sqlite_trips(visitor: Visitor) -> Iterator[list[object]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sqlite_driver.OneTripCursor, "_trip", counted)
         yield trips
+
+
+def statements_without_commit(visitor: Visitor, url: str) -> list[str]:
+    """The statements of one view of `url`, checked to commit nothing: a page that only
+    reads runs without a transaction (community.db.reads_only)."""
+    commits: list[object] = []
+    engine = visitor.app.state.runtime.engine.sync_engine
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", committed)
+    try:
+        statements = statements_of(visitor, url)
+    finally:
+        event.remove(engine, "commit", committed)
+    assert not commits, url
+    return statements
+
+
+@contextmanager
+def loaded_objects(*classes: type) -> Iterator[list[str]]:
+    """The names of the ORM classes whose objects are loaded from rows while inside (of
+    `classes` and their subclasses)."""
+    loaded: list[str] = []
+
+    def on_load(target: object, _context: Any) -> None:
+        loaded.append(type(target).__name__)
+
+    for cls in classes:
+        event.listen(cls, "load", on_load, propagate=True)
+    try:
+        yield loaded
+    finally:
+        for cls in classes:
+            event.remove(cls, "load", on_load)

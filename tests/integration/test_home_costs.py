@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from community.accounts.models import User
 from community.communities.models import Thread
 from community.db import utcnow
 from tests.communities_support import app, db_run, person, reply, seed, settings, start_thread
-from tests.helpers import Visitor, sqlite_trips, statements_of
+from tests.helpers import Visitor, sqlite_trips, statements_without_commit
 from tests.integration.test_home import block
 from tests.integration.test_treatments import add_course, load_vocabularies
 
@@ -52,19 +52,7 @@ def test_a_patients_home_reads_in_five_statements_however_much_they_have(
     ana.get("/")  # the first view of a visit writes when it was seen: not measured here
 
     def view() -> list[str]:
-        commits: list[object] = []
-        engine = ana.app.state.runtime.engine.sync_engine
-
-        def committed(connection: object) -> None:
-            commits.append(connection)
-
-        event.listen(engine, "commit", committed)
-        try:
-            statements = statements_of(ana, "/")
-        finally:
-            event.remove(engine, "commit", committed)
-        assert not commits
-        return statements
+        return statements_without_commit(ana, "/")
 
     statements = view()
     assert len(statements) == 5, statements

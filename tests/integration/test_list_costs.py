@@ -4,53 +4,19 @@ transaction, and on SQLite without a trip to the connection's thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
+from collections.abc import Callable
 
 from community.accounts.models import User
 from community.communities.models import Thread
 from tests.communities_support import app, person, reply, seed, settings, start_thread
-from tests.helpers import Visitor, sqlite_trips, statements_of
+from tests.helpers import Visitor, loaded_objects, sqlite_trips, statements_without_commit
 
 __all__ = ["app", "settings"]
 
 
-@contextmanager
-def loaded_objects(*classes: type) -> Iterator[list[object]]:
-    """The ORM objects of `classes` loaded from rows while inside."""
-    loaded: list[object] = []
-
-    def on_load(target: object, _context: Any) -> None:
-        loaded.append(target)
-
-    for cls in classes:
-        event.listen(cls, "load", on_load)
-    try:
-        yield loaded
-    finally:
-        for cls in classes:
-            event.remove(cls, "load", on_load)
-
-
-
-
 def view(visitor: Visitor, url: str) -> list[str]:
-    """The statements of one view of `url`, checked to commit nothing."""
-    commits: list[object] = []
-    engine = visitor.app.state.runtime.engine.sync_engine
-
-    def committed(connection: object) -> None:
-        commits.append(connection)
-
-    event.listen(engine, "commit", committed)
-    try:
-        statements = statements_of(visitor, url)
-    finally:
-        event.remove(engine, "commit", committed)
-    assert not commits
+    """The statements of one view of `url`, checked to commit and write nothing."""
+    statements = statements_without_commit(visitor, url)
     # Reads only: a SELECT, or one led by a common table expression (PostgreSQL's search).
     assert all(s.lstrip().upper().startswith(("SELECT", "WITH")) for s in statements), statements
     assert not any(word in s.upper() for s in statements

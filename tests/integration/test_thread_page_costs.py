@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from jinja2 import pass_context
-from sqlalchemy import event
 
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
@@ -20,7 +19,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     settings,
     start_thread,
 )
-from tests.helpers import Visitor, statements_of
+from tests.helpers import Visitor, statements_of, statements_without_commit
 
 
 @pytest.fixture
@@ -98,18 +97,8 @@ def test_a_signed_in_view_reads_in_three_statements_without_a_transaction(
     author, reader, thread_id = thread
     reply(author, thread_id, "Mine come at night, mostly.")
     reader.get(f"/threads/{thread_id}")  # warm: the session's last-seen mark, the cards
-    commits: list[object] = []
-    engine = reader.app.state.runtime.engine.sync_engine
-
-    def committed(connection: object) -> None:
-        commits.append(connection)
-
-    event.listen(engine, "commit", committed)
-    try:
-        statements = statements_of(reader, f"/threads/{thread_id}")
-    finally:
-        event.remove(engine, "commit", committed)
-    assert not commits  # nothing to commit: the session is closed instead
+    # Nothing to commit: the session is closed instead.
+    statements = statements_without_commit(reader, f"/threads/{thread_id}")
     assert len(statements) == 3, statements
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
     assert "follow" in statements[1]

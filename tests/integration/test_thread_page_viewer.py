@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from community.accounts.models import Role, User
 from community.accounts.services import set_role
@@ -27,7 +27,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     seed,
     start_thread,
 )
-from tests.helpers import Visitor
+from tests.helpers import Visitor, loaded_objects
 
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 HELD = "HOLDME my neighbour Jane Roe has the same"
@@ -137,15 +137,7 @@ def test_a_signed_in_view_of_kept_cards_builds_no_orm_objects(
     _author, thread_id = thread
     member = person(new_visitor, "plain_pv", joins=("epilepsy",))
     member.get(f"/threads/{thread_id}")  # warm: the cards, the layout, the session's mark
-    loaded: list[str] = []
-
-    def on_load(target: Any, _context: Any) -> None:
-        loaded.append(type(target).__name__)
-
-    event.listen(Base, "load", on_load, propagate=True)
-    try:
+    with loaded_objects(Base) as loaded:
         page = member.get(f"/threads/{thread_id}").text
-    finally:
-        event.remove(Base, "load", on_load)
     assert "Mine come at night" in page and "Sign out" in page
     assert loaded == []
