@@ -1,8 +1,11 @@
 """Rebuild `model.npz` from the labelled corpus: `python -m moderation.screening.train`.
 
 Training data is every hand-written file we have: the team's older files (tune, fresh,
-fresh2, fresh3, fresh4, holdout: all were read, so all are training data now) and every
-corpus batch `corpus/b*.jsonl`. The frozen evaluation sets (`frozen/`) are never read here.
+fresh2, fresh3, fresh4, holdout: all were read, so all are training data now), every
+corpus batch `corpus/b*.jsonl`, and the retired frozen sets `corpus/retired/f*.jsonl`
+(outside-written sets already measured by an earlier model: a new model cannot measure
+them first, so they teach it instead). The frozen evaluation sets (`frozen/`) are never
+read here.
 
 Cross-validation is grouped by batch, never by item: each corpus batch and each older file
 is one group, so an author's phrasings never sit on both sides of a fold. For each label,
@@ -10,9 +13,9 @@ out-of-fold probabilities choose the regularisation C (from the candidate's grid
 thresholds: a label fires when the probability reaches `t`, or when the rules found it and
 the probability reaches `t_rule` (0 means the rule alone is enough; "never" means the rule
 does not count). The pair is the one with the highest out-of-fold recall whose
-false-positive rate stays within its cap over all the training items, and in the corpus
-batches and in the older files apart wherever a part has enough negatives for its cap to be
-more than a couple of texts (`fpr_parts`).
+false-positive rate stays within its cap over all the training items, and in each part (the
+corpus batches, the retired frozen sets, the older files) apart wherever a part has enough
+negatives for its cap to be more than a couple of texts (`fpr_parts`).
 `urgent` gets two pairs: *likely* (cap LIKELY_MAX_FPR) and *possible* (the extra
 false positives of the possible tier, cap POSSIBLE_MAX_FPR).
 
@@ -47,6 +50,7 @@ from .pipeline import model_applies, screen
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "screening"
 CORPUS = DATA / "corpus"
+RETIRED = CORPUS / "retired"
 OLDER_FILES = (
     "tune.jsonl",
     "fresh.jsonl",
@@ -67,7 +71,7 @@ POSSIBLE_MAX_FPR = 0.05
 RULE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, NEVER)
 MIN_THRESHOLD = 0.02
 MIN_PART_NEGATIVES = 500
-PRUNE = 1e-3
+PRUNE = 5e-3
 SEED = 0
 FOLDS = 5
 
@@ -97,9 +101,20 @@ CANDIDATES = {
 SHIPPED = "tfidf"  # the winner of `--compare` (README, "Screening quality")
 
 
+# The parts of the training data whose false-positive rates are capped apart (`fpr_parts`).
+PARTS = ("batches", "retired", "older files")
+
+
 def training_files() -> list[Path]:
-    """The older files, then every corpus batch in name order."""
-    return [DATA / name for name in OLDER_FILES] + sorted(CORPUS.glob("b*.jsonl"))
+    """The older files, then every corpus batch and every retired frozen set in name order."""
+    return ([DATA / name for name in OLDER_FILES] + sorted(CORPUS.glob("b*.jsonl"))
+            + sorted(RETIRED.glob("f*.jsonl")))
+
+
+def part_of(path: Path) -> str:
+    if path.name in OLDER_FILES:
+        return "older files"
+    return "retired" if path.parent == RETIRED else "batches"
 
 
 def fingerprint(paths: list[Path]) -> list[str]:
@@ -111,7 +126,7 @@ def fingerprint(paths: list[Path]) -> list[str]:
 
 
 def load(paths: list[Path] | None = None) -> list[dict[str, Any]]:
-    """Items with `source` (file name) and `group` (the batch: the file's stem)."""
+    """Items with `source` (file name), `group` (the batch: the file's stem) and `part`."""
     items = []
     for path in paths if paths is not None else training_files():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -119,6 +134,7 @@ def load(paths: list[Path] | None = None) -> list[dict[str, Any]]:
                 item = json.loads(line)
                 item["source"] = path.name
                 item["group"] = path.stem
+                item["part"] = part_of(path)
                 items.append(item)
     return items
 
@@ -238,7 +254,7 @@ class LabelResult:
     probs: np.ndarray
     y: np.ndarray
     rules: np.ndarray
-    corpus: np.ndarray
+    part: np.ndarray  # each row's part of the training data (PARTS)
     likely: Pair
     possible: Pair | None = None
 
@@ -251,22 +267,23 @@ class LabelResult:
         return likely, possible
 
 
-def fpr_parts(y: np.ndarray, corpus: np.ndarray) -> list[np.ndarray]:
-    """Where a false-positive cap must hold: over everything, and in the corpus batches and in
-    the older files apart, each only when it has enough negatives for a 2 % cap to mean a
-    count (a part of 136 negatives allows two false positives, so its third would decide
-    the threshold for every other text)."""
-    parts = [np.ones(len(y), dtype=bool)]
-    for part in (corpus, ~corpus):
-        if int((part & (y == 0)).sum()) >= MIN_PART_NEGATIVES:
-            parts.append(part)
-    return parts
+def fpr_parts(y: np.ndarray, part: np.ndarray) -> list[np.ndarray]:
+    """Where a false-positive cap must hold: over everything, and in each part of the training
+    data apart, each only when it has enough negatives for a 2 % cap to mean a count (a part
+    of 136 negatives allows two false positives, so its third would decide the threshold for
+    every other text)."""
+    masks = [np.ones(len(y), dtype=bool)]
+    for name in PARTS:
+        mask = part == name
+        if int((mask & (y == 0)).sum()) >= MIN_PART_NEGATIVES:
+            masks.append(mask)
+    return masks
 
 
-def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, corpus: np.ndarray,
+def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, part: np.ndarray,
            groups: list[str], candidate: Candidate) -> LabelResult:
     """Choose C, then the thresholds, from out-of-fold probabilities."""
-    parts = fpr_parts(y, corpus)
+    parts = fpr_parts(y, part)
     split = folds(y, groups)
     best: tuple[tuple[float, float], LabelResult] | None = None
     for c in candidate.c_grid:
@@ -275,12 +292,12 @@ def select(label: str, x: Any, y: np.ndarray, rules: np.ndarray, corpus: np.ndar
             likely = best_pair(probs, y, rules, parts, LIKELY_MAX_FPR)
             possible = best_pair(probs, y, rules, parts, POSSIBLE_MAX_FPR,
                                  already=likely.predict(probs, rules))
-            result = LabelResult(label, c, probs, y, rules, corpus, likely, possible)
+            result = LabelResult(label, c, probs, y, rules, part, likely, possible)
             key = (possible.recall, likely.recall)
         else:
             pair = best_pair(probs, y, rules, parts, LABEL_MAX_FPR.get(label, MAX_FPR),
                              rule_grid=(0.0,) if label in RULES_STAND else RULE_GRID)
-            result = LabelResult(label, c, probs, y, rules, corpus, pair)
+            result = LabelResult(label, c, probs, y, rules, part, pair)
             key = (pair.recall, 0.0)
         if best is None or key > best[0]:
             best = (key, result)
@@ -300,9 +317,9 @@ def cross_validate(
                       sublinear=candidate.sublinear, venue_words=candidate.venue_words)
         y = np.array([label in i["labels"] for i in subset], dtype=int)
         rules = np.array([label in rules_all[n] for n in rows])
-        corpus = np.array([i["source"] not in OLDER_FILES for i in subset])
+        part = np.array([i["part"] for i in subset])
         groups = [i["group"] for i in subset]
-        results[label] = (select(label, x, y, rules, corpus, groups, candidate), x, y)
+        results[label] = (select(label, x, y, rules, part, groups, candidate), x, y)
     return results
 
 
@@ -335,9 +352,15 @@ def train(
         columns["possible_thresholds"].append(possible.threshold)
         columns["possible_rule_thresholds"].append(possible.rule_threshold)
         if verbose:
+            stored = np.zeros_like(weights)
+            stored[keep] = weights[keep].astype(np.float16)
+            changed = int(((probabilities(x, weights, intercept) >= result.likely.threshold)
+                           != (probabilities(x, stored, intercept) >= result.likely.threshold)
+                           ).sum())
             print(f"{label}: {len(y)} items, {int(y.sum())} positive, C {result.c:g}, "
                   f"threshold {result.likely.threshold:.3f}, rule threshold "
-                  f"{result.likely.rule_threshold:g}, {len(keep)} weights")
+                  f"{result.likely.rule_threshold:g}, {len(keep)} weights (pruning and "
+                  f"float16 change {changed} of the model's own decisions on these items)")
             print("   " + summary(result))
     for key, values in columns.items():
         arrays[key] = np.array(values, dtype=np.float64)
@@ -345,10 +368,11 @@ def train(
 
 
 def summary(result: LabelResult) -> str:
-    """Out-of-fold recall / FPR in the corpus batches and in the older files."""
+    """Out-of-fold recall / FPR in each part of the training data."""
     likely, possible = result.tiers()
     pieces = []
-    for name, part in (("batches", result.corpus), ("older files", ~result.corpus)):
+    for name in PARTS:
+        part = result.part == name
         if not part.any():
             continue
         y = result.y[part]
@@ -386,14 +410,16 @@ def _shown(recall_fpr: tuple[float, float]) -> str:
 
 def compare(items: list[dict[str, Any]]) -> str:
     """The comparison table: out-of-fold recall / FPR per label, rules alone and each
-    candidate (rules and model combined as trained), in the corpus batches and overall."""
+    candidate (rules and model combined as trained), in the corpus batches, in the retired
+    frozen sets and overall."""
     rules_all = rule_predictions(items)
     header = ["label", "part", "rules only", *CANDIDATES]
     rows: dict[tuple[str, str], list[str]] = {}
     for candidate in CANDIDATES.values():
         for label, (result, _x, _y) in cross_validate(items, candidate, rules_all).items():
             likely, possible = result.tiers()
-            for part_name, part in (("batches", result.corpus),
+            for part_name, part in (("batches", result.part == "batches"),
+                                    ("retired", result.part == "retired"),
                                     ("all", np.ones(len(result.y), dtype=bool))):
                 if not part.any():
                     continue
