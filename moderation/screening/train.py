@@ -64,8 +64,13 @@ MAX_FPR = 0.02  # every label but urgent (the issue's target)
 # names, numbers, prices and shops (the frozen sets' aggregate figures, f1-f21): where a
 # label's recall has room to spare, its cap leaves half the target as headroom.
 LABEL_MAX_FPR = {"identifying": 0.01, "promotion": 0.01}
-LIKELY_MAX_FPR = 0.01
-POSSIBLE_MAX_FPR = 0.05
+# The crisis tiers likewise keep headroom under their targets (likely 0.01, possible 0.05):
+# outside-written text in a community whose ordinary posts are dark ran well above the
+# cross-validated rates (f29: likely 0.018 and possible 0.059 where cross-validation said
+# 0.007 and 0.046); at these caps both tiers together reach 0.978 out of fold in the corpus
+# batches (the hardest kinds, written on purpose) and 0.989 in the retired frozen sets.
+LIKELY_MAX_FPR = 0.005
+POSSIBLE_MAX_FPR = 0.04
 # Where a rule's finding may need the model's agreement: the lowest probability that still
 # confirms it (0.0: the rule alone; NEVER: the rule does not count).
 RULE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, NEVER)
