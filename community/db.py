@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
@@ -187,6 +187,104 @@ async def connection_of(db: AsyncSession) -> AsyncConnection:
     connection = await db.connection()
     db.info[_CONNECTION_KEY] = (db.sync_session.get_transaction(), connection)
     return connection
+
+
+class _ReadForm(NamedTuple):
+    """A SELECT compiled once for a dialect: its SQL, what converts its parameters, and
+    what converts each column of its rows (None where the driver's value is the value)."""
+
+    statement: Executable
+    compiled: SQLCompiler
+    sql: str
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+_read_forms: dict[tuple[int, str], _ReadForm] = {}
+
+
+def _read_form(dialect: Any, statement: Executable) -> _ReadForm:
+    cache_key = (id(statement), dialect.name)
+    found = _read_forms.get(cache_key)
+    if found is None or found.statement is not statement:
+        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))
+        if compiled.post_compile_params or compiled.positiontup is None:
+            raise ValueError(f"read_rows cannot run {statement}: it needs SQLAlchemy's execution")
+        processors = [entry.type._cached_result_processor(dialect, None)
+                      for entry in compiled._result_columns]
+        results = tuple((index, processor) for index, processor in enumerate(processors)
+                        if processor is not None)
+        found = _read_forms[cache_key] = _ReadForm(statement, compiled, str(compiled), results)
+    return found
+
+
+async def read_rows(db: AsyncSession, statement: Executable,
+                    params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT on `db`'s connection, in its transaction (or, in a read-only
+    request, none: `reads_only`), sent to the driver without SQLAlchemy's execution path:
+    compiled once (`statement` is built once, at import or under functools.cache, and must
+    bind every value: no expanding IN), its parameters and columns converted by the column
+    types' own processors, as SQLAlchemy's execution would. For the hottest reads of pages
+    whose statements cost more in SQLAlchemy than in the database. The engine's
+    `before_cursor_execute` listeners still hear it; a driver error is raised as
+    SQLAlchemy's (a lost connection invalidates the pool, as it would there)."""
+    connection = (await connection_of(db)).sync_connection
+    dialect = connection.dialect
+    form = _read_form(dialect, statement)
+    compiled = form.compiled
+    values = compiled.construct_params(params)
+    processors = compiled._bind_processors
+    ordered = tuple(processors[name](values[name]) if name in processors else values[name]
+                    for name in compiled.positiontup)  # type: ignore[union-attr]
+    fairy = connection.connection
+    if connection._has_events or connection.engine._has_events:
+        connection.dispatch.before_cursor_execute(connection, None, form.sql, ordered, None,
+                                                  False)
+    try:
+        if dialect.name == "sqlite":
+            cursor = fairy.driver_connection.cursor()  # type: ignore[union-attr]
+            await cursor.execute(form.sql, ordered)
+            rows: list[Any] = await cursor.fetchall()
+        else:
+            rows = await _asyncpg_rows(fairy.dbapi_connection, form.sql, ordered, dialect)
+    except Exception as error:
+        await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
+        raise
+    if not form.results:
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:
+        values = list(row)
+        for index, convert in form.results:
+            values[index] = convert(values[index])
+        converted.append(tuple(values))
+    return converted
+
+
+async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],
+                        dialect: Any) -> list[Any]:
+    """What SQLAlchemy's asyncpg cursor does for one statement, without the cursor: the
+    adapter's transaction (begun first unless in autocommit) and its prepared statements."""
+    async with adapter._execute_mutex:
+        if adapter._transaction is None:
+            await adapter._start_transaction()
+        try:
+            prepared, _attributes = await adapter._prepare(
+                sql, dialect._invalidate_schema_cache_asof)
+            return cast(list[Any], await prepared.fetch(*parameters))
+        except Exception as error:
+            adapter._handle_exception(error)  # raises the DBAPI's error
+
+
+async def _raise_as_sqlalchemy(connection: Any, error: Exception, sql: str,
+                               parameters: tuple[Any, ...]) -> None:
+    """Raise `error` (the driver's or the DBAPI adapter's) as SQLAlchemy's execution would:
+    wrapped in its DBAPIError, and a lost connection invalidated with the pool's older ones."""
+    if not isinstance(error, connection.dialect.loaded_dbapi.Error):
+        return
+    from sqlalchemy.util import greenlet_spawn
+
+    await greenlet_spawn(connection._handle_dbapi_exception, error, sql, parameters, None,
+                         None)
 
 
 def dialect_insert(db: AsyncSession, target: Any) -> Any:

@@ -67,7 +67,7 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import connection_of, table_of, utcnow, write_later
+from community.db import connection_of, read_rows, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -395,12 +395,12 @@ async def get_thread_as_read(
     """The thread with its community, the viewer's membership of it, their draft of a reply
     in it (only ever their own) and whether they follow it: one statement, read as plain
     rows (Core on the session's connection; the page only shows them)."""
-    connection = await connection_of(db)
-    row: Any = (await connection.execute(_thread_as_read_statement(), {
+    rows = await read_rows(db, _thread_as_read_statement(), {
         "viewer_id": viewer.id if viewer is not None else None, "thread_id": thread_id,
-    })).first()
-    if row is None:
+    })
+    if not rows:
         return ThreadAsRead(None)
+    row = rows[0]
     community = CommunityRow(id=row[7], slug=row[8], name=row[9], icd10=row[10],
                              archived_at=row[11])
     thread = ThreadRow(id=row[0], community_id=row[1], author_id=row[2], title=row[3],
@@ -525,14 +525,13 @@ async def post_page(
         return [], None, set()
     kind = access.viewer_kind(viewer)
     kinds = [] if kind == "anonymous" else list(ReactionKind)
-    # On the session's connection, as Core: the statement selects columns only, and the
-    # ORM's execution path (its compile state, the result's entities) cost more than SQLite
-    # spent answering it.
-    connection = await connection_of(db)
-    rows = (await connection.execute(_post_page_statement(kind), {
+    # Straight to the driver on the session's connection (`read_rows`): the statement
+    # selects columns only, and SQLAlchemy's execution path (and before it the ORM's) cost
+    # more than SQLite spent answering it.
+    rows = await read_rows(db, _post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
-    })).all()
+    })
     next_cursor = rows[limit - 1][0] if len(rows) > limit else None
     rows = rows[:limit]
     reacted = {(row[0], reaction.value) for row in rows
