@@ -15,6 +15,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     pass_context,
     select_autoescape,
 )
@@ -206,6 +207,21 @@ def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
+def _context_of(template: Template, values: dict[str, Any]) -> Context:
+    """What `template.new_context(values)` makes, with the template's globals merged map by
+    map: Jinja copies them out of their ChainMap (the environment's globals and the
+    template's) key by key, twice per render, which cost more than the page's own context."""
+    maps = getattr(template.globals, "maps", None)
+    if maps is None:
+        return template.new_context(values)
+    merged: dict[str, Any] = {}
+    for globals_map in reversed(maps):
+        merged.update(globals_map)
+    return template.environment.context_class(
+        template.environment, {**merged, **values}, template.name, template.blocks,
+        globals=merged)
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -235,12 +251,16 @@ def render(
         **(context or {}),
     }
     compiled = env.get_template(template)
+    context_of = _context_of(compiled, full_context)
     if not whole_page:
         assert block is not None
         block_render = compiled.blocks[block]
-        body = "".join(block_render(compiled.new_context(full_context)))
+        body = "".join(block_render(context_of))
     else:
-        body = compiled.render(full_context)
+        try:
+            body = env.concat(compiled.root_render_func(context_of))  # type: ignore[attr-defined]
+        except Exception:
+            env.handle_exception()
     response = Response(
         body, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {})
     )
