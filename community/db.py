@@ -217,21 +217,30 @@ def _read_form(dialect: Any, statement: Executable) -> _ReadForm:
     return found
 
 
-def _sqlite_utc(text: Any) -> Any:
-    """A DateTimeUTC column's value as SQLite returns it (the ISO text SQLAlchemy stored, in
-    UTC), as the type's own processors make it, in one call instead of three."""
-    if not isinstance(text, str):
-        return text  # a number: SQLAlchemy's SQLite DATETIME passes it through as well
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _sqlite_utc(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A DateTimeUTC column's value as SQLite returns it, as the type's own processors
+    (`convert`) make it, in one call instead of three: SQLAlchemy stores it as UTC text of
+    26 characters ("2026-12-07 15:14:10.123456"), which read with its offset is the same
+    aware datetime (`datetime.replace`, the type's way, cost four times the parse)."""
+
+    def read(text: Any) -> Any:
+        if isinstance(text, str) and len(text) == 26:
+            try:
+                return datetime.fromisoformat(text + "+00:00")
+            except ValueError:
+                pass
+        return convert(text)
+
+    return read
 
 
 def _result_processor(type_: Any, dialect: Any) -> Callable[[Any], Any]:
     """What converts a column's non-NULL values (every type `read_rows` reads turns NULL
     into None: DateTimeUTC, Boolean, strings, numbers)."""
+    convert = cast(Callable[[Any], Any], type_._cached_result_processor(dialect, None))
     if isinstance(type_, DateTimeUTC) and dialect.name == "sqlite":
-        return _sqlite_utc
-    return cast(Callable[[Any], Any], type_._cached_result_processor(dialect, None))
+        return _sqlite_utc(convert)
+    return convert
 
 
 async def read_rows(db: AsyncSession, statement: Executable,
