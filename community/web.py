@@ -707,23 +707,38 @@ def _with_cookie(send: Send, token: str | None, *, secure: bool) -> Send:
     return wrapped
 
 
+_SECURITY_HEADERS = tuple((name.encode(), value.encode()) for name, value in (
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("cross-origin-opener-policy", "same-origin"),
+))
+_VARY = (b"vary", b"Cookie, HX-Request, Accept-Language")
+_SET_HERE = frozenset(name for name, _value in (*_SECURITY_HEADERS, _VARY))
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: the same protective headers on every response."""
+    """before_send hook: the same protective headers on every response (replacing any the
+    response set); `cache-control` no-store for a signed-in person, else no-cache unless the
+    response chose (or it is a static file). The header list is rewritten in one pass: it
+    ran on every response, and setting each header through Litestar's header map searched
+    the list once per header."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-    headers["x-content-type-options"] = "nosniff"
-    headers["referrer-policy"] = "same-origin"
-    headers["x-frame-options"] = "DENY"
-    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-    headers["cross-origin-opener-policy"] = "same-origin"
-    if scope.get("user") is not None or not scope.get("path", "").startswith("/static/"):
-        if scope.get("user") is not None:
-            headers["cache-control"] = "no-store"
-        elif "cache-control" not in headers:
-            headers["cache-control"] = "no-cache"
-    headers["vary"] = "Cookie, HX-Request, Accept-Language"
+    signed_in = scope.get("user") is not None
+    headers = [(name, value) for name, value in message.get("headers", ())
+               if name.lower() not in _SET_HERE
+               and not (signed_in and name.lower() == b"cache-control")]
+    headers.extend(_SECURITY_HEADERS)
+    if signed_in:
+        headers.append((b"cache-control", b"no-store"))
+    elif not scope.get("path", "").startswith("/static/") and not any(
+            name.lower() == b"cache-control" for name, _value in headers):
+        headers.append((b"cache-control", b"no-cache"))
+    headers.append(_VARY)
+    message["headers"] = headers  # type: ignore[typeddict-item]
 
 
 # ---- errors -------------------------------------------------------------------------------
