@@ -7,7 +7,9 @@ ASGI callable is called directly, one request at a time on one event loop: no se
 socket to the client, no load generator, so nothing else on a shared machine moves the
 counts. The database must hold a demo (`kindred demo`, or `--prepare` makes a 500-patient
 one first); the page is found as `bench.run` finds it (`PAGES`; the thread of 20 posts is
-padded to 20), signed in as the demo's first patient through the real sign-in form.
+padded to 20; a cold page, e.g. `--page cold:`, rotates over its paths), signed in as the
+demo's first patient through the real sign-in form. `--page fortunes` serves the
+plain-driver Fortunes (`bench.baseline.plain`) instead, the reference of issue 18.
 
 Per request: Python function calls (cProfile's count: deterministic for a given code and
 data, the figure to compare between branches), SQL statements sent to the driver, and the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
 import os
 import pstats
 import sys
@@ -31,6 +34,7 @@ from urllib.parse import urlencode, urlsplit
 from bench.harness import SECRET_KEY, kindred_env, prepare_baseline, prepare_kindred
 from bench.run import PAGES, PageSpec, Site, first_demo_patient
 from community.demo import DEMO_PASSWORD
+
 
 class Asgi:
     """Requests straight to an ASGI app, with a cookie jar (no HTTP client in the counts)."""
@@ -91,7 +95,7 @@ class Asgi:
 
 async def sign_in(client: Asgi, usernames: list[str]) -> str:
     for username in usernames:
-        _, _, page = await client.request("GET", "/login")
+        await client.request("GET", "/login")
         token = client.cookies.get("csrftoken", "")
         body = urlencode({"identifier": username, "password": DEMO_PASSWORD, "next": "/",
                           "_csrf_token": token}).encode()
@@ -114,8 +118,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         app = create_fortunes(args.database_url)
     else:
         page = next((p for p in PAGES if args.page.lower() in p.name.lower()), None)
-        if page is None or page.rotate is not None or page.method != "GET":
-            raise SystemExit(f"no single GET page named like {args.page!r}")
+        if page is None or page.method != "GET":
+            raise SystemExit(f"no GET page named like {args.page!r}")
         app = create_app()
     client = Asgi(app)
     async with app.lifespan():
@@ -126,13 +130,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             member = Member(username, "", "")
         site = Site("http://127.0.0.1:8000", member, args.database_url)
         # Found outside the loop: `first_link` and `member_thread` use their own clients.
-        path = await asyncio.to_thread(lambda: page.path(site) if callable(page.path)
-                                       else page.path)
+        # A cold page rotates over its paths (`bench.run`'s, e.g. the 1,000 added threads).
+        paths = await asyncio.to_thread(
+            lambda: page.rotate(site) if page.rotate is not None
+            else [page.path(site) if callable(page.path) else page.path])
+        path = paths[0]
         status, _, body = await client.request("GET", path)
         if status != page.expect_status:
             raise SystemExit(f"{path} answered {status}")
+        turn = iter(itertools.cycle(paths))
         for _ in range(args.warmup):
-            await client.request("GET", path)
+            await client.request("GET", next(turn))
         runtime = getattr(app.state, "runtime", None)
         engine = runtime.engine.sync_engine if runtime else None
         statements = 0
@@ -146,7 +154,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.views):
-            await client.request("GET", path)
+            await client.request("GET", next(turn))
         profile.disable()
         if engine is not None:
             event.remove(engine, "before_cursor_execute", count)
@@ -156,9 +164,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(args.cpu_runs):
             started = time.process_time()
             for _ in range(args.views):
-                await client.request("GET", path)
+                await client.request("GET", next(turn))
             cpu_runs.append((time.process_time() - started) / args.views * 1000)
-    return {"path": path, "bytes": len(body), "calls": calls / args.views,
+    return {"path": path if len(paths) == 1 else f"{path} and {len(paths) - 1} more",
+            "bytes": len(body), "calls": calls / args.views,
             "statements": statements / args.views, "cpu_ms": cpu_runs, "stats": stats}
 
 

@@ -253,21 +253,21 @@ async def read_rows(db: AsyncSession, statement: Executable,
     whose statements cost more in SQLAlchemy than in the database. The engine's
     `before_cursor_execute` listeners still hear it; a driver error is raised as
     SQLAlchemy's (a lost connection invalidates the pool, as it would there)."""
-    connection = (await connection_of(db)).sync_connection
+    connection = await _reading_connection(db)
     dialect = connection.dialect
     form = _read_form(dialect, statement)
     compiled = form.compiled
-    values = compiled.construct_params(params)
-    processors = compiled._bind_processors
-    ordered = tuple(processors[name](values[name]) if name in processors else values[name]
-                    for name in compiled.positiontup)  # type: ignore[union-attr]
+    bound = compiled.construct_params(params)
+    processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
+    ordered = tuple(processors[name](bound[name]) if name in processors else bound[name]
+                    for name in compiled.positiontup or ())
     fairy = connection.connection
     if connection._has_events or connection.engine._has_events:
         connection.dispatch.before_cursor_execute(connection, None, form.sql, ordered, None,
                                                   False)
     try:
         if dialect.name == "sqlite":
-            cursor = fairy.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = fairy.driver_connection.cursor()
             await cursor.execute(form.sql, ordered)
             rows: list[Any] = await cursor.fetchall()
         else:
@@ -288,6 +288,43 @@ async def read_rows(db: AsyncSession, statement: Executable,
     return converted
 
 
+_READ_CONNECTION_KEY = "kindred_read_connection"
+
+
+async def _reading_connection(db: AsyncSession) -> Any:
+    """The connection `read_rows` reads on: the session's own, in its transaction; or, in a
+    request that only reads (`reads_only`) and before the session has begun anything, a
+    connection of the request's own, kept in the session's `info` and given back with it
+    (`release_read_connection`). The session's bookkeeping (its transaction, a greenlet
+    each to begin and to close it) cost more than the reads of a page; such a request has
+    no transaction to share (each statement is its own, community.db.reads_only), so
+    reading beside the session changes nothing it sees."""
+    held = db.info.get(_READ_CONNECTION_KEY)
+    if held is not None:
+        return held
+    if not reads_only() or db.sync_session.in_transaction():
+        return (await connection_of(db)).sync_connection
+    from sqlalchemy.util import greenlet_spawn
+
+    engine = db.sync_session.get_bind()
+    connection = await greenlet_spawn(engine.connect)  # type: ignore[union-attr]
+    if connection.dialect.name == "postgresql":
+        # What the engine's begin listener says for such a request: no BEGIN, no COMMIT
+        # (it says it again for whoever takes the connection from the pool next).
+        connection.connection.dbapi_connection.autocommit = True
+    db.info[_READ_CONNECTION_KEY] = connection
+    return connection
+
+
+async def release_read_connection(db: AsyncSession) -> None:
+    """Give back the connection `read_rows` took for the request beside its session."""
+    connection = db.info.pop(_READ_CONNECTION_KEY, None)
+    if connection is not None:
+        from sqlalchemy.util import greenlet_spawn
+
+        await greenlet_spawn(connection.close)
+
+
 async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],
                         dialect: Any) -> list[Any]:
     """What SQLAlchemy's asyncpg cursor does for one statement, without the cursor: the
@@ -301,6 +338,7 @@ async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],
             return cast(list[Any], await prepared.fetch(*parameters))
         except Exception as error:
             adapter._handle_exception(error)  # raises the DBAPI's error
+            raise
 
 
 async def _raise_as_sqlalchemy(connection: Any, error: Exception, sql: str,

@@ -43,7 +43,15 @@ from community import i18n
 from community.accounts.models import Role, User
 from community.accounts.viewer import Reader
 from community.cards import kept_html
-from community.db import holds_writes, intent, read_only_request, utcnow, write_intent, writing
+from community.db import (
+    holds_writes,
+    intent,
+    read_only_request,
+    release_read_connection,
+    utcnow,
+    write_intent,
+    writing,
+)
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
@@ -258,7 +266,7 @@ def render(
         body = "".join(block_render(context_of))
     else:
         try:
-            body = env.concat(compiled.root_render_func(context_of))  # type: ignore[attr-defined]
+            body = env.concat(compiled.root_render_func(context_of))
         except Exception:
             env.handle_exception()
     response = Response(
@@ -460,12 +468,17 @@ def commit_or_close_request_session(
     close = default_handler_maker(session_scope_key=session_scope_key)
 
     async def handler(message: Message, scope: Scope) -> None:
-        if message["type"] == "http.response.start" and not writes(scope):
-            session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
-            if session is None or not holds_writes(session):
+        session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
+        try:
+            if message["type"] == "http.response.start" and not writes(scope) and (
+                    session is None or not holds_writes(session)):
                 await close(message, scope)
                 return
-        await autocommit(message, scope)
+            await autocommit(message, scope)
+        finally:
+            # The reads made beside the session (community.db.read_rows) end with it.
+            if session is not None and get_aa_scope_state(scope, session_scope_key) is None:
+                await release_read_connection(session)
 
     return handler
 
@@ -738,7 +751,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
             name.lower() == b"cache-control" for name, _value in headers):
         headers.append((b"cache-control", b"no-cache"))
     headers.append(_VARY)
-    message["headers"] = headers  # type: ignore[typeddict-item]
+    message["headers"] = headers
 
 
 # ---- errors -------------------------------------------------------------------------------

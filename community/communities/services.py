@@ -67,7 +67,7 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import connection_of, read_rows, table_of, utcnow, write_later
+from community.db import read_rows, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -506,11 +506,12 @@ def _post_page_statement(kind: str) -> Executable:
 
 
 @functools.cache
-def _post_texts_statement(*, screened: bool) -> Executable:
-    """The stored HTML of posts by id; with `screened`, also their text as written and the
-    spans screening found (what the moderation notice shows)."""
+def _post_texts_statement(*, screened: bool, count: int) -> Executable:
+    """The stored HTML of `count` posts by id; with `screened`, also their text as written
+    and the spans screening found (what the moderation notice shows). One statement per
+    count, each id its own bound value (no expanding IN), so `read_rows` runs it."""
     columns = [Post.id, Post.body_html, *([Post.body, Post.screen_spans] if screened else [])]
-    return select(*columns).where(Post.id.in_(bindparam("ids", expanding=True)))
+    return select(*columns).where(Post.id.in_([bindparam(f"id_{n}") for n in range(count)]))
 
 
 async def post_page(
@@ -553,9 +554,12 @@ async def with_texts(db: AsyncSession, facts: list[PostFacts], *,
     if not wanted:
         return list(facts)
     screened = any(f.screen_labels for f in wanted)
-    connection = await db.connection()
-    texts = {row[0]: row[1:] for row in await connection.execute(
-        _post_texts_statement(screened=screened), {"ids": [f.id for f in wanted]})}
+    texts: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(wanted), PAGE_SIZE):
+        ids = [f.id for f in wanted[start:start + PAGE_SIZE]]
+        statement = _post_texts_statement(screened=screened, count=len(ids))
+        for row in await read_rows(db, statement, {f"id_{n}": id_ for n, id_ in enumerate(ids)}):
+            texts[row[0]] = row[1:]
     wanted_ids = {f.id for f in wanted}
     return [f if f.id not in wanted_ids else PostCard(*_facts_of(f), *texts[f.id])
             for f in facts if f.id not in wanted_ids or f.id in texts]
