@@ -68,7 +68,9 @@ def port_open(host: str, port: int) -> bool:
 
 
 def postgres_url() -> str | None:
-    """KINDRED_BENCH_POSTGRES_URL, else the local server on 127.0.0.1:5432 when it answers."""
+    """KINDRED_BENCH_POSTGRES_URL, else the local server on 127.0.0.1:5432 when it answers.
+    Over the local Unix socket: `postgresql+asyncpg://postgres@/postgres?host=/var/run/postgresql`
+    (every app of the run then uses it: Kindred, both Fortunes and Spirit)."""
     configured = os.environ.get("KINDRED_BENCH_POSTGRES_URL", "")
     if configured:
         return configured
@@ -80,8 +82,10 @@ def _asyncpg_dsn(url: str) -> str:
 
 
 def _with_database(url: str, database: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{database}"
+    """`url` naming `database` instead, its query (a Unix socket's `host=`) kept."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
 async def _pg_execute(url: str, *statements: str) -> list[Any]:
@@ -472,7 +476,9 @@ def database_name(database_url: str) -> str | None:
     """The PostgreSQL database a URL names (None for SQLite, which runs in the server)."""
     if not database_url.startswith("postgresql"):
         return None
-    return database_url.rsplit("/", 1)[1].split("?")[0]
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).database
 
 
 def _foreign_share(before: CpuSnapshot, after: CpuSnapshot) -> float | None:

@@ -34,6 +34,7 @@ from bench.harness import (
     RESULTS,
     ROOT,
     _database_pids,
+    database_name,
     free_port,
     kindred_command,
     kindred_env,
@@ -229,8 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                                     str(raw_path)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             time.sleep(0.5)
-            database = (None if args.backend == "sqlite"
-                        else backend.kindred_url.rpartition("/")[2])
+            database = database_name(backend.kindred_url)
             database_before = database_cpu(database)
             before = cpu_seconds(worker)
             load = subprocess.run(["wrk", "-t1", f"-c{args.connections}",

@@ -200,8 +200,11 @@ def _pg_parts(admin_url: str) -> dict[str, str]:
     from sqlalchemy.engine import make_url
 
     url = make_url(admin_url)
+    # A Unix socket's directory (`?host=/var/run/postgresql`) is Django's HOST as well.
+    socket = url.query.get("host")
+    host = url.host or (socket if isinstance(socket, str) else None) or "127.0.0.1"
     return {"user": url.username or "", "password": url.password or "",
-            "host": url.host or "127.0.0.1", "port": str(url.port or 5432)}
+            "host": host, "port": str(url.port or 5432)}
 
 
 def prepare(backend: str, *, workdir: Path, postgres_admin_url: str | None = None,

@@ -15,6 +15,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     pass_context,
     select_autoescape,
 )
@@ -42,7 +43,15 @@ from community import i18n
 from community.accounts.models import Role, User
 from community.accounts.viewer import Reader
 from community.cards import kept_html
-from community.db import holds_writes, intent, read_only_request, utcnow, write_intent, writing
+from community.db import (
+    holds_writes,
+    intent,
+    read_only_request,
+    release_read_connection,
+    utcnow,
+    write_intent,
+    writing,
+)
 from community.flash import FLASH_COOKIE, pending_message
 from community.i18n import LANGUAGE_COOKIE, choose_locale, gettext, ngettext
 from community.notifications import UNREAD_STATE_KEY
@@ -206,6 +215,21 @@ def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
+def _context_of(template: Template, values: dict[str, Any]) -> Context:
+    """What `template.new_context(values)` makes, with the template's globals merged map by
+    map: Jinja copies them out of their ChainMap (the environment's globals and the
+    template's) key by key, twice per render, which cost more than the page's own context."""
+    maps = getattr(template.globals, "maps", None)
+    if maps is None:
+        return template.new_context(values)
+    merged: dict[str, Any] = {}
+    for globals_map in reversed(maps):
+        merged.update(globals_map)
+    return template.environment.context_class(
+        template.environment, {**merged, **values}, template.name, template.blocks,
+        globals=merged)
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -235,12 +259,16 @@ def render(
         **(context or {}),
     }
     compiled = env.get_template(template)
+    context_of = _context_of(compiled, full_context)
     if not whole_page:
         assert block is not None
         block_render = compiled.blocks[block]
-        body = "".join(block_render(compiled.new_context(full_context)))
+        body = "".join(block_render(context_of))
     else:
-        body = compiled.render(full_context)
+        try:
+            body = env.concat(compiled.root_render_func(context_of))
+        except Exception:
+            env.handle_exception()
     response = Response(
         body, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {})
     )
@@ -440,12 +468,17 @@ def commit_or_close_request_session(
     close = default_handler_maker(session_scope_key=session_scope_key)
 
     async def handler(message: Message, scope: Scope) -> None:
-        if message["type"] == "http.response.start" and not writes(scope):
-            session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
-            if session is None or not holds_writes(session):
+        session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
+        try:
+            if message["type"] == "http.response.start" and not writes(scope) and (
+                    session is None or not holds_writes(session)):
                 await close(message, scope)
                 return
-        await autocommit(message, scope)
+            await autocommit(message, scope)
+        finally:
+            # The reads made beside the session (community.db.read_rows) end with it.
+            if session is not None and get_aa_scope_state(scope, session_scope_key) is None:
+                await release_read_connection(session)
 
     return handler
 
@@ -687,23 +720,38 @@ def _with_cookie(send: Send, token: str | None, *, secure: bool) -> Send:
     return wrapped
 
 
+_SECURITY_HEADERS = tuple((name.encode(), value.encode()) for name, value in (
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("cross-origin-opener-policy", "same-origin"),
+))
+_VARY = (b"vary", b"Cookie, HX-Request, Accept-Language")
+_SET_HERE = frozenset(name for name, _value in (*_SECURITY_HEADERS, _VARY))
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: the same protective headers on every response."""
+    """before_send hook: the same protective headers on every response (replacing any the
+    response set); `cache-control` no-store for a signed-in person, else no-cache unless the
+    response chose (or it is a static file). The header list is rewritten in one pass: it
+    ran on every response, and setting each header through Litestar's header map searched
+    the list once per header."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-    headers["x-content-type-options"] = "nosniff"
-    headers["referrer-policy"] = "same-origin"
-    headers["x-frame-options"] = "DENY"
-    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-    headers["cross-origin-opener-policy"] = "same-origin"
-    if scope.get("user") is not None or not scope.get("path", "").startswith("/static/"):
-        if scope.get("user") is not None:
-            headers["cache-control"] = "no-store"
-        elif "cache-control" not in headers:
-            headers["cache-control"] = "no-cache"
-    headers["vary"] = "Cookie, HX-Request, Accept-Language"
+    signed_in = scope.get("user") is not None
+    headers = [(name, value) for name, value in message.get("headers", ())
+               if name.lower() not in _SET_HERE
+               and not (signed_in and name.lower() == b"cache-control")]
+    headers.extend(_SECURITY_HEADERS)
+    if signed_in:
+        headers.append((b"cache-control", b"no-store"))
+    elif not scope.get("path", "").startswith("/static/") and not any(
+            name.lower() == b"cache-control" for name, _value in headers):
+        headers.append((b"cache-control", b"no-cache"))
+    headers.append(_VARY)
+    message["headers"] = headers
 
 
 # ---- errors -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from community.accounts.models import Role, User, UserRole, UserSession
 from community.accounts.viewer import Viewer
-from community.db import connection_of, intent, utcnow, writing
+from community.db import intent, read_rows, utcnow, writing
 from community.tokens import new_token, token_hash
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -128,9 +128,9 @@ def _record_of(row: Any) -> SessionRecord:
 
 async def _plain_rows(db: AsyncSession, statement: Executable,
                       parameters: dict[str, Any]) -> Sequence[Any]:
-    # Core on the session's connection: no ORM objects, no identity map.
-    connection = await connection_of(db)
-    return (await connection.execute(statement, parameters)).all()
+    # On the session's connection, straight to the driver: no ORM objects, no identity map,
+    # not SQLAlchemy's execution path (every signed-in page that asks for a `Viewer` runs it).
+    return await read_rows(db, statement, parameters)
 
 
 class SessionStore(Protocol):

@@ -67,7 +67,7 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import connection_of, table_of, utcnow, write_later
+from community.db import read_rows, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _
@@ -395,12 +395,12 @@ async def get_thread_as_read(
     """The thread with its community, the viewer's membership of it, their draft of a reply
     in it (only ever their own) and whether they follow it: one statement, read as plain
     rows (Core on the session's connection; the page only shows them)."""
-    connection = await connection_of(db)
-    row: Any = (await connection.execute(_thread_as_read_statement(), {
+    rows = await read_rows(db, _thread_as_read_statement(), {
         "viewer_id": viewer.id if viewer is not None else None, "thread_id": thread_id,
-    })).first()
-    if row is None:
+    })
+    if not rows:
         return ThreadAsRead(None)
+    row = rows[0]
     community = CommunityRow(id=row[7], slug=row[8], name=row[9], icd10=row[10],
                              archived_at=row[11])
     thread = ThreadRow(id=row[0], community_id=row[1], author_id=row[2], title=row[3],
@@ -506,11 +506,12 @@ def _post_page_statement(kind: str) -> Executable:
 
 
 @functools.cache
-def _post_texts_statement(*, screened: bool) -> Executable:
-    """The stored HTML of posts by id; with `screened`, also their text as written and the
-    spans screening found (what the moderation notice shows)."""
+def _post_texts_statement(*, screened: bool, count: int) -> Executable:
+    """The stored HTML of `count` posts by id; with `screened`, also their text as written
+    and the spans screening found (what the moderation notice shows). One statement per
+    count, each id its own bound value (no expanding IN), so `read_rows` runs it."""
     columns = [Post.id, Post.body_html, *([Post.body, Post.screen_spans] if screened else [])]
-    return select(*columns).where(Post.id.in_(bindparam("ids", expanding=True)))
+    return select(*columns).where(Post.id.in_([bindparam(f"id_{n}") for n in range(count)]))
 
 
 async def post_page(
@@ -525,14 +526,13 @@ async def post_page(
         return [], None, set()
     kind = access.viewer_kind(viewer)
     kinds = [] if kind == "anonymous" else list(ReactionKind)
-    # On the session's connection, as Core: the statement selects columns only, and the
-    # ORM's execution path (its compile state, the result's entities) cost more than SQLite
-    # spent answering it.
-    connection = await connection_of(db)
-    rows = (await connection.execute(_post_page_statement(kind), {
+    # Straight to the driver on the session's connection (`read_rows`): the statement
+    # selects columns only, and SQLAlchemy's execution path (and before it the ORM's) cost
+    # more than SQLite spent answering it.
+    rows = await read_rows(db, _post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
-    })).all()
+    })
     next_cursor = rows[limit - 1][0] if len(rows) > limit else None
     rows = rows[:limit]
     reacted = {(row[0], reaction.value) for row in rows
@@ -554,9 +554,12 @@ async def with_texts(db: AsyncSession, facts: list[PostFacts], *,
     if not wanted:
         return list(facts)
     screened = any(f.screen_labels for f in wanted)
-    connection = await db.connection()
-    texts = {row[0]: row[1:] for row in await connection.execute(
-        _post_texts_statement(screened=screened), {"ids": [f.id for f in wanted]})}
+    texts: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(wanted), PAGE_SIZE):
+        ids = [f.id for f in wanted[start:start + PAGE_SIZE]]
+        statement = _post_texts_statement(screened=screened, count=len(ids))
+        for row in await read_rows(db, statement, {f"id_{n}": id_ for n, id_ in enumerate(ids)}):
+            texts[row[0]] = row[1:]
     wanted_ids = {f.id for f in wanted}
     return [f if f.id not in wanted_ids else PostCard(*_facts_of(f), *texts[f.id])
             for f in facts if f.id not in wanted_ids or f.id in texts]
