@@ -61,46 +61,46 @@ async def _count(app: Any, path: str, signed_in: bool, views: int, top: int
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     transport = httpx.ASGITransport(app=app)
-    async with app.lifespan() if hasattr(app, "lifespan") else _nothing():
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            if signed_in:
-                await client.get("/login")
-                token = client.cookies.get("csrftoken")
-                response = await client.post("/login", data={
-                    "identifier": first_demo_patient(7), "password": DEMO_PASSWORD,
-                    "_csrf_token": token or ""})
-                if response.status_code != 303:
-                    raise SystemExit(f"sign-in answered {response.status_code}")
-            for _ in range(20):
-                response = await client.get(path)
-                if response.status_code != 200:
-                    raise SystemExit(f"GET {path} answered {response.status_code}")
-            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-            view = _viewer(app, path, cookie)
-            engine = app.state.runtime.engine.sync_engine
-            statements: list[str] = []
+    async with app.lifespan(), httpx.AsyncClient(transport=transport,
+                                                 base_url="http://127.0.0.1") as client:
+        if signed_in:
+            await client.get("/login")
+            token = client.cookies.get("csrftoken")
+            response = await client.post("/login", data={
+                "identifier": first_demo_patient(7), "password": DEMO_PASSWORD,
+                "_csrf_token": token or ""})
+            if response.status_code != 303:
+                raise SystemExit(f"sign-in answered {response.status_code}")
+        for _ in range(20):
+            response = await client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {path} answered {response.status_code}")
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        view = _viewer(app, path, cookie)
+        engine = app.state.runtime.engine.sync_engine
+        statements: list[str] = []
 
-            def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-                statements.append(statement)
+        def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+            statements.append(statement)
 
-            event.listen(engine, "before_cursor_execute", record)
-            profile = cProfile.Profile()
-            started, cpu = time.perf_counter(), time.process_time()
-            profile.enable()
-            for _ in range(views):
-                await view()
-            profile.disable()
-            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-            event.remove(engine, "before_cursor_execute", record)
-            # Timing without the profiler's overhead.
-            started_plain = time.process_time()
-            for _ in range(views):
-                await view()
-            plain_cpu = time.process_time() - started_plain
-            status, size = await view()
-            page = b"".join(view.body)
-            if status != 200:
-                raise SystemExit(f"GET {path} answered {status}")
+        event.listen(engine, "before_cursor_execute", record)
+        profile = cProfile.Profile()
+        started, cpu = time.perf_counter(), time.process_time()
+        profile.enable()
+        for _ in range(views):
+            await view()
+        profile.disable()
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        event.remove(engine, "before_cursor_execute", record)
+        # Timing without the profiler's overhead.
+        started_plain = time.process_time()
+        for _ in range(views):
+            await view()
+        plain_cpu = time.process_time() - started_plain
+        status, size = await view()
+        page = b"".join(view.body)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
     stats = pstats.Stats(profile)
     calls = sum(row[1] for row in stats.stats.values())  # type: ignore[attr-defined]
     by_calls = sorted(stats.stats.items(),  # type: ignore[attr-defined]
@@ -109,6 +109,10 @@ async def _count(app: Any, path: str, signed_in: bool, views: int, top: int
                            key=lambda item: item[1][3], reverse=True)
     kindred = [item for item in by_cumulative
                if re.search(r"/(community|outcomes|moderation)/", item[0][0])][:top]
+    groups: dict[str, int] = {}
+    for key, row in stats.stats.items():  # type: ignore[attr-defined]
+        group = _group(key[0])
+        groups[group] = groups.get(group, 0) + row[1]
     distinct: dict[str, int] = {}
     for statement in statements:
         key = " ".join(statement.split())[:160]
@@ -116,7 +120,8 @@ async def _count(app: Any, path: str, signed_in: bool, views: int, top: int
     return {"calls": calls / views, "statements": len(statements) / views,
             "distinct": distinct, "views": views, "wall_ms": wall / views * 1000,
             "cpu_ms_profiled": cpu / views * 1000, "cpu_ms": plain_cpu / views * 1000,
-            "bytes": size, "by_calls": by_calls, "kindred": kindred, "profile": profile, "page": page}
+            "bytes": size, "by_calls": by_calls, "kindred": kindred, "profile": profile,
+            "page": page,            "groups": sorted(groups.items(), key=lambda item: -item[1])}
 
 
 def _viewer(app: Any, path: str, cookie: str) -> Any:
@@ -155,12 +160,17 @@ def _viewer(app: Any, path: str, cookie: str) -> Any:
     return view
 
 
-class _nothing:
-    async def __aenter__(self) -> None:
-        return None
+GROUPS = [("templates (compiled Jinja2)", r"templates/|<template>"), ("Jinja2", r"jinja2/"),
+          ("markupsafe", r"markupsafe/"), ("SQLAlchemy", r"sqlalchemy/"),
+          ("advanced-alchemy", r"advanced_alchemy/"), ("Litestar", r"litestar"),
+          ("SQLite driver", r"sqlite3|aiosqlite|sqlite_driver"), ("asyncpg", r"asyncpg"),
+          ("Kindred", r"/(community|outcomes|moderation)/"), ("Babel", r"babel/"),
+          ("asyncio", r"asyncio/"), ("Python's library", r"/lib/python3"),
+          ("built-in functions", r"^~$")]
 
-    async def __aexit__(self, *_: Any) -> None:
-        return None
+
+def _group(filename: str) -> str:
+    return next((name for name, pattern in GROUPS if re.search(pattern, filename)), "other")
 
 
 def _where(key: tuple[str, int, str]) -> str:
@@ -233,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         "bytes",
         f"- in-process CPU per request {result['cpu_ms']:.2f} ms without the profiler "
         f"({result['cpu_ms_profiled']:.2f} ms with it); moves with the machine's load",
+        "",
+        "| calls per request | where |",
+        "|---:|---|",
+        *(f"| {count / result['views']:.0f} | {group} |" for group, count in result["groups"]),
         "",
         "| statements per request | SQL (first 160 characters) |",
         "|---:|---|",
