@@ -451,9 +451,11 @@ class TopTreatment:
 async def most_reported_treatments(
     db: AsyncSession, condition_slug: str, limit: int = 5
 ) -> list[TopTreatment]:
-    """A condition's most reported treatments, one summary query (for community pages)."""
-    rows = await db.execute(_most_reported_statement(),
-                            {"condition_slug": condition_slug, "limit": limit})
+    """A condition's most reported treatments, one summary query (for community pages), run
+    as Core on the session's connection: three columns, only shown."""
+    connection = await connection_of(db)
+    rows = await connection.execute(_most_reported_statement(),
+                                    {"condition_slug": condition_slug, "limit": limit})
     return [TopTreatment(slug, name, patients) for slug, name, patients in rows]
 
 
