@@ -38,6 +38,7 @@ from bench.harness import (
     postgres_url,
     prepare_kindred,
     sqlite_backend,
+    unused_stem,
 )
 from bench.run import Site, biggest_community, first_demo_patient, most_common_condition
 from community.demo import DEMO_PASSWORD
@@ -264,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{_where(key)} |" for key, row in result["kindred"]),
     ]
     slug = args.page + (f"-{args.label}" if args.label else "")
-    stem = args.output / f"{started:%Y-%m-%d}-count-{args.backend}-{slug}"
+    # A second run the same day writes beside the first (`-2`, `-3`, ...).
+    stem = unused_stem(args.output / f"{started:%Y-%m-%d}-count-{args.backend}-{slug}")
     args.output.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
