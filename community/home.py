@@ -22,8 +22,10 @@ from sqlalchemy import BindParameter, Executable, and_, bindparam, func, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
+from community.accounts.viewer import Reader
 from community.communities.access import readable_threads_of, viewer_kind
 from community.communities.models import Community, Membership, PostStatus, Thread
+from community.db import connection_of
 from community.i18n import gettext as _
 from community.i18n import ngettext
 from community.notifications.models import Follow, FollowTarget
@@ -73,30 +75,39 @@ class HomeBlock:
 class HomeContext:
     """What a block may need besides the database."""
 
-    user: User
+    user: Reader
     now: datetime
     # Newer than this is "new since your last visit".
     since: datetime
     first_visit: bool
     settings: Settings
+    # When the person last looked at their home (None before the first look).
+    seen_at: datetime | None = None
 
 
 HomeBlockProvider = Callable[[AsyncSession, HomeContext], Awaitable[HomeBlock | None]]
 
 
-def home_context(user: User, now: datetime, settings: Settings) -> HomeContext:
-    """Where this look at the home stands in the person's visits (see the module docstring)."""
-    last_look, since = user.home_seen_at, user.home_since
+# The account's columns the home reads with the session (`community.web.account_columns`):
+# when the person last looked at their home, and since when things count as new.
+VISIT_COLUMNS = (User.home_seen_at, User.home_since)
+
+
+def home_context(user: Reader, last_look: datetime | None, since: datetime | None,
+                 now: datetime, settings: Settings) -> HomeContext:
+    """Where this look at the home stands in the person's visits (see the module docstring):
+    `last_look` and `since` are the account's `VISIT_COLUMNS`."""
     if last_look is not None and now - last_look > VISIT_GAP:
         since = last_look  # a new visit: new is what came after the previous one
     first_visit = since is None
-    return HomeContext(user, now, since or now - FIRST_VISIT_WINDOW, first_visit, settings)
+    return HomeContext(user, now, since or now - FIRST_VISIT_WINDOW, first_visit, settings,
+                       last_look)
 
 
 def visit_changes(home: HomeContext) -> dict[str, datetime]:
     """What to remember of this look at the home: nothing when the last look was written less
     than `VISIT_WRITE_EVERY` ago in the same visit (so most views never write)."""
-    now, last_look = home.now, home.user.home_seen_at
+    now, last_look = home.now, home.seen_at
     if last_look is None:
         return {"home_seen_at": now}
     if now - last_look > VISIT_GAP:
@@ -125,7 +136,7 @@ async def rows_of(db: AsyncSession, statement: Executable, parameters: dict[str,
     entities) cost more than the database spent answering. Blocks build their statement
     once (`functools.cache`) with bound parameters for the person and the times, so its
     SQL and cache key are not made again on every view."""
-    connection = await db.connection()
+    connection = await connection_of(db)
     return (await connection.execute(statement, parameters)).all()
 
 

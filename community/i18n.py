@@ -175,7 +175,7 @@ def format_date(value: date | datetime | None, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = _as_utc(value).date()
-    return babel_dates.format_date(value, format=format, locale=_babel_locale())
+    return _day(_current.get(), format, value)
 
 
 def format_datetime(value: datetime | None, format: str = "medium") -> str:

@@ -10,27 +10,45 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.db import utcnow
-from community.home import home_blocks, home_context, record_visit, visit_changes
-from community.web import SHORT_READS, current_user, render, runtime_of, side_write
+from community.home import (
+    VISIT_COLUMNS,
+    home_blocks,
+    home_context,
+    record_visit,
+    visit_changes,
+)
+from community.web import (
+    PLAIN_VIEWER,
+    SHORT_READS,
+    account_columns,
+    account_values,
+    current_reader,
+    render,
+    runtime_of,
+    side_write,
+)
 
 AnyRequest = Request[Any, Any, Any]
 
 
-@get("/", name="home", opt=SHORT_READS)
+@get("/", name="home",
+     opt={**SHORT_READS, **PLAIN_VIEWER, **account_columns(*VISIT_COLUMNS)})
 async def home(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     """The welcome page for visitors; for a signed-in person, their own home. Its reads are
     indexed and bounded by what the person has (their communities, follows, treatments), so
-    on SQLite they run on the event loop (SHORT_READS)."""
-    user = current_user(request)
-    if user is None:
+    on SQLite they run on the event loop (SHORT_READS); the person is read as plain values
+    (PLAIN_VIEWER) with their visits' times in the session's statement."""
+    viewer = current_reader(request)
+    if viewer is None:
         return render(request, "home.html")
     runtime = runtime_of(request)
-    home = home_context(user, utcnow(), runtime.settings)
+    seen_at, since = account_values(request)
+    home = home_context(viewer, seen_at, since, utcnow(), runtime.settings)
     blocks = await home_blocks(db_session, home, runtime.extensions.home_blocks)
     changes = visit_changes(home)
     if changes:
         async with side_write(request) as db:
-            await record_visit(db, user.id, changes)
+            await record_visit(db, viewer.id, changes)
     return render(request, "home_person.html", {"blocks": blocks, "home": home})
 
 

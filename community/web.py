@@ -427,6 +427,22 @@ PLAIN_VIEWER = {"plain_viewer": True}
 templates ask only what a `Viewer` answers (`current_reader`)."""
 
 
+def account_columns(*columns: Any) -> dict[str, tuple[Any, ...]]:
+    """Route `opt` for a page that needs more of the signed-in person's account than a
+    `Viewer` holds: `columns` (of `User`, the same objects every time) are read with the
+    session, in its statement, and the page finds them with `account_values`."""
+    return {"account_columns": columns}
+
+
+ACCOUNT_VALUES_KEY = "kindred_account_values"
+
+
+def account_values(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Any, ...]:
+    """The values of the route's `account_columns` for the signed-in person, in order."""
+    values: tuple[Any, ...] = connection.scope.get("state", {}).get(ACCOUNT_VALUES_KEY, ())
+    return values
+
+
 ALCHEMY_STATE_KEY = "alchemy"
 
 
@@ -561,15 +577,18 @@ class SessionMiddleware(AbstractMiddleware):
         # every page shows (one statement with the database store). A read goes on in the
         # same database session (the handler's `db_session`); a write resolves on its own
         # connection, so SQLite's write lock is not held while passwords are checked.
+        handler = scope.get("route_handler")
+        columns: tuple[Any, ...] = (() if handler is None
+                                    else handler.opt.get("account_columns", ()))
         if not writing:
-            handler = scope.get("route_handler")
             plain = handler is not None and bool(handler.opt.get("plain_viewer"))
             found = await runtime.sessions.resolve(token, request_session(scope),
-                                                   unread_count_of_user(), plain=plain)
+                                                   unread_count_of_user(), *columns, plain=plain)
         else:
             with intent(write=False):
                 async with runtime.sessionmaker() as db:
-                    found = await runtime.sessions.resolve(token, db, unread_count_of_user())
+                    found = await runtime.sessions.resolve(token, db, unread_count_of_user(),
+                                                           *columns)
         now = utcnow()
         idle = _minutes(settings.session_idle_minutes)
         if found is None or not found.record.is_live(now, idle):
@@ -592,7 +611,10 @@ class SessionMiddleware(AbstractMiddleware):
             await runtime.sessions.touch(record)
         scope["user"] = user
         scope["auth"] = record
-        scope.setdefault("state", {})[UNREAD_STATE_KEY] = int(found.extra[0] or 0)
+        state = scope.setdefault("state", {})
+        state[UNREAD_STATE_KEY] = int(found.extra[0] or 0)
+        if columns:
+            state[ACCOUNT_VALUES_KEY] = found.extra[1:]
         return new_cookie
 
 

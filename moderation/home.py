@@ -21,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from community.accounts.models import Role, User, UserRole
+from community.accounts.models import Role, UserRole
+from community.accounts.viewer import Reader
 from community.communities.access import readable_threads_filter
 from community.communities.models import (
     Community,
@@ -43,12 +44,12 @@ from moderation.vetting.models import ApplicationStatus, ClinicianApplication, C
 from moderation.vetting.specialties import ALL, conditions_of_specialty
 
 
-async def _specialty(db: AsyncSession, user: User) -> str:
+async def _specialty(db: AsyncSession, user: Reader) -> str:
     return await db.scalar(
         select(ClinicianProfile.specialty).where(ClinicianProfile.user_id == user.id)) or ""
 
 
-def _question_scope(user: User, specialty: str) -> tuple[ColumnElement[bool], str]:
+def _question_scope(user: Reader, specialty: str) -> tuple[ColumnElement[bool], str]:
     """Which questions a clinician is shown, and the line saying so: the conditions their
     specialty covers; else the communities they joined; else every question they may read."""
     covered = conditions_of_specialty(specialty) if specialty else frozenset()

@@ -430,7 +430,8 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
         db_session, viewer, query, community_id=community.id if community else None,
         after=request.query_params.get("after"), kind=kind or None)
     # htmx asks for more results only: the form with its choice of community is not sent.
-    communities = [] if is_htmx(request) else await services.community_choices(db_session)
+    # A tuple: the choices key the kept form (search.html).
+    communities = () if is_htmx(request) else tuple(await services.community_choices(db_session))
     return render(request, "communities/search.html", {
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
         "kind": kind, "communities": communities,

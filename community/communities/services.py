@@ -130,11 +130,24 @@ async def get_community(db: AsyncSession, slug: str) -> Community | None:
     return await db.scalar(_community_by_slug(), {"slug": slug})
 
 
+class ListedCommunity(NamedTuple):
+    """A community as its thread list shows it: plain columns, no ORM object."""
+
+    id: int
+    slug: str
+    name: str
+    icd10: str
+    condition_slug: str
+    description: str
+    member_count: int
+    archived_at: datetime | None
+
+
 class CommunityAsRead(NamedTuple):
     """A community as one viewer finds it: `community` is None when there is none."""
 
-    community: Community | None
-    membership: Membership | None = None
+    community: ListedCommunity | None
+    membership: MembershipRow | None = None
     following: bool = False
 
 
@@ -145,22 +158,28 @@ def _community_as_read_statement() -> Executable:
                                Follow.target_type == FollowTarget.COMMUNITY.value,
                                Follow.target_id == Community.id)
     return (
-        select(Community, Membership, following.label("following"))
+        select(Community.id, Community.slug, Community.name, Community.icd10,
+               Community.condition_slug, Community.description, Community.member_count,
+               Community.archived_at, Membership.joined_at, following.label("following"))
         .outerjoin(Membership, and_(Membership.community_id == Community.id,
                                     Membership.user_id == viewer_id))
         .where(Community.slug == bindparam("slug"))
     )
 
 
-async def get_community_as_read(db: AsyncSession, viewer: User | None,
+async def get_community_as_read(db: AsyncSession, viewer: Reader | None,
                                 slug: str) -> CommunityAsRead:
     """The community with the viewer's membership of it and whether they follow it (its
-    new threads): one statement, where its list page read three."""
-    found = (await db.execute(_community_as_read_statement(), {
+    new threads): one statement, where its list page read three; plain columns run as Core
+    on the session's connection (the page only shows them and asks `access` about them)."""
+    connection = await connection_of(db)
+    found = (await connection.execute(_community_as_read_statement(), {
         "slug": slug, "viewer_id": viewer.id if viewer is not None else None})).first()
     if found is None:
         return CommunityAsRead(None)
-    community, membership, following = found
+    community = ListedCommunity(*found[:8])
+    joined_at, following = found[8], found[9]
+    membership = None if joined_at is None else MembershipRow(community.id, joined_at)
     return CommunityAsRead(community, membership, viewer is not None and bool(following))
 
 
@@ -333,8 +352,8 @@ def _thread_page_statement(kind: str, *, after: bool) -> Executable:
 
 
 async def thread_page(
-    db: AsyncSession, viewer: User | None, community: Community, *, after: str | None = None,
-    limit: int = PAGE_SIZE,
+    db: AsyncSession, viewer: User | None, community: Community | ListedCommunity, *,
+    after: str | None = None, limit: int = PAGE_SIZE,
 ) -> tuple[list[ListedThread], str | None]:
     """Threads by latest activity, keyset-paged on (last_activity_at, id). Run as Core on
     the session's connection: the rows are only displayed, and building a Thread and a User

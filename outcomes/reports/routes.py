@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.i18n import gettext as _
 from community.web import (
+    SHORT_READS,
     cached_fragment,
     current_user,
     render,
@@ -195,10 +196,13 @@ def _cards(request: AnyRequest, shared: services.SharedEvaluations,
     ]
 
 
-@get("/conditions/{slug:str}")
+@get("/conditions/{slug:str}", opt=SHORT_READS)
 async def condition_report(request: AnyRequest, db_session: AsyncSession,
                            slug: str) -> Response[str]:
-    condition, version = await services.condition_with_version(db_session, slug)
+    """A condition's page: its treatments and symptoms, both kept as rendered. One short read
+    (the condition by its slug with its summary rows), so on SQLite it runs on the event loop
+    (SHORT_READS); the treatments are read only when their version's table is not kept."""
+    condition, version, counts = await services.condition_page(db_session, slug)
 
     async def treatments() -> dict[str, Any]:
         return {"treatments": await services.condition_treatments(db_session, condition),
@@ -207,13 +211,12 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
     treatment_table = await cached_fragment(
         request, None if version is None else (condition.id, version),
         "outcomes/_condition_treatments.html", treatments)
-    counts = await services.condition_symptom_counts(db_session, condition)
 
     async def symptoms_context() -> dict[str, Any]:
-        return {"symptoms": services.symptom_rows(counts or ())}
+        return {"symptoms": services.symptom_rows(counts)}
 
     # Keyed by the counts themselves: symptom tracking keeps no version of its summary.
-    symptoms = "" if counts is None else await cached_fragment(
+    symptoms = await cached_fragment(
         request, (condition.id, counts), "outcomes/_condition_symptoms.html", symptoms_context)
     return render(request, "outcomes/condition_report.html",
                   {"condition": condition, "treatments": treatment_table, "symptoms": symptoms,

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from community.accounts.models import User
 from community.communities.models import Community
+from community.db import connection_of
 from community.errors import NotFound
 from community.i18n import gettext as _
 from community.profiles.models import Profile, ProfileCondition
@@ -352,7 +353,61 @@ async def condition_with_version(db: AsyncSession, slug: str) -> tuple[Condition
     return row[0], row[1]
 
 
-async def condition_treatments(db: AsyncSession, condition: Condition,
+class ConditionShown(NamedTuple):
+    """A condition as its page shows it: plain columns, no ORM object."""
+
+    id: int
+    slug: str
+    name: str
+    icd10: str
+    synonyms: list[str]
+    description: str
+
+
+SymptomCounts = tuple[tuple[int, str, int, int], ...]  # symptom id, name, severity, patients
+
+
+class ConditionPage(NamedTuple):
+    """What the condition page reads: the condition, the version of its treatment counts
+    (None before the first) and its symptom summary rows (they also key the rendered table)."""
+
+    condition: ConditionShown
+    version: int | None
+    symptoms: SymptomCounts
+
+
+@functools.cache
+def _condition_page_statement() -> Select[Any]:
+    """The condition by its slug, its counts' version and its symptom summary, one row per
+    (symptom, severity) with patients (one row of NULLs for none): built once, the slug bound."""
+    summary = _symptom_summary_model()
+    return (
+        select(Condition.id, Condition.slug, Condition.name, Condition.icd10,
+               Condition.synonyms, Condition.description, ConditionReportVersion.version,
+               Symptom.id, Symptom.name, summary.severity, summary.patients)
+        .outerjoin(ConditionReportVersion, ConditionReportVersion.condition_id == Condition.id)
+        .outerjoin(summary, and_(summary.condition_id == Condition.id, summary.patients > 0))
+        .outerjoin(Symptom, Symptom.id == summary.symptom_id)
+        .where(Condition.slug == bindparam("slug"))
+        .order_by(Symptom.id, summary.severity)
+    )
+
+
+async def condition_page(db: AsyncSession, slug: str) -> ConditionPage:
+    """The condition page's reads in one statement, run as Core on the session's connection
+    (the rows are only shown; building a `Condition` through the ORM and a second statement
+    for the symptoms cost more than the database spent answering)."""
+    connection = await connection_of(db)
+    rows = (await connection.execute(_condition_page_statement(), {"slug": slug})).all()
+    if not rows:
+        raise NotFound(_("We do not know this condition."))
+    first = rows[0]
+    return ConditionPage(
+        ConditionShown(*first[:6]), first[6],
+        tuple((row[7], row[8], row[9], row[10]) for row in rows if row[7] is not None))
+
+
+async def condition_treatments(db: AsyncSession, condition: Condition | ConditionShown,
                                limit: int = 50) -> list[ConditionTreatmentRow]:
     rows = (await db.execute(
         select(Treatment, ConditionTreatmentCount)
@@ -363,23 +418,6 @@ async def condition_treatments(db: AsyncSession, condition: Condition,
         .limit(limit)
     )).all()
     return [ConditionTreatmentRow(t, c) for t, c in rows]
-
-
-SymptomCounts = tuple[tuple[int, str, int, int], ...]  # symptom id, name, severity, patients
-
-
-async def condition_symptom_counts(db: AsyncSession, condition: Condition) -> SymptomCounts | None:
-    """The condition's symptom summary rows as plain values (they also key the rendered
-    table), or None until symptom tracking provides its summary."""
-    summary_model = _symptom_summary_model()
-    if summary_model is None:
-        return None
-    return tuple(tuple(row) for row in await db.execute(
-        select(Symptom.id, Symptom.name, summary_model.severity, summary_model.patients)
-        .join(summary_model, summary_model.symptom_id == Symptom.id)
-        .where(summary_model.condition_id == condition.id, summary_model.patients > 0)
-        .order_by(Symptom.id, summary_model.severity)
-    ))
 
 
 def symptom_rows(counts: SymptomCounts) -> list[SymptomRow]:
@@ -413,9 +451,11 @@ class TopTreatment:
 async def most_reported_treatments(
     db: AsyncSession, condition_slug: str, limit: int = 5
 ) -> list[TopTreatment]:
-    """A condition's most reported treatments, one summary query (for community pages)."""
-    rows = await db.execute(_most_reported_statement(),
-                            {"condition_slug": condition_slug, "limit": limit})
+    """A condition's most reported treatments, one summary query (for community pages), run
+    as Core on the session's connection: three columns, only shown."""
+    connection = await connection_of(db)
+    rows = await connection.execute(_most_reported_statement(),
+                                    {"condition_slug": condition_slug, "limit": limit})
     return [TopTreatment(slug, name, patients) for slug, name, patients in rows]
 
 

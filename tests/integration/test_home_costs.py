@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from community.accounts.models import User
+from community.accounts.models import User, UserRole, UserSession
 from community.communities.models import Thread
 from community.db import utcnow
 from tests.communities_support import app, db_run, person, reply, seed, settings, start_thread
-from tests.helpers import Visitor, sqlite_trips, statements_without_commit
+from tests.helpers import Visitor, loaded_objects, sqlite_trips, statements_without_commit
 from tests.integration.test_home import block
 from tests.integration.test_treatments import add_course, load_vocabularies
 
@@ -67,9 +67,10 @@ def test_a_patients_home_reads_in_five_statements_however_much_they_have(
     assert "Starting out with fibromyalgia" in block(page, "following")
     assert "Evaluate Semaglutide" in block(page, "reminders")
 
-    with sqlite_trips(ana) as trips:
+    with sqlite_trips(ana) as trips, loaded_objects(User, UserRole, UserSession) as loaded:
         assert ana.get("/").status_code == 200
     assert not trips, "the home's reads run on the event loop (SHORT_READS)"
+    assert not loaded, "the person and their visit times are read as columns (PLAIN_VIEWER)"
 
 
 def test_each_person_sees_their_own_blocks_and_their_own_new_marks(

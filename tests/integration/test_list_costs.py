@@ -5,10 +5,13 @@ transaction, and on SQLite without a trip to the connection's thread."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
 
 from community.accounts.models import User
-from community.communities.models import Thread
-from tests.communities_support import app, person, reply, seed, settings, start_thread
+from community.communities.models import Community, Membership, Thread
+from tests.communities_support import app, db_run, person, reply, seed, settings, start_thread
 from tests.helpers import Visitor, loaded_objects, sqlite_trips, statements_without_commit
 
 __all__ = ["app", "settings"]
@@ -48,10 +51,12 @@ def test_a_thread_list_reads_its_rows_as_columns_in_few_statements(
     assert not loaded, "listed threads and their authors are read as columns"
     assert not trips, "on SQLite the list's reads run on the event loop (SHORT_READS)"
     assert "Seizure diaries" in page and "1 reply" in page and "ana_list" in page
-    # Signed in, only the reader's own account is an object (their session's).
-    with loaded_objects(Thread) as loaded, sqlite_trips(bo) as trips:
+    # Signed in, only the reader's own account is an object (their session's); the
+    # community and the reader's membership are read as columns.
+    with loaded_objects(Thread, Community, Membership) as loaded, sqlite_trips(bo) as trips:
         page = bo.get(url).text
     assert not loaded and not trips
+    assert "You are a member" in page and "Seizure diaries" in page
     assert "Another question, number 4" in page and "Seizure diaries" in page
 
 
@@ -106,3 +111,28 @@ def test_a_search_reads_in_two_statements_and_binds_each_filter(
     assert words("/search?q=hydroxychloroquine&kind=ask_a_clinician") == {"questionword"}
     assert words("/search?q=hydroxychloroquine&community=migraine&kind=ask_a_clinician") == set()
     assert words("/search?q=auras") == {"migraineword"}
+
+
+def test_the_search_forms_community_choices_are_kept_by_the_choices_and_the_one_chosen(
+        new_visitor: Callable[[], Visitor]) -> None:
+    """The choice of community is kept as rendered, keyed by the choices themselves (read on
+    every search) and the one chosen: a renamed community shows at once, and each search
+    marks its own choice."""
+    seed(new_visitor())
+    visitor = new_visitor()
+    selected = '<option value="lupus" selected>'
+    for _ in range(2):
+        assert selected in visitor.get("/search?q=rashes&community=lupus").text
+        page = visitor.get("/search?q=rashes").text
+        assert selected not in page and '<option value="lupus">' in page
+        assert '<option value="migraine" selected>' in visitor.get(
+            "/search?q=rashes&community=migraine").text
+
+    async def rename(db: Any) -> None:
+        await db.execute(update(Community).where(Community.slug == "lupus").values(
+            name="Lupus and friends"))
+    db_run(visitor, rename)
+    assert '<option value="lupus">Lupus and friends</option>' in visitor.get(
+        "/search?q=rashes").text
+    assert '<option value="lupus" selected>Lupus and friends</option>' in visitor.get(
+        "/search?q=rashes&community=lupus").text
