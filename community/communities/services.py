@@ -67,7 +67,7 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import read_rows, table_of, utcnow, write_later
+from community.db import connection_of, read_rows, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.i18n import current_locale
 from community.i18n import gettext as _

@@ -64,7 +64,7 @@ def paired(first: list[dict[str, Any]], second: list[dict[str, Any]]
 def kappa(a: list[bool], b: list[bool]) -> float:
     """Cohen's kappa of two yes/no passes (1.0 when both are constant and equal)."""
     n = len(a)
-    observed = sum(x == y for x, y in zip(a, b)) / n
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
     pa, pb = sum(a) / n, sum(b) / n
     expected = pa * pb + (1 - pa) * (1 - pb)
     return 1.0 if expected == 1 else round((observed - expected) / (1 - expected), 3)
@@ -76,7 +76,7 @@ def agreement(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, A
         a = [label in first["labels"] for first, _ in pairs]
         b = [label in second["labels"] for _, second in pairs]
         per_label[label] = {"first": sum(a), "second": sum(b),
-                            "both": sum(x and y for x, y in zip(a, b)), "kappa": kappa(a, b)}
+                            "both": sum(x and y for x, y in zip(a, b, strict=True)), "kappa": kappa(a, b)}
     return {"items": len(pairs), "agreement": per_label,
             "disagreements": len(disagreeing(pairs))}
 
