@@ -109,7 +109,11 @@ def build_extensions() -> Extensions:
     from moderation.home import HOME_BLOCKS as moderation_blocks
     from moderation.notices import notice_context
     from moderation.queue.expiry import EXPIRY_JOB
-    from moderation.queue.services import can_post, end_expired_suspension_of
+    from moderation.queue.services import (
+        can_post,
+        end_expired_suspension_of,
+        posting_allowed,
+    )
     from moderation.vetting.extras import clinician_profile_extras
     from outcomes.home import HOME_BLOCKS as outcomes_blocks
     from outcomes.reports.services import most_reported_treatments
@@ -119,6 +123,7 @@ def build_extensions() -> Extensions:
 
     return Extensions(
         can_post=can_post,
+        posting_allowed=posting_allowed,
         reopen_if_suspension_over=end_expired_suspension_of,
         notice_context=notice_context,
         profile_extras=clinician_profile_extras,

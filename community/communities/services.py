@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -74,7 +75,8 @@ from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import Follow, FollowTarget, NotificationKind
 from community.notifications.services import follow, follower_ids, notify, notify_each
-from community.posting import ensure_can_post
+from community.extensions import PostingAllowed
+from community.posting import ensure_can_post, posting_refused
 from community.runtime import Runtime
 from community.screening import (
     URGENT_POSSIBLE,
@@ -803,10 +805,15 @@ async def prepare_reply(
 
 
 @functools.cache
-def _thread_to_reply_in_statement() -> Select[Thread, Membership, int]:
+def _thread_to_reply_in_statement(
+    posting_allowed: PostingAllowed | None,
+) -> Select[Thread, Membership, int, bool]:
     author_id: BindParameter[int] = bindparam("author_id")
+    allowed = (true() if posting_allowed is None else posting_allowed(
+        author_id, bindparam("now", type_=Thread.created_at.type)))
     return (
-        select(Thread, Membership, _published_posts_of(author_id).scalar_subquery())
+        select(Thread, Membership, _published_posts_of(author_id).scalar_subquery(),
+               allowed.label("posting_allowed"))
         .options(joinedload(Thread.community))
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
                                     Membership.user_id == author_id))
@@ -817,16 +824,23 @@ def _thread_to_reply_in_statement() -> Select[Thread, Membership, int]:
 
 
 async def _thread_to_reply_in(
-    db: AsyncSession, author: User, thread_id: int
+    db: AsyncSession, author: User, thread_id: int, *,
+    posting_allowed: PostingAllowed | None = None,
 ) -> tuple[Thread, int]:
     """The thread as it is now, refused unless the author may reply in it, and how many of
-    the author's posts are published: one statement."""
-    found = (await db.execute(_thread_to_reply_in_statement(),
-                              {"author_id": author.id, "thread_id": thread_id})).first()
+    the author's posts are published: one statement. With `posting_allowed` (moderation's
+    rule, `runtime.extensions`), the same statement also refuses an author under a penalty."""
+    parameters: dict[str, Any] = {"author_id": author.id, "thread_id": thread_id}
+    if posting_allowed is not None:
+        parameters["now"] = utcnow()
+    found = (await db.execute(_thread_to_reply_in_statement(posting_allowed),
+                              parameters)).first()
     if found is None or not access.can_see_thread_exists(author, found[0]):
         raise NotFound(_("No such thread."))
     thread, membership, published = found[0], found[1], int(found[2] or 0)
     _ensure_may_reply(author, thread, membership)
+    if not found[3]:
+        raise posting_refused()
     return thread, published
 
 
@@ -837,8 +851,8 @@ async def write_reply(
     since it was prepared is checked again: the thread still there and open, the author
     still a member who may read it, no penalty in force, and their published posts (the
     first-posts rule; screened again only if that count moved)."""
-    thread, published = await _thread_to_reply_in(db, author, thread.id)
-    await ensure_can_post(db, runtime, author)
+    thread, published = await _thread_to_reply_in(
+        db, author, thread.id, posting_allowed=runtime.extensions.posting_allowed)
     verdict = prepared.verdict
     if published != prepared.published_before:
         verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,

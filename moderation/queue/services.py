@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
@@ -697,10 +707,11 @@ async def _reopen(db: AsyncSession, user_ids: list[int],
 
 def _in_force(
     user_id: int | ColumnElement[int] | InstrumentedAttribute[int],
+    now: datetime | ColumnElement[datetime] | None = None,
 ) -> tuple[ColumnElement[bool], ...]:
-    """The penalties of `user_id` in force now (not lifted, not run out)."""
+    """The penalties of `user_id` in force at `now` (not lifted, not run out)."""
     return (Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
-            (Penalty.until.is_(None)) | (Penalty.until > utcnow()))
+            (Penalty.until.is_(None)) | (Penalty.until > (utcnow() if now is None else now)))
 
 
 async def active_penalties(
@@ -712,13 +723,25 @@ async def active_penalties(
     return list(await db.scalars(statement))
 
 
+def posting_allowed(user_id: ColumnElement[int],
+                    now: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """For the core, as SQL: may the person `user_id` write anything visible to others at
+    `now`? An active account with no penalty in force (the rule `can_post` asks)."""
+    return exists().where(
+        User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
+        ~exists().where(*_in_force(User.id, now)))
+
+
+@functools.cache
+def _can_post_statement() -> Select[tuple[bool]]:
+    return select(posting_allowed(bindparam("user_id"),
+                                  bindparam("now", type_=Penalty.until.type)))
+
+
 async def can_post(db: AsyncSession, user_id: int) -> bool:
     """For the core: may this person write anything visible to others right now? (One
-    statement: an active account with no penalty in force.)"""
-    allowed = await db.scalar(select(User.id).where(
-        User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
-        ~exists().where(*_in_force(User.id))))
-    return allowed is not None
+    statement, built once: `posting_allowed`.)"""
+    return bool(await db.scalar(_can_post_statement(), {"user_id": user_id, "now": utcnow()}))
 
 
 async def person_record(
