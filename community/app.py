@@ -146,9 +146,10 @@ def plug_in(runtime: Runtime) -> None:
 def background_jobs(runtime: Runtime) -> tuple[BackgroundJob, ...]:
     """The jobs that repeat beside the app: the core's own, then those the domains installed."""
     from community.accounts.receipts import RECEIPT_PRUNE_JOB
+    from community.communities.outbox import OUTBOX_JOB
     from community.notifications.digest import DIGEST_JOB
 
-    return (DIGEST_JOB, RECEIPT_PRUNE_JOB, *runtime.extensions.background_jobs)
+    return (DIGEST_JOB, RECEIPT_PRUNE_JOB, OUTBOX_JOB, *runtime.extensions.background_jobs)
 
 
 def route_handlers() -> Sequence[Any]:

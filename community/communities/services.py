@@ -70,12 +70,17 @@ from community.communities.plain import (
 )
 from community.db import connection_of, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
+from community.extensions import PostingAllowed
 from community.i18n import current_locale
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
-from community.notifications.models import Follow, FollowTarget, NotificationKind
+from community.notifications.models import (
+    Follow,
+    FollowTarget,
+    NotificationKind,
+    NotificationOutbox,
+)
 from community.notifications.services import follow, follower_ids, notify, notify_each
-from community.extensions import PostingAllowed
 from community.posting import ensure_can_post, posting_refused
 from community.runtime import Runtime
 from community.screening import (
@@ -755,7 +760,7 @@ async def start_thread(
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
-        mentioned = await _notify_mentions(db, author, thread, post)
+        mentioned, _written = await _notify_mentions(db, author, thread, post)
         await _notify_community_followers(db, author, community, thread, skip=mentioned)
     await audit.record(db, "thread.created", actor_id=author.id, target_type="thread",
                        target_id=thread.id, detail={"status": post.status})
@@ -804,8 +809,21 @@ async def prepare_reply(
     return thread, PreparedReply(body, render_markdown(body), verdict, published)
 
 
-@functools.cache
+_THREAD_TO_REPLY_IN: dict[PostingAllowed | None, Select[Thread, Membership, int, bool]] = {}
+
+
 def _thread_to_reply_in_statement(
+    posting_allowed: PostingAllowed | None,
+) -> Select[Thread, Membership, int, bool]:
+    """Built once per penalty rule (none in the read phase, moderation's in the write one)."""
+    found = _THREAD_TO_REPLY_IN.get(posting_allowed)
+    if found is None:
+        found = _THREAD_TO_REPLY_IN[posting_allowed] = _build_thread_to_reply_in(
+            posting_allowed)
+    return found
+
+
+def _build_thread_to_reply_in(
     posting_allowed: PostingAllowed | None,
 ) -> Select[Thread, Membership, int, bool]:
     author_id: BindParameter[int] = bindparam("author_id")
@@ -864,11 +882,29 @@ async def write_reply(
     await discard_draft(db, author.id, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, post.created_at)
-        # Whoever is mentioned hears of that; every other follower who may still read the
-        # thread hears of the reply (one notification per person for one reply).
-        mentioned = await _notify_mentions(db, author, thread, post)
-        await _notify_reply_followers(db, author, thread, post, skip=mentioned)
+        # Its notifications are owed in this transaction and delivered after its commit
+        # (`notify_of_reply`, through `community.communities.outbox`).
+        await write_later(db, _ADD_TO_OUTBOX, {
+            "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     return post
+
+
+_ADD_TO_OUTBOX = insert(table_of(NotificationOutbox))
+
+
+async def notify_of_reply(db: AsyncSession, post_id: int) -> int:
+    """The notifications of a published reply, in `db`'s transaction: whoever it mentions
+    hears of that; every other follower of the thread who may still read it hears of the
+    reply (one notification per person for one reply). Whoever may read the thread, and
+    who turned a kind off, is decided now. A reply no longer published tells nobody.
+    Returns how many were written."""
+    post = await db.scalar(select(Post).where(Post.id == post_id).options(
+        joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community)))
+    if post is None or not post.is_published:
+        return 0
+    mentioned, written = await _notify_mentions(db, post.author, post.thread, post)
+    return written + await _notify_reply_followers(db, post.author, post.thread, post,
+                                                   skip=mentioned)
 
 
 _ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
@@ -896,10 +932,10 @@ async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared:
 
 
 async def _notify_reply_followers(db: AsyncSession, author: User, thread: Thread, post: Post,
-                                  *, skip: set[int]) -> None:
+                                  *, skip: set[int]) -> int:
     """The thread's followers who may still read it hear of the reply, all in one insert."""
     followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-    await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
+    return await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
                       NotificationKind.REPLY.value,
                       text=lambda: _("%(name)s replied to “%(title)s”")
                       % {"name": author.username, "title": thread.title},
@@ -931,16 +967,17 @@ async def _count_published_reply(
 
 
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
-                           post: Post) -> set[int]:
-    """Tell the people mentioned who may read the thread; returns their ids. Whoever cannot
-    read it hears nothing (a mention must not leak the thread): see `mentions`."""
+                           post: Post) -> tuple[set[int], int]:
+    """Tell the people mentioned who may read the thread; returns their ids and how many
+    notifications were written. Whoever cannot read it hears nothing (a mention must not
+    leak the thread): see `mentions`."""
     readers = (await resolve_mentions(db, author, thread, post.body)).readers
-    await notify_each(db, readers, NotificationKind.MENTION.value,
+    written = await notify_each(db, readers, NotificationKind.MENTION.value,
                       text=lambda: _("%(name)s mentioned you in “%(title)s”")
                       % {"name": author.username, "title": thread.title},
                       link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
                       actor_id=author.id)
-    return {person.id for person in readers}
+    return {person.id for person in readers}, written
 
 
 async def edit_post(

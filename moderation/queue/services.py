@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Executable,
     Select,
     bindparam,
     exists,
@@ -18,12 +19,13 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.db import dialect_insert, table_of, utcnow, write_later
+from community.db import table_of, utcnow, write_later
 from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
@@ -201,6 +203,18 @@ async def open_review(
     return item
 
 
+_ITEM_FIELDS = ("target_type", "target_id", "reason", "priority", "author_id", "community_id",
+                "excerpt", "score")
+
+
+@functools.cache
+def _open_item_statement(dialect: str) -> Executable:
+    """The item's insert, built once per database (not built and keyed again per item)."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (make(ReviewItem).values({name: bindparam(name) for name in _ITEM_FIELDS})
+            .on_conflict_do_nothing().returning(ReviewItem))
+
+
 async def open_or_join_review(
     db: AsyncSession,
     *,
@@ -218,12 +232,10 @@ async def open_or_join_review(
     than being joined while it was pending."""
     # One statement creates the item; an item already there (or opened meanwhile by another
     # transaction) makes it insert nothing, and it is read instead.
-    item = await db.scalar(
-        dialect_insert(db, ReviewItem).values(
-            target_type=target_type, target_id=target_id, reason=reason,
-            priority=priority_for(reason, target_type), author_id=author_id,
-            community_id=community_id, excerpt=excerpt[:2000], score=score,
-        ).on_conflict_do_nothing().returning(ReviewItem))
+    item = await db.scalar(_open_item_statement(db.get_bind().dialect.name), {
+        "target_type": target_type, "target_id": target_id, "reason": reason,
+        "priority": priority_for(reason, target_type), "author_id": author_id,
+        "community_id": community_id, "excerpt": excerpt[:2000], "score": score})
     if item is not None:
         # Rows nobody reads back in this request: written with the next statement.
         await write_later(db, _ADD_HISTORY, {
