@@ -7,7 +7,8 @@ delivers its row right after its response is sent (`deliver_after`); the backgro
 (`OUTBOX_JOB`) delivers whatever is left: a process that ended between the commit and the
 delivery, a delivery that failed. Delivery removes the row in the same transaction as the
 notifications it writes (`deliver`): a row is delivered once, whoever delivers it and however
-often that is tried, and a failed delivery leaves it for the next pass.
+often that is tried, and a failed delivery leaves it for the next pass. Who hears of the
+reply is decided at delivery, as it was when the notifications were written with the reply.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 from litestar import Response
 from litestar.background_tasks import BackgroundTask
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.background import BackgroundJob
-from community.communities.services import notify_of_reply
-from community.db import intent
+from community.communities.services import reply_notifications
+from community.db import intent, switch_to_writing
 from community.i18n import locale_of
 from community.notifications.models import NotificationOutbox
+from community.notifications.services import write_notifications
 
 if TYPE_CHECKING:
     from community.runtime import Runtime
@@ -35,19 +38,32 @@ PASS_ROWS = 200
 
 
 async def deliver(runtime: Runtime, post_id: int) -> int:
-    """Deliver the notifications the post `post_id` owes, if it still owes them, in a write
-    transaction of its own; returns how many were written (0 when delivered already)."""
-    with intent(write=True):
+    """Deliver the notifications the post `post_id` owes, if it still owes them; returns how
+    many were written (0 when delivered already).
+
+    Who hears of it is read first, in a read transaction (on SQLite without the write lock);
+    then, in a short write transaction on the same connection, the row is taken and the
+    notifications written: a second delivery of the same row (the runner and the request,
+    two processes) waits for the first's outcome, finds the row gone and writes nothing."""
+    with intent(write=False):  # read first, also from a request that writes
         async with runtime.sessionmaker() as db, db.begin():
-            # Taking the row first: a second delivery of the same row (the runner and the
-            # request, two processes) waits for this one's outcome and then finds nothing.
-            locale = await db.scalar(delete(NotificationOutbox)
-                                     .where(NotificationOutbox.post_id == post_id)
-                                     .returning(NotificationOutbox.locale))
-            if locale is None:
-                return 0
-            with locale_of(locale):
-                return await notify_of_reply(db, post_id)
+            return await _deliver(db, post_id)
+
+
+async def _deliver(db: AsyncSession, post_id: int) -> int:
+    locale = await db.scalar(select(NotificationOutbox.locale)
+                             .where(NotificationOutbox.post_id == post_id))
+    if locale is None:
+        return 0
+    with locale_of(locale):
+        rows = await reply_notifications(db, post_id)
+    await switch_to_writing(db)
+    taken = await db.scalar(delete(NotificationOutbox)
+                            .where(NotificationOutbox.post_id == post_id)
+                            .returning(NotificationOutbox.post_id))
+    if taken is None:
+        return 0
+    return await write_notifications(db, rows)
 
 
 async def deliver_quietly(runtime: Runtime, post_id: int) -> None:

@@ -80,7 +80,14 @@ from community.notifications.models import (
     NotificationKind,
     NotificationOutbox,
 )
-from community.notifications.services import follow, follower_ids, notify, notify_each
+from community.notifications.services import (
+    follow,
+    follower_ids,
+    notification_rows,
+    notify,
+    notify_each,
+    write_notifications,
+)
 from community.posting import ensure_can_post, posting_refused
 from community.runtime import Runtime
 from community.screening import (
@@ -760,7 +767,7 @@ async def start_thread(
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
-        mentioned, _written = await _notify_mentions(db, author, thread, post)
+        mentioned = await _notify_mentions(db, author, thread, post)
         await _notify_community_followers(db, author, community, thread, skip=mentioned)
     await audit.record(db, "thread.created", actor_id=author.id, target_type="thread",
                        target_id=thread.id, detail={"status": post.status})
@@ -883,7 +890,7 @@ async def write_reply(
     if post.is_published:
         await _count_published_reply(db, thread, +1, post.created_at)
         # Its notifications are owed in this transaction and delivered after its commit
-        # (`notify_of_reply`, through `community.communities.outbox`).
+        # (`reply_notifications`, through `community.communities.outbox`).
         await write_later(db, _ADD_TO_OUTBOX, {
             "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     return post
@@ -892,19 +899,19 @@ async def write_reply(
 _ADD_TO_OUTBOX = insert(table_of(NotificationOutbox))
 
 
-async def notify_of_reply(db: AsyncSession, post_id: int) -> int:
-    """The notifications of a published reply, in `db`'s transaction: whoever it mentions
-    hears of that; every other follower of the thread who may still read it hears of the
-    reply (one notification per person for one reply). Whoever may read the thread, and
-    who turned a kind off, is decided now. A reply no longer published tells nobody.
-    Returns how many were written."""
+async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]]:
+    """The notifications a published reply owes, as rows to write (reading only): whoever
+    it mentions hears of that; every other follower of the thread who may still read it
+    hears of the reply (one notification per person for one reply). Who may read the
+    thread, and who turned a kind off, is decided now. A reply no longer published tells
+    nobody."""
     post = await db.scalar(select(Post).where(Post.id == post_id).options(
-        joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community)))
+        joinedload(Post.author), joinedload(Post.thread)))
     if post is None or not post.is_published:
-        return 0
-    mentioned, written = await _notify_mentions(db, post.author, post.thread, post)
-    return written + await _notify_reply_followers(db, post.author, post.thread, post,
-                                                   skip=mentioned)
+        return []
+    mentioned, rows = await _mention_rows(db, post.author, post.thread, post)
+    return rows + await _reply_follower_rows(db, post.author, post.thread, post,
+                                             skip=mentioned)
 
 
 _ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
@@ -931,16 +938,16 @@ async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared:
     return post
 
 
-async def _notify_reply_followers(db: AsyncSession, author: User, thread: Thread, post: Post,
-                                  *, skip: set[int]) -> int:
-    """The thread's followers who may still read it hear of the reply, all in one insert."""
+async def _reply_follower_rows(db: AsyncSession, author: User, thread: Thread, post: Post,
+                               *, skip: set[int]) -> list[dict[str, Any]]:
+    """The thread's followers who may still read it hear of the reply (the rows to write)."""
     followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-    return await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
-                      NotificationKind.REPLY.value,
-                      text=lambda: _("%(name)s replied to “%(title)s”")
-                      % {"name": author.username, "title": thread.title},
-                      link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                      actor_id=author.id)
+    readers = await readers_among(db, thread, followers - skip - {author.id})
+    return await notification_rows(
+        db, readers, NotificationKind.REPLY.value,
+        text=lambda: _("%(name)s replied to “%(title)s”")
+        % {"name": author.username, "title": thread.title},
+        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
 
 
 async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
@@ -967,17 +974,25 @@ async def _count_published_reply(
 
 
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
-                           post: Post) -> tuple[set[int], int]:
-    """Tell the people mentioned who may read the thread; returns their ids and how many
-    notifications were written. Whoever cannot read it hears nothing (a mention must not
-    leak the thread): see `mentions`."""
+                           post: Post) -> set[int]:
+    """Tell the people mentioned who may read the thread; returns their ids."""
+    mentioned, rows = await _mention_rows(db, author, thread, post)
+    await write_notifications(db, rows)
+    return mentioned
+
+
+async def _mention_rows(db: AsyncSession, author: User, thread: Thread,
+                        post: Post) -> tuple[set[int], list[dict[str, Any]]]:
+    """The people mentioned who may read the thread, and the notifications to write them.
+    Whoever cannot read it hears nothing (a mention must not leak the thread): see
+    `mentions`."""
     readers = (await resolve_mentions(db, author, thread, post.body)).readers
-    written = await notify_each(db, readers, NotificationKind.MENTION.value,
-                      text=lambda: _("%(name)s mentioned you in “%(title)s”")
-                      % {"name": author.username, "title": thread.title},
-                      link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                      actor_id=author.id)
-    return {person.id for person in readers}, written
+    rows = await notification_rows(
+        db, readers, NotificationKind.MENTION.value,
+        text=lambda: _("%(name)s mentioned you in “%(title)s”")
+        % {"name": author.username, "title": thread.title},
+        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
+    return {person.id for person in readers}, rows
 
 
 async def edit_post(

@@ -7,6 +7,7 @@ of delivery."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -105,25 +106,44 @@ def test_a_process_that_ends_between_commit_and_delivery_loses_nothing(
     assert _owed(starter) == 0
 
 
+def test_deliveries_of_one_row_at_once_write_each_notification_once(
+    conversation: tuple[int, Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The request, the runner and another process may deliver the same row at the same
+    time: each reads who hears of it, one takes the row, the others write nothing."""
+    thread_id, starter, _followers = conversation
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    post_id = reply(starter, thread_id, "Bath bombs are too strong for me.")
+
+    async def _at_once(runtime: Runtime) -> list[int]:
+        return list(await asyncio.gather(outbox.deliver(runtime, post_id),
+                                         outbox.deliver(runtime, post_id),
+                                         outbox.deliver_pending(runtime)))
+
+    assert sorted(starter.run(_at_once)) == [0, 0, 2]
+    expected = ["olive_starter replied to “Warm baths”"]
+    assert _texts(starter, "pia_follows") == expected
+    assert _texts(starter, "quinn_follows") == expected
+    assert _owed(starter) == 0
+
+
 def test_a_delivery_that_fails_half_way_leaves_its_row_for_the_next_pass(
     conversation: tuple[int, Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The row is taken in the transaction that writes the notifications: a failure after the
     first insert rolls both back, and the next delivery writes each notification once."""
     thread_id, starter, _followers = conversation
-    from community.communities import services
-
-    followers_notified = services._notify_reply_followers
+    write_notifications = outbox.write_notifications
 
     async def fail_after_writing(*args: Any, **kwargs: Any) -> int:
-        await followers_notified(*args, **kwargs)
+        await write_notifications(*args, **kwargs)
         raise RuntimeError("the process died here")
 
-    monkeypatch.setattr(services, "_notify_reply_followers", fail_after_writing)
+    monkeypatch.setattr(outbox, "write_notifications", fail_after_writing)
     reply(starter, thread_id, "Lavender oil.")  # delivered after the response: fails, logged
     assert _texts(starter, "pia_follows") == []
     assert _owed(starter) == 1
-    monkeypatch.setattr(services, "_notify_reply_followers", followers_notified)
+    monkeypatch.setattr(outbox, "write_notifications", write_notifications)
     assert _pass(starter) == 2
     assert _texts(starter, "pia_follows") == ["olive_starter replied to “Warm baths”"]
     assert _owed(starter) == 0
