@@ -43,20 +43,32 @@ from typing import Any
 from bench.harness import RESULTS, ROOT, kindred_env, prepare_kindred
 
 WRITE_LOCK = "write lock held"
+DELIVERY_LOCK = "write lock held by the outbox's delivery"
+DELIVERY = "after the response: the outbox row delivered (its own write transaction)"
+# Set while the outbox's delivery runs (one reply at a time): its write turn is its own.
+_delivering = {"now": False}
 REPLY = "Thank you for writing this, it helps to know I am not alone."
 
 # (part, module, attribute): each wrapped to add its wall time (inclusive: parts nest).
 # Functions another module imported by name are wrapped where they are called from.
 PARTS: list[tuple[str, str, str]] = [
+    ("the whole request in the app (middleware, handler, response)", "litestar.app",
+     "Litestar.__call__"),
+    ("the route handler with its arguments (`_call_handler_function`)", "litestar.routes.http",
+     "HTTPRoute._call_handler_function"),
+    ("  form parsed", "community.communities.routes", "form_data"),
+    ("the response sent (headers, cookies, body)", "litestar.response.base",
+     "ASGIResponse.__call__"),
     ("session cookie resolved", "community.web", "SessionMiddleware._resolve"),
     ("read phase: `prepare_reply` (the steps below and the rest)",
      "community.communities.services", "prepare_reply"),
     ("  screening (the pipeline)", "moderation.screening.pipeline", "PipelineScreener.screen"),
+    ("  Markdown validated", "community.communities.services", "validate_markdown"),
     ("  Markdown rendered", "community.communities.services", "render_markdown"),
     ("both phases: thread, membership and published posts (read, then checked again)",
      "community.communities.services", "_thread_to_reply_in"),
-    ("both phases: penalty check (read, then checked again)",
-     "community.communities.services", "ensure_can_post"),
+    ("penalty check of its own (`ensure_can_post`; since w22 in the write phase's thread "
+     "statement instead)", "community.communities.services", "ensure_can_post"),
     ("write phase begun (read transaction ended, BEGIN IMMEDIATE, receipt claimed)",
      "community.communities.routes", "begin_writing"),
     ("  form receipt claimed", "community.accounts.receipts", "claim"),
@@ -67,27 +79,38 @@ PARTS: list[tuple[str, str, str]] = [
     ("  follow the thread", "community.communities.services", "follow"),
     ("  draft discarded", "community.communities.services", "discard_draft"),
     ("  thread counters", "community.communities.services", "_count_published_reply"),
-    ("  notifications: mentions", "community.communities.services", "_notify_mentions"),
-    ("  notifications: followers", "community.communities.services",
+    (DELIVERY, "community.communities.outbox", "deliver"),
+    ("  who hears of it, read first (`reply_notifications`)", "community.communities.outbox",
+     "reply_notifications"),
+    ("  notifications written (`write_notifications`)", "community.communities.outbox",
+     "write_notifications"),
+    ("  notifications: mentions (before w22)", "community.communities.services",
+     "_notify_mentions"),
+    ("  notifications: followers (before w22)", "community.communities.services",
      "_notify_reply_followers"),
-    ("  notifications written (notify, notify_each)", "community.communities.services",
-     "notify|notify_each"),
+    ("  notifications written (notify, notify_each; before w22)",
+     "community.communities.services", "notify|notify_each"),
     ("audit entry (every caller)", "community.audit", "record"),
-    ("route: mentions again for the message", "community.communities.routes",
-     "resolve_mentions"),
-    ("route: redirect with its message", "community.communities.routes",
+    ("route: mentions for the message (since w22 in the read phase)",
+     "community.communities.routes", "resolve_mentions"),
+    ("route: the flash message and the redirect", "community.communities.routes",
      "redirect_with_message"),
     ("commit", "sqlalchemy.ext.asyncio", "AsyncSession.commit"),
 ]
 
 
-def _wrap_parts(spent: Counter[str]) -> None:
-    """Wrap every part's function so each call adds its wall time to `spent[part]`."""
+def _wrap_parts(spent: Counter[str], cpu: Counter[str]) -> None:
+    """Wrap every part's function so each call adds its wall time to `spent[part]` and the
+    CPU time of the thread it runs in (the app's event loop: not SQLite's connection thread)
+    to `cpu[part]`."""
     import importlib
     import inspect
 
     for part, module_name, attribute in PARTS:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:  # measuring an earlier version that lacks the part
+            continue
         for name in attribute.split("|"):
             owner: Any = module
             *path, leaf = name.split(".")
@@ -99,19 +122,24 @@ def _wrap_parts(spent: Counter[str]) -> None:
             if inspect.iscoroutinefunction(original):
                 async def timed(*args: Any, _f: Any = original, _p: str = part,
                                 **kwargs: Any) -> Any:
-                    started = time.perf_counter()
+                    started, on_cpu = time.perf_counter(), time.thread_time()
+                    _delivering["now"] = _delivering["now"] or _p == DELIVERY
                     try:
                         return await _f(*args, **kwargs)
                     finally:
                         spent[_p] += time.perf_counter() - started
+                        cpu[_p] += time.thread_time() - on_cpu
+                        if _p == DELIVERY:
+                            _delivering["now"] = False
             else:
                 def timed(*args: Any, _f: Any = original, _p: str = part,  # type: ignore[misc]
                           **kwargs: Any) -> Any:
-                    started = time.perf_counter()
+                    started, on_cpu = time.perf_counter(), time.thread_time()
                     try:
                         return _f(*args, **kwargs)
                     finally:
                         spent[_p] += time.perf_counter() - started
+                        cpu[_p] += time.thread_time() - on_cpu
             setattr(owner, leaf, timed)
 
 
@@ -155,17 +183,18 @@ def _pick(database: Path, followers: int) -> dict[str, Any]:
 
 async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
                        statements: Counter[str], timings: Counter[str],
-                       spent: Counter[str]) -> dict[str, Any]:
+                       spent: Counter[str], cpu: Counter[str]) -> dict[str, Any]:
     from litestar.testing import AsyncTestClient
 
     async with AsyncTestClient(app) as client:
         return {scenario: await _measure(client, *picked[scenario], replies, statements,
-                                         timings, spent) for scenario in ("held", "published")}
+                                         timings, spent, cpu)
+                for scenario in ("held", "published")}
 
 
 async def _measure(client: Any, member: str, thread_id: int, replies: int,
                    statements: Counter[str], timings: Counter[str],
-                   spent: Counter[str]) -> dict[str, Any]:
+                   spent: Counter[str], cpu: Counter[str]) -> dict[str, Any]:
     from community.demo import DEMO_PASSWORD
 
     if True:
@@ -190,18 +219,21 @@ async def _measure(client: Any, member: str, thread_id: int, replies: int,
         statements.clear()
         timings.clear()
         spent.clear()
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu.clear()
+        process_cpu, wall = time.process_time(), time.perf_counter()
         for n in range(replies):
             await one(n)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        process_cpu, wall = time.process_time() - process_cpu, time.perf_counter() - wall
     inclusive = dict(spent)
-    return {"cpu_ms": cpu / replies * 1000, "wall_ms": wall / replies * 1000,
+    return {"cpu_ms": process_cpu / replies * 1000, "wall_ms": wall / replies * 1000,
             "statements": sum(statements.values()) / replies,
             "written_later": sum(n for key, n in statements.items()
                                  if key.startswith("(written later)")) / replies,
             "sql_ms": sum(timings.values()) / replies * 1000,
             "write_lock_ms": spent.get(WRITE_LOCK, 0.0) / replies * 1000,
+            "delivery_lock_ms": spent.get(DELIVERY_LOCK, 0.0) / replies * 1000,
             "parts": {part: inclusive.get(part, 0.0) / replies * 1000 for part, _f, _n in PARTS},
+            "parts_cpu": {part: cpu.get(part, 0.0) / replies * 1000 for part, _f, _n in PARTS},
             "top": [(key, statements[key] / replies, timings[key] / replies * 1000)
                     for key, _n in sorted(statements.items(),
                                           key=lambda item: -timings[item[0]])[:40]]}
@@ -243,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         timings[key] += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
 
     spent: Counter[str] = Counter()
+    cpu: Counter[str] = Counter()
 
     # SQLite's write lock: this process's writer turn (community.sqlite_driver), taken just
     # before BEGIN IMMEDIATE runs and given up when the transaction ends, both in the
@@ -262,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         since = self.__dict__.pop("bench_writing_since", None)
         done_writing(self)
         if since is not None:
-            spent[WRITE_LOCK] += time.perf_counter() - since
+            spent[DELIVERY_LOCK if _delivering["now"] else WRITE_LOCK] += (
+                time.perf_counter() - since)
 
     sqlite_driver.OneTripConnection._begin_writing = timed_begin  # type: ignore[method-assign]
     sqlite_driver.OneTripConnection._done_writing_anyway = timed_done  # type: ignore[method-assign]
@@ -277,8 +311,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if defer is not None:
         sqlite_driver.OneTripConnection.defer = counted_defer  # type: ignore[method-assign]
-    _wrap_parts(spent)
-    results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent))
+    _wrap_parts(spent, cpu)
+    results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent,
+                                       cpu))
     started = dt.datetime.now(dt.UTC)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
@@ -304,15 +339,19 @@ def main(argv: list[str] | None = None) -> int:
         f"| SQLite's write lock held: the writer's turn, taken for BEGIN IMMEDIATE, given up "
         f"at the commit (ms) | "
         f"{held['write_lock_ms']:.2f} | {published['write_lock_ms']:.2f} |",
+        f"| ... and by the outbox's delivery after the response (its own transaction; ms) | "
+        f"{held['delivery_lock_ms']:.2f} | {published['delivery_lock_ms']:.2f} |",
         f"| SQL time, wall with the trip to the thread (ms) | {held['sql_ms']:.2f} | "
         f"{published['sql_ms']:.2f} |",
         "",
-        "Wall time of each part, ms per reply (inclusive, with its statements; indented parts "
-        "are steps of the service):",
+        "Wall time and CPU of each part, ms per reply (inclusive, with its statements; indented "
+        "parts are steps of the one above; CPU is the app thread's own, without SQLite's "
+        "connection thread):",
         "",
-        "| part | held | published |",
-        "|---|---:|---:|",
-        *[f"| {part} | {held['parts'][part]:.2f} | {published['parts'][part]:.2f} |"
+        "| part | held wall | held CPU | published wall | published CPU |",
+        "|---|---:|---:|---:|---:|",
+        *[f"| {part} | {held['parts'][part]:.2f} | {held['parts_cpu'][part]:.2f} | "
+          f"{published['parts'][part]:.2f} | {published['parts_cpu'][part]:.2f} |"
           for part, _f, _n in PARTS],
         "",
         *[line for scenario in ("held", "published") for line in (

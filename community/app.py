@@ -109,7 +109,11 @@ def build_extensions() -> Extensions:
     from moderation.home import HOME_BLOCKS as moderation_blocks
     from moderation.notices import notice_context
     from moderation.queue.expiry import EXPIRY_JOB
-    from moderation.queue.services import can_post, end_expired_suspension_of
+    from moderation.queue.services import (
+        can_post,
+        end_expired_suspension_of,
+        posting_allowed,
+    )
     from moderation.vetting.extras import clinician_profile_extras
     from outcomes.home import HOME_BLOCKS as outcomes_blocks
     from outcomes.reports.services import most_reported_treatments
@@ -119,6 +123,7 @@ def build_extensions() -> Extensions:
 
     return Extensions(
         can_post=can_post,
+        posting_allowed=posting_allowed,
         reopen_if_suspension_over=end_expired_suspension_of,
         notice_context=notice_context,
         profile_extras=clinician_profile_extras,
@@ -141,9 +146,10 @@ def plug_in(runtime: Runtime) -> None:
 def background_jobs(runtime: Runtime) -> tuple[BackgroundJob, ...]:
     """The jobs that repeat beside the app: the core's own, then those the domains installed."""
     from community.accounts.receipts import RECEIPT_PRUNE_JOB
+    from community.communities.outbox import OUTBOX_JOB
     from community.notifications.digest import DIGEST_JOB
 
-    return (DIGEST_JOB, RECEIPT_PRUNE_JOB, *runtime.extensions.background_jobs)
+    return (DIGEST_JOB, RECEIPT_PRUNE_JOB, OUTBOX_JOB, *runtime.extensions.background_jobs)
 
 
 def route_handlers() -> Sequence[Any]:

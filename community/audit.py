@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,15 @@ from sqlalchemy import JSON, String, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from community.db import Base, BigId, table_of, utcnow, write_later
+from community.db import (
+    Base,
+    BigId,
+    driver_statement,
+    table_of,
+    utcnow,
+    write_later,
+    write_later_computed,
+)
 
 GENESIS = "0" * 64
 
@@ -90,22 +99,56 @@ async def record(
 ) -> None:
     """Append one entry in the caller's transaction; it commits or rolls back with the change.
 
-    The head is read (and locked) now; the entry and the head's move are written with the
-    transaction's next statement (`write_later`: one trip on SQLite)."""
+    On SQLite the head is read, the entry chained to it and the head moved in the
+    connection's thread, with the transaction's next statement or its commit (no trip of
+    their own; `write_later_computed`): inside the writer's transaction, which no other
+    writer shares, so nothing can come between the read and the writes. Elsewhere the head
+    is read and row-locked now, and the entry and the head's move are written after."""
+    entry = _Entry(at=utcnow(), actor_id=actor_id, action=action, target_type=target_type,
+                   target_id=str(target_id),
+                   detail=json.loads(json.dumps(detail or {}, default=str)))
+    if await write_later_computed(session, entry.append_in_thread):
+        return
     # The row lock serialises writers so two transactions never chain onto one predecessor.
     head = (await session.execute(_HEAD_FOR_WRITING)).one()
-    seq, prev_hash = head.seq + 1, head.hash
-    at = utcnow()
-    clean_detail = json.loads(json.dumps(detail or {}, default=str))
-    entry_digest = entry_hash(
-        seq=seq, at=at, actor_id=actor_id, action=action, target_type=target_type,
-        target_id=str(target_id), detail=clean_detail, prev_hash=prev_hash,
-    )
-    await write_later(session, _ADD_ENTRY, {
-        "seq": seq, "at": at, "actor_id": actor_id, "action": action,
-        "target_type": target_type, "target_id": str(target_id), "detail": clean_detail,
-        "prev_hash": prev_hash, "hash": entry_digest})
-    await write_later(session, _MOVE_HEAD, {"new_seq": seq, "new_hash": entry_digest})
+    added, moved = entry.chained(head.seq, head.hash)
+    await write_later(session, _ADD_ENTRY, added)
+    await write_later(session, _MOVE_HEAD, moved)
+
+
+_READ_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """An entry's own fields, waiting for the head it follows."""
+
+    at: datetime
+    actor_id: int | None
+    action: str
+    target_type: str
+    target_id: str
+    detail: dict[str, Any]
+
+    def chained(self, head_seq: int,
+                head_hash: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The entry's row after the head (`head_seq`, `head_hash`), and the head's move."""
+        seq = head_seq + 1
+        digest = entry_hash(seq=seq, at=self.at, actor_id=self.actor_id, action=self.action,
+                            target_type=self.target_type, target_id=self.target_id,
+                            detail=self.detail, prev_hash=head_hash)
+        return ({"seq": seq, "at": self.at, "actor_id": self.actor_id, "action": self.action,
+                 "target_type": self.target_type, "target_id": self.target_id,
+                 "detail": self.detail, "prev_hash": head_hash, "hash": digest},
+                {"new_seq": seq, "new_hash": digest})
+
+    def append_in_thread(self, dialect: Any, connection: sqlite3.Connection) -> None:
+        """In SQLite's connection thread, inside the writer's transaction: read the head,
+        add the entry after it, move the head."""
+        head_seq, head_hash = connection.execute(_READ_HEAD).fetchone()
+        added, moved = self.chained(head_seq, head_hash)
+        for statement, params in ((_ADD_ENTRY, added), (_MOVE_HEAD, moved)):
+            connection.execute(*driver_statement(dialect, statement, params)).close()
 
 
 @dataclass(frozen=True)

@@ -162,13 +162,38 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     if connection.dialect.name != "sqlite":
         await connection.execute(statement, params)
         return
-    compiled, sql = _driver_form(connection.dialect, statement, tuple(sorted(params)))
-    values = compiled.construct_params(params)
-    processors = compiled._bind_processors
-    ordered = tuple(processors[name](values[name]) if name in processors else values[name]
-                    for name in compiled.positiontup)
+    sql, ordered = driver_statement(connection.dialect, statement, params)
     driver: Any = (await connection.get_raw_connection()).driver_connection
     driver.defer(sql, ordered)
+
+
+def driver_statement(dialect: Any, statement: Executable,
+                     params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """`statement` as the driver runs it: its SQL (compiled once, see `_driver_form`) and
+    `params` in order, converted by the column types' own processors. Pure Python: it may
+    run in SQLite's connection thread (`write_later_computed`)."""
+    compiled, sql = _driver_form(dialect, statement, tuple(sorted(params)))
+    values = compiled.construct_params(params)
+    processors = compiled._bind_processors
+    return sql, tuple(processors[name](values[name]) if name in processors else values[name]
+                      for name in compiled.positiontup)
+
+
+async def write_later_computed(db: AsyncSession, work: Callable[[Any, Any], None]) -> bool:
+    """On SQLite, writes that depend on what they read, made without a trip of their own:
+    `work(dialect, connection)` runs in the connection's thread with the transaction's next
+    statement or its commit, in order with the rows written later (`write_later`), on the
+    sqlite3 connection (see `sqlite_driver.OneTripConnection.defer_work`). Elsewhere it does
+    nothing and returns False: the caller makes its statements itself."""
+    if db.get_bind().dialect.name != "sqlite":
+        return False
+    if db.new or db.dirty or db.deleted:
+        await db.flush()
+    db.info[WROTE_LATER] = True
+    connection = await db.connection()
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    driver.defer_work(partial(work, connection.dialect))
+    return True
 
 
 _CONNECTION_KEY = "kindred_connection"

@@ -9,6 +9,9 @@ runtime with no extensions installed refuses instead of allowing (see `Runtime.e
 Hooks (supplied by -> used by):
 
 - `can_post(db, user_id)`: moderation's penalties -> `community.posting.ensure_can_post`
+- `posting_allowed(user_id, now)`: the same rule as a SQL condition on a user id column or
+  parameter at `now` -> a reply's write phase, which checks it in the statement that reads
+  the thread again (`community.communities.services.write_reply`)
 - `reopen_if_suspension_over(db, user_id)`: moderation -> sign-in
 - `notice_context(verdict, community_slug, locale, *, text, icd10)`: moderation -> notices
 - `profile_extras(db, *, viewer, subject)`: clinician vetting -> the profile page
@@ -26,8 +29,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import User
@@ -45,6 +50,14 @@ class ExtensionError(RuntimeError):
 
 class CanPost(Protocol):
     async def __call__(self, db: AsyncSession, user_id: int) -> bool: ...
+
+
+class PostingAllowed(Protocol):
+    """`CanPost` as SQL: true when the person `user_id` may write at `now` (both are SQL
+    expressions, say bind parameters), to put in a statement of the core's own."""
+
+    def __call__(self, user_id: ColumnElement[int],
+                 now: ColumnElement[datetime]) -> ColumnElement[bool]: ...
 
 
 class ReopenIfSuspensionOver(Protocol):
@@ -90,6 +103,7 @@ class Extensions:
     """Every hook the core calls; the single ones are required (no defaults)."""
 
     can_post: CanPost
+    posting_allowed: PostingAllowed
     reopen_if_suspension_over: ReopenIfSuspensionOver
     notice_context: NoticeContext
     profile_extras: ProfileExtrasHook
@@ -102,6 +116,7 @@ class Extensions:
 
 PROTOCOLS: dict[str, type] = {
     "can_post": CanPost,
+    "posting_allowed": PostingAllowed,
     "reopen_if_suspension_over": ReopenIfSuspensionOver,
     "notice_context": NoticeContext,
     "profile_extras": ProfileExtrasHook,

@@ -119,7 +119,8 @@ class Settings:
             ),
             moderation_target_minutes=_targets(os.environ.get("KINDRED_MODERATION_TARGETS", "")),
             research_since=_date("KINDRED_RESEARCH_SINCE", DEFAULT_RESEARCH_SINCE),
-            extra={"research_worker": os.environ.get("KINDRED_RESEARCH_WORKER", "on")},
+            extra={"research_worker": os.environ.get("KINDRED_RESEARCH_WORKER", "on"),
+                   "outbox_runner": os.environ.get("KINDRED_OUTBOX_RUNNER", "on")},
         )
         settings.check()
         return settings
@@ -127,6 +128,12 @@ class Settings:
     @property
     def runs_research_worker(self) -> bool:
         return self.extra.get("research_worker", "on") != "off"
+
+    @property
+    def runs_outbox_runner(self) -> bool:
+        """Whether this process's background runner delivers notifications left in the
+        outbox (`community.communities.outbox`; on unless KINDRED_OUTBOX_RUNNER=off)."""
+        return self.extra.get("outbox_runner", "on") != "off"
 
     def check(self) -> None:
         """Refuse configurations that are unsafe in production."""

@@ -32,7 +32,9 @@ Statements whose results nobody reads (`defer`: a transaction's `BEGIN`, the `CO
 IMMEDIATE` of a switch to writing, a write phase's rows through community.db.write_later)
 wait on the connection and go to its thread with the next statement, commit or not at all
 (a rollback drops them; a commit of a transaction that only began makes no trip): a reply's
-write phase is then a few trips, not one per row. A deferred statement that fails raises
+write phase is then a few trips, not one per row. Work that reads before it writes (the
+audit log's next entry, chained to the head it reads) may be deferred the same way
+(`defer_work`): it runs in the thread, in the transaction. A deferred statement that fails raises
 from the statement or commit it went with; the transaction fails as a whole either way.
 
 Everything else (the thread, functions) is aiosqlite's own.
@@ -55,6 +57,8 @@ import aiosqlite
 PREFETCH = 256
 
 Row = Any
+ThreadWork = Callable[[sqlite3.Connection], None]
+"""Statements computed from what they read, run in the connection's thread (`defer_work`)."""
 
 # As long as SQLite's own busy_timeout (community.db): past it a writer goes on to SQLite,
 # which answers "database is locked" as it did before the gate.
@@ -132,24 +136,50 @@ class OneTripConnection(aiosqlite.Connection):
         self._writer_file = None if memory else writer_file(database)
         self._writing = False  # this connection holds the writer lock
         self._writing_file = False  # ... and the other processes' file lock
-        self._deferred: list[tuple[str, Sequence[Any]]] = []
+        self._deferred: list[tuple[str | ThreadWork, Sequence[Any]]] = []
 
     def defer(self, sql: str, parameters: Sequence[Any]) -> None:
         """Run `sql` in this transaction before the next statement or the commit, in the
         same trip to the thread (from the event loop, between statements)."""
         self._deferred.append((sql, parameters))
 
-    def _take_deferred(self) -> list[tuple[str, Sequence[Any]]]:
+    def defer_work(self, work: ThreadWork) -> None:
+        """As `defer`, for statements that depend on what they read: `work(connection)` runs
+        in the connection's thread in their place, inside this transaction. Outside any
+        transaction it gets one of its own, taken as a writer (`BEGIN IMMEDIATE`), so what
+        it reads is what it writes after."""
+        self._deferred.append((work, ()))
+
+    def _take_deferred(self) -> list[tuple[str | ThreadWork, Sequence[Any]]]:
         deferred, self._deferred = self._deferred, []
         return deferred
 
-    def _run_deferred(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
+    def _run_deferred(self, deferred: list[tuple[str | ThreadWork, Sequence[Any]]]) -> None:
         """In the connection's thread: the statements deferred until now, in their order (a
         `BEGIN IMMEDIATE` among them waits for the writer's turn first)."""
         for sql, parameters in deferred:
+            if not isinstance(sql, str):
+                self._run_work(sql)
+                continue
             if sql.startswith("BEGIN IMMEDIATE"):
                 self._begin_writing()
             self._conn.execute(sql, parameters).close()
+
+    def _run_work(self, work: ThreadWork) -> None:
+        if self._conn.in_transaction:
+            work(self._conn)
+            return
+        self._begin_writing()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE").close()
+            try:
+                work(self._conn)
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._conn.commit()
+        finally:
+            self._done_writing()
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         # SQLAlchemy awaits `cursor.__aenter__()` for the cursor itself.
@@ -180,13 +210,14 @@ class OneTripConnection(aiosqlite.Connection):
         to do (read from the loop: `in_transaction` only asks SQLite's autocommit flag)."""
         return not self._writing and not self._conn.in_transaction
 
-    def _commit_with(self, deferred: list[tuple[str, Sequence[Any]]]) -> None:
+    def _commit_with(self, deferred: list[tuple[str | ThreadWork, Sequence[Any]]]) -> None:
         self._run_deferred(deferred)
         self._conn.commit()
 
     async def commit(self) -> None:
         deferred = self._take_deferred()
-        if all(sql.startswith("BEGIN") for sql, _parameters in deferred) and self._idle():
+        if all(isinstance(sql, str) and sql.startswith("BEGIN")
+               for sql, _parameters in deferred) and self._idle():
             return  # a transaction begun (deferred) and never used: nothing to commit
         await self._execute(self._then_done_writing, partial(self._commit_with, deferred))
 
@@ -252,7 +283,7 @@ class OneTripCursor:
         return state
 
     def _run(self, sql: str, parameters: Any, *, many: bool,
-             deferred: list[tuple[str, Sequence[Any]]]) -> tuple[Any, ...]:
+             deferred: list[tuple[str | ThreadWork, Sequence[Any]]]) -> tuple[Any, ...]:
         try:
             self._connection._run_deferred(deferred)
             if sql.startswith("BEGIN IMMEDIATE"):

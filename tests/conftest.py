@@ -201,8 +201,8 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "secret_key": "test-secret-key-0123456789abcdef0123456789",
             "var_dir": tmp_path / "var",
             "base_url": "http://testserver.local",
-            # Tests that exercise the export worker run it themselves.
-            "extra": {"research_worker": "off"},
+            # Tests that exercise the export worker or the outbox's runner run them themselves.
+            "extra": {"research_worker": "off", "outbox_runner": "off"},
         }
         values.update(overrides)
         return Settings(**values)

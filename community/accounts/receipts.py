@@ -19,6 +19,7 @@ different forms of one page share the page's token but not their path and fields
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -31,13 +32,13 @@ from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import AbstractMiddleware
 from litestar.types import Message, Receive, Scope, Send
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Executable, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import FormReceipt
 from community.background import BackgroundJob
 from community.db import (
-    dialect_insert,
     intent,
     switch_to_writing,
     table_of,
@@ -96,18 +97,28 @@ def receipt_key(token: str, method: str, path: str, fields: list[tuple[str, str]
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@functools.cache
+def _claim_statement(dialect: str) -> Executable:
+    """The claim, built once per database (its compiled form then comes from the cache
+    instead of being built and keyed again for every form sent)."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = bindparam("now", type_=FormReceipt.created_at.type)
+    return (make(FormReceipt)
+            .values(user_id=bindparam("user_id"), token_hash=bindparam("key"), created_at=now)
+            .on_conflict_do_update(index_elements=["user_id", "token_hash"],
+                                   set_={"created_at": now, "location": None},
+                                   where=FormReceipt.created_at < bindparam(
+                                       "expired_before", type_=FormReceipt.created_at.type))
+            .returning(FormReceipt.user_id))
+
+
 async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[bool, str | None]:
     """Claim the receipt `key`: (True, None) when this is the first submission, else
     (False, where the first one went or None). A receipt older than KEEP_FOR no longer
     counts: claiming its key again takes it over (`prune_receipts` removes the rest)."""
     now = utcnow()
-    insert = dialect_insert(db, FormReceipt)
-    claimed = await db.execute(
-        insert.values(user_id=user_id, token_hash=key, created_at=now)
-        .on_conflict_do_update(index_elements=["user_id", "token_hash"],
-                               set_={"created_at": now, "location": None},
-                               where=FormReceipt.created_at < now - KEEP_FOR)
-        .returning(FormReceipt.user_id))
+    claimed = await db.execute(_claim_statement(db.get_bind().dialect.name), {
+        "user_id": user_id, "key": key, "now": now, "expired_before": now - KEEP_FOR})
     if claimed.first() is not None:
         return True, None
     location = await db.scalar(select(FormReceipt.location).where(

@@ -19,6 +19,7 @@ from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
 from community.communities.mentions import Mentions, mention_notice, resolve_mentions
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
+from community.communities.outbox import deliver_after
 from community.communities.search import search_posts
 from community.flash import redirect_with_message
 from community.i18n import gettext as _
@@ -277,21 +278,28 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
             # htmx does not swap 4xx answers: the form with its messages replaces itself.
             return render(request, "communities/thread.html", context, block="reply_form_oob")
         return render(request, "communities/thread.html", context, status_code=400)
+    # Who is mentioned, for the message: read before the write lock is taken.
+    mentions = await resolve_mentions(db_session, viewer, thread, prepared.body)
     await begin_writing(request, db_session)
     created = await services.write_reply(db_session, runtime, viewer, thread, prepared)
-    mentions = (await resolve_mentions(db_session, viewer, thread, created.body)
-                if created.is_published else Mentions())
-    message = _posted_message(created, mentions, _("Your reply is posted."))
+    message = _posted_message(created, mentions if created.is_published else Mentions(),
+                              _("Your reply is posted."))
+    response: Response[Any]
     if is_htmx(request):
         created.author = viewer
-        return render(request, "communities/thread.html", {
+        response = render(request, "communities/thread.html", {
             "thread": thread, "community": thread.community, "created": created,
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
             "draft_saved_at": None, "preview": None, "reply_status": message,
             "help_country": await services.crisis_help_country(db_session, viewer, [created]),
         }, block="reply_fragment")
-    return redirect_with_message(
-        request, f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}", message)
+    else:
+        response = redirect_with_message(
+            request, f"/threads/{thread.id}?after={created.id - 1}#post-{created.id}", message)
+    if created.is_published:
+        # Its notifications, owed in its transaction, are delivered once that has committed.
+        deliver_after(response, runtime, created.id)
+    return response
 
 
 @post("/threads/{thread_id:int}/follow", guards=[require_user])

@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -69,12 +70,25 @@ from community.communities.plain import (
 )
 from community.db import connection_of, read_rows, table_of, utcnow, write_later
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
+from community.extensions import PostingAllowed
 from community.i18n import current_locale
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
-from community.notifications.models import Follow, FollowTarget, NotificationKind
-from community.notifications.services import follow, follower_ids, notify, notify_each
-from community.posting import ensure_can_post
+from community.notifications.models import (
+    Follow,
+    FollowTarget,
+    NotificationKind,
+    NotificationOutbox,
+)
+from community.notifications.services import (
+    follow,
+    follower_ids,
+    notification_rows,
+    notify,
+    notify_each,
+    write_notifications,
+)
+from community.posting import ensure_can_post, posting_refused
 from community.runtime import Runtime
 from community.screening import (
     URGENT_POSSIBLE,
@@ -824,11 +838,29 @@ async def prepare_reply(
     return thread, PreparedReply(body, render_markdown(body), verdict, published)
 
 
-@functools.cache
-def _thread_to_reply_in_statement() -> Select[Thread, Membership, int]:
+_THREAD_TO_REPLY_IN: dict[PostingAllowed | None, Select[Thread, Membership, int, bool]] = {}
+
+
+def _thread_to_reply_in_statement(
+    posting_allowed: PostingAllowed | None,
+) -> Select[Thread, Membership, int, bool]:
+    """Built once per penalty rule (none in the read phase, moderation's in the write one)."""
+    found = _THREAD_TO_REPLY_IN.get(posting_allowed)
+    if found is None:
+        found = _THREAD_TO_REPLY_IN[posting_allowed] = _build_thread_to_reply_in(
+            posting_allowed)
+    return found
+
+
+def _build_thread_to_reply_in(
+    posting_allowed: PostingAllowed | None,
+) -> Select[Thread, Membership, int, bool]:
     author_id: BindParameter[int] = bindparam("author_id")
+    allowed = (true() if posting_allowed is None else posting_allowed(
+        author_id, bindparam("now", type_=Thread.created_at.type)))
     return (
-        select(Thread, Membership, _published_posts_of(author_id).scalar_subquery())
+        select(Thread, Membership, _published_posts_of(author_id).scalar_subquery(),
+               allowed.label("posting_allowed"))
         .options(joinedload(Thread.community))
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
                                     Membership.user_id == author_id))
@@ -839,16 +871,23 @@ def _thread_to_reply_in_statement() -> Select[Thread, Membership, int]:
 
 
 async def _thread_to_reply_in(
-    db: AsyncSession, author: User, thread_id: int
+    db: AsyncSession, author: User, thread_id: int, *,
+    posting_allowed: PostingAllowed | None = None,
 ) -> tuple[Thread, int]:
     """The thread as it is now, refused unless the author may reply in it, and how many of
-    the author's posts are published: one statement."""
-    found = (await db.execute(_thread_to_reply_in_statement(),
-                              {"author_id": author.id, "thread_id": thread_id})).first()
+    the author's posts are published: one statement. With `posting_allowed` (moderation's
+    rule, `runtime.extensions`), the same statement also refuses an author under a penalty."""
+    parameters: dict[str, Any] = {"author_id": author.id, "thread_id": thread_id}
+    if posting_allowed is not None:
+        parameters["now"] = utcnow()
+    found = (await db.execute(_thread_to_reply_in_statement(posting_allowed),
+                              parameters)).first()
     if found is None or not access.can_see_thread_exists(author, found[0]):
         raise NotFound(_("No such thread."))
     thread, membership, published = found[0], found[1], int(found[2] or 0)
     _ensure_may_reply(author, thread, membership)
+    if not found[3]:
+        raise posting_refused()
     return thread, published
 
 
@@ -859,8 +898,8 @@ async def write_reply(
     since it was prepared is checked again: the thread still there and open, the author
     still a member who may read it, no penalty in force, and their published posts (the
     first-posts rule; screened again only if that count moved)."""
-    thread, published = await _thread_to_reply_in(db, author, thread.id)
-    await ensure_can_post(db, runtime, author)
+    thread, published = await _thread_to_reply_in(
+        db, author, thread.id, posting_allowed=runtime.extensions.posting_allowed)
     verdict = prepared.verdict
     if published != prepared.published_before:
         verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,
@@ -872,11 +911,29 @@ async def write_reply(
     await discard_draft(db, author.id, thread.id)
     if post.is_published:
         await _count_published_reply(db, thread, +1, post.created_at)
-        # Whoever is mentioned hears of that; every other follower who may still read the
-        # thread hears of the reply (one notification per person for one reply).
-        mentioned = await _notify_mentions(db, author, thread, post)
-        await _notify_reply_followers(db, author, thread, post, skip=mentioned)
+        # Its notifications are owed in this transaction and delivered after its commit
+        # (`reply_notifications`, through `community.communities.outbox`).
+        await write_later(db, _ADD_TO_OUTBOX, {
+            "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     return post
+
+
+_ADD_TO_OUTBOX = insert(table_of(NotificationOutbox))
+
+
+async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]]:
+    """The notifications a published reply owes, as rows to write (reading only): whoever
+    it mentions hears of that; every other follower of the thread who may still read it
+    hears of the reply (one notification per person for one reply). Who may read the
+    thread, and who turned a kind off, is decided now. A reply no longer published tells
+    nobody."""
+    post = await db.scalar(select(Post).where(Post.id == post_id).options(
+        joinedload(Post.author), joinedload(Post.thread)))
+    if post is None or not post.is_published:
+        return []
+    mentioned, rows = await _mention_rows(db, post.author, post.thread, post)
+    return rows + await _reply_follower_rows(db, post.author, post.thread, post,
+                                             skip=mentioned)
 
 
 _ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
@@ -903,16 +960,16 @@ async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared:
     return post
 
 
-async def _notify_reply_followers(db: AsyncSession, author: User, thread: Thread, post: Post,
-                                  *, skip: set[int]) -> None:
-    """The thread's followers who may still read it hear of the reply, all in one insert."""
+async def _reply_follower_rows(db: AsyncSession, author: User, thread: Thread, post: Post,
+                               *, skip: set[int]) -> list[dict[str, Any]]:
+    """The thread's followers who may still read it hear of the reply (the rows to write)."""
     followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-    await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
-                      NotificationKind.REPLY.value,
-                      text=lambda: _("%(name)s replied to “%(title)s”")
-                      % {"name": author.username, "title": thread.title},
-                      link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                      actor_id=author.id)
+    readers = await readers_among(db, thread, followers - skip - {author.id})
+    return await notification_rows(
+        db, readers, NotificationKind.REPLY.value,
+        text=lambda: _("%(name)s replied to “%(title)s”")
+        % {"name": author.username, "title": thread.title},
+        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
 
 
 async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
@@ -940,15 +997,24 @@ async def _count_published_reply(
 
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
                            post: Post) -> set[int]:
-    """Tell the people mentioned who may read the thread; returns their ids. Whoever cannot
-    read it hears nothing (a mention must not leak the thread): see `mentions`."""
+    """Tell the people mentioned who may read the thread; returns their ids."""
+    mentioned, rows = await _mention_rows(db, author, thread, post)
+    await write_notifications(db, rows)
+    return mentioned
+
+
+async def _mention_rows(db: AsyncSession, author: User, thread: Thread,
+                        post: Post) -> tuple[set[int], list[dict[str, Any]]]:
+    """The people mentioned who may read the thread, and the notifications to write them.
+    Whoever cannot read it hears nothing (a mention must not leak the thread): see
+    `mentions`."""
     readers = (await resolve_mentions(db, author, thread, post.body)).readers
-    await notify_each(db, readers, NotificationKind.MENTION.value,
-                      text=lambda: _("%(name)s mentioned you in “%(title)s”")
-                      % {"name": author.username, "title": thread.title},
-                      link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                      actor_id=author.id)
-    return {person.id for person in readers}
+    rows = await notification_rows(
+        db, readers, NotificationKind.MENTION.value,
+        text=lambda: _("%(name)s mentioned you in “%(title)s”")
+        % {"name": author.username, "title": thread.title},
+        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
+    return {person.id for person in readers}, rows
 
 
 async def edit_post(

@@ -89,3 +89,18 @@ class DigestClaim(Base):
     period: Mapped[str] = mapped_column(String(32), primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class NotificationOutbox(Base):
+    """The notifications a published reply owes, not yet delivered: written in the reply's
+    own transaction, delivered after its commit and then removed in the transaction that
+    writes the notifications (`community.communities.outbox`). One row per post."""
+
+    __tablename__ = "notification_outbox"
+
+    post_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    # The language of the request that wrote the post: the texts of people without a
+    # language setting are written in it, as they were when written in that request.
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -59,9 +59,26 @@ async def notify_each(
     turned this kind off and one insert for the rest, each text in the person's language
     (their setting, else the request's). One notification per person, however often they
     appear in `people`; returns how many were written."""
+    rows = await notification_rows(db, people, kind, text=text, link=link, actor_id=actor_id)
+    return await write_notifications(db, rows)
+
+
+async def write_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Write the rows `notification_rows` made, in one insert; returns how many."""
+    if rows:
+        # Core, not ORM objects: one executemany, no identities to read back.
+        await db.execute(insert(Notification), rows)
+    return len(rows)
+
+
+async def notification_rows(
+    db: AsyncSession, people: Sequence[User], kind: str, *, text: Callable[[], str],
+    link: str = "", actor_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The rows `notify_each` writes, made by reading only (who turned this kind off)."""
     unique = list({person.id: person for person in people}.values())
     if not unique:
-        return 0
+        return []
     silenced = set(await db.scalars(select(NotificationPreference.user_id).where(
         NotificationPreference.user_id.in_([person.id for person in unique]),
         NotificationPreference.kind == kind,
@@ -75,10 +92,7 @@ async def notify_each(
             written = text()
         rows.append({"user_id": person.id, "kind": kind, "text": written[:500],
                      "link": safe_link[:300], "actor_id": actor_id, "created_at": utcnow()})
-    if rows:
-        # Core, not ORM objects: one executemany, no identities to read back.
-        await db.execute(insert(Notification), rows)
-    return len(rows)
+    return rows
 
 
 def _unread(user_id: Any) -> ScalarSelect[int]:

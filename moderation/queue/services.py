@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.db import dialect_insert, table_of, utcnow, write_later
+from community.db import table_of, utcnow, write_later
 from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
@@ -191,6 +203,18 @@ async def open_review(
     return item
 
 
+_ITEM_FIELDS = ("target_type", "target_id", "reason", "priority", "author_id", "community_id",
+                "excerpt", "score")
+
+
+@functools.cache
+def _open_item_statement(dialect: str) -> Executable:
+    """The item's insert, built once per database (not built and keyed again per item)."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (make(ReviewItem).values({name: bindparam(name) for name in _ITEM_FIELDS})
+            .on_conflict_do_nothing().returning(ReviewItem))
+
+
 async def open_or_join_review(
     db: AsyncSession,
     *,
@@ -208,12 +232,10 @@ async def open_or_join_review(
     than being joined while it was pending."""
     # One statement creates the item; an item already there (or opened meanwhile by another
     # transaction) makes it insert nothing, and it is read instead.
-    item = await db.scalar(
-        dialect_insert(db, ReviewItem).values(
-            target_type=target_type, target_id=target_id, reason=reason,
-            priority=priority_for(reason, target_type), author_id=author_id,
-            community_id=community_id, excerpt=excerpt[:2000], score=score,
-        ).on_conflict_do_nothing().returning(ReviewItem))
+    item = await db.scalar(_open_item_statement(db.get_bind().dialect.name), {
+        "target_type": target_type, "target_id": target_id, "reason": reason,
+        "priority": priority_for(reason, target_type), "author_id": author_id,
+        "community_id": community_id, "excerpt": excerpt[:2000], "score": score})
     if item is not None:
         # Rows nobody reads back in this request: written with the next statement.
         await write_later(db, _ADD_HISTORY, {
@@ -697,10 +719,11 @@ async def _reopen(db: AsyncSession, user_ids: list[int],
 
 def _in_force(
     user_id: int | ColumnElement[int] | InstrumentedAttribute[int],
+    now: datetime | ColumnElement[datetime] | None = None,
 ) -> tuple[ColumnElement[bool], ...]:
-    """The penalties of `user_id` in force now (not lifted, not run out)."""
+    """The penalties of `user_id` in force at `now` (not lifted, not run out)."""
     return (Penalty.user_id == user_id, Penalty.lifted_at.is_(None),
-            (Penalty.until.is_(None)) | (Penalty.until > utcnow()))
+            (Penalty.until.is_(None)) | (Penalty.until > (utcnow() if now is None else now)))
 
 
 async def active_penalties(
@@ -712,13 +735,25 @@ async def active_penalties(
     return list(await db.scalars(statement))
 
 
+def posting_allowed(user_id: ColumnElement[int],
+                    now: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """For the core, as SQL: may the person `user_id` write anything visible to others at
+    `now`? An active account with no penalty in force (the rule `can_post` asks)."""
+    return exists().where(
+        User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
+        ~exists().where(*_in_force(User.id, now)))
+
+
+@functools.cache
+def _can_post_statement() -> Select[tuple[bool]]:
+    return select(posting_allowed(bindparam("user_id"),
+                                  bindparam("now", type_=Penalty.until.type)))
+
+
 async def can_post(db: AsyncSession, user_id: int) -> bool:
     """For the core: may this person write anything visible to others right now? (One
-    statement: an active account with no penalty in force.)"""
-    allowed = await db.scalar(select(User.id).where(
-        User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
-        ~exists().where(*_in_force(User.id))))
-    return allowed is not None
+    statement, built once: `posting_allowed`.)"""
+    return bool(await db.scalar(_can_post_statement(), {"user_id": user_id, "now": utcnow()}))
 
 
 async def person_record(

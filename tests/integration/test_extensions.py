@@ -31,7 +31,8 @@ def test_every_hook_is_wired_and_checked() -> None:
     asyncio.run(runtime.close())
 
 
-@pytest.mark.parametrize("hook", ["can_post", "reopen_if_suspension_over", "notice_context",
+@pytest.mark.parametrize("hook", ["can_post", "posting_allowed", "reopen_if_suspension_over",
+                                  "notice_context",
                                   "profile_extras", "most_reported_treatments"])
 def test_a_missing_hook_stops_start_up(
     hook: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
@@ -79,7 +80,8 @@ def test_a_background_job_that_is_a_bare_function_stops_start_up(
 
 def test_a_renamed_hook_name_is_refused_rather_than_ignored() -> None:
     hooks: dict[str, Any] = {
-        "can_post_v2": object(), "reopen_if_suspension_over": object(),
+        "can_post_v2": object(), "posting_allowed": object(),
+        "reopen_if_suspension_over": object(),
         "notice_context": object(), "profile_extras": object(),
         "most_reported_treatments": object(),
     }

@@ -300,3 +300,54 @@ async def test_a_rollback_drops_deferred_writes_and_a_failing_one_fails_its_carr
             await connection.execute(text("SELECT 1"))
         await connection.rollback()
     assert await _later_names(engine) == []
+
+
+def _count_then_add(connection: Any) -> None:
+    """Work that writes what it reads: the next name after the ones written so far."""
+    seen = connection.execute("SELECT count(*) FROM item WHERE name LIKE 'later%'").fetchone()[0]
+    connection.execute("INSERT INTO item (name) VALUES (?)", (f"later {seen + 1}",)).close()
+
+
+async def test_deferred_work_reads_and_writes_in_the_thread_with_the_next_trip(
+    engine: AsyncEngine, trips: list[Any]
+) -> None:
+    """Work deferred (`defer_work`) runs in the connection's thread, in order with deferred
+    statements and in the same trip as the next statement or the commit; a rollback drops
+    it; outside any transaction it runs in one of its own."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # the pool's first use, BEGIN
+        driver = (await connection.get_raw_connection()).driver_connection
+        trips.clear()
+        driver.defer("INSERT INTO item (name) VALUES (?)", ("later 1",))
+        driver.defer_work(_count_then_add)
+        driver.defer_work(_count_then_add)
+        assert trips == []
+        await connection.commit()
+        assert len(trips) == 1
+    assert await _later_names(engine) == ["later 1", "later 2", "later 3"]
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        driver = (await connection.get_raw_connection()).driver_connection
+        driver.defer_work(_count_then_add)
+        await connection.rollback()
+    assert await _later_names(engine) == ["later 1", "later 2", "later 3"]
+
+
+async def test_deferred_work_outside_a_transaction_gets_a_writing_one_of_its_own(
+    engine: AsyncEngine, read_only_request: None
+) -> None:
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        await connection.execute(text("SELECT 1"))  # a read-only request issues no BEGIN
+        assert not driver._conn.in_transaction
+        taken: list[bool] = []
+
+        def _add(sqlite_connection: Any) -> None:
+            taken.append(driver._writing and sqlite_connection.in_transaction)
+            _count_then_add(sqlite_connection)
+
+        driver.defer_work(_add)
+        await connection.commit()
+        assert taken == [True]
+        assert not driver._conn.in_transaction and not driver._writing
+    assert await _later_names(engine) == ["later 1"]

@@ -1,0 +1,107 @@
+"""A published reply's notifications, delivered after its commit (issue 18).
+
+The reply's transaction writes one outbox row (`NotificationOutbox`, by `write_reply`) instead
+of the notifications themselves, so the followers, who among them may read the thread, who
+turned the kind off and the insert no longer run under SQLite's write lock. The request
+delivers its row right after its response is sent (`deliver_after`); the background runner
+(`OUTBOX_JOB`) delivers whatever is left: a process that ended between the commit and the
+delivery, a delivery that failed. Delivery removes the row in the same transaction as the
+notifications it writes (`deliver`): a row is delivered once, whoever delivers it and however
+often that is tried, and a failed delivery leaves it for the next pass. Who hears of the
+reply is decided at delivery, as it was when the notifications were written with the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from litestar import Response
+from litestar.background_tasks import BackgroundTask
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from community.background import BackgroundJob
+from community.communities.services import reply_notifications
+from community.db import intent, switch_to_writing
+from community.i18n import locale_of
+from community.notifications.models import NotificationOutbox
+from community.notifications.services import write_notifications
+from community.settings import Settings
+
+if TYPE_CHECKING:
+    from community.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PASS_SECONDS = 5.0
+PASS_ROWS = 200
+
+
+async def deliver(runtime: Runtime, post_id: int) -> int:
+    """Deliver the notifications the post `post_id` owes, if it still owes them; returns how
+    many were written (0 when delivered already).
+
+    Who hears of it is read first, in a read transaction (on SQLite without the write lock);
+    then, in a short write transaction on the same connection, the row is taken and the
+    notifications written: a second delivery of the same row (the runner and the request,
+    two processes) waits for the first's outcome, finds the row gone and writes nothing."""
+    with intent(write=False):  # read first, also from a request that writes
+        async with runtime.sessionmaker() as db, db.begin():
+            return await _deliver(db, post_id)
+
+
+async def _deliver(db: AsyncSession, post_id: int) -> int:
+    locale = await db.scalar(select(NotificationOutbox.locale)
+                             .where(NotificationOutbox.post_id == post_id))
+    if locale is None:
+        return 0
+    with locale_of(locale):
+        rows = await reply_notifications(db, post_id)
+    await switch_to_writing(db)
+    taken = await db.scalar(delete(NotificationOutbox)
+                            .where(NotificationOutbox.post_id == post_id)
+                            .returning(NotificationOutbox.post_id))
+    if taken is None:
+        return 0
+    return await write_notifications(db, rows)
+
+
+async def deliver_quietly(runtime: Runtime, post_id: int) -> None:
+    """`deliver` after a response: a failure is logged and left to the runner."""
+    try:
+        await deliver(runtime, post_id)
+    except Exception:  # the row stays; OUTBOX_JOB delivers it on its next pass
+        log.exception("delivering the notifications of post %s failed", post_id)
+
+
+def deliver_after(response: Response[Any], runtime: Runtime, post_id: int) -> None:
+    """Deliver the post's notifications once `response` is sent (its transaction has then
+    committed)."""
+    response.background = BackgroundTask(deliver_quietly, runtime, post_id)
+
+
+async def deliver_pending(runtime: Runtime) -> int:
+    """One pass of OUTBOX_JOB: every row left in the outbox, oldest first, each delivered in
+    its own transaction; returns how many notifications were written."""
+    async with runtime.sessionmaker() as db:
+        owed = list(await db.scalars(select(NotificationOutbox.post_id)
+                                     .order_by(NotificationOutbox.created_at)
+                                     .limit(PASS_ROWS)))
+    written = 0
+    for post_id in owed:
+        written += await deliver(runtime, post_id)
+    return written
+
+
+def _runs_outbox_runner(settings: Settings) -> bool:
+    return settings.runs_outbox_runner
+
+
+# Every process runs it (a row is delivered once whichever process takes it); a pass at
+# start delivers what a process that ended left behind. KINDRED_OUTBOX_RUNNER=off leaves it
+# out (the tests do, so that its statements never land among a request's; they run it
+# themselves).
+OUTBOX_JOB = BackgroundJob("notification-outbox", "delivering notifications left in the outbox",
+                           PASS_SECONDS, deliver_pending, log, at_start=True,
+                           enabled=_runs_outbox_runner)
