@@ -101,7 +101,36 @@ def test_training_reads_every_corpus_batch_and_groups_by_file() -> None:
     names = [path.name for path in training_files()]
     assert {"tune.jsonl", "holdout.jsonl", "fresh4.jsonl"} <= set(names)
     assert all(path.name in names for path in sorted((DATA / "corpus").glob("b*.jsonl")))
-    assert {item["group"] for item in load()} == {path.stem for path in training_files()}
+    items = load()
+    assert {item["group"] for item in items} == {path.stem for path in training_files()}
+    # The retired frozen sets are read as a part of their own, never the frozen ones.
+    retired = sorted((DATA / "corpus" / "retired").glob("f*.jsonl"))
+    assert retired and all(path in training_files() for path in retired)
+    parts = {item["group"]: item["part"] for item in items}
+    assert {parts[path.stem] for path in retired} == {"retired"}
+    assert parts["b01"] == "batches" and parts["tune"] == "older files"
+
+
+def test_false_positive_caps_hold_in_each_part_with_enough_negatives() -> None:
+    from moderation.screening.train import MIN_PART_NEGATIVES, NEVER, best_pair, fpr_parts
+
+    n = MIN_PART_NEGATIVES
+    part = np.array(["batches"] * (n + 8) + ["retired"] * n + ["older files"] * 10)
+    y = np.zeros(len(part), dtype=int)
+    y[:8] = 1
+    masks = fpr_parts(y, part)
+    # everything, then the two parts with enough negatives; the small one only counts overall
+    assert [int(m.sum()) for m in masks] == [2 * n + 18, n + 8, n]
+    # Three positives need a threshold of 0.5, which also flags 3 % of the retired part's
+    # negatives: under the 2 % cap over everything, over it in that part.
+    probs = np.full(len(y), 0.01)
+    probs[:5], probs[5:8] = 0.9, 0.5
+    probs[n + 8:n + 8 + int(0.03 * n)] = 0.5
+    rules = np.zeros(len(y), dtype=bool)
+    overall = best_pair(probs, y, rules, masks[:1], 0.02, rule_grid=(NEVER,))
+    assert (overall.threshold, overall.recall) == (0.5, 1.0)
+    by_part = best_pair(probs, y, rules, masks, 0.02, rule_grid=(NEVER,))
+    assert (by_part.threshold, by_part.recall) == (0.9, 5 / 8)
 
 
 def test_model_respects_author_roles() -> None:
