@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from community.accounts.models import User
 from community.communities import outbox, routes
+from community.communities.models import Post, PostStatus
 from community.notifications.models import (
     Follow,
     Notification,
@@ -27,6 +28,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     person,
+    post_status,
     reply,
     scalar,
     seed,
@@ -196,3 +198,23 @@ def test_the_runner_writes_in_the_language_of_the_request(
     [text] = _texts(starter, "pia_follows")
     assert "olive_starter" in text and "Warm baths" in text
     assert text != "olive_starter replied to “Warm baths”"
+
+
+def test_a_reply_taken_down_before_delivery_tells_nobody(
+    conversation: tuple[int, Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The author deletes the reply (or a moderator removes it) between its commit and the
+    delivery: its followers never hear of it, and the row is done with."""
+    thread_id, starter, _followers = conversation
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    deleted = reply(starter, thread_id, "Posted by mistake.")
+    assert starter.post(f"/posts/{deleted}/delete").status_code in (200, 303)
+    assert post_status(starter, deleted) == PostStatus.AUTHOR_DELETED
+    removed = reply(starter, thread_id, "Buy my bath salts.")
+    db_run(starter, lambda db: db.execute(
+        update(Post).where(Post.id == removed).values(status=PostStatus.REMOVED)))
+    assert _owed(starter) == 2
+    assert _pass(starter) == 0
+    assert _owed(starter) == 0
+    assert _texts(starter, "pia_follows") == []
+    assert _texts(starter, "quinn_follows") == []
