@@ -14,7 +14,8 @@ plain-driver Fortunes (`bench.baseline.plain`) instead, the reference of issue 1
 Per request: Python function calls (cProfile's count: deterministic for a given code and
 data, the figure to compare between branches), SQL statements sent to the driver, and the
 process's CPU time measured in a second pass without the profiler (moves with the machine's
-load). `--top N` prints the functions with the most own time under the profiler.
+load). `--top N` prints the functions with the most own time under the profiler; `--body FILE`
+writes the page as served, to compare two versions of it (tokens aside).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                           for pid, seconds in database_cpu(database).items()
                           ) / (args.views * args.cpu_runs) * 1000
     return {"path": path if len(paths) == 1 else f"{path} and {len(paths) - 1} more",
-            "bytes": len(body), "calls": calls / args.views,
+            "body": body, "bytes": len(body), "calls": calls / args.views,
             "statements": statements / args.views, "cpu_ms": cpu_runs, "stats": stats,
             "database_ms": database_ms if database else None}
 
@@ -202,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=0)
     parser.add_argument("--sort", default="tottime", help="pstats order for --top")
     parser.add_argument("--var-dir", type=Path, default=Path("var/bench/page_calls"))
+    parser.add_argument("--body", type=Path, default=None,
+                        help="write the page's first view to this file")
     args = parser.parse_args(argv)
     env = kindred_env(args.database_url, args.var_dir)
     if args.prepare:
@@ -218,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
           + (f", PostgreSQL's backends {result['database_ms']:.3f} ms"
              if result["database_ms"] is not None else "")
           + f" (load {os.getloadavg()[0]:.2f})")
+    if args.body is not None:
+        args.body.write_bytes(result["body"])
     if args.top:
         result["stats"].sort_stats(args.sort).print_stats(args.top)
     return 0
