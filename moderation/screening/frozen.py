@@ -9,7 +9,9 @@ refuses to measure a set again with a model it already measured (`--again` overr
 and the report says so).
 
 It writes `bench/results/<date>-screening-frozen.md` and `.json` with the date, the model
-file's sha256 and each set's sha256.
+file's sha256 and each set's sha256. `--history` prints, from those files alone, each model's
+first measurement: the sets no earlier report had measured, and which targets each missed
+(the README's table).
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ TARGETS = {
     "clinician_advice": "recall >= 0.93, FPR <= 0.02",
     "promotion": "recall >= 0.93, FPR <= 0.02",
 }
+MIN_RECALL = {"urgent": 0.98, "advice_request": 0.95, "identifying": 0.95,
+              "clinician_advice": 0.93, "promotion": 0.93}
+MAX_FPR = 0.02  # every label but urgent, whose tiers have their own
+LIKELY_MAX_FPR = 0.01
+POSSIBLE_MAX_FPR = 0.05
 
 
 def sha256(path: Path) -> str:
@@ -88,6 +95,54 @@ def already_measured(results: Path, model_sha: str) -> set[str]:
     return seen
 
 
+def misses(result: dict[str, Any]) -> list[str]:
+    """The targets one set's figures miss, as "label figure" (empty: every target met)."""
+    found = []
+    for label, minimum in MIN_RECALL.items():
+        figures = result["labels"][label]
+        if figures["recall"] < minimum:
+            found.append(f"{label} recall {figures['recall']:.3f}")
+        if label != "urgent" and figures["fpr"] > MAX_FPR:
+            found.append(f"{label} FPR {figures['fpr']:.3f}")
+    tiers = result.get("urgent_tiers")
+    if tiers is None:  # the first reports had one crisis tier
+        if result["labels"]["urgent"]["fpr"] > LIKELY_MAX_FPR:
+            found.append(f"urgent FPR {result['labels']['urgent']['fpr']:.3f}")
+        return found
+    if tiers["likely_fpr"] > LIKELY_MAX_FPR:
+        found.append(f"likely-tier FPR {tiers['likely_fpr']:.3f}")
+    if tiers["possible_fpr"] > POSSIBLE_MAX_FPR:
+        found.append(f"possible-tier FPR {tiers['possible_fpr']:.3f}")
+    return found
+
+
+def _report_order(path: Path) -> tuple[str, int]:
+    """Reports of one day are numbered from the second on: <date>-screening-frozen[-N]."""
+    date, _, number = path.stem.partition(SUFFIX)
+    return date, int(number.lstrip("-") or 1)
+
+
+def history(results: Path) -> str:
+    """Each model's first measurement, oldest first: the sets no earlier report measured,
+    and the targets each missed (a Markdown table)."""
+    seen: set[str] = set()
+    lines = ["| report | model | new sets | every target met | misses on its new sets |",
+             "|---|---|---:|---:|---|"]
+    for path in sorted(results.glob(f"*{SUFFIX}*.json"), key=_report_order):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        fresh = [s for s in report["sets"] if s["set"] not in seen]
+        seen.update(s["set"] for s in report["sets"])
+        if not fresh:
+            continue
+        missed = {s["set"].removesuffix(".jsonl"): misses(s) for s in fresh}
+        text = "; ".join(f"{name}: {', '.join(found) or 'every target met'}"
+                         for name, found in missed.items())
+        met = sum(not found for found in missed.values())
+        lines.append(f"| `{path.stem}` | `{report['model_sha256'][:8]}` | {len(fresh)} | "
+                     f"{met} | {text} |")
+    return "\n".join(lines)
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Screening on the frozen sets, {report['date']}",
@@ -111,7 +166,8 @@ def markdown(report: dict[str, Any]) -> str:
                          f"{s['positives']} | {TARGETS[label]} |")
         lines += ["", f"urgent by tier: recall {tiers['recall_both']:.3f} (both), "
                   f"{tiers['recall_likely']:.3f} (likely alone); FPR likely "
-                  f"{tiers['likely_fpr']:.3f}, possible {tiers['possible_fpr']:.3f}"]
+                  f"{tiers['likely_fpr']:.3f}, possible {tiers['possible_fpr']:.3f}",
+                  "", "Missed: " + (", ".join(misses(result)) or "none: every target met")]
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure the shipped model on the frozen sets.")
     parser.add_argument("--again", action="store_true",
                         help="measure even if this model was measured on these sets already")
+    parser.add_argument("--history", action="store_true",
+                        help="print each model's first measurement from bench/results; measure nothing")
     args = parser.parse_args(argv)
+    if args.history:
+        print(history(RESULTS))
+        return 0
     return run(FROZEN, RESULTS, MODEL_PATH, again=args.again, today=dt.date.today())
 
 

@@ -286,3 +286,44 @@ def test_frozen_measurement_records_only_aggregates(
     assert run(frozen, results, MODEL_PATH, again=True, today=today) == 0
     again = json.loads((results / "2026-12-07-screening-frozen-2.json").read_text("utf-8"))
     assert again["again"] is True
+
+
+def _frozen_result(name: str, *, advice_recall: float = 1.0, likely_fpr: float = 0.0,
+                   promotion_fpr: float = 0.0) -> dict:
+    labels = {label: {"recall": 1.0, "fpr": 0.0, "positives": 10, "negatives": 240}
+              for label in MODEL_LABELS}
+    labels["advice_request"]["recall"] = advice_recall
+    labels["promotion"]["fpr"] = promotion_fpr
+    return {"set": f"{name}.jsonl", "sha256": name, "items": 250, "labels": labels,
+            "urgent_tiers": {"recall_both": 1.0, "recall_likely": 1.0,
+                             "likely_fpr": likely_fpr, "possible_fpr": 0.03}}
+
+
+def test_frozen_history_shows_each_models_first_measurement_and_its_misses(
+    tmp_path: Path
+) -> None:
+    from moderation.screening.frozen import history, misses
+
+    assert misses(_frozen_result("f1")) == []
+    assert misses(_frozen_result("f1", advice_recall=0.94, likely_fpr=0.013,
+                                 promotion_fpr=0.021)) == [
+        "advice_request recall 0.940", "promotion FPR 0.021", "likely-tier FPR 0.013"]
+    reports = [
+        ("2026-12-07-screening-frozen.json", "aaaa1111",
+         [_frozen_result("f1", advice_recall=0.9), _frozen_result("f2")]),
+        # The second model measured the first sets again: only f3 is its first measurement.
+        ("2026-12-07-screening-frozen-2.json", "bbbb2222",
+         [_frozen_result("f1"), _frozen_result("f2"), _frozen_result("f3", likely_fpr=0.02)]),
+        # Numbered reports sort by number, not as text (10 after 2).
+        ("2026-12-07-screening-frozen-10.json", "cccc3333", [_frozen_result("f4")]),
+    ]
+    for name, model, sets in reports:
+        (tmp_path / name).write_text(json.dumps({"model_sha256": model, "sets": sets}),
+                                     encoding="utf-8")
+    rows = history(tmp_path).splitlines()[2:]
+    assert rows == [
+        "| `2026-12-07-screening-frozen` | `aaaa1111` | 2 | 1 | f1: advice_request recall "
+        "0.900; f2: every target met |",
+        "| `2026-12-07-screening-frozen-2` | `bbbb2222` | 1 | 0 | f3: likely-tier FPR 0.020 |",
+        "| `2026-12-07-screening-frozen-10` | `cccc3333` | 1 | 1 | f4: every target met |",
+    ]
