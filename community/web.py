@@ -769,15 +769,36 @@ def _cookie_jars(scope: Scope) -> list[dict[str, str] | None]:
         jars = []
         for key, value in scope.get("headers", []):
             if key == b"cookie":
-                jar: SimpleCookie = SimpleCookie()
-                try:
-                    jar.load(value.decode("latin-1"))
-                except Exception:
-                    jars.append(None)
-                    continue
-                jars.append({name: morsel.value for name, morsel in jar.items()})
+                jars.append(parse_cookie_header(value.decode("latin-1")))
         scope[COOKIES_SCOPE_KEY] = jars  # type: ignore[literal-required]
     return jars
+
+
+# A Cookie header of plain `name=value` pairs, as browsers send it: names and values made of
+# the characters SimpleCookie takes unquoted. Anything else (quotes, attributes) is left to it.
+_PLAIN_PAIR = re.compile(r"\s*([\w!#%&'*+\-.^`|~:]+)=([\w!#%&'~`><@,:/$*+\-.^|)(?}{=]*)\s*", re.ASCII)
+_COOKIE_ATTRIBUTES = frozenset({"expires", "path", "comment", "domain", "max-age", "secure",
+                                "httponly", "version", "samesite"})
+
+
+def parse_cookie_header(header: str) -> dict[str, str] | None:
+    """The cookies of one Cookie header as SimpleCookie reads them (None where it fails):
+    split by hand when every pair is plain (SimpleCookie's regular expression and morsels
+    cost more than the rest of the request's cookie work), else by SimpleCookie."""
+    found: dict[str, str] = {}
+    for pair in header.split(";"):
+        match = _PLAIN_PAIR.fullmatch(pair)
+        if match is None or match.group(1).lower() in _COOKIE_ATTRIBUTES:
+            break
+        found[match.group(1)] = match.group(2)
+    else:
+        return found
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:
+        return None
+    return {name: morsel.value for name, morsel in jar.items()}
 
 
 def cookie_of(scope: Scope, name: str) -> str | None:
