@@ -21,6 +21,7 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
+from jinja2.environment import TemplateModule
 from jinja2.runtime import Context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -142,7 +143,10 @@ class _ImportedLater:
         def call(*args: Any, **kwargs: Any) -> Any:
             if self._module is None:
                 template = self._context.environment.get_template(self._name)
-                self._module = template.make_module(self._context.get_all())
+                # `template.make_module`, with the globals merged as `_context_of` does
+                # (Jinja's own way iterated their ChainMap key by key on every import).
+                self._module = TemplateModule(template,
+                                              _context_of(template, self._context.get_all()))
             return getattr(self._module, macro)(*args, **kwargs)
 
         return call

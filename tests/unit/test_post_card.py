@@ -70,3 +70,11 @@ def test_the_reactions_fragment_is_the_cards_own() -> None:
     own = squeeze(render("{{ p.reactions(post) }}", post=post,
                          current_user=SimpleNamespace(id=2, is_staff=False)))
     assert "<form" not in own and '<span class="count">3</span>' in own
+
+
+def test_the_reaction_glyphs_are_the_icons_of_ui() -> None:
+    card = render("{{ p.post_card(post) }}", post=a_post())
+    for name in ("thumbs-up", "heart"):
+        icon = build_environment().from_string(
+            '{% from "partials/ui.html" import icon %}{{ icon(name) }}').render(name=name)
+        assert icon in card
