@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
@@ -19,6 +21,7 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
+from jinja2.environment import TemplateModule
 from jinja2.runtime import Context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -35,7 +38,7 @@ from litestar.middleware import AbstractMiddleware
 from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,7 +143,10 @@ class _ImportedLater:
         def call(*args: Any, **kwargs: Any) -> Any:
             if self._module is None:
                 template = self._context.environment.get_template(self._name)
-                self._module = template.make_module(self._context.get_all())
+                # `template.make_module`, with the globals merged as `_context_of` does
+                # (Jinja's own way iterated their ChainMap key by key on every import).
+                self._module = TemplateModule(template,
+                                              _context_of(template, self._context.get_all()))
             return getattr(self._module, macro)(*args, **kwargs)
 
         return call
@@ -230,6 +236,56 @@ def _context_of(template: Template, values: dict[str, Any]) -> Context:
         globals=merged)
 
 
+def page_path(scope: Scope) -> str:
+    """The path and query the request asked for (what `request.url` gives, without building
+    the URL): the footer's language switch comes back to it."""
+    path = scope.get("root_path", "") + scope["path"]
+    query = scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+# A kept page (`render`'s `frame`): the page rendered once with these marks where each reader's
+# own parts go, then split on them. Random per process, so no text a page shows (a thread's
+# title) can contain one.
+_FRAME_MARK = f"frame-{secrets.token_hex(16)}"
+_HOLE = re.compile(rf"{_FRAME_MARK}-(\w+)-")
+_TOKEN_HOLE, _INPUT_HOLE, _PATH_HOLE = (f"{_FRAME_MARK}-{name}-"
+                                        for name in ("csrf_token", "csrf_input", "page_path"))
+
+
+def _hole_block(name: str) -> Callable[[Context], Iterator[str]]:
+    def mark(_context: Context) -> Iterator[str]:
+        yield f"{_FRAME_MARK}-{name}-"
+
+    return mark
+
+
+class _Frame:
+    """A page rendered with a mark where each reader's own parts go, split on the marks (text
+    at even places, the name of a hole at odd ones), and the blocks that fill its holes."""
+
+    __slots__ = ("blocks", "parts")
+
+    def __init__(self, parts: list[str], blocks: dict[str, Callable[[Context], Any]]) -> None:
+        self.parts = parts
+        self.blocks = blocks
+
+
+def _framed(env: Environment, compiled: Template, values: dict[str, Any],
+            holes: tuple[str, ...]) -> _Frame:
+    """The page as `_Frame`: its token, CSRF input, path and blocks `holes` marked."""
+    framing = _context_of(compiled, {**values, "csrf_token": _TOKEN_HOLE,
+                                     "csrf_input": Markup(_INPUT_HOLE),  # noqa: S704
+                                     "page_path": Markup(_PATH_HOLE)})  # noqa: S704
+    for name in holes:
+        # Before the page's own block: a layout's blocks are added after it as it renders.
+        framing.blocks.setdefault(name, []).insert(0, _hole_block(name))
+    parts = _HOLE.split(env.concat(compiled.root_render_func(framing)))
+    # The block each hole the page shows stands for: the page's own, else its layout's.
+    shown = set(parts[1::2])
+    return _Frame(parts, {name: framing.blocks[name][1] for name in holes if name in shown})
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -238,22 +294,32 @@ def render(
     block: str | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    frame: Hashable | None = None,
+    holes: tuple[str, ...] = (),
 ) -> Response[str]:
-    """Render a full page, or only `block` of the same template for htmx requests."""
+    """Render a full page, or only `block` of the same template for htmx requests.
+
+    `frame`: the page is kept around its reader's own parts under this key, which must hold
+    everything the page shows outside the blocks `holes` but the language (every kept entry
+    is keyed by it), the reader's CSRF token and input and the page's path (put back for each
+    reader). The `holes` blocks are rendered for each reader with their context. A page
+    carrying a confirmation (flash) is rendered whole and not kept."""
     env: Environment = request.app.state.jinja
     token = csrf_token(request)
     whole_page = not (block and is_htmx(request))
     # A confirmation carried over a redirect shows once, on the next full page.
     has_flash = whole_page and cookie_of(request.scope, FLASH_COOKIE) is not None
     flash = pending_message(request, runtime_of(request).settings.secret_key) if has_flash else None
+    csrf_input = Markup('<input type="hidden" name="_csrf_token" value="%s">'
+                        '<input type="hidden" name="_submission" value="%s">'
+                        ) % (token, new_token())
     full_context = {
         "request": request,
         "flash": flash,
         "current_user": current_user(request),
         "csrf_token": token,
-        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">'
-                             '<input type="hidden" name="_submission" value="%s">')
-        % (token, new_token()),
+        "csrf_input": csrf_input,
+        "page_path": page_path(request.scope),
         "settings": runtime_of(request).settings,
         "now": utcnow(),
         **(context or {}),
@@ -264,6 +330,19 @@ def render(
         assert block is not None
         block_render = compiled.blocks[block]
         body = "".join(block_render(context_of))
+    elif frame is not None and flash is None:
+        fragments = runtime_of(request).fragments
+        key = ("page-frame", template, frame)
+        kept_frame: _Frame | None = fragments.get(key)
+        if kept_frame is None:
+            kept_frame = _framed(env, compiled, full_context, holes)
+            fragments.put(key, kept_frame)
+        filled = {"csrf_token": str(escape(token)), "csrf_input": str(csrf_input),
+                  "page_path": str(escape(full_context["page_path"]))}
+        for name, block_render in kept_frame.blocks.items():
+            filled[name] = "".join(block_render(context_of))
+        body = "".join([part if at % 2 == 0 else filled[part]
+                        for at, part in enumerate(kept_frame.parts)])
     else:
         try:
             body = env.concat(compiled.root_render_func(context_of))
@@ -694,15 +773,36 @@ def _cookie_jars(scope: Scope) -> list[dict[str, str] | None]:
         jars = []
         for key, value in scope.get("headers", []):
             if key == b"cookie":
-                jar: SimpleCookie = SimpleCookie()
-                try:
-                    jar.load(value.decode("latin-1"))
-                except Exception:
-                    jars.append(None)
-                    continue
-                jars.append({name: morsel.value for name, morsel in jar.items()})
+                jars.append(parse_cookie_header(value.decode("latin-1")))
         scope[COOKIES_SCOPE_KEY] = jars  # type: ignore[literal-required]
     return jars
+
+
+# A Cookie header of plain `name=value` pairs, as browsers send it: names and values made of
+# the characters SimpleCookie takes unquoted. Anything else (quotes, attributes) is left to it.
+_PLAIN_PAIR = re.compile(r"\s*([\w!#%&'*+\-.^`|~:]+)=([\w!#%&'~`><@,:/$*+\-.^|)(?}{=]*)\s*", re.ASCII)
+_COOKIE_ATTRIBUTES = frozenset({"expires", "path", "comment", "domain", "max-age", "secure",
+                                "httponly", "version", "samesite"})
+
+
+def parse_cookie_header(header: str) -> dict[str, str] | None:
+    """The cookies of one Cookie header as SimpleCookie reads them (None where it fails):
+    split by hand when every pair is plain (SimpleCookie's regular expression and morsels
+    cost more than the rest of the request's cookie work), else by SimpleCookie."""
+    found: dict[str, str] = {}
+    for pair in header.split(";"):
+        match = _PLAIN_PAIR.fullmatch(pair)
+        if match is None or match.group(1).lower() in _COOKIE_ATTRIBUTES:
+            break
+        found[match.group(1)] = match.group(2)
+    else:
+        return found
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:
+        return None
+    return {name: morsel.value for name, morsel in jar.items()}
 
 
 def cookie_of(scope: Scope, name: str) -> str | None:

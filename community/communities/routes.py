@@ -3,6 +3,7 @@ authorise through `access`, call a service, render (the htmx fragment when asked
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.accounts.models import Role, User
 from community.accounts.receipts import begin_writing
+from community.accounts.viewer import Reader
 from community.communities import access, services
 from community.communities.cards import post_cards, thread_rows
 from community.communities.mentions import Mentions, mention_notice, resolve_mentions
@@ -246,10 +248,28 @@ async def thread_page(
     request: AnyRequest, db_session: AsyncSession, thread_id: int
 ) -> Response[str]:
     await record_view(request, db_session, "thread")
-    context = await thread_context(request, db_session, thread_id,
-                                   after=_int_param(request, "after"))
-    context["after"] = _int_param(request, "after")
-    return render(request, "communities/thread.html", context, block="posts")
+    after = _int_param(request, "after")
+    context = await thread_context(request, db_session, thread_id, after=after)
+    context["after"] = after
+    return render(request, "communities/thread.html", context, block="posts",
+                  frame=thread_frame(current_reader(request), context), holes=THREAD_HOLES)
+
+
+THREAD_HOLES = ("site_header", "posts")
+"""The thread page's parts rendered for each reader: the layout's header (kept per viewer)
+and the posts (each card kept per viewer's relation to it)."""
+
+
+def thread_frame(viewer: Reader | None, context: dict[str, Any]) -> Hashable | None:
+    """The key the thread page is kept under around its `THREAD_HOLES`: everything it shows
+    outside them (the thread and its community as read, how the viewer stands to them, the
+    page of posts it is on); None (render it whole) when the reply box holds this reader's
+    draft, an error or a preview."""
+    if context["form"] or context["errors"] or context["preview"] or context["draft_saved_at"]:
+        return None
+    return (context["thread"], access.viewer_kind(viewer), context["membership"] is not None,
+            context["readable"], context["can_reply"], context.get("following", False),
+            context["after"], context["next_cursor"], context["noindex"])
 
 
 def _posted_message(post: Post, mentions: Mentions, what: str) -> str:
