@@ -123,10 +123,11 @@ def _with_defaults(statement: Executable, params: dict[str, Any]) -> dict[str, A
     if not isinstance(statement, Insert):
         return params
     filled = dict(params)
+    given = {getattr(key, "key", key) for key in statement._values or ()}
     for column in statement.table.columns:
         default = column.default
-        if column.key in filled or default is None or (not default.is_scalar and not (
-                default.is_callable)):
+        if column.key in filled or column.key in given or default is None or (
+                not default.is_scalar and not default.is_callable):
             continue
         value = default.arg  # type: ignore[attr-defined]
         filled[column.key] = value(None) if default.is_callable else value
@@ -224,15 +225,20 @@ class _ReadForm(NamedTuple):
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
-_read_forms: dict[tuple[int, str], _ReadForm] = {}
+_read_forms: dict[tuple[int, str, tuple[str, ...] | None], _ReadForm] = {}
 
 
-def _read_form(dialect: Any, statement: Executable) -> _ReadForm:
-    cache_key = (id(statement), dialect.name)
+def _read_form(dialect: Any, statement: Executable,
+               keys: tuple[str, ...] | None = None) -> _ReadForm:
+    """`statement` compiled once for `dialect` (an INSERT or UPDATE for the parameter names
+    `keys`: the columns it sets)."""
+    cache_key = (id(statement), dialect.name, keys)
     found = _read_forms.get(cache_key)
     if found is None or found.statement is not statement:
-        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))
-        if compiled.post_compile_params or compiled.positiontup is None:
+        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(
+            dialect=dialect, column_keys=None if keys is None else list(keys)))
+        if (compiled.post_compile_params or compiled.positiontup is None
+                or compiled.insert_prefetch or compiled.update_prefetch):
             raise ValueError(f"read_rows cannot run {statement}: it needs SQLAlchemy's execution")
         results = tuple(
             (index, _result_processor(entry.type, dialect))
@@ -279,8 +285,31 @@ async def read_rows(db: AsyncSession, statement: Executable,
     `before_cursor_execute` listeners still hear it; a driver error is raised as
     SQLAlchemy's (a lost connection invalidates the pool, as it would there)."""
     connection = await _reading_connection(db)
+    return await _driver_rows(connection, _read_form(connection.dialect, statement), params)
+
+
+async def write_rows(db: AsyncSession, statement: Executable,
+                     params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A write in `db`'s transaction whose result is read now (an INSERT's or UPDATE's
+    RETURNING), sent to the driver as `read_rows` sends a SELECT: compiled once for these
+    parameter names, an INSERT's column defaults filled in as SQLAlchemy would, the rows
+    converted by the column types. On SQLite the rows written later (`write_later`) and a
+    deferred BEGIN go with it, in order. Objects the session holds unflushed are flushed
+    first; the session then commits (`holds_writes`)."""
+    if db.new or db.dirty or db.deleted:
+        await db.flush()
+    db.info[WROTE_LATER] = True
+    connection = (await connection_of(db)).sync_connection
+    params = _with_defaults(statement, params)
+    form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+    return await _driver_rows(connection, form, params)
+
+
+async def _driver_rows(connection: Any, form: _ReadForm,
+                       params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a compiled statement on the driver of `connection` (SQLAlchemy's, sync), as
+    SQLAlchemy's execution would, and convert its rows."""
     dialect = connection.dialect
-    form = _read_form(dialect, statement)
     compiled = form.compiled
     bound = compiled.construct_params(params)
     processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
