@@ -299,7 +299,7 @@ async def write_rows(db: AsyncSession, statement: Executable,
     if db.new or db.dirty or db.deleted:
         await db.flush()
     db.info[WROTE_LATER] = True
-    connection = (await connection_of(db)).sync_connection
+    connection: Any = (await connection_of(db)).sync_connection
     params = _with_defaults(statement, params)
     form = _read_form(connection.dialect, statement, tuple(sorted(params)))
     return await _driver_rows(connection, form, params)
