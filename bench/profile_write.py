@@ -288,15 +288,19 @@ def main(argv: list[str] | None = None) -> int:
     timings: Counter[str] = Counter()
     engine = app.state.runtime.engine.sync_engine
 
+    # Counted when sent: statements sent straight to the driver (`community.db.read_rows`,
+    # `write_rows`) pass the before event only, so their time is not in `timings`.
     @event.listens_for(engine, "before_cursor_execute")
-    def _started(conn: Any, _c: Any, _s: Any, _p: Any, _x: Any, _m: Any) -> None:
-        conn.info["bench_started"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _ended(conn: Any, _c: Any, statement: str, _p: Any, _x: Any, _m: Any) -> None:
+    def _started(conn: Any, _c: Any, statement: str, _p: Any, _x: Any, _m: Any) -> None:
         key = re.sub(r"\s+", " ", statement)[:90]
         statements[key] += 1
-        timings[key] += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+        conn.info["bench_started"] = (key, time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _ended(conn: Any, _c: Any, _s: str, _p: Any, _x: Any, _m: Any) -> None:
+        started = conn.info.pop("bench_started", None)
+        if started is not None:
+            timings[started[0]] += time.perf_counter() - started[1]
 
     spent: Counter[str] = Counter()
     cpu: Counter[str] = Counter()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     ClauseElement,
     Executable,
+    Float,
     Insert,
     Integer,
     MetaData,
@@ -240,10 +241,10 @@ def _read_form(dialect: Any, statement: Executable,
         if (compiled.post_compile_params or compiled.positiontup is None
                 or compiled.insert_prefetch or compiled.update_prefetch):
             raise ValueError(f"read_rows cannot run {statement}: it needs SQLAlchemy's execution")
-        results = tuple(
-            (index, _result_processor(entry.type, dialect))
-            for index, entry in enumerate(compiled._result_columns)
-            if entry.type._cached_result_processor(dialect, None) is not None)
+        processors = ((index, _result_processor(entry.type, dialect))
+                      for index, entry in enumerate(compiled._result_columns))
+        results = tuple((index, convert) for index, convert in processors
+                        if convert is not None)
         found = _read_forms[cache_key] = _ReadForm(statement, compiled, str(compiled), results)
     return found
 
@@ -265,11 +266,16 @@ def _sqlite_utc(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
-def _result_processor(type_: Any, dialect: Any) -> Callable[[Any], Any]:
-    """What converts a column's non-NULL values (every type `read_rows` reads turns NULL
-    into None: DateTimeUTC, Boolean, strings, numbers)."""
-    convert = cast(Callable[[Any], Any], type_._cached_result_processor(dialect, None))
-    if isinstance(type_, DateTimeUTC) and dialect.name == "sqlite":
+def _result_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What converts a column's non-NULL values, None when the driver's value is the value
+    (every type `read_rows` reads turns NULL into None: DateTimeUTC, Boolean, strings,
+    numbers)."""
+    if isinstance(type_, Float) and not type_.asdecimal:
+        # A float as a float: asyncpg's processor would ask for the column's type code,
+        # which only a cursor's description gives.
+        return float
+    convert = cast(Callable[[Any], Any] | None, type_._cached_result_processor(dialect, None))
+    if convert is not None and isinstance(type_, DateTimeUTC) and dialect.name == "sqlite":
         return _sqlite_utc(convert)
     return convert
 
