@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.background import BackgroundJob
 from community.communities.services import reply_notifications
 from community.db import intent, switch_to_writing
-from community.i18n import locale_of
 from community.notifications.models import NotificationOutbox
 from community.notifications.services import write_notifications
 from community.settings import Settings
@@ -52,12 +51,9 @@ async def deliver(runtime: Runtime, post_id: int) -> int:
 
 
 async def _deliver(db: AsyncSession, post_id: int) -> int:
-    locale = await db.scalar(select(NotificationOutbox.locale)
-                             .where(NotificationOutbox.post_id == post_id))
-    if locale is None:
+    rows = await reply_notifications(db, post_id)
+    if rows is None:  # delivered already
         return 0
-    with locale_of(locale):
-        rows = await reply_notifications(db, post_id)
     await switch_to_writing(db)
     taken = await db.scalar(delete(NotificationOutbox)
                             .where(NotificationOutbox.post_id == post_id)

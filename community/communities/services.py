@@ -37,15 +37,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.accounts.viewer import Reader
+from community.accounts.viewer import Reader, Viewer
 from community.communities import access
 from community.communities.drafts import discard_draft
-from community.communities.mentions import readers_among, resolve_mentions
+from community.communities.mentions import mentioned_names, readers_among, resolve_mentions
 from community.communities.models import (
     Audience,
     Community,
@@ -78,14 +78,16 @@ from community.db import (
 )
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.extensions import PostingAllowed
-from community.i18n import current_locale
+from community.i18n import current_locale, locale_of
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import (
+    Delivery,
     Follow,
     FollowTarget,
     NotificationKind,
     NotificationOutbox,
+    NotificationPreference,
 )
 from community.notifications.services import (
     follow,
@@ -93,6 +95,7 @@ from community.notifications.services import (
     notification_rows,
     notify,
     notify_each,
+    rows_in_their_languages,
     write_notifications,
 )
 from community.posting import ensure_can_post, posting_refused
@@ -945,19 +948,105 @@ async def write_reply(
 _ADD_TO_OUTBOX = insert(table_of(NotificationOutbox))
 
 
-async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]]:
-    """The notifications a published reply owes, as rows to write (reading only): whoever
-    it mentions hears of that; every other follower of the thread who may still read it
-    hears of the reply (one notification per person for one reply). Who may read the
-    thread, and who turned a kind off, is decided now. A reply no longer published tells
-    nobody."""
-    post = await db.scalar(select(Post).where(Post.id == post_id).options(
-        joinedload(Post.author), joinedload(Post.thread)))
-    if post is None or not post.is_published:
+@functools.cache
+def _owed_by_reply_statement() -> Executable:
+    """A reply's outbox row with what its delivery tells: the post's status, author and
+    text, the thread with its community (plain columns, one statement)."""
+    author = aliased(User)
+    return (
+        select(NotificationOutbox.locale, Post.status, Post.author_id, author.username,
+               author.username_key, Post.body,
+               Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
+               Thread.audience, Thread.status,
+               Community.id, Community.slug, Community.name, Community.icd10,
+               Community.archived_at)
+        .join(Post, Post.id == NotificationOutbox.post_id)
+        .join(author, author.id == Post.author_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Community, Community.id == Thread.community_id)
+        .where(NotificationOutbox.post_id == bindparam("post_id"))
+    )
+
+
+async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]] | None:
+    """The notifications a published reply owes, as rows to write (reading only), or None
+    when its outbox row is gone (delivered already): whoever it mentions hears of that;
+    every other follower of the thread who may still read it hears of the reply (one
+    notification per person for one reply). Who may read the thread, and who turned a kind
+    off, is decided now; texts are written in each person's language, else in the language
+    of the request that wrote the reply. A reply no longer published tells nobody."""
+    found = await read_rows(db, _owed_by_reply_statement(), {"post_id": post_id})
+    if not found:
+        return None
+    (locale, status, author_id, username, username_key, body, *columns) = found[0]
+    if status != PostStatus.PUBLISHED:
         return []
-    mentioned, rows = await _mention_rows(db, post.author, post.thread, post)
-    return rows + await _reply_follower_rows(db, post.author, post.thread, post,
-                                             skip=mentioned)
+    community = CommunityRow(id=columns[7], slug=columns[8], name=columns[9],
+                             icd10=columns[10], archived_at=columns[11])
+    thread = ThreadRow(id=columns[0], community_id=columns[1], author_id=columns[2],
+                       title=columns[3], kind=columns[4], audience=columns[5],
+                       status=columns[6], community=community)
+    link = f"/threads/{thread.id}?after={post_id - 1}#post-{post_id}"
+    with locale_of(locale):
+        rows: list[dict[str, Any]] = []
+        mentioned: set[int] = set()
+        if set(mentioned_names(body)) - {username_key}:
+            author = await db.get(User, author_id)
+            assert author is not None
+            mentioned, rows = await _mention_rows(db, author, thread, post_id, body)
+        followers = await _followers_who_hear(db, thread, author_id, skip=mentioned)
+        return rows + rows_in_their_languages(
+            followers, NotificationKind.REPLY.value,
+            text=lambda: _("%(name)s replied to “%(title)s”")
+            % {"name": username, "title": thread.title},
+            link=link, actor_id=author_id)
+
+
+@functools.cache
+def _followers_statement() -> Executable:
+    """Each follower of a thread (but its author) who has not turned replies off, with
+    their language, their membership of its community and their roles (a row per role)."""
+    silenced = exists().where(NotificationPreference.user_id == User.id,
+                              NotificationPreference.kind == NotificationKind.REPLY.value,
+                              NotificationPreference.delivery == Delivery.OFF.value)
+    return (
+        select(User.id, User.username, User.locale, User.privilege_version, User.is_active,
+               User.deleted_at, Membership.joined_at, UserRole.role)
+        .join(Follow, Follow.user_id == User.id)
+        .outerjoin(Membership, and_(Membership.user_id == User.id,
+                                    Membership.community_id == bindparam("community_id")))
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(Follow.target_type == FollowTarget.THREAD.value,
+               Follow.target_id == bindparam("thread_id"), User.id != bindparam("author_id"),
+               User.deleted_at.is_(None), ~silenced)
+    )
+
+
+async def _followers_who_hear(db: AsyncSession, thread: ThreadRow, author_id: int, *,
+                              skip: set[int]) -> list[Viewer]:
+    """The thread's followers who hear of a reply in it: who may still read it (someone who
+    left a members-only community hears nothing more of it) and has not turned replies off,
+    but the author and `skip`; one statement, read as plain rows."""
+    found = await read_rows(db, _followers_statement(), {
+        "community_id": thread.community_id, "thread_id": thread.id, "author_id": author_id})
+    people: dict[int, tuple[Any, ...]] = {}
+    roles: dict[int, set[Role]] = {}
+    for row in found:
+        people.setdefault(row[0], row)
+        if row[7] is not None:
+            roles.setdefault(row[0], set()).add(Role(row[7]))
+    hearing = []
+    for person_id, row in people.items():
+        if person_id in skip:
+            continue
+        person = Viewer(id=row[0], username=row[1], locale=row[2], privilege_version=row[3],
+                        is_active=row[4], deleted_at=row[5],
+                        role_names=frozenset(roles.get(person_id, ())))
+        membership = (MembershipRow(community_id=thread.community_id, joined_at=row[6])
+                      if row[6] is not None else None)
+        if access.can_read_thread(person, thread, membership):
+            hearing.append(person)
+    return hearing
 
 
 _ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
@@ -982,18 +1071,6 @@ async def _insert_post(db: AsyncSession, thread: AnyThread, author: User, prepar
         "post_id": post.id, "version": 1, "body": post.body,
         "screen_labels": post.screen_labels, "created_at": post.created_at})
     return post
-
-
-async def _reply_follower_rows(db: AsyncSession, author: User, thread: Thread, post: Post,
-                               *, skip: set[int]) -> list[dict[str, Any]]:
-    """The thread's followers who may still read it hear of the reply (the rows to write)."""
-    followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-    readers = await readers_among(db, thread, followers - skip - {author.id})
-    return await notification_rows(
-        db, readers, NotificationKind.REPLY.value,
-        text=lambda: _("%(name)s replied to “%(title)s”")
-        % {"name": author.username, "title": thread.title},
-        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
 
 
 async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
@@ -1035,22 +1112,22 @@ async def _count_published_reply(
 async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
                            post: Post) -> set[int]:
     """Tell the people mentioned who may read the thread; returns their ids."""
-    mentioned, rows = await _mention_rows(db, author, thread, post)
+    mentioned, rows = await _mention_rows(db, author, thread, post.id, post.body)
     await write_notifications(db, rows)
     return mentioned
 
 
-async def _mention_rows(db: AsyncSession, author: User, thread: Thread,
-                        post: Post) -> tuple[set[int], list[dict[str, Any]]]:
-    """The people mentioned who may read the thread, and the notifications to write them.
-    Whoever cannot read it hears nothing (a mention must not leak the thread): see
-    `mentions`."""
-    readers = (await resolve_mentions(db, author, thread, post.body)).readers
+async def _mention_rows(db: AsyncSession, author: User, thread: AnyThread, post_id: int,
+                        body: str) -> tuple[set[int], list[dict[str, Any]]]:
+    """The people the post `post_id` (saying `body`) mentions who may read the thread, and
+    the notifications to write them. Whoever cannot read it hears nothing (a mention must
+    not leak the thread): see `mentions`."""
+    readers = (await resolve_mentions(db, author, thread, body)).readers
     rows = await notification_rows(
         db, readers, NotificationKind.MENTION.value,
         text=lambda: _("%(name)s mentioned you in “%(title)s”")
         % {"name": author.username, "title": thread.title},
-        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
+        link=f"/threads/{thread.id}?after={post_id - 1}#post-{post_id}", actor_id=author.id)
     return {person.id for person in readers}, rows
 
 

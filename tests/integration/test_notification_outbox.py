@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from community.accounts.models import User
+from community.accounts.models import Role, User, UserRole
 from community.communities import outbox, routes
 from community.communities.models import Post, PostStatus
+from community.db import utcnow
 from community.notifications.models import (
     Follow,
     Notification,
@@ -217,4 +218,32 @@ def test_a_reply_taken_down_before_delivery_tells_nobody(
     assert _pass(starter) == 0
     assert _owed(starter) == 0
     assert _texts(starter, "pia_follows") == []
+    assert _texts(starter, "quinn_follows") == []
+
+
+def test_followers_are_read_with_their_roles_and_each_told_once(
+    conversation: tuple[int, Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    """Delivery reads the followers as plain rows, one per role: a moderator who also holds a
+    second role and follows the members-only thread without joining its community may read
+    it and hears of the reply once; a follower whose account is deleted before the delivery
+    hears nothing."""
+    thread_id, starter, (pia, _quinn) = conversation
+    uma = person(new_visitor, "uma_moderates", role=Role.MODERATOR)
+    assert uma.post(f"/threads/{thread_id}/follow").status_code == 303
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    reply(starter, thread_id, "Lavender in the water.")
+
+    async def _second_role_and_deletion(db: Any) -> None:
+        ids = {u.username: u.id for u in await db.scalars(select(User))}
+        db.add(UserRole(user_id=ids["uma_moderates"], role=Role.CLINICIAN.value))
+        await db.execute(update(User).where(User.id == ids["quinn_follows"])
+                         .values(deleted_at=utcnow()))
+
+    db_run(starter, _second_role_and_deletion)
+    assert _pass(starter) == 2
+    expected = ["olive_starter replied to “Warm baths”"]
+    assert _texts(starter, "uma_moderates") == expected
+    assert _texts(pia, "pia_follows") == expected
     assert _texts(starter, "quinn_follows") == []
