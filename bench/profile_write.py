@@ -186,7 +186,7 @@ def _pick(database: Path, followers: int) -> dict[str, Any]:
 async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
                        statements: Counter[str], timings: Counter[str],
                        spent: Counter[str], cpu: Counter[str], *,
-                       calls: bool) -> dict[str, Any]:
+                       calls: bool, top: int = 0) -> dict[str, Any]:
     import logging
 
     from litestar.testing import AsyncTestClient
@@ -195,13 +195,14 @@ async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
     logging.getLogger("httpx").setLevel(logging.WARNING)
     async with AsyncTestClient(app) as client:
         return {scenario: await _measure(client, *picked[scenario], replies, statements,
-                                         timings, spent, cpu, calls=calls)
+                                         timings, spent, cpu, calls=calls, top=top)
                 for scenario in ("held", "published")}
 
 
 async def _measure(client: Any, member: str, thread_id: int, replies: int,
                    statements: Counter[str], timings: Counter[str],
-                   spent: Counter[str], cpu: Counter[str], *, calls: bool) -> dict[str, Any]:
+                   spent: Counter[str], cpu: Counter[str], *, calls: bool,
+                   top: int = 0) -> dict[str, Any]:
     from community.demo import DEMO_PASSWORD
 
     if True:
@@ -242,7 +243,12 @@ async def _measure(client: Any, member: str, thread_id: int, replies: int,
             for n in range(replies):
                 await one(replies + n)
             client.blocking_portal.call(profiler.disable)
-            counted = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+            stats = pstats.Stats(profiler)
+            counted = stats.total_calls  # type: ignore[attr-defined]
+            if top:
+                print(f"\n{member} (thread {thread_id}): the {top} functions with the most "
+                      f"calls, cumulative time\n")
+                stats.sort_stats("cumulative").print_stats(top)
         statements, timings = measured[0], measured[1]
         spent, cpu = Counter(measured[2]), Counter(measured[3])
     inclusive = dict(spent)
@@ -270,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="")
     parser.add_argument("--calls", action="store_true",
                         help="also count Python calls per reply (a second pass under cProfile)")
+    parser.add_argument("--top", type=int, default=0,
+                        help="with --calls: print the N functions first by cumulative time")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="kindred-profile-write-"))
@@ -341,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         sqlite_driver.OneTripConnection.defer = counted_defer  # type: ignore[method-assign]
     _wrap_parts(spent, cpu)
     results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent,
-                                       cpu, calls=args.calls))
+                                       cpu, calls=args.calls or args.top > 0,
+                                       top=args.top))
     started = dt.datetime.now(dt.UTC)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()

@@ -91,10 +91,10 @@ async def switch_to_writing(db: AsyncSession) -> None:
     begins (`COMMIT; BEGIN IMMEDIATE`: nothing was written; the write lock is taken here,
     and what is read from now on is the latest); on PostgreSQL nothing needs to change (rows
     lock as they are written, and each statement reads what is committed)."""
-    connection = await db.connection()
+    connection: Any = (await connection_of(db)).sync_connection
     if connection.dialect.name == "sqlite":
         # Both go with the write phase's first statement (one trip; community.sqlite_driver).
-        driver: Any = (await connection.get_raw_connection()).driver_connection
+        driver = connection.connection.driver_connection
         driver.defer("COMMIT", ())
         driver.defer("BEGIN IMMEDIATE", ())
 
@@ -118,20 +118,28 @@ def holds_writes(db: AsyncSession) -> bool:
 _driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
 
 
+_insert_defaults: dict[int, tuple[Executable, tuple[tuple[str, Any, bool], ...]]] = {}
+
+
 def _with_defaults(statement: Executable, params: dict[str, Any]) -> dict[str, Any]:
     """An INSERT's parameters with its columns' Python defaults filled in (as SQLAlchemy's
     execution would), so the compiled statement needs nothing but `params`."""
     if not isinstance(statement, Insert):
         return params
+    found = _insert_defaults.get(id(statement))
+    if found is None or found[0] is not statement:
+        # Which columns have a default of their own (kept per statement, built once).
+        given = {getattr(key, "key", key) for key in statement._values or ()}
+        defaults = tuple(
+            (column.key, column.default.arg, column.default.is_callable)  # type: ignore[attr-defined]
+            for column in statement.table.columns
+            if column.key not in given and column.default is not None
+            and (column.default.is_scalar or column.default.is_callable))
+        found = _insert_defaults[id(statement)] = (statement, defaults)
     filled = dict(params)
-    given = {getattr(key, "key", key) for key in statement._values or ()}
-    for column in statement.table.columns:
-        default = column.default
-        if column.key in filled or column.key in given or default is None or (
-                not default.is_scalar and not default.is_callable):
-            continue
-        value = default.arg  # type: ignore[attr-defined]
-        filled[column.key] = value(None) if default.is_callable else value
+    for key, value, is_callable in found[1]:
+        if key not in filled:
+            filled[key] = value(None) if is_callable else value
     return filled
 
 
@@ -159,14 +167,15 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     if db.new or db.dirty or db.deleted:
         await db.flush()
     db.info[WROTE_LATER] = True
-    connection = await db.connection()
+    connection: Any = (await connection_of(db)).sync_connection
     params = _with_defaults(statement, params)
     if connection.dialect.name != "sqlite":
-        await connection.execute(statement, params)
+        # At once, straight to the driver as `write_rows` sends it.
+        form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+        await _driver_rows(connection, form, params)
         return
     sql, ordered = driver_statement(connection.dialect, statement, params)
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    driver.defer(sql, ordered)
+    connection.connection.driver_connection.defer(sql, ordered)
 
 
 def driver_statement(dialect: Any, statement: Executable,
@@ -192,9 +201,8 @@ async def write_later_computed(db: AsyncSession, work: Callable[[Any, Any], None
     if db.new or db.dirty or db.deleted:
         await db.flush()
     db.info[WROTE_LATER] = True
-    connection = await db.connection()
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    driver.defer_work(partial(work, connection.dialect))
+    connection: Any = (await connection_of(db)).sync_connection
+    connection.connection.driver_connection.defer_work(partial(work, connection.dialect))
     return True
 
 
