@@ -82,8 +82,8 @@ PARTS: list[tuple[str, str, str]] = [
     ("  draft discarded", "community.communities.services", "discard_draft"),
     ("  thread counters", "community.communities.services", "_count_published_reply"),
     (DELIVERY, "community.communities.outbox", "deliver"),
-    ("  who hears of it, read first (`reply_notifications`)", "community.communities.outbox",
-     "reply_notifications"),
+    ("  who hears of it, read first (`owed_notifications`; before w23 `reply_notifications`)",
+     "community.communities.outbox", "reply_notifications|owed_notifications"),
     ("  notifications written (`write_notifications`)", "community.communities.outbox",
      "write_notifications"),
     ("  notifications: mentions (before w22)", "community.communities.services",
@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| wall (ms) | {held['wall_ms']:.2f} | {published['wall_ms']:.2f} |",
         *([f"| Python calls in the app's thread (cProfile, a second pass; with the "
            f"part timers) | {held['calls']:,.0f} | "
-           f"{published['calls']:,.0f} |"] if args.calls else []),
+           f"{published['calls']:,.0f} |"] if args.calls or args.top else []),
         f"| SQL statements | {held['statements']:.1f} | {published['statements']:.1f} |",
         f"| of which written later (with the next statement or the commit) | "
         f"{held['written_later']:.1f} | {published['written_later']:.1f} |",

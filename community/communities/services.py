@@ -45,7 +45,7 @@ from community.accounts.models import Role, User, UserRole
 from community.accounts.viewer import Reader, Viewer
 from community.communities import access
 from community.communities.drafts import discard_draft
-from community.communities.mentions import mentioned_names, readers_among, resolve_mentions
+from community.communities.mentions import mentioned_names, resolve_mentions
 from community.communities.models import (
     Audience,
     Community,
@@ -91,12 +91,9 @@ from community.notifications.models import (
 )
 from community.notifications.services import (
     follow,
-    follower_ids,
     notification_rows,
     notify,
-    notify_each,
     rows_in_their_languages,
-    write_notifications,
 )
 from community.posting import ensure_can_post, posting_refused
 from community.runtime import Runtime
@@ -800,8 +797,10 @@ async def start_thread(
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
-        mentioned = await _notify_mentions(db, author, thread, post)
-        await _notify_community_followers(db, author, community, thread, skip=mentioned)
+        # Its notifications (mentions, the community's followers) are owed in this
+        # transaction and delivered after its commit, as a reply's are.
+        await write_later(db, _ADD_TO_OUTBOX, {
+            "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     await audit.record(db, "thread.created", actor_id=author.id, target_type="thread",
                        target_id=thread.id, detail={"status": post.status})
     return thread, post
@@ -939,7 +938,7 @@ async def write_reply(
     if post.is_published:
         await _count_published_reply(db, thread, +1, post.created_at)
         # Its notifications are owed in this transaction and delivered after its commit
-        # (`reply_notifications`, through `community.communities.outbox`).
+        # (`owed_notifications`, through `community.communities.outbox`).
         await write_later(db, _ADD_TO_OUTBOX, {
             "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     return post
@@ -949,13 +948,15 @@ _ADD_TO_OUTBOX = insert(table_of(NotificationOutbox))
 
 
 @functools.cache
-def _owed_by_reply_statement() -> Executable:
+def _owed_by_post_statement() -> Executable:
     """A reply's outbox row with what its delivery tells: the post's status, author and
     text, the thread with its community (plain columns, one statement)."""
     author = aliased(User)
+    earlier = aliased(Post)
+    opens_thread = ~exists().where(earlier.thread_id == Post.thread_id, earlier.id < Post.id)
     return (
         select(NotificationOutbox.locale, Post.status, Post.author_id, author.username,
-               author.username_key, Post.body,
+               author.username_key, Post.body, opens_thread.label("opens_thread"),
                Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
                Thread.audience, Thread.status,
                Community.id, Community.slug, Community.name, Community.icd10,
@@ -968,17 +969,19 @@ def _owed_by_reply_statement() -> Executable:
     )
 
 
-async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]] | None:
-    """The notifications a published reply owes, as rows to write (reading only), or None
+async def owed_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]] | None:
+    """The notifications a published post owes, as rows to write (reading only), or None
     when its outbox row is gone (delivered already): whoever it mentions hears of that;
-    every other follower of the thread who may still read it hears of the reply (one
-    notification per person for one reply). Who may read the thread, and who turned a kind
-    off, is decided now; texts are written in each person's language, else in the language
-    of the request that wrote the reply. A reply no longer published tells nobody."""
-    found = await read_rows(db, _owed_by_reply_statement(), {"post_id": post_id})
+    every other follower of the thread who may still read it hears of a reply, every other
+    follower of the community who may read it of a new thread (one notification per person
+    for one post). Who may read the thread, and who turned a kind off, is decided now; texts
+    are written in each person's language, else in the language of the request that wrote
+    the post. A post no longer published tells nobody."""
+    found = await read_rows(db, _owed_by_post_statement(), {"post_id": post_id})
     if not found:
         return None
-    (locale, status, author_id, username, username_key, body, *columns) = found[0]
+    (locale, status, author_id, username, username_key, body, opens_thread,
+     *columns) = found[0]
     if status != PostStatus.PUBLISHED:
         return []
     community = CommunityRow(id=columns[7], slug=columns[8], name=columns[9],
@@ -986,7 +989,21 @@ async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, 
     thread = ThreadRow(id=columns[0], community_id=columns[1], author_id=columns[2],
                        title=columns[3], kind=columns[4], audience=columns[5],
                        status=columns[6], community=community)
-    link = f"/threads/{thread.id}?after={post_id - 1}#post-{post_id}"
+    if opens_thread:
+        link, kind = f"/threads/{thread.id}", NotificationKind.NEW_THREAD
+        followed = (FollowTarget.COMMUNITY, community.id)
+
+        def text() -> str:
+            return _("New thread in %(community)s: “%(title)s”") % {
+                "community": community.name, "title": thread.title}
+    else:
+        link, kind = f"/threads/{thread.id}?after={post_id - 1}#post-{post_id}", \
+            NotificationKind.REPLY
+        followed = (FollowTarget.THREAD, thread.id)
+
+        def text() -> str:
+            return _("%(name)s replied to “%(title)s”") % {
+                "name": username, "title": thread.title}
     with locale_of(locale):
         rows: list[dict[str, Any]] = []
         mentioned: set[int] = set()
@@ -994,20 +1011,19 @@ async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, 
             author = await db.get(User, author_id)
             assert author is not None
             mentioned, rows = await _mention_rows(db, author, thread, post_id, body)
-        followers = await _followers_who_hear(db, thread, author_id, skip=mentioned)
-        return rows + rows_in_their_languages(
-            followers, NotificationKind.REPLY.value,
-            text=lambda: _("%(name)s replied to “%(title)s”")
-            % {"name": username, "title": thread.title},
-            link=link, actor_id=author_id)
+        followers = await _followers_who_hear(db, thread, author_id, followed, kind,
+                                              skip=mentioned)
+        return rows + rows_in_their_languages(followers, kind.value, text=text, link=link,
+                                              actor_id=author_id)
 
 
 @functools.cache
-def _followers_statement() -> Executable:
-    """Each follower of a thread (but its author) who has not turned replies off, with
-    their language, their membership of its community and their roles (a row per role)."""
+def _followers_statement(kind: NotificationKind) -> Executable:
+    """Each follower of a thread or community (but the post's author) who has not turned
+    `kind` off, with their language, their membership of the thread's community and their
+    roles (a row per role)."""
     silenced = exists().where(NotificationPreference.user_id == User.id,
-                              NotificationPreference.kind == NotificationKind.REPLY.value,
+                              NotificationPreference.kind == kind.value,
                               NotificationPreference.delivery == Delivery.OFF.value)
     return (
         select(User.id, User.username, User.locale, User.privilege_version, User.is_active,
@@ -1016,19 +1032,22 @@ def _followers_statement() -> Executable:
         .outerjoin(Membership, and_(Membership.user_id == User.id,
                                     Membership.community_id == bindparam("community_id")))
         .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(Follow.target_type == FollowTarget.THREAD.value,
-               Follow.target_id == bindparam("thread_id"), User.id != bindparam("author_id"),
+        .where(Follow.target_type == bindparam("target_type"),
+               Follow.target_id == bindparam("target_id"), User.id != bindparam("author_id"),
                User.deleted_at.is_(None), ~silenced)
     )
 
 
-async def _followers_who_hear(db: AsyncSession, thread: ThreadRow, author_id: int, *,
+async def _followers_who_hear(db: AsyncSession, thread: ThreadRow, author_id: int,
+                              followed: tuple[FollowTarget, int], kind: NotificationKind, *,
                               skip: set[int]) -> list[Viewer]:
-    """The thread's followers who hear of a reply in it: who may still read it (someone who
-    left a members-only community hears nothing more of it) and has not turned replies off,
-    but the author and `skip`; one statement, read as plain rows."""
-    found = await read_rows(db, _followers_statement(), {
-        "community_id": thread.community_id, "thread_id": thread.id, "author_id": author_id})
+    """The followers of `followed` (the thread, or its community) who hear of a post in the
+    thread: who may read it now (someone who left a members-only community hears nothing
+    more of it) and has not turned `kind` off, but the author and `skip`; one statement,
+    read as plain rows."""
+    found = await read_rows(db, _followers_statement(kind), {
+        "community_id": thread.community_id, "target_type": followed[0].value,
+        "target_id": followed[1], "author_id": author_id})
     people: dict[int, tuple[Any, ...]] = {}
     roles: dict[int, set[Role]] = {}
     for row in found:
@@ -1073,16 +1092,6 @@ async def _insert_post(db: AsyncSession, thread: AnyThread, author: User, prepar
     return post
 
 
-async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
-                                      thread: Thread, *, skip: set[int]) -> None:
-    followers = set(await follower_ids(db, FollowTarget.COMMUNITY, community.id))
-    await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
-                      NotificationKind.NEW_THREAD.value,
-                      text=lambda: _("New thread in %(community)s: “%(title)s”")
-                      % {"community": community.name, "title": thread.title},
-                      link=f"/threads/{thread.id}", actor_id=author.id)
-
-
 _THREADS = table_of(Thread)
 _COUNTED = (_THREADS.c.reply_count, _THREADS.c.last_activity_at)
 _COUNT_REPLY = (update(_THREADS).where(_THREADS.c.id == bindparam("thread_id"))
@@ -1107,14 +1116,6 @@ async def _count_published_reply(
     if isinstance(thread, Thread):
         set_committed_value(thread, "reply_count", reply_count)
         set_committed_value(thread, "last_activity_at", last_activity_at)
-
-
-async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
-                           post: Post) -> set[int]:
-    """Tell the people mentioned who may read the thread; returns their ids."""
-    mentioned, rows = await _mention_rows(db, author, thread, post.id, post.body)
-    await write_notifications(db, rows)
-    return mentioned
 
 
 async def _mention_rows(db: AsyncSession, author: User, thread: AnyThread, post_id: int,
