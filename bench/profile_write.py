@@ -1,6 +1,6 @@
 """Where one reply's time goes, in-process: each part of the request measured apart.
 
-`python -m bench.profile_write [--patients 500] [--replies 200] [--followers 20]`
+`python -m bench.profile_write [--patients 500] [--replies 200] [--followers 20] [--calls]`
 
 A fresh SQLite demo (`kindred demo --patients N`), the app built in this process and driven
 through Litestar's AsyncTestClient (statements are timed from SQLAlchemy's cursor events:
@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
 import os
+import pstats
 import re
 import sqlite3
 import subprocess
@@ -80,8 +82,8 @@ PARTS: list[tuple[str, str, str]] = [
     ("  draft discarded", "community.communities.services", "discard_draft"),
     ("  thread counters", "community.communities.services", "_count_published_reply"),
     (DELIVERY, "community.communities.outbox", "deliver"),
-    ("  who hears of it, read first (`reply_notifications`)", "community.communities.outbox",
-     "reply_notifications"),
+    ("  who hears of it, read first (`owed_notifications`; before w23 `reply_notifications`)",
+     "community.communities.outbox", "reply_notifications|owed_notifications"),
     ("  notifications written (`write_notifications`)", "community.communities.outbox",
      "write_notifications"),
     ("  notifications: mentions (before w22)", "community.communities.services",
@@ -183,18 +185,24 @@ def _pick(database: Path, followers: int) -> dict[str, Any]:
 
 async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
                        statements: Counter[str], timings: Counter[str],
-                       spent: Counter[str], cpu: Counter[str]) -> dict[str, Any]:
+                       spent: Counter[str], cpu: Counter[str], *,
+                       calls: bool, top: int = 0) -> dict[str, Any]:
+    import logging
+
     from litestar.testing import AsyncTestClient
 
+    # The test client's line per request is not the app's work (and not its CPU).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     async with AsyncTestClient(app) as client:
         return {scenario: await _measure(client, *picked[scenario], replies, statements,
-                                         timings, spent, cpu)
+                                         timings, spent, cpu, calls=calls, top=top)
                 for scenario in ("held", "published")}
 
 
 async def _measure(client: Any, member: str, thread_id: int, replies: int,
                    statements: Counter[str], timings: Counter[str],
-                   spent: Counter[str], cpu: Counter[str]) -> dict[str, Any]:
+                   spent: Counter[str], cpu: Counter[str], *, calls: bool,
+                   top: int = 0) -> dict[str, Any]:
     from community.demo import DEMO_PASSWORD
 
     if True:
@@ -224,8 +232,28 @@ async def _measure(client: Any, member: str, thread_id: int, replies: int,
         for n in range(replies):
             await one(n)
         process_cpu, wall = time.process_time() - process_cpu, time.perf_counter() - wall
+        measured = (Counter(statements), Counter(timings), dict(spent), dict(cpu))
+        counted = 0
+        if calls:
+            # A second pass under cProfile, enabled in the app's own thread (the test
+            # client's portal: the app and the part timers, not the client, not SQLite's
+            # thread): deterministic for a given code and data, the figure to compare.
+            profiler = cProfile.Profile()
+            client.blocking_portal.call(profiler.enable)
+            for n in range(replies):
+                await one(replies + n)
+            client.blocking_portal.call(profiler.disable)
+            stats = pstats.Stats(profiler)
+            counted = stats.total_calls  # type: ignore[attr-defined]
+            if top:
+                print(f"\n{member} (thread {thread_id}): the {top} functions with the most "
+                      f"calls, cumulative time\n")
+                stats.sort_stats("cumulative").print_stats(top)
+        statements, timings = measured[0], measured[1]
+        spent, cpu = Counter(measured[2]), Counter(measured[3])
     inclusive = dict(spent)
     return {"cpu_ms": process_cpu / replies * 1000, "wall_ms": wall / replies * 1000,
+            "calls": counted / replies,
             "statements": sum(statements.values()) / replies,
             "written_later": sum(n for key, n in statements.items()
                                  if key.startswith("(written later)")) / replies,
@@ -246,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replies", type=int, default=200)
     parser.add_argument("--followers", type=int, default=20)
     parser.add_argument("--label", default="")
+    parser.add_argument("--calls", action="store_true",
+                        help="also count Python calls per reply (a second pass under cProfile)")
+    parser.add_argument("--top", type=int, default=0,
+                        help="with --calls: print the N functions first by cumulative time")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="kindred-profile-write-"))
@@ -264,15 +296,19 @@ def main(argv: list[str] | None = None) -> int:
     timings: Counter[str] = Counter()
     engine = app.state.runtime.engine.sync_engine
 
+    # Counted when sent: statements sent straight to the driver (`community.db.read_rows`,
+    # `write_rows`) pass the before event only, so their time is not in `timings`.
     @event.listens_for(engine, "before_cursor_execute")
-    def _started(conn: Any, _c: Any, _s: Any, _p: Any, _x: Any, _m: Any) -> None:
-        conn.info["bench_started"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _ended(conn: Any, _c: Any, statement: str, _p: Any, _x: Any, _m: Any) -> None:
+    def _started(conn: Any, _c: Any, statement: str, _p: Any, _x: Any, _m: Any) -> None:
         key = re.sub(r"\s+", " ", statement)[:90]
         statements[key] += 1
-        timings[key] += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+        conn.info["bench_started"] = (key, time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _ended(conn: Any, _c: Any, _s: str, _p: Any, _x: Any, _m: Any) -> None:
+        started = conn.info.pop("bench_started", None)
+        if started is not None:
+            timings[started[0]] += time.perf_counter() - started[1]
 
     spent: Counter[str] = Counter()
     cpu: Counter[str] = Counter()
@@ -313,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         sqlite_driver.OneTripConnection.defer = counted_defer  # type: ignore[method-assign]
     _wrap_parts(spent, cpu)
     results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent,
-                                       cpu))
+                                       cpu, calls=args.calls or args.top > 0,
+                                       top=args.top))
     started = dt.datetime.now(dt.UTC)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
@@ -333,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|",
         f"| CPU, this process (ms) | {held['cpu_ms']:.2f} | {published['cpu_ms']:.2f} |",
         f"| wall (ms) | {held['wall_ms']:.2f} | {published['wall_ms']:.2f} |",
+        *([f"| Python calls in the app's thread (cProfile, a second pass; with the "
+           f"part timers) | {held['calls']:,.0f} | "
+           f"{published['calls']:,.0f} |"] if args.calls or args.top else []),
         f"| SQL statements | {held['statements']:.1f} | {published['statements']:.1f} |",
         f"| of which written later (with the next statement or the commit) | "
         f"{held['written_later']:.1f} | {published['written_later']:.1f} |",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     ClauseElement,
     Executable,
+    Float,
     Insert,
     Integer,
     MetaData,
@@ -90,10 +91,10 @@ async def switch_to_writing(db: AsyncSession) -> None:
     begins (`COMMIT; BEGIN IMMEDIATE`: nothing was written; the write lock is taken here,
     and what is read from now on is the latest); on PostgreSQL nothing needs to change (rows
     lock as they are written, and each statement reads what is committed)."""
-    connection = await db.connection()
+    connection: Any = (await connection_of(db)).sync_connection
     if connection.dialect.name == "sqlite":
         # Both go with the write phase's first statement (one trip; community.sqlite_driver).
-        driver: Any = (await connection.get_raw_connection()).driver_connection
+        driver = connection.connection.driver_connection
         driver.defer("COMMIT", ())
         driver.defer("BEGIN IMMEDIATE", ())
 
@@ -117,19 +118,28 @@ def holds_writes(db: AsyncSession) -> bool:
 _driver_forms: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str]] = {}
 
 
+_insert_defaults: dict[int, tuple[Executable, tuple[tuple[str, Any, bool], ...]]] = {}
+
+
 def _with_defaults(statement: Executable, params: dict[str, Any]) -> dict[str, Any]:
     """An INSERT's parameters with its columns' Python defaults filled in (as SQLAlchemy's
     execution would), so the compiled statement needs nothing but `params`."""
     if not isinstance(statement, Insert):
         return params
+    found = _insert_defaults.get(id(statement))
+    if found is None or found[0] is not statement:
+        # Which columns have a default of their own (kept per statement, built once).
+        given = {getattr(key, "key", key) for key in statement._values or ()}
+        defaults = tuple(
+            (column.key, column.default.arg, column.default.is_callable)  # type: ignore[attr-defined]
+            for column in statement.table.columns
+            if column.key not in given and column.default is not None
+            and (column.default.is_scalar or column.default.is_callable))
+        found = _insert_defaults[id(statement)] = (statement, defaults)
     filled = dict(params)
-    for column in statement.table.columns:
-        default = column.default
-        if column.key in filled or default is None or (not default.is_scalar and not (
-                default.is_callable)):
-            continue
-        value = default.arg  # type: ignore[attr-defined]
-        filled[column.key] = value(None) if default.is_callable else value
+    for key, value, is_callable in found[1]:
+        if key not in filled:
+            filled[key] = value(None) if is_callable else value
     return filled
 
 
@@ -157,14 +167,15 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     if db.new or db.dirty or db.deleted:
         await db.flush()
     db.info[WROTE_LATER] = True
-    connection = await db.connection()
+    connection: Any = (await connection_of(db)).sync_connection
     params = _with_defaults(statement, params)
     if connection.dialect.name != "sqlite":
-        await connection.execute(statement, params)
+        # At once, straight to the driver as `write_rows` sends it.
+        form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+        await _driver_rows(connection, form, params)
         return
     sql, ordered = driver_statement(connection.dialect, statement, params)
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    driver.defer(sql, ordered)
+    connection.connection.driver_connection.defer(sql, ordered)
 
 
 def driver_statement(dialect: Any, statement: Executable,
@@ -190,9 +201,8 @@ async def write_later_computed(db: AsyncSession, work: Callable[[Any, Any], None
     if db.new or db.dirty or db.deleted:
         await db.flush()
     db.info[WROTE_LATER] = True
-    connection = await db.connection()
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    driver.defer_work(partial(work, connection.dialect))
+    connection: Any = (await connection_of(db)).sync_connection
+    connection.connection.driver_connection.defer_work(partial(work, connection.dialect))
     return True
 
 
@@ -224,20 +234,25 @@ class _ReadForm(NamedTuple):
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
-_read_forms: dict[tuple[int, str], _ReadForm] = {}
+_read_forms: dict[tuple[int, str, tuple[str, ...] | None], _ReadForm] = {}
 
 
-def _read_form(dialect: Any, statement: Executable) -> _ReadForm:
-    cache_key = (id(statement), dialect.name)
+def _read_form(dialect: Any, statement: Executable,
+               keys: tuple[str, ...] | None = None) -> _ReadForm:
+    """`statement` compiled once for `dialect` (an INSERT or UPDATE for the parameter names
+    `keys`: the columns it sets)."""
+    cache_key = (id(statement), dialect.name, keys)
     found = _read_forms.get(cache_key)
     if found is None or found.statement is not statement:
-        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))
-        if compiled.post_compile_params or compiled.positiontup is None:
+        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(
+            dialect=dialect, column_keys=None if keys is None else list(keys)))
+        if (compiled.post_compile_params or compiled.positiontup is None
+                or compiled.insert_prefetch or compiled.update_prefetch):
             raise ValueError(f"read_rows cannot run {statement}: it needs SQLAlchemy's execution")
-        results = tuple(
-            (index, _result_processor(entry.type, dialect))
-            for index, entry in enumerate(compiled._result_columns)
-            if entry.type._cached_result_processor(dialect, None) is not None)
+        processors = ((index, _result_processor(entry.type, dialect))
+                      for index, entry in enumerate(compiled._result_columns))
+        results = tuple((index, convert) for index, convert in processors
+                        if convert is not None)
         found = _read_forms[cache_key] = _ReadForm(statement, compiled, str(compiled), results)
     return found
 
@@ -259,11 +274,16 @@ def _sqlite_utc(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
-def _result_processor(type_: Any, dialect: Any) -> Callable[[Any], Any]:
-    """What converts a column's non-NULL values (every type `read_rows` reads turns NULL
-    into None: DateTimeUTC, Boolean, strings, numbers)."""
-    convert = cast(Callable[[Any], Any], type_._cached_result_processor(dialect, None))
-    if isinstance(type_, DateTimeUTC) and dialect.name == "sqlite":
+def _result_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What converts a column's non-NULL values, None when the driver's value is the value
+    (every type `read_rows` reads turns NULL into None: DateTimeUTC, Boolean, strings,
+    numbers)."""
+    if isinstance(type_, Float) and not type_.asdecimal:
+        # A float as a float: asyncpg's processor would ask for the column's type code,
+        # which only a cursor's description gives.
+        return float
+    convert = cast(Callable[[Any], Any] | None, type_._cached_result_processor(dialect, None))
+    if convert is not None and isinstance(type_, DateTimeUTC) and dialect.name == "sqlite":
         return _sqlite_utc(convert)
     return convert
 
@@ -279,8 +299,31 @@ async def read_rows(db: AsyncSession, statement: Executable,
     `before_cursor_execute` listeners still hear it; a driver error is raised as
     SQLAlchemy's (a lost connection invalidates the pool, as it would there)."""
     connection = await _reading_connection(db)
+    return await _driver_rows(connection, _read_form(connection.dialect, statement), params)
+
+
+async def write_rows(db: AsyncSession, statement: Executable,
+                     params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A write in `db`'s transaction whose result is read now (an INSERT's or UPDATE's
+    RETURNING), sent to the driver as `read_rows` sends a SELECT: compiled once for these
+    parameter names, an INSERT's column defaults filled in as SQLAlchemy would, the rows
+    converted by the column types. On SQLite the rows written later (`write_later`) and a
+    deferred BEGIN go with it, in order. Objects the session holds unflushed are flushed
+    first; the session then commits (`holds_writes`)."""
+    if db.new or db.dirty or db.deleted:
+        await db.flush()
+    db.info[WROTE_LATER] = True
+    connection: Any = (await connection_of(db)).sync_connection
+    params = _with_defaults(statement, params)
+    form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+    return await _driver_rows(connection, form, params)
+
+
+async def _driver_rows(connection: Any, form: _ReadForm,
+                       params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a compiled statement on the driver of `connection` (SQLAlchemy's, sync), as
+    SQLAlchemy's execution would, and convert its rows."""
     dialect = connection.dialect
-    form = _read_form(dialect, statement)
     compiled = form.compiled
     bound = compiled.construct_params(params)
     processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)

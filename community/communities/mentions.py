@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.accounts.models import User
 from community.communities import access
 from community.communities.models import Membership, Post, PostStatus, Thread
+from community.communities.plain import AnyThread
 from community.i18n import ngettext
 
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.-]{2,31})")
@@ -51,7 +52,7 @@ def mentioned_names(body: str) -> dict[str, str]:
     return names
 
 
-async def readers_of(db: AsyncSession, thread: Thread, people: list[User]) -> list[User]:
+async def readers_of(db: AsyncSession, thread: AnyThread, people: list[User]) -> list[User]:
     """The people among `people` who may read `thread` now (one query for memberships)."""
     if not people:
         return []
@@ -62,7 +63,7 @@ async def readers_of(db: AsyncSession, thread: Thread, people: list[User]) -> li
         person, thread, Membership() if person.id in member_ids else None)]
 
 
-async def readers_among(db: AsyncSession, thread: Thread, user_ids: set[int]) -> list[User]:
+async def readers_among(db: AsyncSession, thread: AnyThread, user_ids: set[int]) -> list[User]:
     """The people among `user_ids` who may read `thread` now: someone who left a members-only
     community hears nothing more of it."""
     if not user_ids:
@@ -72,7 +73,7 @@ async def readers_among(db: AsyncSession, thread: Thread, user_ids: set[int]) ->
     return await readers_of(db, thread, people)
 
 
-async def resolve_mentions(db: AsyncSession, author: User, thread: Thread, body: str) -> Mentions:
+async def resolve_mentions(db: AsyncSession, author: User, thread: AnyThread, body: str) -> Mentions:
     """Who `body`, written by `author` in `thread`, mentions, and who of them will be told."""
     written = mentioned_names(body)
     written.pop(author.username_key, None)

@@ -1,14 +1,16 @@
-"""A published reply's notifications, delivered after its commit (issue 18).
+"""A published post's notifications, delivered after its commit (issue 18).
 
-The reply's transaction writes one outbox row (`NotificationOutbox`, by `write_reply`) instead
-of the notifications themselves, so the followers, who among them may read the thread, who
-turned the kind off and the insert no longer run under SQLite's write lock. The request
-delivers its row right after its response is sent (`deliver_after`); the background runner
-(`OUTBOX_JOB`) delivers whatever is left: a process that ended between the commit and the
-delivery, a delivery that failed. Delivery removes the row in the same transaction as the
-notifications it writes (`deliver`): a row is delivered once, whoever delivers it and however
-often that is tried, and a failed delivery leaves it for the next pass. Who hears of the
-reply is decided at delivery, as it was when the notifications were written with the reply.
+The transaction of a published reply or of a new thread's opening post writes one outbox row
+(`NotificationOutbox`, by `write_reply` and `start_thread`) instead of the notifications
+themselves, so the followers (of the thread for a reply, of the community for a new thread),
+who among them may read the thread, who turned the kind off and the insert no longer run
+under SQLite's write lock. The request delivers its row right after its response is sent
+(`deliver_after`); the background runner (`OUTBOX_JOB`) delivers whatever is left: a process
+that ended between the commit and the delivery, a delivery that failed. Delivery removes the
+row in the same transaction as the notifications it writes (`deliver`): a row is delivered
+once, whoever delivers it and however often that is tried, and a failed delivery leaves it
+for the next pass. Who hears of the post is decided at delivery, as it was when the
+notifications were written with it (`services.owed_notifications`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.background import BackgroundJob
-from community.communities.services import reply_notifications
+from community.communities.services import owed_notifications
 from community.db import intent, switch_to_writing
-from community.i18n import locale_of
 from community.notifications.models import NotificationOutbox
 from community.notifications.services import write_notifications
 from community.settings import Settings
@@ -52,12 +53,9 @@ async def deliver(runtime: Runtime, post_id: int) -> int:
 
 
 async def _deliver(db: AsyncSession, post_id: int) -> int:
-    locale = await db.scalar(select(NotificationOutbox.locale)
-                             .where(NotificationOutbox.post_id == post_id))
-    if locale is None:
+    rows = await owed_notifications(db, post_id)
+    if rows is None:  # delivered already
         return 0
-    with locale_of(locale):
-        rows = await reply_notifications(db, post_id)
     await switch_to_writing(db)
     taken = await db.scalar(delete(NotificationOutbox)
                             .where(NotificationOutbox.post_id == post_id)

@@ -207,8 +207,12 @@ async def create_thread(request: AnyRequest, db_session: AsyncSession, slug: str
                       thread_form_context(community, form, exc.errors), status_code=400)
     mentions = (await resolve_mentions(db_session, viewer, thread, opening.body)
                 if opening.is_published else Mentions())
-    return redirect_with_message(request, f"/threads/{thread.id}",
-                                 _posted_message(opening, mentions, _("Your thread is started.")))
+    response = redirect_with_message(request, f"/threads/{thread.id}", _posted_message(
+        opening, mentions, _("Your thread is started.")))
+    if opening.is_published:
+        # Its notifications, owed in its transaction, are delivered once that has committed.
+        deliver_after(response, runtime_of(request), opening.id)
+    return response
 
 
 async def thread_context(

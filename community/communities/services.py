@@ -37,15 +37,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.accounts.viewer import Reader
+from community.accounts.viewer import Reader, Viewer
 from community.communities import access
 from community.communities.drafts import discard_draft
-from community.communities.mentions import readers_among, resolve_mentions
+from community.communities.mentions import mentioned_names, resolve_mentions
 from community.communities.models import (
     Audience,
     Community,
@@ -68,25 +68,32 @@ from community.communities.plain import (
     ReplyDraftRow,
     ThreadRow,
 )
-from community.db import connection_of, read_rows, table_of, utcnow, write_later
+from community.db import (
+    connection_of,
+    read_rows,
+    table_of,
+    utcnow,
+    write_later,
+    write_rows,
+)
 from community.errors import Conflict, FormErrors, NotAllowed, NotFound
 from community.extensions import PostingAllowed
-from community.i18n import current_locale
+from community.i18n import current_locale, locale_of
 from community.i18n import gettext as _
 from community.markdown import MarkdownRefused, clean_text, render_markdown, validate_markdown
 from community.notifications.models import (
+    Delivery,
     Follow,
     FollowTarget,
     NotificationKind,
     NotificationOutbox,
+    NotificationPreference,
 )
 from community.notifications.services import (
     follow,
-    follower_ids,
     notification_rows,
     notify,
-    notify_each,
-    write_notifications,
+    rows_in_their_languages,
 )
 from community.posting import ensure_can_post, posting_refused
 from community.runtime import Runtime
@@ -691,14 +698,15 @@ async def _screen(
     await ensure_can_post(db, runtime, author)
     published = await _published_count(db, author)
     return _outcome(runtime, author, _verdict(runtime, author, text, venue, published),
-                    published, community)
+                    published, community.crisis_posts)
 
 
 def _outcome(runtime: Runtime, author: User, verdict: Verdict, published: int,
-             community: Community) -> ScreenOutcome:
+             crisis_posts: str) -> ScreenOutcome:
     """What a verdict makes of a post: its status, and whether the first-posts rule holds
-    it for a moderator (`published`: the author's published posts so far)."""
-    status = _status_for(verdict, community.crisis_posts)
+    it for a moderator (`published`: the author's published posts so far; `crisis_posts`:
+    the community's rule for crisis posts)."""
+    status = _status_for(verdict, crisis_posts)
     premoderate = (
         verdict.action == ScreenAction.PUBLISH
         and not author.has_role(Role.MODERATOR, Role.ADMIN)
@@ -710,7 +718,7 @@ def _outcome(runtime: Runtime, author: User, verdict: Verdict, published: int,
 
 
 async def _open_review_if_needed(
-    db: AsyncSession, runtime: Runtime, post: Post, thread: Thread, outcome: ScreenOutcome
+    db: AsyncSession, runtime: Runtime, post: Post, thread: AnyThread, outcome: ScreenOutcome
 ) -> None:
     verdict = outcome.verdict
     if (verdict.action == ScreenAction.PUBLISH and not outcome.premoderated
@@ -789,8 +797,10 @@ async def start_thread(
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     if post.is_published:
-        mentioned = await _notify_mentions(db, author, thread, post)
-        await _notify_community_followers(db, author, community, thread, skip=mentioned)
+        # Its notifications (mentions, the community's followers) are owed in this
+        # transaction and delivered after its commit, as a reply's are.
+        await write_later(db, _ADD_TO_OUTBOX, {
+            "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     await audit.record(db, "thread.created", actor_id=author.id, target_type="thread",
                        target_id=thread.id, detail={"status": post.status})
     return thread, post
@@ -801,8 +811,8 @@ async def reply(
 ) -> Post:
     """Add a reply; it inherits the thread's audience. (The route splits the two steps
     around its write phase: `prepare_reply` reads, `write_reply` writes.)"""
-    thread, prepared = await prepare_reply(db, runtime, author, thread.id, form)
-    return await write_reply(db, runtime, author, thread, prepared)
+    found, prepared = await prepare_reply(db, runtime, author, thread.id, form)
+    return await write_reply(db, runtime, author, found, prepared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -815,7 +825,7 @@ class PreparedReply:
     published_before: int  # the author's published posts when it was screened
 
 
-def _ensure_may_reply(author: User, thread: Thread, membership: Membership | None) -> None:
+def _ensure_may_reply(author: User, thread: ThreadRow, membership: MembershipRow | None) -> None:
     community = thread.community
     if not access.can_read_thread(author, thread, membership) or not access.can_post_in(
         author, membership, archived=community.archived_at is not None
@@ -827,23 +837,29 @@ def _ensure_may_reply(author: User, thread: Thread, membership: Membership | Non
 
 async def prepare_reply(
     db: AsyncSession, runtime: Runtime, author: User, thread_id: int, form: dict[str, str]
-) -> tuple[Thread, PreparedReply]:
+) -> tuple[ThreadRow, PreparedReply]:
     """Everything a reply needs that only reads or computes: the thread (with its
-    community), may the author reply in it, is the text valid, its verdict and its HTML.
-    Writes nothing. The penalty check is left to `write_reply`, which must make it with
-    the writes anyway (a penalty may start meanwhile)."""
-    thread, published = await _thread_to_reply_in(db, author, thread_id)
+    community, as plain rows), may the author reply in it, is the text valid, its verdict
+    and its HTML. Writes nothing. The penalty check is left to `write_reply`, which must
+    make it with the writes anyway (a penalty may start meanwhile)."""
+    found = await _thread_to_reply_in(db, author, thread_id)
     body = _validated_body(form.get("body", ""))
-    verdict = _verdict(runtime, author, body, venue_of(thread.kind).value, published)
-    return thread, PreparedReply(body, render_markdown(body), verdict, published)
+    verdict = _verdict(runtime, author, body, venue_of(found.thread.kind).value, found.published)
+    return found.thread, PreparedReply(body, render_markdown(body), verdict, found.published)
 
 
-_THREAD_TO_REPLY_IN: dict[PostingAllowed | None, Select[Thread, Membership, int, bool]] = {}
+class ThreadToReplyIn(NamedTuple):
+    """The thread a reply goes to as it is now (`_thread_to_reply_in`)."""
+
+    thread: ThreadRow
+    crisis_posts: str  # its community's rule for crisis posts
+    published: int  # how many of the author's posts are published
 
 
-def _thread_to_reply_in_statement(
-    posting_allowed: PostingAllowed | None,
-) -> Select[Thread, Membership, int, bool]:
+_THREAD_TO_REPLY_IN: dict[PostingAllowed | None, Executable] = {}
+
+
+def _thread_to_reply_in_statement(posting_allowed: PostingAllowed | None) -> Executable:
     """Built once per penalty rule (none in the read phase, moderation's in the write one)."""
     found = _THREAD_TO_REPLY_IN.get(posting_allowed)
     if found is None:
@@ -852,59 +868,69 @@ def _thread_to_reply_in_statement(
     return found
 
 
-def _build_thread_to_reply_in(
-    posting_allowed: PostingAllowed | None,
-) -> Select[Thread, Membership, int, bool]:
+def _build_thread_to_reply_in(posting_allowed: PostingAllowed | None) -> Executable:
     author_id: BindParameter[int] = bindparam("author_id")
     allowed = (true() if posting_allowed is None else posting_allowed(
         author_id, bindparam("now", type_=Thread.created_at.type)))
     return (
-        select(Thread, Membership, _published_posts_of(author_id).scalar_subquery(),
+        select(Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
+               Thread.audience, Thread.status,
+               Community.id, Community.slug, Community.name, Community.icd10,
+               Community.archived_at, Community.crisis_posts,
+               Membership.community_id, Membership.joined_at,
+               _published_posts_of(author_id).scalar_subquery(),
                allowed.label("posting_allowed"))
-        .options(joinedload(Thread.community))
+        .join(Community, Community.id == Thread.community_id)
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
                                     Membership.user_id == author_id))
         .where(Thread.id == bindparam("thread_id"))
-        # The thread and membership already loaded take the values read now.
-        .execution_options(populate_existing=True)
     )
 
 
 async def _thread_to_reply_in(
     db: AsyncSession, author: User, thread_id: int, *,
     posting_allowed: PostingAllowed | None = None,
-) -> tuple[Thread, int]:
+) -> ThreadToReplyIn:
     """The thread as it is now, refused unless the author may reply in it, and how many of
-    the author's posts are published: one statement. With `posting_allowed` (moderation's
-    rule, `runtime.extensions`), the same statement also refuses an author under a penalty."""
+    the author's posts are published: one statement, read as plain rows (`read_rows`). With
+    `posting_allowed` (moderation's rule, `runtime.extensions`), the same statement also
+    refuses an author under a penalty."""
     parameters: dict[str, Any] = {"author_id": author.id, "thread_id": thread_id}
     if posting_allowed is not None:
         parameters["now"] = utcnow()
-    found = (await db.execute(_thread_to_reply_in_statement(posting_allowed),
-                              parameters)).first()
-    if found is None or not access.can_see_thread_exists(author, found[0]):
+    rows = await read_rows(db, _thread_to_reply_in_statement(posting_allowed), parameters)
+    if not rows:
         raise NotFound(_("No such thread."))
-    thread, membership, published = found[0], found[1], int(found[2] or 0)
+    row = rows[0]
+    community = CommunityRow(id=row[7], slug=row[8], name=row[9], icd10=row[10],
+                             archived_at=row[11])
+    thread = ThreadRow(id=row[0], community_id=row[1], author_id=row[2], title=row[3],
+                       kind=row[4], audience=row[5], status=row[6], community=community)
+    if not access.can_see_thread_exists(author, thread):
+        raise NotFound(_("No such thread."))
+    membership = (MembershipRow(community_id=row[13], joined_at=row[14])
+                  if row[13] is not None else None)
     _ensure_may_reply(author, thread, membership)
-    if not found[3]:
+    if not row[16]:
         raise posting_refused()
-    return thread, published
+    return ThreadToReplyIn(thread, row[12], int(row[15] or 0))
 
 
 async def write_reply(
-    db: AsyncSession, runtime: Runtime, author: User, thread: Thread, prepared: PreparedReply
+    db: AsyncSession, runtime: Runtime, author: User, thread: ThreadRow, prepared: PreparedReply
 ) -> Post:
     """Write a prepared reply. In the same transaction as its writes, what may have changed
     since it was prepared is checked again: the thread still there and open, the author
     still a member who may read it, no penalty in force, and their published posts (the
     first-posts rule; screened again only if that count moved)."""
-    thread, published = await _thread_to_reply_in(
+    found = await _thread_to_reply_in(
         db, author, thread.id, posting_allowed=runtime.extensions.posting_allowed)
+    thread, published = found.thread, found.published
     verdict = prepared.verdict
     if published != prepared.published_before:
         verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,
                            published)
-    outcome = _outcome(runtime, author, verdict, published, thread.community)
+    outcome = _outcome(runtime, author, verdict, published, found.crisis_posts)
     post = await _insert_post(db, thread, author, prepared, outcome)
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
@@ -912,7 +938,7 @@ async def write_reply(
     if post.is_published:
         await _count_published_reply(db, thread, +1, post.created_at)
         # Its notifications are owed in this transaction and delivered after its commit
-        # (`reply_notifications`, through `community.communities.outbox`).
+        # (`owed_notifications`, through `community.communities.outbox`).
         await write_later(db, _ADD_TO_OUTBOX, {
             "post_id": post.id, "locale": current_locale(), "created_at": post.created_at})
     return post
@@ -921,26 +947,132 @@ async def write_reply(
 _ADD_TO_OUTBOX = insert(table_of(NotificationOutbox))
 
 
-async def reply_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]]:
-    """The notifications a published reply owes, as rows to write (reading only): whoever
-    it mentions hears of that; every other follower of the thread who may still read it
-    hears of the reply (one notification per person for one reply). Who may read the
-    thread, and who turned a kind off, is decided now. A reply no longer published tells
-    nobody."""
-    post = await db.scalar(select(Post).where(Post.id == post_id).options(
-        joinedload(Post.author), joinedload(Post.thread)))
-    if post is None or not post.is_published:
+@functools.cache
+def _owed_by_post_statement() -> Executable:
+    """A reply's outbox row with what its delivery tells: the post's status, author and
+    text, the thread with its community (plain columns, one statement)."""
+    author = aliased(User)
+    earlier = aliased(Post)
+    opens_thread = ~exists().where(earlier.thread_id == Post.thread_id, earlier.id < Post.id)
+    return (
+        select(NotificationOutbox.locale, Post.status, Post.author_id, author.username,
+               author.username_key, Post.body, opens_thread.label("opens_thread"),
+               Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
+               Thread.audience, Thread.status,
+               Community.id, Community.slug, Community.name, Community.icd10,
+               Community.archived_at)
+        .join(Post, Post.id == NotificationOutbox.post_id)
+        .join(author, author.id == Post.author_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Community, Community.id == Thread.community_id)
+        .where(NotificationOutbox.post_id == bindparam("post_id"))
+    )
+
+
+async def owed_notifications(db: AsyncSession, post_id: int) -> list[dict[str, Any]] | None:
+    """The notifications a published post owes, as rows to write (reading only), or None
+    when its outbox row is gone (delivered already): whoever it mentions hears of that;
+    every other follower of the thread who may still read it hears of a reply, every other
+    follower of the community who may read it of a new thread (one notification per person
+    for one post). Who may read the thread, and who turned a kind off, is decided now; texts
+    are written in each person's language, else in the language of the request that wrote
+    the post. A post no longer published tells nobody."""
+    found = await read_rows(db, _owed_by_post_statement(), {"post_id": post_id})
+    if not found:
+        return None
+    (locale, status, author_id, username, username_key, body, opens_thread,
+     *columns) = found[0]
+    if status != PostStatus.PUBLISHED:
         return []
-    mentioned, rows = await _mention_rows(db, post.author, post.thread, post)
-    return rows + await _reply_follower_rows(db, post.author, post.thread, post,
-                                             skip=mentioned)
+    community = CommunityRow(id=columns[7], slug=columns[8], name=columns[9],
+                             icd10=columns[10], archived_at=columns[11])
+    thread = ThreadRow(id=columns[0], community_id=columns[1], author_id=columns[2],
+                       title=columns[3], kind=columns[4], audience=columns[5],
+                       status=columns[6], community=community)
+    if opens_thread:
+        link, kind = f"/threads/{thread.id}", NotificationKind.NEW_THREAD
+        followed = (FollowTarget.COMMUNITY, community.id)
+
+        def text() -> str:
+            return _("New thread in %(community)s: “%(title)s”") % {
+                "community": community.name, "title": thread.title}
+    else:
+        link, kind = f"/threads/{thread.id}?after={post_id - 1}#post-{post_id}", \
+            NotificationKind.REPLY
+        followed = (FollowTarget.THREAD, thread.id)
+
+        def text() -> str:
+            return _("%(name)s replied to “%(title)s”") % {
+                "name": username, "title": thread.title}
+    with locale_of(locale):
+        rows: list[dict[str, Any]] = []
+        mentioned: set[int] = set()
+        if set(mentioned_names(body)) - {username_key}:
+            author = await db.get(User, author_id)
+            assert author is not None
+            mentioned, rows = await _mention_rows(db, author, thread, post_id, body)
+        followers = await _followers_who_hear(db, thread, author_id, followed, kind,
+                                              skip=mentioned)
+        return rows + rows_in_their_languages(followers, kind.value, text=text, link=link,
+                                              actor_id=author_id)
+
+
+@functools.cache
+def _followers_statement(kind: NotificationKind) -> Executable:
+    """Each follower of a thread or community (but the post's author) who has not turned
+    `kind` off, with their language, their membership of the thread's community and their
+    roles (a row per role)."""
+    silenced = exists().where(NotificationPreference.user_id == User.id,
+                              NotificationPreference.kind == kind.value,
+                              NotificationPreference.delivery == Delivery.OFF.value)
+    return (
+        select(User.id, User.username, User.locale, User.privilege_version, User.is_active,
+               User.deleted_at, Membership.joined_at, UserRole.role)
+        .join(Follow, Follow.user_id == User.id)
+        .outerjoin(Membership, and_(Membership.user_id == User.id,
+                                    Membership.community_id == bindparam("community_id")))
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(Follow.target_type == bindparam("target_type"),
+               Follow.target_id == bindparam("target_id"), User.id != bindparam("author_id"),
+               User.deleted_at.is_(None), ~silenced)
+    )
+
+
+async def _followers_who_hear(db: AsyncSession, thread: ThreadRow, author_id: int,
+                              followed: tuple[FollowTarget, int], kind: NotificationKind, *,
+                              skip: set[int]) -> list[Viewer]:
+    """The followers of `followed` (the thread, or its community) who hear of a post in the
+    thread: who may read it now (someone who left a members-only community hears nothing
+    more of it) and has not turned `kind` off, but the author and `skip`; one statement,
+    read as plain rows."""
+    found = await read_rows(db, _followers_statement(kind), {
+        "community_id": thread.community_id, "target_type": followed[0].value,
+        "target_id": followed[1], "author_id": author_id})
+    people: dict[int, tuple[Any, ...]] = {}
+    roles: dict[int, set[Role]] = {}
+    for row in found:
+        people.setdefault(row[0], row)
+        if row[7] is not None:
+            roles.setdefault(row[0], set()).add(Role(row[7]))
+    hearing = []
+    for person_id, row in people.items():
+        if person_id in skip:
+            continue
+        person = Viewer(id=row[0], username=row[1], locale=row[2], privilege_version=row[3],
+                        is_active=row[4], deleted_at=row[5],
+                        role_names=frozenset(roles.get(person_id, ())))
+        membership = (MembershipRow(community_id=thread.community_id, joined_at=row[6])
+                      if row[6] is not None else None)
+        if access.can_read_thread(person, thread, membership):
+            hearing.append(person)
+    return hearing
 
 
 _ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
 _ADD_POST_VERSION = insert(table_of(PostVersion))
 
 
-async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared: PreparedReply,
+async def _insert_post(db: AsyncSession, thread: AnyThread, author: User, prepared: PreparedReply,
                        outcome: ScreenOutcome) -> Post:
     """The reply and its first version as two Core inserts (no unit of work: the post's id
     comes back from the insert, the version goes with the next statement); the `Post`
@@ -951,7 +1083,7 @@ async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared:
     _apply_verdict(post, outcome)
     columns = {column.key: getattr(post, column.key) for column in table_of(Post).columns
                if column.key != "id"}
-    post.id = (await db.execute(_ADD_POST, columns)).scalar_one()
+    post.id = (await write_rows(db, _ADD_POST, columns))[0][0]
     make_transient_to_detached(post)
     db.add(post)
     await write_later(db, _ADD_POST_VERSION, {
@@ -960,60 +1092,43 @@ async def _insert_post(db: AsyncSession, thread: Thread, author: User, prepared:
     return post
 
 
-async def _reply_follower_rows(db: AsyncSession, author: User, thread: Thread, post: Post,
-                               *, skip: set[int]) -> list[dict[str, Any]]:
-    """The thread's followers who may still read it hear of the reply (the rows to write)."""
-    followers = set(await follower_ids(db, FollowTarget.THREAD, thread.id))
-    readers = await readers_among(db, thread, followers - skip - {author.id})
-    return await notification_rows(
-        db, readers, NotificationKind.REPLY.value,
-        text=lambda: _("%(name)s replied to “%(title)s”")
-        % {"name": author.username, "title": thread.title},
-        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
-
-
-async def _notify_community_followers(db: AsyncSession, author: User, community: Community,
-                                      thread: Thread, *, skip: set[int]) -> None:
-    followers = set(await follower_ids(db, FollowTarget.COMMUNITY, community.id))
-    await notify_each(db, await readers_among(db, thread, followers - skip - {author.id}),
-                      NotificationKind.NEW_THREAD.value,
-                      text=lambda: _("New thread in %(community)s: “%(title)s”")
-                      % {"community": community.name, "title": thread.title},
-                      link=f"/threads/{thread.id}", actor_id=author.id)
+_THREADS = table_of(Thread)
+_COUNTED = (_THREADS.c.reply_count, _THREADS.c.last_activity_at)
+_COUNT_REPLY = (update(_THREADS).where(_THREADS.c.id == bindparam("thread_id"))
+                .values(reply_count=_THREADS.c.reply_count + bindparam("delta"))
+                .returning(*_COUNTED))
+_COUNT_REPLY_AT = (update(_THREADS).where(_THREADS.c.id == bindparam("thread_id"))
+                   .values(reply_count=_THREADS.c.reply_count + bindparam("delta"),
+                           last_activity_at=bindparam("moment", type_=Thread.created_at.type))
+                   .returning(*_COUNTED))
 
 
 async def _count_published_reply(
-    db: AsyncSession, thread: Thread, delta: int, moment: datetime | None = None
+    db: AsyncSession, thread: Thread | ThreadRow, delta: int, moment: datetime | None = None
 ) -> None:
-    values: dict[str, Any] = {"reply_count": Thread.reply_count + delta}
+    # The counter is added to in SQL (concurrent replies), and read back in the same statement
+    # (an ORM thread takes the values read).
+    parameters: dict[str, Any] = {"thread_id": thread.id, "delta": delta}
     if moment is not None:
-        values["last_activity_at"] = moment
-    # The counter is added to in SQL (concurrent replies), and read back in the same statement.
-    counted = (await db.execute(update(Thread).where(Thread.id == thread.id).values(**values)
-                                .returning(Thread.reply_count, Thread.last_activity_at))).one()
-    set_committed_value(thread, "reply_count", counted.reply_count)
-    set_committed_value(thread, "last_activity_at", counted.last_activity_at)
+        parameters["moment"] = moment
+    reply_count, last_activity_at = (await write_rows(
+        db, _COUNT_REPLY if moment is None else _COUNT_REPLY_AT, parameters))[0]
+    if isinstance(thread, Thread):
+        set_committed_value(thread, "reply_count", reply_count)
+        set_committed_value(thread, "last_activity_at", last_activity_at)
 
 
-async def _notify_mentions(db: AsyncSession, author: User, thread: Thread,
-                           post: Post) -> set[int]:
-    """Tell the people mentioned who may read the thread; returns their ids."""
-    mentioned, rows = await _mention_rows(db, author, thread, post)
-    await write_notifications(db, rows)
-    return mentioned
-
-
-async def _mention_rows(db: AsyncSession, author: User, thread: Thread,
-                        post: Post) -> tuple[set[int], list[dict[str, Any]]]:
-    """The people mentioned who may read the thread, and the notifications to write them.
-    Whoever cannot read it hears nothing (a mention must not leak the thread): see
-    `mentions`."""
-    readers = (await resolve_mentions(db, author, thread, post.body)).readers
+async def _mention_rows(db: AsyncSession, author: User, thread: AnyThread, post_id: int,
+                        body: str) -> tuple[set[int], list[dict[str, Any]]]:
+    """The people the post `post_id` (saying `body`) mentions who may read the thread, and
+    the notifications to write them. Whoever cannot read it hears nothing (a mention must
+    not leak the thread): see `mentions`."""
+    readers = (await resolve_mentions(db, author, thread, body)).readers
     rows = await notification_rows(
         db, readers, NotificationKind.MENTION.value,
         text=lambda: _("%(name)s mentioned you in “%(title)s”")
         % {"name": author.username, "title": thread.title},
-        link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=author.id)
+        link=f"/threads/{thread.id}?after={post_id - 1}#post-{post_id}", actor_id=author.id)
     return {person.id for person in readers}, rows
 
 

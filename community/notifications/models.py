@@ -92,9 +92,10 @@ class DigestClaim(Base):
 
 
 class NotificationOutbox(Base):
-    """The notifications a published reply owes, not yet delivered: written in the reply's
-    own transaction, delivered after its commit and then removed in the transaction that
-    writes the notifications (`community.communities.outbox`). One row per post."""
+    """The notifications a published post (a reply, a new thread's opening post) owes, not
+    yet delivered: written in the post's own transaction, delivered after its commit and
+    then removed in the transaction that writes the notifications
+    (`community.communities.outbox`). One row per post."""
 
     __tablename__ = "notification_outbox"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Insert, ScalarSelect, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -83,11 +83,28 @@ async def notification_rows(
         NotificationPreference.user_id.in_([person.id for person in unique]),
         NotificationPreference.kind == kind,
         NotificationPreference.delivery == Delivery.OFF)))
+    return rows_in_their_languages([person for person in unique if person.id not in silenced],
+                                   kind, text=text, link=link, actor_id=actor_id)
+
+
+class Recipient(Protocol):
+    """Whom a notification is written for: a `User`, or their id and language read plainly."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def locale(self) -> str | None: ...
+
+
+def rows_in_their_languages(
+    people: Sequence[Recipient], kind: str, *, text: Callable[[], str], link: str = "",
+    actor_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The notification rows for `people` (already without those who turned `kind` off,
+    each once), each text in the person's language (their setting, else the request's)."""
     safe_link = link if same_site_path(link) else ""
     rows = []
-    for person in unique:
-        if person.id in silenced:
-            continue
+    for person in people:
         with locale_of(person.locale or current_locale()):
             written = text()
         rows.append({"user_id": person.id, "kind": kind, "text": written[:500],

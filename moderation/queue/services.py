@@ -21,11 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached, selectinload
 
 from community import audit
 from community.accounts.models import Role, User, UserRole
-from community.db import table_of, utcnow, write_later
+from community.db import table_of, utcnow, write_later, write_rows
 from community.errors import Conflict, DomainError, NotAllowed, NotFound
 from community.i18n import gettext as _
 from community.notifications.services import notify
@@ -211,8 +211,20 @@ _ITEM_FIELDS = ("target_type", "target_id", "reason", "priority", "author_id", "
 def _open_item_statement(dialect: str) -> Executable:
     """The item's insert, built once per database (not built and keyed again per item)."""
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (make(ReviewItem).values({name: bindparam(name) for name in _ITEM_FIELDS})
-            .on_conflict_do_nothing().returning(ReviewItem))
+    return (make(_ITEMS).values({name: bindparam(name) for name in _ITEM_FIELDS})
+            .on_conflict_do_nothing().returning(*_ITEMS.c))
+
+
+_ITEMS = table_of(ReviewItem)
+_ITEM_COLUMNS = tuple(column.key for column in _ITEMS.c)
+
+
+def _created_item(db: AsyncSession, row: tuple[Any, ...]) -> ReviewItem:
+    """The item an insert returned, in the session as if it had been loaded (no ORM load)."""
+    item = ReviewItem(**dict(zip(_ITEM_COLUMNS, row, strict=True)))
+    make_transient_to_detached(item)
+    db.add(item)
+    return item
 
 
 async def open_or_join_review(
@@ -232,11 +244,13 @@ async def open_or_join_review(
     than being joined while it was pending."""
     # One statement creates the item; an item already there (or opened meanwhile by another
     # transaction) makes it insert nothing, and it is read instead.
-    item = await db.scalar(_open_item_statement(db.get_bind().dialect.name), {
+    # Through the driver (`write_rows`): SQLAlchemy's ORM path cost more than the insert.
+    created = await write_rows(db, _open_item_statement(db.get_bind().dialect.name), {
         "target_type": target_type, "target_id": target_id, "reason": reason,
         "priority": priority_for(reason, target_type), "author_id": author_id,
         "community_id": community_id, "excerpt": excerpt[:2000], "score": score})
-    if item is not None:
+    if created:
+        item = _created_item(db, created[0])
         # Rows nobody reads back in this request: written with the next statement.
         await write_later(db, _ADD_HISTORY, {
             "item_id": item.id, "actor_id": flagger_id, "action": "opened",
@@ -253,8 +267,9 @@ async def open_or_join_review(
             detail={"target": f"{target_type}:{target_id}", "reason": reason},
         )
         return item, True
-    item = await find_item(db, target_type, target_id, reason)
-    assert item is not None
+    existing = await find_item(db, target_type, target_id, reason)
+    assert existing is not None
+    item = existing
     newly_open = not item.is_pending
     if flagger_id is None and item.is_pending and item.excerpt == excerpt[:2000]:
         # The same text saved again while it waits: nothing new for a moderator.

@@ -1,9 +1,9 @@
-"""A published reply's notifications go through an outbox (issue 18): its transaction writes
-one row, delivered after the commit, by the request once its response is sent or else by the
-background runner. Nothing is lost when the process ends between the commit and the
-delivery, nobody hears of one reply twice however often delivery is tried, and the rules
-(who may read the thread, who turned the kind off, who follows it) are those of the moment
-of delivery."""
+"""A published reply's notifications, and a new thread's, go through an outbox (issue 18):
+its transaction writes one row, delivered after the commit, by the request once its response
+is sent or else by the background runner. Nothing is lost when the process ends between the
+commit and the delivery, nobody hears of one post twice however often delivery is tried, and
+the rules (who may read the thread, who turned the kind off, who follows it) are those of the
+moment of delivery."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from community.accounts.models import User
+from community.accounts.models import Role, User, UserRole
 from community.communities import outbox, routes
 from community.communities.models import Post, PostStatus
+from community.db import utcnow
 from community.notifications.models import (
     Follow,
     Notification,
@@ -27,6 +28,7 @@ from community.runtime import Runtime
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
+    opening_post,
     person,
     post_status,
     reply,
@@ -218,3 +220,131 @@ def test_a_reply_taken_down_before_delivery_tells_nobody(
     assert _owed(starter) == 0
     assert _texts(starter, "pia_follows") == []
     assert _texts(starter, "quinn_follows") == []
+
+
+def test_followers_are_read_with_their_roles_and_each_told_once(
+    conversation: tuple[int, Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    """Delivery reads the followers as plain rows, one per role: a moderator who also holds a
+    second role and follows the members-only thread without joining its community may read
+    it and hears of the reply once; a follower whose account is deleted before the delivery
+    hears nothing."""
+    thread_id, starter, (pia, _quinn) = conversation
+    uma = person(new_visitor, "uma_moderates", role=Role.MODERATOR)
+    assert uma.post(f"/threads/{thread_id}/follow").status_code == 303
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    reply(starter, thread_id, "Lavender in the water.")
+
+    async def _second_role_and_deletion(db: Any) -> None:
+        ids = {u.username: u.id for u in await db.scalars(select(User))}
+        db.add(UserRole(user_id=ids["uma_moderates"], role=Role.CLINICIAN.value))
+        await db.execute(update(User).where(User.id == ids["quinn_follows"])
+                         .values(deleted_at=utcnow()))
+
+    db_run(starter, _second_role_and_deletion)
+    assert _pass(starter) == 2
+    expected = ["olive_starter replied to “Warm baths”"]
+    assert _texts(starter, "uma_moderates") == expected
+    assert _texts(pia, "pia_follows") == expected
+    assert _texts(starter, "quinn_follows") == []
+
+
+# ---- a new thread's notifications go the same way ------------------------------------------
+
+NEW_THREAD = "New thread in Fibromyalgia: “Gentle stretching”"
+
+
+@pytest.fixture
+def community_followers(visitor: Visitor,
+                        new_visitor: Callable[[], Visitor]) -> tuple[Visitor, list[Visitor]]:
+    """A member of fibromyalgia who will start a thread, and two members who follow the
+    community (not yet any thread of it)."""
+    seed(visitor)
+    starter = person(new_visitor, "vera_starts", joins=("fibromyalgia",))
+    followers = [person(new_visitor, name, joins=("fibromyalgia",))
+                 for name in ("wes_follows", "xia_follows")]
+    for follower in followers:
+        assert follower.post("/communities/fibromyalgia/follow").status_code == 303
+    return starter, followers
+
+
+def test_a_new_thread_is_announced_after_its_commit_and_nothing_is_lost_in_between(
+    community_followers: tuple[Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The thread's transaction writes an outbox row, not the notifications: the request
+    delivers it once its response is sent; a process that ends before delivering loses
+    nothing (the runner's next pass delivers, once, however often it passes)."""
+    starter, _followers = community_followers
+    start_thread(starter, "fibromyalgia", title="Gentle stretching")
+    assert _texts(starter, "wes_follows") == [NEW_THREAD]
+    assert _texts(starter, "xia_follows") == [NEW_THREAD]
+    assert _texts(starter, "vera_starts") == []
+    assert _owed(starter) == 0, "the request delivered its row after its response"
+
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    start_thread(starter, "fibromyalgia", title="Cold mornings")
+    assert _texts(starter, "wes_follows") == [NEW_THREAD]
+    assert _owed(starter) == 1
+    assert _pass(starter) == 2
+    assert _pass(starter) == 0
+    later = "New thread in Fibromyalgia: “Cold mornings”"
+    assert _texts(starter, "wes_follows") == [NEW_THREAD, later]
+    assert _texts(starter, "xia_follows") == [NEW_THREAD, later]
+
+
+def test_deliveries_of_one_new_thread_at_once_write_each_notification_once(
+    community_followers: tuple[Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    starter, _followers = community_followers
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    thread_id = start_thread(starter, "fibromyalgia", title="Gentle stretching")
+    post_id = opening_post(starter, thread_id)
+
+    async def _at_once(runtime: Runtime) -> list[int]:
+        return list(await asyncio.gather(outbox.deliver(runtime, post_id),
+                                         outbox.deliver(runtime, post_id),
+                                         outbox.deliver_pending(runtime)))
+
+    assert sorted(starter.run(_at_once)) == [0, 0, 2]
+    assert _texts(starter, "wes_follows") == [NEW_THREAD]
+    assert _texts(starter, "xia_follows") == [NEW_THREAD]
+    assert _owed(starter) == 0
+
+
+def test_who_hears_of_a_new_thread_is_decided_at_delivery(
+    community_followers: tuple[Visitor, list[Visitor]], monkeypatch: pytest.MonkeyPatch,
+    new_visitor: Callable[[], Visitor],
+) -> None:
+    """Between the commit and the delivery one follower leaves the community (the thread is
+    members-only) and another turns new threads off: neither hears; a mentioned member
+    who follows the community hears of the mention only; a thread whose opening post is
+    removed before delivery tells nobody."""
+    starter, (wes, _xia) = community_followers
+    yan = person(new_visitor, "yan_follows", joins=("fibromyalgia",))
+    assert yan.post("/communities/fibromyalgia/follow").status_code == 303
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    start_thread(starter, "fibromyalgia", title="Gentle stretching",
+                 body="What works for you, @yan_follows?")
+    assert wes.post("/communities/fibromyalgia/leave").status_code == 303
+
+    async def _turn_off(db: Any) -> None:
+        xia = await db.scalar(select(User.id).where(User.username == "xia_follows"))
+        db.add(NotificationPreference(user_id=xia, kind="new_thread", delivery="off"))
+
+    db_run(starter, _turn_off)
+    assert _pass(starter) == 1
+    assert _texts(starter, "wes_follows") == []
+    assert _texts(starter, "xia_follows") == []
+    assert _texts(starter, "yan_follows") == [
+        "vera_starts mentioned you in “Gentle stretching”"]
+
+    removed = start_thread(starter, "fibromyalgia", title="Buy my heat pads")
+    opening = opening_post(starter, removed)
+    db_run(starter, lambda db: db.execute(
+        update(Post).where(Post.id == opening).values(status=PostStatus.REMOVED)))
+    assert _owed(starter) == 1
+    assert _pass(starter) == 0
+    assert _owed(starter) == 0
+    assert _texts(starter, "yan_follows") == [
+        "vera_starts mentioned you in “Gentle stretching”"]
