@@ -13,7 +13,7 @@ last look counts as new for the whole visit (so a reload does not hide what was 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -205,6 +205,15 @@ async def followed_threads(db: AsyncSession, home: HomeContext) -> HomeBlock:
         items, empty=_("Threads you start, reply to or follow appear here with their latest "
                        "activity. Open a community to start one."),
         order=30, icon="message")
+
+
+def blocks_shown(blocks: Sequence[HomeBlock]) -> Hashable:
+    """Everything the blocks show (but the language, which every kept entry is keyed by),
+    as the key their rendered HTML is kept under (`kept` in home_person.html): two people
+    whose blocks read the same see the same HTML, and nothing else goes into it. The order
+    is left out: it only sorts the blocks, which the key lists in turn."""
+    return tuple((block.key, block.title, block.link, block.link_label, tuple(block.items),
+                  block.empty, block.total, block.hint, block.icon) for block in blocks)
 
 
 CORE_BLOCKS: tuple[HomeBlockProvider, ...] = (my_communities, followed_threads)
