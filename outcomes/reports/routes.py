@@ -79,7 +79,7 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
-                   "choices": choices,
+                   "choices": choices, "choices_key": (version, fewer_than),
                    "narrowing": narrowing, "noindex": narrowing.narrows},
                   block="report")
 

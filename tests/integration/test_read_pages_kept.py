@@ -32,9 +32,10 @@ from tests.communities_support import (
 )
 from tests.helpers import Visitor, loaded_objects, sqlite_trips
 from tests.integration.test_home import block
+from tests.integration.test_narrowed_reports import populate, population
 from tests.integration.test_treatments import add_course, evaluate, load_vocabularies
 
-__all__ = ["app", "settings"]
+__all__ = ["app", "population", "settings"]
 
 
 def days_ago(days: int) -> str:
@@ -208,3 +209,47 @@ def test_search_hits_are_kept_by_what_they_show_and_found_by_each_readers_rules(
     assert "Обсуждение" in results(outsider.get(url).text)
     found = results(bo.get(url).text)
     assert "Discussion" in found and "Обсуждение" not in found
+
+
+def narrow_form(page: str) -> str:
+    match = re.search(r'<form class="narrow-form".*?</form>', page, re.S)
+    assert match, "no narrowing form"
+    return match.group(0)
+
+
+def test_the_narrowing_form_is_kept_by_its_choices_the_values_chosen_and_the_reader(
+        population: Visitor, new_visitor: Callable[[], Visitor]) -> None:
+    """The form offering "people like me" is the same for every reader of a treatment
+    version but for the values chosen and whether they are signed in; kept by those."""
+    anonymous = population
+    narrowed, whole = "/treatments/metformin?sex=female", "/treatments/metformin"
+    for url in (narrowed, whole, narrowed):
+        assert anonymous.get(url).status_code == 200
+    assert "narrow-form" in kept_kinds(anonymous), "the form is kept as rendered"
+
+    form = narrow_form(anonymous.get(narrowed).text)
+    assert '<option value="female" selected>' in form and 'href="/treatments/metformin"' in form
+    assert "Use my profile" not in form
+    form = narrow_form(anonymous.get(whole).text)
+    assert " selected>" not in form and 'href="/treatments/metformin"' not in form
+
+    # A second reader, signed in, is offered their profile; their own choice is marked.
+    reader = new_visitor()
+    reader.signup_and_login("narrow_reader")
+    form = narrow_form(reader.get("/treatments/metformin?sex=male").text)
+    assert "Use my profile" in form and '<option value="male" selected>' in form
+    assert '<option value="female" selected>' not in form
+    assert "Use my profile" not in narrow_form(anonymous.get(narrowed).text)
+
+    # New evaluations change the summary's version: the form is made afresh for it.
+    forms = kept_kinds(anonymous).count("narrow-form")
+    populate(anonymous, patients=20, seed=11)
+    form = narrow_form(anonymous.get(narrowed).text)
+    assert '<option value="female" selected>' in form and "Use my profile" not in form
+    assert kept_kinds(anonymous).count("narrow-form") == forms + 1
+
+    # A language switch: the reader's language, not the last reader's.
+    assert reader.post("/language", {"language": "ru", "next": "/"}).status_code == 303
+    assert "Показать только похожих на меня" in narrow_form(reader.get(narrowed).text)
+    form = narrow_form(anonymous.get(narrowed).text)
+    assert "Narrow to people like me" in form and "Показать" not in form
