@@ -111,17 +111,14 @@ def dose_label(answer: str) -> str:
 
 
 class TreatmentShown(NamedTuple):
-    """A treatment as its report shows it: the `Treatment` columns, no ORM object."""
+    """A treatment as its report shows it: the `Treatment` columns the page reads (its units
+    and conditions are not shown there, nor read), no ORM object."""
 
     id: int
     slug: str
     name: str
     synonyms: list[str]
-    curated: bool
-    kind: str
     drug_class: str
-    common_units: list[str]
-    condition_slugs: list[str]
 
 
 class SummaryShown(NamedTuple):
@@ -155,8 +152,7 @@ def _treatment_with_versions_statement() -> Executable:
                       .scalar_subquery())
     return (
         select(Treatment.id, Treatment.slug, Treatment.name, Treatment.synonyms,
-               Treatment.curated, Treatment.kind, Treatment.drug_class, Treatment.common_units,
-               Treatment.condition_slugs, TreatmentSummary.treatment_id,
+               Treatment.drug_class, TreatmentSummary.treatment_id,
                TreatmentSummary.current_patients, TreatmentSummary.former_patients,
                TreatmentSummary.evaluations, TreatmentSummary.version, cohort_version)
         .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
@@ -177,8 +173,8 @@ async def treatment_with_versions(
     if not rows:
         raise NotFound(_("We do not know this treatment."))
     row = rows[0]
-    summary = None if row[9] is None else SummaryShown(*row[9:14])
-    return TreatmentShown(*row[:9]), summary, int(row[14] or 0)
+    summary = None if row[5] is None else SummaryShown(*row[5:10])
+    return TreatmentShown(*row[:5]), summary, int(row[10] or 0)
 
 
 async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:

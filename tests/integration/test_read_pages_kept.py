@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.selectable import CompoundSelect
 
@@ -253,3 +253,59 @@ def test_the_narrowing_form_is_kept_by_its_choices_the_values_chosen_and_the_rea
     assert "Показать только похожих на меня" in narrow_form(reader.get(narrowed).text)
     form = narrow_form(anonymous.get(narrowed).text)
     assert "Narrow to people like me" in form and "Показать" not in form
+
+
+def test_the_signed_out_evaluation_list_is_kept_per_version_and_never_shows_a_readers_own(
+        new_visitor: Callable[[], Visitor]) -> None:
+    """Signed out, the evaluations shared with everyone are kept as shown under the
+    summary's version; a signed-in reader's list, which holds their own, never is."""
+    setup = new_visitor()
+    load_vocabularies(setup)
+    ana = new_visitor()
+    ana.signup_and_login("ana_shares")
+    first = add_course(ana)
+    assert evaluate(ana, first, tip="Take it with food.").status_code == 303
+    outsider = new_visitor()
+    url = "/treatments/methotrexate"
+    for _ in range(2):
+        assert "Take it with food." in outsider.get(url).text
+    assert "evaluation list" in kept_kinds(outsider), "the signed-out list is kept"
+
+    # A second reader's evaluation, shared with members only: members read it, the
+    # signed-out reader never does; its author reads it as their own.
+    bo = new_visitor()
+    bo.signup_and_login("bo_shares")
+    second = add_course(bo)
+    assert evaluate(bo, second, tip="Only for members.", visibility="members"
+                    ).status_code == 303
+    for _ in range(2):
+        assert "Only for members." not in outsider.get(url).text
+        assert "Only for members." in ana.get(url).text
+        assert "Only for members." in bo.get(url).text
+
+    # A private evaluation is its author's alone, though a signed-out list is kept.
+    carla = new_visitor()
+    carla.signup_and_login("carla_shares")
+    third = add_course(carla)
+    assert evaluate(carla, third, tip="Just for me.", visibility="only_me").status_code == 303
+    assert "Just for me." in carla.get(url).text
+    for reader in (outsider, ana, bo, outsider):
+        assert "Just for me." not in reader.get(url).text
+
+    # A person removed from the outcomes leaves the kept list at once (a new version).
+    from community.accounts.models import User
+    from outcomes.treatments.services import remove_person_outcomes
+
+    async def remove(runtime: Any) -> None:
+        async with runtime.sessionmaker() as db:
+            user_id = await db.scalar(select(User.id).where(User.username == "ana_shares"))
+            await remove_person_outcomes(db, user_id)
+            await db.commit()
+    setup.run(remove)
+    assert "Take it with food." not in outsider.get(url).text
+
+    # A language switch: the reader's language, not the last reader's.
+    assert outsider.post("/language", {"language": "ru", "next": "/"}).status_code == 303
+    assert "Оценки, которыми поделились пациенты" in outsider.get(url).text
+    page = new_visitor().get(url).text
+    assert "Evaluations shared by patients" in page and "Оценки" not in page
