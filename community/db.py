@@ -61,6 +61,22 @@ def reads_only() -> bool:
 
 
 @contextmanager
+def short_read() -> Iterator[None]:
+    """The reads inside are short (indexed, bounded), as a `SHORT_READS` page's are: in a
+    request that only reads, SQLite runs them on the event loop instead of a trip to the
+    connection's thread. For a page whose first read is short though what it reads only
+    when a kept fragment is missing is not (a treatment report's aggregates)."""
+    if not reads_only():
+        yield
+        return
+    token = sqlite_driver.inline_reads.set(True)
+    try:
+        yield
+    finally:
+        sqlite_driver.inline_reads.reset(token)
+
+
+@contextmanager
 def intent(*, write: bool) -> Iterator[None]:
     """Declare whether the transactions opened inside will write (SQLite locks up front)."""
     token = write_intent.set(write)

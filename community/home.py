@@ -13,7 +13,7 @@ last look counts as new for the whole visit (so a reload does not hide what was 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from community.accounts.models import User
 from community.accounts.viewer import Reader
 from community.communities.access import readable_threads_of, viewer_kind
 from community.communities.models import Community, Membership, PostStatus, Thread
-from community.db import connection_of
+from community.db import read_rows
 from community.i18n import gettext as _
 from community.i18n import ngettext
 from community.notifications.models import Follow, FollowTarget
@@ -131,13 +131,13 @@ def _new_since(home: HomeContext, count: int) -> str:
 
 async def rows_of(db: AsyncSession, statement: Executable, parameters: dict[str, Any]
                   ) -> Sequence[Any]:
-    """The rows of a block's statement, run as Core on the session's connection: a block
-    selects columns only, and the ORM's execution path (its compile state, the result's
-    entities) cost more than the database spent answering. Blocks build their statement
-    once (`functools.cache`) with bound parameters for the person and the times, so its
-    SQL and cache key are not made again on every view."""
-    connection = await connection_of(db)
-    return (await connection.execute(statement, parameters)).all()
+    """The rows of a block's statement, sent straight to the driver (`read_rows`): a block
+    selects columns only, and SQLAlchemy's execution path (the ORM's, then even Core's:
+    the cache key, the execution context, the result's metadata, a greenlet per statement)
+    cost more than the database spent answering. Blocks build their statement once
+    (`functools.cache`) with every value bound, the person and the times too, so it is
+    compiled once per dialect."""
+    return await read_rows(db, statement, parameters)
 
 
 @functools.cache
@@ -205,6 +205,15 @@ async def followed_threads(db: AsyncSession, home: HomeContext) -> HomeBlock:
         items, empty=_("Threads you start, reply to or follow appear here with their latest "
                        "activity. Open a community to start one."),
         order=30, icon="message")
+
+
+def blocks_shown(blocks: Sequence[HomeBlock]) -> Hashable:
+    """Everything the blocks show (but the language, which every kept entry is keyed by),
+    as the key their rendered HTML is kept under (`kept` in home_person.html): two people
+    whose blocks read the same see the same HTML, and nothing else goes into it. The order
+    is left out: it only sorts the blocks, which the key lists in turn."""
+    return tuple((block.key, block.title, block.link, block.link_label, tuple(block.items),
+                  block.empty, block.total, block.hint, block.icon) for block in blocks)
 
 
 CORE_BLOCKS: tuple[HomeBlockProvider, ...] = (my_communities, followed_threads)

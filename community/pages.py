@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community.db import utcnow
 from community.home import (
     VISIT_COLUMNS,
+    blocks_shown,
     home_blocks,
     home_context,
     record_visit,
@@ -49,7 +50,8 @@ async def home(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     if changes:
         async with side_write(request) as db:
             await record_visit(db, viewer.id, changes)
-    return render(request, "home_person.html", {"blocks": blocks, "home": home})
+    return render(request, "home_person.html",
+                  {"blocks": blocks, "blocks_shown": blocks_shown(blocks), "home": home})
 
 
 @get("/healthz", exclude_from_csrf=True)

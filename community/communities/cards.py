@@ -6,7 +6,8 @@ another member, its author, staff), which reactions the viewer has given and whe
 may quote it (reply in its thread). Cards that show
 moderation details (held, deleted or screened posts seen by their author or staff) are rare
 and always rendered afresh. A thread row shows the title, kind, status, whether the viewer
-may read it, and for readable threads the author's name, reply count and last activity.
+may read it, and for readable threads the author's name, reply count and last activity. A
+search hit shows its own columns only (the search's statement decides who finds it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from community.cache import LRUCache
 from community.cards import Cards
 from community.communities.access import viewer_kind
 from community.communities.models import Post, PostStatus
+from community.communities.search import SearchHit
 from community.communities.services import ListedThread, PostFacts
 from community.web import shown_name
 
@@ -54,3 +56,15 @@ def thread_rows(cache: LRUCache, readable: set[int]) -> Cards[ListedThread]:
                 thread.last_activity_at if shown else None)
 
     return Cards(cache, "thread-row", key)
+
+
+def search_hits(cache: LRUCache) -> Cards[SearchHit]:
+    """A hit shows nothing of its reader: keyed by everything it shows (its snippet marks
+    the words searched for), so readers who find the same post with the same words share
+    it. Whether a reader may find the post at all is the search statement's rule."""
+    def key(hit: SearchHit) -> Hashable:
+        return (hit.post_id, hit.thread_id, hit.thread_title, hit.community_slug,
+                hit.community_name, str(hit.snippet), hit.author, hit.created_at,
+                hit.thread_kind)
+
+    return Cards(cache, "search-hit", key)

@@ -18,7 +18,7 @@ from community.accounts.models import Role, User
 from community.accounts.receipts import begin_writing
 from community.accounts.viewer import Reader
 from community.communities import access, services
-from community.communities.cards import post_cards, thread_rows
+from community.communities.cards import post_cards, search_hits, thread_rows
 from community.communities.mentions import Mentions, mention_notice, resolve_mentions
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.outbox import deliver_after
@@ -467,6 +467,7 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
     return render(request, "communities/search.html", {
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
         "kind": kind, "communities": communities,
+        "search_hits": search_hits(runtime_of(request).fragments),
     }, block="results")
 
 

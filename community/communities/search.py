@@ -36,6 +36,7 @@ from sqlalchemy.sql import util as sql_util
 from community.accounts.models import User
 from community.communities import access
 from community.communities.models import Community, Post, Thread
+from community.db import read_rows
 
 START, STOP = "\x02", "\x03"
 MAX_TERMS = 12
@@ -94,16 +95,15 @@ async def search_posts(
     if not terms:
         return [], None
     cursor = decode_cursor(after)
-    connection = await db.connection()
-    if connection.dialect.name == "sqlite":
+    if db.get_bind().dialect.name == "sqlite":
         # Each term quoted: FTS5 operators typed by a person are plain words here.
         match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
         statement = _sqlite_statement(*_variant(viewer, community_id, kind, cursor))
     else:
         match = " ".join(terms)
         statement = _postgres_statement(*_variant(viewer, community_id, kind, cursor))
-    # On the session's connection, as Core: the rows are only displayed.
-    rows = await connection.execute(statement, {
+    # Straight to the driver (`read_rows`): the rows are only displayed.
+    rows = await read_rows(db, statement, {
         "match": match, "viewer_id": viewer.id if viewer is not None else None,
         "community_id": community_id, "thread_kind": kind, "limit": limit + 1,
         "after_rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,

@@ -69,8 +69,8 @@ from community.communities.plain import (
     ThreadRow,
 )
 from community.db import (
-    connection_of,
     read_rows,
+    short_read,
     table_of,
     utcnow,
     write_later,
@@ -136,10 +136,11 @@ def _community_choices_statement() -> Select[str, str]:
 
 async def community_choices(db: AsyncSession) -> list[CommunityChoice]:
     """The open communities' slugs and names, by name (a page's choice of community): two
-    columns, no objects."""
-    connection = await db.connection()
-    return [CommunityChoice(slug, name) for slug, name in await connection.execute(
-        _community_choices_statement())]
+    columns, no objects, sent straight to the driver (`read_rows`). A short read (a few
+    dozen rows at most): on SQLite on the event loop."""
+    with short_read():
+        rows = await read_rows(db, _community_choices_statement(), {})
+    return [CommunityChoice(slug, name) for slug, name in rows]
 
 
 @functools.cache
@@ -191,13 +192,13 @@ def _community_as_read_statement() -> Executable:
 async def get_community_as_read(db: AsyncSession, viewer: Reader | None,
                                 slug: str) -> CommunityAsRead:
     """The community with the viewer's membership of it and whether they follow it (its
-    new threads): one statement, where its list page read three; plain columns run as Core
-    on the session's connection (the page only shows them and asks `access` about them)."""
-    connection = await connection_of(db)
-    found = (await connection.execute(_community_as_read_statement(), {
-        "slug": slug, "viewer_id": viewer.id if viewer is not None else None})).first()
-    if found is None:
+    new threads): one statement, where its list page read three; plain columns sent straight
+    to the driver (`read_rows`: the page only shows them and asks `access` about them)."""
+    rows = await read_rows(db, _community_as_read_statement(), {
+        "slug": slug, "viewer_id": viewer.id if viewer is not None else None})
+    if not rows:
         return CommunityAsRead(None)
+    found = rows[0]
     community = ListedCommunity(*found[:8])
     joined_at, following = found[8], found[9]
     membership = None if joined_at is None else MembershipRow(community.id, joined_at)
@@ -376,9 +377,9 @@ async def thread_page(
     db: AsyncSession, viewer: User | None, community: Community | ListedCommunity, *,
     after: str | None = None, limit: int = PAGE_SIZE,
 ) -> tuple[list[ListedThread], str | None]:
-    """Threads by latest activity, keyset-paged on (last_activity_at, id). Run as Core on
-    the session's connection: the rows are only displayed, and building a Thread and a User
-    for each cost more than the statement."""
+    """Threads by latest activity, keyset-paged on (last_activity_at, id). Sent straight to
+    the driver (`read_rows`): the rows are only displayed, and building a Thread and a User
+    for each, or even SQLAlchemy's Core execution, cost more than the statement."""
     cursor = decode_thread_cursor(after)
     parameters: dict[str, Any] = {
         "community_id": community.id, "limit": limit + 1,
@@ -387,8 +388,7 @@ async def thread_page(
     if cursor is not None:
         parameters["moment"], parameters["thread_id"] = cursor
     statement = _thread_page_statement(access.viewer_kind(viewer), after=cursor is not None)
-    connection = await db.connection()
-    rows = [ListedThread(*row) for row in await connection.execute(statement, parameters)]
+    rows = [ListedThread(*row) for row in await read_rows(db, statement, parameters)]
     next_cursor = encode_thread_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

@@ -79,7 +79,7 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
     return render(request, "outcomes/treatment_report.html",
                   {"treatment": treatment, "report": report, "shared": shared,
-                   "choices": choices,
+                   "choices": choices, "choices_key": (version, fewer_than),
                    "narrowing": narrowing, "noindex": narrowing.narrows},
                   block="report")
 
@@ -165,11 +165,19 @@ async def _narrowed_fragment(request: AnyRequest, db: AsyncSession,
 async def _shared_evaluations(request: AnyRequest, db: AsyncSession, treatment_id: int,
                               version: tuple[int, int] | None) -> Markup:
     """Cards of what others shared with the viewer's audience are kept per summary version
-    and audience; the viewer's own evaluations are read and rendered for each request."""
+    and audience; the viewer's own evaluations are read and rendered for each request. A
+    signed-out reader's list is kept whole (it holds no reader's own cards)."""
     viewer = current_user(request)
     group = audience(viewer)
     cache = runtime_of(request).fragments
     key = None if version is None else ("evaluation cards", *version, group)
+    # Signed out, the list is the audience's cards alone: kept as shown, under the same
+    # version and audience as the cards themselves.
+    shown_key = None if version is None or viewer is not None else (
+        "evaluation list", *version, group)
+    shown: str | None = cache.get(shown_key) if shown_key else None
+    if shown is not None:
+        return Markup(shown)  # noqa: S704 (rendered by an autoescaping template)
     others: list[services.EvaluationCard] | None = cache.get(key) if key else None
     if others is None:
         others = _cards(request, await services.audience_evaluations(db, treatment_id, group),
@@ -179,9 +187,12 @@ async def _shared_evaluations(request: AnyRequest, db: AsyncSession, treatment_i
     own = [] if viewer is None else _cards(
         request, await services.own_evaluations(db, treatment_id, viewer), mine=True)
     cards = services.latest_cards(others, own, viewer)
-    return render_fragment(request, "outcomes/_shared_evaluations.html",
+    html = render_fragment(request, "outcomes/_shared_evaluations.html",
                            {"cards": [card.html for card in cards],
                             "signed_in": viewer is not None})
+    if shown_key:
+        cache.put(shown_key, str(html))
+    return html
 
 
 def _cards(request: AnyRequest, shared: services.SharedEvaluations,

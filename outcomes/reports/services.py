@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Executable, Select, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from community.accounts.models import User
 from community.communities.models import Community
-from community.db import connection_of
+from community.db import read_rows, short_read
 from community.errors import NotFound
 from community.i18n import gettext as _
 from community.profiles.models import Profile, ProfileCondition
@@ -69,7 +69,7 @@ Row = tuple[str, str, int | None]
 class TreatmentReport:
     """The aggregate part of a treatment report: the same for every viewer."""
 
-    treatment: Treatment
+    treatment: AnyTreatment
     current_patients: int = 0
     former_patients: int = 0
     evaluations: int = 0
@@ -110,9 +110,35 @@ def dose_label(answer: str) -> str:
     return text + (f" ({_('as needed')})" if as_needed == "1" else "")
 
 
+class TreatmentShown(NamedTuple):
+    """A treatment as its report shows it: the `Treatment` columns the page reads (its units
+    and conditions are not shown there, nor read), no ORM object."""
+
+    id: int
+    slug: str
+    name: str
+    synonyms: list[str]
+    drug_class: str
+
+
+class SummaryShown(NamedTuple):
+    """A treatment's summary row (`TreatmentSummary`'s columns): its counts and version."""
+
+    treatment_id: int
+    current_patients: int
+    former_patients: int
+    evaluations: int
+    version: int
+
+
+AnyTreatment = Treatment | TreatmentShown
+"""A treatment as read for a report page (plain columns) or as an ORM object elsewhere."""
+AnySummary = TreatmentSummary | SummaryShown
+
+
 async def treatment_with_summary(
     db: AsyncSession, slug: str
-) -> tuple[Treatment, TreatmentSummary | None]:
+) -> tuple[TreatmentShown, SummaryShown | None]:
     """The treatment and its summary row (none before its first evaluation): one statement.
 
     The summary's `version` says whether a rendered report is still current."""
@@ -120,21 +146,35 @@ async def treatment_with_summary(
     return treatment, summary
 
 
-async def treatment_with_versions(
-    db: AsyncSession, slug: str
-) -> tuple[Treatment, TreatmentSummary | None, int]:
-    """As `treatment_with_summary`, with the cohort version narrowed views also depend on,
-    in the same one statement."""
+@functools.cache
+def _treatment_with_versions_statement() -> Executable:
     cohort_version = (select(CohortVersion.version).where(CohortVersion.id == 1)
                       .scalar_subquery())
-    row = (await db.execute(
-        select(Treatment, TreatmentSummary, cohort_version)
+    return (
+        select(Treatment.id, Treatment.slug, Treatment.name, Treatment.synonyms,
+               Treatment.drug_class, TreatmentSummary.treatment_id,
+               TreatmentSummary.current_patients, TreatmentSummary.former_patients,
+               TreatmentSummary.evaluations, TreatmentSummary.version, cohort_version)
         .outerjoin(TreatmentSummary, TreatmentSummary.treatment_id == Treatment.id)
-        .where(Treatment.slug == slug)
-    )).first()
-    if row is None:
+        .where(Treatment.slug == bindparam("slug"))
+    )
+
+
+async def treatment_with_versions(
+    db: AsyncSession, slug: str
+) -> tuple[TreatmentShown, SummaryShown | None, int]:
+    """As `treatment_with_summary`, with the cohort version narrowed views also depend on,
+    in the same one statement: built once, sent straight to the driver (`read_rows`), as
+    plain columns (every view of a report reads them; the ORM's objects and execution cost
+    more than the database spent answering). A short read (the treatment by its unique
+    slug, the summary and the cohort version by their keys): on the event loop on SQLite."""
+    with short_read():
+        rows = await read_rows(db, _treatment_with_versions_statement(), {"slug": slug})
+    if not rows:
         raise NotFound(_("We do not know this treatment."))
-    return row[0], row[1], int(row[2] or 0)
+    row = rows[0]
+    summary = None if row[5] is None else SummaryShown(*row[5:10])
+    return TreatmentShown(*row[:5]), summary, int(row[10] or 0)
 
 
 async def treatment_answers(db: AsyncSession, treatment_id: int) -> Answers:
@@ -198,8 +238,8 @@ def lay_out(report: TreatmentReport, answers: Answers, names: Names,
     return report
 
 
-async def treatment_report(db: AsyncSession, treatment: Treatment,
-                           summary: TreatmentSummary | None) -> TreatmentReport:
+async def treatment_report(db: AsyncSession, treatment: AnyTreatment,
+                           summary: AnySummary | None) -> TreatmentReport:
     """The report's aggregates, read from the summary tables."""
     report = TreatmentReport(treatment)
     if summary is not None:
@@ -394,11 +434,11 @@ def _condition_page_statement() -> Select[Any]:
 
 
 async def condition_page(db: AsyncSession, slug: str) -> ConditionPage:
-    """The condition page's reads in one statement, run as Core on the session's connection
-    (the rows are only shown; building a `Condition` through the ORM and a second statement
-    for the symptoms cost more than the database spent answering)."""
-    connection = await connection_of(db)
-    rows = (await connection.execute(_condition_page_statement(), {"slug": slug})).all()
+    """The condition page's reads in one statement, sent straight to the driver (`read_rows`:
+    the rows are only shown; building a `Condition` through the ORM and a second statement
+    for the symptoms, or even SQLAlchemy's Core execution, cost more than the database spent
+    answering)."""
+    rows = await read_rows(db, _condition_page_statement(), {"slug": slug})
     if not rows:
         raise NotFound(_("We do not know this condition."))
     first = rows[0]
@@ -451,11 +491,10 @@ class TopTreatment:
 async def most_reported_treatments(
     db: AsyncSession, condition_slug: str, limit: int = 5
 ) -> list[TopTreatment]:
-    """A condition's most reported treatments, one summary query (for community pages), run
-    as Core on the session's connection: three columns, only shown."""
-    connection = await connection_of(db)
-    rows = await connection.execute(_most_reported_statement(),
-                                    {"condition_slug": condition_slug, "limit": limit})
+    """A condition's most reported treatments, one summary query (for community pages), sent
+    straight to the driver (`read_rows`): three columns, only shown."""
+    rows = await read_rows(db, _most_reported_statement(),
+                           {"condition_slug": condition_slug, "limit": limit})
     return [TopTreatment(slug, name, patients) for slug, name, patients in rows]
 
 
@@ -517,8 +556,8 @@ def _shown(whole: TreatmentReport) -> set[tuple[str, str]]:
     return shown
 
 
-async def _whole(db: AsyncSession, treatment: Treatment,
-                 summary: TreatmentSummary | None) -> tuple[TreatmentReport, Names]:
+async def _whole(db: AsyncSession, treatment: AnyTreatment,
+                 summary: AnySummary | None) -> tuple[TreatmentReport, Names]:
     """The whole report's distributions, which order a narrowed one, and their names."""
     whole = TreatmentReport(treatment)
     if summary is not None:
@@ -530,8 +569,8 @@ async def _whole(db: AsyncSession, treatment: Treatment,
     return lay_out(whole, answers, names), names
 
 
-async def cohort_release(db: AsyncSession, treatment: Treatment,
-                         summary: TreatmentSummary | None, *, fewer_than: int,
+async def cohort_release(db: AsyncSession, treatment: AnyTreatment,
+                         summary: AnySummary | None, *, fewer_than: int,
                          choices: cohorts.Choices | None = None) -> ReleaseBundle:
     """The whole report and its narrowed release, built afresh (see cohorts)."""
     whole, names = await _whole(db, treatment, summary)
@@ -542,8 +581,8 @@ async def cohort_release(db: AsyncSession, treatment: Treatment,
     return ReleaseBundle(release, whole, names)
 
 
-async def current_release(db: AsyncSession, treatment: Treatment,
-                          summary: TreatmentSummary | None, basis: ReleaseBasis, *,
+async def current_release(db: AsyncSession, treatment: AnyTreatment,
+                          summary: AnySummary | None, basis: ReleaseBasis, *,
                           choices: cohorts.Choices,
                           store: Callable[[], AbstractAsyncContextManager[AsyncSession]],
                           ) -> ReleaseBundle:
