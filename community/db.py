@@ -180,18 +180,31 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; elsewhere it
     runs now. Objects the session holds unflushed are flushed first, so rows keep their order.
     `statement` is a Core statement built once (its compiled form is kept by identity)."""
+    connection, params = await _writing(db, statement, params)
+    if connection.dialect.name != "sqlite":
+        await _write_now(connection, statement, params)  # at once, as `write_rows` sends it
+        return
+    sql, ordered = driver_statement(connection.dialect, statement, params)
+    connection.connection.driver_connection.defer(sql, ordered)
+
+
+async def _writing(db: AsyncSession, statement: Executable,
+                   params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """What a write past SQLAlchemy's execution needs: the session's unflushed objects
+    flushed first (rows keep their order), the session marked as holding writes, its
+    connection (SQLAlchemy's, sync) and `params` with the INSERT's column defaults."""
     if db.new or db.dirty or db.deleted:
         await db.flush()
     db.info[WROTE_LATER] = True
     connection: Any = (await connection_of(db)).sync_connection
-    params = _with_defaults(statement, params)
-    if connection.dialect.name != "sqlite":
-        # At once, straight to the driver as `write_rows` sends it.
-        form = _read_form(connection.dialect, statement, tuple(sorted(params)))
-        await _driver_rows(connection, form, params)
-        return
-    sql, ordered = driver_statement(connection.dialect, statement, params)
-    connection.connection.driver_connection.defer(sql, ordered)
+    return connection, _with_defaults(statement, params)
+
+
+async def _write_now(connection: Any, statement: Executable,
+                     params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A write compiled once for these parameter names, run now on the driver."""
+    form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+    return await _driver_rows(connection, form, params)
 
 
 def driver_statement(dialect: Any, statement: Executable,
@@ -326,13 +339,8 @@ async def write_rows(db: AsyncSession, statement: Executable,
     converted by the column types. On SQLite the rows written later (`write_later`) and a
     deferred BEGIN go with it, in order. Objects the session holds unflushed are flushed
     first; the session then commits (`holds_writes`)."""
-    if db.new or db.dirty or db.deleted:
-        await db.flush()
-    db.info[WROTE_LATER] = True
-    connection: Any = (await connection_of(db)).sync_connection
-    params = _with_defaults(statement, params)
-    form = _read_form(connection.dialect, statement, tuple(sorted(params)))
-    return await _driver_rows(connection, form, params)
+    connection, params = await _writing(db, statement, params)
+    return await _write_now(connection, statement, params)
 
 
 async def _driver_rows(connection: Any, form: _ReadForm,

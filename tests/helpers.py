@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -27,6 +28,9 @@ from community.screening import (
 )
 
 STRONG_PASSWORD = "correct horse battery staple 42"
+# The CSRF token a page's forms carry (one per form).
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
 T = TypeVar("T")
 
 

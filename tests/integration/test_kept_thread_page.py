@@ -22,9 +22,8 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     settings,
     start_thread,
 )
-from tests.helpers import Visitor
+from tests.helpers import CSRF_FIELD, Visitor
 
-TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
@@ -36,7 +35,7 @@ def frames(visitor: Visitor) -> int:
 
 def own(page: str, visitor: Visitor) -> None:
     """Every token on the page is this reader's."""
-    assert set(TOKEN.findall(page)) == {visitor.csrf()}
+    assert set(CSRF_FIELD.findall(page)) == {visitor.csrf()}
     assert HEADER_TOKEN.findall(page) == [visitor.csrf()]
 
 

@@ -19,9 +19,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     settings,
     start_thread,
 )
-from tests.helpers import Visitor, statements_of
-
-TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
+from tests.helpers import CSRF_FIELD, Visitor, statements_of
 
 
 def kept(visitor: Visitor, kind: str) -> int:
@@ -58,10 +56,10 @@ def test_each_reader_gets_their_own_token_in_a_kept_card(people: dict[str, Visit
     assert kept(reader, "post-card") >= 2
     second = other.get(f"/threads/{thread_id}").text
     # The second reader's cards came from the cache, with their token put back.
-    assert set(TOKEN.findall(first)) == {reader.csrf()}
-    assert set(TOKEN.findall(second)) == {other.csrf()}
+    assert set(CSRF_FIELD.findall(first)) == {reader.csrf()}
+    assert set(CSRF_FIELD.findall(second)) == {other.csrf()}
     assert reader.csrf() != other.csrf()
-    assert len(TOKEN.findall(second)) == len(TOKEN.findall(first))
+    assert len(CSRF_FIELD.findall(second)) == len(CSRF_FIELD.findall(first))
 
 
 def test_a_kept_card_follows_edits_reactions_and_who_reads(
@@ -164,7 +162,7 @@ def test_the_kept_site_header_is_each_readers_own_and_follows_their_counts(
     for person_, name in ((reader, "card_reader"), (other, "card_other")):
         header = site_header(person_.get(f"/threads/{thread_id}").text)
         assert f'<a href="/account">{name}</a>' in header
-        assert set(TOKEN.findall(header)) == {person_.csrf()}
+        assert set(CSRF_FIELD.findall(header)) == {person_.csrf()}
         assert not unread_badge(header)
     anonymous = site_header(visitor.get(f"/threads/{thread_id}").text)
     assert "card_" not in anonymous and '<a href="/login">Sign in</a>' in anonymous
@@ -195,8 +193,8 @@ def test_the_kept_empty_reply_box_carries_each_readers_token_and_never_a_draft(
     first = reply_form(reader.get(f"/threads/{thread_id}").text)
     assert kept(reader, "reply-form") == 1
     second = reply_form(other.get(f"/threads/{thread_id}").text)
-    assert set(TOKEN.findall(first)) == {reader.csrf()}
-    assert set(TOKEN.findall(second)) == {other.csrf()}
+    assert set(CSRF_FIELD.findall(first)) == {reader.csrf()}
+    assert set(CSRF_FIELD.findall(second)) == {other.csrf()}
     assert first.replace(reader.csrf(), "").split('name="_submission"')[0] == (
         second.replace(other.csrf(), "").split('name="_submission"')[0])
     saved = reader.post(f"/threads/{thread_id}/draft", {"body": "Naps help me, mostly."},

@@ -5,7 +5,6 @@ session store."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,9 +26,8 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     seed,
     start_thread,
 )
-from tests.helpers import Visitor, loaded_objects
+from tests.helpers import CSRF_FIELD, Visitor, loaded_objects
 
-TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 HELD = "HOLDME my neighbour Jane Roe has the same"
 
 
@@ -106,8 +104,8 @@ def test_a_member_sees_published_posts_and_the_author_their_own_held_one(
         assert "Jane Roe" in own
         # The held card is rendered afresh for its author, the others are kept: every
         # form on the page carries the author's own token.
-        assert set(TOKEN.findall(own)) == {author.csrf()}
-        assert set(TOKEN.findall(page)) == {member.csrf()}
+        assert set(CSRF_FIELD.findall(own)) == {author.csrf()}
+        assert set(CSRF_FIELD.findall(page)) == {member.csrf()}
 
 
 def test_an_account_closed_meanwhile_is_signed_out_on_the_thread_page(
