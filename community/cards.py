@@ -23,6 +23,8 @@ Item = TypeVar("Item")
 
 # Random per process, so no posted text can contain it.
 _TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+# Follows each card `Cards.all_at_once` asks its render for; random per process, as above.
+_CARD_END = f"card-end-{secrets.token_hex(16)}"
 
 
 class Cards(Generic[Item]):
@@ -80,6 +82,40 @@ class Cards(Generic[Item]):
             key = (self._kind, own_key)
             parts.append(_kept_text(self._cache, key, partial(render, item), token,
                                     held=self._held.get(key)))
+        html = "".join(parts)
+        return Markup(html.replace(_TOKEN_PLACEHOLDER, token) if token else html)  # noqa: S704
+
+    def all_at_once(self, items: Iterable[Item], render_all: Callable[[list[Item], str], Any],
+                    csrf_input: str = "") -> Markup:
+        """What `all` makes, with every card that is not kept rendered by one call:
+        `render_all(items, between)` renders the cards of `items`, each followed by
+        `between` (a page's cold cards cost one macro call instead of one each)."""
+        token = str(csrf_input)
+        parts: list[str] = []
+        afresh: list[tuple[int, Item, Hashable | None]] = []
+        for item in items:
+            held = self._held_items.get(id(item))
+            if held is not None and held[0] is item:
+                parts.append(held[1])
+                continue
+            own_key = self._key_of(item)
+            key: Hashable | None = None if own_key is None else (self._kind, own_key)
+            kept: str | None = None if key is None else self._held.get(key) or self._cache.get(key)
+            if kept is None:
+                afresh.append((len(parts), item, key))
+            parts.append(kept or "")
+        if afresh:
+            rendered = str(render_all([item for _at, item, _key in afresh], _CARD_END))
+            cards = rendered.split(_CARD_END)
+            if len(cards) != len(afresh) + 1:
+                raise ValueError(f"{len(afresh)} cards asked for, {len(cards) - 1} rendered")
+            for (at, _item, card_key), html in zip(afresh, cards, strict=False):
+                if card_key is None:
+                    parts[at] = html  # afresh, with the reader's own token, kept nowhere
+                    continue
+                kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
+                self._cache.put(card_key, kept)
+                parts[at] = kept
         html = "".join(parts)
         return Markup(html.replace(_TOKEN_PLACEHOLDER, token) if token else html)  # noqa: S704
 
