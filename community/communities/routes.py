@@ -436,7 +436,8 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         raise NotFoundException(detail=_("No such post."))
     form = await form_data(request)
     try:
-        added = await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
+        added = await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""),
+                                                membership)
     except services.FormErrors as exc:
         raise ClientException(detail=exc.errors["kind"][0]) from exc
     if is_htmx(request):

@@ -35,6 +35,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
@@ -87,6 +88,7 @@ from community.notifications.models import (
     Delivery,
     Follow,
     FollowTarget,
+    Notification,
     NotificationKind,
     NotificationOutbox,
     NotificationPreference,
@@ -1274,39 +1276,65 @@ async def take_back_reactions(db: AsyncSession, user_id: int) -> None:
     await db.execute(delete(Reaction).where(Reaction.user_id == user_id))
 
 
-async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -> bool:
-    """Add the person's reaction of `kind`, or take it back; True when it is now on."""
+@functools.cache
+def _add_reaction_statement(dialect: str) -> Executable:
+    """A reaction added, or nothing when it is there already; its id when added."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = table_of(Reaction)
+    return make(table).on_conflict_do_nothing(
+        index_elements=["post_id", "user_id", "kind"]).returning(table.c.id)
+
+
+_REACTIONS = table_of(Reaction)
+_TAKE_BACK_REACTION = (delete(_REACTIONS).where(
+    _REACTIONS.c.post_id == bindparam("post_id"), _REACTIONS.c.user_id == bindparam("user_id"),
+    _REACTIONS.c.kind == bindparam("kind")).returning(_REACTIONS.c.id))
+_POSTS = table_of(Post)
+# Per counter: added to in SQL (concurrent reactions), both counters read back.
+_COUNT_REACTION = {
+    key: (update(_POSTS).where(_POSTS.c.id == bindparam("post_id"))
+          .values({key: _POSTS.c[key] + bindparam("delta")})
+          .returning(_POSTS.c.helpful_count, _POSTS.c.hugs_count))
+    for key in ("helpful_count", "hugs_count")}
+_ADD_NOTIFICATION = insert(table_of(Notification))
+
+
+async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str,
+                          membership: Membership | None) -> bool:
+    """Add the person's reaction of `kind`, or take it back; True when it is now on.
+    (`membership`: the person's in the post's community, as the route read it in this
+    transaction.) A few statements through the driver: the reaction added (or, there
+    already, taken back), the post's counter, and for an added one who of the author turned
+    reactions off; the notification goes with the commit (`write_later`)."""
     if kind not in {k.value for k in ReactionKind}:
         raise FormErrors({"kind": [_("Unknown reaction.")]})
     thread = post.thread
-    membership = await membership_of(db, user, thread.community_id)
     if (not access.can_read_thread(user, thread, membership) or not post.is_published
             or post.author_id == user.id):
         raise NotAllowed(_("You cannot react to this post."))
-    column = reaction_counter(kind)
-    existing = await db.scalar(select(Reaction).where(
-        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if existing is not None:
-        await db.delete(existing)
-        await db.execute(update(Post).where(Post.id == post.id).values({column: column - 1}))
-        await db.refresh(post, ["helpful_count", "hugs_count"])
+    key = reaction_counter(kind).key
+    parameters = {"post_id": post.id, "user_id": user.id, "kind": kind}
+    added = await write_rows(db, _add_reaction_statement(db.get_bind().dialect.name),
+                             parameters)
+    if not added:
+        await write_rows(db, _TAKE_BACK_REACTION, parameters)
+    helpful, hugs = (await write_rows(db, _COUNT_REACTION[key], {
+        "post_id": post.id, "delta": 1 if added else -1}))[0]
+    set_committed_value(post, "helpful_count", helpful)
+    set_committed_value(post, "hugs_count", hugs)
+    if not added:
         return False
-    try:
-        async with db.begin_nested():
-            db.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
-    except IntegrityError:
-        return True
-    await db.execute(update(Post).where(Post.id == post.id).values({column: column + 1}))
-    await db.refresh(post, ["helpful_count", "hugs_count"])
+
     def text() -> str:
         label = (_("found your post helpful") if kind == ReactionKind.HELPFUL
                  else _("sent you hugs"))
         return _("%(name)s %(what)s in “%(title)s”") % {
             "name": user.username, "what": label, "title": thread.title}
 
-    await notify(db, post.author_id, NotificationKind.REACTION.value, text=text,
-                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                 actor_id=user.id)
+    for row in await notification_rows(
+            db, [post.author], NotificationKind.REACTION.value, text=text,
+            link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=user.id):
+        await write_later(db, _ADD_NOTIFICATION, row)
     return True
 
 
