@@ -353,8 +353,9 @@ async def read_rows_later(db: AsyncSession, statement: Executable,
     thread with the transaction's next statement, in the same trip (a write phase's re-check
     with its first write, so SQLite's write lock is held one trip less); the rows are
     converted when awaited, or fetched then if nothing carried it. Elsewhere it runs when
-    awaited, in the order the caller reads it."""
-    connection = await _reading_connection(db)
+    awaited, in the order the caller reads it. Always on the session's own connection, in
+    its transaction (never beside it, as `read_rows` may read in a read-only request)."""
+    connection: Any = (await connection_of(db)).sync_connection
     form = _read_form(connection.dialect, statement)
     if connection.dialect.name != "sqlite":
         return partial(_driver_rows, connection, form, params)
