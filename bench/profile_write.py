@@ -67,7 +67,7 @@ PARTS: list[tuple[str, str, str]] = [
     ("  screening (the pipeline)", "moderation.screening.pipeline", "PipelineScreener.screen"),
     ("  Markdown validated", "community.communities.services", "validate_markdown"),
     ("  Markdown rendered", "community.communities.services", "render_markdown"),
-    ("both phases: thread, membership and published posts (read, then checked again)",
+    ("read phase: thread, membership and published posts (before w32 also the re-check)",
      "community.communities.services", "_thread_to_reply_in"),
     ("write phase: the re-check sent to go with the receipt's claim (`recheck_reply`, w32)",
      "community.communities.services", "recheck_reply"),

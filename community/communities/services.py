@@ -902,18 +902,12 @@ def _build_thread_to_reply_in(posting_allowed: PostingAllowed | None,
     )
 
 
-async def _thread_to_reply_in(
-    db: AsyncSession, author: User, thread_id: int, *,
-    posting_allowed: PostingAllowed | None = None,
-) -> ThreadToReplyIn:
+async def _thread_to_reply_in(db: AsyncSession, author: User, thread_id: int) -> ThreadToReplyIn:
     """The thread as it is now, refused unless the author may reply in it, and how many of
-    the author's posts are published: one statement, read as plain rows (`read_rows`). With
-    `posting_allowed` (moderation's rule, `runtime.extensions`), the same statement also
-    refuses an author under a penalty."""
-    parameters: dict[str, Any] = {"author_id": author.id, "thread_id": thread_id}
-    if posting_allowed is not None:
-        parameters["now"] = utcnow()
-    rows = await read_rows(db, _thread_to_reply_in_statement(posting_allowed), parameters)
+    the author's posts are published: one statement, read as plain rows (`read_rows`). The
+    write phase's re-check (`recheck_reply`) adds moderation's penalty rule to it."""
+    rows = await read_rows(db, _thread_to_reply_in_statement(None), {
+        "author_id": author.id, "thread_id": thread_id})
     return _thread_found(author, rows)
 
 
