@@ -67,8 +67,10 @@ PARTS: list[tuple[str, str, str]] = [
     ("  screening (the pipeline)", "moderation.screening.pipeline", "PipelineScreener.screen"),
     ("  Markdown validated", "community.communities.services", "validate_markdown"),
     ("  Markdown rendered", "community.communities.services", "render_markdown"),
-    ("both phases: thread, membership and published posts (read, then checked again)",
+    ("read phase: thread, membership and published posts (before w32 also the re-check)",
      "community.communities.services", "_thread_to_reply_in"),
+    ("write phase: the re-check sent to go with the receipt's claim (`recheck_reply`, w32)",
+     "community.communities.services", "recheck_reply"),
     ("penalty check of its own (`ensure_can_post`; since w22 in the write phase's thread "
      "statement instead)", "community.communities.services", "ensure_can_post"),
     ("write phase begun (read transaction ended, BEGIN IMMEDIATE, receipt claimed)",

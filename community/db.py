@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -343,30 +343,50 @@ async def write_rows(db: AsyncSession, statement: Executable,
     return await _write_now(connection, statement, params)
 
 
-async def _driver_rows(connection: Any, form: _ReadForm,
-                       params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Run a compiled statement on the driver of `connection` (SQLAlchemy's, sync), as
-    SQLAlchemy's execution would, and convert its rows."""
-    dialect = connection.dialect
+RowsLater = Callable[[], Awaitable[list[tuple[Any, ...]]]]
+"""The rows of a SELECT sent with the next statement (`read_rows_later`), awaited when needed."""
+
+
+async def read_rows_later(db: AsyncSession, statement: Executable,
+                          params: dict[str, Any]) -> RowsLater:
+    """As `read_rows`, but on SQLite the SELECT waits on the connection and goes to its
+    thread with the transaction's next statement, in the same trip (a write phase's re-check
+    with its first write, so SQLite's write lock is held one trip less); the rows are
+    converted when awaited, or fetched then if nothing carried it. Elsewhere it runs when
+    awaited, in the order the caller reads it. Always on the session's own connection, in
+    its transaction (never beside it, as `read_rows` may read in a read-only request)."""
+    connection: Any = (await connection_of(db)).sync_connection
+    form = _read_form(connection.dialect, statement)
+    if connection.dialect.name != "sqlite":
+        return partial(_driver_rows, connection, form, params)
+    ordered = _ordered_parameters(form, params)
+    _heard(connection, form.sql, ordered)
+    driver = connection.connection.driver_connection
+    read = driver.defer_read(form.sql, ordered)
+
+    async def rows() -> list[tuple[Any, ...]]:
+        if read.rows is None:
+            await driver.flush()
+        return _converted(form, read.rows or [])
+
+    return rows
+
+
+def _ordered_parameters(form: _ReadForm, params: dict[str, Any]) -> tuple[Any, ...]:
     compiled = form.compiled
     bound = compiled.construct_params(params)
     processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
-    ordered = tuple(processors[name](bound[name]) if name in processors else bound[name]
-                    for name in compiled.positiontup or ())
-    fairy = connection.connection
+    return tuple(processors[name](bound[name]) if name in processors else bound[name]
+                 for name in compiled.positiontup or ())
+
+
+def _heard(connection: Any, sql: str, ordered: tuple[Any, ...]) -> None:
+    """The engine's `before_cursor_execute` listeners hear a statement sent to the driver."""
     if connection._has_events or connection.engine._has_events:
-        connection.dispatch.before_cursor_execute(connection, None, form.sql, ordered, None,
-                                                  False)
-    try:
-        if dialect.name == "sqlite":
-            cursor = fairy.driver_connection.cursor()
-            await cursor.execute(form.sql, ordered)
-            rows: list[Any] = await cursor.fetchall()
-        else:
-            rows = await _asyncpg_rows(fairy.dbapi_connection, form.sql, ordered, dialect)
-    except Exception as error:
-        await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
-        raise
+        connection.dispatch.before_cursor_execute(connection, None, sql, ordered, None, False)
+
+
+def _converted(form: _ReadForm, rows: list[Any]) -> list[tuple[Any, ...]]:
     if not form.results:
         return [tuple(row) for row in rows]
     converted = []
@@ -378,6 +398,27 @@ async def _driver_rows(connection: Any, form: _ReadForm,
                 values[index] = convert(value)
         converted.append(tuple(values))
     return converted
+
+
+async def _driver_rows(connection: Any, form: _ReadForm,
+                       params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a compiled statement on the driver of `connection` (SQLAlchemy's, sync), as
+    SQLAlchemy's execution would, and convert its rows."""
+    dialect = connection.dialect
+    ordered = _ordered_parameters(form, params)
+    fairy = connection.connection
+    _heard(connection, form.sql, ordered)
+    try:
+        if dialect.name == "sqlite":
+            cursor = fairy.driver_connection.cursor()
+            await cursor.execute(form.sql, ordered)
+            rows: list[Any] = await cursor.fetchall()
+        else:
+            rows = await _asyncpg_rows(fairy.dbapi_connection, form.sql, ordered, dialect)
+    except Exception as error:
+        await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
+        raise
+    return _converted(form, rows)
 
 
 _READ_CONNECTION_KEY = "kindred_read_connection"

@@ -37,6 +37,10 @@ audit log's next entry, chained to the head it reads) may be deferred the same w
 (`defer_work`): it runs in the thread, in the transaction. A deferred statement that fails raises
 from the statement or commit it went with; the transaction fails as a whole either way.
 
+A SELECT may wait the same way (`defer_read`): its rows are kept for the caller once the trip
+it went with is back (a write phase's re-check goes with the form receipt's claim), and
+`flush` makes that trip at once if no statement came to carry it.
+
 Everything else (the thread, functions) is aiosqlite's own.
 """
 
@@ -59,6 +63,22 @@ PREFETCH = 256
 Row = Any
 ThreadWork = Callable[[sqlite3.Connection], None]
 """Statements computed from what they read, run in the connection's thread (`defer_work`)."""
+
+
+class DeferredRead:
+    """A SELECT waiting on its connection (`defer_read`); `rows` once it has run."""
+
+    def __init__(self, sql: str, parameters: Sequence[Any]) -> None:
+        self.sql = sql
+        self.parameters = parameters
+        self.rows: list[Row] | None = None
+
+    def __call__(self, connection: sqlite3.Connection) -> None:
+        cursor = connection.execute(self.sql, self.parameters)
+        try:
+            self.rows = cursor.fetchall()
+        finally:
+            cursor.close()
 
 # As long as SQLite's own busy_timeout (community.db): past it a writer goes on to SQLite,
 # which answers "database is locked" as it did before the gate.
@@ -150,6 +170,18 @@ class OneTripConnection(aiosqlite.Connection):
         it reads is what it writes after."""
         self._deferred.append((work, ()))
 
+    def defer_read(self, sql: str, parameters: Sequence[Any]) -> DeferredRead:
+        """As `defer`, for a SELECT: its rows are in the result once the trip is back."""
+        read = DeferredRead(sql, parameters)
+        self._deferred.append((read, ()))
+        return read
+
+    async def flush(self) -> None:
+        """Send what waits on the connection now, in one trip (nothing waiting: no trip)."""
+        deferred = self._take_deferred()
+        if deferred:
+            await self._execute(self._then_done_writing, partial(self._run_deferred, deferred))
+
     def _take_deferred(self) -> list[tuple[str | ThreadWork, Sequence[Any]]]:
         deferred, self._deferred = self._deferred, []
         return deferred
@@ -158,6 +190,9 @@ class OneTripConnection(aiosqlite.Connection):
         """In the connection's thread: the statements deferred until now, in their order (a
         `BEGIN IMMEDIATE` among them waits for the writer's turn first)."""
         for sql, parameters in deferred:
+            if isinstance(sql, DeferredRead):
+                sql(self._conn)
+                continue
             if not isinstance(sql, str):
                 self._run_work(sql)
                 continue

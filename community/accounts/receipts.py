@@ -10,7 +10,7 @@ the CSRF token, in `csrf_input`). A signed-in person's unsafe request claims a r
 - PostgreSQL: an insert of the same key waits for the first transaction's outcome.
 
 A handler marked `WRITE_PHASE` reads and computes first; its receipt is claimed when it
-enters its write phase (`begin_writing`), as the first statement of its write transaction.
+enters its write phase (`begin_writing`), as the first write of its write transaction.
 
 The receipt is kept only when the first request succeeds (the transaction commits on 2xx
 and 3xx); a failed form leaves nothing, and sending it again is a new attempt. Two
@@ -23,8 +23,9 @@ import functools
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from community.runtime import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FIELD = "_submission"
 NO_RECEIPT = {"no_receipt": True}
@@ -128,24 +130,28 @@ async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[bool, str | N
     return False, location
 
 
-async def begin_writing(request: Request[Any, Any, Any], db: AsyncSession) -> None:
+async def begin_writing(request: Request[Any, Any, Any], db: AsyncSession,
+                        recheck: Callable[[], Awaitable[T]]) -> T:
     """The write phase of a handler marked `WRITE_PHASE`: the read transaction it ran so far
     ends (it wrote nothing; the objects it loaded stay loaded), a write transaction begins
     (SQLite takes its write lock here, not at the request's first statement;
     `switch_to_writing`), and the form's receipt is claimed in it first, so a form sent
     twice still writes once. What the handler checked before may have changed meanwhile: it
-    checks again what must hold with its writes."""
+    checks again what must hold with its writes, reading it in `recheck`, which is sent
+    here, before the claim, so that on SQLite it goes to the database in the claim's trip
+    (`community.db.read_rows_later`); what it returns is returned."""
     await switch_to_writing(db)
+    rechecked = await recheck()
     scope = request.scope
     scope[WRITE_PHASE_BEGUN] = True  # type: ignore[literal-required]
     pending = scope.pop(PENDING_KEY, None)  # type: ignore[misc]
     if pending is None:
-        return
+        return rechecked
     user_id, key = pending
     first, location = await claim(db, user_id, key)
     if first:
         scope[CLAIMED_KEY] = True  # type: ignore[literal-required]
-        return
+        return rechecked
     if location:
         raise SubmittedBefore(location)
     raise _already_submitted()

@@ -4,6 +4,7 @@ authorise through `access`, call a service, render (the htmx fragment when asked
 from __future__ import annotations
 
 from collections.abc import Hashable
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -304,8 +305,9 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
         return render(request, "communities/thread.html", context, status_code=400)
     # Who is mentioned, for the message: read before the write lock is taken.
     mentions = await resolve_mentions(db_session, viewer, thread, prepared.body)
-    await begin_writing(request, db_session)
-    created = await services.write_reply(db_session, runtime, viewer, thread, prepared)
+    recheck = await begin_writing(request, db_session, partial(
+        services.recheck_reply, db_session, runtime, viewer, thread.id))
+    created = await services.write_reply(db_session, runtime, recheck, prepared)
     message = _posted_message(created, mentions if created.is_published else Mentions(),
                               _("Your reply is posted."))
     response: Response[Any]
@@ -434,7 +436,8 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
         raise NotFoundException(detail=_("No such post."))
     form = await form_data(request)
     try:
-        added = await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""))
+        added = await services.toggle_reaction(db_session, viewer, post, form.get("kind", ""),
+                                                membership)
     except services.FormErrors as exc:
         raise ClientException(detail=exc.errors["kind"][0]) from exc
     if is_htmx(request):

@@ -35,6 +35,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
@@ -69,7 +70,9 @@ from community.communities.plain import (
     ThreadRow,
 )
 from community.db import (
+    RowsLater,
     read_rows,
+    read_rows_later,
     short_read,
     table_of,
     utcnow,
@@ -85,6 +88,7 @@ from community.notifications.models import (
     Delivery,
     Follow,
     FollowTarget,
+    Notification,
     NotificationKind,
     NotificationOutbox,
     NotificationPreference,
@@ -812,7 +816,8 @@ async def reply(
     """Add a reply; it inherits the thread's audience. (The route splits the two steps
     around its write phase: `prepare_reply` reads, `write_reply` writes.)"""
     found, prepared = await prepare_reply(db, runtime, author, thread.id, form)
-    return await write_reply(db, runtime, author, found, prepared)
+    return await write_reply(db, runtime, await recheck_reply(db, runtime, author, found.id),
+                             prepared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -854,32 +859,42 @@ class ThreadToReplyIn(NamedTuple):
     thread: ThreadRow
     crisis_posts: str  # its community's rule for crisis posts
     published: int  # how many of the author's posts are published
+    # On SQLite in the write phase, the id the reply's post will have (see `recheck_reply`).
+    next_post_id: int | None = None
 
 
-_THREAD_TO_REPLY_IN: dict[PostingAllowed | None, Executable] = {}
+_THREAD_TO_REPLY_IN: dict[tuple[PostingAllowed | None, bool], Executable] = {}
 
 
-def _thread_to_reply_in_statement(posting_allowed: PostingAllowed | None) -> Executable:
-    """Built once per penalty rule (none in the read phase, moderation's in the write one)."""
-    found = _THREAD_TO_REPLY_IN.get(posting_allowed)
+def _thread_to_reply_in_statement(posting_allowed: PostingAllowed | None,
+                                  next_post_id: bool = False) -> Executable:
+    """Built once per penalty rule (none in the read phase, moderation's in the write one)
+    and whether it reads the next post's id."""
+    key = (posting_allowed, next_post_id)
+    found = _THREAD_TO_REPLY_IN.get(key)
     if found is None:
-        found = _THREAD_TO_REPLY_IN[posting_allowed] = _build_thread_to_reply_in(
-            posting_allowed)
+        found = _THREAD_TO_REPLY_IN[key] = _build_thread_to_reply_in(posting_allowed,
+                                                                     next_post_id)
     return found
 
 
-def _build_thread_to_reply_in(posting_allowed: PostingAllowed | None) -> Executable:
+def _build_thread_to_reply_in(posting_allowed: PostingAllowed | None,
+                              next_post_id: bool) -> Executable:
     author_id: BindParameter[int] = bindparam("author_id")
     allowed = (true() if posting_allowed is None else posting_allowed(
         author_id, bindparam("now", type_=Thread.created_at.type)))
+    columns: list[Any] = [
+        Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
+        Thread.audience, Thread.status,
+        Community.id, Community.slug, Community.name, Community.icd10,
+        Community.archived_at, Community.crisis_posts,
+        Membership.community_id, Membership.joined_at,
+        _published_posts_of(author_id).scalar_subquery(),
+        allowed.label("posting_allowed")]
+    if next_post_id:
+        columns.append(select(func.coalesce(func.max(Post.id), 0) + 1).scalar_subquery())
     return (
-        select(Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
-               Thread.audience, Thread.status,
-               Community.id, Community.slug, Community.name, Community.icd10,
-               Community.archived_at, Community.crisis_posts,
-               Membership.community_id, Membership.joined_at,
-               _published_posts_of(author_id).scalar_subquery(),
-               allowed.label("posting_allowed"))
+        select(*columns)
         .join(Community, Community.id == Thread.community_id)
         .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
                                     Membership.user_id == author_id))
@@ -887,18 +902,39 @@ def _build_thread_to_reply_in(posting_allowed: PostingAllowed | None) -> Executa
     )
 
 
-async def _thread_to_reply_in(
-    db: AsyncSession, author: User, thread_id: int, *,
-    posting_allowed: PostingAllowed | None = None,
-) -> ThreadToReplyIn:
+async def _thread_to_reply_in(db: AsyncSession, author: User, thread_id: int) -> ThreadToReplyIn:
     """The thread as it is now, refused unless the author may reply in it, and how many of
-    the author's posts are published: one statement, read as plain rows (`read_rows`). With
-    `posting_allowed` (moderation's rule, `runtime.extensions`), the same statement also
-    refuses an author under a penalty."""
-    parameters: dict[str, Any] = {"author_id": author.id, "thread_id": thread_id}
-    if posting_allowed is not None:
-        parameters["now"] = utcnow()
-    rows = await read_rows(db, _thread_to_reply_in_statement(posting_allowed), parameters)
+    the author's posts are published: one statement, read as plain rows (`read_rows`). The
+    write phase's re-check (`recheck_reply`) adds moderation's penalty rule to it."""
+    rows = await read_rows(db, _thread_to_reply_in_statement(None), {
+        "author_id": author.id, "thread_id": thread_id})
+    return _thread_found(author, rows)
+
+
+class Recheck(NamedTuple):
+    """A write phase's re-check of the thread, sent (`recheck_reply`), its rows to come."""
+
+    author: User
+    rows: RowsLater
+
+
+async def recheck_reply(db: AsyncSession, runtime: Runtime, author: User,
+                        thread_id: int) -> Recheck:
+    """Send the write phase's re-check of the thread (`write_reply` reads its answer): on
+    SQLite it goes with the transaction's next statement (the form receipt's claim), one trip
+    under the write lock instead of two, and, as that lock is held from then to the commit,
+    it also reads the id the reply's post will get: one more than the largest, SQLite's own
+    choice for a table without AUTOINCREMENT. The post's insert then needs no trip of its
+    own either: it goes with the statement or commit after it."""
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    statement = _thread_to_reply_in_statement(runtime.extensions.posting_allowed, sqlite)
+    return Recheck(author, await read_rows_later(db, statement, {
+        "author_id": author.id, "thread_id": thread_id, "now": utcnow()}))
+
+
+def _thread_found(author: User, rows: list[tuple[Any, ...]]) -> ThreadToReplyIn:
+    """A reply's thread from `_thread_to_reply_in_statement`'s rows, refused unless the
+    author may reply in it now."""
     if not rows:
         raise NotFound(_("No such thread."))
     row = rows[0]
@@ -913,25 +949,27 @@ async def _thread_to_reply_in(
     _ensure_may_reply(author, thread, membership)
     if not row[16]:
         raise posting_refused()
-    return ThreadToReplyIn(thread, row[12], int(row[15] or 0))
+    return ThreadToReplyIn(thread, row[12], int(row[15] or 0),
+                           row[17] if len(row) > 17 else None)
 
 
 async def write_reply(
-    db: AsyncSession, runtime: Runtime, author: User, thread: ThreadRow, prepared: PreparedReply
+    db: AsyncSession, runtime: Runtime, recheck: Recheck, prepared: PreparedReply
 ) -> Post:
     """Write a prepared reply. In the same transaction as its writes, what may have changed
-    since it was prepared is checked again: the thread still there and open, the author
-    still a member who may read it, no penalty in force, and their published posts (the
-    first-posts rule; screened again only if that count moved)."""
-    found = await _thread_to_reply_in(
-        db, author, thread.id, posting_allowed=runtime.extensions.posting_allowed)
+    since it was prepared is checked again (`recheck`, sent by `recheck_reply` once the
+    write transaction began): the thread still there and open, the author still a member
+    who may read it, no penalty in force, and their published posts (the first-posts rule;
+    screened again only if that count moved)."""
+    author = recheck.author
+    found = _thread_found(author, await recheck.rows())
     thread, published = found.thread, found.published
     verdict = prepared.verdict
     if published != prepared.published_before:
         verdict = _verdict(runtime, author, prepared.body, venue_of(thread.kind).value,
                            published)
     outcome = _outcome(runtime, author, verdict, published, found.crisis_posts)
-    post = await _insert_post(db, thread, author, prepared, outcome)
+    post = await _insert_post(db, thread, author, prepared, outcome, found.next_post_id)
     await _open_review_if_needed(db, runtime, post, thread, outcome)
     await follow(db, author.id, FollowTarget.THREAD, thread.id)
     await discard_draft(db, author.id, thread.id)
@@ -1069,21 +1107,27 @@ async def _followers_who_hear(db: AsyncSession, thread: ThreadRow, author_id: in
 
 
 _ADD_POST = insert(table_of(Post)).returning(table_of(Post).c.id)
+_ADD_POST_WITH_ID = insert(table_of(Post))
 _ADD_POST_VERSION = insert(table_of(PostVersion))
 
 
 async def _insert_post(db: AsyncSession, thread: AnyThread, author: User, prepared: PreparedReply,
-                       outcome: ScreenOutcome) -> Post:
-    """The reply and its first version as two Core inserts (no unit of work: the post's id
-    comes back from the insert, the version goes with the next statement); the `Post`
-    returned is in the session as if it had been loaded."""
+                       outcome: ScreenOutcome, post_id: int | None = None) -> Post:
+    """The reply and its first version as two Core inserts (no unit of work); the `Post`
+    returned is in the session as if it had been loaded. The post's id comes back from its
+    insert, or is known before (`post_id`, read under SQLite's write lock: `recheck_reply`),
+    and then the insert goes, as the version does, with the next statement or the commit."""
     post = Post(thread_id=thread.id, author_id=author.id, body=prepared.body,
                 body_html=prepared.body_html, created_at=utcnow(), version=1, edited_at=None,
                 helpful_count=0, hugs_count=0)
     _apply_verdict(post, outcome)
     columns = {column.key: getattr(post, column.key) for column in table_of(Post).columns
                if column.key != "id"}
-    post.id = (await write_rows(db, _ADD_POST, columns))[0][0]
+    if post_id is None:
+        post.id = (await write_rows(db, _ADD_POST, columns))[0][0]
+    else:
+        post.id = post_id
+        await write_later(db, _ADD_POST_WITH_ID, {"id": post_id, **columns})
     make_transient_to_detached(post)
     db.add(post)
     await write_later(db, _ADD_POST_VERSION, {
@@ -1103,14 +1147,24 @@ _COUNT_REPLY_AT = (update(_THREADS).where(_THREADS.c.id == bindparam("thread_id"
                    .returning(*_COUNTED))
 
 
+_COUNT_REPLY_LATER = (update(_THREADS).where(_THREADS.c.id == bindparam("thread_id"))
+                      .values(reply_count=_THREADS.c.reply_count + bindparam("delta"),
+                              last_activity_at=bindparam("moment",
+                                                         type_=Thread.created_at.type)))
+
+
 async def _count_published_reply(
     db: AsyncSession, thread: Thread | ThreadRow, delta: int, moment: datetime | None = None
 ) -> None:
-    # The counter is added to in SQL (concurrent replies), and read back in the same statement
-    # (an ORM thread takes the values read).
+    # The counter is added to in SQL (concurrent replies). An ORM thread takes the values
+    # read back in the same statement; a plain row reads nothing back, so its counters are
+    # written later (on SQLite with the commit: no trip of their own under the write lock).
     parameters: dict[str, Any] = {"thread_id": thread.id, "delta": delta}
     if moment is not None:
         parameters["moment"] = moment
+        if isinstance(thread, ThreadRow):
+            await write_later(db, _COUNT_REPLY_LATER, parameters)
+            return
     reply_count, last_activity_at = (await write_rows(
         db, _COUNT_REPLY if moment is None else _COUNT_REPLY_AT, parameters))[0]
     if isinstance(thread, Thread):
@@ -1216,39 +1270,65 @@ async def take_back_reactions(db: AsyncSession, user_id: int) -> None:
     await db.execute(delete(Reaction).where(Reaction.user_id == user_id))
 
 
-async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str) -> bool:
-    """Add the person's reaction of `kind`, or take it back; True when it is now on."""
+@functools.cache
+def _add_reaction_statement(dialect: str) -> Executable:
+    """A reaction added, or nothing when it is there already; its id when added."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = table_of(Reaction)
+    return make(table).on_conflict_do_nothing(
+        index_elements=["post_id", "user_id", "kind"]).returning(table.c.id)
+
+
+_REACTIONS = table_of(Reaction)
+_TAKE_BACK_REACTION = (delete(_REACTIONS).where(
+    _REACTIONS.c.post_id == bindparam("post_id"), _REACTIONS.c.user_id == bindparam("user_id"),
+    _REACTIONS.c.kind == bindparam("kind")).returning(_REACTIONS.c.id))
+_POSTS = table_of(Post)
+# Per counter: added to in SQL (concurrent reactions), both counters read back.
+_COUNT_REACTION = {
+    key: (update(_POSTS).where(_POSTS.c.id == bindparam("post_id"))
+          .values({key: _POSTS.c[key] + bindparam("delta")})
+          .returning(_POSTS.c.helpful_count, _POSTS.c.hugs_count))
+    for key in ("helpful_count", "hugs_count")}
+_ADD_NOTIFICATION = insert(table_of(Notification))
+
+
+async def toggle_reaction(db: AsyncSession, user: User, post: Post, kind: str,
+                          membership: Membership | None) -> bool:
+    """Add the person's reaction of `kind`, or take it back; True when it is now on.
+    (`membership`: the person's in the post's community, as the route read it in this
+    transaction.) A few statements through the driver: the reaction added (or, there
+    already, taken back), the post's counter, and for an added one who of the author turned
+    reactions off; the notification goes with the commit (`write_later`)."""
     if kind not in {k.value for k in ReactionKind}:
         raise FormErrors({"kind": [_("Unknown reaction.")]})
     thread = post.thread
-    membership = await membership_of(db, user, thread.community_id)
     if (not access.can_read_thread(user, thread, membership) or not post.is_published
             or post.author_id == user.id):
         raise NotAllowed(_("You cannot react to this post."))
-    column = reaction_counter(kind)
-    existing = await db.scalar(select(Reaction).where(
-        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if existing is not None:
-        await db.delete(existing)
-        await db.execute(update(Post).where(Post.id == post.id).values({column: column - 1}))
-        await db.refresh(post, ["helpful_count", "hugs_count"])
+    key = reaction_counter(kind).key
+    parameters = {"post_id": post.id, "user_id": user.id, "kind": kind}
+    added = await write_rows(db, _add_reaction_statement(db.get_bind().dialect.name),
+                             parameters)
+    if not added:
+        await write_rows(db, _TAKE_BACK_REACTION, parameters)
+    helpful, hugs = (await write_rows(db, _COUNT_REACTION[key], {
+        "post_id": post.id, "delta": 1 if added else -1}))[0]
+    set_committed_value(post, "helpful_count", helpful)
+    set_committed_value(post, "hugs_count", hugs)
+    if not added:
         return False
-    try:
-        async with db.begin_nested():
-            db.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
-    except IntegrityError:
-        return True
-    await db.execute(update(Post).where(Post.id == post.id).values({column: column + 1}))
-    await db.refresh(post, ["helpful_count", "hugs_count"])
+
     def text() -> str:
         label = (_("found your post helpful") if kind == ReactionKind.HELPFUL
                  else _("sent you hugs"))
         return _("%(name)s %(what)s in “%(title)s”") % {
             "name": user.username, "what": label, "title": thread.title}
 
-    await notify(db, post.author_id, NotificationKind.REACTION.value, text=text,
-                 link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}",
-                 actor_id=user.id)
+    for row in await notification_rows(
+            db, [post.author], NotificationKind.REACTION.value, text=text,
+            link=f"/threads/{thread.id}?after={post.id - 1}#post-{post.id}", actor_id=user.id):
+        await write_later(db, _ADD_NOTIFICATION, row)
     return True
 
 

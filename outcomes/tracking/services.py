@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community import audit
 from community.accounts.models import User
 from community.accounts.services import FormErrors
-from community.db import utcnow
+from community.db import table_of, utcnow, write_later
 from community.i18n import gettext as _
 from outcomes.catalog.models import Condition, Symptom, Treatment
 from outcomes.tracking.charts import (
@@ -302,19 +302,24 @@ async def symptom_summaries(db: AsyncSession) -> dict[tuple[int, int, int], int]
 # Check-ins -------------------------------------------------------------------------------------
 
 
-async def check_in(db: AsyncSession, person: User, report: CheckInReport) -> CheckIn:
-    """Record how the person is on a day; a second check-in that day replaces the first."""
-    existing = await db.scalar(
-        select(CheckIn)
-        .where(CheckIn.user_id == person.id, CheckIn.recorded_on == report.recorded_on)
-        .with_for_update()
-    )
-    if existing is None:
-        existing = CheckIn(user_id=person.id, recorded_on=report.recorded_on)
-        db.add(existing)
-    existing.level, existing.note = int(report.level), report.note
-    await db.flush()
-    return existing
+@lru_cache(maxsize=2)
+def _check_in_statement(dialect: str) -> Any:
+    """The day's check-in written, or the earlier one of that day replaced (built once)."""
+    insert_into = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_into(table_of(CheckIn))
+    return statement.on_conflict_do_update(
+        index_elements=[CheckIn.user_id, CheckIn.recorded_on],
+        set_={"level": statement.excluded.level, "note": statement.excluded.note,
+              "updated_at": statement.excluded.updated_at})
+
+
+async def check_in(db: AsyncSession, person: User, report: CheckInReport) -> None:
+    """Record how the person is on a day; a second check-in that day replaces the first.
+    One upsert that nothing reads back: on SQLite it goes with the commit (`write_later`),
+    so the write lock is held for the form receipt's claim and the commit only."""
+    await write_later(db, _check_in_statement(db.get_bind().dialect.name), {
+        "user_id": person.id, "recorded_on": report.recorded_on, "level": int(report.level),
+        "note": report.note})
 
 
 # Questionnaires --------------------------------------------------------------------------------
