@@ -7,7 +7,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -239,17 +239,12 @@ def lay_out(report: TreatmentReport, answers: Answers, names: Names,
 
 
 async def treatment_report(db: AsyncSession, treatment: AnyTreatment,
-                           summary: AnySummary | None) -> TreatmentReport:
-    """The report's aggregates, read from the summary tables."""
-    report = TreatmentReport(treatment)
-    if summary is not None:
-        report.current_patients = summary.current_patients
-        report.former_patients = summary.former_patients
-        report.evaluations = summary.evaluations
-    answers = await treatment_answers(db, treatment.id)
-    lay_out(report, answers, await report_names(db, answers))
-    report.switched_to = await switched_to(db, treatment.id)
-    return report
+                           summary: AnySummary | None,
+                           whole: WholeReport | None = None) -> TreatmentReport:
+    """The report's aggregates, read from the summary tables; `whole`, when given, is this
+    version's `whole_report` already read (a narrowed release is ordered by the same one)."""
+    report, _names = whole or await whole_report(db, treatment, summary)
+    return replace(report, switched_to=await switched_to(db, treatment.id))
 
 
 async def time_on_treatment(db: AsyncSession, treatment_id: int, today: date, *,
@@ -525,6 +520,10 @@ class NarrowedReport:
     """None when the group has too few people to show anything."""
 
 
+WholeReport = tuple[TreatmentReport, Names]
+"""A version's whole report without its switches, and the names of its answers."""
+
+
 @dataclass
 class ReleaseBundle:
     release: cohorts.Release
@@ -556,9 +555,10 @@ def _shown(whole: TreatmentReport) -> set[tuple[str, str]]:
     return shown
 
 
-async def _whole(db: AsyncSession, treatment: AnyTreatment,
-                 summary: AnySummary | None) -> tuple[TreatmentReport, Names]:
-    """The whole report's distributions, which order a narrowed one, and their names."""
+async def whole_report(db: AsyncSession, treatment: AnyTreatment,
+                       summary: AnySummary | None) -> WholeReport:
+    """The whole report's distributions (which also order a narrowed one) and their names:
+    the same for every viewer of one summary version, so it may be kept under it."""
     whole = TreatmentReport(treatment)
     if summary is not None:
         whole.current_patients = summary.current_patients
@@ -573,7 +573,7 @@ async def cohort_release(db: AsyncSession, treatment: AnyTreatment,
                          summary: AnySummary | None, *, fewer_than: int,
                          choices: cohorts.Choices | None = None) -> ReleaseBundle:
     """The whole report and its narrowed release, built afresh (see cohorts)."""
-    whole, names = await _whole(db, treatment, summary)
+    whole, names = await whole_report(db, treatment, summary)
     if choices is None:
         choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
     release = await cohorts.build_release(db, treatment.id, _shown(whole), choices=choices,
@@ -585,11 +585,11 @@ async def current_release(db: AsyncSession, treatment: AnyTreatment,
                           summary: AnySummary | None, basis: ReleaseBasis, *,
                           choices: cohorts.Choices,
                           store: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-                          ) -> ReleaseBundle:
+                          whole_read: WholeReport | None = None) -> ReleaseBundle:
     """The narrowed release of `basis`: read as stored when another request or process
     built it, else built here and stored through `store` (a write apart from this
-    request's reading transaction)."""
-    whole, names = await _whole(db, treatment, summary)
+    request's reading transaction). `whole_read`: this version's `whole_report`, if read."""
+    whole, names = whole_read or await whole_report(db, treatment, summary)
     data = await db.scalar(select(StoredCohortRelease.built).where(
         StoredCohortRelease.treatment_id == treatment.id,
         StoredCohortRelease.treatment_version == basis.treatment_version,
