@@ -16,7 +16,7 @@ from sqlalchemy import Executable, Select, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from community.accounts.models import User
 from community.communities.models import Community
@@ -37,7 +37,12 @@ from outcomes.reports.models import (
 from outcomes.reports.summaries import STOPPED_AFTER, TIME_QUESTIONS
 from outcomes.treatments import scales
 from outcomes.treatments.access import shared_with, visible_tip
-from outcomes.treatments.models import Evaluation, TreatmentCourse
+from outcomes.treatments.models import (
+    Evaluation,
+    EvaluationEffect,
+    EvaluationSideEffect,
+    TreatmentCourse,
+)
 from outcomes.treatments.services import Names, names_for
 
 logger = logging.getLogger(__name__)
@@ -46,9 +51,37 @@ SHARED_EVALUATIONS_SHOWN = 20
 Distribution = list[tuple[str, int]]
 
 
+class EffectShown(NamedTuple):
+    purpose: str
+    effectiveness: str
+
+
+class SideEffectShown(NamedTuple):
+    side_effect_id: int
+
+
+@dataclass
+class EvaluationShown:
+    """An evaluation as its card shows it: the columns the card and `visible_tip` read, its
+    effects and side effects, no ORM object (the cards are only displayed)."""
+
+    id: int
+    user_id: int
+    evaluated_on: date
+    visibility: str
+    side_effect_severity: str
+    adherence: str
+    burden: str
+    cost: str
+    tip: str
+    tip_status: str
+    effects: list[EffectShown] = field(default_factory=list)
+    side_effects: list[SideEffectShown] = field(default_factory=list)
+
+
 @dataclass
 class SharedEvaluation:
-    evaluation: Evaluation
+    evaluation: EvaluationShown
     username: str
     show_tip: bool
 
@@ -291,15 +324,33 @@ async def switched_to(db: AsyncSession, treatment_id: int) -> list[Row]:
 
 async def _evaluations_with_names(db: AsyncSession, where: Any,
                                   viewer: User | None) -> SharedEvaluations:
+    # Three statements, as loading the objects with their two collections took, as rows.
     rows = (await db.execute(
-        select(Evaluation, User.username)
+        select(Evaluation.id, Evaluation.user_id, Evaluation.evaluated_on,
+               Evaluation.visibility, Evaluation.side_effect_severity, Evaluation.adherence,
+               Evaluation.burden, Evaluation.cost, Evaluation.tip, Evaluation.tip_status,
+               User.username)
         .join(User, User.id == Evaluation.user_id)
         .where(where)
-        .options(selectinload(Evaluation.effects), selectinload(Evaluation.side_effects))
         .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc())
         .limit(SHARED_EVALUATIONS_SHOWN)
     )).all()
-    items = [SharedEvaluation(e, username, visible_tip(viewer, e)) for e, username in rows]
+    shown = {row[0]: EvaluationShown(*row[:10]) for row in rows}
+    if shown:
+        for evaluation_id, purpose, effectiveness in await db.execute(
+            select(EvaluationEffect.evaluation_id, EvaluationEffect.purpose,
+                   EvaluationEffect.effectiveness)
+            .where(EvaluationEffect.evaluation_id.in_(shown)).order_by(EvaluationEffect.id)
+        ):
+            shown[evaluation_id].effects.append(EffectShown(purpose, effectiveness))
+        for evaluation_id, side_effect_id in await db.execute(
+            select(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
+            .where(EvaluationSideEffect.evaluation_id.in_(shown))
+            .order_by(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
+        ):
+            shown[evaluation_id].side_effects.append(SideEffectShown(side_effect_id))
+    items = [SharedEvaluation(shown[row[0]], row[10], visible_tip(viewer, shown[row[0]]))
+             for row in rows]
     purposes = {effect.purpose for s in items for effect in s.evaluation.effects}
     side_effects = {s.side_effect_id for item in items for s in item.evaluation.side_effects}
     names = await names_for(db, purposes=purposes, side_effects=side_effects)
