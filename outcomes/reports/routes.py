@@ -59,7 +59,8 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
     today = survival.today()
 
     async def aggregates() -> dict[str, Any]:
-        report = await services.treatment_report(db_session, treatment, summary)
+        report = await services.treatment_report(
+            db_session, treatment, summary, await _whole(request, db_session, treatment, summary))
         curve = await services.time_on_treatment(db_session, treatment.id, today,
                                                  fewer_than=fewer_than)
         return {"report": report, "summary": charts.summary_in_words(report, fewer_than),
@@ -97,6 +98,21 @@ async def _choices(request: AnyRequest, db: AsyncSession, treatment: Any,
     return choices
 
 
+async def _whole(request: AnyRequest, db: AsyncSession, treatment: Any,
+                 summary: Any) -> services.WholeReport | None:
+    """The version's whole report and names, read once for both the whole report and the
+    narrowed release's order (kept per summary version; none before the first evaluation)."""
+    if summary is None:
+        return None
+    key = ("whole report", treatment.id, summary.version)
+    cache = runtime_of(request).fragments
+    whole: services.WholeReport | None = cache.get(key)
+    if whole is None:
+        whole = await services.whole_report(db, treatment, summary)
+        cache.put(key, whole)
+    return whole
+
+
 async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summary: Any,
                    cohort_version: int, choices: cohorts.Choices) -> services.ReleaseBundle:
     """The version's narrowed release, built once per (treatment version, cohort version,
@@ -109,9 +125,10 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summar
     bundle = cache.get(key)
     if bundle is None:
         async def build() -> services.ReleaseBundle:
-            built = await services.current_release(db, treatment, summary, basis,
-                                                   choices=choices,
-                                                   store=lambda: side_write(request))
+            built = await services.current_release(
+                db, treatment, summary, basis, choices=choices,
+                store=lambda: side_write(request),
+                whole_read=await _whole(request, db, treatment, summary))
             built.key = key
             cache.put(key, built)
             return built

@@ -7,7 +7,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -16,7 +16,7 @@ from sqlalchemy import Executable, Select, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from community.accounts.models import User
 from community.communities.models import Community
@@ -37,7 +37,12 @@ from outcomes.reports.models import (
 from outcomes.reports.summaries import STOPPED_AFTER, TIME_QUESTIONS
 from outcomes.treatments import scales
 from outcomes.treatments.access import shared_with, visible_tip
-from outcomes.treatments.models import Evaluation, TreatmentCourse
+from outcomes.treatments.models import (
+    Evaluation,
+    EvaluationEffect,
+    EvaluationSideEffect,
+    TreatmentCourse,
+)
 from outcomes.treatments.services import Names, names_for
 
 logger = logging.getLogger(__name__)
@@ -46,9 +51,37 @@ SHARED_EVALUATIONS_SHOWN = 20
 Distribution = list[tuple[str, int]]
 
 
+class EffectShown(NamedTuple):
+    purpose: str
+    effectiveness: str
+
+
+class SideEffectShown(NamedTuple):
+    side_effect_id: int
+
+
+@dataclass
+class EvaluationShown:
+    """An evaluation as its card shows it: the columns the card and `visible_tip` read, its
+    effects and side effects, no ORM object (the cards are only displayed)."""
+
+    id: int
+    user_id: int
+    evaluated_on: date
+    visibility: str
+    side_effect_severity: str
+    adherence: str
+    burden: str
+    cost: str
+    tip: str
+    tip_status: str
+    effects: list[EffectShown] = field(default_factory=list)
+    side_effects: list[SideEffectShown] = field(default_factory=list)
+
+
 @dataclass
 class SharedEvaluation:
-    evaluation: Evaluation
+    evaluation: EvaluationShown
     username: str
     show_tip: bool
 
@@ -239,17 +272,12 @@ def lay_out(report: TreatmentReport, answers: Answers, names: Names,
 
 
 async def treatment_report(db: AsyncSession, treatment: AnyTreatment,
-                           summary: AnySummary | None) -> TreatmentReport:
-    """The report's aggregates, read from the summary tables."""
-    report = TreatmentReport(treatment)
-    if summary is not None:
-        report.current_patients = summary.current_patients
-        report.former_patients = summary.former_patients
-        report.evaluations = summary.evaluations
-    answers = await treatment_answers(db, treatment.id)
-    lay_out(report, answers, await report_names(db, answers))
-    report.switched_to = await switched_to(db, treatment.id)
-    return report
+                           summary: AnySummary | None,
+                           whole: WholeReport | None = None) -> TreatmentReport:
+    """The report's aggregates, read from the summary tables; `whole`, when given, is this
+    version's `whole_report` already read (a narrowed release is ordered by the same one)."""
+    report, _names = whole or await whole_report(db, treatment, summary)
+    return replace(report, switched_to=await switched_to(db, treatment.id))
 
 
 async def time_on_treatment(db: AsyncSession, treatment_id: int, today: date, *,
@@ -296,15 +324,33 @@ async def switched_to(db: AsyncSession, treatment_id: int) -> list[Row]:
 
 async def _evaluations_with_names(db: AsyncSession, where: Any,
                                   viewer: User | None) -> SharedEvaluations:
+    # Three statements, as loading the objects with their two collections took, as rows.
     rows = (await db.execute(
-        select(Evaluation, User.username)
+        select(Evaluation.id, Evaluation.user_id, Evaluation.evaluated_on,
+               Evaluation.visibility, Evaluation.side_effect_severity, Evaluation.adherence,
+               Evaluation.burden, Evaluation.cost, Evaluation.tip, Evaluation.tip_status,
+               User.username)
         .join(User, User.id == Evaluation.user_id)
         .where(where)
-        .options(selectinload(Evaluation.effects), selectinload(Evaluation.side_effects))
         .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc())
         .limit(SHARED_EVALUATIONS_SHOWN)
     )).all()
-    items = [SharedEvaluation(e, username, visible_tip(viewer, e)) for e, username in rows]
+    shown = {row[0]: EvaluationShown(*row[:10]) for row in rows}
+    if shown:
+        for evaluation_id, purpose, effectiveness in await db.execute(
+            select(EvaluationEffect.evaluation_id, EvaluationEffect.purpose,
+                   EvaluationEffect.effectiveness)
+            .where(EvaluationEffect.evaluation_id.in_(shown)).order_by(EvaluationEffect.id)
+        ):
+            shown[evaluation_id].effects.append(EffectShown(purpose, effectiveness))
+        for evaluation_id, side_effect_id in await db.execute(
+            select(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
+            .where(EvaluationSideEffect.evaluation_id.in_(shown))
+            .order_by(EvaluationSideEffect.evaluation_id, EvaluationSideEffect.side_effect_id)
+        ):
+            shown[evaluation_id].side_effects.append(SideEffectShown(side_effect_id))
+    items = [SharedEvaluation(shown[row[0]], row[10], visible_tip(viewer, shown[row[0]]))
+             for row in rows]
     purposes = {effect.purpose for s in items for effect in s.evaluation.effects}
     side_effects = {s.side_effect_id for item in items for s in item.evaluation.side_effects}
     names = await names_for(db, purposes=purposes, side_effects=side_effects)
@@ -525,6 +571,10 @@ class NarrowedReport:
     """None when the group has too few people to show anything."""
 
 
+WholeReport = tuple[TreatmentReport, Names]
+"""A version's whole report without its switches, and the names of its answers."""
+
+
 @dataclass
 class ReleaseBundle:
     release: cohorts.Release
@@ -556,9 +606,10 @@ def _shown(whole: TreatmentReport) -> set[tuple[str, str]]:
     return shown
 
 
-async def _whole(db: AsyncSession, treatment: AnyTreatment,
-                 summary: AnySummary | None) -> tuple[TreatmentReport, Names]:
-    """The whole report's distributions, which order a narrowed one, and their names."""
+async def whole_report(db: AsyncSession, treatment: AnyTreatment,
+                       summary: AnySummary | None) -> WholeReport:
+    """The whole report's distributions (which also order a narrowed one) and their names:
+    the same for every viewer of one summary version, so it may be kept under it."""
     whole = TreatmentReport(treatment)
     if summary is not None:
         whole.current_patients = summary.current_patients
@@ -573,7 +624,7 @@ async def cohort_release(db: AsyncSession, treatment: AnyTreatment,
                          summary: AnySummary | None, *, fewer_than: int,
                          choices: cohorts.Choices | None = None) -> ReleaseBundle:
     """The whole report and its narrowed release, built afresh (see cohorts)."""
-    whole, names = await _whole(db, treatment, summary)
+    whole, names = await whole_report(db, treatment, summary)
     if choices is None:
         choices = await cohorts.narrowing_choices(db, treatment.id, fewer_than=fewer_than)
     release = await cohorts.build_release(db, treatment.id, _shown(whole), choices=choices,
@@ -585,11 +636,11 @@ async def current_release(db: AsyncSession, treatment: AnyTreatment,
                           summary: AnySummary | None, basis: ReleaseBasis, *,
                           choices: cohorts.Choices,
                           store: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-                          ) -> ReleaseBundle:
+                          whole_read: WholeReport | None = None) -> ReleaseBundle:
     """The narrowed release of `basis`: read as stored when another request or process
     built it, else built here and stored through `store` (a write apart from this
-    request's reading transaction)."""
-    whole, names = await _whole(db, treatment, summary)
+    request's reading transaction). `whole_read`: this version's `whole_report`, if read."""
+    whole, names = whole_read or await whole_report(db, treatment, summary)
     data = await db.scalar(select(StoredCohortRelease.built).where(
         StoredCohortRelease.treatment_id == treatment.id,
         StoredCohortRelease.treatment_version == basis.treatment_version,
