@@ -578,9 +578,11 @@ def commit_or_close_request_session(
                 return
             await autocommit(message, scope)
         finally:
-            # The reads made beside the session (community.db.read_rows) end with it.
+            # The reads made beside the session (community.db.read_rows) end with it; their
+            # connection is kept for the next read-only request when the response started.
             if session is not None and get_aa_scope_state(scope, session_scope_key) is None:
-                await release_read_connection(session)
+                await release_read_connection(
+                    session, keep=message["type"] == "http.response.start")
 
     return handler
 

@@ -1,16 +1,20 @@
 """What every request pays around its page (community.web): a request session the page left
-untouched is dropped without closing it, one that holds objects is still closed, and every
-connection a request took goes back to the pool either way."""
+untouched is dropped without closing it, one that holds objects is still closed; the
+connection a read-only request read on is kept for the next one while it is as the pool
+would give it, and every other connection goes back to the pool."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.db import _kept_reads, close_kept_read_connections
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     person,
@@ -72,7 +76,8 @@ def test_a_page_of_plain_reads_drops_its_untouched_session_and_gives_its_connect
         assert page.status_code == 200 and "Late nights are my trigger." in page.text
     # The thread page reads plain rows beside its session: nothing to close.
     assert closed_sessions == []
-    assert _checked_out(author) == 0
+    # Back in the pool, or kept for the next read-only request (and nothing else).
+    assert _checked_out(author) == len(_kept_reads.get(_engine(author), []))
 
 
 def test_a_page_that_loads_objects_still_closes_its_session(
@@ -85,7 +90,7 @@ def test_a_page_that_loads_objects_still_closes_its_session(
     assert page.status_code == 200
     assert closed_sessions, "a session holding objects must be closed"
     assert all(not session.sync_session.identity_map for session in closed_sessions)
-    assert _checked_out(author) == 0
+    assert _checked_out(author) == len(_kept_reads.get(_engine(author), []))
 
 
 def test_a_write_still_commits_after_plain_reads(thread: tuple[Visitor, int]) -> None:
@@ -94,4 +99,73 @@ def test_a_write_still_commits_after_plain_reads(thread: tuple[Visitor, int]) ->
     reply(author, thread_id, "Written after the page was read.")
     page = author.get(f"/threads/{thread_id}")
     assert "Written after the page was read." in page.text
+    assert _checked_out(author) == len(_kept_reads.get(_engine(author), []))
+
+
+def _checkouts(visitor: Visitor) -> list[object]:
+    taken: list[object] = []
+    engine = visitor.app.state.runtime.engine.sync_engine
+
+    def checkout(*_args: Any) -> None:
+        taken.append(_args[0])
+
+    event.listen(engine.pool, "checkout", checkout)
+    return taken
+
+
+def test_read_only_requests_read_on_a_kept_connection(thread: tuple[Visitor, int]) -> None:
+    author, thread_id = thread
+    author.get(f"/threads/{thread_id}")
+    taken = _checkouts(author)
+    for _ in range(3):
+        assert author.get(f"/threads/{thread_id}").status_code == 200
+    # The first request's connection served the next ones, out of the pool.
+    assert taken == []
+    assert _checked_out(author) == len(_kept_reads.get(_engine(author), []))
+
+
+def test_a_connection_invalidated_while_kept_is_not_read_on_again(
+    thread: tuple[Visitor, int]
+) -> None:
+    author, thread_id = thread
+    author.get(f"/threads/{thread_id}")
+    kept = _kept_reads.get(_engine(author), [])
+    assert kept
+    stale = list(kept)
+    for connection in stale:
+        # What the pool does after a lost connection: every older one is given up.
+        connection.connection._connection_record.starttime -= 10
+    author.app.state.runtime.engine.sync_engine.pool._invalidate_time = time.time() - 5
+    page = author.get(f"/threads/{thread_id}")
+    assert page.status_code == 200 and "Late nights are my trigger." in page.text
+    assert all(connection.closed for connection in stale)
+    assert not any(kept_now in stale for kept_now in _kept_reads.get(_engine(author), []))
+
+
+def test_a_write_does_not_take_a_kept_connection_and_sees_its_own_reads(
+    thread: tuple[Visitor, int]
+) -> None:
+    author, thread_id = thread
+    author.get(f"/threads/{thread_id}")
+    kept = list(_kept_reads.get(_engine(author), []))
+    assert kept
+    reply(author, thread_id, "A reply between two reads.")
+    assert _kept_reads.get(_engine(author), []) == kept
+    assert "A reply between two reads." in author.get(f"/threads/{thread_id}").text
+
+
+def test_closing_the_runtime_gives_the_kept_connections_back(
+    thread: tuple[Visitor, int]
+) -> None:
+    author, thread_id = thread
+    author.get(f"/threads/{thread_id}")
+    runtime = author.app.state.runtime
+    engine = _engine(author)
+    assert _kept_reads.get(engine)
+    author.run(lambda _runtime: close_kept_read_connections(runtime.engine))
+    assert engine not in _kept_reads
     assert _checked_out(author) == 0
+
+
+def _engine(visitor: Visitor) -> Any:
+    return visitor.app.state.runtime.engine.sync_engine
