@@ -14,7 +14,9 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.accounts.csrf import session_token
 from community.db import _kept_reads, close_kept_read_connections
+from community.tokens import token_hash
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     person,
@@ -169,3 +171,21 @@ def test_closing_the_runtime_gives_the_kept_connections_back(
 
 def _engine(visitor: Visitor) -> Any:
     return visitor.app.state.runtime.engine.sync_engine
+
+
+def test_the_csrf_cookie_follows_the_session_a_response_signs_in_or_out(
+    visitor: Visitor,
+) -> None:
+    secret = visitor.app.state.runtime.settings.secret_key
+    visitor.signup_and_login("envelope_signer")
+    session = visitor.jar.get("kindred_session")
+    assert session
+    # The sign-in's answer carried the token of the session it began.
+    assert visitor.jar.get("csrftoken") == session_token(secret, token_hash(session))
+    form_token = visitor.get("/account").text.split('name="_csrf_token" value="', 1)[1]
+    assert form_token.startswith(session_token(secret, token_hash(session)))
+    assert visitor.post("/logout").status_code == 303
+    # Signed out by that answer: an anonymous token, not the ended session's.
+    anonymous = visitor.jar.get("csrftoken")
+    assert anonymous and anonymous.startswith("a") and len(anonymous) == 65
+    assert anonymous != session_token(secret, token_hash(session))
