@@ -477,12 +477,17 @@ async def release_read_connection(db: AsyncSession, *, keep: bool = False) -> No
 
 
 async def close_kept_read_connections(engine: AsyncEngine) -> None:
-    """Give the kept read connections back to the pool (before the engine is disposed)."""
+    """Close the kept read connections (the process ends). Closed for good, not given back:
+    the plugin may have disposed of the engine's pool already, and a connection given back to
+    a pool disposed of stays open (on SQLite with its thread)."""
     from sqlalchemy.util import greenlet_spawn
 
-    kept = _kept_reads.pop(engine.sync_engine, [])
-    for connection in kept:
-        await greenlet_spawn(connection.close)
+    def close(connection: Any) -> None:
+        connection.invalidate()
+        connection.close()
+
+    for connection in _kept_reads.pop(engine.sync_engine, []):
+        await greenlet_spawn(close, connection)
 
 
 async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],
