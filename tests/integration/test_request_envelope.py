@@ -156,7 +156,7 @@ def test_a_write_does_not_take_a_kept_connection_and_sees_its_own_reads(
     assert "A reply between two reads." in author.get(f"/threads/{thread_id}").text
 
 
-def test_closing_the_runtime_gives_the_kept_connections_back(
+def test_closing_the_runtime_closes_the_kept_connections(
     thread: tuple[Visitor, int]
 ) -> None:
     author, thread_id = thread
@@ -164,8 +164,10 @@ def test_closing_the_runtime_gives_the_kept_connections_back(
     runtime = author.app.state.runtime
     engine = _engine(author)
     assert _kept_reads.get(engine)
+    kept = list(_kept_reads[engine])
     author.run(lambda _runtime: close_kept_read_connections(runtime.engine))
     assert engine not in _kept_reads
+    assert all(connection.closed for connection in kept)
     assert _checked_out(author) == 0
 
 
