@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -422,6 +424,9 @@ async def _driver_rows(connection: Any, form: _ReadForm,
 
 
 _READ_CONNECTION_KEY = "kindred_read_connection"
+KEPT_READ_CONNECTIONS = 4
+"""How many connections a process keeps between read-only requests (out of its pool)."""
+_kept_reads: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
 
 
 async def _reading_connection(db: AsyncSession) -> Any:
@@ -440,22 +445,90 @@ async def _reading_connection(db: AsyncSession) -> Any:
     from sqlalchemy.util import greenlet_spawn
 
     engine = db.sync_session.get_bind()
-    connection = await greenlet_spawn(engine.connect)  # type: ignore[union-attr]
-    if connection.dialect.name == "postgresql":
-        # What the engine's begin listener says for such a request: no BEGIN, no COMMIT
-        # (it says it again for whoever takes the connection from the pool next).
-        connection.connection.dbapi_connection.autocommit = True
+    connection = await _kept_read_connection(engine)
+    if connection is None:
+        connection = await greenlet_spawn(engine.connect)  # type: ignore[union-attr]
+        if connection.dialect.name == "postgresql":
+            # What the engine's begin listener says for such a request: no BEGIN, no COMMIT
+            # (it says it again for whoever takes the connection from the pool next).
+            connection.connection.dbapi_connection.autocommit = True
     db.info[_READ_CONNECTION_KEY] = connection
     return connection
 
 
-async def release_read_connection(db: AsyncSession) -> None:
-    """Give back the connection `read_rows` took for the request beside its session."""
-    connection = db.info.pop(_READ_CONNECTION_KEY, None)
-    if connection is not None:
+async def _kept_read_connection(engine: Any) -> Any:
+    """A connection an earlier read-only request gave back, still as the pool would give it
+    (not invalidated since, not older than the pool's recycling age), or None. Taking one
+    from the pool and giving it back (the connection's and the pool's objects, their events,
+    the reset with its trip through a greenlet) cost as much as a statement per request."""
+    kept = _kept_reads.get(engine)
+    while kept:
+        connection = kept.pop()
+        if _as_the_pool_would_give(engine.pool, connection):
+            return connection
         from sqlalchemy.util import greenlet_spawn
 
         await greenlet_spawn(connection.close)
+    return None
+
+
+def _as_the_pool_would_give(pool: Any, connection: Any) -> bool:
+    if connection.closed or connection.invalidated:
+        return False
+    record = connection.connection._connection_record
+    if record is None:
+        return False
+    started = record.starttime
+    recycle = getattr(pool, "_recycle", -1)
+    return (started >= getattr(pool, "_invalidate_time", 0)
+            and not (recycle > -1 and time.time() - started > recycle))
+
+
+def _idle_for_reads(connection: Any) -> bool:
+    """Whether `connection` holds nothing of the request that read on it: no transaction of
+    SQLAlchemy's or the driver's, nothing deferred, no statement running."""
+    if connection.closed or connection.invalidated or connection.in_transaction():
+        return False
+    fairy = connection.connection
+    if connection.dialect.name == "sqlite":
+        driver = fairy.driver_connection
+        return isinstance(driver, sqlite_driver.OneTripConnection) and driver.idle_for_reads()
+    adapter = fairy.dbapi_connection
+    driver = fairy.driver_connection
+    return bool(adapter.autocommit and adapter._transaction is None
+                and not adapter._execute_mutex.locked()
+                and not driver.is_closed() and not driver.is_in_transaction())
+
+
+async def release_read_connection(db: AsyncSession, *, keep: bool = False) -> None:
+    """Give back the connection `read_rows` took for the request beside its session: `keep`
+    (a response that ended normally) keeps it for the process's next read-only request when
+    it is idle, up to KEPT_READ_CONNECTIONS, else it goes back to the pool."""
+    connection = db.info.pop(_READ_CONNECTION_KEY, None)
+    if connection is None:
+        return
+    if keep and _idle_for_reads(connection):
+        kept = _kept_reads.setdefault(connection.engine, [])
+        if len(kept) < KEPT_READ_CONNECTIONS:
+            kept.append(connection)
+            return
+    from sqlalchemy.util import greenlet_spawn
+
+    await greenlet_spawn(connection.close)
+
+
+async def close_kept_read_connections(engine: AsyncEngine) -> None:
+    """Close the kept read connections (the process ends). Closed for good, not given back:
+    the plugin may have disposed of the engine's pool already, and a connection given back to
+    a pool disposed of stays open (on SQLite with its thread)."""
+    from sqlalchemy.util import greenlet_spawn
+
+    def close(connection: Any) -> None:
+        connection.invalidate()
+        connection.close()
+
+    for connection in _kept_reads.pop(engine.sync_engine, []):
+        await greenlet_spawn(close, connection)
 
 
 async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from community.accounts.sessions import DatabaseSessionStore, RedisSessionStore, SessionStore
 from community.cache import LRUCache, SingleFlight
-from community.db import make_engine
+from community.db import close_kept_read_connections, make_engine
 from community.extensions import ExtensionError, Extensions, check_extensions
 from community.mail import Mailer
 from community.screening import NoReviewSink, PassThroughScreener, ReviewSink, Screener
@@ -82,4 +82,5 @@ class Runtime:
             await self.traffic.close()
         if self.redis is not None:
             await self.redis.aclose()
+        await close_kept_read_connections(self.engine)
         await self.engine.dispose()

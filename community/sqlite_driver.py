@@ -245,6 +245,11 @@ class OneTripConnection(aiosqlite.Connection):
         to do (read from the loop: `in_transaction` only asks SQLite's autocommit flag)."""
         return not self._writing and not self._conn.in_transaction
 
+    def idle_for_reads(self) -> bool:
+        """`_idle`, with nothing deferred: the connection holds nothing of the request
+        that read on it."""
+        return self._idle() and not self._deferred
+
     def _commit_with(self, deferred: list[tuple[str | ThreadWork, Sequence[Any]]]) -> None:
         self._run_deferred(deferred)
         self._conn.commit()

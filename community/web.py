@@ -553,7 +553,10 @@ def commit_or_close_request_session(
     and holds no change (`holds_writes`: none unflushed, none written later) skips the
     commit: it opened no transaction
     (community.db.reads_only), and SQLAlchemy's commit machinery cost more than its reads."""
-    from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
+    from advanced_alchemy.extensions.litestar._utils import (
+        delete_aa_scope_state,
+        get_aa_scope_state,
+    )
     from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
         autocommit_handler_maker,
         default_handler_maker,
@@ -567,15 +570,31 @@ def commit_or_close_request_session(
         try:
             if message["type"] == "http.response.start" and not writes(scope) and (
                     session is None or not holds_writes(session)):
-                await close(message, scope)
+                if session is not None and untouched(session):
+                    # Nothing to close: dropped, as closing it would leave it.
+                    delete_aa_scope_state(scope, session_scope_key)
+                else:
+                    await close(message, scope)
                 return
             await autocommit(message, scope)
         finally:
-            # The reads made beside the session (community.db.read_rows) end with it.
+            # The reads made beside the session (community.db.read_rows) end with it; their
+            # connection is kept for the next read-only request when the response started.
             if session is not None and get_aa_scope_state(scope, session_scope_key) is None:
-                await release_read_connection(session)
+                await release_read_connection(
+                    session, keep=message["type"] == "http.response.start")
 
     return handler
+
+
+def untouched(session: AsyncSession) -> bool:
+    """Whether closing `session` would do nothing: it began no transaction (so holds no
+    connection) and holds no object. A page that reads plain rows (`read_rows`, on a
+    connection of its own) leaves its session so; closing it cost a trip through a greenlet
+    and the session's bookkeeping on every such request."""
+    sync = session.sync_session
+    return (not sync.in_transaction() and not sync.identity_map
+            and not sync.new and not sync.deleted)
 
 
 WRITE_PHASE = {"write_phase": True}

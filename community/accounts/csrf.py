@@ -17,7 +17,7 @@ import secrets
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import AbstractMiddleware
@@ -35,15 +35,26 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The bearer-token API has no cookies, so nothing to forge; an unsubscribe link's signature
 # authenticates it, and mail clients post to it with no page and no cookie (RFC 8058).
 EXEMPT_PREFIXES = ("/api/v1/", "/unsubscribe/")
+_SESSION_COOKIE_SET = f"{SESSION_COOKIE}=".encode()
 
 
 def _mac(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
+_session_tokens: dict[tuple[str, str], str] = {}
+
+
 def session_token(secret: str, session_hash: str) -> str:
-    """The token of the session whose stored hash is `session_hash`."""
-    return _mac(secret, f"csrf:session:{session_hash}")
+    """The token of the session whose stored hash is `session_hash` (remembered per process:
+    every request of a signed-in person asks for it, and it depends on nothing else)."""
+    key = (secret, session_hash)
+    token = _session_tokens.get(key)
+    if token is None:
+        if len(_session_tokens) >= 4096:
+            _session_tokens.clear()
+        token = _session_tokens[key] = _mac(secret, f"csrf:session:{session_hash}")
+    return token
 
 
 def new_anonymous_token(secret: str) -> str:
@@ -124,18 +135,20 @@ def _with_token(send: Send, secret: str, expected: str, cookie: str | None,
                 secure: bool) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableScopeHeaders.from_message(message)
+            # The raw header list, read once (Litestar's header map searched it per call).
+            headers = list(message.get("headers", ()))
             token = expected
-            for value in headers.getall("set-cookie", []):
-                if value.startswith(f"{SESSION_COOKIE}="):
+            for name, value in headers:
+                if name.lower() == b"set-cookie" and value.startswith(_SESSION_COOKIE_SET):
                     # Signed in or out by this response: the token of what comes next.
-                    session = value.split(";", 1)[0].split("=", 1)[1]
+                    session = value.split(b";", 1)[0].split(b"=", 1)[1].decode("latin-1")
                     token = (session_token(secret, token_hash(session)) if session
                              else new_anonymous_token(secret))
             if token != cookie:
-                headers.add("set-cookie", Cookie(
+                headers.append((b"set-cookie", Cookie(
                     key=COOKIE, value=token, path="/", secure=secure, httponly=False,
-                    samesite="lax").to_header(header=""))
+                    samesite="lax").to_header(header="").encode("latin-1")))
+                message["headers"] = headers
         await send(message)
 
     return wrapped
