@@ -468,7 +468,21 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
         "kind": kind, "communities": communities,
         "search_hits": search_hits(runtime_of(request).fragments),
-    }, block="results")
+    }, block="results", frame=search_frame(community, kind, communities), holes=SEARCH_HOLES)
+
+
+SEARCH_HOLES = ("site_header", "search_words", "results")
+"""The search page's parts rendered for each search: the layout's header (kept per viewer),
+the words searched for (in the form) and the results (each hit kept by what it shows)."""
+
+
+def search_frame(community: Community | None, kind: str,
+                 communities: tuple[services.CommunityChoice, ...]) -> Hashable:
+    """The key the search page is kept under around its `SEARCH_HOLES`: everything it shows
+    outside them (the community searched in as read, the kind asked for, the communities to
+    choose from), the same for every reader and every search with these filters."""
+    return ("search", (community.slug, community.name) if community else None, kind,
+            communities)
 
 
 route_handlers: list[Any] = [
