@@ -450,8 +450,11 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
 # ---- search -------------------------------------------------------------------------------
 
 
-@get("/search", name="search")
+@get("/search", name="search", opt=SHORT_READS)
 async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
+    """Its reads are short (the session, the community by its slug, the choices of
+    community), so on SQLite they run on the event loop (SHORT_READS); the search itself
+    there only while it is short (`search.INLINE_STEPS`), else in the connection's thread."""
     viewer = current_user(request)
     query = request.query_params.get("q", "")[:200]
     community_slug = request.query_params.get("community", "")
