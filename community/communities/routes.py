@@ -450,12 +450,14 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
 # ---- search -------------------------------------------------------------------------------
 
 
-@get("/search", name="search", opt=SHORT_READS)
+@get("/search", name="search", opt={**SHORT_READS, **PLAIN_VIEWER})
 async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
     """Its reads are short (the session, the community by its slug, the choices of
     community), so on SQLite they run on the event loop (SHORT_READS); the search itself
-    there only while it is short (`search.INLINE_STEPS`), else in the connection's thread."""
-    viewer = current_user(request)
+    there only while it is short (`search.INLINE_STEPS`), else in the connection's thread.
+    The searcher is read as plain values (PLAIN_VIEWER): the search asks only their kind
+    and id."""
+    viewer = current_reader(request)
     query = request.query_params.get("q", "")[:200]
     community_slug = request.query_params.get("community", "")
     community = await services.get_community(db_session, community_slug) if community_slug else None

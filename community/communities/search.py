@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import util as sql_util
 
 from community.accounts.models import User
+from community.accounts.viewer import Reader
 from community.communities import access
 from community.communities.models import Community, Post, Thread
 from community.db import read_rows, short_read
@@ -94,7 +95,7 @@ def decode_cursor(cursor: str | None) -> tuple[float, int] | None:
 
 
 async def search_posts(
-    db: AsyncSession, viewer: User | None, query: str, community_id: int | None = None,
+    db: AsyncSession, viewer: Reader | None, query: str, community_id: int | None = None,
     after: str | None = None, limit: int = 20, kind: str | None = None,
 ) -> tuple[list[SearchHit], str | None]:
     """Ranked hits (best first) among posts `viewer` may see, and the next page's cursor."""
@@ -123,7 +124,7 @@ async def search_posts(
     return hits[:limit], next_cursor
 
 
-def _variant(viewer: User | None, community_id: int | None, kind: str | None,
+def _variant(viewer: Reader | None, community_id: int | None, kind: str | None,
              cursor: tuple[float, int] | None) -> tuple[str, bool, bool, bool]:
     """What the statement's shape depends on: the kind of viewer (the values are bound)
     and which filters are asked for."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from community.accounts.models import Role, User, UserRole, UserSession
 from community.communities import search
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
@@ -17,7 +18,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     settings,
     start_thread,
 )
-from tests.helpers import Visitor, sqlite_trips
+from tests.helpers import Visitor, loaded_objects, sqlite_trips
 from tests.integration.test_read_pages_kept import results
 
 
@@ -69,3 +70,21 @@ def test_a_search_stopped_on_the_loop_still_answers_after_an_edit(
     assert ana.post(f"/posts/{post}/edit", {"body": "leflunomide editedword"}).status_code == 303
     found = results(new_visitor().get("/search?q=leflunomide").text)
     assert "editedword" in found and "replyword" not in found
+
+
+def test_a_signed_in_search_reads_the_searcher_as_plain_values(
+        new_visitor: Callable[[], Visitor]) -> None:
+    seed(new_visitor())
+    ana = person(new_visitor, "cy_inline", joins=("lupus",))
+    start_thread(ana, "lupus", title="Among us", audience="members",
+                 body="azathioprine memberword among members")
+    moderator = person(new_visitor, "mod_inline", role=Role.MODERATOR)
+    url = "/search?q=azathioprine"
+    for visitor in (ana, moderator):
+        visitor.get(url)
+        with loaded_objects(User, UserRole, UserSession) as loaded:
+            page = visitor.get(url).text
+        assert not loaded, "the searcher is read as columns (PLAIN_VIEWER)"
+        assert "memberword" in results(page)
+    assert "Moderation queue" in moderator.get(url).text
+    assert "memberword" not in results(new_visitor().get(url).text)
