@@ -63,18 +63,22 @@ def reads_only() -> bool:
 
 
 @contextmanager
-def short_read() -> Iterator[None]:
+def short_read(*, steps: int | None = None) -> Iterator[None]:
     """The reads inside are short (indexed, bounded), as a `SHORT_READS` page's are: in a
     request that only reads, SQLite runs them on the event loop instead of a trip to the
     connection's thread. For a page whose first read is short though what it reads only
-    when a kept fragment is missing is not (a treatment report's aggregates)."""
+    when a kept fragment is missing is not (a treatment report's aggregates). `steps`: the
+    reads are usually short, not always; one that takes more steps of SQLite's virtual
+    machine is stopped and sent to the thread (`sqlite_driver.inline_steps`)."""
     if not reads_only():
         yield
         return
     token = sqlite_driver.inline_reads.set(True)
+    budget = sqlite_driver.inline_steps.set(steps)
     try:
         yield
     finally:
+        sqlite_driver.inline_steps.reset(budget)
         sqlite_driver.inline_reads.reset(token)
 
 

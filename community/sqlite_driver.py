@@ -88,6 +88,12 @@ inline_reads: ContextVar[bool] = ContextVar("kindred_sqlite_inline_reads", defau
 """Set for a request that only reads and whose reads are short (community.web.SHORT_READS):
 its SELECTs outside a transaction run on the event loop."""
 
+inline_steps: ContextVar[int | None] = ContextVar("kindred_sqlite_inline_steps", default=None)
+"""Set beside `inline_reads` for a read that is usually short but not always (a search for a
+word that many posts hold): on the event loop SQLite stops it after this many steps of its
+virtual machine (a count, the same on every run) and it is run again in the connection's
+thread, so the loop never waits for a long one."""
+
 _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
 
@@ -357,12 +363,36 @@ class OneTripCursor:
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
         await self.close()
-        if self._inline(sql):
-            self._take(self._cursor_run(sql, parameters or (), many=False))
-        else:
-            self._take(await self._trip(partial(self._run, sql, parameters or (), many=False,
-                                                deferred=self._connection._take_deferred())))
+        state = self._inline_run(sql, parameters or ()) if self._inline(sql) else None
+        if state is None:
+            state = await self._trip(partial(self._run, sql, parameters or (), many=False,
+                                             deferred=self._connection._take_deferred()))
+        self._take(state)
         return self
+
+    def _inline_run(self, sql: str, parameters: Sequence[Any]) -> tuple[Any, ...] | None:
+        """`sql` run on the event loop; None when it took more than `inline_steps` (it was
+        stopped before any row was read: the caller runs it in the thread)."""
+        steps = inline_steps.get()
+        if steps is None:
+            return self._cursor_run(sql, parameters, many=False)
+        connection = self._connection._conn
+        stopped = False
+
+        def stop() -> int:
+            nonlocal stopped
+            stopped = True
+            return 1
+
+        connection.set_progress_handler(stop, steps)
+        try:
+            return self._cursor_run(sql, parameters, many=False)
+        except sqlite3.OperationalError:
+            if stopped:
+                return None
+            raise
+        finally:
+            connection.set_progress_handler(None, 0)
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         await self.close()

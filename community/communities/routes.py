@@ -453,9 +453,14 @@ async def react(request: AnyRequest, db_session: AsyncSession, post_id: int) -> 
 # ---- search -------------------------------------------------------------------------------
 
 
-@get("/search", name="search")
+@get("/search", name="search", opt={**SHORT_READS, **PLAIN_VIEWER})
 async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
-    viewer = current_user(request)
+    """Its reads are short (the session, the community by its slug, the choices of
+    community), so on SQLite they run on the event loop (SHORT_READS); the search itself
+    there only while it is short (`search.INLINE_STEPS`), else in the connection's thread.
+    The searcher is read as plain values (PLAIN_VIEWER): the search asks only their kind
+    and id."""
+    viewer = current_reader(request)
     query = request.query_params.get("q", "")[:200]
     community_slug = request.query_params.get("community", "")
     community = await services.get_community(db_session, community_slug) if community_slug else None
@@ -471,7 +476,21 @@ async def search_page(request: AnyRequest, db_session: AsyncSession) -> Response
         "query": query, "community": community, "hits": hits, "next_cursor": next_cursor,
         "kind": kind, "communities": communities,
         "search_hits": search_hits(runtime_of(request).fragments),
-    }, block="results")
+    }, block="results", frame=search_frame(community, kind, communities), holes=SEARCH_HOLES)
+
+
+SEARCH_HOLES = ("site_header", "search_words", "results")
+"""The search page's parts rendered for each search: the layout's header (kept per viewer),
+the words searched for (in the form) and the results (each hit kept by what it shows)."""
+
+
+def search_frame(community: Community | None, kind: str,
+                 communities: tuple[services.CommunityChoice, ...]) -> Hashable:
+    """The key the search page is kept under around its `SEARCH_HOLES`: everything it shows
+    outside them (the community searched in as read, the kind asked for, the communities to
+    choose from), the same for every reader and every search with these filters."""
+    return ("search", (community.slug, community.name) if community else None, kind,
+            communities)
 
 
 route_handlers: list[Any] = [
