@@ -195,7 +195,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     asyncio.run(database.empty())
 
 
-def _settings_for(database_url: str, folder: Path, **overrides: Any) -> Settings:
+def settings_for(database_url: str, folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "secret_key": "test-secret-key-0123456789abcdef0123456789",
@@ -225,7 +225,7 @@ def shared_visitor(request: pytest.FixtureRequest, folder: Path) -> Iterator[Vis
         asyncio.run(_pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
         url = _pg_url(database)
     try:
-        app = create_app(_settings_for(url, folder))
+        app = create_app(settings_for(url, folder))
         with TestClient(app, base_url="http://testserver.local") as client:
             yield Visitor(client)
     finally:
@@ -236,7 +236,7 @@ def shared_visitor(request: pytest.FixtureRequest, folder: Path) -> Iterator[Vis
 @pytest.fixture
 def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
     def _make(**overrides: Any) -> Settings:
-        return _settings_for(database_url, tmp_path, **overrides)
+        return settings_for(database_url, tmp_path, **overrides)
 
     return _make
 
