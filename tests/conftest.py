@@ -209,10 +209,14 @@ def settings_for(database_url: str, folder: Path, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def shared_visitor(request: pytest.FixtureRequest, folder: Path) -> Iterator[Visitor]:
-    """A visitor of one app over one database of the backend `request.param`, for a
-    module-scoped fixture whose tests only read what it seeded (tests that write keep a
-    database of their own). The database is a copy of the template of its own, dropped after.
+def shared_visitor(
+    request: pytest.FixtureRequest, folder: Path,
+    build: Callable[[Settings], Litestar] = create_app, **overrides: Any,
+) -> Iterator[Visitor]:
+    """A visitor of one app (`build(settings)`) over one database of the backend
+    `request.param`, for a module-scoped fixture whose tests only read what it seeded (tests
+    that write keep a database of their own). The database is a copy of the template of its
+    own, dropped after; `Visitor(visitor.client, httpx.Cookies())` is another browser.
     """
     database = None
     if request.param == "sqlite":
@@ -225,7 +229,7 @@ def shared_visitor(request: pytest.FixtureRequest, folder: Path) -> Iterator[Vis
         asyncio.run(_pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
         url = _pg_url(database)
     try:
-        app = create_app(settings_for(url, folder))
+        app = build(settings_for(url, folder, **overrides))
         with TestClient(app, base_url="http://testserver.local") as client:
             yield Visitor(client)
     finally:
