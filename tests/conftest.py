@@ -54,6 +54,13 @@ def cheap_password_hashing() -> Iterator[None]:
     patch.undo()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first. xdist hands the tests out in collection order, so a long test
+    collected near the end keeps one worker busy after the other has run out of work; the
+    same order on every worker, as xdist requires (the sort is stable)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def _pg_url(database: str) -> str:
     base, _, _ = POSTGRES_URL.rpartition("/")
     return f"{base}/{database}"
