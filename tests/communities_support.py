@@ -129,6 +129,11 @@ def post_status(visitor: Visitor, post_id: int) -> str:
 
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
+    return build_app(settings)
+
+
+def build_app(settings: Settings) -> Litestar:
+    """The app with the keyword screener and a recording review sink."""
     application = create_app(settings, screener_factory=KeywordScreener)
     application.state.runtime.review_sink = RecordingSink()
     return application

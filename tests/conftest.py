@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,13 @@ def cheap_password_hashing() -> Iterator[None]:
     patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("kindred-timing-equaliser"))
     yield
     patch.undo()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first. xdist hands the tests out in collection order, so a long test
+    collected near the end keeps one worker busy after the other has run out of work; the
+    same order on every worker, as xdist requires (the sort is stable)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 def _pg_url(database: str) -> str:
@@ -193,19 +202,52 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     asyncio.run(database.empty())
 
 
+def settings_for(database_url: str, folder: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret-key-0123456789abcdef0123456789",
+        "var_dir": folder / "var",
+        "base_url": "http://testserver.local",
+        # Tests that exercise the export worker or the outbox's runner run them themselves.
+        "extra": {"research_worker": "off", "outbox_runner": "off"},
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def shared_visitor(
+    request: pytest.FixtureRequest, folder: Path,
+    build: Callable[[Settings], Litestar] = create_app, **overrides: Any,
+) -> Iterator[Visitor]:
+    """A visitor of one app (`build(settings)`) over one database of the backend
+    `request.param`, for a module-scoped fixture whose tests only read what it seeded (tests
+    that write keep a database of their own). The database is a copy of the template of its
+    own, dropped after; `Visitor(visitor.client, httpx.Cookies())` is another browser.
+    """
+    database = None
+    if request.param == "sqlite":
+        target = folder / "kindred.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        url = f"sqlite+aiosqlite:///{target}"
+    else:
+        template = request.getfixturevalue("postgres_template")
+        database = f"kindred_m_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
+        url = _pg_url(database)
+    try:
+        app = build(settings_for(url, folder, **overrides))
+        with TestClient(app, base_url="http://testserver.local") as client:
+            yield Visitor(client)
+    finally:
+        if database is not None:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
     def _make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "database_url": database_url,
-            "secret_key": "test-secret-key-0123456789abcdef0123456789",
-            "var_dir": tmp_path / "var",
-            "base_url": "http://testserver.local",
-            # Tests that exercise the export worker or the outbox's runner run them themselves.
-            "extra": {"research_worker": "off", "outbox_runner": "off"},
-        }
-        values.update(overrides)
-        return Settings(**values)
+        return settings_for(database_url, tmp_path, **overrides)
 
     return _make
 

@@ -15,7 +15,7 @@ from community.accounts.models import Role, User, UserRole
 from community.communities.models import Community
 from community.db import intent
 from community.web import SESSION_COOKIE
-from tests.helpers import KeywordScreener, RecordingSink, Visitor
+from tests.helpers import RecordingSink, Visitor
 
 XSS_PAYLOADS = [
     line for line in
@@ -32,11 +32,9 @@ XSS_PAYLOADS = [
 
 @pytest.fixture
 def app(settings):
-    from community.app import create_app
+    from tests.communities_support import build_app
 
-    application = create_app(settings, screener_factory=KeywordScreener)
-    application.state.runtime.review_sink = RecordingSink()
-    return application
+    return build_app(settings)
 
 
 def sink(visitor: Visitor) -> RecordingSink:

@@ -107,24 +107,31 @@ def test_a_crisis_post_is_hidden_from_others_and_its_author_sees_help_for_their_
     assert f"/moderation/items/{item}" in mails[0].get_payload(decode=True).decode()
 
 
-@pytest.mark.parametrize(("country", "locale", "expected", "absent"), [
+# A writer's profile country and language, the help line their crisis panel must show, and
+# one it must not.
+HELP_BY_COUNTRY_AND_LANGUAGE = [
     ("", "ru", "8-800-2000-122", "988"),
     ("AU", "ru", "13 11 14", "8-800-2000-122"),
     ("IN", "en", "14416", "988"),
     ("", "en", "findahelpline.com", "988"),
-])
+]
+
+
 def test_help_follows_the_profile_country_then_the_language_then_a_world_list(
-    new_visitor: Callable[[], Visitor], country: str, locale: str, expected: str, absent: str
+    new_visitor: Callable[[], Visitor],
 ) -> None:
+    # One app for every case: each writer is a different person with their own thread.
     seed(new_visitor())
-    writer = person(new_visitor, "someone_far", joins=(SLUG,))
-    if country:
-        _set_country(writer, country)
-    _set_locale(writer, "someone_far", locale)
-    thread_id = start_thread(writer, SLUG, "Tonight", CRISIS)
-    page = writer.get(f"/threads/{thread_id}").text
-    panel = page.split('id="crisis-title"')[1].split("</section>")[0]
-    assert expected in panel and absent not in panel
+    for number, (country, locale, expected, absent) in enumerate(HELP_BY_COUNTRY_AND_LANGUAGE):
+        username = f"someone_far_{number}"
+        writer = person(new_visitor, username, joins=(SLUG,))
+        if country:
+            _set_country(writer, country)
+        _set_locale(writer, username, locale)
+        thread_id = start_thread(writer, SLUG, "Tonight", CRISIS)
+        page = writer.get(f"/threads/{thread_id}").text
+        panel = page.split('id="crisis-title"')[1].split("</section>")[0]
+        assert expected in panel and absent not in panel, (country, locale)
 
 
 def test_a_community_may_publish_crisis_posts_with_a_notice_for_peers(

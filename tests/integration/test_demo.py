@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from community.accounts.models import User
@@ -224,6 +225,7 @@ def _kindred(tmp: Path, *args: str) -> str:
     return result.stdout
 
 
+@pytest.mark.long
 def test_kindred_demo_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     dumps = []
     for run in ("first", "second"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,20 +32,29 @@ def test_every_hook_is_wired_and_checked() -> None:
     asyncio.run(runtime.close())
 
 
-@pytest.mark.parametrize("hook", ["can_post", "posting_allowed", "reopen_if_suspension_over",
-                                  "notice_context",
-                                  "profile_extras", "most_reported_treatments"])
+@pytest.fixture
+def startup_settings(tmp_path: Path) -> Settings:
+    """Settings for an app that must refuse to start: the check comes before any database
+    is opened, so one backend is enough."""
+    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'never-opened.db'}",
+                    secret_key="test-secret-key-0123456789abcdef0123456789",
+                    var_dir=tmp_path / "var", base_url="http://testserver.local")
+
+
 def test_a_missing_hook_stops_start_up(
-    hook: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    startup_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app_module, "build_extensions",
-                        lambda: replace(build_extensions(), **{hook: None}))
-    with pytest.raises(ExtensionError, match=hook):
-        create_app(settings)
+    for hook in ["can_post", "posting_allowed", "reopen_if_suspension_over", "notice_context",
+                 "profile_extras", "most_reported_treatments"]:
+        with monkeypatch.context() as patch:
+            patch.setattr(app_module, "build_extensions",
+                          lambda hook=hook: replace(build_extensions(), **{hook: None}))
+            with pytest.raises(ExtensionError, match=hook):
+                create_app(startup_settings)
 
 
 def test_a_hook_whose_parameters_were_renamed_stops_start_up(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    startup_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def can_post(db: AsyncSession, person_id: int) -> bool:
         return True
@@ -52,11 +62,11 @@ def test_a_hook_whose_parameters_were_renamed_stops_start_up(
     monkeypatch.setattr(app_module, "build_extensions",
                         lambda: replace(build_extensions(), can_post=can_post))
     with pytest.raises(ExtensionError, match="user_id"):
-        create_app(settings)
+        create_app(startup_settings)
 
 
 def test_a_signal_needing_an_argument_the_core_never_passes_stops_start_up(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    startup_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def signal(db: Any, *, viewer: Any, candidate_ids: list[int], weight: float) -> Any:
         return {}
@@ -64,18 +74,18 @@ def test_a_signal_needing_an_argument_the_core_never_passes_stops_start_up(
     monkeypatch.setattr(app_module, "build_extensions",
                         lambda: replace(build_extensions(), like_me_signals=(signal,)))
     with pytest.raises(ExtensionError, match="weight"):
-        create_app(settings)
+        create_app(startup_settings)
 
 
 def test_a_background_job_that_is_a_bare_function_stops_start_up(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    startup_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from outcomes.research.worker import worker_pass
 
     monkeypatch.setattr(app_module, "build_extensions",
                         lambda: replace(build_extensions(), background_jobs=(worker_pass,)))
     with pytest.raises(ExtensionError, match="not a BackgroundJob"):
-        create_app(settings)
+        create_app(startup_settings)
 
 
 def test_a_renamed_hook_name_is_refused_rather_than_ignored() -> None:

@@ -62,6 +62,7 @@ def test_the_matrix_covers_every_pair_and_order() -> None:
         ("approve", "approve"), ("approve", "reject"), ("reject", "approve")}
 
 
+@pytest.mark.long
 def test_a_target_held_for_two_reasons_is_visible_only_when_both_are_approved(
     visitor: Visitor, new_visitor: Callable[[], Visitor]
 ) -> None:

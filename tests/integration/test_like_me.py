@@ -3,13 +3,16 @@ including the treatments and symptoms they share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from community.communities.models import Community
+from tests.communities_support import build_app
+from tests.conftest import BACKENDS, shared_visitor
 from tests.helpers import Visitor
 from tests.integration.test_treatments import TODAY, add_course, evaluate, load_vocabularies
 from tests.profiles_support import (  # noqa: F401 - `app` overrides the fixture
@@ -66,6 +69,19 @@ def save(person: Visitor, conditions: dict[str, tuple[str, str]], **fields: str)
 
 @pytest.fixture
 def people(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
+    """The people, for a test that changes the site."""
+    return seed_people(new_visitor)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seen_people(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Visitor]]:
+    """The same people, made once per backend for the tests that only look at them."""
+    with shared_visitor(request, tmp_path_factory.mktemp("like-me"), build_app) as visitor:
+        yield seed_people(lambda: Visitor(visitor.client, httpx.Cookies()))
+
+
+def seed_people(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
     creator = new_visitor()
     make_community(creator, "ms", "Multiple sclerosis")
     make_community(creator, "migraine", "Migraine")
@@ -93,8 +109,10 @@ def people(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
     return {"seeker": seeker, "twin": twin, "cousin": cousin, "secret": secretive}
 
 
-def test_ranked_by_similarity_and_private_people_never_appear(people: dict[str, Visitor]) -> None:
-    page = people["seeker"].get("/people/like-me")
+def test_ranked_by_similarity_and_private_people_never_appear(
+    seen_people: dict[str, Visitor],
+) -> None:
+    page = seen_people["seeker"].get("/people/like-me")
     assert page.status_code == 200
     found = names_in(page.text)
     assert found[0] == "twin_tia", "two shared conditions, same age, sex and country"
@@ -106,15 +124,15 @@ def test_ranked_by_similarity_and_private_people_never_appear(people: dict[str, 
     assert "seeker_sue" not in found
 
 
-def test_results_show_only_visible_fields(people: dict[str, Visitor]) -> None:
-    page = people["seeker"].get("/people/like-me").text
+def test_results_show_only_visible_fields(seen_people: dict[str, Visitor]) -> None:
+    page = seen_people["seeker"].get("/people/like-me").text
     card = page.split("secret_sid.svg", 1)[1].split("</li>", 1)[0]
     assert "Male" not in card and "35-44" not in card and "Germany" not in card
     twin_card = page.split("twin_tia.svg", 1)[1].split("</li>", 1)[0]
     assert "Germany" in twin_card and "35-44" in twin_card and "Migraine" in twin_card
 
 
-def test_filters_match_only_fields_the_viewer_may_see(people: dict[str, Visitor]) -> None:
+def test_filters_match_only_fields_the_viewer_may_see(seen_people: dict[str, Visitor]) -> None:
     for query_string, expected in [
         ("sex=female", {"twin_tia", "cousin_cy"}),
         ("sex=male", set()),  # secret_sid is male, but shows it to nobody
@@ -122,18 +140,19 @@ def test_filters_match_only_fields_the_viewer_may_see(people: dict[str, Visitor]
         ("age_band=35-44", {"twin_tia", "cousin_cy"}),
         ("country=FR&sex=female", {"cousin_cy"}),
     ]:
-        page = people["seeker"].get(f"/people/like-me?{query_string}")
+        page = seen_people["seeker"].get(f"/people/like-me?{query_string}")
         assert page.status_code == 200, query_string
         assert set(names_in(page.text)) == expected, query_string
 
 
-def test_condition_filter_and_htmx_partial(people: dict[str, Visitor]) -> None:
-    migraine = query(people["seeker"], select(Community.id).where(Community.slug == "migraine"))[0]
-    page = people["seeker"].get(f"/people/like-me?condition={migraine}", htmx=True)
+def test_condition_filter_and_htmx_partial(seen_people: dict[str, Visitor]) -> None:
+    migraine = query(seen_people["seeker"],
+                     select(Community.id).where(Community.slug == "migraine"))[0]
+    page = seen_people["seeker"].get(f"/people/like-me?condition={migraine}", htmx=True)
     assert page.status_code == 200
     assert "<html" not in page.text and 'id="results"' in page.text
     assert set(names_in(page.text)) == {"twin_tia"}
-    ignored = people["seeker"].get("/people/like-me?condition=999999&sex=robot")
+    ignored = seen_people["seeker"].get("/people/like-me?condition=999999&sex=robot")
     assert set(names_in(ignored.text)) == {"twin_tia", "cousin_cy", "secret_sid"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from outcomes.reports import cohorts, services
 from outcomes.reports.models import StoredCohortRelease, TreatmentSummary
 from outcomes.reports.summaries import pair_contributions
 from outcomes.research.suppression import PUBLISHED
+from tests.conftest import BACKENDS, shared_visitor
 from tests.helpers import Visitor, statements_of
 from tests.integration.test_treatments import load_vocabularies
 from tests.report_population import seed_population
@@ -35,11 +37,25 @@ def populate(visitor: Visitor, patients: int = 160, **options: Any) -> None:
     visitor.run(_seed)
 
 
-@pytest.fixture
-def population(visitor: Visitor) -> Visitor:
+def seed_the_population(visitor: Visitor) -> Visitor:
     load_vocabularies(visitor)
     populate(visitor, patients=400, conditions=("type-2-diabetes", "obesity"))
     return visitor
+
+
+@pytest.fixture
+def population(visitor: Visitor) -> Visitor:
+    """The population, for a test that changes it."""
+    return seed_the_population(visitor)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seen_population(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Visitor]:
+    """The population seeded once per backend, for the tests that only read its pages and
+    releases (a view builds and stores a release, which is the same for every reader)."""
+    with shared_visitor(request, tmp_path_factory.mktemp("population")) as visitor:
+        yield seed_the_population(visitor)
 
 
 def release_of(visitor: Visitor, slug: str = "metformin") -> services.ReleaseBundle:
@@ -78,58 +94,58 @@ def true_adherence(visitor: Visitor, *, sex: str) -> dict[str, int]:
     return visitor.run(_count)  # type: ignore[no-any-return]
 
 
-def test_a_narrowed_report_shows_the_groups_figures(population: Visitor) -> None:
-    page = population.get("/treatments/metformin?sex=female").text
+def test_a_narrowed_report_shows_the_groups_figures(seen_population: Visitor) -> None:
+    page = seen_population.get("/treatments/metformin?sex=female").text
     assert "People like this" in page and 'class="tag">Female<' in page
     assert "<svg class=\"chart bars\"" in page and 'class="chart-data visually-hidden"' in page
     adherence = page.split('id="narrowed-adherence"')[1].split("</figure>")[0]
     shown = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td>', adherence))
     assert shown, "some adherence figure of the group is shown"
-    truth = true_adherence(population, sex="female")
+    truth = true_adherence(seen_population, sex="female")
     labels = {"always": "Always taken as prescribed", "usually": "Usually taken as prescribed",
               "sometimes": "Sometimes taken as prescribed", "never": "Never taken as prescribed"}
     for value, label in labels.items():
         if label in shown:
             assert int(shown[label]) == truth.get(value, 0)
-    whole = population.get("/treatments/metformin").text
+    whole = seen_population.get("/treatments/metformin").text
     assert "People like this" not in whole
 
 
-def test_a_narrowing_with_too_few_people_shows_nothing(population: Visitor) -> None:
-    release = release_of(population).release
+def test_a_narrowing_with_too_few_people_shows_nothing(seen_population: Visitor) -> None:
+    release = release_of(seen_population).release
     few = next(n for n in every_narrowing(release.choices)
                if 0 < release.patients.extended[release.index(n)] < 5)
-    page = population.get(f"/treatments/metformin?{few.query()}").text
+    page = seen_population.get(f"/treatments/metformin?{few.query()}").text
     assert 'id="too-few"' in page
     narrowed = page.split('id="narrowed-title"')[1].split("Evaluations shared by patients")[0]
     assert "<svg" not in narrowed and not re.search(r"\d", narrowed.split('id="too-few"')[1]
                                                      .split("</p>")[0].replace("5", ""))
 
 
-def test_values_not_on_offer_are_ignored(population: Visitor) -> None:
-    page = population.get("/treatments/metformin?sex=robot&condition=999999").text
+def test_values_not_on_offer_are_ignored(seen_population: Visitor) -> None:
+    page = seen_population.get("/treatments/metformin?sex=robot&condition=999999").text
     assert "People like this" not in page
     assert 'id="current-patients"' in page
 
 
-def test_no_count_from_one_to_four_in_any_combination(population: Visitor) -> None:
-    bundle = release_of(population)
+def test_no_count_from_one_to_four_in_any_combination(seen_population: Visitor) -> None:
+    bundle = release_of(seen_population)
     narrowings = every_narrowing(bundle.release.choices)
     assert len(narrowings) > 150
     shown_groups = 0
     for narrowing in narrowings:
-        page = population.get(f"/treatments/metformin?{narrowing.query()}").text
+        page = seen_population.get(f"/treatments/metformin?{narrowing.query()}").text
         counts = rendered_counts(page)
         assert not [n for n in counts if 1 <= n <= 4], narrowing
         shown_groups += '<text class="value"' in page
     assert shown_groups > 10, "the test data narrows to groups large enough to show"
 
 
-def test_no_pair_of_pages_differs_by_one_to_four(population: Visitor) -> None:
+def test_no_pair_of_pages_differs_by_one_to_four(seen_population: Visitor) -> None:
     """The differencing attack over pairs of pages: subtract what a view shows from what a
     wider view (the same filters with some dropped) shows, for every answer and every pair;
     no difference may be a count of 1 to 4 people."""
-    bundle = release_of(population)
+    bundle = release_of(seen_population)
     release = bundle.release
     pages = {n: release.answers_in(n) for n in every_narrowing(release.choices)
              if services.narrowed_report(bundle, n, 5).report is not None}
@@ -155,9 +171,9 @@ def test_no_pair_of_pages_differs_by_one_to_four(population: Visitor) -> None:
     assert small == 0
 
 
-def test_hidden_counts_include_every_small_one(population: Visitor) -> None:
+def test_hidden_counts_include_every_small_one(seen_population: Visitor) -> None:
     """Every true count from 1 to 4 of a narrowed view is hidden (read from the raw cube)."""
-    release = release_of(population).release
+    release = release_of(seen_population).release
     for table in [release.patients, *release.answers.values()]:
         small = (table.extended >= 1) & (table.extended < 5)
         assert not (small & (table.status == PUBLISHED)).any()
@@ -204,8 +220,8 @@ def test_narrowed_reports_read_a_constant_number_of_queries(visitor: Visitor) ->
     assert len(statements_of(visitor, url)) == small
 
 
-def test_the_filters_offer_every_age_band_and_sex(population: Visitor) -> None:
-    choices = release_of(population).release.choices
+def test_the_filters_offer_every_age_band_and_sex(seen_population: Visitor) -> None:
+    choices = release_of(seen_population).release.choices
     assert [v for v, _l in choices.age_band] == list(cohorts.AGE_GROUPS)
     assert {v for v, _l in choices.sex} == {"female", "male"}
     assert choices.condition, "conditions with enough patients are offered"

@@ -47,26 +47,25 @@ def viewers(new_visitor: Callable[[], Visitor]) -> dict[str, Visitor]:
     return {"owner": owner, "member": other, "moderator": moderator, "anonymous": new_visitor()}
 
 
-@pytest.mark.parametrize(
-    ("viewer", "sees", "does_not_see"),
-    [
-        ("anonymous", ["Female"], ["35-44", "Portugal", "Gardening", "Lupus"]),
-        ("member", ["Female", "35-44", "Gardening"], ["Portugal", "Lupus"]),
-        ("moderator", ["Female", "35-44", "Gardening"], ["Portugal", "Lupus"]),
-        ("owner", ["Female", "35-44", "Portugal", "Gardening", "Lupus", "diagnosed 2015",
-                   "first symptoms 2012"], []),
-    ],
-)
-def test_each_field_is_shown_only_to_who_may_see_it(
-    viewers: dict[str, Visitor], viewer: str, sees: list[str], does_not_see: list[str]
-) -> None:
-    page = viewers[viewer].get("/people/owner_olive")
-    assert page.status_code == 200
-    assert "owner_olive" in page.text
-    for text in sees:
-        assert text in page.text, text
-    for text in does_not_see:
-        assert text not in page.text, text
+# What each kind of viewer sees of owner_olive's profile, and what they do not.
+FIELDS_BY_VIEWER = [
+    ("anonymous", ["Female"], ["35-44", "Portugal", "Gardening", "Lupus"]),
+    ("member", ["Female", "35-44", "Gardening"], ["Portugal", "Lupus"]),
+    ("moderator", ["Female", "35-44", "Gardening"], ["Portugal", "Lupus"]),
+    ("owner", ["Female", "35-44", "Portugal", "Gardening", "Lupus", "diagnosed 2015",
+               "first symptoms 2012"], []),
+]
+
+
+def test_each_field_is_shown_only_to_who_may_see_it(viewers: dict[str, Visitor]) -> None:
+    for viewer, sees, does_not_see in FIELDS_BY_VIEWER:
+        page = viewers[viewer].get("/people/owner_olive")
+        assert page.status_code == 200, viewer
+        assert "owner_olive" in page.text, viewer
+        for text in sees:
+            assert text in page.text, (viewer, text)
+        for text in does_not_see:
+            assert text not in page.text, (viewer, text)
 
 
 def test_defaults_are_members_only(new_visitor: Callable[[], Visitor]) -> None:
@@ -122,53 +121,54 @@ def test_conditions_of_another_community_cannot_be_claimed(
     assert query(person, select(ProfileCondition)) == []
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("sex", "robot", "Choose from the list"),
-        ("age_band", "12", "Choose an age band"),
-        ("country", "XX", "Choose a country"),
-        ("about", "x" * 2001, "under 2000 characters"),
-        ("about_visibility", "everyone", "Choose who may see"),
-        ("discoverable", "public", "Choose who can find you"),
-    ],
-)
+# Each refused field: the value typed and the message shown.
+INVALID_FIELDS = [
+    ("sex", "robot", "Choose from the list"),
+    ("age_band", "12", "Choose an age band"),
+    ("country", "XX", "Choose a country"),
+    ("about", "x" * 2001, "under 2000 characters"),
+    ("about_visibility", "everyone", "Choose who may see"),
+    ("discoverable", "public", "Choose who can find you"),
+]
+
+
 def test_invalid_fields_are_refused_and_the_form_is_kept(
-    new_visitor: Callable[[], Visitor], field: str, value: str, message: str
+    new_visitor: Callable[[], Visitor],
 ) -> None:
+    # One app for every case: a refused form stores nothing, so the cases cannot interfere.
     person = member(new_visitor, "typo_tom")
-    typed = {"about": "kept text", field: value}
-    response = person.post("/account/profile", profile_form(**typed))
-    assert response.status_code == 400
-    assert message in response.text
-    assert query(person, select(Profile)) == []
-    if field != "about":
-        assert "kept text" in response.text
+    for field, value, message in INVALID_FIELDS:
+        typed = {"about": "kept text", field: value}
+        response = person.post("/account/profile", profile_form(**typed))
+        assert response.status_code == 400, field
+        assert message in response.text, field
+        assert query(person, select(Profile)) == [], field
+        if field != "about":
+            assert "kept text" in response.text, field
 
 
-@pytest.mark.parametrize(
-    ("diagnosed", "symptoms", "message"),
-    [
-        ("1899", "", "between 1900 and"),
-        ("3000", "", "between 1900 and"),
-        ("twenty", "", "between 1900 and"),
-        ("2010", "2015", "cannot come after the diagnosis"),
-    ],
-)
-def test_condition_years_are_checked(
-    new_visitor: Callable[[], Visitor], diagnosed: str, symptoms: str, message: str
-) -> None:
+# Each refused pair of years (diagnosed, first symptoms) and the message shown.
+INVALID_YEARS = [
+    ("1899", "", "between 1900 and"),
+    ("3000", "", "between 1900 and"),
+    ("twenty", "", "between 1900 and"),
+    ("2010", "2015", "cannot come after the diagnosis"),
+]
+
+
+def test_condition_years_are_checked(new_visitor: Callable[[], Visitor]) -> None:
     person = member(new_visitor, "year_yan")
     community_id = make_community(person, "crohns")
     person.post("/communities/crohns/join")
-    response = person.post("/account/profile", {
-        **profile_form(), f"condition_{community_id}": "on",
-        f"diagnosed_{community_id}": diagnosed, f"symptoms_{community_id}": symptoms,
-    })
-    assert response.status_code == 400
-    assert message in response.text
-    assert f'value="{diagnosed}"' in response.text
-    assert query(person, select(ProfileCondition)) == []
+    for diagnosed, symptoms, message in INVALID_YEARS:
+        response = person.post("/account/profile", {
+            **profile_form(), f"condition_{community_id}": "on",
+            f"diagnosed_{community_id}": diagnosed, f"symptoms_{community_id}": symptoms,
+        })
+        assert response.status_code == 400, diagnosed
+        assert message in response.text, diagnosed
+        assert f'value="{diagnosed}"' in response.text, diagnosed
+        assert query(person, select(ProfileCondition)) == [], diagnosed
 
 
 @pytest.mark.parametrize(

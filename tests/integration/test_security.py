@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from community.accounts.models import Role, User
 from community.app import create_app
 from community.web import CONTENT_SECURITY_POLICY
+from tests.conftest import BACKENDS, settings_for, shared_visitor
 from tests.helpers import Visitor
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -45,6 +48,14 @@ def test_every_state_changing_route_rejects_a_missing_csrf_token(
         assert forged.status_code == 403, f"{method} {path} accepted a forged CSRF token"
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def anonymous(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Visitor]:
+    """One signed-out browser on an empty site per backend, for the tests that only read."""
+    with shared_visitor(request, tmp_path_factory.mktemp("site")) as visitor:
+        yield visitor
+
+
 def test_htmx_requests_pass_csrf_in_a_header(visitor: Visitor) -> None:
     visitor.register("header_user")
     response = visitor.post("/login", {"identifier": "header_user",
@@ -52,19 +63,19 @@ def test_htmx_requests_pass_csrf_in_a_header(visitor: Visitor) -> None:
     assert response.status_code == 303
 
 
-def test_security_headers_on_every_response(visitor: Visitor) -> None:
+def test_security_headers_on_every_response(anonymous: Visitor) -> None:
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
     assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
     for path in ["/", "/login", "/register", "/nowhere"]:
-        response = visitor.get(path)
+        response = anonymous.get(path)
         assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
         assert response.headers["x-content-type-options"] == "nosniff", path
         assert response.headers["referrer-policy"] == "same-origin", path
 
 
-def test_no_inline_scripts_in_pages(visitor: Visitor) -> None:
+def test_no_inline_scripts_in_pages(anonymous: Visitor) -> None:
     for path in ["/", "/login", "/register"]:
-        html = visitor.get(path).text
+        html = anonymous.get(path).text
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert ' style="' not in html and " onclick=" not in html
 
@@ -76,8 +87,8 @@ def test_signed_in_pages_are_not_stored(visitor: Visitor) -> None:
         assert visitor.get(path).headers["cache-control"] == "no-store"
 
 
-def test_error_pages_use_the_layout(visitor: Visitor) -> None:
-    response = visitor.get("/no/such/page")
+def test_error_pages_use_the_layout(anonymous: Visitor) -> None:
+    response = anonymous.get("/no/such/page")
     assert response.status_code == 404
     assert "Page not found" in response.text and 'class="site-header"' in response.text
 
@@ -138,13 +149,14 @@ def test_admin_grants_moderator_audited_and_session_rotated(visitor: Visitor, ne
     assert "role.granted" in audit
 
 
-def test_healthz(visitor: Visitor, settings) -> None:
-    assert visitor.get("/healthz").status_code == 200
+def test_healthz(anonymous: Visitor) -> None:
+    assert anonymous.get("/healthz").status_code == 200
 
 
-def test_healthz_answers_503_without_database(tmp_path, make_settings) -> None:
+def test_healthz_answers_503_without_database(tmp_path) -> None:
     from litestar.testing import TestClient
 
-    broken = make_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/missing/dir/db.sqlite")
+    # The database is a SQLite file that cannot exist, whichever backend the suite runs.
+    broken = settings_for(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/db.sqlite", tmp_path)
     with TestClient(create_app(broken)) as client:
         assert client.get("/healthz").status_code == 503

@@ -118,6 +118,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300, check=False)
 
 
+@pytest.mark.long
 def test_backup_while_writing_restores_every_acknowledged_write(
     server_database: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

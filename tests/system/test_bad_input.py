@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
@@ -48,6 +49,7 @@ def _no_failures(failures: list[str]) -> None:
 # ---- (a) the JSON API under Schemathesis -----------------------------------------------------
 
 
+@pytest.mark.long
 def test_json_api_never_errors_and_keeps_its_schema(
     new_visitor: Callable[[], Visitor], demo_table: Any
 ) -> None:
@@ -194,6 +196,7 @@ def _seed(visitor: Visitor) -> None:
     visitor.run(work)
 
 
+@pytest.mark.long
 def test_every_state_changing_route_survives_bad_input(
     app: Litestar, visitor: Visitor, new_visitor: Callable[[], Visitor]
 ) -> None:

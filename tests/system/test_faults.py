@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from community.app import load_all_models
@@ -141,6 +142,7 @@ def _writer(browser: Browser, number: int, thread_id: int, course: tuple[int, st
             return  # the server is gone: what was not acknowledged may or may not be there
 
 
+@pytest.mark.long
 def test_acknowledged_writes_survive_sigkill(server_database: str, tmp_path: Path) -> None:
     env = base_env(server_database, tmp_path / "var")
     migrate(env, tmp_path / "migrate.log")

@@ -34,6 +34,7 @@ def two_servers(fresh_postgres: str, tmp_path: Path) -> Iterator[tuple[Server, S
         b.stop()
 
 
+@pytest.mark.long
 def test_two_processes_share_one_truth(two_servers: tuple[Server, Server]) -> None:
     a, b = two_servers
     # Each scenario comes from its own loopback address: its own anonymous budget.

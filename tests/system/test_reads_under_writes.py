@@ -184,6 +184,7 @@ async def _stored(database_url: str) -> dict[str, Any]:
             "reactions": reactions}
 
 
+@pytest.mark.long
 def test_readers_never_fail_while_writers_write(busy_server: tuple[Server, str]) -> None:
     server, database_url = busy_server
     writers = ["writer_ana", "writer_ben"]

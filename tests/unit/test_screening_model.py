@@ -74,6 +74,7 @@ def test_fast_features_match_the_vectorizers(sublinear: bool, venue_words: bool,
         assert np.allclose(values[order], row.data, atol=1e-6)
 
 
+@pytest.mark.long
 def test_training_is_reproducible_on_a_subset(tmp_path: Path) -> None:
     items = load()[::9]
     first = train(items, verbose=False)
