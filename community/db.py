@@ -34,7 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from community import sqlite_driver
+from community import pg_batch, sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -177,12 +177,21 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     """A write in `db`'s transaction whose result nobody reads (an INSERT's id, a rowcount).
 
     On SQLite it goes to the connection's thread with the next statement or the commit (one
-    trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; elsewhere it
-    runs now. Objects the session holds unflushed are flushed first, so rows keep their order.
+    trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; on PostgreSQL
+    it waits for the next statement or the commit too, joined to the rows around it in as few
+    round trips as keep their meaning (`community.pg_batch`). Objects the session holds
+    unflushed are flushed first, so rows keep their order.
     `statement` is a Core statement built once (its compiled form is kept by identity)."""
     connection, params = await _writing(db, statement, params)
     if connection.dialect.name != "sqlite":
-        await _write_now(connection, statement, params)  # at once, as `write_rows` sends it
+        if not pg_batch.batches_writes(connection.engine):
+            await _write_now(connection, statement, params)  # as `write_rows` sends it
+            return
+        # With the next statement or the commit, joined to the rows around it
+        # (community.pg_batch).
+        form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+        pg_batch.defer(connection, pg_batch.shape_of(statement), form.sql,
+                       _ordered_parameters(form, params))
         return
     sql, ordered = driver_statement(connection.dialect, statement, params)
     connection.connection.driver_connection.defer(sql, ordered)
@@ -407,6 +416,13 @@ async def _driver_rows(connection: Any, form: _ReadForm,
     dialect = connection.dialect
     ordered = _ordered_parameters(form, params)
     fairy = connection.connection
+    try:
+        if dialect.name != "sqlite":
+            # The rows written later go first (heard first), in their own statement.
+            await pg_batch.flush(connection)
+    except Exception as error:
+        await _raise_as_sqlalchemy(connection, error, "", ())
+        raise
     _heard(connection, form.sql, ordered)
     try:
         if dialect.name == "sqlite":
@@ -545,6 +561,7 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
         sqlite_begin_listeners(engine)
     elif url.startswith("postgresql+asyncpg"):
         postgres_begin_listener(engine)
+        pg_batch.listen(engine)
     return engine
 
 
