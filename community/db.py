@@ -416,21 +416,21 @@ async def _driver_rows(connection: Any, form: _ReadForm,
     dialect = connection.dialect
     ordered = _ordered_parameters(form, params)
     fairy = connection.connection
-    try:
-        if dialect.name != "sqlite":
-            # The rows written later go first (heard first), in their own statement.
-            await pg_batch.flush(connection)
-    except Exception as error:
-        await _raise_as_sqlalchemy(connection, error, "", ())
-        raise
+    if dialect.name != "sqlite":
+        # After the rows written later, or with the last of them as one statement (heard
+        # as sent; community.pg_batch).
+        try:
+            rows = await pg_batch.flush(connection, pg_batch.Pending(
+                pg_batch.shape_of(form.statement), form.sql, ordered))
+        except Exception as error:
+            await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
+            raise
+        return _converted(form, rows)
     _heard(connection, form.sql, ordered)
     try:
-        if dialect.name == "sqlite":
-            cursor = fairy.driver_connection.cursor()
-            await cursor.execute(form.sql, ordered)
-            rows: list[Any] = await cursor.fetchall()
-        else:
-            rows = await _asyncpg_rows(fairy.dbapi_connection, form.sql, ordered, dialect)
+        cursor = fairy.driver_connection.cursor()
+        await cursor.execute(form.sql, ordered)
+        rows = await cursor.fetchall()
     except Exception as error:
         await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
         raise
@@ -472,22 +472,6 @@ async def release_read_connection(db: AsyncSession) -> None:
         from sqlalchemy.util import greenlet_spawn
 
         await greenlet_spawn(connection.close)
-
-
-async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],
-                        dialect: Any) -> list[Any]:
-    """What SQLAlchemy's asyncpg cursor does for one statement, without the cursor: the
-    adapter's transaction (begun first unless in autocommit) and its prepared statements."""
-    async with adapter._execute_mutex:
-        if adapter._transaction is None:
-            await adapter._start_transaction()
-        try:
-            prepared, _attributes = await adapter._prepare(
-                sql, dialect._invalidate_schema_cache_asof)
-            return cast(list[Any], await prepared.fetch(*parameters))
-        except Exception as error:
-            adapter._handle_exception(error)  # raises the DBAPI's error
-            raise
 
 
 async def _raise_as_sqlalchemy(connection: Any, error: Exception, sql: str,

@@ -6,7 +6,9 @@ spent on them. Here they wait on the connection (in its pool record's `info`) un
 transaction's next statement, its commit or a savepoint, and then go in as few statements
 as keep their meaning: consecutive rows become one statement of data-modifying `WITH`
 clauses (`WITH w1 AS (INSERT ...), w2 AS (UPDATE ...) INSERT ...`), one round trip with
-bound parameters. PostgreSQL runs such clauses on one snapshot, none seeing the others'
+bound parameters; a statement of `community.db` whose rows are read (`read_rows`,
+`write_rows`) may be the last of them, so the rows before it cost no round trip of their own.
+PostgreSQL runs such clauses on one snapshot, none seeing the others'
 rows, so a row joins the statement only when that changes nothing: it neither reads nor
 writes a table an earlier row of the statement wrote, unless it is a plain INSERT (no
 `ON CONFLICT`, no SELECT), which sees nothing. Foreign keys are checked at the end of the
@@ -18,13 +20,15 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from weakref import WeakSet
 
 from sqlalchemy import TableClause, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import Insert, UpdateBase
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.util import await_only
 
@@ -42,9 +46,13 @@ class Shape(NamedTuple):
     reads: frozenset[TableClause]
 
 
-@functools.cache
-def shape_of(statement: UpdateBase) -> Shape:
-    """Built once per statement (statements written later are built once, at import)."""
+@functools.lru_cache(maxsize=4096)
+def shape_of(statement: Executable) -> Shape:
+    """Built once per statement (statements sent past SQLAlchemy's execution are built
+    once, at import); a SELECT writes nothing and reads its tables."""
+    if not isinstance(statement, UpdateBase):
+        return Shape(None, False, frozenset(
+            find_tables(cast(ClauseElement, statement), check_columns=True)))
     target = statement.table if isinstance(statement.table, TableClause) else None
     tables: set[TableClause] = set(find_tables(statement, include_crud=True, check_columns=True))
     plain = (isinstance(statement, Insert) and statement.select is None
@@ -88,7 +96,8 @@ def _joins(batch: list[Pending], row: Pending) -> bool:
 
 
 def statements(pending: list[Pending]) -> list[tuple[str, tuple[Any, ...]]]:
-    """The rows in order, as few statements as keep their meaning."""
+    """The rows in order, as few statements as keep their meaning (the last one the last
+    row's, or the statement `pending` ends with: a row whose results are read)."""
     groups: list[list[Pending]] = []
     for row in pending:
         if groups and _joins(groups[-1], row) and "'" not in groups[-1][0].sql \
@@ -111,30 +120,37 @@ def statements(pending: list[Pending]) -> list[tuple[str, tuple[Any, ...]]]:
     return sent
 
 
-async def flush(connection: Any) -> None:
+async def flush(connection: Any, then: Pending | None = None) -> list[Any]:
     """Send what waits on `connection` (SQLAlchemy's, sync) now, in its driver's transaction
-    (begun first if the rows are all it has); the engine's `before_cursor_execute`
-    listeners hear each statement sent, with no cursor."""
+    (begun first if the rows are all it has), and `then` after them: a statement whose rows
+    are returned, sent as the last rows' statement when it may join them (else in a round
+    trip of its own). The engine's `before_cursor_execute` listeners hear each statement
+    sent, with no cursor."""
     record = connection.connection
-    pending = record.info.pop(_PENDING, None)
+    pending = record.info.pop(_PENDING, None) or []
+    if then is not None:
+        pending.append(then)
     if not pending:
-        return
+        return []
     adapter, dialect = record.dbapi_connection, connection.dialect
     heard = connection._has_events or connection.engine._has_events
+    rows: list[Any] = []
     async with adapter._execute_mutex:
         if adapter._transaction is None and not adapter.autocommit:
             await adapter._start_transaction()
-        for sql, parameters in statements(pending):
+        sent = statements(pending)
+        for sql, parameters in sent:
             if heard:
                 connection.dispatch.before_cursor_execute(connection, None, sql, parameters,
                                                           None, False)
             try:
                 prepared, _attributes = await adapter._prepare(
                     sql, dialect._invalidate_schema_cache_asof)
-                await prepared.fetch(*parameters)
+                rows = await prepared.fetch(*parameters)
             except Exception as error:
                 adapter._handle_exception(error)  # raises the DBAPI's error
                 raise
+    return rows
 
 
 def drop(info: dict[str, Any]) -> None:
