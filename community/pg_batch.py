@@ -28,8 +28,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import Insert, UpdateBase
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql.selectable import Select, TextualSelect
 from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import iterate
 from sqlalchemy.util import await_only
 
 _PENDING = "kindred_pending_writes"
@@ -44,6 +46,7 @@ class Shape(NamedTuple):
     writes: TableClause | None
     plain_insert: bool
     reads: frozenset[TableClause]
+    opaque: bool = False  # what it reads is not known (text): it joins no earlier row
 
 
 @functools.lru_cache(maxsize=4096)
@@ -51,14 +54,21 @@ def shape_of(statement: Executable) -> Shape:
     """Built once per statement (statements sent past SQLAlchemy's execution are built
     once, at import); a SELECT writes nothing and reads its tables."""
     if not isinstance(statement, UpdateBase):
-        return Shape(None, False, frozenset(
-            find_tables(cast(ClauseElement, statement), check_columns=True)))
+        reads = frozenset(find_tables(cast(ClauseElement, statement), check_columns=True))
+        opaque = not isinstance(statement, Select) or not reads or _has_text(statement)
+        return Shape(None, False, reads, opaque)
     target = statement.table if isinstance(statement.table, TableClause) else None
     tables: set[TableClause] = set(find_tables(statement, include_crud=True, check_columns=True))
     plain = (isinstance(statement, Insert) and statement.select is None
              and getattr(statement, "_post_values_clause", None) is None
              and target is not None and tables == {target})
     return Shape(target, plain, frozenset(tables - ({target} if plain else set())))
+
+
+def _has_text(statement: Executable) -> bool:
+    """Whether SQL written as text is part of `statement` (it may read any table)."""
+    return any(isinstance(element, TextClause | TextualSelect)
+               for element in iterate(cast(ClauseElement, statement)))
 
 
 class Pending(NamedTuple):
@@ -90,7 +100,7 @@ def _joins(batch: list[Pending], row: Pending) -> bool:
     if "'" in row.sql or row.sql.lstrip()[:4].upper() == "WITH":
         return False  # literals or a WITH of its own: sent alone, as written
     written = {pending.shape.writes for pending in batch}
-    if row.shape.reads & written:
+    if row.shape.opaque or row.shape.reads & written:
         return False
     return row.shape.plain_insert or row.shape.writes not in written
 

@@ -29,6 +29,7 @@ _COPY = TALLY.insert().from_select(
     select(TALLY.c.id + 100, TALLY.c.name + "'", TALLY.c.n).where(
         TALLY.c.name == bindparam("which")))
 _ALL = select(TALLY.c.name, TALLY.c.n).order_by(TALLY.c.id)
+_ALL_TEXT = pg_batch.shape_of(select(text("name, n")).select_from(text("w36_tally")))
 
 
 def _upsert(dialect: str) -> Any:
@@ -135,6 +136,9 @@ def test_a_row_joins_the_statement_only_when_it_changes_nothing() -> None:
     other = pg_batch.shape_of(TALLY.insert().values(name=bindparam("x"), n=0))
     bumped = [pg_batch.Pending(bump, "UPDATE t SET n = n + 1 WHERE name = $1", ("a",)),
               pg_batch.Pending(other, "INSERT INTO t (name, n) VALUES ($1, 0)", ("c",))]
+    # A SELECT joins rows that wrote nothing it reads; one with SQL as text joins none.
+    assert not pg_batch.shape_of(_ALL).opaque and _ALL_TEXT.opaque
+    assert TALLY in pg_batch.shape_of(_ALL).reads
     # A plain insert after the update joins it: it reads nothing.
     assert pg_batch.statements(bumped) == [
         ("WITH w0 AS (UPDATE t SET n = n + 1 WHERE name = $1) "
