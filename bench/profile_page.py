@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--label", default="", help="added to the result file's name")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--db-prefix", default="kindred_profile",
+                        help="the PostgreSQL database's name begins with it")
     args = parser.parse_args(argv)
     page = next((p for p in PAGES if args.page.lower() in p.name.lower()), None)
     if page is None:
@@ -200,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         admin = postgres_url()
         if admin is None:
             raise SystemExit("no PostgreSQL server")
-        backend = postgres_backend(admin, f"kindred_profile_{os.getpid()}")
+        backend = postgres_backend(admin, f"{args.db_prefix}_{os.getpid()}")
     try:
         env = kindred_env(backend.kindred_url, workdir / "var")
         prepare_kindred(env, args.patients, 7)

@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from community import sqlite_driver
+from community import pg_batch, sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -183,12 +183,21 @@ async def write_later(db: AsyncSession, statement: Executable, params: dict[str,
     """A write in `db`'s transaction whose result nobody reads (an INSERT's id, a rowcount).
 
     On SQLite it goes to the connection's thread with the next statement or the commit (one
-    trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; elsewhere it
-    runs now. Objects the session holds unflushed are flushed first, so rows keep their order.
+    trip for many; `community.sqlite_driver`), without SQLAlchemy's execution; on PostgreSQL
+    it waits for the next statement or the commit too, joined to the rows around it in as few
+    round trips as keep their meaning (`community.pg_batch`). Objects the session holds
+    unflushed are flushed first, so rows keep their order.
     `statement` is a Core statement built once (its compiled form is kept by identity)."""
     connection, params = await _writing(db, statement, params)
     if connection.dialect.name != "sqlite":
-        await _write_now(connection, statement, params)  # at once, as `write_rows` sends it
+        if not pg_batch.batches_writes(connection.engine):
+            await _write_now(connection, statement, params)  # as `write_rows` sends it
+            return
+        # With the next statement or the commit, joined to the rows around it
+        # (community.pg_batch).
+        form = _read_form(connection.dialect, statement, tuple(sorted(params)))
+        pg_batch.defer(connection, pg_batch.shape_of(statement), form.sql,
+                       _ordered_parameters(form, params))
         return
     sql, ordered = driver_statement(connection.dialect, statement, params)
     connection.connection.driver_connection.defer(sql, ordered)
@@ -413,14 +422,21 @@ async def _driver_rows(connection: Any, form: _ReadForm,
     dialect = connection.dialect
     ordered = _ordered_parameters(form, params)
     fairy = connection.connection
+    if dialect.name != "sqlite":
+        # After the rows written later, or with the last of them as one statement (heard
+        # as sent; community.pg_batch).
+        try:
+            rows = await pg_batch.flush(connection, pg_batch.Pending(
+                pg_batch.shape_of(form.statement), form.sql, ordered))
+        except Exception as error:
+            await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
+            raise
+        return _converted(form, rows)
     _heard(connection, form.sql, ordered)
     try:
-        if dialect.name == "sqlite":
-            cursor = fairy.driver_connection.cursor()
-            await cursor.execute(form.sql, ordered)
-            rows: list[Any] = await cursor.fetchall()
-        else:
-            rows = await _asyncpg_rows(fairy.dbapi_connection, form.sql, ordered, dialect)
+        cursor = fairy.driver_connection.cursor()
+        await cursor.execute(form.sql, ordered)
+        rows = await cursor.fetchall()
     except Exception as error:
         await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
         raise
@@ -535,22 +551,6 @@ async def close_kept_read_connections(engine: AsyncEngine) -> None:
         await greenlet_spawn(close, connection)
 
 
-async def _asyncpg_rows(adapter: Any, sql: str, parameters: tuple[Any, ...],
-                        dialect: Any) -> list[Any]:
-    """What SQLAlchemy's asyncpg cursor does for one statement, without the cursor: the
-    adapter's transaction (begun first unless in autocommit) and its prepared statements."""
-    async with adapter._execute_mutex:
-        if adapter._transaction is None:
-            await adapter._start_transaction()
-        try:
-            prepared, _attributes = await adapter._prepare(
-                sql, dialect._invalidate_schema_cache_asof)
-            return cast(list[Any], await prepared.fetch(*parameters))
-        except Exception as error:
-            adapter._handle_exception(error)  # raises the DBAPI's error
-            raise
-
-
 async def _raise_as_sqlalchemy(connection: Any, error: Exception, sql: str,
                                parameters: tuple[Any, ...]) -> None:
     """Raise `error` (the driver's or the DBAPI adapter's) as SQLAlchemy's execution would:
@@ -622,6 +622,7 @@ def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
         sqlite_begin_listeners(engine)
     elif url.startswith("postgresql+asyncpg"):
         postgres_begin_listener(engine)
+        pg_batch.listen(engine)
     return engine
 
 
