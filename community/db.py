@@ -258,14 +258,21 @@ async def connection_of(db: AsyncSession) -> AsyncConnection:
     several statements as Core on its session's connection paid the session's bookkeeping
     (a greenlet, its transaction's state checks) for each of them."""
     held = db.info.get(_CONNECTION_KEY)
-    transaction = db.sync_session.get_transaction()
+    transaction = _innermost(db)
     if held is not None and transaction is not None and held[0] is transaction \
             and transaction.is_active:
         connection: AsyncConnection = held[1]
         return connection
+    # Asked of the session when a savepoint began since: that sends its SAVEPOINT.
     connection = await db.connection()
-    db.info[_CONNECTION_KEY] = (db.sync_session.get_transaction(), connection)
+    db.info[_CONNECTION_KEY] = (_innermost(db), connection)
     return connection
+
+
+def _innermost(db: AsyncSession) -> Any:
+    """The session's savepoint when one is open, else its transaction."""
+    session = db.sync_session
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 class _ReadForm(NamedTuple):

@@ -104,6 +104,22 @@ async def test_a_rollback_drops_the_rows_waiting(engine: AsyncEngine) -> None:
         assert await read_rows(db, _ALL, {}) == [("kept", 0)]
 
 
+async def test_a_savepoint_rolled_back_undoes_the_rows_written_in_it(engine: AsyncEngine) -> None:
+    """The session's connection was already in hand (`connection_of`, through read_rows)
+    when the savepoint began: its SAVEPOINT must still be sent, so that rolling it back
+    undoes the rows written later inside it and keeps the ones written before."""
+    async with AsyncSession(engine) as db, db.begin():
+        await read_rows(db, _ALL, {})
+        await write_later(db, _ADD, {"id": 1, "name": "before", "n": 0})
+        savepoint = await db.begin_nested()
+        await write_later(db, _ADD, {"id": 2, "name": "inside", "n": 0})
+        await read_rows(db, _ALL, {})
+        await savepoint.rollback()
+        await write_later(db, _ADD, {"id": 3, "name": "after", "n": 0})
+    async with AsyncSession(engine) as db:
+        assert await read_rows(db, _ALL, {}) == [("before", 0), ("after", 0)]
+
+
 async def test_a_failing_row_fails_the_commit_and_nothing_is_stored(engine: AsyncEngine) -> None:
     async with AsyncSession(engine) as db:
         with pytest.raises(IntegrityError):
