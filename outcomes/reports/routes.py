@@ -9,12 +9,15 @@ under a key without the viewer's audience, and never with the viewer's own data.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.background_tasks import BackgroundTask
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from community.db import writing
 from community.i18n import gettext as _
 from community.web import (
     SHORT_READS,
@@ -23,7 +26,6 @@ from community.web import (
     render,
     render_fragment,
     runtime_of,
-    side_write,
 )
 from outcomes.reports import browse, charts, cohorts, services, survival
 from outcomes.treatments import scales
@@ -78,11 +80,17 @@ async def treatment_report(request: AnyRequest, db_session: AsyncSession,
         report = await cached_fragment(request, None if version is None else (*version, today),
                                        "outcomes/_treatment_aggregates.html", aggregates)
     shared = await _shared_evaluations(request, db_session, treatment.id, version)
-    return render(request, "outcomes/treatment_report.html",
-                  {"treatment": treatment, "report": report, "shared": shared,
-                   "choices": choices, "choices_key": (version, fewer_than),
-                   "narrowing": narrowing, "noindex": narrowing.narrows},
-                  block="report")
+    response = render(request, "outcomes/treatment_report.html",
+                      {"treatment": treatment, "report": report, "shared": shared,
+                       "choices": choices, "choices_key": (version, fewer_than),
+                       "narrowing": narrowing, "noindex": narrowing.narrows},
+                      block="report")
+    response.background = request.state.get(_STORE_AFTER)
+    return response
+
+
+_STORE_AFTER = "kindred.store_release_after"
+"""In a request's state when it built a narrowed release: the write that keeps it."""
 
 
 async def _choices(request: AnyRequest, db: AsyncSession, treatment: Any,
@@ -127,15 +135,24 @@ async def _release(request: AnyRequest, db: AsyncSession, treatment: Any, summar
         async def build() -> services.ReleaseBundle:
             built = await services.current_release(
                 db, treatment, summary, basis, choices=choices,
-                store=lambda: side_write(request),
                 whole_read=await _whole(request, db, treatment, summary))
             built.key = key
+            if built.unstored is not None:
+                unstored.append(built.unstored)
+                built.unstored = None
             cache.put(key, built)
             return built
 
         # Building takes seconds for a treatment of many thousand patients: it is stored for
         # every process, and readers here who miss it together wait for one build or read.
+        unstored: list[dict[str, Any]] = []
         bundle = await runtime_of(request).builds.run(key, build)
+        if unstored:
+            # Written after the response, when this request's connection is back in the
+            # pool: a reader never waits for a second connection while holding one.
+            sessionmaker = runtime_of(request).sessionmaker
+            request.state[_STORE_AFTER] = BackgroundTask(
+                services.store_release, partial(writing, sessionmaker), unstored[0])
     return bundle
 
 

@@ -582,6 +582,8 @@ class ReleaseBundle:
     names: Names
     key: tuple[Any, ...] = ()
     """Everything the release depends on (set by whoever caches it)."""
+    unstored: dict[str, Any] | None = None
+    """The row that keeps a release built here for every process, until it is written."""
 
 
 @dataclass(frozen=True)
@@ -635,11 +637,11 @@ async def cohort_release(db: AsyncSession, treatment: AnyTreatment,
 async def current_release(db: AsyncSession, treatment: AnyTreatment,
                           summary: AnySummary | None, basis: ReleaseBasis, *,
                           choices: cohorts.Choices,
-                          store: Callable[[], AbstractAsyncContextManager[AsyncSession]],
                           whole_read: WholeReport | None = None) -> ReleaseBundle:
     """The narrowed release of `basis`: read as stored when another request or process
-    built it, else built here and stored through `store` (a write apart from this
-    request's reading transaction). `whole_read`: this version's `whole_report`, if read."""
+    built it, else built here, with the row that stores it in `unstored` for the caller to
+    write apart from this request (`store_release`). `whole_read`: this version's
+    `whole_report`, if read."""
     whole, names = whole_read or await whole_report(db, treatment, summary)
     data = await db.scalar(select(StoredCohortRelease.built).where(
         StoredCohortRelease.treatment_id == treatment.id,
@@ -654,6 +656,15 @@ async def current_release(db: AsyncSession, treatment: AnyTreatment,
     row = {"treatment_id": treatment.id, "treatment_version": basis.treatment_version,
            "cohort_version": basis.cohort_version, "year": basis.year,
            "fewer_than": basis.fewer_than, "built": cohorts.dump_release(release)}
+    return ReleaseBundle(release, whole, names, unstored=row)
+
+
+async def store_release(store: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+                        row: dict[str, Any]) -> None:
+    """Keep a built release for every process, through `store`: a write transaction of its
+    own, taken once the building request has given its connection back. (Taken while the
+    request still held its own, sixteen readers building at once on SQLite each waited for a
+    second connection from a pool they had emptied between them.)"""
     try:
         async with store() as writer:
             insert = (postgresql.insert if writer.get_bind().dialect.name == "postgresql"
@@ -663,10 +674,9 @@ async def current_release(db: AsyncSession, treatment: AnyTreatment,
                 set_={column: insert.excluded[column] for column in row
                       if column != "treatment_id"}))
     except SQLAlchemyError:
-        # Keeping it is an optimisation: this request still has it, the next builds it.
-        logger.warning("could not store the narrowed release of treatment %s", treatment.id,
-                       exc_info=True)
-    return ReleaseBundle(release, whole, names)
+        # Keeping it is an optimisation: this process still has it, the next builds it.
+        logger.warning("could not store the narrowed release of treatment %s",
+                       row["treatment_id"], exc_info=True)
 
 
 def narrowed_report(bundle: ReleaseBundle, narrowing: cohorts.Narrowing,
