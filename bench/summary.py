@@ -16,11 +16,30 @@ from bench.harness import RESULTS
 
 
 def newest(pattern: str) -> list[Path]:
-    return sorted(RESULTS.glob(pattern), key=lambda p: p.stat().st_mtime)
+    """The result files matching `pattern`, oldest first by the time each run recorded
+    (a fresh clone gives every file the same modification time)."""
+    def started(path: Path) -> tuple[str, str]:
+        try:
+            recorded = str(load(path).get("started") or "")
+        except (OSError, ValueError):
+            recorded = ""
+        return recorded or path.name[:10], path.name
+
+    return sorted(RESULTS.glob(pattern), key=started)
 
 
 def load(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
+
+
+def _whole_run(report: dict[str, Any]) -> bool:
+    """Every page on both databases with Spirit, on the demo (what `make bench` runs)."""
+    from bench.run import PAGES
+
+    options = report.get("options", {})
+    return (len(options.get("backends", [])) == 2 and bool(options.get("spirit", True))
+            and not options.get("scale")
+            and set(report.get("pages_requested", [])) >= {page.name for page in PAGES})
 
 
 def pages_section(path: Path) -> list[str]:
@@ -190,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
              "figure is in those files. The load averages and others' CPU in each section say "
              "how quiet the machine was; on a shared machine the figures are noisy, lower "
              "bounds on throughput.", ""]
-    pages = newest("*-pages.json")
+    # The latest run of every page (not one narrowed with --pages, nor a scale dataset).
+    pages = [path for path in newest("*-pages*.json")
+             if _whole_run(load(path))]
     if pages:
         lines += [*pages_section(pages[-1]), ""]
     scaling = [p for p in newest("*-report-scaling-*.json") if "-interleaved-" not in p.name]
