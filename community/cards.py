@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Hashable, Iterable
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from markupsafe import Markup
@@ -68,22 +67,10 @@ class Cards(Generic[Item]):
         """The cards of `items`, one after the other, as `__call__` makes each: a card held
         by `kept` for this very item is not looked up again, and this reader's token is put
         back once in the whole text."""
-        token = str(csrf_input)
-        parts: list[str] = []
-        for item in items:
-            held = self._held_items.get(id(item))
-            if held is not None and held[0] is item:
-                parts.append(held[1])
-                continue
-            own_key = self._key_of(item)
-            if own_key is None:
-                parts.append(str(render(item)))  # afresh, with the reader's own token
-                continue
-            key = (self._kind, own_key)
-            parts.append(_kept_text(self._cache, key, partial(render, item), token,
-                                    held=self._held.get(key)))
-        html = "".join(parts)
-        return Markup(html.replace(_TOKEN_PLACEHOLDER, token) if token else html)  # noqa: S704
+        def render_each(afresh: list[Item], between: str) -> str:
+            return "".join(f"{render(item)}{between}" for item in afresh)
+
+        return self.all_at_once(items, render_each, csrf_input)
 
     def all_at_once(self, items: Iterable[Item], render_all: Callable[[list[Item], str], Any],
                     csrf_input: str = "") -> Markup:

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from community import sqlite_driver
 from community.db import make_engine, read_rows_later, switch_to_writing
 
 
@@ -26,19 +25,6 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
                                  [{"name": f"item {n}"} for n in range(3)])
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    made: list[Any] = []
-    original = sqlite_driver.OneTripConnection._execute
-
-    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        made.append(fn)
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
-    return made
 
 
 ITEM = Table("item", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))

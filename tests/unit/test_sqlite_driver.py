@@ -28,19 +28,6 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    made: list[Any] = []
-    original = sqlite_driver.OneTripConnection._execute
-
-    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        made.append(fn)
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
-    return made
-
-
 async def test_a_small_query_is_one_trip(engine: AsyncEngine, trips: list[Any]) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))  # the pool's first use, BEGIN
