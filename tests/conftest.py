@@ -225,23 +225,28 @@ def shared_visitor(
     that write keep a database of their own). The database is a copy of the template of its
     own, dropped after; `Visitor(visitor.client, httpx.Cookies())` is another browser.
     """
-    database = None
-    if request.param == "sqlite":
-        target = folder / "kindred.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        url = f"sqlite+aiosqlite:///{target}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        database = f"kindred_m_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
-        url = _pg_url(database)
-    try:
+    with module_database(request, folder) as url:
         app = build(settings_for(url, folder, **overrides))
         with TestClient(app, base_url="http://testserver.local") as client:
             yield Visitor(client)
+
+
+@contextmanager
+def module_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """The URL of a database of the backend `request.param` for a module-scoped fixture: a
+    copy of the template of its own, dropped after."""
+    if request.param == "sqlite":
+        target = folder / "kindred.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    database = f"kindred_m_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
+    try:
+        yield _pg_url(database)
     finally:
-        if database is not None:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 @pytest.fixture

@@ -18,10 +18,7 @@ solve in seconds.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import shutil
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -62,7 +59,7 @@ from outcomes.treatments.models import (
     EvaluationSideEffect,
     TreatmentCourse,
 )
-from tests.conftest import BACKENDS, _pg_admin, _pg_url
+from tests.conftest import BACKENDS, module_database
 from tests.helpers import Visitor
 from tests.research_support import approved_researcher, make_admin, read_zip, run_jobs
 
@@ -340,20 +337,11 @@ def world(request: pytest.FixtureRequest,
     """The data are built once per backend; each test works in a project of its own, and
     every project exports the same snapshot (as in the issue's attack)."""
     folder = tmp_path_factory.mktemp("attack")
-    database = None
-    if request.param == "sqlite":
-        target = folder / "kindred.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        url = f"sqlite+aiosqlite:///{target}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        database = f"kindred_t_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
-        url = _pg_url(database)
-    settings = Settings(database_url=url, secret_key="test-secret-key-0123456789abcdef0123456789",
-                        var_dir=folder / "var", base_url="http://testserver.local",
-                        extra={"research_worker": "off"})
-    try:
+    with module_database(request, folder) as url:
+        settings = Settings(database_url=url,
+                            secret_key="test-secret-key-0123456789abcdef0123456789",
+                            var_dir=folder / "var", base_url="http://testserver.local",
+                            extra={"research_worker": "off"})
         with TestClient(create_app(settings), base_url="http://testserver.local") as client:
 
             def new_visitor() -> Visitor:
@@ -362,9 +350,6 @@ def world(request: pytest.FixtureRequest,
             admin = make_admin(new_visitor)
             seed_community(admin)
             yield World(new_visitor, admin)
-    finally:
-        if database is not None:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 def project_with_token(world: World, name: str) -> tuple[Visitor, str, int]:
