@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from community import sqlite_driver
 from community.db import short_read
-from tests.unit.test_sqlite_driver import engine, read_only_request, trips
+from tests.unit.test_sqlite_driver import engine, read_only_request
 
-__all__ = ["engine", "read_only_request", "trips"]
+__all__ = ["engine", "read_only_request"]
 
 SORTED = "SELECT id FROM item ORDER BY length(name) DESC, id DESC LIMIT 5"  # a scan and a sort
 
