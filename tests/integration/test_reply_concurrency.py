@@ -67,18 +67,26 @@ def _send_at_once(visitor: Visitor, path: str, forms: list[dict[str, str]]) -> l
     return portal.call(send)
 
 
+def _thread_with_a_reply(new_visitor: Callable[[], Visitor], name: str,
+                         first_reply: str) -> tuple[Visitor, Visitor, int]:
+    """A moderator, a writer and a published migraine thread with the writer's first reply
+    published (so that later replies are not held as a newcomer's)."""
+    moderator = person(new_visitor, f"{name}_mod", role=Role.MODERATOR)
+    seed(moderator)
+    starter = person(new_visitor, f"{name}_starter", joins=("migraine",))
+    writer = person(new_visitor, f"{name}_writer", joins=("migraine",))
+    thread_id = start_thread(starter, "migraine", "Dark rooms?", "Does a dark room help?")
+    db_run(moderator, _publish_everything)
+    assert writer.post(f"/threads/{thread_id}/replies", {"body": first_reply}).status_code == 303
+    db_run(moderator, _publish_everything)
+    return moderator, writer, thread_id
+
+
 def test_replies_sent_at_once_are_each_written_once_under_the_id_they_answer(
     new_visitor: Callable[[], Visitor],
 ) -> None:
-    moderator = person(new_visitor, "rush_mod", role=Role.MODERATOR)
-    seed(moderator)
-    starter = person(new_visitor, "rush_starter", joins=("migraine",))
-    writer = person(new_visitor, "rush_writer", joins=("migraine",))
-    thread_id = start_thread(starter, "migraine", "Dark rooms?", "Does a dark room help?")
-    db_run(moderator, _publish_everything)
+    _moderator, writer, thread_id = _thread_with_a_reply(new_visitor, "rush", "Blackout blinds.")
     path = f"/threads/{thread_id}/replies"
-    assert writer.post(path, {"body": "Blackout blinds."}).status_code == 303
-    db_run(moderator, _publish_everything)
     before = db_run(writer, lambda db: _replies(db, thread_id))["reply_count"]
 
     # One form each (its own submission token), as from sixteen open tabs.
@@ -100,15 +108,9 @@ def test_a_reply_after_the_newest_post_was_removed_gets_the_id_its_answer_names(
 ) -> None:
     """SQLite gives a table without AUTOINCREMENT the largest id plus one, so an id freed at
     the top is given again; the id read with the re-check must be that one."""
-    moderator = person(new_visitor, "gap_mod", role=Role.MODERATOR)
-    seed(moderator)
-    starter = person(new_visitor, "gap_starter", joins=("migraine",))
-    writer = person(new_visitor, "gap_writer", joins=("migraine",))
-    thread_id = start_thread(starter, "migraine", "Caffeine?", "Coffee at onset, anyone?")
-    db_run(moderator, _publish_everything)
+    moderator, writer, thread_id = _thread_with_a_reply(new_visitor, "gap",
+                                                        "A small one helps me.")
     path = f"/threads/{thread_id}/replies"
-    assert writer.post(path, {"body": "A small one helps me."}).status_code == 303
-    db_run(moderator, _publish_everything)
     assert writer.post(path, {"body": "Removed at once."}).status_code == 303
 
     async def _remove_newest(db: AsyncSession) -> int:
