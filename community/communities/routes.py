@@ -108,15 +108,30 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
         await top_treatments(db_session, community.condition_slug)
         if not request.query_params.get("after") else []
     )
+    can_post = access.can_post_in(viewer, membership, archived=community.archived_at is not None)
     return render(request, "communities/community.html", {
         "community": community, "threads": threads, "next_cursor": next_cursor,
         "treatments": treatments,
         "membership": membership, "readable": readable, "noindex": False,
         "thread_rows": thread_rows(runtime_of(request).fragments, readable),
-        "can_post": access.can_post_in(viewer, membership,
-                                       archived=community.archived_at is not None),
-        "following": following,
-    }, block="threads")
+        "can_post": can_post, "following": following,
+    }, block="threads", holes=COMMUNITY_HOLES, frame=community_frame(
+        viewer, community, membership is not None, following, can_post, tuple(treatments)))
+
+
+COMMUNITY_HOLES = ("site_header", "threads")
+"""The thread list's parts rendered for each view: the layout's header (kept per viewer) and
+the page of threads (each row kept by what it shows)."""
+
+
+def community_frame(viewer: User | None, community: services.ListedCommunity, member: bool,
+                    following: bool, can_post: bool, treatments: tuple[Any, ...]) -> Hashable:
+    """The key the thread list is kept under around its `COMMUNITY_HOLES`: everything it
+    shows outside them (the community as read, its top treatments, the buttons this viewer
+    is offered: signed in or not, member, following, may post, admin), the same for every
+    reader who stands alike to the community."""
+    return ("community", community, viewer is not None, member, following, can_post,
+            viewer is not None and viewer.has_role(Role.ADMIN), treatments)
 
 
 @get("/communities/{slug:str}/edit", guards=[require_role(Role.ADMIN)])
