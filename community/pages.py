@@ -51,7 +51,14 @@ async def home(request: AnyRequest, db_session: AsyncSession) -> Response[str]:
         async with side_write(request) as db:
             await record_visit(db, viewer.id, changes)
     return render(request, "home_person.html",
-                  {"blocks": blocks, "blocks_shown": blocks_shown(blocks), "home": home})
+                  {"blocks": blocks, "blocks_shown": blocks_shown(blocks), "home": home},
+                  frame=("home",), holes=HOME_HOLES)
+
+
+HOME_HOLES = ("site_header", "content")
+"""The personal home's parts rendered for each person: the layout's header (kept per viewer)
+and the content (their greeting and their blocks, kept by what the blocks show). What is
+kept around them (the head, the footer) is the same for every signed-in home."""
 
 
 @get("/healthz", exclude_from_csrf=True)
