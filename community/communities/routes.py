@@ -114,6 +114,8 @@ async def community_page(request: AnyRequest, db_session: AsyncSession, slug: st
         "treatments": treatments,
         "membership": membership, "readable": readable, "noindex": False,
         "thread_rows": thread_rows(runtime_of(request).fragments, readable),
+        # The page of rows is kept whole by what its rows show (each also kept on its own).
+        "rows_shown": (tuple(threads), frozenset(readable)),
         "can_post": can_post, "following": following,
     }, block="threads", holes=COMMUNITY_HOLES, frame=community_frame(
         viewer, community, membership is not None, following, can_post, tuple(treatments)))

@@ -16,12 +16,14 @@ from community.accounts.models import Role
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     person,
+    reply,
     seed,
     settings,
     start_thread,
 )
 from tests.helpers import Visitor
 from tests.integration.test_home import block
+from tests.integration.test_read_pages_kept import kept_kinds
 from tests.integration.test_treatments import add_course, evaluate, load_vocabularies
 
 LIST = "/communities/type-2-diabetes"
@@ -161,3 +163,34 @@ def test_the_kept_home_greets_each_person_with_their_own_blocks(
     russian, english = ana.get("/").text, bo.get("/").text
     assert 'lang="ru"' in russian and "Ваши сообщества" in russian
     assert 'lang="en"' in english and "Your communities" in english
+
+
+def test_the_kept_page_of_rows_shows_each_reader_what_they_may_read_and_follows_replies(
+        new_visitor: Callable[[], Visitor]) -> None:
+    seed(new_visitor())
+    ana = person(new_visitor, "ana_rows", joins=("type-2-diabetes",))
+    bo = person(new_visitor, "bo_rows", joins=("type-2-diabetes",))
+    outsider = new_visitor()
+    among = start_thread(ana, "type-2-diabetes", title="Among members", audience="members")
+    start_thread(ana, "type-2-diabetes", title="For everyone", audience="public")
+
+    def row(visitor: Visitor, thread_id: int) -> str:
+        match = re.search(rf'<li class="card" id="thread-{thread_id}">.*?</li>',
+                          visitor.get(LIST).text, re.S)
+        assert match
+        return match.group(0)
+
+    for _ in range(2):  # both orders, on the warm page of rows
+        for visitor in (outsider, ana):
+            shown = row(visitor, among)
+            # Outsiders learn a members-only thread's title, not its author or replies.
+            assert "Among members" in shown
+            assert ("Members only" in shown) == (visitor is outsider)
+            assert ("ana_rows" in shown) == (visitor is ana)
+    assert "thread-rows" in kept_kinds(ana), "the page of rows is kept whole"
+
+    # A reply: the new count on the warm page, for every member.
+    assert "0 replies" in row(bo, among)
+    reply(bo, among, "Same here after dinner.")
+    assert "1 reply" in row(ana, among) and "1 reply" in row(bo, among)
+    assert "reply" not in row(outsider, among)
