@@ -9,6 +9,7 @@ under a key without the viewer's audience, and never with the viewer's own data.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import partial
 from typing import Any
 
@@ -265,7 +266,20 @@ async def condition_report(request: AnyRequest, db_session: AsyncSession,
         request, (condition.id, counts), "outcomes/_condition_symptoms.html", symptoms_context)
     return render(request, "outcomes/condition_report.html",
                   {"condition": condition, "treatments": treatment_table, "symptoms": symptoms,
-                   "noindex": False})
+                   "noindex": False},
+                  frame=condition_frame(condition, version, counts), holes=("site_header",))
+
+
+def condition_frame(condition: services.ConditionShown, version: Any,
+                    counts: services.SymptomCounts) -> Hashable | None:
+    """The key the condition page is kept under around the layout's header (kept per
+    viewer): the condition as read and what its two kept tables are keyed by, so the page is
+    the same for every reader; None (rendered whole) when the treatments have no version to
+    key them by (their table is then made afresh, not kept)."""
+    if version is None:
+        return None
+    return ("condition", condition.id, condition.slug, condition.name, condition.icd10,
+            tuple(condition.synonyms), condition.description, version, counts)
 
 
 @get("/conditions/{slug:str}/compare")
