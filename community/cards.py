@@ -99,6 +99,7 @@ class Cards(Generic[Item]):
             return self._with_token("".join(self._run), token)
         parts: list[str] = []
         afresh: list[tuple[int, Item, Hashable | None]] = []
+        keyless = False  # a card of this reader's alone: the page is kept as no run
         for item in items:
             held = self._held_items.get(id(item))
             if held is not None and held[0] is item:
@@ -118,11 +119,12 @@ class Cards(Generic[Item]):
             for (at, _item, card_key), html in zip(afresh, cards, strict=False):
                 if card_key is None:
                     parts[at] = html  # afresh, with the reader's own token, kept nowhere
+                    keyless = True
                     continue
                 kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
                 self._cache.put(card_key, kept)
                 parts[at] = kept
-        if self._run_key is not None and not any(key is None for _at, _item, key in afresh):
+        if self._run_key is not None and not keyless:
             # The cards' own texts, shared with their entries: a run costs a pointer a card.
             self._cache.put(self._run_key, tuple(parts))
         return self._with_token("".join(parts), token)

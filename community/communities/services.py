@@ -60,6 +60,7 @@ from community.communities.models import (
     ReplyDraft,
     Thread,
     ThreadKind,
+    card_fields,
 )
 from community.communities.plain import (
     AnyThread,
@@ -473,6 +474,8 @@ class PostCard(PostFacts):
         """The body as HTML: sanitized by nh3 against the allow-list when it was written."""
         return Markup(self.body_html)  # noqa: S704 - sanitized at write (community.markdown)
 
+    card_fields = property(card_fields)
+
 
 def _labels(stored: str | None) -> list[str]:
     """Screening labels from their stored JSON text; almost every post has none."""
@@ -579,7 +582,7 @@ class PostPage:
 
     def facts(self) -> list[PostFacts]:
         if self._facts is None:
-            rows = [row[self.first:] for row in self.as_sent.converted()]
+            rows = self.as_sent.converted(self.first)
             self._facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
                                      _labels(row[7]), row[8], row[9], bool(row[10]), row[11],
                                      row[12]) for row in rows]
