@@ -477,9 +477,13 @@ class PostCard(PostFacts):
     card_fields = property(card_fields)
 
 
+_NO_LABELS = (None, "", "[]")
+"""Screening labels as stored when there are none."""
+
+
 def _labels(stored: str | None) -> list[str]:
     """Screening labels from their stored JSON text; almost every post has none."""
-    return [] if not stored or stored == "[]" else list(json.loads(stored))
+    return [] if stored in _NO_LABELS else list(json.loads(stored))
 
 
 def _thread_columns(viewer_id: BindParameter[int]) -> list[Any]:
@@ -575,9 +579,11 @@ class PostPage:
 
     def shown(self) -> list[tuple[int, str, bool]]:
         """Each post's author, status and whether screening labelled it: what decides
-        whether its card may be kept (`cards.post_cards`)."""
+        whether its card may be kept (`cards.post_cards`). Labels stored in any other
+        spelling than none count as labels (such a card is rendered afresh, never wrongly
+        kept)."""
         first = self.first
-        return [(row[first + 1], row[first + 3], bool(_labels(row[first + 7])))
+        return [(row[first + 1], row[first + 3], row[first + 7] not in _NO_LABELS)
                 for row in self.as_sent.rows]
 
     def facts(self) -> list[PostFacts]:
