@@ -361,15 +361,9 @@ class RowsAsSent(NamedTuple):
     form: _ReadForm | None = None
     """None for no rows read at all."""
 
-    def converted(self, start: int = 0) -> list[tuple[Any, ...]]:
-        """The rows as `read_rows` gives them, each from its column `start` on."""
-        if self.form is None:
-            return []
-        if not start:
-            return _converted(self.form, self.rows)
-        results = tuple((index - start, convert) for index, convert in self.form.results
-                        if index >= start)
-        return _converted_by(results, [row[start:] for row in self.rows])
+    def converted(self) -> list[tuple[Any, ...]]:
+        """The rows as `read_rows` gives them."""
+        return [] if self.form is None else _converted(self.form, self.rows)
 
 
 async def read_rows_as_sent(db: AsyncSession, statement: Executable,
@@ -438,18 +432,12 @@ def _heard(connection: Any, sql: str, ordered: tuple[Any, ...]) -> None:
 
 
 def _converted(form: _ReadForm, rows: list[Any]) -> list[tuple[Any, ...]]:
-    return _converted_by(form.results, rows)
-
-
-def _converted_by(results: tuple[tuple[int, Callable[[Any], Any]], ...],
-                  rows: list[Any]) -> list[tuple[Any, ...]]:
-    """`rows` with each column `results` names converted by its function."""
-    if not results:
+    if not form.results:
         return [tuple(row) for row in rows]
     converted = []
     for row in rows:
         values = list(row)
-        for index, convert in results:
+        for index, convert in form.results:
             value = values[index]
             if value is not None:
                 values[index] = convert(value)

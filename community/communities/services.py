@@ -63,6 +63,7 @@ from community.communities.models import (
     card_fields,
 )
 from community.communities.plain import (
+    AnyMembership,
     AnyThread,
     CommunityRow,
     MembershipRow,
@@ -404,6 +405,28 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
                            .where(Thread.id == thread_id))
 
 
+@functools.cache
+def _thread_as_read_statement() -> Executable:
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
+    following = exists().where(Follow.user_id == viewer_id,
+                               Follow.target_type == FollowTarget.THREAD.value,
+                               Follow.target_id == Thread.id)
+    return (
+        select(Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
+               Thread.audience, Thread.status,
+               Community.id, Community.slug, Community.name, Community.icd10,
+               Community.archived_at,
+               Membership.community_id, Membership.joined_at,
+               ReplyDraft.body, ReplyDraft.updated_at, following.label("following"))
+        .join(Community, Community.id == Thread.community_id)
+        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
+                                    Membership.user_id == viewer_id))
+        .outerjoin(ReplyDraft, and_(ReplyDraft.thread_id == Thread.id,
+                                    ReplyDraft.user_id == viewer_id))
+        .where(Thread.id == bindparam("thread_id"))
+    )
+
+
 class ThreadAsRead(NamedTuple):
     """A thread as one viewer finds it, as plain rows: `thread` is None when there is none."""
 
@@ -411,6 +434,28 @@ class ThreadAsRead(NamedTuple):
     membership: MembershipRow | None = None
     draft: ReplyDraftRow | None = None
     following: bool = False
+
+
+async def get_thread_as_read(
+    db: AsyncSession, viewer: Reader | None, thread_id: int
+) -> ThreadAsRead:
+    """The thread with its community, the viewer's membership of it, their draft of a reply
+    in it (only ever their own) and whether they follow it: one statement, read as plain
+    rows (Core on the session's connection; the page only shows them)."""
+    rows = await read_rows(db, _thread_as_read_statement(), {
+        "viewer_id": viewer.id if viewer is not None else None, "thread_id": thread_id,
+    })
+    if not rows:
+        return ThreadAsRead(None)
+    row = rows[0]
+    community = CommunityRow(id=row[7], slug=row[8], name=row[9], icd10=row[10],
+                             archived_at=row[11])
+    thread = ThreadRow(id=row[0], community_id=row[1], author_id=row[2], title=row[3],
+                       kind=row[4], audience=row[5], status=row[6], community=community)
+    membership = (MembershipRow(community_id=row[12], joined_at=row[13])
+                  if row[12] is not None else None)
+    draft = ReplyDraftRow(body=row[14], updated_at=row[15]) if row[14] is not None else None
+    return ThreadAsRead(thread, membership, draft, bool(row[16]))
 
 
 @functools.cache
@@ -486,23 +531,12 @@ def _labels(stored: str | None) -> list[str]:
     return [] if stored in _NO_LABELS else list(json.loads(stored))
 
 
-def _thread_columns(viewer_id: BindParameter[int]) -> list[Any]:
-    """The thread, its community and the viewer's membership of it, draft of a reply in it
-    (only ever their own) and follow of it, as `_thread_as_read` reads them."""
-    following = exists().where(Follow.user_id == viewer_id,
-                               Follow.target_type == FollowTarget.THREAD.value,
-                               Follow.target_id == Thread.id)
-    return [Thread.id, Thread.community_id, Thread.author_id, Thread.title, Thread.kind,
-            Thread.audience, Thread.status,
-            Community.id, Community.slug, Community.name, Community.icd10,
-            Community.archived_at,
-            Membership.community_id, Membership.joined_at,
-            ReplyDraft.body, ReplyDraft.updated_at, following.label("following")]
-
-
-def _post_columns(kind: str, viewer_id: BindParameter[int]) -> list[Any]:
-    """What a post card shows besides its text (`PostFacts`, in order), then the viewer's
-    reactions to the post (none for a viewer signed out)."""
+@functools.cache
+def _post_page_statement(kind: str) -> Executable:
+    """Facts of the posts of one thread after a cursor, as a viewer of `kind` sees them,
+    with the viewer's reactions; built once per kind (the thread page runs it on every
+    view)."""
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
     reacted_columns = [] if kind == "anonymous" else [
         exists().where(Reaction.post_id == Post.id, Reaction.user_id == viewer_id,
                        Reaction.kind == reaction.value).label(f"reacted_{reaction.value}")
@@ -510,40 +544,16 @@ def _post_columns(kind: str, viewer_id: BindParameter[int]) -> list[Any]:
     ]
     clinician = exists().where(UserRole.user_id == Post.author_id,
                                UserRole.role == Role.CLINICIAN.value)
-    # The labels as their stored text (`_labels`): decoding twenty empty lists as JSON cost
-    # more than the rest of the row.
-    return [Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
-            Post.helpful_count, Post.hugs_count, cast(Post.screen_labels, Text), User.username,
-            User.deleted_at, clinician.label("author_is_clinician"), Post.thread_id,
-            Post.created_at, *reacted_columns]
-
-
-_THREAD_COLUMNS = 17
-"""How many of `_thread_and_posts_statement`'s columns are the thread's (`_thread_columns`)."""
-
-
-@functools.cache
-def _thread_and_posts_statement(kind: str) -> Executable:
-    """The thread page's reads in one statement (on PostgreSQL each is a round trip), built
-    once per kind of viewer: in every row the thread as the viewer finds it
-    (`_thread_columns`) and beside it one of the posts of the thread after a cursor that a
-    viewer of `kind` may see, in order (`_post_columns`); a thread with no such post, or one
-    they may not read (`access.readable_threads_of`, the twin of the check the page makes),
-    is one row with no post."""
-    viewer_id: BindParameter[int] = bindparam("viewer_id")
     return (
-        select(*_thread_columns(viewer_id), *_post_columns(kind, viewer_id))
-        .select_from(Thread)
-        .join(Community, Community.id == Thread.community_id)
-        .outerjoin(Membership, and_(Membership.community_id == Thread.community_id,
-                                    Membership.user_id == viewer_id))
-        .outerjoin(ReplyDraft, and_(ReplyDraft.thread_id == Thread.id,
-                                    ReplyDraft.user_id == viewer_id))
-        .outerjoin(Post, and_(Post.thread_id == Thread.id, Post.id > bindparam("after"),
-                              access.readable_threads_of(kind, viewer_id),
-                              access.seen_posts_filter(kind, viewer_id)))
-        .outerjoin(User, User.id == Post.author_id)
-        .where(Thread.id == bindparam("thread_id"))
+        # The labels as their stored text (`_labels`): decoding twenty empty lists as JSON
+        # cost more than the rest of the row.
+        select(Post.id, Post.author_id, Post.version, Post.status, Post.edited_at,
+               Post.helpful_count, Post.hugs_count, cast(Post.screen_labels, Text), User.username,
+               User.deleted_at, clinician.label("author_is_clinician"), Post.thread_id,
+               Post.created_at, *reacted_columns)
+        .join(User, User.id == Post.author_id)
+        .where(Post.thread_id == bindparam("thread_id"), Post.id > bindparam("after"),
+               access.seen_posts_filter(kind, viewer_id))
         .order_by(Post.id).limit(bindparam("limit"))
     )
 
@@ -560,13 +570,11 @@ def _post_texts_statement(*, screened: bool, count: int) -> Executable:
 @dataclass(slots=True)
 class PostPage:
     """A page of a thread's posts as a viewer may see them, as read: the rows as the driver
-    returned them, each post's columns from `first` on (a page whose cards are all kept is
-    found by them, `cards.post_cards`, without converting them), made into facts and the
-    viewer's reactions only when asked."""
+    returned them (a page whose cards are all kept is found by them, `cards.post_cards`,
+    without converting them), made into facts and the viewer's reactions only when asked."""
 
     thread_id: int
     as_sent: RowsAsSent
-    first: int
     next_cursor: int | None
     reaction_kinds: list[ReactionKind]
     _facts: list[PostFacts] | None = None
@@ -574,21 +582,18 @@ class PostPage:
 
     def as_read(self) -> tuple[tuple[Any, ...], ...]:
         """Every column of every post as read (the viewer's reactions too), hashable."""
-        first = self.first
-        return tuple([row[first:] for row in self.as_sent.rows])
+        return tuple(map(tuple, self.as_sent.rows))
 
     def shown(self) -> list[tuple[int, str, bool]]:
         """Each post's author, status and whether screening labelled it: what decides
         whether its card may be kept (`cards.post_cards`). Labels stored in any other
         spelling than none count as labels (such a card is rendered afresh, never wrongly
         kept)."""
-        first = self.first
-        return [(row[first + 1], row[first + 3], row[first + 7] not in _NO_LABELS)
-                for row in self.as_sent.rows]
+        return [(row[1], row[3], row[7] not in _NO_LABELS) for row in self.as_sent.rows]
 
     def facts(self) -> list[PostFacts]:
         if self._facts is None:
-            rows = self.as_sent.converted(self.first)
+            rows = self.as_sent.converted()
             self._facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
                                      _labels(row[7]), row[8], row[9], bool(row[10]), row[11],
                                      row[12]) for row in rows]
@@ -604,55 +609,28 @@ class PostPage:
         return self._reacted or set()
 
 
-class ThreadPage(NamedTuple):
-    """The thread as the viewer finds it, and the page of its posts they may see."""
-
-    as_read: ThreadAsRead
-    posts: PostPage
-
-
-async def read_thread_page(
-    db: AsyncSession, viewer: Reader | None, thread_id: int, *,
+async def read_post_page(
+    db: AsyncSession, viewer: Reader | None, thread: AnyThread, membership: AnyMembership | None, *,
     after: int | None = None, limit: int = PAGE_SIZE,
-) -> ThreadPage:
-    """The thread with its community, the viewer's membership of it, their draft of a reply
-    in it and whether they follow it, and the posts of it they may see, in order,
-    keyset-paged on id, with their own reactions to them (`with_texts` adds what renders
-    the posts): one statement, read straight from the driver (`read_rows_as_sent`: the page
-    only shows them, and SQLAlchemy's execution path cost more than SQLite spent answering).
-    No posts when the viewer may not read the thread (checked here too, by `access`)."""
+) -> PostPage:
+    """The posts of a thread the viewer may see, in order, keyset-paged on id, with the
+    viewer's own reactions to them, in one statement (`with_texts` adds what renders them).
+    No posts when the viewer may not read the thread (`membership` is theirs in its
+    community)."""
     kind = access.viewer_kind(viewer)
     kinds = [] if kind == "anonymous" else list(ReactionKind)
-    as_sent = await read_rows_as_sent(db, _thread_and_posts_statement(kind), {
-        "viewer_id": viewer.id if viewer is not None else None, "thread_id": thread_id,
-        "after": after or 0, "limit": limit + 1,
+    if not access.can_read_thread(viewer, thread, membership):
+        return PostPage(thread.id, RowsAsSent([]), None, kinds, [], set())
+    # Straight to the driver on the session's connection (`read_rows_as_sent`): the
+    # statement selects columns only, and SQLAlchemy's execution path (and before it the
+    # ORM's) cost more than SQLite spent answering it.
+    as_sent = await read_rows_as_sent(db, _post_page_statement(kind), {
+        "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
+        "viewer_id": viewer.id if viewer is not None else None,
     })
     rows = as_sent.rows
-    as_read = _thread_as_read(as_sent)
-    thread, membership = as_read.thread, as_read.membership
-    first = _THREAD_COLUMNS
-    if thread is None or rows[0][first] is None or not access.can_read_thread(
-            viewer, thread, membership):
-        return ThreadPage(as_read, PostPage(thread_id, RowsAsSent([]), first, None, kinds,
-                                            [], set()))
-    next_cursor = rows[limit - 1][first] if len(rows) > limit else None
-    return ThreadPage(as_read, PostPage(thread_id, as_sent._replace(rows=rows[:limit]), first,
-                                        next_cursor, kinds))
-
-
-def _thread_as_read(as_sent: RowsAsSent) -> ThreadAsRead:
-    """The thread as the viewer finds it, from the first row of `_thread_and_posts_statement`."""
-    if not as_sent.rows:
-        return ThreadAsRead(None)
-    row = as_sent._replace(rows=as_sent.rows[:1]).converted()[0]
-    community = CommunityRow(id=row[7], slug=row[8], name=row[9], icd10=row[10],
-                             archived_at=row[11])
-    thread = ThreadRow(id=row[0], community_id=row[1], author_id=row[2], title=row[3],
-                       kind=row[4], audience=row[5], status=row[6], community=community)
-    membership = (MembershipRow(community_id=row[12], joined_at=row[13])
-                  if row[12] is not None else None)
-    draft = ReplyDraftRow(body=row[14], updated_at=row[15]) if row[14] is not None else None
-    return ThreadAsRead(thread, membership, draft, bool(row[16]))
+    next_cursor = rows[limit - 1][0] if len(rows) > limit else None
+    return PostPage(thread.id, as_sent._replace(rows=rows[:limit]), next_cursor, kinds)
 
 
 async def with_texts(db: AsyncSession, facts: list[PostFacts], *,

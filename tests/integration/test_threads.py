@@ -63,8 +63,8 @@ OUTSIDERS = ["signed_out", "other_member"]
 
 
 def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: Cast) -> None:
-    """The thread page's read (`read_thread_page`) checks readability itself (as well as the
-    route), so no caller can read a members-only thread's posts by mistake."""
+    """The posts query no longer filters by thread readability in SQL: the service checks it
+    (as well as the route), so no caller can read a members-only thread's posts by mistake."""
     from community.accounts.models import User
     from community.communities import services
 
@@ -73,10 +73,13 @@ def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: 
             seen = {}
             for username in ("other_ola", "member_mo"):
                 viewer = await db.scalar(select(User).where(User.username == username))
-                _thread, page = await services.read_thread_page(db, viewer, cast.members_thread)
+                thread, membership = await services.get_thread_and_membership(
+                    db, viewer, cast.members_thread)
+                page = await services.read_post_page(db, viewer, thread, membership)
                 posts = await services.with_texts(db, page.facts())
                 seen[username] = [post.body_html for post in posts]  # type: ignore[attr-defined]
-            _thread, page = await services.read_thread_page(db, None, cast.members_thread)
+            anonymous_thread = await services.get_thread(db, cast.members_thread)
+            page = await services.read_post_page(db, None, anonymous_thread, None)
             posts = await services.with_texts(db, page.facts())
             seen["signed out"] = [post.body_html for post in posts]  # type: ignore[attr-defined]
             return seen
