@@ -30,14 +30,30 @@ class Cards(Generic[Item]):
     """Called from a template with an item and the macro that renders it."""
 
     def __init__(self, cache: LRUCache, kind: str,
-                 key_of: Callable[[Item], Hashable | None]) -> None:
+                 key_of: Callable[[Item], Hashable | None], *,
+                 run: Hashable | None = None) -> None:
+        """`run`: a key holding everything the key of every card of the page holds (None:
+        the page may show a card that is never kept); the page's cards are then also kept
+        as one run under it (`run_kept`)."""
         self._cache = cache
         self._kind = kind
         self._key_of = key_of
+        self._run_key = None if run is None else (f"{kind}-run", run)
+        # The kept run's cards, found by `run_kept`: the whole page's, in order.
+        self._run: tuple[str, ...] | None = None
         # Cards found by `kept`, held for this page: the cache may drop them meanwhile. By
         # key, and by the item asked about (with the item, so its id stays its own).
         self._held: dict[Hashable, str] = {}
         self._held_items: dict[int, tuple[Any, str]] = {}
+
+    def run_kept(self) -> bool:
+        """Whether the page's cards are kept as one run (`run`): if so `all_at_once` gives
+        them without keying, looking up or rendering any card, so the page need neither
+        load its items nor work out their keys."""
+        if self._run_key is None:
+            return False
+        self._run = self._cache.get(self._run_key)
+        return self._run is not None
 
     def kept(self, item: Any) -> bool:
         """Whether the card of `item` is kept; if so it is held until the page renders it,
@@ -76,10 +92,14 @@ class Cards(Generic[Item]):
                     csrf_input: str = "") -> Markup:
         """What `all` makes, with every card that is not kept rendered by one call:
         `render_all(items, between)` renders the cards of `items`, each followed by
-        `between` (a page's cold cards cost one macro call instead of one each)."""
+        `between` (a page's cold cards cost one macro call instead of one each). The run
+        found by `run_kept` is given whole, whatever `items` are."""
         token = str(csrf_input)
+        if self._run is not None:
+            return self._with_token("".join(self._run), token)
         parts: list[str] = []
         afresh: list[tuple[int, Item, Hashable | None]] = []
+        keyless = False  # a card of this reader's alone: the page is kept as no run
         for item in items:
             held = self._held_items.get(id(item))
             if held is not None and held[0] is item:
@@ -99,11 +119,19 @@ class Cards(Generic[Item]):
             for (at, _item, card_key), html in zip(afresh, cards, strict=False):
                 if card_key is None:
                     parts[at] = html  # afresh, with the reader's own token, kept nowhere
+                    keyless = True
                     continue
                 kept = html.replace(token, _TOKEN_PLACEHOLDER) if token else html
                 self._cache.put(card_key, kept)
                 parts[at] = kept
-        html = "".join(parts)
+        if self._run_key is not None and not keyless:
+            # The cards' own texts, shared with their entries: a run costs a pointer a card.
+            self._cache.put(self._run_key, tuple(parts))
+        return self._with_token("".join(parts), token)
+
+    @staticmethod
+    def _with_token(html: str, token: str) -> Markup:
+        """The cards' text with this reader's token where the placeholder keeps it."""
         return Markup(html.replace(_TOKEN_PLACEHOLDER, token) if token else html)  # noqa: S704
 
 

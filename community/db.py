@@ -353,6 +353,29 @@ async def read_rows(db: AsyncSession, statement: Executable,
     return await _driver_rows(connection, _read_form(connection.dialect, statement), params)
 
 
+class RowsAsSent(NamedTuple):
+    """The rows of a SELECT as the driver returned them (`rows`), and what converts them
+    as `read_rows` would (`converted`)."""
+
+    rows: list[Any]
+    form: _ReadForm | None = None
+    """None for no rows read at all."""
+
+    def converted(self) -> list[tuple[Any, ...]]:
+        """The rows as `read_rows` gives them."""
+        return [] if self.form is None else _converted(self.form, self.rows)
+
+
+async def read_rows_as_sent(db: AsyncSession, statement: Executable,
+                            params: dict[str, Any]) -> RowsAsSent:
+    """As `read_rows`, the rows left as the driver returned them until `converted()`: a page
+    that keeps what it renders from them under a key made of the rows as read pays for
+    converting them (the dates parsed, the flags made booleans) only when it renders afresh."""
+    connection = await _reading_connection(db)
+    form = _read_form(connection.dialect, statement)
+    return RowsAsSent(await _driver_rows(connection, form, params, convert=False), form)
+
+
 async def write_rows(db: AsyncSession, statement: Executable,
                      params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """A write in `db`'s transaction whose result is read now (an INSERT's or UPDATE's
@@ -422,10 +445,10 @@ def _converted(form: _ReadForm, rows: list[Any]) -> list[tuple[Any, ...]]:
     return converted
 
 
-async def _driver_rows(connection: Any, form: _ReadForm,
-                       params: dict[str, Any]) -> list[tuple[Any, ...]]:
+async def _driver_rows(connection: Any, form: _ReadForm, params: dict[str, Any], *,
+                       convert: bool = True) -> list[Any]:
     """Run a compiled statement on the driver of `connection` (SQLAlchemy's, sync), as
-    SQLAlchemy's execution would, and convert its rows."""
+    SQLAlchemy's execution would, and convert its rows (unless not to `convert`)."""
     dialect = connection.dialect
     ordered = _ordered_parameters(form, params)
     fairy = connection.connection
@@ -438,7 +461,7 @@ async def _driver_rows(connection: Any, form: _ReadForm,
         except Exception as error:
             await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
             raise
-        return _converted(form, rows)
+        return _converted(form, rows) if convert else rows
     _heard(connection, form.sql, ordered)
     try:
         cursor = fairy.driver_connection.cursor()
@@ -447,7 +470,7 @@ async def _driver_rows(connection: Any, form: _ReadForm,
     except Exception as error:
         await _raise_as_sqlalchemy(connection, error, form.sql, ordered)
         raise
-    return _converted(form, rows)
+    return _converted(form, rows) if convert else rows
 
 
 _READ_CONNECTION_KEY = "kindred_read_connection"

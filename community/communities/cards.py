@@ -20,31 +20,54 @@ from community.cards import Cards
 from community.communities.access import viewer_kind
 from community.communities.models import Post, PostStatus
 from community.communities.search import SearchHit
-from community.communities.services import ListedThread, PostFacts
+from community.communities.services import ListedThread, PostFacts, PostPage
 from community.web import shown_name
 
 
-def post_cards(cache: LRUCache, viewer: Reader | None,
-               reacted: set[tuple[int, str]], *, quotable: bool = False
-               ) -> Cards[Post | PostFacts]:
+def post_cards(cache: LRUCache, viewer: Reader | None, page: PostPage, *,
+               quotable: bool = False) -> Cards[Post | PostFacts]:
     """Keyed alike from a full post or from its facts (the columns alone), so a page learns
-    which cards are kept before it loads the posts' texts. `quotable`: the viewer may reply
-    here, so each published post offers "Quote"."""
+    which cards are kept before it loads the posts' texts; and the page's cards kept as one
+    run (`Cards.run_kept`) under the page's posts as read, so a page whose cards are all kept
+    is found by one lookup. `page`: the posts and the viewer's reactions to them. `quotable`:
+    the viewer may reply here, so each published post offers "Quote"."""
     kind = viewer_kind(viewer)
     viewer_id = viewer.id if viewer is not None else None
 
     def key(post: Post | PostFacts) -> Hashable | None:
         relation = "author" if viewer_id == post.author_id else kind
-        if post.status != PostStatus.PUBLISHED or (
-                post.screen_labels and relation in ("author", "staff")):
+        if _shown_afresh(post.status, bool(post.screen_labels), relation):
             return None
+        reacted = page.reacted()
         return (post.id, post.version, post.status, post.edited_at,
                 post.helpful_count, post.hugs_count,
                 shown_name(post.author_username, post.author_deleted_at),
                 post.author_is_clinician, relation, (post.id, "helpful") in reacted,
                 (post.id, "hugs") in reacted, quotable)
 
-    return Cards(cache, "post-card", key)
+    return Cards(cache, "post-card", key, run=_run_key(kind, viewer_id, page, quotable))
+
+
+def _shown_afresh(status: str, labelled: bool, relation: str) -> bool:
+    """A card showing moderation details (a post not published, or one screening labelled
+    seen by its author or staff) is rare and rendered afresh for its reader, never kept."""
+    return status != PostStatus.PUBLISHED or (labelled and relation in ("author", "staff"))
+
+
+def _run_key(kind: str, viewer_id: int | None, page: PostPage,
+             quotable: bool) -> Hashable | None:
+    """What every card key of `page` holds, at once: every column of every post as read (the
+    version, status, counts, author's name, deactivation and role, the viewer's reactions),
+    which posts are the viewer's own, the viewer's kind and whether they may quote; None when
+    a card of the page is shown afresh."""
+    own: list[int] = []  # the places of the viewer's own posts on the page
+    for at, (author_id, status, labelled) in enumerate(page.shown()):
+        relation = "author" if viewer_id == author_id else kind
+        if _shown_afresh(status, labelled, relation):
+            return None
+        if relation == "author":
+            own.append(at)
+    return (page.thread_id, page.next_cursor, kind, quotable, tuple(own), page.as_read())
 
 
 def thread_rows(cache: LRUCache, readable: set[int]) -> Cards[ListedThread]:

@@ -106,6 +106,17 @@ class Thread(IdMixin, CreatedMixin, Base):
     community: Mapped[Community] = relationship(lazy="raise")
 
 
+def card_fields(post: Any) -> tuple[Any, ...]:
+    """What a post card shows (templates/communities/_post.html), in the order the card reads
+    it, from a `Post` or a `services.PostCard` alike: the card takes them in one call instead
+    of one of Jinja's attribute lookups (and a call for the date's ISO form) each."""
+    created_at = post.created_at
+    return (post.id, post.author_id, post.status, post.version, post.edited_at,
+            post.helpful_count, post.hugs_count, post.screen_labels, post.author_username,
+            post.author_deleted_at, post.author_is_clinician, post.thread_id, created_at,
+            created_at.isoformat(), post.body_markup)
+
+
 class Post(IdMixin, CreatedMixin, Base):
     __tablename__ = "post"
     __table_args__ = (
@@ -150,6 +161,8 @@ class Post(IdMixin, CreatedMixin, Base):
     @property
     def author_is_clinician(self) -> bool:
         return self.author.has_role(Role.CLINICIAN)
+
+    card_fields = property(card_fields)
 
 
 class PostVersion(Base):

@@ -254,13 +254,14 @@ async def thread_context(
     }
     if readable:
         context["following"] = following
-        facts, next_cursor, reacted = await services.post_page(db, viewer, thread, membership,
-                                                               after=after)
-        cards = post_cards(runtime_of(request).fragments, viewer, reacted, quotable=can_reply)
-        # Only the posts whose cards are not kept are loaded whole (text, author, roles).
-        posts = await services.with_texts(db, facts, kept=cards.kept)
-        context.update(posts=posts, next_cursor=next_cursor, reacted=reacted,
-                       post_cards=cards,
+        page = await services.read_post_page(db, viewer, thread, membership, after=after)
+        cards = post_cards(runtime_of(request).fragments, viewer, page, quotable=can_reply)
+        posts: list[services.PostFacts] = []
+        if not cards.run_kept():
+            # Only the posts whose cards are not kept are loaded whole (text, author, roles).
+            posts = await services.with_texts(db, page.facts(), kept=cards.kept)
+        context.update(posts=posts, next_cursor=page.next_cursor,
+                       reacted=page.reacted() if posts else set(), post_cards=cards,
                        help_country=await services.crisis_help_country(db, viewer, posts))
     return context
 

@@ -60,6 +60,7 @@ from community.communities.models import (
     ReplyDraft,
     Thread,
     ThreadKind,
+    card_fields,
 )
 from community.communities.plain import (
     AnyMembership,
@@ -70,8 +71,10 @@ from community.communities.plain import (
     ThreadRow,
 )
 from community.db import (
+    RowsAsSent,
     RowsLater,
     read_rows,
+    read_rows_as_sent,
     read_rows_later,
     short_read,
     table_of,
@@ -517,10 +520,16 @@ class PostCard(PostFacts):
         """The body as HTML: sanitized by nh3 against the allow-list when it was written."""
         return Markup(self.body_html)  # noqa: S704 - sanitized at write (community.markdown)
 
+    card_fields = property(card_fields)
+
+
+_NO_LABELS = (None, "", "[]")
+"""Screening labels as stored when there are none."""
+
 
 def _labels(stored: str | None) -> list[str]:
     """Screening labels from their stored JSON text; almost every post has none."""
-    return [] if not stored or stored == "[]" else list(json.loads(stored))
+    return [] if stored in _NO_LABELS else list(json.loads(stored))
 
 
 @functools.cache
@@ -559,33 +568,70 @@ def _post_texts_statement(*, screened: bool, count: int) -> Executable:
     return select(*columns).where(Post.id.in_([bindparam(f"id_{n}") for n in range(count)]))
 
 
-async def post_page(
+@dataclass(slots=True)
+class PostPage:
+    """A page of a thread's posts as a viewer may see them, as read: the rows as the driver
+    returned them (a page whose cards are all kept is found by them, `cards.post_cards`,
+    without converting them), made into facts and the viewer's reactions only when asked."""
+
+    thread_id: int
+    as_sent: RowsAsSent
+    next_cursor: int | None
+    reaction_kinds: list[ReactionKind]
+    _facts: list[PostFacts] | None = None
+    _reacted: set[tuple[int, str]] | None = None
+
+    def as_read(self) -> tuple[tuple[Any, ...], ...]:
+        """Every column of every post as read (the viewer's reactions too), hashable."""
+        return tuple(map(tuple, self.as_sent.rows))
+
+    def shown(self) -> list[tuple[int, str, bool]]:
+        """Each post's author, status and whether screening labelled it: what decides
+        whether its card may be kept (`cards.post_cards`). Labels stored in any other
+        spelling than none count as labels (such a card is rendered afresh, never wrongly
+        kept)."""
+        return [(row[1], row[3], row[7] not in _NO_LABELS) for row in self.as_sent.rows]
+
+    def facts(self) -> list[PostFacts]:
+        if self._facts is None:
+            rows = self.as_sent.converted()
+            self._facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                                     _labels(row[7]), row[8], row[9], bool(row[10]), row[11],
+                                     row[12]) for row in rows]
+            self._reacted = {(row[0], reaction.value) for row in rows
+                             for reaction, flag in zip(self.reaction_kinds, row[13:],
+                                                       strict=True) if flag}
+        return self._facts
+
+    def reacted(self) -> set[tuple[int, str]]:
+        """The viewer's own reactions to these posts, as (post id, kind)."""
+        if self._reacted is None:
+            self.facts()
+        return self._reacted or set()
+
+
+async def read_post_page(
     db: AsyncSession, viewer: Reader | None, thread: AnyThread, membership: AnyMembership | None, *,
     after: int | None = None, limit: int = PAGE_SIZE,
-) -> tuple[list[PostFacts], int | None, set[tuple[int, str]]]:
-    """The posts of a thread the viewer may see, in order, keyset-paged on id, as facts
-    (`with_texts` adds what renders them), and the viewer's own reactions to them
-    (`my_reactions`), in the same statement. Nothing when the viewer may not read the
-    thread (`membership` is theirs in its community)."""
-    if not access.can_read_thread(viewer, thread, membership):
-        return [], None, set()
+) -> PostPage:
+    """The posts of a thread the viewer may see, in order, keyset-paged on id, with the
+    viewer's own reactions to them, in one statement (`with_texts` adds what renders them).
+    No posts when the viewer may not read the thread (`membership` is theirs in its
+    community)."""
     kind = access.viewer_kind(viewer)
     kinds = [] if kind == "anonymous" else list(ReactionKind)
-    # Straight to the driver on the session's connection (`read_rows`): the statement
-    # selects columns only, and SQLAlchemy's execution path (and before it the ORM's) cost
-    # more than SQLite spent answering it.
-    rows = await read_rows(db, _post_page_statement(kind), {
+    if not access.can_read_thread(viewer, thread, membership):
+        return PostPage(thread.id, RowsAsSent([]), None, kinds, [], set())
+    # Straight to the driver on the session's connection (`read_rows_as_sent`): the
+    # statement selects columns only, and SQLAlchemy's execution path (and before it the
+    # ORM's) cost more than SQLite spent answering it.
+    as_sent = await read_rows_as_sent(db, _post_page_statement(kind), {
         "thread_id": thread.id, "after": after or 0, "limit": limit + 1,
         "viewer_id": viewer.id if viewer is not None else None,
     })
+    rows = as_sent.rows
     next_cursor = rows[limit - 1][0] if len(rows) > limit else None
-    rows = rows[:limit]
-    reacted = {(row[0], reaction.value) for row in rows
-               for reaction, flag in zip(kinds, row[13:], strict=True) if flag}
-    facts = [PostFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                       _labels(row[7]), row[8], row[9], bool(row[10]), row[11], row[12])
-             for row in rows]
-    return facts, next_cursor, reacted
+    return PostPage(thread.id, as_sent._replace(rows=rows[:limit]), next_cursor, kinds)
 
 
 async def with_texts(db: AsyncSession, facts: list[PostFacts], *,

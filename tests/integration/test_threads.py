@@ -75,13 +75,12 @@ def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: 
                 viewer = await db.scalar(select(User).where(User.username == username))
                 thread, membership = await services.get_thread_and_membership(
                     db, viewer, cast.members_thread)
-                facts, _cursor, _reacted = await services.post_page(
-                    db, viewer, thread, membership)
-                posts = await services.with_texts(db, facts)
+                page = await services.read_post_page(db, viewer, thread, membership)
+                posts = await services.with_texts(db, page.facts())
                 seen[username] = [post.body_html for post in posts]  # type: ignore[attr-defined]
             anonymous_thread = await services.get_thread(db, cast.members_thread)
-            facts, _cursor, _reacted = await services.post_page(db, None, anonymous_thread, None)
-            posts = await services.with_texts(db, facts)
+            page = await services.read_post_page(db, None, anonymous_thread, None)
+            posts = await services.with_texts(db, page.facts())
             seen["signed out"] = [post.body_html for post in posts]  # type: ignore[attr-defined]
             return seen
 

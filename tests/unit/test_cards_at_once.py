@@ -81,15 +81,20 @@ def test_the_post_cards_macro_makes_each_post_card_followed_by_between() -> None
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
+    from community.communities.models import card_fields
     from community.web import build_environment
 
     def post(id_: int, author_id: int, **changes: object) -> SimpleNamespace:
-        return SimpleNamespace(**{
+        return with_card_fields(SimpleNamespace(**{
             "id": id_, "thread_id": 7, "author_id": author_id, "status": "published",
             "version": 1, "edited_at": None, "helpful_count": id_, "hugs_count": 0,
             "screen_labels": [], "author_username": f"name{author_id}", "author_deleted_at": None,
             "author_is_clinician": author_id == 3, "body_markup": Markup(f"<p>post {id_}</p>"),
-            "created_at": datetime(2026, 11, 21, 5, id_, tzinfo=UTC), **changes})
+            "created_at": datetime(2026, 11, 21, 5, id_, tzinfo=UTC), **changes}))
+
+    def with_card_fields(post: SimpleNamespace) -> SimpleNamespace:
+        post.card_fields = card_fields(post)  # as a Post or a PostCard gives them
+        return post
 
     posts = [post(1, 2), post(2, 9), post(3, 3, status="pending", screen_labels=["identifying"]),
              post(4, 2, author_deleted_at=datetime(2026, 1, 1, tzinfo=UTC))]

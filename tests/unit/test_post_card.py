@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
+from community.communities.models import card_fields
 from community.web import build_environment
 
 CSRF = Markup('<input type="hidden" name="_csrf_token" value="t">')
@@ -27,7 +28,9 @@ def a_post(**changes: Any) -> SimpleNamespace:
         "body_markup": Markup("<p>Fine <em>today</em>.</p>"),
     }
     values.update(changes)
-    return SimpleNamespace(**values)
+    post = SimpleNamespace(**values)
+    post.card_fields = card_fields(post)  # as a Post or a PostCard gives them
+    return post
 
 
 def render(source: str, **context: Any) -> str:
