@@ -257,3 +257,27 @@ def test_the_request_state_is_read_without_building_state_objects(
     assert re.search(r'class="badge warn">1<span class="visually-hidden"> unread</span>',
                      page.text)
     assert built == []
+
+
+def test_a_signed_in_page_view_imports_nothing(
+    thread: tuple[Visitor, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import statement run inside a function cost a few microseconds on every call (the
+    unread count's hook ran three per request, the read beside the session one)."""
+    import builtins
+
+    author, thread_id = thread
+    author.get(f"/threads/{thread_id}")
+    imported: list[str] = []
+    original = builtins.__import__
+
+    def recording(name: str, *args: Any, **kwargs: Any) -> Any:
+        imported.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", recording)
+    page = author.get(f"/threads/{thread_id}")
+    monkeypatch.undo()
+    assert page.status_code == 200 and "Late nights are my trigger." in page.text
+    assert not [name for name in imported if name.startswith(("community", "moderation",
+                                                               "outcomes", "sqlalchemy"))]
