@@ -10,7 +10,8 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
     SQLAlchemyAsyncConfig,
-    SQLAlchemyPlugin,
+    SQLAlchemyInitPlugin,
+    SQLAlchemySerializationPlugin,
 )
 from litestar import Litestar
 from litestar.datastructures import State
@@ -40,6 +41,7 @@ from community.web import (
     ALCHEMY_STATE_KEY,
     STATIC_DIR,
     LocaleMiddleware,
+    RequestSessionDependency,
     SessionMiddleware,
     build_environment,
     commit_or_close_request_session,
@@ -271,7 +273,10 @@ def create_app(
             create_static_files_router(path="/static", directories=[STATIC_DIR],
                                        include_in_schema=False),
         ],
-        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        # The SQLAlchemy plugin's two parts (its composite adds them after every other
+        # plugin), then the request session's dependency, which replaces the first's.
+        plugins=[SQLAlchemyInitPlugin(config=alchemy), SQLAlchemySerializationPlugin(),
+                 RequestSessionDependency(alchemy)],
         # The rate limit runs after the session middleware: signed-in people are exempt.
         # The language follows the session (the person's setting), and precedes the rate
         # limit so that its answer is in the visitor's language. CSRF runs inside the session

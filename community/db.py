@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
 from community import pg_batch, sqlite_driver
 
@@ -492,8 +493,6 @@ async def _reading_connection(db: AsyncSession) -> Any:
         return held
     if not reads_only() or db.sync_session.in_transaction():
         return (await connection_of(db)).sync_connection
-    from sqlalchemy.util import greenlet_spawn
-
     engine = db.sync_session.get_bind()
     connection = await _kept_read_connection(engine)
     if connection is None:
@@ -516,8 +515,6 @@ async def _kept_read_connection(engine: Any) -> Any:
         connection = kept.pop()
         if _as_the_pool_would_give(engine.pool, connection):
             return connection
-        from sqlalchemy.util import greenlet_spawn
-
         await greenlet_spawn(connection.close)
     return None
 
@@ -562,7 +559,6 @@ async def release_read_connection(db: AsyncSession, *, keep: bool = False) -> No
         if len(kept) < KEPT_READ_CONNECTIONS:
             kept.append(connection)
             return
-    from sqlalchemy.util import greenlet_spawn
 
     await greenlet_spawn(connection.close)
 
@@ -571,7 +567,6 @@ async def close_kept_read_connections(engine: AsyncEngine) -> None:
     """Close the kept read connections (the process ends). Closed for good, not given back:
     the plugin may have disposed of the engine's pool already, and a connection given back to
     a pool disposed of stays open (on SQLite with its thread)."""
-    from sqlalchemy.util import greenlet_spawn
 
     def close(connection: Any) -> None:
         connection.invalidate()
@@ -587,7 +582,6 @@ async def _raise_as_sqlalchemy(connection: Any, error: Exception, sql: str,
     wrapped in its DBAPIError, and a lost connection invalidated with the pool's older ones."""
     if not isinstance(error, connection.dialect.loaded_dbapi.Error):
         return
-    from sqlalchemy.util import greenlet_spawn
 
     await greenlet_spawn(connection._handle_dbapi_exception, error, sql, parameters, None,
                          None)

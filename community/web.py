@@ -24,8 +24,10 @@ from jinja2 import (
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context
 from litestar import Request, Response
+from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.di import Provide
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import (
     ClientException,
@@ -35,6 +37,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.middleware import AbstractMiddleware
+from litestar.plugins import InitPluginProtocol
 from litestar.response import Redirect
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
@@ -199,6 +202,13 @@ def current_reader(connection: ASGIConnection[Any, Any, Any, Any]) -> Reader | N
     return connection.scope.get("user")
 
 
+def request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The request's state (what `request.state` wraps): the scope's own dict, as
+    `request.state` built a `State` object and its lock on every access, several per page."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    return state
+
+
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     """Whether htmx asked (and not to restore its history): read from the raw headers, as
     building the request's header map for it cost more than the question."""
@@ -261,14 +271,26 @@ def _hole_block(name: str) -> Callable[[Context], Iterator[str]]:
 
 
 class _Frame:
-    """A page rendered with a mark where each reader's own parts go, split on the marks (text
-    at even places, the name of a hole at odd ones), and the blocks that fill its holes."""
+    """A page rendered with a mark where each reader's own parts go, split on the marks: its
+    text between them (as UTF-8), the names of the holes in order, and the blocks that fill
+    them. The text is kept encoded: a page holding one non-ASCII character (a Russian title)
+    is encoded from UCS-2, at tens of times an ASCII page's cost per byte, and a kept page is
+    mostly its frame."""
 
-    __slots__ = ("blocks", "parts")
+    __slots__ = ("blocks", "holes", "texts")
 
-    def __init__(self, parts: list[str], blocks: dict[str, Callable[[Context], Any]]) -> None:
-        self.parts = parts
+    def __init__(self, texts: list[bytes], holes: list[str],
+                 blocks: dict[str, Callable[[Context], Any]]) -> None:
+        self.texts = texts
+        self.holes = holes
         self.blocks = blocks
+
+    def filled(self, filling: Mapping[str, bytes]) -> bytes:
+        """The page with each hole replaced by its `filling`."""
+        pieces = [self.texts[0]]
+        for name, text in zip(self.holes, self.texts[1:], strict=True):
+            pieces += (filling[name], text)
+        return b"".join(pieces)
 
 
 def _framed(env: Environment, compiled: Template, values: dict[str, Any],
@@ -282,8 +304,9 @@ def _framed(env: Environment, compiled: Template, values: dict[str, Any],
         framing.blocks.setdefault(name, []).insert(0, _hole_block(name))
     parts = _HOLE.split(env.concat(compiled.root_render_func(framing)))
     # The block each hole the page shows stands for: the page's own, else its layout's.
-    shown = set(parts[1::2])
-    return _Frame(parts, {name: framing.blocks[name][1] for name in holes if name in shown})
+    shown = parts[1::2]
+    return _Frame([text.encode() for text in parts[::2]], shown,
+                  {name: framing.blocks[name][1] for name in holes if name in shown})
 
 
 def render(
@@ -296,7 +319,7 @@ def render(
     headers: Mapping[str, str] | None = None,
     frame: Hashable | None = None,
     holes: tuple[str, ...] = (),
-) -> Response[str]:
+) -> Response[Any]:
     """Render a full page, or only `block` of the same template for htmx requests.
 
     `frame`: the page is kept around its reader's own parts under this key, which must hold
@@ -326,6 +349,7 @@ def render(
     }
     compiled = env.get_template(template)
     context_of = _context_of(compiled, full_context)
+    body: str | bytes
     if not whole_page:
         assert block is not None
         block_render = compiled.blocks[block]
@@ -337,12 +361,12 @@ def render(
         if kept_frame is None:
             kept_frame = _framed(env, compiled, full_context, holes)
             fragments.put(key, kept_frame)
-        filled = {"csrf_token": str(escape(token)), "csrf_input": str(csrf_input),
-                  "page_path": str(escape(full_context["page_path"]))}
+        filled = {"csrf_token": str(escape(token)).encode(), "csrf_input": csrf_input.encode(),
+                  "page_path": str(escape(full_context["page_path"])).encode()}
         for name, block_render in kept_frame.blocks.items():
-            filled[name] = "".join(block_render(context_of))
-        body = "".join([part if at % 2 == 0 else filled[part]
-                        for at, part in enumerate(kept_frame.parts)])
+            filled[name] = "".join(block_render(context_of)).encode()
+        # The page as the bytes sent: only the reader's own parts are encoded here.
+        body = kept_frame.filled(filled)
     else:
         try:
             body = env.concat(compiled.root_render_func(context_of))
@@ -531,6 +555,25 @@ def request_session(scope: Scope) -> AsyncSession:
     app = scope["app"]
     config: SQLAlchemyAsyncConfig = app.state[ALCHEMY_STATE_KEY]
     return config.provide_session(app.state, scope)
+
+
+def provide_db_session(scope: Scope) -> AsyncSession:
+    """The `db_session` dependency: the request's session (`request_session`). The plugin's
+    own provider also takes the app's `state`, which Litestar passed it as a new `State` (a
+    copy with its lock) on every request that asks for a session."""
+    return request_session(scope)
+
+
+class RequestSessionDependency(InitPluginProtocol):
+    """Makes `db_session` the dependency `provide_db_session`; listed after the SQLAlchemy
+    plugin, which declares its own."""
+
+    def __init__(self, config: SQLAlchemyAsyncConfig) -> None:
+        self.key = config.session_dependency_key
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.dependencies[self.key] = Provide(provide_db_session, sync_to_thread=False)
+        return app_config
 
 
 async def release_request_session(scope: Scope) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from community.db import intent, utcnow
-from community.web import current_user, runtime_of
+from community.web import current_user, request_state, runtime_of
 from moderation.queue.crisis import overdue_crisis_count
 from moderation.queue.services import (
     post_status_label,
@@ -22,19 +22,20 @@ async def load_overdue_crisis(request: Any) -> None:
     user = current_user(request)
     if user is None or not user.is_staff or request.scope.get("type") != "http":
         return
-    if STATE_KEY in request.state:
+    state = request_state(request)
+    if STATE_KEY in state:
         return
     runtime = runtime_of(request)
     # A read of its own, before the request's session exists: never take the write lock.
     with intent(write=False):
         async with runtime.sessionmaker() as db:
-            request.state[STATE_KEY] = await overdue_crisis_count(db, runtime.settings, utcnow())
+            state[STATE_KEY] = await overdue_crisis_count(db, runtime.settings, utcnow())
 
 
 def overdue_crisis(request: Any) -> int:
     """The count loaded for this request (0 for everyone else)."""
     try:
-        return int(request.state.get(STATE_KEY, 0))
+        return int(request.scope.get("state", {}).get(STATE_KEY, 0))
     except AttributeError:
         return 0
 

@@ -101,7 +101,7 @@ def test_moderation_outcome_and_unread_count_helper(
     assert "Your post was removed." in page and "evil.example" not in page
 
     class FakeRequest:
-        state: ClassVar[dict[str, int]] = {UNREAD_STATE_KEY: 2}
+        scope: ClassVar[dict[str, dict[str, int]]] = {"state": {UNREAD_STATE_KEY: 2}}
 
     assert unread_notifications(FakeRequest()) == 2
 
