@@ -209,13 +209,14 @@ def detect_advice_request(post: Post) -> tuple[Span, ...]:
     if post.author_role == "clinician":
         return ()
     patterns = ADVICE_EN + ADVICE_RU if post.has_cyrillic else ADVICE_EN
-    found = [m for p in patterns for m in p.finditer(post.folded) if _asks(post, m)]
+    found = [m for p in patterns for m in p.finditer(post.indexed) if _asks(post, m)]
     if (
         post.has_cyrillic
         and _PERSONAL_RU.search(post.folded)
         and _HEALTH_CONTEXT.search(post.folded)
     ):
-        found += [m for p in ADVICE_RU_PERSONAL for m in p.finditer(post.folded) if _asks(post, m)]
+        found += [m for p in ADVICE_RU_PERSONAL for m in p.finditer(post.indexed)
+                  if _asks(post, m)]
     return tuple(
         sorted(
             {Span(m.start(), m.end(), "advice_request") for m in found},

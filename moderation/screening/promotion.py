@@ -140,10 +140,10 @@ _SAVING_TIP = re.compile(
 
 def detect_promotion(post: Post) -> tuple[Span, ...]:
     """Spans of commercial offers: sales, codes, affiliate links, paid programmes."""
-    text = post.folded
-    spans = [Span(m.start(), m.end(), "promotion") for p in STRONG for m in p.finditer(text)]
+    indexed = post.indexed
+    spans = [Span(m.start(), m.end(), "promotion") for p in STRONG for m in p.finditer(indexed)]
     if not spans:
-        weak = [(p, m) for p in WEAK for m in p.finditer(text)]
-        if len({p.pattern for p, _ in weak}) >= 2 and not _SAVING_TIP.search(text):
+        weak = [(p, m) for p in WEAK for m in p.finditer(indexed)]
+        if len({p.pattern for p, _ in weak}) >= 2 and not _SAVING_TIP.search(post.folded):
             spans = [Span(m.start(), m.end(), "promotion") for _, m in weak]
     return tuple(sorted(set(spans), key=lambda s: (s.start, s.end)))

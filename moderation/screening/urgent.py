@@ -355,7 +355,7 @@ def _hits(
     return [
         m
         for p in patterns
-        for m in p.finditer(post.folded)
+        for m in p.finditer(post.indexed)
         if _active(post, m, emergency=emergency)
     ]
 
