@@ -20,7 +20,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +182,7 @@ def _word_gram_list(model_text: str, lowered: str, *, venue_words: bool) -> list
     """`word_grams` without the analyzer's layers: the lowercased input's tokens, then each
     adjacent pair joined by a space."""
     tokens = _WORD_TOKEN.findall(lowered)
-    grams = tokens + [f"{first} {second}" for first, second in zip(tokens, tokens[1:])]
+    grams = tokens + [f"{first} {second}" for first, second in pairwise(tokens)]
     return _venue_crossed(grams, model_text, venue_words=venue_words)
 
 
