@@ -238,6 +238,17 @@ class GatedPattern:
         return None if searched is None else self.regex.search(searched)
 
 
+def runnable(patterns: tuple[GatedPattern, ...], text: IndexedText) -> list[GatedPattern]:
+    """The patterns, in order, whose gates let them run on the text: the test of each gate
+    written out here once for a whole group, rather than a call per pattern."""
+    pieces, searched = text.pieces, text.text
+    return [
+        p for p in patterns
+        if (p.keys is None or not p.keys.isdisjoint(pieces))
+        and (p.factors is None or any(map(searched.__contains__, p.factors)))
+    ]
+
+
 def gated(patterns: list[str]) -> tuple[GatedPattern, ...]:
     """Compile patterns that run on folded (lowercase) text, each behind its literal gate."""
     return tuple(GatedPattern(p) for p in patterns)
