@@ -219,28 +219,21 @@ class GatedPattern:
                      if self.factors is not None and all(self.factors) else None)
         COMPILED.append(self)
 
-    def _text(self, text: str | IndexedText) -> str | None:
-        """The text to run the regex on, or None when none of the literals is in it."""
-        if isinstance(text, IndexedText):
-            if self.keys is not None and self.keys.isdisjoint(text.pieces):
-                return None
-            text = text.text
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.factors is not None and not any(map(text.__contains__, self.factors)):
+            return iter(())
+        return self.regex.finditer(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
         if self.factors is not None and not any(map(text.__contains__, self.factors)):
             return None
-        return text
-
-    def finditer(self, text: str | IndexedText) -> Iterator[re.Match[str]]:
-        searched = self._text(text)
-        return iter(()) if searched is None else self.regex.finditer(searched)
-
-    def search(self, text: str | IndexedText) -> re.Match[str] | None:
-        searched = self._text(text)
-        return None if searched is None else self.regex.search(searched)
+        return self.regex.search(text)
 
 
 def runnable(patterns: tuple[GatedPattern, ...], text: IndexedText) -> list[GatedPattern]:
-    """The patterns, in order, whose gates let them run on the text: the test of each gate
-    written out here once for a whole group, rather than a call per pattern."""
+    """The patterns, in order, whose gates let them run on the text (as `finditer` decides:
+    one of the literals is in it), the keys tested first; for a whole group in one
+    comprehension rather than a call per pattern."""
     pieces, searched = text.pieces, text.text
     return [
         p for p in patterns

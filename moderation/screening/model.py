@@ -149,8 +149,8 @@ def _columns(grams: list[str], n_features: int) -> Any:
 
 def _padded_word_grams(padded: str) -> list[str]:
     """The character n-grams (2 to 5) of one space-padded word, as scikit-learn's `char_wb`
-    analyzer cuts them: every n-gram shorter than the padded word, and the padded word once
-    when it is no longer than n (then no longer n-gram)."""
+    analyzer cuts them: every slice of n characters while n is below the padded word's
+    length; at the first n that reaches it, the whole padded word once, and nothing longer."""
     grams: list[str] = []
     length = len(padded)
     for n in range(2, 6):

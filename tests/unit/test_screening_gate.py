@@ -77,7 +77,7 @@ def test_the_indexed_gate_decides_as_the_literals_do() -> None:
         indexed = IndexedText(text)
         for pattern in patterns:
             literal = any(factor in text for factor in pattern.factors or ())
-            assert (pattern._text(indexed) is not None) is literal, (pattern.pattern, text)
+            assert (runnable((pattern,), indexed) == [pattern]) is literal, (pattern.pattern, text)
             skipped_by_key += pattern.keys is not None and pattern.keys.isdisjoint(
                 indexed.pieces)
         assert runnable(tuple(COMPILED), indexed) == [
@@ -92,4 +92,4 @@ def test_an_empty_literal_has_no_quick_test(monkeypatch: pytest.MonkeyPatch) -> 
     pattern = GatedPattern(r"a?")
     COMPILED.remove(pattern)
     assert pattern.keys is None
-    assert pattern.search(IndexedText("abc")) is not None
+    assert runnable((pattern,), IndexedText("abc")) == [pattern]
