@@ -6,7 +6,7 @@ import re
 
 from community.screening import Span
 
-from .gate import gated
+from .gate import gated, runnable
 from .lexicon import CLINICIAN_EN, DOSE, DRUG, RELATIVE_EN, RELATIVE_RU
 from .text import Post
 
@@ -209,13 +209,15 @@ def detect_advice_request(post: Post) -> tuple[Span, ...]:
     if post.author_role == "clinician":
         return ()
     patterns = ADVICE_EN + ADVICE_RU if post.has_cyrillic else ADVICE_EN
-    found = [m for p in patterns for m in p.finditer(post.folded) if _asks(post, m)]
+    found = [m for p in runnable(patterns, post.indexed) for m in p.regex.finditer(post.folded)
+             if _asks(post, m)]
     if (
         post.has_cyrillic
         and _PERSONAL_RU.search(post.folded)
         and _HEALTH_CONTEXT.search(post.folded)
     ):
-        found += [m for p in ADVICE_RU_PERSONAL for m in p.finditer(post.folded) if _asks(post, m)]
+        found += [m for p in runnable(ADVICE_RU_PERSONAL, post.indexed)
+                  for m in p.regex.finditer(post.folded) if _asks(post, m)]
     return tuple(
         sorted(
             {Span(m.start(), m.end(), "advice_request") for m in found},

@@ -6,7 +6,7 @@ import re
 
 from community.screening import Span
 
-from .gate import gated
+from .gate import gated, runnable
 from .lexicon import DOSE, DRUG, RELATIVE_EN, RELATIVE_RU
 from .text import Post
 
@@ -165,10 +165,12 @@ def detect_clinician_advice(post: Post) -> tuple[Span, ...]:
         addressed, imperative = addressed + ADDRESSED_RU, imperative + IMPERATIVE_RU
     text = post.folded
     found = [
-        m for p in addressed for m in p.finditer(text) if _individual(post, m, imperative=False)
+        m for p in runnable(addressed, post.indexed) for m in p.regex.finditer(text)
+        if _individual(post, m, imperative=False)
     ]
     found += [
-        m for p in imperative for m in p.finditer(text) if _individual(post, m, imperative=True)
+        m for p in runnable(imperative, post.indexed) for m in p.regex.finditer(text)
+        if _individual(post, m, imperative=True)
     ]
     found += [
         m for m in NO_NEED_EN.finditer(text) if not _GENERAL.search(post.sentence_at(m.start()))

@@ -181,11 +181,30 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 COMPILED: list[GatedPattern] = []
 
 
+class IndexedText:
+    """A text with its characters and its three-character substrings, collected once so
+    that each of the ~200 gates run over it is first one set test (`GatedPattern.keys`)."""
+
+    __slots__ = ("pieces", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces = set(text)
+        self.pieces.update([text[i : i + 3] for i in range(len(text) - 2)])
+
+
+def _key(literal: str) -> str:
+    """What must be among an `IndexedText`'s pieces wherever the literal occurs: its first
+    three characters, or its first character when it is shorter."""
+    return literal[:3] if len(literal) >= 3 else literal[:1]
+
+
 class GatedPattern:
     """A compiled regex that is only run when the text contains one of its required literals."""
 
-    __slots__ = ("factors", "pattern", "regex")
+    __slots__ = ("factors", "keys", "pattern", "regex")
     factors: tuple[str, ...] | None
+    keys: frozenset[str] | None
 
     def __init__(self, pattern: str) -> None:
         self.regex = re.compile(pattern)
@@ -193,6 +212,11 @@ class GatedPattern:
         required = required_literals(pattern)
         # Longest first: a long literal is the rarest, so the usual miss is found early.
         self.factors = tuple(sorted(required, key=len, reverse=True)) if required else None
+        # No literal occurs where its key does not, so keys absent from an IndexedText's
+        # pieces skip the pattern exactly when the literals would (an empty literal, found
+        # in any text, would have no key: then there is no quick test).
+        self.keys = (frozenset(map(_key, self.factors))
+                     if self.factors is not None and all(self.factors) else None)
         COMPILED.append(self)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
@@ -204,6 +228,18 @@ class GatedPattern:
         if self.factors is not None and not any(map(text.__contains__, self.factors)):
             return None
         return self.regex.search(text)
+
+
+def runnable(patterns: tuple[GatedPattern, ...], text: IndexedText) -> list[GatedPattern]:
+    """The patterns, in order, whose gates let them run on the text (as `finditer` decides:
+    one of the literals is in it), the keys tested first; for a whole group in one
+    comprehension rather than a call per pattern."""
+    pieces, searched = text.pieces, text.text
+    return [
+        p for p in patterns
+        if (p.keys is None or not p.keys.isdisjoint(pieces))
+        and (p.factors is None or any(map(searched.__contains__, p.factors)))
+    ]
 
 
 def gated(patterns: list[str]) -> tuple[GatedPattern, ...]:

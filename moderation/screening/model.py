@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +83,12 @@ def _venue_of(model_text: str) -> str:
 def word_grams(model_text: str, *, venue_words: bool) -> list[str]:
     """The word n-grams of a model input; with `venue_words`, outside discussions each word
     again as "<venue>|<word>", so a word can weigh differently in a profile or a message."""
-    grams: list[str] = _analyzers()[1](model_text)
+    return _venue_crossed(_analyzers()[1](model_text), model_text, venue_words=venue_words)
+
+
+def _venue_crossed(grams: list[str], model_text: str, *, venue_words: bool) -> list[str]:
+    """The n-grams, then (with `venue_words`, outside discussions) each word as
+    "<venue>|<word>"."""
     venue = _venue_of(model_text)
     if venue_words and venue != f"zvenue{DEFAULT_VENUE}":
         grams = grams + [f"{venue}|{gram}" for gram in grams if " " not in gram]
@@ -122,38 +129,83 @@ def _analyzers() -> tuple[Any, Any]:
     return char.build_analyzer(), word.build_analyzer()
 
 
-def _bucket(gram: str, n_features: int, murmurhash: Any) -> int:
-    """HashingVectorizer's column for one n-gram: signed 32-bit MurmurHash3 (seed 0) of its
-    UTF-8 bytes, |h| modulo the width, with |-2**31| taken as 2**31 (scikit-learn's rule)."""
-    h = murmurhash(gram, seed=0)
-    return (2**31 - n_features) % n_features if h == -(2**31) else abs(h) % n_features
+# Words recur from text to text: the columns of a word's character n-grams are kept for the
+# most recent ones. The columns are a function of the word alone, so what is kept can only
+# ever give the columns a fresh computation would (no text's result depends on another's).
+WORD_CACHE_SIZE = 2**14
+# scikit-learn's own tokenizer for words (`token_pattern` of the word vectorizer).
+_WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
 
 
-def _hash_one(
-    grams: list[str], n_features: int, offset: int, sublinear: bool
-) -> tuple[Any, Any]:
-    """Indices and normalised values of one text's n-grams, as `featurize` gives them."""
-    from sklearn.utils import murmurhash3_32
+def _columns(grams: list[str], n_features: int) -> Any:
+    """HashingVectorizer's column of each n-gram, by its own hashing loop (compiled): signed
+    32-bit MurmurHash3 (seed 0) of the UTF-8 bytes, |h| modulo the width."""
+    from sklearn.feature_extraction._hashing_fast import transform
 
-    if not grams:
+    indices, _indptr, _values = transform([zip(grams, repeat(1))], n_features, np.float64,
+                                          False, 0)
+    return indices
+
+
+def _padded_word_grams(padded: str) -> list[str]:
+    """The character n-grams (2 to 5) of one space-padded word, as scikit-learn's `char_wb`
+    analyzer cuts them: every slice of n characters while n is below the padded word's
+    length; at the first n that reaches it, the whole padded word once, and nothing longer."""
+    grams: list[str] = []
+    length = len(padded)
+    for n in range(2, 6):
+        if length <= n:
+            grams.append(padded)
+            break
+        grams.extend([padded[i : i + n] for i in range(length - n + 1)])
+    return grams
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _word_char_columns(word: str) -> Any:
+    """The character-block columns of one (lowercased) word's n-grams, read-only."""
+    columns = _columns(_padded_word_grams(f" {word} "), CHAR_FEATURES)
+    columns.flags.writeable = False
+    return columns
+
+
+def _char_columns(lowered: str) -> Any:
+    """The columns of every character n-gram of a lowercased model input: its words split on
+    whitespace (`char_wb` first folds runs of whitespace, which splits the same), each padded."""
+    words = lowered.split()
+    if not words:
+        return np.zeros(0, dtype=np.int32)
+    return np.concatenate([_word_char_columns(word) for word in words])
+
+
+def _word_gram_list(model_text: str, lowered: str, *, venue_words: bool) -> list[str]:
+    """`word_grams` without the analyzer's layers: the lowercased input's tokens, then each
+    adjacent pair joined by a space."""
+    tokens = _WORD_TOKEN.findall(lowered)
+    grams = tokens + [f"{first} {second}" for first, second in pairwise(tokens)]
+    return _venue_crossed(grams, model_text, venue_words=venue_words)
+
+
+def _normalised(columns: Any, offset: int, sublinear: bool) -> tuple[Any, Any]:
+    """Sorted distinct columns (shifted by the block's offset) and their counts, log-scaled
+    when sublinear, L2-normalised."""
+    if not len(columns):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    indices = np.fromiter((_bucket(g, n_features, murmurhash3_32) for g in grams),
-                          dtype=np.int64, count=len(grams))
-    unique, counts = np.unique(indices, return_counts=True)
+    unique, counts = np.unique(columns, return_counts=True)
     values = counts.astype(np.float64)
     if sublinear:
         values = 1.0 + np.log(values)
-    return unique + offset, values / math.sqrt(float(values @ values))
+    return unique.astype(np.int64) + offset, values / math.sqrt(float(values @ values))
 
 
 def features_one(
     text: str, *, sublinear: bool = False, venue_words: bool = False
 ) -> tuple[Any, Any]:
-    """(indices, values) of one model input; identical to a row of featurize()."""
-    char_analyzer, _word_analyzer = _analyzers()
-    ci, cv = _hash_one(char_analyzer(text), CHAR_FEATURES, 0, sublinear)
-    wi, wv = _hash_one(word_grams(text, venue_words=venue_words), WORD_FEATURES,
-                       CHAR_FEATURES, sublinear)
+    """(indices, values) of one model input; the columns and counts of a row of featurize()."""
+    lowered = text.lower()
+    ci, cv = _normalised(_char_columns(lowered), 0, sublinear)
+    words = _word_gram_list(text, lowered, venue_words=venue_words)
+    wi, wv = _normalised(_columns(words, WORD_FEATURES), CHAR_FEATURES, sublinear)
     return np.concatenate([ci, wi]), np.concatenate([cv, wv])
 
 

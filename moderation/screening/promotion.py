@@ -6,7 +6,7 @@ import re
 
 from community.screening import Span
 
-from .gate import gated
+from .gate import gated, runnable
 from .text import Post
 
 _PRICE = (
@@ -141,9 +141,10 @@ _SAVING_TIP = re.compile(
 def detect_promotion(post: Post) -> tuple[Span, ...]:
     """Spans of commercial offers: sales, codes, affiliate links, paid programmes."""
     text = post.folded
-    spans = [Span(m.start(), m.end(), "promotion") for p in STRONG for m in p.finditer(text)]
+    spans = [Span(m.start(), m.end(), "promotion")
+             for p in runnable(STRONG, post.indexed) for m in p.regex.finditer(text)]
     if not spans:
-        weak = [(p, m) for p in WEAK for m in p.finditer(text)]
+        weak = [(p, m) for p in runnable(WEAK, post.indexed) for m in p.regex.finditer(text)]
         if len({p.pattern for p, _ in weak}) >= 2 and not _SAVING_TIP.search(text):
             spans = [Span(m.start(), m.end(), "promotion") for _, m in weak]
     return tuple(sorted(set(spans), key=lambda s: (s.start, s.end)))

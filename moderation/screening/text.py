@@ -7,6 +7,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
+from .gate import IndexedText
+
 # Same-length replacements only, so a match in the folded text is a span of the original.
 _FOLD = str.maketrans(
     {
@@ -58,6 +60,11 @@ class Post:
     @cached_property
     def folded(self) -> str:
         return fold(self.text)
+
+    @cached_property
+    def indexed(self) -> IndexedText:
+        """The folded text indexed for the detectors' literal gates."""
+        return IndexedText(self.folded)
 
     @cached_property
     def original(self) -> str:

@@ -6,7 +6,7 @@ import re
 
 from community.screening import Span
 
-from .gate import GatedPattern, gated
+from .gate import GatedPattern, gated, runnable
 from .lexicon import DRUG, RELATIVE_EN
 from .text import Post
 
@@ -354,8 +354,8 @@ def _hits(
 ) -> list[re.Match[str]]:
     return [
         m
-        for p in patterns
-        for m in p.finditer(post.folded)
+        for p in runnable(patterns, post.indexed)
+        for m in p.regex.finditer(post.folded)
         if _active(post, m, emergency=emergency)
     ]
 

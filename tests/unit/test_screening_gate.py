@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 import moderation.screening.pipeline  # noqa: F401 - builds every detector's patterns
-from moderation.screening.gate import COMPILED, required_literals
+from moderation.screening import gate
+from moderation.screening.gate import (
+    COMPILED,
+    GatedPattern,
+    IndexedText,
+    required_literals,
+    runnable,
+)
 from moderation.screening.text import fold
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "screening"
@@ -50,3 +57,39 @@ def test_no_gate_hides_a_match_on_any_corpus_text() -> None:
             if gated_pattern.regex.search(text):
                 assert any(f in text for f in gated_pattern.factors), (
                     gated_pattern.pattern, text)
+
+
+def _training_texts() -> list[str]:
+    """The folded training and regression texts (never an evaluation set)."""
+    paths = [DATA / "regression.jsonl", DATA / "tune.jsonl",
+             *sorted((DATA / "corpus").glob("b*.jsonl"))]
+    return [fold(json.loads(line)["text"]) for path in paths
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_indexed_gate_decides_as_the_literals_do() -> None:
+    # The quick test (a literal's first three characters among the text's pieces) only
+    # skips what the literals themselves would skip, so every verdict stays the same.
+    texts = [*_training_texts(), "", "a", "ab", "i", "dr. x", "без", "mg"]
+    patterns = [p for p in COMPILED if p.factors is not None]
+    skipped_by_key = 0
+    for text in texts:
+        indexed = IndexedText(text)
+        for pattern in patterns:
+            literal = any(factor in text for factor in pattern.factors or ())
+            assert (runnable((pattern,), indexed) == [pattern]) is literal, (pattern.pattern, text)
+            skipped_by_key += pattern.keys is not None and pattern.keys.isdisjoint(
+                indexed.pieces)
+        assert runnable(tuple(COMPILED), indexed) == [
+            p for p in COMPILED if p.factors is None or any(f in text for f in p.factors)]
+    # The quick test does most of the skipping.
+    assert skipped_by_key > len(texts) * len(patterns) // 2
+
+
+def test_an_empty_literal_has_no_quick_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "" is in every text but among no text's pieces: such a gate must not be keyed.
+    monkeypatch.setattr(gate, "required_literals", lambda pattern: frozenset({"", "zz"}))
+    pattern = GatedPattern(r"a?")
+    COMPILED.remove(pattern)
+    assert pattern.keys is None
+    assert runnable((pattern,), IndexedText("abc")) == [pattern]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -328,3 +329,54 @@ def test_frozen_history_shows_each_models_first_measurement_and_its_misses(
         "| `2026-12-07-screening-frozen-2` | `bbbb2222` | 1 | 0 | f3: likely-tier FPR 0.020 |",
         "| `2026-12-07-screening-frozen-10` | `cccc3333` | 1 | 1 | f4: every target met |",
     ]
+
+
+def _reference_features(text: str, sublinear: bool) -> tuple[np.ndarray, np.ndarray]:
+    """features_one as it was first written: scikit-learn's analyzers, one MurmurHash3 per
+    n-gram, np.unique to count (kept here as the reference, not used by the pipeline)."""
+    from sklearn.utils import murmurhash3_32
+
+    from moderation.screening.model import CHAR_FEATURES, WORD_FEATURES, _analyzers, word_grams
+
+    def block(grams: list[str], width: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        hashes = [murmurhash3_32(gram, seed=0) for gram in grams]
+        columns = np.array([(2**31 - width) % width if h == -(2**31) else abs(h) % width
+                            for h in hashes], dtype=np.int64)
+        unique, counts = np.unique(columns, return_counts=True)
+        values = counts.astype(np.float64)
+        if sublinear:
+            values = 1.0 + np.log(values)
+        return unique + offset, values / math.sqrt(float(values @ values))
+
+    ci, cv = block(_analyzers()[0](text), CHAR_FEATURES, 0)
+    wi, wv = block(word_grams(text, venue_words=False), WORD_FEATURES, CHAR_FEATURES)
+    return np.concatenate([ci, wi]), np.concatenate([cv, wv])
+
+
+def test_fast_features_are_the_reference_to_the_bit() -> None:
+    # Same columns in the same order and the same float64 values bit for bit, so the
+    # probabilities (and every verdict) are exactly what the reference gives.
+    texts = [item["text"] for item in _items(REGRESSION)] + [
+        "  many   spaces\tand\ttabs\n\nand lines ", "İstanbul ǅ STRASSE ﬁne", "😭 🙌🏽 é\u0301",
+        "a\u2028b\x1cc\u00a0d\u3000e", "x" * 3000, "help " * 500, "a", "!!!"]
+    for text in texts:
+        for role, venue in (("patient", "discussion"), ("clinician", "education")):
+            given = model_input(text, role, venue)
+            for sublinear in (False, True):
+                indices, values = features_one(given, sublinear=sublinear)
+                expected_indices, expected_values = _reference_features(given, sublinear)
+                assert indices.dtype == expected_indices.dtype
+                assert np.array_equal(indices, expected_indices), text
+                assert values.tobytes() == expected_values.tobytes(), text
+
+
+def test_the_word_cache_cannot_be_changed_through_a_result() -> None:
+    from moderation.screening.model import _word_char_columns
+
+    columns = _word_char_columns("metformin")
+    with pytest.raises(ValueError, match="read-only"):
+        columns[0] = 0
+    kept = columns.copy()
+    indices, _values = features_one(model_input("metformin metformin", "patient", "discussion"))
+    indices[:] = 0  # the result is the caller's own copy
+    assert np.array_equal(_word_char_columns("metformin"), kept)
