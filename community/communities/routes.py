@@ -293,12 +293,15 @@ def _posted_message(post: Post, mentions: Mentions, what: str) -> str:
 
 
 @post("/threads/{thread_id:int}/replies", guards=[require_user],
-      opt={**WRITE_PHASE, **PLAIN_VIEWER, **account_columns(User.username_key)})
+      opt={**WRITE_PHASE, **SHORT_READS, **PLAIN_VIEWER,
+           **account_columns(User.username_key)})
 async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Any:
     """Read, check, screen and render first; SQLite's write lock is taken only for the
     writes (`begin_writing`), where what may have changed meanwhile is checked again. The
     author is read as plain values (PLAIN_VIEWER, with their username's key for the
-    mentions): every check, the screening and the answer ask only what a `Viewer` holds."""
+    mentions): every check, the screening and the answer ask only what a `Viewer` holds.
+    The reads before the write phase (the session, the thread, the mentions: indexed rows)
+    are short: on SQLite they run on the event loop (SHORT_READS), without a trip each."""
     viewer = current_reader(request)
     assert viewer is not None
     form = await form_data(request)

@@ -5,6 +5,7 @@ roles, their name, their username's key, a privilege change since they signed in
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -122,3 +123,44 @@ async def _notification_texts(db: Any, user_id: int) -> list[str]:
 
     return list(await db.scalars(select(Notification.text).where(
         Notification.user_id == user_id)))
+
+
+def test_on_sqlite_the_reads_before_the_write_phase_make_no_trip(
+    thread: int, new_visitor: Callable[[], Visitor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session, the thread and the mentions are read on the event loop (SHORT_READS, in
+    the read transaction); the write phase's statements and its re-check go to SQLite's
+    thread as before."""
+    from community import sqlite_driver
+
+    member = person(new_visitor, "trips_rv", joins=("epilepsy",))
+    if member.app.state.runtime.engine.dialect.name != "sqlite":
+        pytest.skip("trips to the connection's thread are SQLite's")
+    sent: list[str] = []
+    original = sqlite_driver.OneTripConnection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(_trip_of(fn, args))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
+    held = reply(member, thread, "Mine come at night too, @opener_rv.")
+    assert post_status(member, held) == "pending"
+    assert not any(s.startswith(("SELECT user_session", "SELECT thread", "SELECT user_account"))
+                   for s in sent), sent
+    # The reply's first trip is its switch to writing, with the re-check; then its commit.
+    assert sent[0] == "with COMMIT, BEGIN IMMEDIATE, (read)", sent
+    assert sent[1].startswith("with INSERT INTO"), sent
+    assert sent[2] == "SELECT post.status", sent  # the test's own read
+
+
+def _trip_of(fn: Any, args: tuple[Any, ...]) -> str:
+    """A trip to SQLite's thread as the words its statements begin with: a statement's own
+    SQL, or what waited on the connection and went with a flush or a commit."""
+    def words(sql: Any) -> str:
+        return " ".join(sql.split()[:2]) if isinstance(sql, str) else "(read)"
+
+    if isinstance(fn, partial) and fn.args and isinstance(fn.args[0], str):
+        return words(fn.args[0])
+    waiting = args[0].args[0] if args and isinstance(args[0], partial) and args[0].args else []
+    return "with " + ", ".join(words(sql) for sql, _parameters in waiting)
