@@ -83,6 +83,22 @@ def short_read(*, steps: int | None = None) -> Iterator[None]:
 
 
 @contextmanager
+def short_reads_first(*, steps: int) -> Iterator[None]:
+    """The reads inside, made before a write transaction begins (in a read transaction, or
+    none), are usually short: on SQLite they run on the event loop, each stopped past `steps`
+    of SQLite's virtual machine and read in the connection's thread instead
+    (`sqlite_driver.inline_steps`). Whatever the request around marked: a delivery after a
+    response of a route whose own reads are short reads as it says here, not as the route."""
+    token = sqlite_driver.inline_reads.set(True)
+    budget = sqlite_driver.inline_steps.set(steps)
+    try:
+        yield
+    finally:
+        sqlite_driver.inline_steps.reset(budget)
+        sqlite_driver.inline_reads.reset(token)
+
+
+@contextmanager
 def intent(*, write: bool) -> Iterator[None]:
     """Declare whether the transactions opened inside will write (SQLite locks up front)."""
     token = write_intent.set(write)
