@@ -365,7 +365,8 @@ class OneTripCursor:
         """Whether `sql` is a read to run on the event loop (see `inline_reads`): outside any
         transaction, or in a read transaction, one this connection is not writing in, whose
         only statement waiting is its own deferred `BEGIN` (which takes no lock: it then
-        runs on the loop first). A write transaction's reads go to the thread."""
+        runs on the loop first). Once the connection holds the writer's turn, or rows wait
+        to go with the next statement, its reads go to the thread."""
         if not inline_reads.get() or sql[:6].upper() != "SELECT":
             return False
         connection = self._connection
