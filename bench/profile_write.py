@@ -188,7 +188,7 @@ def _pick(database: Path, followers: int) -> dict[str, Any]:
 async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
                        statements: Counter[str], timings: Counter[str],
                        spent: Counter[str], cpu: Counter[str], *,
-                       calls: bool, top: int = 0) -> dict[str, Any]:
+                       calls: bool, top: int = 0, dump: Path | None = None) -> dict[str, Any]:
     import logging
 
     from litestar.testing import AsyncTestClient
@@ -197,14 +197,15 @@ async def _measure_all(app: Any, picked: dict[str, Any], replies: int,
     logging.getLogger("httpx").setLevel(logging.WARNING)
     async with AsyncTestClient(app) as client:
         return {scenario: await _measure(client, *picked[scenario], replies, statements,
-                                         timings, spent, cpu, calls=calls, top=top)
+                                         timings, spent, cpu, calls=calls, top=top,
+                                         dump=dump)
                 for scenario in ("held", "published")}
 
 
 async def _measure(client: Any, member: str, thread_id: int, replies: int,
                    statements: Counter[str], timings: Counter[str],
                    spent: Counter[str], cpu: Counter[str], *, calls: bool,
-                   top: int = 0) -> dict[str, Any]:
+                   top: int = 0, dump: Path | None = None) -> dict[str, Any]:
     from community.demo import DEMO_PASSWORD
 
     if True:
@@ -247,6 +248,8 @@ async def _measure(client: Any, member: str, thread_id: int, replies: int,
             client.blocking_portal.call(profiler.disable)
             stats = pstats.Stats(profiler)
             counted = stats.total_calls  # type: ignore[attr-defined]
+            if dump is not None:
+                profiler.dump_stats(dump / f"profile-write-{member}.prof")
             if top:
                 print(f"\n{member} (thread {thread_id}): the {top} functions with the most "
                       f"calls, cumulative time\n")
@@ -281,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=0,
                         help="with --calls: print the N functions first by cumulative time")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="with --calls: write each scenario's cProfile stats to this folder "
+                             "(profile-write-<member>.prof, for pstats or snakeviz)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="kindred-profile-write-"))
     database = workdir / "kindred.db"
@@ -352,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     _wrap_parts(spent, cpu)
     results = asyncio.run(_measure_all(app, picked, args.replies, statements, timings, spent,
                                        cpu, calls=args.calls or args.top > 0,
-                                       top=args.top))
+                                       top=args.top, dump=args.dump))
     started = dt.datetime.now(dt.UTC)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()

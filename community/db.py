@@ -74,6 +74,17 @@ def short_read(*, steps: int | None = None) -> Iterator[None]:
     if not reads_only():
         yield
         return
+    with short_reads_first(steps=steps):
+        yield
+
+
+@contextmanager
+def short_reads_first(*, steps: int | None) -> Iterator[None]:
+    """The reads inside, made before a write transaction begins (in a read transaction, or
+    none), are usually short: on SQLite they run on the event loop, each stopped past `steps`
+    of SQLite's virtual machine (None: never stopped) and read in the connection's thread
+    instead (`sqlite_driver.inline_steps`). Whatever the request around marked: a delivery after a
+    response of a route whose own reads are short reads as it says here, not as the route."""
     token = sqlite_driver.inline_reads.set(True)
     budget = sqlite_driver.inline_steps.set(steps)
     try:

@@ -24,7 +24,10 @@ A request that only reads short statements may run them on the event loop itself
 (`inline_reads`): a SELECT outside any transaction (a read-only request issues no BEGIN,
 community.db) is then answered without the trip to the connection's thread, which cost more
 than SQLite spent on the thread page's statements. In WAL mode such a read never waits for a
-writer. The connection is opened with `check_same_thread=False`; SQLAlchemy awaits every
+writer. So is a SELECT of a read transaction (its `BEGIN`, deferred, takes no lock and runs
+on the loop before it): a handler with a write phase reads before it writes (the reply's
+session, thread and mentions) without a trip each; once it writes, its reads go to the
+thread. The connection is opened with `check_same_thread=False`; SQLAlchemy awaits every
 call on a connection before the next, so the loop and the connection's thread never use it
 at once. A commit or rollback with no transaction open makes no trip either.
 
@@ -93,6 +96,9 @@ inline_steps: ContextVar[int | None] = ContextVar("kindred_sqlite_inline_steps",
 word that many posts hold): on the event loop SQLite stops it after this many steps of its
 virtual machine (a count, the same on every run) and it is run again in the connection's
 thread, so the loop never waits for a long one."""
+
+_BEGIN_DEFERRED: tuple[str, Sequence[Any]] = ("BEGIN", ())
+"""A read transaction's BEGIN as it waits on the connection (community.db's begin listener)."""
 
 _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
@@ -356,14 +362,28 @@ class OneTripCursor:
         (self._rows, self._open, self.description, self.rowcount, self.lastrowid) = state
 
     def _inline(self, sql: str) -> bool:
-        """Whether `sql` is a read to run on the event loop (see `inline_reads`)."""
-        return (inline_reads.get() and sql[:6].upper() == "SELECT"
-                and not self._connection._conn.in_transaction
-                and not self._connection._deferred)
+        """Whether `sql` is a read to run on the event loop (see `inline_reads`): outside any
+        transaction, or in a read transaction, one this connection is not writing in, whose
+        only statement waiting is its own deferred `BEGIN` (which takes no lock: it then
+        runs on the loop first). Once the connection holds the writer's turn, or rows wait
+        to go with the next statement, its reads go to the thread."""
+        if not inline_reads.get() or sql[:6].upper() != "SELECT":
+            return False
+        connection = self._connection
+        if connection._writing:
+            return False
+        waiting = connection._deferred
+        if connection._conn.in_transaction:
+            return not waiting
+        return not waiting or waiting == [_BEGIN_DEFERRED]
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
         await self.close()
-        state = self._inline_run(sql, parameters or ()) if self._inline(sql) else None
+        state = None
+        if self._inline(sql):
+            if self._connection._take_deferred():  # its read transaction's BEGIN
+                self._connection._conn.execute("BEGIN").close()
+            state = self._inline_run(sql, parameters or ())
         if state is None:
             state = await self._trip(partial(self._run, sql, parameters or (), many=False,
                                              deferred=self._connection._take_deferred()))

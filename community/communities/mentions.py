@@ -75,8 +75,15 @@ async def readers_among(db: AsyncSession, thread: AnyThread, user_ids: set[int])
 
 async def resolve_mentions(db: AsyncSession, author: User, thread: AnyThread, body: str) -> Mentions:
     """Who `body`, written by `author` in `thread`, mentions, and who of them will be told."""
+    return await mentions_by(db, author.username_key, thread, body)
+
+
+async def mentions_by(db: AsyncSession, author_key: str, thread: AnyThread,
+                      body: str) -> Mentions:
+    """`resolve_mentions` for an author known by their username's key alone (a reply's
+    author is read as plain values, `community.accounts.viewer.Viewer`)."""
     written = mentioned_names(body)
-    written.pop(author.username_key, None)
+    written.pop(author_key, None)
     if not written:
         return Mentions()
     keys = list(written)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.background import BackgroundJob
 from community.communities.services import owed_notifications
-from community.db import intent, switch_to_writing
+from community.db import intent, short_reads_first, switch_to_writing
 from community.notifications.models import NotificationOutbox
 from community.notifications.services import write_notifications
 from community.settings import Settings
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 PASS_SECONDS = 5.0
 PASS_ROWS = 200
+DELIVERY_READ_STEPS = 16_384
+"""SQLite's steps a delivery's read may take on the event loop before it is read in the
+connection's thread instead (as `communities.search.INLINE_STEPS`)."""
 
 
 async def deliver(runtime: Runtime, post_id: int) -> int:
@@ -47,7 +50,9 @@ async def deliver(runtime: Runtime, post_id: int) -> int:
     then, in a short write transaction on the same connection, the row is taken and the
     notifications written: a second delivery of the same row (the runner and the request,
     two processes) waits for the first's outcome, finds the row gone and writes nothing."""
-    with intent(write=False):  # read first, also from a request that writes
+    # Read first, also from a request that writes; its reads (the post, who hears) are a few
+    # indexed rows, on SQLite on the event loop unless a thread's followers make them long.
+    with intent(write=False), short_reads_first(steps=DELIVERY_READ_STEPS):
         async with runtime.sessionmaker() as db, db.begin():
             return await _deliver(db, post_id)
 

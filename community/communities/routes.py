@@ -20,7 +20,12 @@ from community.accounts.receipts import begin_writing
 from community.accounts.viewer import Reader
 from community.communities import access, services
 from community.communities.cards import post_cards, search_hits, thread_rows
-from community.communities.mentions import Mentions, mention_notice, resolve_mentions
+from community.communities.mentions import (
+    Mentions,
+    mention_notice,
+    mentions_by,
+    resolve_mentions,
+)
 from community.communities.models import Audience, Community, Post, PostStatus, ThreadKind
 from community.communities.outbox import deliver_after
 from community.communities.search import search_posts
@@ -33,6 +38,8 @@ from community.web import (
     PLAIN_VIEWER,
     SHORT_READS,
     WRITE_PHASE,
+    account_columns,
+    account_values,
     current_reader,
     current_user,
     form_data,
@@ -303,11 +310,17 @@ def _posted_message(post: Post, mentions: Mentions, what: str) -> str:
     return f"{what} {notice}" if notice else what
 
 
-@post("/threads/{thread_id:int}/replies", guards=[require_user], opt=WRITE_PHASE)
+@post("/threads/{thread_id:int}/replies", guards=[require_user],
+      opt={**WRITE_PHASE, **SHORT_READS, **PLAIN_VIEWER,
+           **account_columns(User.username_key)})
 async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -> Any:
     """Read, check, screen and render first; SQLite's write lock is taken only for the
-    writes (`begin_writing`), where what may have changed meanwhile is checked again."""
-    viewer = current_user(request)
+    writes (`begin_writing`), where what may have changed meanwhile is checked again. The
+    author is read as plain values (PLAIN_VIEWER, with their username's key for the
+    mentions): every check, the screening and the answer ask only what a `Viewer` holds.
+    The reads before the write phase (the session, the thread, the mentions: indexed rows)
+    are short: on SQLite they run on the event loop (SHORT_READS), without a trip each."""
+    viewer = current_reader(request)
     assert viewer is not None
     form = await form_data(request)
     runtime = runtime_of(request)
@@ -322,7 +335,8 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
             return render(request, "communities/thread.html", context, block="reply_form_oob")
         return render(request, "communities/thread.html", context, status_code=400)
     # Who is mentioned, for the message: read before the write lock is taken.
-    mentions = await resolve_mentions(db_session, viewer, thread, prepared.body)
+    (author_key,) = account_values(request)
+    mentions = await mentions_by(db_session, author_key, thread, prepared.body)
     recheck = await begin_writing(request, db_session, partial(
         services.recheck_reply, db_session, runtime, viewer, thread.id))
     created = await services.write_reply(db_session, runtime, recheck, prepared)
@@ -330,9 +344,9 @@ async def reply(request: AnyRequest, db_session: AsyncSession, thread_id: int) -
                               _("Your reply is posted."))
     response: Response[Any]
     if is_htmx(request):
-        created.author = viewer
         response = render(request, "communities/thread.html", {
-            "thread": thread, "community": thread.community, "created": created,
+            "thread": thread, "community": thread.community,
+            "created": services.card_of_new_post(created, viewer),
             "reacted": set(), "form": {}, "errors": {}, "can_reply": True,
             "draft_saved_at": None, "preview": None, "reply_status": message,
             "help_country": await services.crisis_help_country(db_session, viewer, [created]),

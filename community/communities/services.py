@@ -527,6 +527,19 @@ _NO_LABELS = (None, "", "[]")
 """Screening labels as stored when there are none."""
 
 
+def card_of_new_post(post: Post, author: Reader) -> PostCard:
+    """The card of a post just written by `author` (htmx's answer to a reply shows it), from
+    the post and its author as the request holds them: nothing read, no ORM relationship."""
+    return PostCard(
+        id=post.id, author_id=post.author_id, version=post.version, status=post.status,
+        edited_at=post.edited_at, helpful_count=post.helpful_count,
+        hugs_count=post.hugs_count, screen_labels=list(post.screen_labels or []),
+        author_username=author.username, author_deleted_at=author.deleted_at,
+        author_is_clinician=author.has_role(Role.CLINICIAN), thread_id=post.thread_id,
+        created_at=post.created_at, body_html=post.body_html, body=post.body,
+        screen_spans=list(post.screen_spans or []))
+
+
 def _labels(stored: str | None) -> list[str]:
     """Screening labels from their stored JSON text; almost every post has none."""
     return [] if stored in _NO_LABELS else list(json.loads(stored))
@@ -735,7 +748,7 @@ def venue_of(kind: str) -> Venue:
     return Venue.ASK_A_CLINICIAN if kind == ThreadKind.ASK_A_CLINICIAN else Venue.DISCUSSION
 
 
-def _verdict(runtime: Runtime, author: User, text: str, venue: str, published: int) -> Verdict:
+def _verdict(runtime: Runtime, author: Reader, text: str, venue: str, published: int) -> Verdict:
     return runtime.screener.screen(
         text, author_role=author.primary_role.value, venue=venue,
         author_context=AuthorContext(published_posts=published, locale=author.locale or current_locale()),
@@ -752,7 +765,7 @@ async def _screen(
                     published, community.crisis_posts)
 
 
-def _outcome(runtime: Runtime, author: User, verdict: Verdict, published: int,
+def _outcome(runtime: Runtime, author: Reader, verdict: Verdict, published: int,
              crisis_posts: str) -> ScreenOutcome:
     """What a verdict makes of a post: its status, and whether the first-posts rule holds
     it for a moderator (`published`: the author's published posts so far; `crisis_posts`:
@@ -877,7 +890,7 @@ class PreparedReply:
     published_before: int  # the author's published posts when it was screened
 
 
-def _ensure_may_reply(author: User, thread: ThreadRow, membership: MembershipRow | None) -> None:
+def _ensure_may_reply(author: Reader, thread: ThreadRow, membership: MembershipRow | None) -> None:
     community = thread.community
     if not access.can_read_thread(author, thread, membership) or not access.can_post_in(
         author, membership, archived=community.archived_at is not None
@@ -888,7 +901,7 @@ def _ensure_may_reply(author: User, thread: ThreadRow, membership: MembershipRow
 
 
 async def prepare_reply(
-    db: AsyncSession, runtime: Runtime, author: User, thread_id: int, form: dict[str, str]
+    db: AsyncSession, runtime: Runtime, author: Reader, thread_id: int, form: dict[str, str]
 ) -> tuple[ThreadRow, PreparedReply]:
     """Everything a reply needs that only reads or computes: the thread (with its
     community, as plain rows), may the author reply in it, is the text valid, its verdict
@@ -949,7 +962,7 @@ def _build_thread_to_reply_in(posting_allowed: PostingAllowed | None,
     )
 
 
-async def _thread_to_reply_in(db: AsyncSession, author: User, thread_id: int) -> ThreadToReplyIn:
+async def _thread_to_reply_in(db: AsyncSession, author: Reader, thread_id: int) -> ThreadToReplyIn:
     """The thread as it is now, refused unless the author may reply in it, and how many of
     the author's posts are published: one statement, read as plain rows (`read_rows`). The
     write phase's re-check (`recheck_reply`) adds moderation's penalty rule to it."""
@@ -961,11 +974,11 @@ async def _thread_to_reply_in(db: AsyncSession, author: User, thread_id: int) ->
 class Recheck(NamedTuple):
     """A write phase's re-check of the thread, sent (`recheck_reply`), its rows to come."""
 
-    author: User
+    author: Reader
     rows: RowsLater
 
 
-async def recheck_reply(db: AsyncSession, runtime: Runtime, author: User,
+async def recheck_reply(db: AsyncSession, runtime: Runtime, author: Reader,
                         thread_id: int) -> Recheck:
     """Send the write phase's re-check of the thread (`write_reply` reads its answer): on
     SQLite it goes with the transaction's next statement (the form receipt's claim), one trip
@@ -979,7 +992,7 @@ async def recheck_reply(db: AsyncSession, runtime: Runtime, author: User,
         "author_id": author.id, "thread_id": thread_id, "now": utcnow()}))
 
 
-def _thread_found(author: User, rows: list[tuple[Any, ...]]) -> ThreadToReplyIn:
+def _thread_found(author: Reader, rows: list[tuple[Any, ...]]) -> ThreadToReplyIn:
     """A reply's thread from `_thread_to_reply_in_statement`'s rows, refused unless the
     author may reply in it now."""
     if not rows:
@@ -1158,7 +1171,7 @@ _ADD_POST_WITH_ID = insert(table_of(Post))
 _ADD_POST_VERSION = insert(table_of(PostVersion))
 
 
-async def _insert_post(db: AsyncSession, thread: AnyThread, author: User, prepared: PreparedReply,
+async def _insert_post(db: AsyncSession, thread: AnyThread, author: Reader, prepared: PreparedReply,
                        outcome: ScreenOutcome, post_id: int | None = None) -> Post:
     """The reply and its first version as two Core inserts (no unit of work); the `Post`
     returned is in the session as if it had been loaded. The post's id comes back from its
