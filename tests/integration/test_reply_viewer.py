@@ -125,6 +125,7 @@ async def _notification_texts(db: Any, user_id: int) -> list[str]:
         Notification.user_id == user_id)))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_on_sqlite_the_reads_before_the_write_phase_make_no_trip(
     thread: int, new_visitor: Callable[[], Visitor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -134,8 +135,7 @@ def test_on_sqlite_the_reads_before_the_write_phase_make_no_trip(
     from community import sqlite_driver
 
     member = person(new_visitor, "trips_rv", joins=("epilepsy",))
-    if member.app.state.runtime.engine.dialect.name != "sqlite":
-        pytest.skip("trips to the connection's thread are SQLite's")
+    assert member.app.state.runtime.engine.dialect.name == "sqlite"
     sent: list[str] = []
     original = sqlite_driver.OneTripConnection._execute
 
