@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from community.accounts.models import User
+from community.db import utcnow
 from outcomes.catalog.models import Treatment
 from outcomes.treatments.models import DosePeriod, TreatmentCourse
 from tests.helpers import Visitor
@@ -96,6 +97,9 @@ def test_a_patients_tracking_appears_on_their_charts(
                                          "recorded_on": TODAY.isoformat()}).status_code == 303
     phq9 = {f"phq9-{i}": "LA6569-3" for i in range(1, 10)} | {"phq9-9": "LA6568-5"}
     assert visitor.post("/my/questionnaires/phq-9", phq9).status_code == 303
+    # The answers are dated by the server when they arrive: its day now, not TODAY, which
+    # was read when the tests were collected (a run that crosses midnight UTC differs).
+    answered_on = utcnow().date().isoformat()
 
     page = visitor.get("/my/charts")
     assert page.status_code == 200
@@ -126,7 +130,7 @@ def test_a_patients_tracking_appears_on_their_charts(
     assert check_ins["rows"][1] == [TODAY.isoformat(), "Bad", "slow morning"]
 
     scores = figures["questionnaire-phq-9"]
-    assert scores["rows"][1] == [TODAY.isoformat(), "8", "Mild depression"]
+    assert scores["rows"][1] == [answered_on, "8", "Mild depression"]
 
     stranger = new_visitor()
     stranger.signup_and_login("empty_charts")
