@@ -61,13 +61,17 @@ def test_a_condition_without_symptoms_or_counts_and_an_unknown_one(reader: Visit
     assert page.status_code == 200
     assert "Rheumatoid arthritis" in page.text and "Fatigue" not in page.text
 
-    async def rename(runtime: Any) -> None:
+    describe_condition(reader, "Joints, mostly the small ones.")
+    assert "Joints, mostly the small ones." in reader.get(URL).text
+    assert reader.get("/conditions/no-such-condition").status_code == 404
+
+
+def describe_condition(visitor: Visitor, description: str) -> None:
+    """Give the rheumatoid arthritis condition a new description, as an editor would."""
+    async def describe(runtime: Any) -> None:
         with intent(write=True):
             async with runtime.sessionmaker() as db:
                 await db.execute(update(Condition).where(
-                    Condition.slug == "rheumatoid-arthritis").values(
-                        description="Joints, mostly the small ones."))
+                    Condition.slug == "rheumatoid-arthritis").values(description=description))
                 await db.commit()
-    reader.run(rename)
-    assert "Joints, mostly the small ones." in reader.get(URL).text
-    assert reader.get("/conditions/no-such-condition").status_code == 404
+    visitor.run(describe)

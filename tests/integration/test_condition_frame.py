@@ -10,13 +10,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
-
-from community.db import intent
-from outcomes.catalog.models import Condition
 from tests.communities_support import person
 from tests.helpers import Visitor
-from tests.integration.test_condition_costs import URL, add_symptom_counts
+from tests.integration.test_condition_costs import URL, add_symptom_counts, describe_condition
 from tests.integration.test_reports import reader, seed_patients
 
 __all__ = ["reader"]
@@ -62,14 +58,7 @@ def test_the_kept_condition_page_follows_its_counts_and_edits_for_every_reader(
     assert "Nausea" in page and "Fatigue" in page
 
     # An edit of the condition: its new description.
-    async def describe(runtime: Any) -> None:
-        with intent(write=True):
-            async with runtime.sessionmaker() as db:
-                await db.execute(update(Condition).where(
-                    Condition.slug == "rheumatoid-arthritis").values(
-                        description="Joints, mostly the small ones."))
-                await db.commit()
-    reader.run(describe)
+    describe_condition(reader, "Joints, mostly the small ones.")
     assert "Joints, mostly the small ones." in reader.get(URL).text
     assert "Joints, mostly the small ones." in ana.get(URL).text
 

@@ -27,6 +27,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     start_thread,
 )
 from tests.helpers import CSRF_FIELD, Visitor, statements_of
+from tests.integration.test_rendered_cards import post_card
 
 TOKENS = re.compile(r'name="_(csrf_token|submission)" value="[^"]+"')
 
@@ -48,13 +49,6 @@ def only_the_run(visitor: Visitor) -> None:
 def cards_of(page: str) -> list[str]:
     return [TOKENS.sub("", card) for card in
             re.findall(r'<article class="post.*?</article>', page, re.DOTALL)]
-
-
-def card(page: str, post_id: int) -> str:
-    match = re.search(rf'<article class="post[^"]*" id="post-{post_id}">.*?</article>', page,
-                      re.DOTALL)
-    assert match, f"post {post_id} is not on the page"
-    return match.group(0)
 
 
 def from_the_run(visitor: Visitor, url: str) -> str:
@@ -103,33 +97,33 @@ def test_the_run_follows_reactions_edits_roles_names_and_removals(
     url = f"/threads/{thread_id}"
     for reader in (ana, bo):
         reader.get(url)
-    before = card(from_the_run(ana, url), first)
+    before = post_card(from_the_run(ana, url), first)
     assert 'aria-pressed="false"' in before and 'class="badge verified"' not in before
 
     # Another's reaction: the count, for everyone; the reactor's own button pressed.
     assert bo.post(f"/posts/{first}/react", {"kind": "helpful"}).status_code == 303
-    counted = card(from_the_run(ana, url), first)
+    counted = post_card(from_the_run(ana, url), first)
     assert re.search(r'Helpful <span class="count">1</span>', counted)
     assert 'aria-pressed="true"' not in counted
-    assert 'aria-pressed="true"' in card(from_the_run(bo, url), first)
+    assert 'aria-pressed="true"' in post_card(from_the_run(bo, url), first)
 
     # An edit: the new text.
     assert author.post(f"/posts/{second}/edit", {"body": "A year now, back on the road."}
                        ).status_code == 303
     edited = from_the_run(ana, url)
-    assert "A year now, back on the road." in card(edited, second)
+    assert "A year now, back on the road." in post_card(edited, second)
     assert "Six months without one" not in edited
 
     # A role and a new name: the badge and the name as shown.
     grant(author, "run_author", Role.CLINICIAN)
-    assert 'class="badge verified"' in card(from_the_run(ana, url), first)
+    assert 'class="badge verified"' in post_card(from_the_run(ana, url), first)
 
     async def rename(db: Any) -> None:
         await db.execute(update(User).where(User.username == "run_author")
                          .values(username="run_writer", username_key="run_writer"))
 
     db_run(author, rename)
-    renamed = card(from_the_run(ana, url), first)
+    renamed = post_card(from_the_run(ana, url), first)
     assert "run_writer" in renamed and "run_author" not in renamed
 
     # Removed by a moderator: gone from the others' page.
@@ -153,9 +147,9 @@ def test_each_reader_gets_the_run_of_their_own_posts(cast: dict[str, Visitor]) -
         reader.get(url)
     for reader, own, other in ((ana, of_ana, of_bo), (bo, of_bo, of_ana)):
         page = from_the_run(reader, url)
-        assert f"/posts/{own}/edit" in card(page, own), reader
-        assert f"/posts/{other}/edit" not in card(page, other), reader
-        assert f"/posts/{other}/react" in card(page, other), reader
+        assert f"/posts/{own}/edit" in post_card(page, own), reader
+        assert f"/posts/{other}/edit" not in post_card(page, other), reader
+        assert f"/posts/{other}/react" in post_card(page, other), reader
 
 
 def test_a_page_showing_a_held_post_to_its_author_keeps_no_run_for_them(
@@ -175,7 +169,7 @@ def test_a_page_showing_a_held_post_to_its_author_keeps_no_run_for_them(
     runs = len(entries(author, "post-card-run"))
     for _view in range(2):
         page = from_the_run(author, url)
-        assert "Waiting for review" in card(page, held)
+        assert "Waiting for review" in post_card(page, held)
     assert len(entries(author, "post-card-run")) == runs
     ana.get(url)
     page = from_the_run(ana, url)
