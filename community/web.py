@@ -519,15 +519,18 @@ SQLite then takes the write lock at its first statement, as for unsafe methods."
 
 
 SHORT_READS = {"short_reads": True}
-"""Route `opt` for a page whose every statement is short (indexed reads of a page of rows):
-on SQLite its reads run on the event loop, without a trip to the connection's thread
-(community.sqlite_driver). Only for pages measured to read little: the loop waits for them."""
+"""Route `opt` for a route whose every read is short (indexed reads of a page of rows): on
+SQLite its reads run on the event loop, without a trip to the connection's thread
+(community.sqlite_driver). Only for routes measured to read little: the loop waits for them.
+A write-phase route (the reply) may carry it too: its reads before the switch to writing
+count; once its connection writes, everything goes to the thread as before."""
 
 
 PLAIN_VIEWER = {"plain_viewer": True}
-"""Route `opt` for a page that only reads and takes the signed-in person as plain values
+"""Route `opt` for a route that takes the signed-in person as plain values
 (`community.accounts.viewer.Viewer`, read without the ORM): its handler, access rules and
-templates ask only what a `Viewer` answers (`current_reader`)."""
+templates ask only what a `Viewer` answers (`current_reader`). Read pages carry it, and so
+does the reply, whose checks and writes take a `Reader`."""
 
 
 def account_columns(*columns: Any) -> dict[str, tuple[Any, ...]]:
