@@ -27,9 +27,8 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     start_thread,
 )
 from tests.helpers import CSRF_FIELD, Visitor, statements_of
+from tests.integration.test_cold_thread_page import cards_of
 from tests.integration.test_rendered_cards import post_card
-
-TOKENS = re.compile(r'name="_(csrf_token|submission)" value="[^"]+"')
 
 
 def entries(visitor: Visitor, kind: str) -> list[Any]:
@@ -44,11 +43,6 @@ def only_the_run(visitor: Visitor) -> None:
     cache = visitor.app.state.runtime.fragments
     for entry in [entry for entry in cache._entries if entry[1][0] == "post-card"]:
         del cache._entries[entry]
-
-
-def cards_of(page: str) -> list[str]:
-    return [TOKENS.sub("", card) for card in
-            re.findall(r'<article class="post.*?</article>', page, re.DOTALL)]
 
 
 def from_the_run(visitor: Visitor, url: str) -> str:
