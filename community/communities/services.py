@@ -410,7 +410,7 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread | None:
 
 
 @functools.cache
-def _thread_as_read_statement() -> Select[Any]:
+def _thread_as_read_statement() -> Select[*tuple[Any, ...]]:
     viewer_id: BindParameter[int] = bindparam("viewer_id")
     following = exists().where(Follow.user_id == viewer_id,
                                Follow.target_type == FollowTarget.THREAD.value,
@@ -551,7 +551,7 @@ def _labels(stored: str | None) -> list[str]:
 
 
 @functools.cache
-def _post_page_statement(kind: str) -> Select[Any]:
+def _post_page_statement(kind: str) -> Select[*tuple[Any, ...]]:
     """Facts of the posts of one thread after a cursor, as a viewer of `kind` sees them,
     with the viewer's reactions; built once per kind (the thread page runs it on every
     view)."""
