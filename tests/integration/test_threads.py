@@ -92,10 +92,11 @@ def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: 
 def test_the_thread_and_its_posts_read_together_are_what_each_read_alone_gives(
     cast: Cast,
 ) -> None:
-    """`read_thread_page` (on PostgreSQL one statement) gives each viewer the thread, their
-    membership, draft and follow, and the posts and reactions they may see, as the thread's
-    read and the post page's read give them one after the other; none of a members-only
-    thread's posts to an outsider, nothing for a thread that is not there."""
+    """`read_thread_page` (on PostgreSQL one statement) gives each viewer (signed out, an
+    outsider, a member, the author, a moderator) the thread, their membership, draft and
+    follow, and the posts and reactions they may see, as the thread's read and the post
+    page's read give them one after the other; none of a members-only thread's posts to an
+    outsider, nothing for a thread that is not there."""
     from community.accounts.models import User
     from community.communities import services
 
@@ -107,7 +108,7 @@ def test_the_thread_and_its_posts_read_together_are_what_each_read_alone_gives(
     async def _reads(runtime):  # type: ignore[no-untyped-def]
         seen = {}
         async with runtime.sessionmaker() as db:
-            for username in ("other_ola", "member_mo", "author_amy", None):
+            for username in ("other_ola", "member_mo", "author_amy", "mod_mia", None):
                 viewer = (await db.scalar(select(User).where(User.username == username))
                           if username else None)
                 for thread_id in (cast.members_thread, cast.public_thread):
@@ -137,6 +138,7 @@ def test_the_thread_and_its_posts_read_together_are_what_each_read_alone_gives(
     assert seen["member_mo", members, None] == ([first, second], {(second, "hugs")}, True)
     assert seen["member_mo", members, first] == ([second], {(second, "hugs")}, True)
     assert seen["author_amy", members, first] == ([second], set(), True)
+    assert seen["mod_mia", members, None] == ([first, second], set(), False)
 
 
 def test_members_only_thread_shows_only_its_title_to_outsiders(cast: Cast) -> None:
