@@ -137,10 +137,14 @@ async def flush(connection: Any, then: Pending | None = None) -> list[Any]:
     trip of its own). The engine's `before_cursor_execute` listeners hear each statement
     sent, with no cursor."""
     record = connection.connection
-    pending = record.info.pop(_PENDING, None) or []
-    if then is not None:
-        pending.append(then)
-    if not pending:
+    pending = record.info.pop(_PENDING, None)
+    if pending:
+        if then is not None:
+            pending.append(then)
+        sent = statements(pending)
+    elif then is not None:
+        sent = [(then.sql, then.parameters)]  # a read with nothing waiting: as it is
+    else:
         return []
     adapter, dialect = record.dbapi_connection, connection.dialect
     heard = connection._has_events or connection.engine._has_events
@@ -148,7 +152,6 @@ async def flush(connection: Any, then: Pending | None = None) -> list[Any]:
     async with adapter._execute_mutex:
         if adapter._transaction is None and not adapter.autocommit:
             await adapter._start_transaction()
-        sent = statements(pending)
         for sql, parameters in sent:
             if heard:
                 connection.dispatch.before_cursor_execute(connection, None, sql, parameters,

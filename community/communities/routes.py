@@ -245,8 +245,8 @@ async def thread_context(
 ) -> dict[str, Any]:
     """Everything the thread page shows this viewer; the reply box holds their draft."""
     viewer = current_reader(request)
-    thread, membership, draft, following = await services.get_thread_as_read(db, viewer,
-                                                                             thread_id)
+    as_read, page = await services.read_thread_page(db, viewer, thread_id, after=after)
+    thread, membership, draft, following = as_read
     if thread is None or not access.can_see_thread_exists(viewer, thread):
         raise NotFoundException(detail=_("No such thread."))
     readable = access.can_read_thread(viewer, thread, membership)
@@ -261,7 +261,7 @@ async def thread_context(
     }
     if readable:
         context["following"] = following
-        page = await services.read_post_page(db, viewer, thread, membership, after=after)
+        assert page is not None  # read with the thread
         cards = post_cards(runtime_of(request).fragments, viewer, page, quotable=can_reply)
         posts: list[services.PostFacts] = []
         if not cards.run_kept():

@@ -95,14 +95,19 @@ def test_a_signed_in_view_reads_in_three_statements_without_a_transaction(
 ) -> None:
     """The session with its account and unread count; the thread with the reader's
     membership, draft and follow; the posts with the reader's reactions. A view only reads:
-    no BEGIN (on PostgreSQL none is sent either: autocommit, community.db.reads_only)."""
+    no BEGIN (on PostgreSQL none is sent either: autocommit, community.db.reads_only). On
+    PostgreSQL the thread and its posts are one statement (one round trip fewer)."""
     author, reader, thread_id = thread
     reply(author, thread_id, "Mine come at night, mostly.")
     reader.get(f"/threads/{thread_id}")  # warm: the session's last-seen mark, the cards
     # Nothing to commit: the session is closed instead.
     statements = statements_without_commit(reader, f"/threads/{thread_id}")
-    assert len(statements) == 3, statements
-    assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
+    if reader.app.state.runtime.engine.dialect.name == "postgresql":
+        assert len(statements) == 2, statements
+        assert "UNION ALL" in statements[1] and "post_reaction" in statements[1]
+    else:
+        assert len(statements) == 3, statements
+    assert all(s.lstrip().upper().startswith(("SELECT", "(SELECT")) for s in statements)
     assert "follow" in statements[1]
     # The follow flag read with the thread is the reader's own.
     assert "Stop following" not in reader.get(f"/threads/{thread_id}").text

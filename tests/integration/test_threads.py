@@ -89,6 +89,58 @@ def test_the_post_page_itself_gives_outsiders_nothing_of_a_members_thread(cast: 
     assert seen == {"other_ola": [], "member_mo": [f"<p>{MEMBERS_BODY}</p>\n"], "signed out": []}
 
 
+def test_the_thread_and_its_posts_read_together_are_what_each_read_alone_gives(
+    cast: Cast,
+) -> None:
+    """`read_thread_page` (on PostgreSQL one statement) gives each viewer (signed out, an
+    outsider, a member, the author, a moderator) the thread, their membership, draft and
+    follow, and the posts and reactions they may see, as the thread's read and the post
+    page's read give them one after the other; none of a members-only thread's posts to an
+    outsider, nothing for a thread that is not there."""
+    from community.accounts.models import User
+    from community.communities import services
+
+    second = reply(cast.author, cast.members_thread, "A second post, for the page after.")
+    first = opening_post(cast.author, cast.members_thread)
+    assert cast.member.post(f"/posts/{second}/react", {"kind": "hugs"}).status_code == 303
+    assert cast.member.post(f"/threads/{cast.members_thread}/follow").status_code == 303
+
+    async def _reads(runtime):  # type: ignore[no-untyped-def]
+        seen = {}
+        async with runtime.sessionmaker() as db:
+            for username in ("other_ola", "member_mo", "author_amy", "mod_mia", None):
+                viewer = (await db.scalar(select(User).where(User.username == username))
+                          if username else None)
+                for thread_id in (cast.members_thread, cast.public_thread):
+                    for after in (None, first):
+                        as_read, page = await services.read_thread_page(
+                            db, viewer, thread_id, after=after)
+                        alone = await services.get_thread_as_read(db, viewer, thread_id)
+                        assert alone.thread is not None
+                        alone_page = await services.read_post_page(
+                            db, viewer, alone.thread, alone.membership, after=after)
+                        assert page is not None
+                        assert as_read == alone
+                        assert page.facts() == alone_page.facts()
+                        assert page.reacted() == alone_page.reacted()
+                        assert page.next_cursor == alone_page.next_cursor
+                        assert page.shown() == alone_page.shown()
+                        seen[username, thread_id, after] = (
+                            [f.id for f in page.facts()], page.reacted(), as_read.following)
+            assert await services.read_thread_page(db, None, 10**9) == (
+                services.ThreadAsRead(None), None)
+        return seen
+
+    seen = cast.member.run(_reads)
+    members = cast.members_thread
+    assert seen["other_ola", members, None] == ([], set(), False)
+    assert seen[None, members, None] == ([], set(), False)
+    assert seen["member_mo", members, None] == ([first, second], {(second, "hugs")}, True)
+    assert seen["member_mo", members, first] == ([second], {(second, "hugs")}, True)
+    assert seen["author_amy", members, first] == ([second], set(), True)
+    assert seen["mod_mia", members, None] == ([first, second], set(), False)
+
+
 def test_members_only_thread_shows_only_its_title_to_outsiders(cast: Cast) -> None:
     for role in READERS + OUTSIDERS:
         who: Visitor = getattr(cast, role)
