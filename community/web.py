@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -13,6 +14,12 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar._utils import (
+    delete_aa_scope_state,
+    get_aa_scope_state,
+    set_aa_scope_state,
+)
+from advanced_alchemy.routing import reset_routing_context
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -552,12 +559,46 @@ def account_values(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Any,
 ALCHEMY_STATE_KEY = "alchemy"
 
 
+KEPT_REQUEST_SESSIONS = 4
+"""How many untouched request sessions a process keeps for its next requests (per maker)."""
+_kept_sessions: weakref.WeakKeyDictionary[Any, list[AsyncSession]] = weakref.WeakKeyDictionary()
+_UNTOUCHED_SESSION_KEY = "kindred_untouched_session"
+
+
 def request_session(scope: Scope) -> AsyncSession:
     """The request's database session, the one handlers receive as `db_session` (created
-    here when nothing asked for it yet); the plugin commits and closes it with the response."""
+    here when nothing asked for it yet, or one an earlier request left untouched: see
+    `_keep_untouched`); the plugin commits and closes it with the response."""
     app = scope["app"]
-    config: SQLAlchemyAsyncConfig = app.state[ALCHEMY_STATE_KEY]
-    return config.provide_session(app.state, scope)
+    state = app.state
+    config: SQLAlchemyAsyncConfig = state[ALCHEMY_STATE_KEY]
+    session: AsyncSession | None = get_aa_scope_state(scope, config.session_scope_key)
+    if session is not None:
+        return session
+    kept = _kept_sessions.get(state[config.session_maker_app_state_key])
+    if not kept:
+        return config.provide_session(state, scope)
+    session = kept.pop()
+    # What the plugin's provider does for a new session.
+    reset_routing_context()
+    set_aa_scope_state(scope, config.session_scope_key, session)
+    return session
+
+
+def _keep_untouched(scope: Scope, session: AsyncSession) -> None:
+    """Keep `session` for the process's next request if it is still as its maker made it:
+    no transaction, no object, its `info` as the maker gave it (the read connection given
+    back). A page
+    that reads plain rows beside its session (`read_rows`) leaves it so, and making a new
+    `AsyncSession` per request cost more than the rest of the request's session work. Called
+    when the response's last body was sent: nothing of the request runs on it after that."""
+    state = scope["app"].state
+    maker = state[state[ALCHEMY_STATE_KEY].session_maker_app_state_key]
+    if not untouched(session) or session.info != maker.kw.get("info", {}):
+        return
+    kept = _kept_sessions.setdefault(maker, [])
+    if len(kept) < KEPT_REQUEST_SESSIONS and session not in kept:
+        kept.append(session)
 
 
 def provide_db_session(scope: Scope) -> AsyncSession:
@@ -599,10 +640,6 @@ def commit_or_close_request_session(
     and holds no change (`holds_writes`: none unflushed, none written later) skips the
     commit: it opened no transaction
     (community.db.reads_only), and SQLAlchemy's commit machinery cost more than its reads."""
-    from advanced_alchemy.extensions.litestar._utils import (
-        delete_aa_scope_state,
-        get_aa_scope_state,
-    )
     from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
         autocommit_handler_maker,
         default_handler_maker,
@@ -613,12 +650,20 @@ def commit_or_close_request_session(
 
     async def handler(message: Message, scope: Scope) -> None:
         session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
+        if session is None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                left = scope.pop(_UNTOUCHED_SESSION_KEY, None)  # type: ignore[misc]
+                if left is not None:
+                    _keep_untouched(scope, left)
+            return
         try:
             if message["type"] == "http.response.start" and not writes(scope) and (
-                    session is None or not holds_writes(session)):
-                if session is not None and untouched(session):
-                    # Nothing to close: dropped, as closing it would leave it.
+                    not holds_writes(session)):
+                if untouched(session):
+                    # Nothing to close: dropped, as closing it would leave it, and kept for
+                    # a later request once the response is sent (`_keep_untouched`).
                     delete_aa_scope_state(scope, session_scope_key)
+                    scope[_UNTOUCHED_SESSION_KEY] = session  # type: ignore[literal-required]
                 else:
                     await close(message, scope)
                 return
@@ -626,7 +671,7 @@ def commit_or_close_request_session(
         finally:
             # The reads made beside the session (community.db.read_rows) end with it; their
             # connection is kept for the next read-only request when the response started.
-            if session is not None and get_aa_scope_state(scope, session_scope_key) is None:
+            if get_aa_scope_state(scope, session_scope_key) is None:
                 await release_read_connection(
                     session, keep=message["type"] == "http.response.start")
 
