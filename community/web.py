@@ -7,6 +7,7 @@ import secrets
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -601,10 +602,19 @@ def _keep_untouched(scope: Scope, session: AsyncSession) -> None:
         kept.append(session)
 
 
-def provide_db_session(scope: Scope) -> AsyncSession:
-    """The `db_session` dependency: the request's session (`request_session`). The plugin's
-    own provider also takes the app's `state`, which Litestar passed it as a new `State` (a
-    copy with its lock) on every request that asks for a session."""
+_request_scope: ContextVar[Scope | None] = ContextVar("kindred_request_scope", default=None)
+"""The scope of the HTTP request being answered (set by `SessionMiddleware`)."""
+
+
+def provide_db_session() -> AsyncSession:
+    """The `db_session` dependency: the request's session (`request_session`). It takes no
+    parameter: Litestar validates a dependency's parameters through its signature model on
+    every request (the plugin's own provider took the app's `state`, passed as a new `State`
+    with its lock; `scope` cost a msgspec conversion), so the scope comes from the context
+    `SessionMiddleware` sets."""
+    scope = _request_scope.get()
+    if scope is None:
+        raise RuntimeError("db_session was asked for outside an HTTP request's middleware")
     return request_session(scope)
 
 
@@ -744,6 +754,7 @@ class SessionMiddleware(AbstractMiddleware):
         short = inline_reads.set(not writing and handler is not None
                                  and bool(handler.opt.get("short_reads")))
         set_cookie: str | None = None
+        answering = _request_scope.set(scope)
         try:
             token = cookie_of(scope, SESSION_COOKIE)
             if token:
@@ -754,6 +765,7 @@ class SessionMiddleware(AbstractMiddleware):
             inline_reads.reset(short)
             read_only_request.reset(read_only)
             write_intent.reset(intent)
+            _request_scope.reset(answering)
             # The plugin closes the request's session when the response ends; a request cut
             # short before that still gives its connection back.
             await release_request_session(scope)

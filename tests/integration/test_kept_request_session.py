@@ -13,11 +13,19 @@ from typing import Any
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
+from litestar._signature.model import SignatureModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from community.accounts.models import Role, User
-from community.web import ALCHEMY_STATE_KEY, SESSION_COOKIE, _keep_untouched, _kept_sessions, untouched
+from community.web import (
+    ALCHEMY_STATE_KEY,
+    SESSION_COOKIE,
+    _keep_untouched,
+    _kept_sessions,
+    provide_db_session,
+    untouched,
+)
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     grant,
@@ -210,3 +218,28 @@ def test_a_password_changed_in_another_tab_signs_out_the_other_sessions_at_once(
     assert changed.status_code == 303, changed.text
     assert not _signed_in(second.get(f"/threads/{thread_id}").text)
     assert _signed_in(first.get(f"/threads/{thread_id}").text)
+
+
+def test_the_db_session_dependency_is_given_without_parsing_parameters(
+    thread: tuple[Visitor, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, thread_id = thread
+    author.get(f"/threads/{thread_id}")
+    parsed: list[str] = []
+    parse = SignatureModel.parse_values_from_connection_kwargs.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[SignatureModel], connection: Any, kwargs: dict[str, Any]) -> Any:
+        parsed.append(cls.__name__)
+        return parse(cls, connection, kwargs)
+
+    monkeypatch.setattr(SignatureModel, "parse_values_from_connection_kwargs",
+                        classmethod(counting))
+    page = author.get(f"/threads/{thread_id}")
+    assert page.status_code == 200 and "Late nights are my trigger." in page.text
+    # The handler's own parameters only (its thread id), not the session's provider's.
+    assert len(parsed) == 1, parsed
+
+
+def test_the_db_session_dependency_outside_a_request_fails() -> None:
+    with pytest.raises(RuntimeError):
+        provide_db_session()
