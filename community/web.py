@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -13,6 +15,12 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar._utils import (
+    delete_aa_scope_state,
+    get_aa_scope_state,
+    set_aa_scope_state,
+)
+from advanced_alchemy.routing import reset_routing_context
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -552,18 +560,61 @@ def account_values(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Any,
 ALCHEMY_STATE_KEY = "alchemy"
 
 
+KEPT_REQUEST_SESSIONS = 4
+"""How many untouched request sessions a process keeps for its next requests (per maker)."""
+_kept_sessions: weakref.WeakKeyDictionary[Any, list[AsyncSession]] = weakref.WeakKeyDictionary()
+_UNTOUCHED_SESSION_KEY = "kindred_untouched_session"
+
+
 def request_session(scope: Scope) -> AsyncSession:
     """The request's database session, the one handlers receive as `db_session` (created
-    here when nothing asked for it yet); the plugin commits and closes it with the response."""
+    here when nothing asked for it yet, or one an earlier request left untouched: see
+    `_keep_untouched`); the plugin commits and closes it with the response."""
     app = scope["app"]
-    config: SQLAlchemyAsyncConfig = app.state[ALCHEMY_STATE_KEY]
-    return config.provide_session(app.state, scope)
+    state = app.state
+    config: SQLAlchemyAsyncConfig = state[ALCHEMY_STATE_KEY]
+    session: AsyncSession | None = get_aa_scope_state(scope, config.session_scope_key)
+    if session is not None:
+        return session
+    kept = _kept_sessions.get(state[config.session_maker_app_state_key])
+    if not kept:
+        return config.provide_session(state, scope)
+    session = kept.pop()
+    # What the plugin's provider does for a new session.
+    reset_routing_context()
+    set_aa_scope_state(scope, config.session_scope_key, session)
+    return session
 
 
-def provide_db_session(scope: Scope) -> AsyncSession:
-    """The `db_session` dependency: the request's session (`request_session`). The plugin's
-    own provider also takes the app's `state`, which Litestar passed it as a new `State` (a
-    copy with its lock) on every request that asks for a session."""
+def _keep_untouched(scope: Scope, session: AsyncSession) -> None:
+    """Keep `session` for the process's next request if it is still as its maker made it:
+    no transaction, no object, its `info` as the maker gave it (the read connection given
+    back). A page
+    that reads plain rows beside its session (`read_rows`) leaves it so, and making a new
+    `AsyncSession` per request cost more than the rest of the request's session work. Called
+    when the response's last body was sent: nothing of the request runs on it after that."""
+    state = scope["app"].state
+    maker = state[state[ALCHEMY_STATE_KEY].session_maker_app_state_key]
+    if not untouched(session) or session.info != maker.kw.get("info", {}):
+        return
+    kept = _kept_sessions.setdefault(maker, [])
+    if len(kept) < KEPT_REQUEST_SESSIONS and session not in kept:
+        kept.append(session)
+
+
+_request_scope: ContextVar[Scope | None] = ContextVar("kindred_request_scope", default=None)
+"""The scope of the HTTP request being answered (set by `SessionMiddleware`)."""
+
+
+def provide_db_session() -> AsyncSession:
+    """The `db_session` dependency: the request's session (`request_session`). It takes no
+    parameter: Litestar validates a dependency's parameters through its signature model on
+    every request (the plugin's own provider took the app's `state`, passed as a new `State`
+    with its lock; `scope` cost a msgspec conversion), so the scope comes from the context
+    `SessionMiddleware` sets."""
+    scope = _request_scope.get()
+    if scope is None:
+        raise RuntimeError("db_session was asked for outside an HTTP request's middleware")
     return request_session(scope)
 
 
@@ -599,10 +650,6 @@ def commit_or_close_request_session(
     and holds no change (`holds_writes`: none unflushed, none written later) skips the
     commit: it opened no transaction
     (community.db.reads_only), and SQLAlchemy's commit machinery cost more than its reads."""
-    from advanced_alchemy.extensions.litestar._utils import (
-        delete_aa_scope_state,
-        get_aa_scope_state,
-    )
     from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
         autocommit_handler_maker,
         default_handler_maker,
@@ -613,12 +660,20 @@ def commit_or_close_request_session(
 
     async def handler(message: Message, scope: Scope) -> None:
         session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
+        if session is None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                left = scope.pop(_UNTOUCHED_SESSION_KEY, None)  # type: ignore[misc]
+                if left is not None:
+                    _keep_untouched(scope, left)
+            return
         try:
             if message["type"] == "http.response.start" and not writes(scope) and (
-                    session is None or not holds_writes(session)):
-                if session is not None and untouched(session):
-                    # Nothing to close: dropped, as closing it would leave it.
+                    not holds_writes(session)):
+                if untouched(session):
+                    # Nothing to close: dropped, as closing it would leave it, and kept for
+                    # a later request once the response is sent (`_keep_untouched`).
                     delete_aa_scope_state(scope, session_scope_key)
+                    scope[_UNTOUCHED_SESSION_KEY] = session  # type: ignore[literal-required]
                 else:
                     await close(message, scope)
                 return
@@ -626,7 +681,7 @@ def commit_or_close_request_session(
         finally:
             # The reads made beside the session (community.db.read_rows) end with it; their
             # connection is kept for the next read-only request when the response started.
-            if session is not None and get_aa_scope_state(scope, session_scope_key) is None:
+            if get_aa_scope_state(scope, session_scope_key) is None:
                 await release_read_connection(
                     session, keep=message["type"] == "http.response.start")
 
@@ -699,6 +754,7 @@ class SessionMiddleware(AbstractMiddleware):
         short = inline_reads.set(not writing and handler is not None
                                  and bool(handler.opt.get("short_reads")))
         set_cookie: str | None = None
+        answering = _request_scope.set(scope)
         try:
             token = cookie_of(scope, SESSION_COOKIE)
             if token:
@@ -709,6 +765,7 @@ class SessionMiddleware(AbstractMiddleware):
             inline_reads.reset(short)
             read_only_request.reset(read_only)
             write_intent.reset(intent)
+            _request_scope.reset(answering)
             # The plugin closes the request's session when the response ends; a request cut
             # short before that still gives its connection back.
             await release_request_session(scope)
