@@ -7,6 +7,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community import i18n
 from community.accounts.models import Role, User
 from community.accounts.viewer import Reader
-from community.cards import kept_html
+from community.cards import as_utf8, kept_html
 from community.db import (
     holds_writes,
     intent,
@@ -309,6 +310,10 @@ def _framed(env: Environment, compiled: Template, values: dict[str, Any],
                   {name: framing.blocks[name][1] for name in holes if name in shown})
 
 
+def _joined_block(block_render: Callable[[Context], Iterator[str]], context: Context) -> str:
+    return "".join(block_render(context))
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -352,8 +357,7 @@ def render(
     body: str | bytes
     if not whole_page:
         assert block is not None
-        block_render = compiled.blocks[block]
-        body = "".join(block_render(context_of))
+        body = as_utf8(partial(_joined_block, compiled.blocks[block], context_of))
     elif frame is not None and flash is None:
         fragments = runtime_of(request).fragments
         key = ("page-frame", template, frame)
@@ -364,12 +368,12 @@ def render(
         filled = {"csrf_token": str(escape(token)).encode(), "csrf_input": csrf_input.encode(),
                   "page_path": str(escape(full_context["page_path"])).encode()}
         for name, block_render in kept_frame.blocks.items():
-            filled[name] = "".join(block_render(context_of)).encode()
+            filled[name] = as_utf8(partial(_joined_block, block_render, context_of))
         # The page as the bytes sent: only the reader's own parts are encoded here.
         body = kept_frame.filled(filled)
     else:
         try:
-            body = env.concat(compiled.root_render_func(context_of))
+            body = as_utf8(partial(_joined_block, compiled.root_render_func, context_of))
         except Exception:
             env.handle_exception()
     response = Response(
