@@ -9,8 +9,8 @@ from collections.abc import Callable, Hashable
 from markupsafe import Markup, escape
 
 from community.cache import LRUCache
-from community.i18n import current_locale
 from community.cards import Cards, as_utf8
+from community.i18n import current_locale
 
 TOKEN = Markup('<input type="hidden" name="_csrf_token" value="reader-one">')
 OTHER = Markup('<input type="hidden" name="_csrf_token" value="reader-two">')
