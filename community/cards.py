@@ -30,17 +30,19 @@ _TOKEN_PLACEHOLDER_UTF8 = _TOKEN_PLACEHOLDER.encode()
 # Where a text kept as UTF-8 stands in a page's part while `as_utf8` renders it (random per
 # process, as above), and the texts given so, in order.
 _UTF8_MARK = f"utf8-{secrets.token_hex(16)}"
+_UTF8_MARKUP = Markup(_UTF8_MARK)  # noqa: S704 (a mark, replaced by as_utf8)
 _utf8_parts: ContextVar[list[bytes] | None] = ContextVar("utf8_parts", default=None)
 
 
-def as_utf8(render: Callable[[], str]) -> bytes:
-    """What `render` makes, as UTF-8: the texts given as UTF-8 while it renders
-    (`Cards(utf8=True)`) are put in as they are kept, so only the rest is encoded (a page's
-    kept cards are most of it, and encoding Cyrillic text costs per character)."""
+def as_utf8(render: Callable[[Any], Iterable[str]], context: Any) -> bytes:
+    """The text `render(context)` makes (a template's block), as UTF-8: the texts given as
+    UTF-8 while it renders (`Cards(utf8=True)`) are put in as they are kept, so only the rest
+    is encoded (a page's kept cards are most of it, and encoding Cyrillic text costs per
+    character)."""
     given: list[bytes] = []
     reset = _utf8_parts.set(given)
     try:
-        text = render()
+        text = "".join(render(context))
     finally:
         _utf8_parts.reset(reset)
     if not given:
@@ -61,7 +63,7 @@ def _given_utf8(utf8: bytes) -> Markup:
     if given is None:
         return Markup(utf8.decode())  # noqa: S704 (rendered by an autoescaping template)
     given.append(utf8)
-    return Markup(_UTF8_MARK)  # noqa: S704 (a mark, replaced by as_utf8)
+    return _UTF8_MARKUP
 
 
 class Cards(Generic[Item]):

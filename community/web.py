@@ -7,7 +7,6 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from functools import partial
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -314,10 +313,6 @@ def _framed(env: Environment, compiled: Template, values: dict[str, Any],
                   {name: framing.blocks[name][1] for name in holes if name in shown})
 
 
-def _joined_block(block_render: Callable[[Context], Iterator[str]], context: Context) -> str:
-    return "".join(block_render(context))
-
-
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -365,7 +360,7 @@ def render(
     body: str | bytes
     if not whole_page:
         assert block is not None
-        body = as_utf8(partial(_joined_block, compiled.blocks[block], context_of))
+        body = as_utf8(compiled.blocks[block], context_of)
     elif frame is not None and flash is None:
         fragments = runtime_of(request).fragments
         key = ("page-frame", template, frame, marked)
@@ -376,14 +371,14 @@ def render(
         filled = {"csrf_token": str(escape(token)).encode(), "csrf_input": csrf_input.encode(),
                   "page_path": str(escape(full_context["page_path"])).encode()}
         for name in marked:
-            filled[name] = str(escape(full_context[name])).encode()
+            filled[name] = escape(full_context[name]).encode()
         for name, block_render in kept_frame.blocks.items():
-            filled[name] = as_utf8(partial(_joined_block, block_render, context_of))
+            filled[name] = as_utf8(block_render, context_of)
         # The page as the bytes sent: only the reader's own parts are encoded here.
         body = kept_frame.filled(filled)
     else:
         try:
-            body = as_utf8(partial(_joined_block, compiled.root_render_func, context_of))
+            body = as_utf8(compiled.root_render_func, context_of)
         except Exception:
             env.handle_exception()
     response = Response(

@@ -90,13 +90,14 @@ def test_cards_kept_as_utf8_are_given_as_kept_to_as_utf8_with_each_readers_token
     assert later.run_kept()
     run = cache.get(("c-run", ("page", 4)))
     assert all(isinstance(card, bytes) for card in run)
-    page = as_utf8(lambda: f"<ul>{later.all_at_once([], render(OTHER), OTHER)}</ul>")
+    page = as_utf8(lambda _context: [f"<ul>{later.all_at_once([], render(OTHER), OTHER)}</ul>"],
+                   None)
     assert page == f"<ul>{render('Привет')([1, 2, 3], '')}</ul>".encode()
     # Two parts given as UTF-8 in one page, each in its place.
     cards = Cards(cache, "c", Keys(), utf8=True)
-    both = as_utf8(lambda: f"{cards.all_at_once([1], render(OTHER), OTHER)}—"
-                           f"{cards.all_at_once([2], render(OTHER), OTHER)}")
-    assert both.decode() == f"{render('Привет')([1], '')}—{render('Привет')([2], '')}"
+    both = as_utf8(lambda _context: (cards.all_at_once([item], render(OTHER), OTHER) + "—"
+                                     for item in (1, 2)), None)
+    assert both.decode() == f"{render('Привет')([1], '')}—{render('Привет')([2], '')}—"
 
 
 def test_a_card_kept_asked_about_is_keyed_and_looked_up_once() -> None:
