@@ -56,7 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from community import i18n
 from community.accounts.models import Role, User
 from community.accounts.viewer import Reader
-from community.cards import kept_html
+from community.cards import as_utf8, kept_html
 from community.db import (
     holds_writes,
     intent,
@@ -302,11 +302,15 @@ class _Frame:
 
 
 def _framed(env: Environment, compiled: Template, values: dict[str, Any],
-            holes: tuple[str, ...]) -> _Frame:
-    """The page as `_Frame`: its token, CSRF input, path and blocks `holes` marked."""
-    framing = _context_of(compiled, {**values, "csrf_token": _TOKEN_HOLE,
-                                     "csrf_input": Markup(_INPUT_HOLE),  # noqa: S704
-                                     "page_path": Markup(_PATH_HOLE)})  # noqa: S704
+            holes: tuple[str, ...], marked: tuple[str, ...] = ()) -> _Frame:
+    """The page as `_Frame`: its token, CSRF input, path, values `marked` and blocks `holes`
+    marked."""
+    framing = _context_of(compiled, {
+        **values, "csrf_token": _TOKEN_HOLE,
+        "csrf_input": Markup(_INPUT_HOLE),  # noqa: S704
+        "page_path": Markup(_PATH_HOLE),  # noqa: S704
+        **{name: Markup(f"{_FRAME_MARK}-{name}-") for name in marked},  # noqa: S704
+    })
     for name in holes:
         # Before the page's own block: a layout's blocks are added after it as it renders.
         framing.blocks.setdefault(name, []).insert(0, _hole_block(name))
@@ -327,14 +331,18 @@ def render(
     headers: Mapping[str, str] | None = None,
     frame: Hashable | None = None,
     holes: tuple[str, ...] = (),
+    marked: tuple[str, ...] = (),
 ) -> Response[Any]:
     """Render a full page, or only `block` of the same template for htmx requests.
 
     `frame`: the page is kept around its reader's own parts under this key, which must hold
     everything the page shows outside the blocks `holes` but the language (every kept entry
     is keyed by it), the reader's CSRF token and input and the page's path (put back for each
-    reader). The `holes` blocks are rendered for each reader with their context. A page
-    carrying a confirmation (flash) is rendered whole and not kept."""
+    reader). The `holes` blocks are rendered for each reader with their context. The values
+    of the context named in `marked` are put in (escaped) for each page, as the token is, so
+    the key need not hold them: each must be printed only as `{{ name }}` (or through
+    `| string`, or as a translation's value), never tested or taken apart. A page carrying a
+    confirmation (flash) is rendered whole and not kept."""
     env: Environment = request.app.state.jinja
     token = csrf_token(request)
     whole_page = not (block and is_htmx(request))
@@ -360,24 +368,25 @@ def render(
     body: str | bytes
     if not whole_page:
         assert block is not None
-        block_render = compiled.blocks[block]
-        body = "".join(block_render(context_of))
+        body = as_utf8(compiled.blocks[block], context_of)
     elif frame is not None and flash is None:
         fragments = runtime_of(request).fragments
-        key = ("page-frame", template, frame)
+        key = ("page-frame", template, frame, marked)
         kept_frame: _Frame | None = fragments.get(key)
         if kept_frame is None:
-            kept_frame = _framed(env, compiled, full_context, holes)
+            kept_frame = _framed(env, compiled, full_context, holes, marked)
             fragments.put(key, kept_frame)
         filled = {"csrf_token": str(escape(token)).encode(), "csrf_input": csrf_input.encode(),
                   "page_path": str(escape(full_context["page_path"])).encode()}
+        for name in marked:
+            filled[name] = escape(full_context[name]).encode()
         for name, block_render in kept_frame.blocks.items():
-            filled[name] = "".join(block_render(context_of)).encode()
+            filled[name] = as_utf8(block_render, context_of)
         # The page as the bytes sent: only the reader's own parts are encoded here.
         body = kept_frame.filled(filled)
     else:
         try:
-            body = env.concat(compiled.root_render_func(context_of))
+            body = as_utf8(compiled.root_render_func, context_of)
         except Exception:
             env.handle_exception()
     response = Response(

@@ -29,7 +29,9 @@ def post_cards(cache: LRUCache, viewer: Reader | None, page: PostPage, *,
     """Keyed alike from a full post or from its facts (the columns alone), so a page learns
     which cards are kept before it loads the posts' texts; and the page's cards kept as one
     run (`Cards.run_kept`) under the page's posts as read, so a page whose cards are all kept
-    is found by one lookup. `page`: the posts and the viewer's reactions to them. `quotable`:
+    is found by one lookup. A post's key is worked out and looked up once (by `kept` on its
+    facts), and the cards are kept as UTF-8 (`Cards(utf8=True)`: the page's posts hole is
+    filled with them unencoded). `page`: the posts and the viewer's reactions to them. `quotable`:
     the viewer may reply here, so each published post offers "Quote"."""
     kind = viewer_kind(viewer)
     viewer_id = viewer.id if viewer is not None else None
@@ -45,7 +47,13 @@ def post_cards(cache: LRUCache, viewer: Reader | None, page: PostPage, *,
                 post.author_is_clinician, relation, (post.id, "helpful") in reacted,
                 (post.id, "hugs") in reacted, quotable)
 
-    return Cards(cache, "post-card", key, run=_run_key(kind, viewer_id, page, quotable))
+    return Cards(cache, "post-card", key, run=_run_key(kind, viewer_id, page, quotable),
+                 same=_post_id, utf8=True)
+
+
+def _post_id(post: Post | PostFacts) -> int:
+    """A post's facts and its card (`services.with_texts`) show the same post as read."""
+    return post.id
 
 
 def _shown_afresh(status: str, labelled: bool, relation: str) -> bool:

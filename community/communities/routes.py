@@ -253,6 +253,10 @@ async def thread_context(
     can_reply = access.can_reply(viewer, thread, membership)
     context: dict[str, Any] = {
         "thread": thread, "community": thread.community, "membership": membership,
+        # What the page shows of this thread and its community, each put in for each page
+        # (`THREAD_MARKED`): the kept page is the same for every thread of its kind.
+        "thread_id": thread.id, "thread_title": thread.title,
+        "community_slug": thread.community.slug, "community_name": thread.community.name,
         "posts": [], "next_cursor": None, "reacted": set(), "created": None,
         "form": {"body": draft.body} if can_reply and draft else {}, "errors": {},
         "draft_saved_at": draft.updated_at if can_reply and draft else None,
@@ -282,24 +286,31 @@ async def thread_page(
     context = await thread_context(request, db_session, thread_id, after=after)
     context["after"] = after
     return render(request, "communities/thread.html", context, block="posts",
-                  frame=thread_frame(current_reader(request), context), holes=THREAD_HOLES)
+                  frame=thread_frame(current_reader(request), context), holes=THREAD_HOLES,
+                  marked=THREAD_MARKED)
 
 
 THREAD_HOLES = ("site_header", "posts")
 """The thread page's parts rendered for each reader: the layout's header (kept per viewer)
 and the posts (each card kept per viewer's relation to it)."""
 
+THREAD_MARKED = ("thread_id", "thread_title", "community_slug", "community_name")
+"""What the thread page shows of its thread and community, put in for each page: one kept
+page serves every thread of the same kind, audience and standing of the viewer (a thread
+seen for the first time does not render its page around the posts)."""
+
 
 def thread_frame(viewer: Reader | None, context: dict[str, Any]) -> Hashable | None:
-    """The key the thread page is kept under around its `THREAD_HOLES`: everything it shows
-    outside them (the thread and its community as read, how the viewer stands to them, the
-    page of posts it is on); None (render it whole) when the reply box holds this reader's
-    draft, an error or a preview."""
+    """The key the thread page is kept under around its `THREAD_HOLES` and `THREAD_MARKED`:
+    everything it shows besides (the thread's kind and audience, how the viewer stands to it
+    and its community, whether it is a later page); None (render it whole) when the reply
+    box holds this reader's draft, an error or a preview."""
     if context["form"] or context["errors"] or context["preview"] or context["draft_saved_at"]:
         return None
-    return (context["thread"], access.viewer_kind(viewer), context["membership"] is not None,
-            context["readable"], context["can_reply"], context.get("following", False),
-            context["after"], context["next_cursor"], context["noindex"])
+    thread = context["thread"]
+    return (thread.kind, thread.audience, access.viewer_kind(viewer),
+            context["membership"] is not None, context["readable"], context["can_reply"],
+            context.get("following", False), bool(context["after"]), context["noindex"])
 
 
 def _posted_message(post: Post, mentions: Mentions, what: str) -> str:

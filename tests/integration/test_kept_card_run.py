@@ -29,6 +29,7 @@ from tests.communities_support import (  # noqa: F401 - fixtures
 from tests.helpers import CSRF_FIELD, Visitor, statements_of
 from tests.integration.test_cold_thread_page import cards_of
 from tests.integration.test_rendered_cards import post_card
+from tests.integration.test_threads_htmx import _add_posts
 
 
 def entries(visitor: Visitor, kind: str) -> list[Any]:
@@ -169,3 +170,42 @@ def test_a_page_showing_a_held_post_to_its_author_keeps_no_run_for_them(
     page = from_the_run(ana, url)
     assert f'id="post-{held}"' not in page and "Waiting for review" not in page
     assert len(entries(ana, "post-card-run")) == runs + 1
+
+
+def test_the_run_kept_as_utf8_is_each_languages_own_on_every_path(
+        cast: dict[str, Visitor]) -> None:
+    """The cards are kept as UTF-8 and put into the page as they are kept (`Cards(utf8=True)`,
+    `cards.as_utf8`): each language's run, the same cards as rendered afresh, on the kept page,
+    on htmx's "load more" and on a page rendered whole (a draft in the reply box)."""
+    author, ana, bo = cast["run_author"], cast["run_ana"], cast["run_bo"]
+    thread_id = start_thread(author, "epilepsy", title="Приступы по утрам",
+                             body="Запах **перед** приступом.")
+    _add_posts(author, thread_id, "run_author", 22)  # 23 posts: a second page
+    url = f"/threads/{thread_id}"
+    for reader in (ana, bo):
+        reader.get(url)
+    assert bo.post("/language", {"language": "ru", "next": "/"}).status_code in (302, 303)
+    bo.get(url)
+    pages = {}
+    for reader, helpful in ((ana, "Helpful"), (bo, "Полезно")):
+        page = from_the_run(reader, url)
+        assert entries(reader, "post-card-run")
+        assert "Запах <strong>перед</strong> приступом." in page
+        assert helpful in post_card(page, opening_post(author, thread_id))
+        assert set(CSRF_FIELD.findall(page)) == {reader.csrf()}
+        pages[reader] = page
+    link = re.search(rf'hx-get="/threads/{thread_id}\?after=(\d+)"', pages[ana])
+    assert link
+    more = f"{url}?after={link.group(1)}"
+    later = [ana.get(more, htmx=True).text for _view in range(2)]
+    assert "<html" not in later[0] and cards_of(later[0]) == cards_of(later[1])
+    assert len(cards_of(later[1])) == 3 and "Reply number 21" in later[1]
+    # Rendered afresh, with nothing kept: the same cards in each language.
+    ana.app.state.runtime.fragments.clear()
+    for reader, page in pages.items():
+        assert cards_of(reader.get(url).text) == cards_of(page)
+    assert cards_of(ana.get(more, htmx=True).text) == cards_of(later[1])
+    # A draft in the reply box: the page is rendered whole, its cards from the run.
+    assert ana.post(f"/threads/{thread_id}/draft", {"body": "Ещё не готово"}).status_code < 400
+    drafted = from_the_run(ana, url)
+    assert "Ещё не готово" in drafted and cards_of(drafted) == cards_of(pages[ana])

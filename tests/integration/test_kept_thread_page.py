@@ -10,19 +10,25 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
+from community.accounts.models import Role
+from community.communities.models import Community, Thread
 from community.communities.services import apply_moderation_decision
+from community.db import utcnow
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     db_run,
     opening_post,
     person,
     reply,
+    scalar,
     seed,
     settings,
     start_thread,
 )
 from tests.helpers import CSRF_FIELD, Visitor
+from tests.integration.test_cold_thread_page import TOKENS
 
 HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
@@ -151,3 +157,92 @@ def test_a_draft_is_never_kept_in_the_page(cast: dict[str, Visitor]) -> None:
     for _ in range(2):
         assert "Naps help me" not in bo.get(url).text
     assert "Naps help me, mostly." in ana.get(url).text
+
+
+def thread_page_parts(page: str) -> str:
+    """What the page shows around the cards and the header: the main part, cards left out."""
+    main = TOKENS.sub("", page.split("<main", 1)[1])
+    return re.sub(r'<article class="post.*?</article>', "", main, flags=re.DOTALL)
+
+
+def test_one_kept_page_serves_every_thread_with_its_own_title_community_and_id(
+        cast: dict[str, Visitor], new_visitor: Callable[[], Visitor]) -> None:
+    """The page around the cards is kept once for threads of the same kind and audience seen
+    by the same class of viewer (`THREAD_MARKED`): each thread's id, title and community are
+    put in for it, and follow it through an edited title, a move, a renamed community and a
+    closed (archived) community; a reader of another language, a non-member, a signed-out
+    visitor and a clinician each get their own."""
+    author, ana = cast["frame_author"], cast["frame_ana"]
+    first = start_thread(author, "epilepsy", title="Auras & <b>light</b>")
+    second = start_thread(author, "epilepsy", title="Seizures at night")
+    for _view in range(2):  # the flash of joining shows once, on a page rendered whole
+        ana.get(f"/threads/{first}")
+    before = frames(ana)
+    page = ana.get(f"/threads/{second}").text
+    assert frames(ana) == before  # no page rendered around the cards for the second thread
+    shown = thread_page_parts(page)
+    assert "<title>Seizures at night · Kindred</title>" in page
+    assert "<h1>Seizures at night</h1>" in shown and "Auras" not in page
+    assert set(re.findall(r"/threads/(\d+)", shown)) == {str(second)}
+    assert f'action="/threads/{second}/replies"' in shown and f"/threads/{second}/follow" in shown
+    own(page, ana)
+    # The first thread's title, escaped, as rendered whole (nothing kept) shows it.
+    kept_first = ana.get(f"/threads/{first}").text
+    assert "<h1>Auras &amp; &lt;b&gt;light&lt;/b&gt;</h1>" in kept_first
+    ana.app.state.runtime.fragments.clear()
+    afresh = ana.get(f"/threads/{first}").text
+    assert thread_page_parts(afresh) == thread_page_parts(kept_first)
+
+    # A title edited, a move to another community, a community renamed: at once.
+    db_run(author, lambda db: db.execute(
+        update(Thread).where(Thread.id == second).values(title="Night seizures, again")))
+    page = ana.get(f"/threads/{second}").text
+    assert "<h1>Night seizures, again</h1>" in page and "Seizures at night" not in page
+    copd = scalar(ana, select(Community.id).where(Community.slug == "copd"))
+    db_run(author, lambda db: db.execute(
+        update(Thread).where(Thread.id == second).values(community_id=copd)))
+    moved = thread_page_parts(ana.get(f"/threads/{second}").text)
+    # Ana is no member of COPD: a members' thread there asks her to join COPD.
+    assert 'href="/communities/copd"' in moved and "/communities/epilepsy" not in moved
+    assert "Join to read it" in moved and 'action="/communities/copd/join"' in moved
+    db_run(author, lambda db: db.execute(
+        update(Community).where(Community.slug == "copd").values(name="Lungs & breath")))
+    renamed = thread_page_parts(ana.get(f"/threads/{second}").text)
+    assert ">Lungs &amp; breath</a>" in renamed and "members of Lungs &amp; breath" in renamed
+    # A closed community: the thread still reads, with no reply box; the other still has one.
+    db_run(author, lambda db: db.execute(
+        update(Community).where(Community.slug == "epilepsy").values(archived_at=utcnow())))
+    closed = thread_page_parts(ana.get(f"/threads/{first}").text)
+    assert "Auras &amp;" in closed and 'id="reply-form"' not in closed
+    db_run(author, lambda db: db.execute(
+        update(Community).where(Community.slug == "epilepsy").values(archived_at=None)))
+    assert 'id="reply-form"' in ana.get(f"/threads/{first}").text
+
+    # Another language: the same thread in Russian, with its own title and addresses.
+    bo = cast["frame_bo"]
+    assert bo.post("/language", {"language": "ru", "next": "/"}).status_code in (302, 303)
+    bo.get(f"/threads/{first}")
+    russian = bo.get(f"/threads/{first}").text
+    assert 'lang="ru"' in russian and "<h1>Auras &amp; &lt;b&gt;light&lt;/b&gt;</h1>" in russian
+    assert set(re.findall(r"/threads/(\d+)", thread_page_parts(russian))) == {str(first)}
+    own(russian, bo)
+
+    # A non-member of a public thread is offered to join its community; a signed-out
+    # visitor to sign in, to this thread.
+    public = start_thread(author, "epilepsy", title="Public: driving rules", audience="public")
+    outsider = cast["outsider"]
+    for thread_id in (public, public):
+        page = thread_page_parts(outsider.get(f"/threads/{thread_id}").text)
+        assert "Public: driving rules" in page and 'action="/communities/epilepsy/join"' in page
+        assert 'id="reply-form"' not in page
+    for thread_id in (public, public):
+        page = thread_page_parts(cast["anonymous"].get(f"/threads/{thread_id}").text)
+        assert f'href="/login?next=/threads/{public}"' in page and "frame_" not in page
+
+    # A clinician; and a thread of another kind keeps its own page (its notice).
+    doctor = person(new_visitor, "frame_doctor", joins=("epilepsy",), role=Role.CLINICIAN)
+    asked = start_thread(author, "epilepsy", title="Is this normal?", kind="ask_a_clinician")
+    for thread_id, notice in ((asked, True), (first, False), (asked, True)):
+        page = thread_page_parts(doctor.get(f"/threads/{thread_id}").text)
+        assert ("general education, not advice" in page) is notice
+        assert set(re.findall(r"/threads/(\d+)", page)) == {str(thread_id)}
