@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Response
 from litestar.background_tasks import BackgroundTask
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.background import BackgroundJob
 from community.communities.services import owed_notifications
-from community.db import intent, short_reads_first, switch_to_writing
+from community.db import intent, short_reads_first, switch_to_writing, table_of, write_rows
 from community.notifications.models import NotificationOutbox
 from community.notifications.services import write_notifications
 from community.settings import Settings
@@ -47,14 +47,27 @@ async def deliver(runtime: Runtime, post_id: int) -> int:
     many were written (0 when delivered already).
 
     Who hears of it is read first, in a read transaction (on SQLite without the write lock);
-    then, in a short write transaction on the same connection, the row is taken and the
-    notifications written: a second delivery of the same row (the runner and the request,
-    two processes) waits for the first's outcome, finds the row gone and writes nothing."""
+    then, in a short write transaction on the same connection, the notifications are written
+    and the row taken: a second delivery of the same row (the runner and the request, two
+    processes) waits for the first's outcome, finds the row gone and rolls back what it
+    wrote."""
     # Read first, also from a request that writes; its reads (the post, who hears) are a few
     # indexed rows, on SQLite on the event loop unless a thread's followers make them long.
     with intent(write=False), short_reads_first(steps=DELIVERY_READ_STEPS):
-        async with runtime.sessionmaker() as db, db.begin():
-            return await _deliver(db, post_id)
+        try:
+            async with runtime.sessionmaker() as db, db.begin():
+                return await _deliver(db, post_id)
+        except _DeliveredMeanwhile:
+            return 0
+
+
+class _DeliveredMeanwhile(Exception):
+    """Another delivery took the row first: what this one wrote is rolled back."""
+
+
+_TAKE = (delete(table_of(NotificationOutbox))
+         .where(table_of(NotificationOutbox).c.post_id == bindparam("post_id"))
+         .returning(table_of(NotificationOutbox).c.post_id))
 
 
 async def _deliver(db: AsyncSession, post_id: int) -> int:
@@ -62,12 +75,13 @@ async def _deliver(db: AsyncSession, post_id: int) -> int:
     if rows is None:  # delivered already
         return 0
     await switch_to_writing(db)
-    taken = await db.scalar(delete(NotificationOutbox)
-                            .where(NotificationOutbox.post_id == post_id)
-                            .returning(NotificationOutbox.post_id))
-    if taken is None:
-        return 0
-    return await write_notifications(db, rows)
+    # The notifications are written later, so they travel with the take (one trip to SQLite's
+    # thread, one round trip on PostgreSQL); a delivery that finds the row taken meanwhile
+    # rolls them back.
+    written = await write_notifications(db, rows)
+    if not await write_rows(db, _TAKE, {"post_id": post_id}):
+        raise _DeliveredMeanwhile
+    return written
 
 
 async def deliver_quietly(runtime: Runtime, post_id: int) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
-from community.db import table_of, utcnow, write_later
+from community.db import connection_of, table_of, utcnow, write_later
 from community.i18n import current_locale, locale_of
 from community.notifications.models import (
     Delivery,
@@ -63,11 +63,24 @@ async def notify_each(
     return await write_notifications(db, rows)
 
 
+_ADD_NOTIFICATION = insert(table_of(Notification))
+ROWS_JOINED = 64
+"""Up to this many notifications wait for the transaction's next statement on PostgreSQL,
+joined to it (`community.pg_batch`: a clause each); more go at once in one executemany."""
+
+
 async def write_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Write the rows `notification_rows` made, in one insert; returns how many."""
-    if rows:
-        # Core, not ORM objects: one executemany, no identities to read back.
-        await db.execute(insert(Notification), rows)
+    """Write the rows `notification_rows` made, in the caller's transaction; returns how many.
+
+    Past SQLAlchemy's execution (no ORM bulk insert, no statement built per call): written
+    later, with the transaction's next statement or its commit (on SQLite in the same trip
+    to the connection's thread, on PostgreSQL joined to it); many at once on PostgreSQL in
+    one Core executemany instead, so no statement grows with a community's followers."""
+    if len(rows) > ROWS_JOINED and db.get_bind().dialect.name != "sqlite":
+        await (await connection_of(db)).execute(_ADD_NOTIFICATION, rows)
+        return len(rows)
+    for row in rows:
+        await write_later(db, _ADD_NOTIFICATION, row)
     return len(rows)
 
 
