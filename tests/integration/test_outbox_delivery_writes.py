@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, update
 
 from community.accounts.models import User
+from community import sqlite_driver
 from community.communities import outbox, routes
 from community.notifications import services as notification_services
 from community.notifications.models import NotificationOutbox
@@ -94,3 +95,34 @@ def test_a_delivery_that_finds_its_row_taken_meanwhile_writes_nothing(
         assert _texts(starter, name) == []
     assert _owed(starter) == 0
     assert _pass(starter) == 0
+
+
+def test_on_sqlite_the_delivery_writes_in_one_trip_with_its_commit(
+    followed: tuple[int, Visitor], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its reads run on the event loop (`test_outbox_reads`); the switch to writing, the
+    notifications and the take all go with the commit: one trip to SQLite's thread, so the
+    write lock is held for that trip only."""
+    thread_id, starter = followed
+    monkeypatch.setattr(routes, "deliver_after", lambda *_args: None)
+    post_id = reply(starter, thread_id, "Epsom salts too.")
+    trips: list[object] = []
+    original = sqlite_driver.OneTripConnection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    async def _deliver(runtime: Runtime) -> int:
+        monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", counted)
+        try:
+            return await outbox.deliver(runtime, post_id)
+        finally:
+            monkeypatch.setattr(sqlite_driver.OneTripConnection, "_execute", original)
+
+    assert starter.run(_deliver) == len(FOLLOWERS)
+    for name in FOLLOWERS[:2]:
+        assert _texts(starter, name) == [ENGLISH]
+    assert _owed(starter) == 0
+    if starter.app.state.runtime.engine.dialect.name == "sqlite":
+        assert len(trips) == 1, trips
