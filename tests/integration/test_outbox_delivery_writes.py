@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, update
 
-from community.accounts.models import User
 from community import sqlite_driver
+from community.accounts.models import User
 from community.communities import outbox, routes
 from community.notifications import services as notification_services
 from community.notifications.models import NotificationOutbox
