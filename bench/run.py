@@ -95,6 +95,8 @@ class PageSpec:
     rotate: Callable[[Site], list[str]] | None = None
     # Forms: every request carries a fresh one-time submission token, as a browser's would.
     fresh_submission: bool = False
+    # Sent by a fresh new member (`newcomer_on`) instead of the signed-in member.
+    as_newcomer: bool = False
 
 
 def first_link(listing: str, pattern: str, *, signed_in: bool = False) -> Callable[[Site], str]:
@@ -235,8 +237,121 @@ def treatment_comparison(site: Site) -> str:
     return f"/conditions/{condition}/compare?" + "&".join(f"t={slug}" for slug in slugs)
 
 
+@functools.cache
+def _reply_thread(site: Site) -> str:
+    return member_thread(0, rank=1)(site)
+
+
 def reply_path(site: Site) -> str:
-    return member_thread(0, rank=1)(site) + "/replies"
+    """Replies go to the member's second-longest thread, found once per site: the published
+    replies make it the longest, and the other reply row writes to the same thread."""
+    return _reply_thread(site) + "/replies"
+
+
+def first_posts_threshold() -> int:
+    """The first-posts rule's threshold the server runs with (KINDRED_PREMODERATE_FIRST_POSTS:
+    a member with fewer published posts has each reply held for review)."""
+    from community.settings import Settings
+
+    raw = os.environ.get("KINDRED_PREMODERATE_FIRST_POSTS", "")
+    return int(raw) if raw else Settings.premoderate_first_posts
+
+
+def establish_member(site: Site, thread_id: int) -> int:
+    """Give the signed-in member the standing of an established one: published posts up to
+    the first-posts threshold (copies of the thread's last reply, inserted directly as their
+    earlier replies), so every reply they post is published, whichever rows ran before.
+    Returns how many posts were added."""
+    from sqlalchemy import insert, text
+
+    from community.communities.models import Post
+
+    if site.member is None:
+        raise LookupError("no signed-in member")
+    username = site.member.username
+
+    async def work(connection: Any) -> int:
+        author_id, published = (await connection.execute(text("""
+            SELECT u.id, (SELECT count(*) FROM post p
+                          WHERE p.author_id = u.id AND p.status = 'published')
+            FROM user_account u WHERE u.username = :username"""),
+            {"username": username})).one()
+        missing = first_posts_threshold() - published
+        if missing <= 0:
+            return 0
+        body, body_html = (await connection.execute(text(
+            "SELECT body, body_html FROM post WHERE thread_id = :t AND status = 'published' "
+            "ORDER BY id DESC LIMIT 1"), {"t": thread_id})).one()
+        await connection.execute(insert(Post), [
+            {"thread_id": thread_id, "author_id": author_id, "body": body,
+             "body_html": body_html, "status": "published", "screen_labels": [],
+             "screen_spans": [], "version": 1, "helpful_count": 0, "hugs_count": 0}
+            for _ in range(missing)])
+        await connection.execute(text(
+            "UPDATE thread SET reply_count = reply_count + :n WHERE id = :t"),
+            {"n": missing, "t": thread_id})
+        return int(missing)
+
+    return int(_run_sql(site.database_url, work))
+
+
+def published_reply_path(site: Site) -> str:
+    """The reply row's thread, its member established first (every reply published)."""
+    path = reply_path(site)
+    establish_member(site, int(path.removesuffix("/replies").rsplit("/", 1)[1]))
+    return path
+
+
+NEWCOMER_PREFIX = "bench_newcomer"
+
+
+def add_newcomer(site: Site, thread_id: int) -> str:
+    """A new member for the held reply's row: a fresh account (the signed-in member's
+    password and roles, so it signs in with the demo password) that joins the thread's
+    community and has no published post, so every reply it posts is held for review
+    (held posts never count towards the first-posts rule). A fresh one per run: a rerun on
+    a reused database never finds one a moderator could have approved. Returns its name."""
+    from sqlalchemy import insert, text
+
+    from community.accounts.models import User, UserRole
+    from community.communities.models import Membership
+
+    if site.member is None:
+        raise LookupError("no signed-in member")
+    model = site.member.username
+
+    async def work(connection: Any) -> str:
+        taken = (await connection.execute(text(
+            "SELECT count(*) FROM user_account WHERE username LIKE :prefix"),
+            {"prefix": NEWCOMER_PREFIX + "%"})).scalar_one()
+        name = f"{NEWCOMER_PREFIX}{taken + 1}"
+        model_id, password_hash = (await connection.execute(text(
+            "SELECT id, password_hash FROM user_account WHERE username = :username"),
+            {"username": model})).one()
+        user_id = (await connection.execute(insert(User).returning(User.id), [
+            {"username": name, "username_key": name, "password_hash": password_hash,
+             "email": f"{name}@bench.kindred.local"}])).scalar_one()
+        roles = [row[0] for row in await connection.execute(text(
+            "SELECT role FROM user_role WHERE user_id = :u"), {"u": model_id})]
+        await connection.execute(insert(UserRole), [{"user_id": user_id, "role": role}
+                                                    for role in roles])
+        community_id = (await connection.execute(text(
+            "SELECT community_id FROM thread WHERE id = :t"), {"t": thread_id})).scalar_one()
+        await connection.execute(insert(Membership), [
+            {"user_id": user_id, "community_id": community_id}])
+        await connection.execute(text(
+            "UPDATE community SET member_count = member_count + 1 WHERE id = :c"),
+            {"c": community_id})
+        return str(name)
+
+    return str(_run_sql(site.database_url, work))
+
+
+def newcomer_on(site: Site, path: str) -> Member:
+    """Sign in a fresh new member of the community of the thread `path` replies to."""
+    thread_id = int(path.removesuffix("/replies").rsplit("/", 1)[1])
+    name = add_newcomer(site, thread_id)
+    return sign_in(site.url, [name], DEMO_PASSWORD)
 
 
 def reaction_path(site: Site) -> str:
@@ -306,8 +421,10 @@ def ensure_cold_threads(site: Site, count: int = COLD_URLS,
         if not communities:
             raise LookupError(f"{username} belongs to no community")
         authors = {c: [row[0] for row in await connection.execute(text(
-            "SELECT user_id FROM community_membership WHERE community_id = :c "
-            "ORDER BY user_id LIMIT 200"), {"c": c})] for c in communities}
+            "SELECT m.user_id FROM community_membership m "
+            "JOIN user_account u ON u.id = m.user_id AND u.username NOT LIKE :newcomer "
+            "WHERE m.community_id = :c ORDER BY m.user_id LIMIT 200"),
+            {"c": c, "newcomer": NEWCOMER_PREFIX + "%"})] for c in communities}
         titles = [row[0] for row in await connection.execute(text(
             "SELECT title FROM thread WHERE status = 'published' ORDER BY id LIMIT 500"))]
         bodies = list((await connection.execute(text(
@@ -417,8 +534,14 @@ PAGES: list[PageSpec] = [
     PageSpec("cold: thread lists, every page of every community", "",
              rotate=cold_thread_lists),
     PageSpec("cold: treatment reports, whole and narrowed", "", rotate=cold_treatment_reports),
-    PageSpec("reply (POST, signed in)", reply_path, method="POST", form={"body": REPLY_TEXT},
-             needs_session=True, expect_status=303, fresh_submission=True),
+    # The reply of an established member (published: counted, delivered to the thread's
+    # followers), the issue's target; then a new member's (held for review).
+    PageSpec("reply (POST, signed in, published)", published_reply_path, method="POST",
+             form={"body": REPLY_TEXT}, needs_session=True, expect_status=303,
+             fresh_submission=True),
+    PageSpec("held reply (POST, a new member's, held for review)", reply_path, method="POST",
+             form={"body": REPLY_TEXT}, needs_session=True, expect_status=303,
+             fresh_submission=True, as_newcomer=True),
     PageSpec("reaction (POST, signed in, on and off)", reaction_path, method="POST",
              form={"kind": "helpful"}, needs_session=True, expect_status=303,
              fresh_submission=True),
@@ -570,6 +693,11 @@ def prepare_request(page: PageSpec, site: Site) -> PreparedRequest:
             path = page.path if isinstance(page.path, str) else page.path(site)
     except LookupError as exc:
         raise NotMeasurable(f"page not found in the data: {exc}") from exc
+    if page.as_newcomer:
+        try:
+            member = newcomer_on(site, path)
+        except (LookupError, RuntimeError) as exc:
+            raise NotMeasurable(f"no new member: {exc}") from exc
     headers: dict[str, str] = {}
     body = ""
     if page.needs_session and member:
@@ -791,6 +919,7 @@ TARGETS: list[tuple[str, dict[str, float]]] = [
     ("treatment report", {"plain": 0.15, "p99": 50}),
     ("condition page", {"plain": 0.15, "p99": 50}),
     ("search", {"plain": 0.15, "p99": 50}),
+    ("held reply", {}),
     ("reply", {"sqlite_rps": 300, "p99": 100}),
 ]
 

@@ -16,16 +16,27 @@ notifications were written with it (`services.owed_notifications`).
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from litestar import Response
 from litestar.background_tasks import BackgroundTask
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from community.background import BackgroundJob
 from community.communities.services import owed_notifications
-from community.db import intent, short_reads_first, switch_to_writing
+from community.db import (
+    driver_statement,
+    intent,
+    short_reads_first,
+    switch_to_writing,
+    table_of,
+    write_later_computed,
+    write_rows,
+)
 from community.notifications.models import NotificationOutbox
 from community.notifications.services import write_notifications
 from community.settings import Settings
@@ -47,27 +58,67 @@ async def deliver(runtime: Runtime, post_id: int) -> int:
     many were written (0 when delivered already).
 
     Who hears of it is read first, in a read transaction (on SQLite without the write lock);
-    then, in a short write transaction on the same connection, the row is taken and the
-    notifications written: a second delivery of the same row (the runner and the request,
-    two processes) waits for the first's outcome, finds the row gone and writes nothing."""
+    then, in a short write transaction on the same connection, the notifications are written
+    and the row taken: a second delivery of the same row (the runner and the request, two
+    processes) waits for the first's outcome, finds the row gone and rolls back what it
+    wrote."""
     # Read first, also from a request that writes; its reads (the post, who hears) are a few
     # indexed rows, on SQLite on the event loop unless a thread's followers make them long.
     with intent(write=False), short_reads_first(steps=DELIVERY_READ_STEPS):
-        async with runtime.sessionmaker() as db, db.begin():
-            return await _deliver(db, post_id)
+        try:
+            async with runtime.sessionmaker() as db, db.begin():
+                written = await _deliver(db, post_id)
+        except _DeliveredMeanwhile:
+            return 0
+    return written()
 
 
-async def _deliver(db: AsyncSession, post_id: int) -> int:
+class _DeliveredMeanwhile(Exception):
+    """Another delivery took the row first: what this one wrote is rolled back."""
+
+
+_TAKE = (delete(table_of(NotificationOutbox))
+         .where(table_of(NotificationOutbox).c.post_id == bindparam("post_id"))
+         .returning(table_of(NotificationOutbox).c.post_id))
+_SAVEPOINT = "delivery"
+
+
+async def _deliver(db: AsyncSession, post_id: int) -> Callable[[], int]:
+    """Writes the notifications and takes the row; returns how many were written, to ask
+    once the transaction has committed."""
     rows = await owed_notifications(db, post_id)
     if rows is None:  # delivered already
-        return 0
+        return lambda: 0
     await switch_to_writing(db)
-    taken = await db.scalar(delete(NotificationOutbox)
-                            .where(NotificationOutbox.post_id == post_id)
-                            .returning(NotificationOutbox.post_id))
-    if taken is None:
-        return 0
-    return await write_notifications(db, rows)
+    # The notifications are written later, so they travel with the take: on SQLite all in
+    # the commit's trip to the connection's thread (the take there, the notifications undone
+    # to a savepoint when another delivery took the row first), on PostgreSQL in one round
+    # trip before the commit.
+    in_thread = await write_later_computed(db, _savepoint)
+    written = await write_notifications(db, rows)
+    if in_thread:
+        taken: list[bool] = []
+        await write_later_computed(db, partial(_take_in_thread, post_id, taken))
+        return lambda: written if taken[0] else 0
+    if not await write_rows(db, _TAKE, {"post_id": post_id}):
+        raise _DeliveredMeanwhile
+    return lambda: written
+
+
+def _savepoint(_dialect: Any, connection: sqlite3.Connection) -> None:
+    connection.execute(f"SAVEPOINT {_SAVEPOINT}").close()
+
+
+def _take_in_thread(post_id: int, taken: list[bool], dialect: Any,
+                    connection: sqlite3.Connection) -> None:
+    """In SQLite's connection thread, after the notifications: take the row, or undo them
+    when it is gone (`taken` says which)."""
+    cursor = connection.execute(*driver_statement(dialect, _TAKE, {"post_id": post_id}))
+    taken.append(cursor.fetchone() is not None)
+    cursor.close()
+    if not taken[0]:
+        connection.execute(f"ROLLBACK TO {_SAVEPOINT}").close()
+    connection.execute(f"RELEASE {_SAVEPOINT}").close()
 
 
 async def deliver_quietly(runtime: Runtime, post_id: int) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Insert, ScalarSelect, delete, func, insert, select, update
@@ -12,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
-from community.db import table_of, utcnow, write_later
+from community.db import (
+    connection_of,
+    driver_statement,
+    table_of,
+    utcnow,
+    write_later,
+    write_later_computed,
+)
 from community.i18n import current_locale, locale_of
 from community.notifications.models import (
     Delivery,
@@ -63,12 +72,40 @@ async def notify_each(
     return await write_notifications(db, rows)
 
 
+_ADD_NOTIFICATION = insert(table_of(Notification))
+ROWS_JOINED = 64
+"""Up to this many notifications wait for the transaction's next statement on PostgreSQL,
+joined to it (`community.pg_batch`: a clause each); more go at once in one executemany."""
+
+
 async def write_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Write the rows `notification_rows` made, in one insert; returns how many."""
-    if rows:
-        # Core, not ORM objects: one executemany, no identities to read back.
-        await db.execute(insert(Notification), rows)
+    """Write the rows `notification_rows` made, in the caller's transaction; returns how many.
+
+    Past SQLAlchemy's execution (no ORM bulk insert, no statement built per call), written
+    later, with the transaction's next statement or its commit: on SQLite one executemany in
+    that trip to the connection's thread; on PostgreSQL joined to that statement, or, past
+    `ROWS_JOINED`, sent now in one Core executemany, so no statement grows with a
+    community's followers."""
+    if not rows:
+        return 0
+    dialect = db.get_bind().dialect
+    if dialect.name == "sqlite":
+        # Every row has every column the insert names (`rows_in_their_languages`).
+        sql, _ = driver_statement(dialect, _ADD_NOTIFICATION, rows[0])
+        values = [driver_statement(dialect, _ADD_NOTIFICATION, row)[1] for row in rows]
+        await write_later_computed(db, partial(_insert_each, sql, values))
+    elif len(rows) > ROWS_JOINED:
+        await (await connection_of(db)).execute(_ADD_NOTIFICATION, rows)
+    else:
+        for row in rows:
+            await write_later(db, _ADD_NOTIFICATION, row)
     return len(rows)
+
+
+def _insert_each(sql: str, values: list[tuple[Any, ...]], _dialect: Any,
+                 connection: sqlite3.Connection) -> None:
+    """In SQLite's connection thread, in the writer's transaction: one executemany."""
+    connection.executemany(sql, values).close()
 
 
 async def notification_rows(
@@ -102,13 +139,18 @@ def rows_in_their_languages(
 ) -> list[dict[str, Any]]:
     """The notification rows for `people` (already without those who turned `kind` off,
     each once), each text in the person's language (their setting, else the request's)."""
-    safe_link = link if same_site_path(link) else ""
+    safe_link = (link if same_site_path(link) else "")[:300]
+    request_locale = current_locale()
+    texts: dict[str, str] = {}  # the text is the same for everyone of one language
     rows = []
     for person in people:
-        with locale_of(person.locale or current_locale()):
-            written = text()
-        rows.append({"user_id": person.id, "kind": kind, "text": written[:500],
-                     "link": safe_link[:300], "actor_id": actor_id, "created_at": utcnow()})
+        locale = person.locale or request_locale
+        written = texts.get(locale)
+        if written is None:
+            with locale_of(locale):
+                written = texts[locale] = text()[:500]
+        rows.append({"user_id": person.id, "kind": kind, "text": written,
+                     "link": safe_link, "actor_id": actor_id, "created_at": utcnow()})
     return rows
 
 
