@@ -119,6 +119,16 @@ def reply(visitor: Visitor, thread_id: int, body: str) -> int:
     return int(match.group(1))
 
 
+def thread_with_a_reply(visitor: Visitor, new_visitor: Callable[[], Visitor],
+                        author_name: str) -> tuple[Visitor, int]:
+    """The site seeded, `author_name` in epilepsy with a thread of theirs and one reply."""
+    seed(visitor)
+    author = person(new_visitor, author_name, joins=("epilepsy",))
+    thread_id = start_thread(author, "epilepsy", title="Sleep and seizures")
+    reply(author, thread_id, "Late nights are my trigger.")
+    return author, thread_id
+
+
 def post_status(visitor: Visitor, post_id: int) -> str:
     return str(scalar(visitor, select(Post.status).where(Post.id == post_id)))
 

@@ -29,22 +29,16 @@ from community.web import (
 from tests.communities_support import (  # noqa: F401 - fixtures
     app,
     grant,
-    person,
     reply,
-    seed,
     settings,
-    start_thread,
+    thread_with_a_reply,
 )
 from tests.helpers import STRONG_PASSWORD, Visitor
 
 
 @pytest.fixture
 def thread(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> tuple[Visitor, int]:
-    seed(visitor)
-    author = person(new_visitor, "author_ks", joins=("epilepsy",))
-    thread_id = start_thread(author, "epilepsy", title="Sleep and seizures")
-    reply(author, thread_id, "Late nights are my trigger.")
-    return author, thread_id
+    return thread_with_a_reply(visitor, new_visitor, "author_ks")
 
 
 @pytest.fixture

@@ -28,17 +28,14 @@ from tests.communities_support import (  # noqa: F401 - fixtures
     seed,
     settings,
     start_thread,
+    thread_with_a_reply,
 )
 from tests.helpers import Visitor
 
 
 @pytest.fixture
 def thread(visitor: Visitor, new_visitor: Callable[[], Visitor]) -> tuple[Visitor, int]:
-    seed(visitor)
-    author = person(new_visitor, "author_env", joins=("epilepsy",))
-    thread_id = start_thread(author, "epilepsy", title="Sleep and seizures")
-    reply(author, thread_id, "Late nights are my trigger.")
-    return author, thread_id
+    return thread_with_a_reply(visitor, new_visitor, "author_env")
 
 
 @pytest.fixture
